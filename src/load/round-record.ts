@@ -1,0 +1,73 @@
+/**
+ * One measured round of one variant: the unit of analysis of the statistics stage.
+ * Rounds are paired by `pair`: pair k holds one baseline and one candidate round run back to back
+ * in a seeded random order, so slow drift of the machine hits both variants alike.
+ */
+export type Variant = 'baseline' | 'candidate';
+
+export type MetricUnit = 'ms' | 'ratio' | 'req/s' | 'count';
+export type MetricDirection = 'lower-is-better' | 'higher-is-better';
+
+/** What a metric is, so statistics know which way is good and reports know how to print it. */
+export interface MetricInfo {
+  name: string;
+  unit: MetricUnit;
+  direction: MetricDirection;
+  source: 'client' | 'server';
+  description: string;
+}
+
+/** Client-side metrics every round yields; server metrics come from the config. */
+export const CLIENT_METRICS: readonly MetricInfo[] = [
+  { name: 'latency_p50', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, median' },
+  { name: 'latency_p90', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, 90th percentile' },
+  { name: 'latency_p95', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, 95th percentile' },
+  { name: 'latency_p99', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, 99th percentile' },
+  { name: 'latency_max', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, maximum' },
+  { name: 'latency_mean', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, mean' },
+  { name: 'throughput', unit: 'req/s', direction: 'higher-is-better', source: 'client', description: 'completed requests per second' },
+  { name: 'error_rate', unit: 'ratio', direction: 'lower-is-better', source: 'client', description: 'share of requests that failed' },
+];
+
+export interface ErrorCounts {
+  /** Responses with a non-2xx status, by status code. */
+  status: Record<string, number>;
+  timeout: number;
+  reset: number;
+  other: number;
+}
+
+export interface ClientRoundStats {
+  requests: number;
+  ok: number;
+  errors: ErrorCounts;
+  /** Requests completed per second over the round. */
+  achievedRate: number;
+  /** Open loop only: the planned arrival rate. */
+  targetRate?: number;
+  /** Open loop only: sends that left later than planned by more than the lateness allowance. */
+  lateSends?: number;
+  /** Latency of successful requests in milliseconds. */
+  latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number; mean: number };
+  /** The round's HDR histogram of latencies in microseconds, base64 (compressed), for re-analysis. */
+  histogram?: string;
+  /** Generator self-monitoring: event-loop delay p99 and CPU use of the load process. */
+  generator?: { eventLoopDelayP99Ms: number; cpuShare: number };
+}
+
+export interface RoundRecord {
+  /** Position in the executed schedule, from 0. */
+  index: number;
+  pair: number;
+  variant: Variant;
+  startedAt: string;
+  durationMs: number;
+  /** False when the round must not be used (rate missed, counter reset, backend died...). */
+  valid: boolean;
+  invalidReasons: string[];
+  /** Warnings that do not invalidate the round, e.g. 'generator-saturated'. */
+  flags: string[];
+  client: ClientRoundStats;
+  /** Metric name -> value for this round (client and server metrics), null when not measurable. */
+  values: Record<string, number | null>;
+}
