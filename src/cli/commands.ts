@@ -1,0 +1,91 @@
+/** The command table: names, one-line descriptions and flags. Used for parsing and for --help. */
+import type { FlagSpec } from './args.js';
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  flags: FlagSpec[];
+}
+
+const config: FlagSpec = { name: 'config', kind: 'string', description: 'config file (YAML or JSON); default: the embedded default' };
+const databaseUrl: FlagSpec = { name: 'database-url', kind: 'string', description: 'preview database URL; default: a throwaway PostgreSQL server' };
+const reportDir: FlagSpec = { name: 'report-dir', kind: 'string', description: 'folder for results.json, report.md, report.html and logs (default perf-gate-report)' };
+const state: FlagSpec = { name: 'state', kind: 'string', description: 'state file shared by the stage commands (default .perf-gate/state.json)' };
+const failOnInconclusive: FlagSpec = { name: 'fail-on-inconclusive', kind: 'boolean', description: 'exit 1 when the verdict is inconclusive' };
+const json: FlagSpec = { name: 'json', kind: 'boolean', description: 'print results.json to stdout instead of the table' };
+
+export const COMMANDS: CommandSpec[] = [
+  { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, failOnInconclusive, json] },
+  { name: 'demo', summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database', flags: [reportDir, failOnInconclusive, json, { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' }] },
+  {
+    name: 'migrate',
+    summary: 'apply pending NNN_name.sql migrations (or run a migration command) to a database',
+    flags: [
+      config,
+      databaseUrl,
+      state,
+      reportDir,
+      { name: 'dir', kind: 'string', description: 'folder of NNN_name.sql files' },
+      { name: 'to', kind: 'string', description: 'apply up to and including this version, e.g. 022' },
+      { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' },
+      { name: 'command', kind: 'list', description: 'run this migration script instead (repeat for each argument)' },
+      { name: 'allow-production', kind: 'boolean', description: 'allow a database whose name or host looks like production' },
+    ],
+  },
+  {
+    name: 'verify-idempotent',
+    summary: 'run migrations a second time and fail if the schema changes',
+    flags: [
+      databaseUrl,
+      { name: 'dir', kind: 'string', description: 'folder of NNN_name.sql files' },
+      { name: 'to', kind: 'string', description: 'check files up to and including this version' },
+      { name: 'command', kind: 'list', description: 'check this migration script instead' },
+      { name: 'allow-production', kind: 'boolean', description: 'allow a database whose name or host looks like production' },
+    ],
+  },
+  { name: 'boot', summary: 'start the baseline and candidate backends and wait until both are healthy', flags: [config, state, reportDir] },
+  { name: 'bench', summary: 'run the interleaved benchmark rounds against the booted backends', flags: [config, state, reportDir] },
+  {
+    name: 'compare',
+    summary: 'compare the rounds, judge the targets, write the reports, post the PR comment and Check',
+    flags: [
+      config,
+      state,
+      reportDir,
+      failOnInconclusive,
+      json,
+      { name: 'github-token', kind: 'string', description: 'token for the PR comment and the Check (default: none, no GitHub writes)' },
+      { name: 'comment-mode', kind: 'string', description: 'update (default), recreate or off' },
+      { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
+      { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
+    ],
+  },
+  { name: 'cleanup', summary: 'stop everything a run started (containers, processes, throwaway databases)', flags: [state] },
+  { name: 'validate', summary: 'check a config file without running anything', flags: [config] },
+];
+
+export function commandSpec(name: string | undefined): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function helpText(version: string, command?: CommandSpec): string {
+  if (command) {
+    const width = Math.max(...command.flags.map((f) => f.name.length + (f.kind === 'boolean' ? 0 : 8)));
+    const lines = command.flags.map((f) => `  --${(f.name + (f.kind === 'boolean' ? '' : ' <value>')).padEnd(width)}  ${f.description}`);
+    return [`perf-gate ${command.name}: ${command.summary}`, '', `Usage: perf-gate ${command.name} [flags]`, '', 'Flags:', ...lines, '', 'Every flag can also be given as an environment variable, e.g. --report-dir as PERF_GATE_REPORT_DIR.'].join('\n');
+  }
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `perf-gate ${version}: gate pull requests and releases on the performance of an HTTP backend backed by PostgreSQL`,
+    '',
+    'Usage: perf-gate <command> [flags]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Global flags: --help, --version, --quiet, --verbose',
+    '',
+    'Exit codes: 0 all targets met (or inconclusive without --fail-on-inconclusive), 1 a target missed',
+    '(or inconclusive with --fail-on-inconclusive), 2 invalid input or config, 3 infrastructure failure.',
+  ].join('\n');
+}

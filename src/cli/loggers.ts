@@ -1,0 +1,93 @@
+/**
+ * The two Logger implementations: one for GitHub Actions (workflow commands through @actions/core:
+ * collapsible groups, masks, annotations) and one for a terminal or a plain CI log.
+ */
+import * as core from '@actions/core';
+import { SecretMasker, type Logger } from '../log.js';
+
+export class ActionsLogger implements Logger {
+  private readonly masker = new SecretMasker();
+  info(message: string): void {
+    core.info(this.masker.mask(message));
+  }
+  warning(message: string): void {
+    core.warning(this.masker.mask(message));
+  }
+  error(message: string): void {
+    core.error(this.masker.mask(message));
+  }
+  debug(message: string): void {
+    core.debug(this.masker.mask(message));
+  }
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    return core.group(this.masker.mask(title), fn);
+  }
+  addSecret(value: string): void {
+    if (!value) return;
+    this.masker.add(value);
+    core.setSecret(value);
+  }
+}
+
+export interface TerminalLoggerOptions {
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  quiet?: boolean;
+  verbose?: boolean;
+  now?: () => number;
+}
+
+/** Plain lines on stderr with the elapsed time; colour only when stderr is a terminal. */
+export class TerminalLogger implements Logger {
+  private readonly masker = new SecretMasker();
+  private readonly stream: NodeJS.WritableStream & { isTTY?: boolean };
+  private readonly started: number;
+  private readonly now: () => number;
+  private depth = 0;
+
+  constructor(private readonly options: TerminalLoggerOptions = {}) {
+    this.stream = options.stream ?? process.stderr;
+    this.now = options.now ?? (() => Date.now());
+    this.started = this.now();
+  }
+
+  private get colour(): boolean {
+    return Boolean(this.stream.isTTY) && !process.env.NO_COLOR;
+  }
+
+  private write(prefix: string, message: string, colourCode?: string): void {
+    const elapsed = ((this.now() - this.started) / 1000).toFixed(1).padStart(6);
+    const indent = '  '.repeat(this.depth);
+    const text = this.masker.mask(message);
+    const body = colourCode && this.colour ? `\u001b[${colourCode}m${prefix}${text}\u001b[0m` : `${prefix}${text}`;
+    this.stream.write(`[${elapsed}s] ${indent}${body}\n`);
+  }
+
+  info(message: string): void {
+    if (!this.options.quiet) this.write('', message);
+  }
+  warning(message: string): void {
+    this.write('warning: ', message, '33');
+  }
+  error(message: string): void {
+    this.write('error: ', message, '31');
+  }
+  debug(message: string): void {
+    if (this.options.verbose) this.write('debug: ', message, '2');
+  }
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.options.quiet) this.write('▸ ', title, '1');
+    this.depth += 1;
+    try {
+      return await fn();
+    } finally {
+      this.depth -= 1;
+    }
+  }
+  addSecret(value: string): void {
+    if (value) this.masker.add(value);
+  }
+}
+
+export function createLogger(options: { quiet?: boolean; verbose?: boolean } = {}): Logger {
+  return process.env.GITHUB_ACTIONS === 'true' ? new ActionsLogger() : new TerminalLogger(options);
+}

@@ -1,0 +1,71 @@
+/**
+ * The CLI and the action's steps share this entry. `main` holds the one place where errors become
+ * exit codes; every module below it throws.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExitCode, InputError, PerfGateError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { booleanFlag, parseArgs, stringFlag, type ParsedArgs } from './args.js';
+import { COMMANDS, commandSpec, helpText } from './commands.js';
+import { createLogger } from './loggers.js';
+import { runCommand } from './run-command.js';
+
+/** The folder holding package.json: dist/.. when bundled, src/.. in development. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i += 1) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'action.yml'))) return dir;
+    dir = dirname(dir);
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+export function packageVersion(root = packageRoot()): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  log?: Logger;
+}
+
+export async function main(argv: string[], io: CliIo = { stdout: (t) => process.stdout.write(t) }): Promise<number> {
+  const root = packageRoot();
+  const version = packageVersion(root);
+  let args: ParsedArgs | undefined;
+  let log: Logger | undefined = io.log;
+  try {
+    if (argv[0] === '--version' || argv[0] === 'version') {
+      io.stdout(`${version}\n`);
+      return ExitCode.ok;
+    }
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      if (argv[0] === 'help' && argv[1] && !commandSpec(argv[1])) throw new InputError(`help: command '${argv[1]}' is not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+      io.stdout(`${helpText(version, argv[0] === 'help' ? commandSpec(argv[1]) : undefined)}\n`);
+      return ExitCode.ok;
+    }
+    const spec = commandSpec(argv[0]);
+    if (!spec) throw new InputError(`command '${argv[0]}': not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    args = parseArgs(argv, (name) => commandSpec(name)?.flags);
+    if (booleanFlag(args, 'help')) {
+      io.stdout(`${helpText(version, spec)}\n`);
+      return ExitCode.ok;
+    }
+    if (args.positionals.length > 0) throw new InputError(`command '${spec.name}': unexpected argument '${args.positionals[0]}'; flags are written --name value`);
+    log ??= createLogger({ quiet: booleanFlag(args, 'quiet'), verbose: booleanFlag(args, 'verbose') });
+    return await runCommand(spec.name, args, { log, packageRoot: root, version, stdout: io.stdout });
+  } catch (error) {
+    log ??= createLogger();
+    const code = error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure;
+    log.error(errorMessage(error));
+    if (!(error instanceof PerfGateError) && error instanceof Error && error.stack) log.debug(error.stack);
+    if (args && stringFlag(args, 'state') === undefined && code === ExitCode.invalidInput) log.info("run 'perf-gate --help' for usage");
+    return code;
+  }
+}

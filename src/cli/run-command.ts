@@ -1,0 +1,191 @@
+/** One function per CLI command; each returns the exit code. */
+import { resolve } from 'node:path';
+import type { PerfGateConfig } from '../config/config.js';
+import { EMBEDDED_DEFAULT, loadConfig, type ConfigOverrides } from '../config/load.js';
+import { databaseSecrets, maskDatabaseUrl } from '../database/database-url.js';
+import { runMigrationCommand } from '../database/migration-command.js';
+import { runMigrations } from '../database/migrate.js';
+import { ExitCode, InputError, invalidValue } from '../errors.js';
+import type { CommentMode } from '../github/sticky-comment.js';
+import type { Logger } from '../log.js';
+import { cleanupRun } from '../pipeline/cleanup.js';
+import { createContext, exitCodeFor, runStage, runWholeGate } from '../pipeline/run-gate.js';
+import { DEFAULT_STATE_PATH, newRunState, readRunState, type RunState } from '../pipeline/run-state.js';
+import { writeReport } from '../pipeline/stage-report.js';
+import { renderTerminal } from '../report/terminal.js';
+import type { Results } from '../report/results.js';
+import { booleanFlag, stringFlag, type ParsedArgs } from './args.js';
+
+export interface CommandEnv {
+  log: Logger;
+  packageRoot: string;
+  version: string;
+  stdout: (text: string) => void;
+}
+
+function overridesFrom(args: ParsedArgs): ConfigOverrides {
+  return {
+    databaseUrl: stringFlag(args, 'database-url'),
+    failOnInconclusive: booleanFlag(args, 'fail-on-inconclusive'),
+    reportDir: stringFlag(args, 'report-dir'),
+  };
+}
+
+function configFor(args: ParsedArgs, env: CommandEnv, overrides = overridesFrom(args)): PerfGateConfig {
+  if (overrides.databaseUrl) for (const s of databaseSecrets(overrides.databaseUrl)) env.log.addSecret(s);
+  const config = loadConfig({ path: stringFlag(args, 'config') || undefined, packageRoot: env.packageRoot, overrides });
+  // A URL written in the file (or filled from ${VAR}) is as secret as one given as a flag.
+  for (const url of [config.database.url, config.database.baseline.strategy === 'separate-url' ? config.database.baseline.url : undefined]) {
+    if (url) for (const s of databaseSecrets(url)) env.log.addSecret(s);
+  }
+  return config;
+}
+
+/** Later stages reload the config the first stage used, with the same overrides. */
+function configFromState(state: RunState, env: CommandEnv, args: ParsedArgs): PerfGateConfig {
+  const overrides: ConfigOverrides = { ...state.overrides };
+  const failOnInconclusive = booleanFlag(args, 'fail-on-inconclusive');
+  if (failOnInconclusive !== undefined) overrides.failOnInconclusive = failOnInconclusive;
+  return loadConfig({ path: state.configPath ?? undefined, packageRoot: env.packageRoot, overrides: { ...overrides, reportDir: state.reportDir } });
+}
+
+function statePath(args: ParsedArgs): string {
+  return resolve(stringFlag(args, 'state') ?? DEFAULT_STATE_PATH);
+}
+
+function printResults(results: Results, args: ParsedArgs, env: CommandEnv, paths: { resultsPath: string; reportPath: string }): void {
+  if (booleanFlag(args, 'json')) env.stdout(`${JSON.stringify(results, null, 2)}\n`);
+  else env.stdout(`\n${renderTerminal(results)}\n\nresults: ${paths.resultsPath}\nreport:  ${paths.reportPath}\n`);
+}
+
+function commentMode(args: ParsedArgs): CommentMode {
+  const mode = stringFlag(args, 'comment-mode') ?? 'update';
+  if (mode !== 'update' && mode !== 'recreate' && mode !== 'off') throw invalidValue('comment-mode', mode, "'update', 'recreate' or 'off'");
+  return mode;
+}
+
+export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv): Promise<number> {
+  const { log } = env;
+  switch (name) {
+    case 'run':
+    case 'demo': {
+      if (name === 'demo' && stringFlag(args, 'config')) throw new InputError("demo: runs the embedded default; use 'perf-gate run --config FILE' for your own config");
+      const config = configFor(args, env);
+      log.info(`perf-gate ${env.version}: ${config.source === EMBEDDED_DEFAULT ? 'embedded default (reference RAG backend)' : config.source}`);
+      const outcome = await runWholeGate({
+        config,
+        log,
+        statePath: statePath(args),
+        packageRoot: env.packageRoot,
+        configPath: stringFlag(args, 'config') ?? null,
+        preferPglite: booleanFlag(args, 'pglite'),
+        report: { version: env.version },
+      });
+      printResults(outcome.results, args, env, outcome);
+      return outcome.exitCode;
+    }
+
+    case 'migrate': {
+      const dir = stringFlag(args, 'dir');
+      const command = args.flags.command as string[] | undefined;
+      if (dir || command) return migrateDirect(args, env, dir, command);
+      // Stage mode (the action's first step): start a new run state from the config.
+      const config = configFor(args, env);
+      const state = newRunState({ configPath: stringFlag(args, 'config') || null, overrides: overridesFrom(args), reportDir: config.report.dir });
+      const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
+      ctx.saveState();
+      await runStage(ctx, 'migrate');
+      return ExitCode.ok;
+    }
+
+    case 'verify-idempotent': {
+      const { verifyIdempotent } = await import('../database/fingerprint.js');
+      const url = stringFlag(args, 'database-url');
+      if (!url) throw invalidValue('--database-url', url, 'the URL of the database to check');
+      for (const s of databaseSecrets(url)) log.addSecret(s);
+      const { assertNotProduction } = await import('../database/database-url.js');
+      assertNotProduction(url, { allow: booleanFlag(args, 'allow-production') ?? false, inputName: '--database-url' });
+      const command = args.flags.command as string[] | undefined;
+      const dir = stringFlag(args, 'dir');
+      if (!command && !dir) throw new InputError('verify-idempotent: give --dir (SQL files) or --command (your own migration script)');
+      if (command && dir) throw new InputError('verify-idempotent: give either --dir or --command, not both');
+      const base = { databaseUrl: url, log, throwOnDifference: false };
+      const result = await verifyIdempotent(command ? { ...base, command } : { ...base, dir: dir!, to: stringFlag(args, 'to') });
+      if (result.idempotent) return ExitCode.ok;
+      // Not idempotent is a failed check, like a missed target: exit 1, with what changed.
+      log.error(`not idempotent: running ${result.rerun.join(', ')} again ${result.rerunError ? `failed: ${result.rerunError}` : `changed the database:\n${result.diff.join('\n')}`}`);
+      return ExitCode.targetMissed;
+    }
+
+    case 'boot':
+    case 'bench': {
+      const state = readRunState(statePath(args));
+      const config = configFromState(state, env, args);
+      const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
+      if (state.failure) throw new InputError(`${name}: an earlier stage (${state.failure.stage}) failed: ${state.failure.message}`);
+      await runStage(ctx, name);
+      return ExitCode.ok;
+    }
+
+    case 'compare': {
+      const state = readRunState(statePath(args));
+      const config = configFromState(state, env, args);
+      const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
+      const outcome = await writeReport(ctx, {
+        version: env.version,
+        github: {
+          token: stringFlag(args, 'github-token'),
+          commentMode: commentMode(args),
+          commentKey: stringFlag(args, 'comment-key'),
+          checkName: stringFlag(args, 'check-name') ?? 'perf-gate',
+        },
+      });
+      printResults(outcome.results, args, env, outcome);
+      return exitCodeFor(outcome.results, config.gate.failOnInconclusive, log);
+    }
+
+    case 'cleanup': {
+      const path = statePath(args);
+      let state: RunState;
+      try {
+        state = readRunState(path);
+      } catch {
+        log.info(`nothing to clean up: no state file at ${path}`);
+        return ExitCode.ok;
+      }
+      for (const secret of state.secrets) log.addSecret(secret);
+      const problems = await cleanupRun({ state, teardown: {}, log });
+      return problems.length === 0 ? ExitCode.ok : ExitCode.infrastructure;
+    }
+
+    case 'validate': {
+      const config = configFor(args, env);
+      env.stdout(
+        `${config.source}: valid. ${config.targets.length} targets (${config.targets.map((t) => t.expression).join('; ')}); ` +
+          `${config.metrics.length} server metrics; baseline ${config.backend.baseline.kind}, candidate ${config.backend.candidate.kind}; ` +
+          `${config.load.pairs}-${config.load.maxPairs} round pairs of ${config.load.roundDurationMs / 1000} s.\n`,
+      );
+      return ExitCode.ok;
+    }
+  }
+  throw new InputError(`command '${name}': not known`);
+}
+
+async function migrateDirect(args: ParsedArgs, env: CommandEnv, dir: string | undefined, command: string[] | undefined): Promise<number> {
+  const { log } = env;
+  const url = stringFlag(args, 'database-url');
+  if (!url) throw invalidValue('--database-url', undefined, 'the URL of the database to migrate (or PERF_GATE_DATABASE_URL)');
+  for (const s of databaseSecrets(url)) log.addSecret(s);
+  if (dir && command) throw new InputError('migrate: give either --dir (SQL files) or --command (your own script), not both');
+  const { assertNotProduction } = await import('../database/database-url.js');
+  assertNotProduction(url, { allow: booleanFlag(args, 'allow-production') ?? false });
+  if (command) {
+    await runMigrationCommand({ command, databaseUrl: url, log });
+    return ExitCode.ok;
+  }
+  const summary = await runMigrations({ databaseUrl: url, dir: dir!, to: stringFlag(args, 'to'), dryRun: booleanFlag(args, 'dry-run') ?? false, log, urlInputName: '--database-url' });
+  if (summary.dryRun) {
+    env.stdout(summary.pending.length ? `would apply to ${maskDatabaseUrl(url)}:\n${summary.pending.map((p) => `-- ${p.name}\n${p.sql}`).join('\n')}\n` : 'nothing to apply\n');
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,368 @@
+/**
+ * Loads and validates the config: one place, one pass, every message naming the key, the value
+ * given and what is allowed. Nothing downstream re-validates.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { InputError, invalidValue } from '../errors.js';
+import type { Target } from '../gate/target.js';
+import { CLIENT_METRICS, type MetricInfo, type Variant } from '../load/round-record.js';
+import { HTTP_METHODS } from '../load/workload.js';
+import type {
+  BackendVariantConfig,
+  BaselineDatabaseStrategy,
+  DatabaseConfig,
+  LoadConfig,
+  PerfGateConfig,
+  ServerMetricConfig,
+  WorkloadConfig,
+  WorkloadRequestConfig,
+} from './config.js';
+import { DEFAULT_CONFIG_YAML } from './default-config.js';
+import { parseDuration } from './durations.js';
+import { ConfigReader } from './reader.js';
+import { parseTarget } from './targets.js';
+
+export interface ConfigOverrides {
+  databaseUrl?: string;
+  failOnInconclusive?: boolean;
+  reportDir?: string;
+}
+
+export const EMBEDDED_DEFAULT = 'embedded default';
+
+/** Reads a config file (YAML or JSON), or the embedded default when `path` is undefined. */
+export function loadConfig(options: { path?: string; packageRoot: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides }): PerfGateConfig {
+  const env = options.env ?? process.env;
+  let text: string;
+  let source: string;
+  let baseDir: string;
+  if (options.path) {
+    source = options.path;
+    baseDir = dirname(resolve(options.path));
+    try {
+      text = readFileSync(options.path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new InputError(`config file '${options.path}': cannot be read (${code ?? 'error'}); pass an existing YAML or JSON file with --config`);
+    }
+  } else {
+    source = EMBEDDED_DEFAULT;
+    baseDir = options.packageRoot;
+    text = DEFAULT_CONFIG_YAML;
+  }
+  return parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
+}
+
+export function parseConfig(
+  text: string,
+  context: { source: string; baseDir: string; env: NodeJS.ProcessEnv; overrides: ConfigOverrides },
+): PerfGateConfig {
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
+  } catch (error) {
+    // The yaml package throws ReferenceError for an alias to a missing anchor and for alias bombs.
+    if (error instanceof YAMLParseError || error instanceof ReferenceError) {
+      const at = error instanceof YAMLParseError ? error.linePos?.[0] : undefined;
+      throw new InputError(`config '${context.source}'${at ? ` line ${at.line}, column ${at.col}` : ''}: not valid YAML: ${error.message.split('\n')[0]}`);
+    }
+    throw error;
+  }
+  const root = ConfigReader.root(context.source, interpolateEnv(document, context.env, ''));
+  // A top-level typo ("target:") must be reported as an unknown key, not as a missing section.
+  for (const key of ['database', 'backend', 'load', 'metrics', 'targets', 'gate', 'report']) root.raw(key);
+  root.rejectUnknownKeys();
+
+  const database = readDatabase(root.child('database'), context.overrides);
+  const backend = readBackend(root.child('backend'));
+  const load = readLoad(root.child('load'));
+  const metrics = readServerMetrics(root.list('metrics') ?? []);
+  const allMetrics = [...CLIENT_METRICS, ...metrics.map(toMetricInfo)];
+  const targets = readTargets(root.list('targets'), allMetrics);
+
+  const gateReader = root.child('gate') ?? new ConfigReader('gate', {});
+  const gate = {
+    // Family-wise, two-sided: 0.98 keeps the chance of a false alarm (a wrong fail) at 1 % or less per gate
+    // run across all targets and looks; docs/statistics.md has the calibration behind it.
+    confidence: gateReader.number('confidence', 0.98, { min: 0.5, max: 0.999 }),
+    minPairs: gateReader.number('minPairs', 5, { min: 2, max: 1000, integer: true }),
+    failOnInconclusive: gateReader.boolean('failOnInconclusive', false),
+  };
+  // Overrides (flags, action inputs) win over the file, which is still read so its keys count as known.
+  gate.failOnInconclusive = context.overrides.failOnInconclusive ?? gate.failOnInconclusive;
+  gateReader.rejectUnknownKeys();
+  if (gate.minPairs > load.maxPairs) {
+    throw invalidValue("config key 'gate.minPairs'", gate.minPairs, `at most load.maxPairs (${load.maxPairs})`);
+  }
+
+  const reportReader = root.child('report') ?? new ConfigReader('report', {});
+  const fileReportDir = reportReader.string('dir', 'perf-gate-report');
+  const report = {
+    dir: context.overrides.reportDir || fileReportDir,
+    title: reportReader.string('title', 'perf-gate'),
+  };
+  reportReader.rejectUnknownKeys();
+  root.rejectUnknownKeys();
+
+  return { source: context.source, baseDir: context.baseDir, database, backend, load, metrics, targets, gate, report };
+}
+
+/** Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error. */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined) throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]));
+  }
+  return value;
+}
+
+function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrides): DatabaseConfig {
+  const r = reader ?? new ConfigReader('database', {});
+  const fileUrl = r.string('url');
+  const url = overrides.databaseUrl || fileUrl;
+  const m = r.child('migrations');
+  let migrations: DatabaseConfig['migrations'];
+  if (m) {
+    migrations = { dir: m.string('dir'), to: m.string('to'), command: m.stringList('command') };
+    if (migrations.dir && migrations.command) {
+      throw new InputError(`config key '${m.path}': give either 'dir' (SQL files) or 'command' (your own migration script), not both`);
+    }
+    if (migrations.to !== undefined && !/^\d+$/.test(migrations.to)) {
+      throw invalidValue(`config key '${m.key('to')}'`, migrations.to, 'a migration version number such as "022"');
+    }
+    m.rejectUnknownKeys();
+  }
+  const b = r.child('baseline');
+  let baseline: BaselineDatabaseStrategy = { strategy: 'shared' };
+  if (b) {
+    const strategy = b.oneOf('strategy', ['template-copy', 'separate-url', 'shared'] as const, 'shared');
+    if (strategy === 'template-copy') {
+      const before = b.string('before') ?? migrations?.to;
+      if (!before || !/^\d+$/.test(before)) throw invalidValue(`config key '${b.key('before')}'`, before, 'the version of the first migration the baseline must not have, such as "022"');
+      if (!migrations?.dir) throw new InputError(`config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir'`);
+      baseline = { strategy, before };
+    } else if (strategy === 'separate-url') {
+      const baselineUrl = b.string('url');
+      if (!baselineUrl) throw invalidValue(`config key '${b.key('url')}'`, baselineUrl, "the baseline database URL (strategy 'separate-url')");
+      baseline = { strategy, url: baselineUrl };
+    }
+    b.rejectUnknownKeys();
+  }
+  const config: DatabaseConfig = {
+    url: url || undefined,
+    migrations,
+    baseline,
+    productionPattern: r.string('productionPattern', '(^|[^a-z])(prod|production|live)([^a-z]|$)'),
+    allowProduction: r.boolean('allowProduction', false),
+  };
+  try {
+    new RegExp(config.productionPattern, 'i');
+  } catch {
+    throw invalidValue(`config key '${r.key('productionPattern')}'`, config.productionPattern, 'a valid regular expression');
+  }
+  r.rejectUnknownKeys();
+  return config;
+}
+
+const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
+
+function readBackend(reader: ConfigReader | undefined): Record<Variant, BackendVariantConfig> {
+  if (!reader) throw new InputError("config: missing 'backend'; say how to start the backend (image, command or url), with 'baseline' and 'candidate' overrides");
+  const shared = readVariantFields(reader, undefined);
+  const variants = {} as Record<Variant, BackendVariantConfig>;
+  for (const variant of ['baseline', 'candidate'] as const) {
+    const own = reader.child(variant);
+    const fields = own ? readVariantFields(own, shared) : shared;
+    own?.rejectUnknownKeys();
+    variants[variant] = finishVariant(`backend.${variant}`, fields);
+  }
+  reader.rejectUnknownKeys();
+  return variants;
+}
+
+type VariantFields = Partial<Omit<BackendVariantConfig, 'healthTimeoutMs'>> & { healthTimeoutMs?: number };
+
+function readVariantFields(r: ConfigReader, inherited: VariantFields | undefined): VariantFields {
+  const out: VariantFields = { ...inherited };
+  for (const key of VARIANT_KEYS) {
+    if (!r.has(key)) {
+      r.raw(key);
+      continue;
+    }
+    switch (key) {
+      case 'kind':
+        out.kind = r.oneOf('kind', ['image', 'command', 'url'] as const, 'command');
+        break;
+      case 'command':
+      case 'dockerArgs':
+        out[key] = r.stringList(key);
+        break;
+      case 'env':
+        out.env = { ...(inherited?.env ?? {}), ...r.stringMap('env') };
+        break;
+      case 'port':
+        out.port = r.number('port', 8080, { min: 1, max: 65535, integer: true });
+        break;
+      case 'network':
+        out.network = r.oneOf('network', ['host', 'bridge'] as const, 'bridge');
+        break;
+      case 'healthTimeout':
+        out.healthTimeoutMs = parseDuration(`config key '${r.key('healthTimeout')}'`, r.raw('healthTimeout'));
+        break;
+      default:
+        out[key] = r.string(key);
+    }
+  }
+  return out;
+}
+
+function finishVariant(path: string, f: VariantFields): BackendVariantConfig {
+  const kind = f.kind ?? (f.image ? 'image' : f.url ? 'url' : 'command');
+  if (kind === 'image' && !f.image) throw invalidValue(`config key '${path}.image'`, f.image, "a Docker image reference (kind 'image')");
+  if (kind === 'command' && !f.command?.length) throw invalidValue(`config key '${path}.command'`, f.command, "the command that starts the backend, as a list (kind 'command')");
+  if (kind === 'url') {
+    if (!f.url) throw invalidValue(`config key '${path}.url'`, f.url, "the backend's base URL (kind 'url')");
+    try {
+      const u = new URL(f.url);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    } catch {
+      throw invalidValue(`config key '${path}.url'`, f.url, 'an http:// or https:// URL');
+    }
+  }
+  for (const key of ['healthPath', 'metricsPath'] as const) {
+    const v = f[key];
+    if (v !== undefined && !v.startsWith('/')) throw invalidValue(`config key '${path}.${key}'`, v, 'a path starting with /');
+  }
+  return {
+    kind,
+    image: f.image,
+    command: f.command,
+    cwd: f.cwd,
+    url: f.url,
+    env: f.env ?? {},
+    envFile: f.envFile,
+    port: f.port ?? 8080,
+    portEnv: f.portEnv ?? 'PORT',
+    databaseUrlEnv: f.databaseUrlEnv ?? 'DATABASE_URL',
+    network: f.network ?? 'bridge',
+    dockerArgs: f.dockerArgs ?? [],
+    cpus: f.cpus,
+    memory: f.memory,
+    healthPath: f.healthPath ?? '/health',
+    metricsPath: f.metricsPath,
+    healthTimeoutMs: f.healthTimeoutMs ?? 60_000,
+  };
+}
+
+function readLoad(reader: ConfigReader | undefined): LoadConfig {
+  const r = reader ?? new ConfigReader('load', {});
+  const pairs = r.number('pairs', 10, { min: 2, max: 1000, integer: true });
+  const load: LoadConfig = {
+    mode: r.oneOf('mode', ['open', 'closed'] as const, 'open'),
+    rate: r.number('rate', 50, { min: 0.1, max: 1_000_000 }),
+    connections: r.number('connections', 32, { min: 1, max: 10_000, integer: true }),
+    roundDurationMs: r.has('roundDuration') ? parseDuration(`config key '${r.key('roundDuration')}'`, r.raw('roundDuration')) : (r.raw('roundDuration'), 5000),
+    warmupMs: r.has('warmup') ? parseDuration(`config key '${r.key('warmup')}'`, r.raw('warmup')) : (r.raw('warmup'), 5000),
+    pairs,
+    maxPairs: r.number('maxPairs', pairs, { min: pairs, max: 1000, integer: true }),
+    design: r.oneOf('design', ['shuffled-pairs', 'abba'] as const, 'shuffled-pairs'),
+    seed: r.number('seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
+    timeoutMs: r.has('timeout') ? parseDuration(`config key '${r.key('timeout')}'`, r.raw('timeout')) : (r.raw('timeout'), 10_000),
+    rateTolerance: r.number('rateTolerance', 0.05, { min: 0, max: 1 }),
+    workload: readWorkload(r.child('workload')),
+  };
+  if (load.timeoutMs <= 0) throw invalidValue(`config key '${r.key('timeout')}'`, r.raw('timeout'), 'a duration above 0, such as "10s"');
+  if (load.roundDurationMs < 500) throw invalidValue(`config key '${r.key('roundDuration')}'`, r.raw('roundDuration'), 'at least 500ms');
+  r.rejectUnknownKeys();
+  return load;
+}
+
+function readWorkload(reader: ConfigReader | undefined): WorkloadConfig {
+  if (!reader) throw new InputError("config: missing 'load.workload'; give 'requests' (a list of method/path/body) or 'file' (a JSONL file of requests)");
+  const file = reader.string('file');
+  const list = reader.list('requests');
+  if (!file && !list) throw new InputError(`config key '${reader.path}': give 'requests' or 'file'`);
+  if (file && list) throw new InputError(`config key '${reader.path}': give either 'requests' or 'file', not both`);
+  const requests = list?.map(({ path, value }): WorkloadRequestConfig => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`config key '${path}'`, value, 'a mapping with method, path, headers, body, weight');
+    const q = new ConfigReader(path, value as Record<string, unknown>);
+    const method = q.string('method', 'GET').toUpperCase();
+    if (!(HTTP_METHODS as readonly string[]).includes(method)) throw invalidValue(`config key '${q.key('method')}'`, method, HTTP_METHODS.join(', '));
+    const target = q.string('path');
+    if (!target || !target.startsWith('/')) throw invalidValue(`config key '${q.key('path')}'`, target, 'a request path starting with /');
+    const rawBody = q.raw('body');
+    const body = rawBody === undefined || rawBody === null ? undefined : typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody);
+    const request: WorkloadRequestConfig = { method, path: target, headers: q.stringMap('headers'), body, weight: q.number('weight', 1, { min: 0 }) };
+    q.rejectUnknownKeys();
+    return request;
+  });
+  const workload: WorkloadConfig = { file, requests, order: reader.oneOf('order', ['weighted', 'sequential', 'shuffled'] as const, file ? 'shuffled' : 'weighted') };
+  reader.rejectUnknownKeys();
+  return workload;
+}
+
+const NAME = /^[a-z_][a-z0-9_]*$/;
+
+function readServerMetrics(items: { path: string; value: unknown }[]): ServerMetricConfig[] {
+  const seen = new Set<string>(CLIENT_METRICS.map((m) => m.name));
+  return items.map(({ path, value }) => {
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`config key '${path}'`, value, 'a mapping with name, kind, metric, unit');
+    const r = new ConfigReader(path, value as Record<string, unknown>);
+    const name = r.string('name');
+    if (!name || !NAME.test(name)) throw invalidValue(`config key '${r.key('name')}'`, name, 'a lowercase name of letters, digits and _');
+    if (seen.has(name)) throw invalidValue(`config key '${r.key('name')}'`, name, 'a name not already used by another metric');
+    seen.add(name);
+    const kind = r.oneOf('kind', ['histogram_mean', 'histogram_quantile', 'counter_ratio', 'counter_rate', 'gauge'] as const, 'histogram_mean');
+    const metric = r.string('metric');
+    if (!metric || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
+    const unit = r.oneOf('unit', ['ms', 'ratio', 'req/s', 'count'] as const, kind.startsWith('histogram') ? 'ms' : 'count');
+    const out: ServerMetricConfig = {
+      name,
+      description: r.string('description'),
+      kind,
+      metric,
+      labels: r.stringMap('labels'),
+      unit,
+      direction: r.oneOf('direction', ['lower-is-better', 'higher-is-better'] as const, 'lower-is-better'),
+    };
+    if (kind === 'histogram_quantile') {
+      out.quantile = r.number('quantile', Number.NaN, { min: 0, max: 1 });
+      if (Number.isNaN(out.quantile)) throw invalidValue(`config key '${r.key('quantile')}'`, undefined, "a number between 0 and 1 (kind 'histogram_quantile')");
+    } else r.raw('quantile');
+    const d = r.child('denominator');
+    if (d && kind !== 'counter_ratio') throw invalidValue(`config key '${r.key('denominator')}'`, kind, "a denominator only with kind 'counter_ratio'");
+    if (kind === 'counter_ratio') {
+      const dm = d?.string('metric');
+      if (!d || !dm) throw invalidValue(`config key '${r.key('denominator')}'`, undefined, "a mapping with 'metric' (kind 'counter_ratio')");
+      out.denominator = { metric: dm, labels: d.stringMap('labels') };
+      d.rejectUnknownKeys();
+    }
+    r.rejectUnknownKeys();
+    return out;
+  });
+}
+
+export function toMetricInfo(m: ServerMetricConfig): MetricInfo {
+  return { name: m.name, unit: m.unit, direction: m.direction, source: 'server', description: m.description ?? `${m.kind} of ${m.metric}` };
+}
+
+export function metricCatalog(config: Pick<PerfGateConfig, 'metrics'>): MetricInfo[] {
+  return [...CLIENT_METRICS, ...config.metrics.map(toMetricInfo)];
+}
+
+function readTargets(items: { path: string; value: unknown }[] | undefined, metrics: MetricInfo[]): Target[] {
+  if (!items || items.length === 0) throw new InputError("config: 'targets' is empty; give at least one target, e.g. \"latency_p95 worsens <= 5%\"");
+  return items.map(({ path, value }) => {
+    if (typeof value !== 'string') throw invalidValue(`config key '${path}'`, value, 'a target written as text, e.g. "pipeline_time improves >= 20%"');
+    return parseTarget(value, metrics, `config key '${path}'`);
+  });
+}

@@ -1,0 +1,333 @@
+import { mean } from 'simple-statistics';
+import type { Target, TargetStatus } from './target.js';
+import type { MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../load/round-record.js';
+import { invalidValue } from '../errors.js';
+import { analyzeLocation, INTERVAL_METHODS, type IntervalMethod, type LocationAnalysis } from '../stats/location-analysis.js';
+import { candidateValues, pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';
+import { holm } from '../stats/holm.js';
+import { signTest } from '../stats/sign-test.js';
+import { hodgesLehmann } from '../stats/hodges-lehmann.js';
+import { studentTInterval } from '../stats/location-interval.js';
+import { mannWhitneyU } from '../stats/mann-whitney.js';
+import { studentTQuantile } from '../stats/distributions.js';
+import { alphaForLook, type SequentialPlan } from '../stats/sequential.js';
+import { decisionRule, judgeInterval, type DecisionRule } from './decision-rule.js';
+
+export interface EvaluateOptions {
+  /**
+   * Family-wise two-sided error: the chance that any target gets a wrong pass or a wrong fail is at
+   * most alpha; a false alarm (a wrong fail) is one side of it, at most alpha / 2. Default 0.02.
+   * With `sequential`, this is ignored in favour of the plan's alpha.
+   */
+  alpha?: number;
+  /** Fewer valid pairs than this gives 'no-data' (never pass). Default 5. */
+  minPairs?: number;
+  /** Interval method; default 'hodges-lehmann' (docs/statistics.md has the calibration behind it). */
+  method?: IntervalMethod;
+  /** Seed of the bootstrap, when method is 'bootstrap'. Default 1. */
+  seed?: number;
+  /** Power for the minimum detectable effect. Default 0.8. */
+  power?: number;
+  /** Bounded sequential testing: this evaluation is look `look` of `plan`, at the alpha spent there. */
+  sequential?: { plan: SequentialPlan; look: number };
+}
+
+export interface CrossCheck {
+  /** Exact sign test of the per-pair log ratios (or the candidate's values) against the threshold. */
+  signTestPValue: number;
+  /**
+   * The other interval method at the same level, in `estimate` terms: Student t (geometric-mean
+   * ratio) when the main method is Hodges–Lehmann or bootstrap, Hodges–Lehmann when it is t.
+   */
+  otherMethod: { method: IntervalMethod; estimate: number; ci: [number, number]; status: Exclude<TargetStatus, 'no-data'> };
+  /** Relative targets: benchstat-style Mann–Whitney U of baseline vs candidate round values (no pairing). */
+  mannWhitneyPValue?: number;
+  /** Whether the other method leads to the same status as the main interval. */
+  agrees: boolean;
+}
+
+export interface TargetEvaluation {
+  expression: string;
+  metric: string;
+  kind: Target['kind'];
+  direction: MetricDirection;
+  unit: MetricUnit;
+  status: TargetStatus;
+  /** Relative targets: candidate/baseline - 1 (-0.25 = 25 % lower). Absolute: the candidate's value. */
+  estimate: number | null;
+  /** Interval in the same terms as `estimate`, at `confidenceLevel`. */
+  ci: [number, number] | null;
+  confidenceLevel: number | null;
+  /** The target's threshold in the same terms as `estimate` (-0.20 for "improves >= 20 %" on latency). */
+  threshold: number;
+  /** Holm-adjusted p-value of "the truth is on the other side of the threshold from the estimate". */
+  pValue?: number;
+  /** The same before adjustment. */
+  rawPValue?: number;
+  /** Pairs (relative) or candidate rounds (absolute) used. */
+  samples: number;
+  /** Pairs or rounds left out, with reasons. */
+  excluded: { pair: number; reason: string }[];
+  method: IntervalMethod;
+  /** Relative targets: geometric means of the paired round values (their ratio is the geometric-mean ratio). */
+  baselineValue?: number;
+  candidateValue?: number;
+  /** Relative targets: geometric-mean ratio - 1, whatever the interval method. */
+  geometricMeanChange?: number;
+  crossCheck?: CrossCheck;
+  /**
+   * How far the truth must lie from the threshold for this many samples, with the observed spread,
+   * to be decided (pass or fail) with probability `power`; in `estimate` terms (fraction for
+   * relative targets, metric unit for absolute ones). Null when it cannot be computed.
+   */
+  minDetectableEffect: number | null;
+  /**
+   * If the true change were the current estimate, the pairs (or rounds) needed to decide this target
+   * with probability `power` at this level, with the observed spread; null when the estimate sits on
+   * the threshold or the spread is unknown, capped at 10,000. Useful for an inconclusive target.
+   */
+  samplesNeeded: number | null;
+  /** One sentence for the report. */
+  explanation: string;
+}
+
+export type GateVerdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface GateEvaluation {
+  verdict: GateVerdict;
+  targets: TargetEvaluation[];
+  /** The two-sided family-wise alpha used at this look. */
+  alpha: number;
+  look?: number;
+  /** A sentence saying how the family-wise error is controlled. */
+  multipleTesting: string;
+}
+
+interface Prepared {
+  target: Target;
+  info: MetricInfo;
+  rule: DecisionRule;
+  relative: boolean;
+  values: number[];
+  baseline: number[];
+  candidate: number[];
+  excluded: { pair: number; reason: string }[];
+  analysis?: LocationAnalysis;
+  rawPValue?: number;
+}
+
+/**
+ * Judges every target on the rounds: relative targets on the paired log ratios, absolute targets
+ * on the candidate's own values, each with a three-outcome interval rule, Holm's step-down across
+ * targets and (optionally) the alpha spent at this sequential look. Pure: same input, same output.
+ */
+export function evaluateTargets(targets: readonly Target[], rounds: readonly RoundRecord[], metrics: readonly MetricInfo[], options: EvaluateOptions = {}): GateEvaluation {
+  const method = options.method ?? 'hodges-lehmann';
+  const minPairs = options.minPairs ?? 5;
+  const power = options.power ?? 0.8;
+  const seed = options.seed ?? 1;
+  if (!INTERVAL_METHODS.includes(method)) throw invalidValue('statistics.method', method, INTERVAL_METHODS.join(', '));
+  if (!(Number.isInteger(minPairs) && minPairs >= 2)) throw invalidValue('statistics.min-pairs', minPairs, 'an integer >= 2');
+  if (!(power > 0 && power < 1)) throw invalidValue('statistics.power', power, 'a number between 0 and 1');
+  let alpha: number;
+  if (options.sequential) {
+    alpha = alphaForLook(options.sequential.plan, options.sequential.look);
+  } else {
+    alpha = options.alpha ?? 0.02;
+    if (!(alpha > 0 && alpha < 1)) throw invalidValue('statistics.alpha', alpha, 'a number between 0 and 1, e.g. 0.02');
+  }
+
+  const metricByName = new Map(metrics.map((m) => [m.name, m]));
+  const prepared: Prepared[] = targets.map((target, i) => {
+    const info = metricByName.get(target.metric);
+    if (!info) throw invalidValue(`targets[${i}] ("${target.expression}") metric`, target.metric, [...metricByName.keys()].join(', ') || 'a metric the run measures');
+    validateTarget(target, info, i);
+    const rule = decisionRule(target, info.direction);
+    if (target.kind === 'absolute') {
+      const { values, excluded } = candidateValues(rounds, target.metric);
+      return { target, info, rule, relative: false, values, baseline: [], candidate: values, excluded };
+    }
+    const paired = pairRounds(rounds, target.metric, true);
+    return { target, info, rule, relative: true, values: pairedLogRatios(paired), baseline: paired.baseline, candidate: paired.candidate, excluded: paired.excluded };
+  });
+
+  // Decision p-value per judgeable target: two-sided p of the one-sided test toward the side the
+  // data lean to; it is <= a level exactly when the interval at that level excludes the threshold.
+  for (const p of prepared) {
+    if (p.values.length < minPairs) continue;
+    p.analysis = analyzeLocation(p.values, method, seed);
+    const pBelow = p.analysis.oneSidedPValue(p.rule.bound, 'less');
+    const pAbove = p.analysis.oneSidedPValue(p.rule.bound, 'greater');
+    p.rawPValue = Math.min(1, 2 * Math.min(pBelow, pAbove));
+  }
+  const family = prepared.filter((p) => p.analysis);
+  const steps = holm(family.map((p) => p.rawPValue!), alpha);
+  // Step-down stops at the first kept hypothesis; later ones are reported at that step's level so an
+  // interval never shows a decision Holm did not make.
+  const firstKeptRank = Math.min(...steps.filter((s) => !s.rejected).map((s) => s.rank), family.length + 1);
+  const levelFor = new Map<Prepared, { alpha: number; adjusted: number }>();
+  family.forEach((p, i) => {
+    const step = steps[i]!;
+    const rank = Math.min(step.rank, firstKeptRank);
+    levelFor.set(p, { alpha: alpha / (family.length - rank + 1), adjusted: step.adjustedPValue });
+  });
+
+  const evaluations = prepared.map((p) => evaluateOne(p, levelFor.get(p), { minPairs, power, method }));
+  const verdict: GateVerdict = evaluations.some((e) => e.status === 'fail') ? 'fail' : evaluations.length > 0 && evaluations.every((e) => e.status === 'pass') ? 'pass' : 'inconclusive';
+  return {
+    verdict,
+    targets: evaluations,
+    alpha,
+    ...(options.sequential ? { look: options.sequential.look } : {}),
+    multipleTesting: describeErrorControl(family.length, prepared.length - family.length, alpha, options),
+  };
+}
+
+function validateTarget(target: Target, info: MetricInfo, i: number): void {
+  const where = `targets[${i}] ("${target.expression}")`;
+  if (target.kind === 'improvement') {
+    const max = info.direction === 'lower-is-better' ? '< 1 (a lower-is-better metric cannot improve by 100 % or more)' : '> 0';
+    if (!(target.minImprovement > 0 && (info.direction === 'higher-is-better' || target.minImprovement < 1))) throw invalidValue(`${where} improvement`, target.minImprovement, `a fraction > 0 and ${max}`);
+  } else if (target.kind === 'regression') {
+    if (!(target.maxRegression >= 0 && (info.direction === 'lower-is-better' || target.maxRegression < 1))) throw invalidValue(`${where} regression`, target.maxRegression, 'a fraction >= 0 (and < 1 on a higher-is-better metric)');
+  } else if (!Number.isFinite(target.threshold)) {
+    throw invalidValue(`${where} threshold`, target.threshold, 'a finite number');
+  }
+}
+
+function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | undefined, options: { minPairs: number; power: number; method: IntervalMethod }): TargetEvaluation {
+  const { target, info, rule, relative } = p;
+  const toEstimate = relative ? (x: number) => Math.expm1(x) : (x: number) => x;
+  const base = {
+    expression: target.expression,
+    metric: target.metric,
+    kind: target.kind,
+    direction: info.direction,
+    unit: info.unit,
+    threshold: toEstimate(rule.bound),
+    samples: p.values.length,
+    excluded: p.excluded,
+    method: options.method,
+    ...(relative && p.values.length > 0
+      ? { baselineValue: geometricMean(p.baseline), candidateValue: geometricMean(p.candidate), geometricMeanChange: Math.expm1(mean(p.values)) }
+      : {}),
+  };
+  if (!p.analysis || !level) {
+    const what = relative ? 'valid pairs' : 'valid candidate rounds';
+    return {
+      ...base,
+      status: 'no-data',
+      estimate: null,
+      ci: null,
+      confidenceLevel: null,
+      minDetectableEffect: null,
+      samplesNeeded: null,
+      explanation: `${target.expression}: no data, ${p.values.length} ${what} (at least ${options.minPairs} needed)${p.excluded.length ? `; excluded: ${summarizeExclusions(p.excluded)}` : ''}.`,
+    };
+  }
+  const confidenceLevel = 1 - level.alpha;
+  const interval = p.analysis.interval(confidenceLevel);
+  const status = judgeInterval(interval, rule);
+  const other = options.method === 't' ? hodgesLehmann(p.values, confidenceLevel) : studentTInterval(p.values, confidenceLevel);
+  const otherStatus = judgeInterval(other.interval, rule);
+  const crossCheck: CrossCheck = {
+    signTestPValue: signTest(p.values.map((v) => v - rule.bound)).pValue,
+    otherMethod: {
+      method: options.method === 't' ? 'hodges-lehmann' : 't',
+      estimate: toEstimate(other.estimate),
+      ci: [toEstimate(other.interval[0]), toEstimate(other.interval[1])],
+      status: otherStatus,
+    },
+    ...(relative ? { mannWhitneyPValue: mannWhitneyU(p.baseline, p.candidate).pValue } : {}),
+    agrees: otherStatus === status,
+  };
+  const n = p.values.length;
+  const spread = p.analysis.spread;
+  const df = n - 1;
+  const delta = (studentTQuantile(1 - level.alpha / 2, df) + studentTQuantile(options.power, df)) * (spread / Math.sqrt(n));
+  const unbounded = !Number.isFinite(interval[0]) || !Number.isFinite(interval[1]);
+  const minDetectableEffect = Number.isFinite(delta) && !unbounded ? (relative ? Math.expm1(delta) : delta) : null;
+  const estimate = toEstimate(p.analysis.estimate);
+  const ci: [number, number] = [toEstimate(interval[0]), toEstimate(interval[1])];
+  return {
+    ...base,
+    status,
+    estimate,
+    ci,
+    confidenceLevel,
+    pValue: level.adjusted,
+    rawPValue: p.rawPValue!,
+    crossCheck,
+    minDetectableEffect,
+    samplesNeeded: samplesNeeded(Math.abs(p.analysis.estimate - rule.bound), spread, level.alpha, options.power),
+    explanation: unbounded
+      ? `${target.expression}: inconclusive; ${n} ${relative ? 'pairs' : 'rounds'} are too few for a distribution-free ${formatLevel(confidenceLevel)} interval (at least ${minSamplesForDistributionFree(confidenceLevel)} needed at this level).`
+      : explain(p, status, estimate, ci, confidenceLevel, crossCheck),
+  };
+}
+
+/** Smallest n with (t_{1-α/2,n-1} + t_{power,n-1}) · spread / √n <= distance. */
+export function samplesNeeded(distance: number, spread: number, alpha: number, power: number): number | null {
+  if (!(distance > 0) || !Number.isFinite(spread)) return null;
+  if (spread === 0) return 2;
+  const enough = (n: number) => (studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(power, n - 1)) * (spread / Math.sqrt(n)) <= distance;
+  if (!enough(10_000)) return null;
+  let lo = 2;
+  let hi = 10_000;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (enough(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The signed-rank interval at level L needs P(W+ = 0) = 2^-n <= (1 - L) / 2, i.e.
+ * n >= log2(2 / (1 - L)): 7 pairs at 98 %, 9 at a Holm level of 99.33 %.
+ */
+export function minSamplesForDistributionFree(level: number): number {
+  return Math.ceil(Math.log2(2 / (1 - level)) - 1e-9);
+}
+
+function formatLevel(level: number): string {
+  return `${Number((level * 100).toPrecision(4))} %`;
+}
+
+function geometricMean(values: readonly number[]): number {
+  return Math.exp(mean(values.map(Math.log)));
+}
+
+function summarizeExclusions(excluded: readonly { reason: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const { reason } of excluded) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return [...counts].map(([reason, count]) => (count > 1 ? `${count}× ${reason}` : reason)).join('; ');
+}
+
+function formatValue(x: number, relative: boolean, unit: MetricUnit): string {
+  if (relative) return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+  return `${Number(x.toPrecision(4))} ${unit}`;
+}
+
+function explain(p: Prepared, status: TargetStatus, estimate: number, ci: [number, number], level: number, crossCheck: CrossCheck): string {
+  const f = (x: number) => formatValue(x, p.relative, p.info.unit);
+  const what = p.relative ? `change ${f(estimate)}` : `candidate ${f(estimate)}`;
+  const threshold = p.relative ? Math.expm1(p.rule.bound) : p.rule.bound;
+  const where = status === 'pass' ? 'wholly on the passing side of' : status === 'fail' ? 'wholly on the failing side of' : 'straddles';
+  const levelText = formatLevel(level);
+  const caution = crossCheck.agrees ? '' : ` Cross-check: the ${crossCheck.otherMethod.method} interval says ${crossCheck.otherMethod.status}; a few rounds may dominate the result.`;
+  const samples = p.relative ? `${p.values.length} pairs` : `${p.values.length} rounds`;
+  return `${p.target.expression}: ${what}, ${levelText} interval [${f(ci[0])}, ${f(ci[1])}] ${where} the threshold ${f(threshold)} (${samples}): ${status}.${caution}`;
+}
+
+function describeErrorControl(judged: number, noData: number, alpha: number, options: EvaluateOptions): string {
+  const pct = (x: number) => `${Number((x * 100).toPrecision(3))} %`;
+  const sequential = options.sequential
+    ? ` This is look ${options.sequential.look} of ${options.sequential.plan.pairsAtLook.length}; it uses α = ${pct(alpha)} of the ${pct(options.sequential.plan.alpha)} spent over all looks (${options.sequential.plan.spending} spending), so stopping early does not raise the error rate.`
+    : '';
+  const skipped = noData > 0 ? ` ${noData} target(s) without enough data were not judged and count as inconclusive.` : '';
+  if (judged <= 1) {
+    return `One target judged with a ${pct(1 - alpha)} interval: a wrong pass or fail has probability at most ${pct(alpha)}, a false alarm at most ${pct(alpha / 2)}.${sequential}${skipped}`;
+  }
+  return `${judged} targets judged together with Holm's step-down procedure: the chance that any of them gets a wrong pass or fail is at most ${pct(alpha)} (a false alarm at most ${pct(alpha / 2)}); each interval is shown at the level of its Holm step, between ${pct(1 - alpha / judged)} and ${pct(1 - alpha)}.${sequential}${skipped}`;
+}

@@ -1,0 +1,63 @@
+/**
+ * What the workflow run is about, read from the runner's environment and the event payload at
+ * GITHUB_EVENT_PATH: the repository, the pull request (for pull_request, pull_request_target and
+ * workflow_run events), the commit the Check belongs to, and links for the report.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface RunContext {
+  owner: string;
+  repo: string;
+  eventName: string;
+  /** The pull request to comment on, when there is one. */
+  pullRequest?: { number: number; headSha: string; fromFork: boolean };
+  /** The commit a Check run is attached to. */
+  sha?: string;
+  workflow?: string;
+  job?: string;
+  runUrl?: string;
+}
+
+interface PullRequestPayload {
+  number: number;
+  head: { sha: string; repo?: { full_name?: string } | null };
+  base: { repo?: { full_name?: string } | null };
+}
+
+export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext | undefined {
+  const repository = env.GITHUB_REPOSITORY;
+  if (!repository || !repository.includes('/')) return undefined;
+  const [owner, repo] = repository.split('/') as [string, string];
+  let payload: Record<string, unknown> = {};
+  if (env.GITHUB_EVENT_PATH) {
+    try {
+      payload = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as Record<string, unknown>;
+    } catch {
+      payload = {};
+    }
+  }
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  const context: RunContext = { owner, repo, eventName, sha: env.GITHUB_SHA, workflow: env.GITHUB_WORKFLOW, job: env.GITHUB_JOB };
+  if (env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID) context.runUrl = `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`;
+
+  const pr = payload.pull_request as PullRequestPayload | undefined;
+  if (pr && typeof pr.number === 'number') {
+    // head.repo is null when the fork was deleted after the PR was opened: still a fork's PR.
+    const headRepo = pr.head.repo === null ? null : pr.head.repo?.full_name;
+    context.pullRequest = { number: pr.number, headSha: pr.head.sha, fromFork: headRepo === null || Boolean(headRepo && headRepo !== pr.base.repo?.full_name) };
+    context.sha = pr.head.sha;
+  }
+  // workflow_run: the second half of the fork-safe pattern comments on the PR that triggered the run.
+  const run = payload.workflow_run as
+    | { head_sha?: string; pull_requests?: { number: number }[]; head_repository?: { full_name?: string } | null; repository?: { full_name?: string } | null }
+    | undefined;
+  // For workflow_run, GITHUB_SHA is the default branch's head, not the commit that was measured
+  // (docs.github.com, "Events that trigger workflows": workflow_run), so the Check goes on head_sha.
+  if (!context.pullRequest && run?.head_sha) context.sha = run.head_sha;
+  // pull_requests is empty when the PR comes from a fork (actions/runner#3444, github/docs#22501).
+  if (!context.pullRequest && run?.pull_requests?.[0] && run.head_sha) {
+    const fromFork = Boolean(run.head_repository?.full_name && run.head_repository.full_name !== run.repository?.full_name);
+    context.pullRequest = { number: run.pull_requests[0].number, headSha: run.head_sha, fromFork };
+  }
+  return context;
+}

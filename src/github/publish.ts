@@ -1,0 +1,115 @@
+/**
+ * Everything the gate writes to GitHub after a run: the job summary (always, it needs no token),
+ * the sticky PR comment and the Check run. A token that cannot write (a fork's pull request) gives
+ * a warning, never a failure: the verdict, the summary and the outputs are still there.
+ */
+import * as core from '@actions/core';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { headline } from '../report/markdown.js';
+import type { Results, Verdict } from '../report/results.js';
+import { createGitHubClient, type GitHubClient } from './client.js';
+import type { RunContext } from './event-context.js';
+import { commentMarker, upsertStickyComment, type CommentMode } from './sticky-comment.js';
+
+export interface PublishOptions {
+  results: Results;
+  markdown: string;
+  context: RunContext | undefined;
+  token?: string;
+  commentMode: CommentMode;
+  commentKey?: string;
+  checkName?: string;
+  log: Logger;
+  client?: GitHubClient;
+  /** Write the job summary through @actions/core (only inside Actions: it needs GITHUB_STEP_SUMMARY). */
+  writeJobSummary: boolean;
+}
+
+export interface PublishOutcome {
+  commentUrl?: string;
+  checkUrl?: string;
+  warnings: string[];
+}
+
+const CHECK_CONCLUSION: Record<Verdict, 'success' | 'failure' | 'neutral'> = {
+  pass: 'success',
+  fail: 'failure',
+  inconclusive: 'neutral',
+  error: 'failure',
+};
+
+// GitHub caps a Check run's output.summary at 65,535 characters.
+const CHECK_SUMMARY_LIMIT = 65_535;
+
+/** Octokit's RequestError carries the HTTP status; 403/404 on a write means the token may not write. */
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function cannotWrite(error: unknown): boolean {
+  const status = httpStatus(error);
+  return status === 403 || status === 404;
+}
+
+export async function publishResults(options: PublishOptions): Promise<PublishOutcome> {
+  const { results, markdown, context, log } = options;
+  const outcome: PublishOutcome = { warnings: [] };
+
+  if (options.writeJobSummary && process.env.GITHUB_STEP_SUMMARY) {
+    await core.summary.addRaw(markdown, true).write();
+  }
+  if (!context || !options.token) {
+    if (context && !options.token) log.info('No GitHub token given: no PR comment and no Check run.');
+    return outcome;
+  }
+  const client = options.client ?? createGitHubClient({ token: options.token, log });
+  const warn = (message: string) => {
+    outcome.warnings.push(message);
+    log.warning(message);
+  };
+
+  if (context.pullRequest && options.commentMode !== 'off') {
+    try {
+      const marker = commentMarker({ workflow: context.workflow, job: context.job, key: options.commentKey });
+      const result = await upsertStickyComment({
+        client,
+        target: { owner: context.owner, repo: context.repo, issueNumber: context.pullRequest.number },
+        marker,
+        body: markdown,
+        mode: options.commentMode,
+        log,
+      });
+      outcome.commentUrl = result.url;
+    } catch (error) {
+      if (cannotWrite(error)) {
+        warn(
+          `The token cannot write PR comments (${httpStatus(error)}: ${errorMessage(error)}). ` +
+            'For pull requests from forks use the two-workflow pattern (pull_request measures, workflow_run comments); see the README.',
+        );
+      } else warn(`Could not write the PR comment: ${errorMessage(error)}`);
+    }
+  }
+
+  if (options.checkName && context.sha) {
+    try {
+      const summary = markdown.length > CHECK_SUMMARY_LIMIT ? `${markdown.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n…(truncated)` : markdown;
+      const { data } = await client.rest.checks.create({
+        owner: context.owner,
+        repo: context.repo,
+        name: options.checkName,
+        head_sha: context.sha,
+        status: 'completed',
+        conclusion: CHECK_CONCLUSION[results.verdict],
+        output: { title: headline(results), summary },
+      });
+      outcome.checkUrl = data.html_url ?? undefined;
+      log.info(`Check run '${options.checkName}': ${CHECK_CONCLUSION[results.verdict]}`);
+    } catch (error) {
+      if (cannotWrite(error)) warn(`The token cannot create Check runs (${httpStatus(error)}); give the workflow 'checks: write' or set check-name to ''.`);
+      else warn(`Could not create the Check run: ${errorMessage(error)}`);
+    }
+  }
+  return outcome;
+}

@@ -1,0 +1,60 @@
+/**
+ * The order in which rounds run. Baseline and candidate alternate in pairs so that slow drift of the machine
+ * (thermal state, noisy neighbours, caches warming) hits both alike; which variant goes first in a pair is
+ * randomized with a seed so no systematic "always second" advantage remains.
+ *
+ * - `abba`: pairs come in blocks of two, A B | B A, with the block's A drawn at random. A linear drift then
+ *   cancels within each block (the classic counterbalanced crossover design).
+ * - `shuffled-pairs`: each pair's order is an independent coin flip: the randomized multiple interleaved
+ *   trials of Abedi & Brecht, "Conducting Repeatable Experiments in Highly Variable Cloud Computing
+ *   Environments" (ICPE 2017).
+ *
+ * Pure: a pair's order depends only on (seed, pair number), so planning pairs 0..3 and later 4..7 (a
+ * sequential extension via `startPair`) gives exactly the plan of 0..7 in one go.
+ */
+import { invalidValue } from '../errors.js';
+import type { Variant } from './round-record.js';
+import { seededRandom } from './seeded-random.js';
+
+export type RoundDesign = 'abba' | 'shuffled-pairs';
+export const ROUND_DESIGNS: readonly RoundDesign[] = ['abba', 'shuffled-pairs'];
+
+export interface PlannedRound {
+  pair: number;
+  variant: Variant;
+}
+
+export interface PlanRoundsOptions {
+  /** Number of pairs to plan (each pair = one baseline round + one candidate round). */
+  pairs: number;
+  design: RoundDesign;
+  seed: number;
+  /** First pair number, for adding blocks of rounds to an existing benchmark. Default 0. */
+  startPair?: number;
+}
+
+export function planRounds(options: PlanRoundsOptions): PlannedRound[] {
+  const { pairs, design, seed } = options;
+  const startPair = options.startPair ?? 0;
+  if (!Number.isInteger(pairs) || pairs < 1) throw invalidValue('load.pairs', pairs, 'a whole number >= 1');
+  if (!ROUND_DESIGNS.includes(design)) throw invalidValue('load.design', design, ROUND_DESIGNS.join(', '));
+  if (!Number.isFinite(seed)) throw invalidValue('load.seed', seed, 'a finite number');
+  if (!Number.isInteger(startPair) || startPair < 0) throw invalidValue('startPair', startPair, 'a whole number >= 0');
+
+  const plan: PlannedRound[] = [];
+  for (let pair = startPair; pair < startPair + pairs; pair++) {
+    const [first, second] = pairOrder(pair, design, seed);
+    plan.push({ pair, variant: first }, { pair, variant: second });
+  }
+  return plan;
+}
+
+function pairOrder(pair: number, design: RoundDesign, seed: number): [Variant, Variant] {
+  if (design === 'shuffled-pairs') {
+    return seededRandom(seed, pair)() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+  }
+  const block = Math.floor(pair / 2);
+  const blockStartsWithBaseline = seededRandom(seed, block)() < 0.5;
+  const firstOfBlock = pair % 2 === 0;
+  return blockStartsWithBaseline === firstOfBlock ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
+}

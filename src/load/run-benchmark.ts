@@ -1,0 +1,161 @@
+/**
+ * A whole benchmark: an unmeasured warm-up per variant, then the planned rounds alternating baseline and
+ * candidate (round-plan.ts). Everything outside load generation is injected: server metrics come through
+ * `serverMetrics` hooks, persistence through `onRound`, so this module knows nothing of Prometheus or reports.
+ */
+import { InfrastructureError, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { clientMetricValues } from './client-metric-values.js';
+import { checkLoadSettings, type LoadSettings } from './load-settings.js';
+import { planRounds } from './round-plan.js';
+import type { RoundRecord, Variant } from './round-record.js';
+import { runRound, type RoundOutcome, type RunRoundOptions } from './run-round.js';
+import type { Workload } from './workload.js';
+
+export interface BenchmarkVariantTarget {
+  baseUrl: string;
+}
+
+export interface ServerMetricsHooks {
+  /** A parsed scrape of the variant's /metrics, opaque here. */
+  scrape(variant: Variant): Promise<unknown>;
+  /** Server metric values over one round from the scrapes taken before and after it. */
+  compute(before: unknown, after: unknown, elapsedSeconds: number): { values: Record<string, number | null>; invalidReasons: string[] };
+}
+
+export interface RunBenchmarkOptions {
+  targets: Record<Variant, BenchmarkVariantTarget>;
+  workload: Workload;
+  load: LoadSettings;
+  serverMetrics?: ServerMetricsHooks;
+  log: Logger;
+  signal?: AbortSignal;
+  /** Called after every round with the round and all rounds so far, to persist partial results. */
+  onRound?: (round: RoundRecord, all: RoundRecord[]) => void | Promise<void>;
+  /** First pair number, to add further blocks of rounds to an earlier benchmark. Default 0. */
+  startPair?: number;
+}
+
+export interface BenchmarkResult {
+  rounds: RoundRecord[];
+  aborted?: { reason: string };
+}
+
+/** A backend died during the benchmark; `rounds` holds every round completed before, for the caller to keep. */
+export class BenchmarkInfrastructureError extends InfrastructureError {
+  readonly rounds: RoundRecord[];
+  readonly variant: Variant;
+  constructor(message: string, variant: Variant, rounds: RoundRecord[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.variant = variant;
+    this.rounds = rounds;
+  }
+}
+
+const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
+
+export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkResult> {
+  const { targets, workload, log, signal, serverMetrics } = options;
+  const load = checkLoadSettings(options.load);
+  const startPair = options.startPair ?? 0;
+  const plan = planRounds({ pairs: load.pairs, design: load.design, seed: load.seed, startPair });
+  const rounds: RoundRecord[] = [];
+  const abortReason = () => (signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? 'aborted'));
+
+  const roundOptions = (variant: Variant, durationMs: number, seed: number): RunRoundOptions => {
+    const options: RunRoundOptions = { baseUrl: targets[variant].baseUrl, workload, mode: load.mode, durationMs, seed };
+    if (load.rate !== undefined) options.rate = load.rate;
+    if (load.connections !== undefined) options.connections = load.connections;
+    if (load.maxInFlight !== undefined) options.maxInFlight = load.maxInFlight;
+    if (load.timeoutMs !== undefined) options.timeoutMs = load.timeoutMs;
+    if (load.rateTolerance !== undefined) options.rateTolerance = load.rateTolerance;
+    if (signal !== undefined) options.signal = signal;
+    return options;
+  };
+
+  const died = (variant: Variant, when: string, error: unknown): never => {
+    throw new BenchmarkInfrastructureError(
+      `${variant} backend (${targets[variant].baseUrl}) failed ${when}: ${errorMessage(error)}`,
+      variant,
+      rounds.slice(),
+      { cause: error },
+    );
+  };
+
+  if (load.warmupMs > 0) {
+    for (const variant of VARIANTS) {
+      if (signal?.aborted) return { rounds, aborted: { reason: abortReason() } };
+      log.info(`warm-up ${variant}: ${(load.warmupMs / 1000).toFixed(1)} s, not counted`);
+      let outcome: RoundOutcome;
+      try {
+        outcome = await runRound(roundOptions(variant, load.warmupMs, load.seed));
+      } catch (error) {
+        return died(variant, 'during warm-up', error);
+      }
+      if (outcome.aborted) return { rounds, aborted: { reason: abortReason() } };
+    }
+  }
+
+  for (let k = 0; k < plan.length; k++) {
+    const { pair, variant } = plan[k]!;
+    if (signal?.aborted) return { rounds, aborted: { reason: abortReason() } };
+    const position = `round ${k + 1}/${plan.length}`;
+
+    let before: unknown;
+    const metricsProblems: string[] = [];
+    if (serverMetrics) {
+      try {
+        before = await serverMetrics.scrape(variant);
+      } catch (error) {
+        metricsProblems.push(`metrics scrape before the round failed: ${errorMessage(error)}`);
+      }
+    }
+    const scrapedAt = performance.now();
+
+    let outcome: RoundOutcome;
+    try {
+      // Both rounds of a pair get the same request seed, so both variants answer the same request sequence.
+      outcome = await runRound(roundOptions(variant, load.roundDurationMs, load.seed * 1_000_003 + pair));
+    } catch (error) {
+      return died(variant, `during ${position} (pair ${pair})`, error);
+    }
+    if (outcome.aborted) return { rounds, aborted: { reason: abortReason() } };
+
+    let serverValues: Record<string, number | null> = {};
+    if (serverMetrics && metricsProblems.length === 0) {
+      try {
+        const after = await serverMetrics.scrape(variant);
+        const computed = serverMetrics.compute(before, after, (performance.now() - scrapedAt) / 1000);
+        serverValues = computed.values;
+        metricsProblems.push(...computed.invalidReasons);
+      } catch (error) {
+        metricsProblems.push(`server metrics after the round failed: ${errorMessage(error)}`);
+      }
+    }
+
+    const invalidReasons = [...outcome.invalidReasons, ...metricsProblems];
+    const record: RoundRecord = {
+      index: startPair * 2 + k,
+      pair,
+      variant,
+      startedAt: outcome.startedAt,
+      durationMs: outcome.durationMs,
+      valid: invalidReasons.length === 0,
+      invalidReasons,
+      flags: outcome.flags,
+      client: outcome.stats,
+      values: { ...clientMetricValues(outcome.stats), ...serverValues },
+    };
+    rounds.push(record);
+
+    const { latencyMs } = outcome.stats;
+    log.info(
+      `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ` +
+        `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms`,
+    );
+    for (const detail of outcome.flagDetails) log.warning(`${position} ${variant}: ${detail}`);
+    if (!record.valid) log.warning(`${position} ${variant} is invalid: ${invalidReasons.join('; ')}`);
+    await options.onRound?.(record, rounds.slice());
+  }
+  return { rounds };
+}

@@ -1,0 +1,136 @@
+/**
+ * The requests a round sends: either a weighted mix (`{ requests: [...] }`, from the config or a JSON/YAML
+ * file) or a replay of recorded queries (a JSONL file, one request per line, replayed in order or shuffled).
+ * Parsing is pure: it receives text or already-parsed data plus a `source` label used in every message,
+ * so an error says which file, line and key is wrong.
+ */
+import { InputError, invalidValue } from '../errors.js';
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** One request, validated and ready to send: the body is already text, JSON bodies carry their content type. */
+export interface WorkloadRequest {
+  method: HttpMethod;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Relative frequency in a weighted mix; 1 unless given. */
+  weight: number;
+}
+
+/**
+ * How the picker walks the requests: `weighted` draws each request independently by weight (a mix);
+ * `sequential` replays them in file order, wrapping around; `shuffled` replays them in a seeded random order,
+ * reshuffled after every pass, so each recorded query is sent as often as the others.
+ */
+export type WorkloadOrder = 'weighted' | 'sequential' | 'shuffled';
+export const WORKLOAD_ORDERS: readonly WorkloadOrder[] = ['weighted', 'sequential', 'shuffled'];
+
+export interface Workload {
+  requests: WorkloadRequest[];
+  order: WorkloadOrder;
+}
+
+const REQUEST_KEYS = ['method', 'path', 'headers', 'body', 'weight'];
+
+/** Validates a `{ requests: [...] }` object (already parsed from JSON or YAML). */
+export function parseWorkload(data: unknown, source: string, order: WorkloadOrder = 'weighted'): Workload {
+  if (!isPlainObject(data)) throw invalidValue(source, data, 'an object with a "requests" list');
+  for (const key of Object.keys(data)) {
+    if (key !== 'requests') throw invalidValue(`${source}: key '${key}'`, key, 'only "requests" at the top level');
+  }
+  const list = data.requests;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw invalidValue(`${source}: requests`, list, 'a non-empty list of { method, path, headers?, body?, weight? }');
+  }
+  const requests = list.map((item, i) => parseRequest(item, `${source}: requests[${i}]`, true));
+  return { requests, order: checkOrder(order, source) };
+}
+
+/**
+ * Validates a JSONL file of recorded queries: one JSON object per line (`method`, `path`, `headers`, `body`);
+ * blank lines are skipped. Line numbers in messages count from 1, as editors show them.
+ */
+export function parseWorkloadJsonl(text: string, source: string, order: WorkloadOrder = 'sequential'): Workload {
+  const requests: WorkloadRequest[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const where = `${source}:${i + 1}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      throw new InputError(`${where}: not valid JSON (${(error as Error).message})`);
+    }
+    requests.push(parseRequest(parsed, where, false));
+  }
+  if (requests.length === 0) throw new InputError(`${source}: no requests (the file has no non-blank line)`);
+  return { requests, order: checkOrder(order, source) };
+}
+
+function parseRequest(item: unknown, where: string, allowWeight: boolean): WorkloadRequest {
+  if (!isPlainObject(item)) throw invalidValue(where, item, 'an object { method, path, headers?, body? }');
+  const allowedKeys = allowWeight ? REQUEST_KEYS : REQUEST_KEYS.filter((k) => k !== 'weight');
+  for (const key of Object.keys(item)) {
+    // Unknown keys are refused rather than ignored: a typo such as "header" would otherwise silently send
+    // requests without the intended headers and measure something else.
+    if (!allowedKeys.includes(key)) throw invalidValue(`${where}: key '${key}'`, key, `one of ${allowedKeys.join(', ')}`);
+  }
+
+  const rawMethod = item.method;
+  const method = typeof rawMethod === 'string' ? rawMethod.toUpperCase() : rawMethod;
+  if (typeof method !== 'string' || !(HTTP_METHODS as readonly string[]).includes(method)) {
+    throw invalidValue(`${where}.method`, rawMethod, `one of ${HTTP_METHODS.join(', ')}`);
+  }
+
+  const path = item.path;
+  if (typeof path !== 'string' || !path.startsWith('/') || /[\s]/.test(path)) {
+    throw invalidValue(`${where}.path`, path, 'a path starting with "/" and without spaces, e.g. "/search?q=x"');
+  }
+
+  const headers: Record<string, string> = {};
+  if (item.headers !== undefined) {
+    if (!isPlainObject(item.headers)) throw invalidValue(`${where}.headers`, item.headers, 'an object of header name -> string');
+    for (const [name, value] of Object.entries(item.headers)) {
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+        throw invalidValue(`${where}.headers`, name, 'header names made of token characters (RFC 9110 section 5.1)');
+      }
+      if (typeof value !== 'string') throw invalidValue(`${where}.headers.${name}`, value, 'a string');
+      headers[name.toLowerCase()] = value;
+    }
+  }
+
+  let body: string | undefined;
+  if (item.body !== undefined) {
+    if (typeof item.body === 'string') {
+      body = item.body;
+    } else {
+      body = JSON.stringify(item.body);
+      headers['content-type'] ??= 'application/json';
+    }
+  }
+
+  let weight = 1;
+  if (item.weight !== undefined) {
+    if (typeof item.weight !== 'number' || !Number.isFinite(item.weight) || item.weight <= 0) {
+      throw invalidValue(`${where}.weight`, item.weight, 'a positive number');
+    }
+    weight = item.weight;
+  }
+
+  const request: WorkloadRequest = { method: method as HttpMethod, path, headers, weight };
+  if (body !== undefined) request.body = body;
+  return request;
+}
+
+function checkOrder(order: WorkloadOrder, source: string): WorkloadOrder {
+  if (!WORKLOAD_ORDERS.includes(order)) throw invalidValue(`${source}: order`, order, WORKLOAD_ORDERS.join(', '));
+  return order;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

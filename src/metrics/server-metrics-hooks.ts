@@ -1,0 +1,66 @@
+import { errorMessage, InfrastructureError, InputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Variant } from '../load/round-record.js';
+import { computeServerMetrics, type ServerMetricsResult } from './compute-server-metrics.js';
+import type { Exposition } from './exposition.js';
+import { parseExposition } from './parse-exposition.js';
+import { redactUrl, scrapeMetrics, type MetricsFetcher } from './scrape-metrics.js';
+import type { ServerMetricDefinition } from './server-metric-definition.js';
+
+/**
+ * Glue for the benchmark loop: the `serverMetrics` hooks it is given (scrape before and after each
+ * round, then compute). The load stage treats scrapes as opaque, so it never imports this stage.
+ */
+export interface ServerMetricsHooks {
+  scrape(variant: Variant): Promise<Exposition>;
+  compute(before: unknown, after: unknown, elapsedSeconds: number): ServerMetricsResult;
+}
+
+export function createServerMetricsHooks(options: {
+  definitions: readonly ServerMetricDefinition[];
+  metricsUrls: Record<Variant, string>;
+  timeoutMs: number;
+  fetch?: MetricsFetcher;
+  /**
+   * Receives each distinct warning once (a family the variant does not expose, say). The benchmark loop
+   * only looks at `invalidReasons`, so without this the warnings would be seen by nobody.
+   */
+  log?: Logger;
+}): ServerMetricsHooks {
+  const variantOf = new WeakMap<Exposition, Variant>();
+  const warned = new Set<string>();
+  return {
+    async scrape(variant) {
+      const url = options.metricsUrls[variant];
+      const text = await scrapeMetrics(url, {
+        timeoutMs: options.timeoutMs,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+      let exposition: Exposition;
+      try {
+        exposition = parseExposition(text);
+      } catch (error) {
+        // The backend's output is at fault, not perf-gate's configuration: say where it came from.
+        if (error instanceof InputError) {
+          throw new InfrastructureError(`the ${variant} backend's metrics at ${redactUrl(url)} are malformed: ${errorMessage(error)}`, { cause: error });
+        }
+        throw error;
+      }
+      variantOf.set(exposition, variant);
+      return exposition;
+    },
+    compute(before, after, elapsedSeconds) {
+      const result = computeServerMetrics(options.definitions, before as Exposition, after as Exposition, elapsedSeconds);
+      if (options.log !== undefined) {
+        const variant = variantOf.get(after as Exposition);
+        for (const warning of result.warnings) {
+          const line = variant === undefined ? warning : `${variant}: ${warning}`;
+          if (warned.has(line)) continue;
+          warned.add(line);
+          options.log.warning(line);
+        }
+      }
+      return result;
+    },
+  };
+}

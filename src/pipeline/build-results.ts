@@ -1,0 +1,133 @@
+/**
+ * Assembles results.json from the rounds and the gate's evaluation. Pure: everything it needs is
+ * passed in, so the same rounds always give the same results.
+ */
+import { median } from 'simple-statistics';
+import type { GateEvaluation } from '../gate/evaluate-targets.js';
+import type { MetricInfo, RoundRecord } from '../load/round-record.js';
+import { headline } from '../report/markdown.js';
+import { RESULTS_SCHEMA_VERSION, type MetricSummary, type Results, type TargetResult, type Verdict } from '../report/results.js';
+import { studentTInterval } from '../stats/location-interval.js';
+import { pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';
+
+export interface BuildResultsInput {
+  version: string;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  config: string;
+  rounds: RoundRecord[];
+  catalog: MetricInfo[];
+  evaluation: GateEvaluation | null;
+  /** Level of the per-metric intervals in the details table. */
+  confidence: number;
+  plannedPairs: number;
+  stoppingReason: string;
+  migration: unknown;
+  environment: Record<string, unknown>;
+  error?: Results['error'];
+}
+
+export function summarizeMetric(info: MetricInfo, rounds: RoundRecord[], confidence: number): MetricSummary {
+  const valuesOf = (variant: 'baseline' | 'candidate') =>
+    rounds.filter((r) => r.valid && r.variant === variant).map((r) => r.values[info.name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const b = valuesOf('baseline');
+  const c = valuesOf('candidate');
+  const paired = pairRounds(rounds, info.name, true);
+  const logs = pairedLogRatios(paired);
+  let change: number | null = null;
+  let ci: [number, number] | null = null;
+  if (logs.length >= 2) {
+    const t = studentTInterval(logs, confidence);
+    change = Math.expm1(t.estimate);
+    ci = [Math.expm1(t.interval[0]), Math.expm1(t.interval[1])];
+  } else if (logs.length === 1) change = Math.expm1(logs[0]!);
+  return {
+    name: info.name,
+    unit: info.unit,
+    direction: info.direction,
+    source: info.source,
+    description: info.description,
+    baseline: b.length ? median(b) : null,
+    candidate: c.length ? median(c) : null,
+    change,
+    ci,
+    pairs: logs.length,
+  };
+}
+
+function countPairs(rounds: RoundRecord[], validOnly: boolean): number {
+  const byPair = new Map<number, Set<string>>();
+  for (const r of rounds) {
+    if (validOnly && !r.valid) continue;
+    const set = byPair.get(r.pair) ?? new Set<string>();
+    set.add(r.variant);
+    byPair.set(r.pair, set);
+  }
+  return [...byPair.values()].filter((s) => s.size === 2).length;
+}
+
+const METHOD_TEXT: Record<string, string> = {
+  t: 'a Student t interval',
+  'hodges-lehmann': 'a Hodges–Lehmann estimate with its distribution-free (Wilcoxon) interval',
+  bootstrap: 'a seeded bootstrap interval',
+};
+
+/** Says how the targets' intervals were built, from what the evaluation actually used. */
+export function describeMethods(evaluation: GateEvaluation): string {
+  const used = [...new Set(evaluation.targets.map((t) => t.method))].map((m) => METHOD_TEXT[m] ?? m);
+  const how = used.length ? used.join(' or ') : 'no interval (no target had data)';
+  return `relative targets on the log ratios of paired rounds (the change is their geometric mean), absolute targets on the candidate's round values; ${how}. The "all metrics" table uses a Student t interval on the paired log ratios at the configured confidence`;
+}
+
+export function buildResults(input: BuildResultsInput): Results {
+  const { evaluation } = input;
+  const targets: TargetResult[] = (evaluation?.targets ?? []).map((t) => ({
+    expression: t.expression,
+    metric: t.metric,
+    kind: t.kind,
+    status: t.status,
+    estimate: t.estimate,
+    ci: t.ci,
+    unit: t.unit,
+    threshold: t.threshold,
+    minimumDetectableEffect: t.minDetectableEffect,
+    confidence: t.confidenceLevel ?? undefined,
+    pValue: t.pValue ?? null,
+    note: t.explanation,
+  }));
+  let verdict: Verdict;
+  if (input.error) verdict = 'error';
+  else if (!evaluation) verdict = 'inconclusive';
+  else verdict = evaluation.verdict;
+
+  const metrics = input.catalog.map((info) => summarizeMetric(info, input.rounds, input.confidence)).filter((m) => m.baseline !== null || m.candidate !== null);
+  const partial = { verdict, targets, error: input.error };
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'perf-gate', version: input.version },
+    runId: input.runId,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+    config: input.config,
+    verdict,
+    headline: headline(partial),
+    targets,
+    metrics,
+    rounds: input.rounds,
+    decision: evaluation
+      ? {
+          confidence: input.confidence,
+          method: describeMethods(evaluation),
+          multipleComparisons: evaluation.multipleTesting,
+          plannedPairs: input.plannedPairs,
+          measuredPairs: countPairs(input.rounds, false),
+          validPairs: countPairs(input.rounds, true),
+          stoppingReason: input.stoppingReason,
+        }
+      : null,
+    migration: input.migration ?? null,
+    environment: input.environment,
+    ...(input.error ? { error: input.error } : {}),
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * What every stage receives: the validated config, the logger, where things go, and a list of
+ * teardown steps owned by this process (a PGlite server lives only as long as its process).
+ */
+import type { PerfGateConfig } from '../config/config.js';
+import type { Logger } from '../log.js';
+import type { RunState } from './run-state.js';
+
+/**
+ * In-process handles on what a stage started. Cleanup order matters: backends first (they hold
+ * database connections), then the baseline copy (DROP DATABASE needs no sessions), then the server.
+ */
+export interface Teardown {
+  backends?: () => Promise<void>;
+  databaseServer?: () => Promise<void>;
+}
+
+export interface StageContext {
+  config: PerfGateConfig;
+  log: Logger;
+  state: RunState;
+  statePath: string;
+  /** Absolute report folder. */
+  reportDir: string;
+  packageRoot: string;
+  signal: AbortSignal;
+  /** Use PGlite even when server binaries exist (demo --pglite). */
+  preferPglite?: boolean;
+  /** Stop functions of what this process started; `cleanupRun` uses them before the state file. */
+  teardown: Teardown;
+  /** Persist the state (the action's stages run in separate processes). */
+  saveState(): void;
+}

@@ -1,0 +1,83 @@
+/**
+ * Stage 2: baseline and candidate backends, booted side by side on their own ports and healthy
+ * before the first request. Each variant gets its own database URL (see stage-database) through the
+ * environment variable the config names.
+ */
+import { join, resolve } from 'node:path';
+import type { BackendSpec, Variant } from '../backend/backend-spec.js';
+import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../backend/index.js';
+import { findFreePort } from '../backend/port-check.js';
+import type { BackendVariantConfig } from '../config/config.js';
+import type { StageContext } from './context.js';
+
+const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
+
+/** Turns one variant's config into the backend stage's spec, choosing free ports where needed. */
+export async function backendSpec(ctx: StageContext, variant: Variant, config: BackendVariantConfig, databaseUrl: string | undefined): Promise<BackendSpec> {
+  const probes = { healthPath: config.healthPath, metricsPath: config.metricsPath };
+  const env = { ...config.env };
+  if (databaseUrl && !(config.databaseUrlEnv in env)) env[config.databaseUrlEnv] = databaseUrl;
+  switch (config.kind) {
+    case 'url':
+      return { kind: 'url', url: config.url!, ...probes };
+    case 'command': {
+      const port = await findFreePort();
+      env[config.portEnv] = String(port);
+      // "node" means the Node.js running perf-gate, so the demo works wherever perf-gate does.
+      const command = config.command![0] === 'node' ? [process.execPath, ...config.command!.slice(1)] : [...config.command!];
+      return { kind: 'command', command, port, env, cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'), ...probes };
+    }
+    case 'image': {
+      let port = config.port;
+      if (config.network === 'host') {
+        // Both variants share the host's ports: give each its own and tell the backend which.
+        port = await findFreePort();
+        env[config.portEnv] = String(port);
+      }
+      return {
+        kind: 'image',
+        image: config.image!,
+        port,
+        network: config.network,
+        env,
+        envFile: config.envFile ? resolve(ctx.config.baseDir, config.envFile) : undefined,
+        dockerArgs: config.dockerArgs,
+        cpus: config.cpus,
+        memory: config.memory,
+        ...probes,
+      };
+    }
+  }
+  void variant;
+}
+
+export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
+  const { config, log, state } = ctx;
+  const specs = {} as Record<Variant, BackendSpec>;
+  for (const variant of VARIANTS) {
+    const url = variant === 'baseline' ? state.database?.baselineUrl : state.database?.candidateUrl;
+    specs[variant] = await backendSpec(ctx, variant, config.backend[variant], url);
+  }
+  const statePath = join(ctx.reportDir, 'backend-state.json');
+  const jobKey = process.env.GITHUB_REPOSITORY ? [process.env.GITHUB_REPOSITORY, process.env.GITHUB_WORKFLOW, process.env.GITHUB_JOB].join('/') : undefined;
+  const usesDocker = VARIANTS.some((v) => specs[v].kind === 'image');
+  // A crashed earlier run of this job may have left containers or processes: remove those past their deadline.
+  await removeLeftovers({ currentRunId: state.runId, jobKey, logDir: ctx.reportDir, containers: usesDocker, processes: true }, log);
+  const healthTimeoutMs = Math.max(config.backend.baseline.healthTimeoutMs, config.backend.candidate.healthTimeoutMs);
+  const session = await bootBackends({
+    specs,
+    runId: state.runId,
+    jobKey,
+    reportDir: ctx.reportDir,
+    statePath,
+    log,
+    healthTimeoutMs,
+    signal: ctx.signal,
+  });
+  ctx.teardown.backends = () => session.stop();
+  const environment = await collectEnvironmentInfo({ specs, backends: session.backends, docker: usesDocker ? new DockerCli() : undefined });
+  state.backend = { statePath, running: session.backends, environment: { ...environment, bothHealthyMs: session.bothHealthyMs } };
+  ctx.saveState();
+  log.info(`both backends healthy after ${(session.bothHealthyMs / 1000).toFixed(1)} s: baseline ${session.backends.baseline.baseUrl}, candidate ${session.backends.candidate.baseUrl}`);
+  return session;
+}

@@ -1,0 +1,112 @@
+/**
+ * Stage 3: interleaved benchmark rounds, extended in blocks while targets are undecided and the
+ * budget allows (bounded sequential testing: the error is spent across the looks, never "run until
+ * significant"). Rounds are written to rounds.json after every round so a crash keeps them.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Variant } from '../backend/backend-spec.js';
+import { metricCatalog } from '../config/load.js';
+import { InfrastructureError } from '../errors.js';
+import { evaluateTargets } from '../gate/evaluate-targets.js';
+import type { RoundRecord } from '../load/round-record.js';
+import { BenchmarkInfrastructureError, runBenchmark } from '../load/run-benchmark.js';
+import { parseWorkload, type Workload } from '../load/workload.js';
+import { loadWorkloadFile } from '../load/workload-file.js';
+import { createServerMetricsHooks } from '../metrics/server-metrics-hooks.js';
+import { decideContinuation, planLooks, type SequentialPlan } from '../stats/sequential.js';
+import type { StageContext } from './context.js';
+
+export function roundsPath(reportDir: string): string {
+  return join(reportDir, 'rounds.json');
+}
+
+export function writeRounds(reportDir: string, rounds: RoundRecord[]): void {
+  writeFileSync(roundsPath(reportDir), `${JSON.stringify(rounds, null, 2)}\n`);
+}
+
+export async function loadWorkload(ctx: StageContext): Promise<Workload> {
+  const w = ctx.config.load.workload;
+  if (w.file) return loadWorkloadFile(resolve(ctx.config.baseDir, w.file), { order: w.order });
+  return parseWorkload({ requests: w.requests }, `${ctx.config.source}: load.workload.requests`, w.order);
+}
+
+/** The looks of the bounded sequential plan: the first at `pairs`, then blocks up to `maxPairs`. */
+export function sequentialPlan(ctx: Pick<StageContext, 'config'>): SequentialPlan {
+  const { load, gate } = ctx.config;
+  const blockPairs = Math.max(2, Math.ceil(load.pairs / 2));
+  return planLooks({ alpha: 1 - gate.confidence, minPairs: load.pairs, blockPairs, maxPairs: load.maxPairs });
+}
+
+export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecord[]; stoppingReason: string; look: number }> {
+  const { config, log, state } = ctx;
+  const running = state.backend?.running;
+  if (!running?.baseline || !running.candidate) throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
+  const workload = await loadWorkload(ctx);
+  const catalog = metricCatalog(config);
+  const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl } as Record<Variant, string>;
+  const serverMetrics = config.metrics.length > 0 ? createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs }) : undefined;
+  const plan = sequentialPlan(ctx);
+  const rounds: RoundRecord[] = [];
+  const persist = (all: RoundRecord[]) => writeRounds(ctx.reportDir, all);
+  state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false };
+  ctx.saveState();
+
+  let look = 1;
+  let pairsDone = 0;
+  let stoppingReason = 'budget exhausted';
+  for (;;) {
+    const pairsThisBlock = plan.pairsAtLook[look - 1]! - pairsDone;
+    log.info(`look ${look} of at most ${plan.pairsAtLook.length}: ${pairsThisBlock} more round pairs`);
+    try {
+      const result = await runBenchmark({
+        targets: { baseline: { baseUrl: running.baseline.baseUrl }, candidate: { baseUrl: running.candidate.baseUrl } },
+        workload,
+        load: {
+          mode: config.load.mode,
+          rate: config.load.rate,
+          connections: config.load.connections,
+          maxInFlight: config.load.connections,
+          roundDurationMs: config.load.roundDurationMs,
+          warmupMs: look === 1 ? config.load.warmupMs : 0,
+          pairs: pairsThisBlock,
+          design: config.load.design,
+          seed: config.load.seed + look - 1,
+          timeoutMs: config.load.timeoutMs,
+          rateTolerance: config.load.rateTolerance,
+        },
+        serverMetrics,
+        log,
+        signal: ctx.signal,
+        startPair: pairsDone,
+        onRound: (_round, all) => persist([...rounds, ...all]),
+      });
+      rounds.push(...result.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
+      persist(rounds);
+      if (result.aborted) {
+        stoppingReason = `aborted: ${result.aborted.reason}`;
+        break;
+      }
+    } catch (error) {
+      if (error instanceof BenchmarkInfrastructureError) {
+        rounds.push(...error.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
+        persist(rounds);
+        state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false, stoppingReason: `backend failed: ${error.message}` };
+        ctx.saveState();
+      }
+      throw error;
+    }
+    pairsDone = plan.pairsAtLook[look - 1]!;
+    const evaluation = evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } });
+    const decision = decideContinuation({ plan, look, pairsDone, statuses: evaluation.targets.map((t) => t.status) });
+    if (!decision.continue) {
+      stoppingReason = decision.reason;
+      break;
+    }
+    look = decision.nextLook!;
+  }
+  state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: true, stoppingReason, look };
+  ctx.saveState();
+  log.info(`benchmark finished after ${pairsDone} pairs: ${stoppingReason}`);
+  return { rounds, stoppingReason, look };
+}

@@ -1,0 +1,85 @@
+/**
+ * Stage 4 and 5: judge the targets on the rounds, write results.json and report.md, and publish
+ * (job summary, sticky PR comment, Check run, action outputs). Runs after a failed stage too, so the
+ * pull request learns what broke, with whatever rounds were measured.
+ */
+import * as core from '@actions/core';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { metricCatalog } from '../config/load.js';
+import { evaluateTargets } from '../gate/evaluate-targets.js';
+import { readRunContext } from '../github/event-context.js';
+import { publishResults } from '../github/publish.js';
+import type { CommentMode } from '../github/sticky-comment.js';
+import type { RoundRecord } from '../load/round-record.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { Results } from '../report/results.js';
+import { buildResults } from './build-results.js';
+import type { StageContext } from './context.js';
+import { roundsPath, sequentialPlan } from './stage-bench.js';
+
+export interface ReportOptions {
+  version: string;
+  github?: { token?: string; commentMode: CommentMode; commentKey?: string; checkName?: string };
+}
+
+export function readRounds(reportDir: string): RoundRecord[] {
+  const path = roundsPath(reportDir);
+  if (!existsSync(path)) return [];
+  return JSON.parse(readFileSync(path, 'utf8')) as RoundRecord[];
+}
+
+export async function writeReport(ctx: StageContext, options: ReportOptions): Promise<{ results: Results; resultsPath: string; reportPath: string; commentUrl?: string }> {
+  const { config, state, log } = ctx;
+  const rounds = readRounds(ctx.reportDir);
+  const catalog = metricCatalog(config);
+  const plan = sequentialPlan(ctx);
+  const look = Math.min(state.bench?.look ?? 1, plan.pairsAtLook.length);
+  const evaluation = rounds.length > 0 && !state.failure ? evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } }) : null;
+  const results = buildResults({
+    version: options.version,
+    runId: state.runId,
+    startedAt: state.startedAt,
+    finishedAt: new Date().toISOString(),
+    config: config.source,
+    rounds,
+    catalog,
+    evaluation,
+    confidence: config.gate.confidence,
+    plannedPairs: config.load.pairs,
+    stoppingReason: state.bench?.stoppingReason ?? (state.failure ? `${state.failure.stage} failed` : 'not started'),
+    migration: state.database ? { strategy: state.database.strategy, throwaway: state.database.throwaway?.kind ?? null, serverVersion: state.database.serverVersion ?? null, ...state.database.migration } : null,
+    environment: { ...(state.backend?.environment ?? {}), postgres: state.database?.serverVersion ?? null },
+    error: state.failure,
+  });
+
+  const context = readRunContext();
+  const markdown = renderMarkdown(results, { runUrl: context?.runUrl, artifactHint: 'full results in the perf-gate-report artifact' });
+  mkdirSync(ctx.reportDir, { recursive: true });
+  const resultsPath = join(ctx.reportDir, 'results.json');
+  const reportPath = join(ctx.reportDir, 'report.md');
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(reportPath, markdown);
+  log.info(`wrote ${resultsPath} and ${reportPath}`);
+
+  let commentUrl: string | undefined;
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    const outcome = await publishResults({
+      results,
+      markdown,
+      context,
+      token: options.github?.token,
+      commentMode: options.github?.commentMode ?? 'update',
+      commentKey: options.github?.commentKey,
+      checkName: options.github?.checkName,
+      log,
+      writeJobSummary: true,
+    });
+    commentUrl = outcome.commentUrl;
+    core.setOutput('verdict', results.verdict);
+    core.setOutput('results-path', resultsPath);
+    core.setOutput('report-path', reportPath);
+    core.setOutput('comment-url', commentUrl ?? '');
+  }
+  return { results, resultsPath, reportPath, commentUrl };
+}

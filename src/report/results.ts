@@ -1,0 +1,77 @@
+/**
+ * results.json: the machine-readable outcome of a gate run. Its fields are a public contract
+ * (schema/results.schema.json): later versions add fields, never remove or rename these.
+ */
+import type { TargetStatus } from '../gate/target.js';
+import type { MetricDirection, MetricUnit, RoundRecord } from '../load/round-record.js';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+export interface TargetResult {
+  expression: string;
+  metric: string;
+  kind: 'improvement' | 'regression' | 'absolute';
+  status: TargetStatus;
+  /** Relative targets: candidate/baseline − 1 (−0.25 = 25 % lower). Absolute targets: the candidate's value. */
+  estimate: number | null;
+  ci: [number, number] | null;
+  unit: MetricUnit;
+  /** The bound the interval was compared with, in the same terms as `estimate`. */
+  threshold: number;
+  /** The smallest relative change this run could have detected for the metric, when known. */
+  minimumDetectableEffect?: number | null;
+  /** The confidence level this target's interval was built at after the multiple-comparison adjustment. */
+  confidence?: number;
+  pValue?: number | null;
+  note?: string;
+}
+
+export interface MetricSummary {
+  name: string;
+  unit: MetricUnit;
+  direction: MetricDirection;
+  source: 'client' | 'server';
+  description?: string;
+  /** Median over valid rounds of each variant. */
+  baseline: number | null;
+  candidate: number | null;
+  /** Relative change of the paired geometric-mean ratio: −0.25 = 25 % lower. */
+  change: number | null;
+  ci: [number, number] | null;
+  pairs: number;
+}
+
+export interface DecisionInfo {
+  confidence: number;
+  method: string;
+  multipleComparisons: string;
+  plannedPairs: number;
+  measuredPairs: number;
+  validPairs: number;
+  stoppingReason: string;
+}
+
+export interface EnvironmentInfo {
+  [key: string]: unknown;
+}
+
+export interface Results {
+  schemaVersion: number;
+  tool: { name: 'perf-gate'; version: string };
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  config: string;
+  verdict: Verdict;
+  /** One line, the comment's first line: "✅ all 5 targets met". */
+  headline: string;
+  targets: TargetResult[];
+  metrics: MetricSummary[];
+  rounds: RoundRecord[];
+  decision: DecisionInfo | null;
+  migration: unknown;
+  environment: EnvironmentInfo;
+  error?: { stage: string; message: string; exitCode: number };
+}

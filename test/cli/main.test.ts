@@ -1,0 +1,151 @@
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseArgs, envNameFor } from '../../src/cli/args.js';
+import { commandSpec } from '../../src/cli/commands.js';
+import { main, packageVersion } from '../../src/cli/main.js';
+import { InputError } from '../../src/errors.js';
+import { MemoryLogger } from '../../src/log.js';
+
+const fixture = (name: string) => resolve(import.meta.dirname, '../fixtures/config', name);
+
+async function run(argv: string[]) {
+  const out: string[] = [];
+  const log = new MemoryLogger();
+  const code = await main(argv, { stdout: (t) => out.push(t), log });
+  return { code, stdout: out.join(''), log: log.lines.join('\n') };
+}
+
+const savedConfigEnv = process.env.PERF_GATE_CONFIG;
+afterEach(() => {
+  if (savedConfigEnv === undefined) delete process.env.PERF_GATE_CONFIG;
+  else process.env.PERF_GATE_CONFIG = savedConfigEnv;
+});
+
+describe('perf-gate help and version', () => {
+  it('--help prints the commands and the exit codes, exit 0', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: perf-gate <command> [flags]');
+    for (const name of ['run', 'demo', 'migrate', 'verify-idempotent', 'boot', 'bench', 'compare', 'cleanup', 'validate']) expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    expect(stdout).toContain('2 invalid input or config, 3 infrastructure failure');
+  });
+
+  it('no arguments prints the same help', async () => {
+    expect((await run([])).stdout).toBe((await run(['--help'])).stdout);
+  });
+
+  it('<command> --help lists that command\'s flags and their env names', async () => {
+    const { code, stdout } = await run(['compare', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('perf-gate compare:');
+    expect(stdout).toMatch(/--comment-mode <value>\s+update \(default\), recreate or off/);
+    expect(stdout).toContain('PERF_GATE_REPORT_DIR');
+  });
+
+  it('--version prints the package.json version', async () => {
+    const { code, stdout } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${packageVersion(resolve(import.meta.dirname, '../..'))}\n`);
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('bad command lines exit 2 with a message', () => {
+  it('unknown command', async () => {
+    const { code, stdout, log } = await run(['deploy']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain("error: command 'deploy': not known; commands: run, demo, migrate, verify-idempotent, boot, bench, compare, cleanup, validate");
+  });
+
+  it('unknown flag names the flag, the command and the allowed flags', async () => {
+    const { code, log } = await run(['validate', '--confg', 'x.yml']);
+    expect(code).toBe(2);
+    expect(log).toContain("error: flag --confg: not known for 'validate'; allowed: --config, --help, --quiet, --verbose");
+  });
+
+  it('a flag without its value', async () => {
+    const { code, log } = await run(['validate', '--config']);
+    expect(code).toBe(2);
+    expect(log).toContain('flag --config: missing its value');
+  });
+
+  it('a stray positional argument', async () => {
+    const { code, log } = await run(['validate', 'perf-gate.yml']);
+    expect(code).toBe(2);
+    expect(log).toContain("unexpected argument 'perf-gate.yml'");
+  });
+});
+
+describe('perf-gate validate', () => {
+  it('a good config file: exit 0 and a one-line summary', async () => {
+    const { code, stdout } = await run(['validate', '--config', fixture('good.yaml')]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `${fixture('good.yaml')}: valid. 2 targets (latency_p95 worsens <= 5%; throughput >= 15 req/s); 0 server metrics; baseline url, candidate url; 6-10 round pairs of 2 s.\n`,
+    );
+  });
+
+  it('--config=FILE works like --config FILE', async () => {
+    expect((await run(['validate', `--config=${fixture('good.yaml')}`])).code).toBe(0);
+  });
+
+  it('without --config, validates the embedded default', async () => {
+    delete process.env.PERF_GATE_CONFIG;
+    const { code, stdout } = await run(['validate']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^embedded default: valid\. 5 targets \(pipeline_time improves >= 20%;/);
+  });
+
+  it('a bad config file: exit 2, the message names the key and nothing goes to stdout', async () => {
+    const { code, stdout, log } = await run(['validate', '--config', fixture('bad-duration.yaml')]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain(`error: config key 'load.roundDuration': got "5 minutes"; expected a duration such as "500ms", "5s", "2m", or a number of seconds`);
+  });
+
+  it('a config file that does not exist: exit 2', async () => {
+    const { code, log } = await run(['validate', '--config', fixture('missing.yaml')]);
+    expect(code).toBe(2);
+    expect(log).toContain('cannot be read (ENOENT)');
+  });
+
+  it('PERF_GATE_CONFIG is used when --config is absent', async () => {
+    process.env.PERF_GATE_CONFIG = fixture('bad-duration.yaml');
+    const fromEnv = await run(['validate']);
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.log).toContain("config key 'load.roundDuration'");
+    // The flag wins over the environment.
+    const fromFlag = await run(['validate', '--config', fixture('good.yaml')]);
+    expect(fromFlag.code).toBe(0);
+    expect(fromFlag.stdout).toContain(`${fixture('good.yaml')}: valid.`);
+  });
+});
+
+describe('parseArgs', () => {
+  const specs = (name: string | undefined) => commandSpec(name)?.flags;
+
+  it('reads --flag value, --flag=value, switches and repeated list flags', () => {
+    const args = parseArgs(['migrate', '--dir', 'm', '--to=022', '--dry-run', '--command', './x', '--command', '--flag-for-x'], specs, {});
+    expect(args.command).toBe('migrate');
+    expect(args.flags).toMatchObject({ dir: 'm', to: '022', 'dry-run': true, command: ['./x', '--flag-for-x'] });
+  });
+
+  it('falls back to PERF_GATE_<FLAG> for every flag, with - as _', () => {
+    expect(envNameFor('fail-on-inconclusive')).toBe('PERF_GATE_FAIL_ON_INCONCLUSIVE');
+    const args = parseArgs(['compare'], specs, { PERF_GATE_COMMENT_MODE: 'off', PERF_GATE_FAIL_ON_INCONCLUSIVE: 'true', PERF_GATE_REPORT_DIR: '' });
+    expect(args.flags['comment-mode']).toBe('off');
+    expect(args.flags['fail-on-inconclusive']).toBe(true);
+    // An empty variable counts as unset, as an empty action input does.
+    expect(args.flags['report-dir']).toBeUndefined();
+  });
+
+  it('a list flag from the environment is one item per line', () => {
+    expect(parseArgs(['migrate'], specs, { PERF_GATE_COMMAND: 'npm\nrun\nmigrate\n' }).flags.command).toEqual(['npm', 'run', 'migrate']);
+  });
+
+  it('a boolean that is not true or false is refused, naming the flag or the variable', () => {
+    expect(() => parseArgs(['run', '--json=yes'], specs, {})).toThrow(new InputError('flag --json: got "yes"; expected true or false'));
+    expect(() => parseArgs(['run'], specs, { PERF_GATE_FAIL_ON_INCONCLUSIVE: '1' })).toThrow(new InputError('PERF_GATE_FAIL_ON_INCONCLUSIVE: got "1"; expected true or false'));
+  });
+});

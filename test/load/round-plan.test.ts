@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { planRounds, type RoundDesign } from '../../src/load/round-plan.js';
+
+const designs: RoundDesign[] = ['abba', 'shuffled-pairs'];
+
+describe('planRounds', () => {
+  it('gives every pair exactly one baseline and one candidate round, back to back', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.constantFrom(...designs), fc.integer(), fc.nat(100), (pairs, design, seed, startPair) => {
+        const plan = planRounds({ pairs, design, seed, startPair });
+        expect(plan).toHaveLength(pairs * 2);
+        for (let i = 0; i < plan.length; i += 2) {
+          expect(plan[i]!.pair).toBe(startPair + i / 2);
+          expect(plan[i + 1]!.pair).toBe(startPair + i / 2);
+          expect(new Set([plan[i]!.variant, plan[i + 1]!.variant])).toEqual(new Set(['baseline', 'candidate']));
+        }
+      }),
+    );
+  });
+
+  it('is deterministic for a seed, and an extension equals planning everything at once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.constantFrom(...designs), fc.integer(), (a, b, design, seed) => {
+        const first = a * 2; // an even split keeps ABBA blocks whole
+        const all = planRounds({ pairs: first + b, design, seed });
+        expect(planRounds({ pairs: first + b, design, seed })).toEqual(all);
+        const extended = [...planRounds({ pairs: first, design, seed }), ...planRounds({ pairs: b, design, seed, startPair: first })];
+        expect(extended).toEqual(all);
+      }),
+    );
+  });
+
+  it('ABBA: the second pair of each block mirrors the first, and blocks are randomized by the seed', () => {
+    const firstOfBlocks = new Set<string>();
+    for (let seed = 0; seed < 20; seed++) {
+      const plan = planRounds({ pairs: 8, design: 'abba', seed });
+      for (let block = 0; block < 4; block++) {
+        const [a, b, c, d] = plan.slice(block * 4, block * 4 + 4).map((r) => r.variant);
+        expect([c, d]).toEqual([b, a]);
+        firstOfBlocks.add(a!);
+      }
+    }
+    expect(firstOfBlocks).toEqual(new Set(['baseline', 'candidate']));
+  });
+
+  it('shuffled pairs: different seeds give different orders, and neither variant always goes first', () => {
+    const orders = (seed: number) => planRounds({ pairs: 40, design: 'shuffled-pairs', seed }).filter((_, i) => i % 2 === 0).map((r) => r.variant);
+    expect(orders(1)).not.toEqual(orders(2));
+    const baselineFirst = orders(1).filter((v) => v === 'baseline').length;
+    expect(baselineFirst).toBeGreaterThan(5);
+    expect(baselineFirst).toBeLessThan(35);
+  });
+
+  it('refuses bad settings naming the key', () => {
+    expect(() => planRounds({ pairs: 0, design: 'abba', seed: 1 })).toThrow(/load\.pairs: got 0/);
+    expect(() => planRounds({ pairs: 2, design: 'abab' as RoundDesign, seed: 1 })).toThrow(InputError);
+    expect(() => planRounds({ pairs: 2, design: 'abba', seed: Number.NaN })).toThrow(/load\.seed/);
+  });
+});

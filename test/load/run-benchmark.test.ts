@@ -1,0 +1,166 @@
+/**
+ * runBenchmark against two real loopback servers standing in for baseline and candidate. The metrics hooks
+ * are plain functions over the servers' own request counters: the load stage must only call them at the
+ * right moments and merge what they return.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { InfrastructureError } from '../../src/errors.js';
+import { MemoryLogger } from '../../src/log.js';
+import type { LoadSettings } from '../../src/load/load-settings.js';
+import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/load/round-record.js';
+import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } from '../../src/load/run-benchmark.js';
+import { parseWorkload } from '../../src/load/workload.js';
+import { startLoopbackServer, type Behaviour, type LoopbackServer } from './loopback-server.js';
+
+const workload = parseWorkload({ requests: [{ method: 'GET', path: '/' }] }, 'test');
+const delayed =
+  (ms: number): Behaviour =>
+  (_request, response) =>
+    setTimeout(() => response.end('ok'), ms);
+
+// A generous rate tolerance: these tests are about orchestration, and a busy 2-core machine may send late.
+const load: LoadSettings = { mode: 'open', rate: 40, roundDurationMs: 500, warmupMs: 200, pairs: 2, design: 'abba', seed: 11, rateTolerance: 0.5 };
+
+let servers: LoopbackServer[] = [];
+async function startPair(): Promise<Record<Variant, LoopbackServer>> {
+  const baseline = await startLoopbackServer(delayed(30));
+  const candidate = await startLoopbackServer(delayed(5));
+  servers = [baseline, candidate];
+  return { baseline, candidate };
+}
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close().catch(() => undefined)));
+});
+
+function countingHooks(servers: Record<Variant, LoopbackServer>, calls: string[]): ServerMetricsHooks {
+  return {
+    async scrape(variant) {
+      calls.push(`scrape ${variant}`);
+      return { received: servers[variant].received };
+    },
+    compute(before, after, elapsedSeconds) {
+      const served = (after as { received: number }).received - (before as { received: number }).received;
+      return { values: { server_requests: served, server_rate: served / elapsedSeconds }, invalidReasons: served === 0 ? ['no request reached the server'] : [] };
+    },
+  };
+}
+
+describe('runBenchmark', () => {
+  it('warms up, runs the planned pairs, merges client and server values and reports each round', async () => {
+    const s = await startPair();
+    const log = new MemoryLogger();
+    const calls: string[] = [];
+    const persisted: number[] = [];
+    const result = await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load,
+      serverMetrics: countingHooks(s, calls),
+      log,
+      onRound: (_round, all) => void persisted.push(all.length),
+    });
+    expect(result.aborted).toBeUndefined();
+    expect(result.rounds.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    expect(result.rounds.map((r) => r.pair)).toEqual([0, 0, 1, 1]);
+    expect(persisted).toEqual([1, 2, 3, 4]);
+    // Two scrapes per round, none during warm-up.
+    expect(calls).toHaveLength(8);
+    for (const round of result.rounds) {
+      expect(round.valid).toBe(true);
+      expect(round.client.requests).toBe(20); // 40 req/s x 0.5 s
+      for (const metric of CLIENT_METRICS) expect(round.values[metric.name]).toEqual(expect.any(Number));
+      // The warm-up's requests are not in the round: the server saw exactly the round's 20.
+      expect(round.values.server_requests).toBe(20);
+    }
+    // Each variant's rounds reached its own server: the baseline answers after 30 ms, a floor no load can lower.
+    const p50 = (variant: Variant) => result.rounds.filter((r) => r.variant === variant).map((r) => r.values.latency_p50!);
+    for (const value of p50('baseline')) expect(value).toBeGreaterThanOrEqual(29);
+    for (const value of p50('candidate')) expect(value).toBeGreaterThanOrEqual(4);
+    expect(result.rounds.every((r) => r.values.error_rate === 0 && r.values.throughput! > 0)).toBe(true);
+    expect(log.lines.filter((l) => l.startsWith('warm-up'))).toHaveLength(2);
+    expect(log.lines.filter((l) => /^round \d\/4 (baseline|candidate): \d+\.\d req\/s, p50 \d+\.\d ms, p99 \d+\.\d ms$/.test(l))).toHaveLength(4);
+  });
+
+  it('marks a round invalid when the server metrics say so', async () => {
+    const s = await startPair();
+    const hooks: ServerMetricsHooks = {
+      scrape: async () => ({}),
+      compute: () => ({ values: { pool_wait_p95: null }, invalidReasons: ['counter reset between scrapes'] }),
+    };
+    const result = await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...load, pairs: 1, warmupMs: 0 },
+      serverMetrics: hooks,
+      log: new MemoryLogger(),
+    });
+    expect(result.rounds.map((r) => r.valid)).toEqual([false, false]);
+    expect(result.rounds[0]!.invalidReasons).toEqual(['counter reset between scrapes']);
+    expect(result.rounds[0]!.values.pool_wait_p95).toBeNull();
+  });
+
+  it('ends with an InfrastructureError naming the dead variant and carrying the earlier rounds', async () => {
+    const s = await startPair();
+    const error = await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...load, warmupMs: 0, seed: 3 },
+      log: new MemoryLogger(),
+      // The candidate's process "crashes" after the first round.
+      onRound: async (round: RoundRecord) => {
+        if (round.index === 0) await s.candidate.close();
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BenchmarkInfrastructureError);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    const failure = error as BenchmarkInfrastructureError;
+    expect(failure.variant).toBe('candidate');
+    expect(failure.message).toMatch(/^candidate backend \(http:\/\/127\.0\.0\.1:\d+\) failed during round \d\/4 .*ECONNREFUSED/);
+    expect(failure.rounds.length).toBeGreaterThanOrEqual(1);
+    expect(failure.rounds.every((r) => r.variant === 'baseline' || r.index === 0)).toBe(true);
+  });
+
+  it('stops between rounds on abort and returns the rounds so far', async () => {
+    const s = await startPair();
+    const controller = new AbortController();
+    const result = await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...load, warmupMs: 0 },
+      log: new MemoryLogger(),
+      signal: controller.signal,
+      onRound: (_round, all) => {
+        if (all.length === 2) controller.abort(new Error('cancelled by the workflow'));
+      },
+    });
+    expect(result.rounds).toHaveLength(2);
+    expect(result.aborted).toEqual({ reason: 'cancelled by the workflow' });
+  });
+
+  it('extends an earlier benchmark from startPair with the same plan it would have had', async () => {
+    const s = await startPair();
+    const result = await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...load, pairs: 1, warmupMs: 0, mode: 'closed', connections: 2 },
+      log: new MemoryLogger(),
+      startPair: 3,
+    });
+    expect(result.rounds.map((r) => [r.index, r.pair])).toEqual([
+      [6, 3],
+      [7, 3],
+    ]);
+    expect(result.rounds[0]!.client.targetRate).toBeUndefined();
+  });
+
+  it('refuses invalid load settings before sending anything', async () => {
+    await expect(
+      runBenchmark({
+        targets: { baseline: { baseUrl: 'http://127.0.0.1:1' }, candidate: { baseUrl: 'http://127.0.0.1:1' } },
+        workload,
+        load: { ...load, rate: -5 },
+        log: new MemoryLogger(),
+      }),
+    ).rejects.toThrow(/load\.rate: got -5; expected a number > 0/);
+  });
+});
