@@ -11,6 +11,17 @@ export interface Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
   /** Registers a value that must never be printed (a password, a token). */
   addSecret(value: string): void;
+  /**
+   * Reports progress through a counted stage (benchmark rounds). A terminal draws a bar that redraws
+   * in place; loggers without it (CI logs, Actions) get the same text as a plain line.
+   */
+  progress?(done: number, total: number, text: string): void;
+}
+
+/** Progress through the logger's bar when it has one, else as a plain line. */
+export function logProgress(log: Logger, done: number, total: number, text: string): void {
+  if (log.progress) log.progress(done, total, text);
+  else log.info(text);
 }
 
 /** Replaces every registered secret in `text` with `***`. Used by every logger implementation. */

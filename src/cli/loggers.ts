@@ -43,6 +43,8 @@ export class TerminalLogger implements Logger {
   private readonly started: number;
   private readonly now: () => number;
   private depth = 0;
+  /** True while a progress bar occupies the last line of a terminal (to be cleared before other output). */
+  private barShown = false;
 
   constructor(private readonly options: TerminalLoggerOptions = {}) {
     this.stream = options.stream ?? process.stderr;
@@ -55,6 +57,7 @@ export class TerminalLogger implements Logger {
   }
 
   private write(prefix: string, message: string, colourCode?: string): void {
+    this.clearBar();
     const elapsed = ((this.now() - this.started) / 1000).toFixed(1).padStart(6);
     const indent = '  '.repeat(this.depth);
     const text = this.masker.mask(message);
@@ -85,6 +88,30 @@ export class TerminalLogger implements Logger {
   }
   addSecret(value: string): void {
     if (value) this.masker.add(value);
+  }
+
+  /** On a terminal: one line redrawn in place, `[██████░░░░] 6/16 round 6/16 baseline: ...`. Elsewhere a plain line. */
+  progress(done: number, total: number, text: string): void {
+    if (!this.stream.isTTY) {
+      this.info(text);
+      return;
+    }
+    if (this.options.quiet) return;
+    const width = 20;
+    const filled = total > 0 ? Math.round((Math.min(done, total) / total) * width) : 0;
+    const elapsed = ((this.now() - this.started) / 1000).toFixed(1).padStart(6);
+    const columns = (this.stream as { columns?: number }).columns ?? 120;
+    const line = `[${elapsed}s] ${'  '.repeat(this.depth)}[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} ${this.masker.mask(text)}`;
+    this.stream.write(`\r\u001b[2K${line.slice(0, Math.max(20, columns - 1))}`);
+    this.barShown = true;
+    if (done >= total) this.clearBar(true);
+  }
+
+  private clearBar(keep = false): void {
+    if (!this.barShown) return;
+    // Keep a finished bar as a line of the log; wipe an unfinished one before other output.
+    this.stream.write(keep ? '\n' : '\r\u001b[2K');
+    this.barShown = false;
   }
 }
 

@@ -35,7 +35,16 @@ export interface CliIo {
   log?: Logger;
 }
 
-export async function main(argv: string[], io: CliIo = { stdout: (t) => process.stdout.write(t) }): Promise<number> {
+/** `perf-gate --quiet run` means `perf-gate run --quiet`: global switches may come before the command. */
+function commandFirst(argv: string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  while (i < argv.length && (argv[i] === '--quiet' || argv[i] === '--verbose')) leading.push(argv[i++]!);
+  return leading.length && i < argv.length ? [argv[i]!, ...leading, ...argv.slice(i + 1)] : argv;
+}
+
+export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => process.stdout.write(t) }): Promise<number> {
+  const argv = commandFirst(rawArgv);
   const root = packageRoot();
   const version = packageVersion(root);
   let args: ParsedArgs | undefined;

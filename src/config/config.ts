@@ -50,6 +50,8 @@ export interface BackendVariantConfig {
   network: 'host' | 'bridge';
   dockerArgs: string[];
   cpus?: string;
+  /** Image only: `docker run --cpuset-cpus`, e.g. "1"; keeps the backend off the load generator's CPU. */
+  cpuset?: string;
   memory?: string;
   healthPath: string;
   metricsPath?: string;

@@ -173,7 +173,7 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
   return config;
 }
 
-const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
+const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'cpuset', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
 
 function readBackend(reader: ConfigReader | undefined): Record<Variant, BackendVariantConfig> {
   if (!reader) throw new InputError("config: missing 'backend'; say how to start the backend (image, command or url), with 'baseline' and 'candidate' overrides");
@@ -256,6 +256,7 @@ function finishVariant(path: string, f: VariantFields): BackendVariantConfig {
     network: f.network ?? 'bridge',
     dockerArgs: f.dockerArgs ?? [],
     cpus: f.cpus,
+    cpuset: f.cpuset,
     memory: f.memory,
     healthPath: f.healthPath ?? '/health',
     metricsPath: f.metricsPath,

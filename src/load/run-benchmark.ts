@@ -4,7 +4,7 @@
  * `serverMetrics` hooks, persistence through `onRound`, so this module knows nothing of Prometheus or reports.
  */
 import { InfrastructureError, errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import { logProgress, type Logger } from '../log.js';
 import { clientMetricValues } from './client-metric-values.js';
 import { checkLoadSettings, type LoadSettings } from './load-settings.js';
 import { planRounds } from './round-plan.js';
@@ -149,7 +149,10 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
     rounds.push(record);
 
     const { latencyMs } = outcome.stats;
-    log.info(
+    logProgress(
+      log,
+      k + 1,
+      plan.length,
       `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ` +
         `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms`,
     );

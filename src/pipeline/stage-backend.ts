@@ -43,6 +43,7 @@ export async function backendSpec(ctx: StageContext, variant: Variant, config: B
         envFile: config.envFile ? resolve(ctx.config.baseDir, config.envFile) : undefined,
         dockerArgs: config.dockerArgs,
         cpus: config.cpus,
+        cpuset: config.cpuset,
         memory: config.memory,
         ...probes,
       };

@@ -4,7 +4,7 @@
  * collapsed details. GitHub rejects comment bodies over 65,536 characters, so details are dropped
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
-import type { MetricUnit, RoundRecord } from '../load/round-record.js';
+import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../load/round-record.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
 
@@ -165,7 +165,8 @@ function details(summary: string, body: string): string {
 
 export function renderMarkdown(results: Results, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT - 512;
-  const units = new Map(results.metrics.map((m) => [m.name, m.unit] as const));
+  // Client metrics keep their units even when no summary row exists (a run without valid pairs).
+  const units = new Map<string, MetricUnit>([...CLIENT_METRICS.map((m) => [m.name, m.unit] as const), ...results.metrics.map((m) => [m.name, m.unit] as const), ...results.targets.map((t) => [t.metric, t.unit] as const)]);
   const head: string[] = [`### ${headline(results)}`];
   if (results.error) head.push(`> **${results.error.stage}**: ${results.error.message.replace(/\n/g, ' ')}`);
   if (results.targets.length > 0) head.push(targetsTable(results));
