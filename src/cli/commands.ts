@@ -62,6 +62,14 @@ export const COMMANDS: CommandSpec[] = [
   },
   { name: 'cleanup', summary: 'stop everything a run started (containers, processes, throwaway databases)', flags: [state] },
   { name: 'validate', summary: 'check a config file without running anything', flags: [config] },
+  {
+    name: 'init',
+    summary: 'write a commented perf-gate.yml and a pull-request workflow for the project in this folder',
+    flags: [
+      { name: 'dir', kind: 'string', description: 'project folder (default: the current folder)' },
+      { name: 'force', kind: 'boolean', description: 'overwrite files that exist' },
+    ],
+  },
 ];
 
 export function commandSpec(name: string | undefined): CommandSpec | undefined {

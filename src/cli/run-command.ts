@@ -1,5 +1,8 @@
 /** One function per CLI command; each returns the exit code. */
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { detectProject } from '../init/detect-project.js';
+import { starterFiles } from '../init/starter-files.js';
 import type { PerfGateConfig } from '../config/config.js';
 import { EMBEDDED_DEFAULT, loadConfig, type ConfigOverrides } from '../config/load.js';
 import { databaseSecrets, maskDatabaseUrl } from '../database/database-url.js';
@@ -156,6 +159,22 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       for (const secret of state.secrets) log.addSecret(secret);
       const problems = await cleanupRun({ state, teardown: {}, log });
       return problems.length === 0 ? ExitCode.ok : ExitCode.infrastructure;
+    }
+
+    case 'init': {
+      const root = resolve(stringFlag(args, 'dir') ?? '.');
+      const detected = detectProject(root);
+      const files = starterFiles(detected);
+      const force = booleanFlag(args, 'force') ?? false;
+      const existing = files.filter((f) => existsSync(join(root, f.path)));
+      if (existing.length && !force) throw new InputError(`init: ${existing.map((f) => f.path).join(' and ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; pass --force to overwrite`);
+      for (const file of files) {
+        mkdirSync(dirname(join(root, file.path)), { recursive: true });
+        writeFileSync(join(root, file.path), file.content);
+      }
+      const what = [detected.language, detected.framework, detected.dockerfile ? 'Dockerfile' : 'no Dockerfile', detected.sqlMigrationsDir ? `SQL migrations in ${detected.sqlMigrationsDir}` : detected.migrationCommand ? `migrations by ${detected.migrationCommand.join(' ')}` : 'no migrations found'].filter(Boolean).join(', ');
+      env.stdout(`detected: ${what}\nwrote ${files.map((f) => f.path).join(' and ')}; edit the lines marked <-, then run 'npx perf-gate validate'\n`);
+      return ExitCode.ok;
     }
 
     case 'validate': {

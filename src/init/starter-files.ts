@@ -1,0 +1,148 @@
+/**
+ * The files `perf-gate init` writes: a commented perf-gate.yml and a pull-request workflow, fitted
+ * to what was detected. Pure: detection in, file texts out.
+ */
+import type { DetectedProject } from './detect-project.js';
+
+export interface StarterFile {
+  path: string;
+  content: string;
+}
+
+function migrationsBlock(p: DetectedProject): string {
+  if (p.sqlMigrationsDir) {
+    return [
+      '  migrations:',
+      `    dir: ${p.sqlMigrationsDir}             # NNN_name.sql files, applied in order, each in its own transaction`,
+      '    # to: "022"                       # stop after this version',
+      '  baseline:',
+      '    # The baseline runs on a copy of the database taken before the migration under test.',
+      '    strategy: template-copy',
+      '    before: "022"                     # <- the first migration the baseline must NOT have',
+    ].join('\n');
+  }
+  if (p.migrationCommand) {
+    return [
+      '  migrations:',
+      `    command: ${JSON.stringify(p.migrationCommand)}   # run with DATABASE_URL in its environment`,
+      '  baseline:',
+      '    strategy: shared                  # both variants on the migrated database',
+    ].join('\n');
+  }
+  return ['  # migrations:', '  #   dir: migrations                 # NNN_name.sql files', '  baseline:', '    strategy: shared'].join('\n');
+}
+
+function searchRequest(p: DetectedProject): string {
+  if (p.framework === 'fastapi') return '      - { method: POST, path: /api/search, body: { query: "what is perf-gate" }, weight: 3 }\n      - { method: GET, path: /health, weight: 1 }';
+  return '      - { method: GET, path: /, weight: 1 }';
+}
+
+export function starterConfig(p: DetectedProject): string {
+  const backend = p.dockerfile
+    ? [
+        'backend:',
+        '  kind: image                         # built by the workflow before the gate runs',
+        '  image: app:candidate',
+        `  port: ${p.port}`,
+        '  network: host                       # reaches a database on the runner\'s loopback',
+        '  portEnv: PORT                       # the variable your server reads its port from',
+        '  databaseUrlEnv: DATABASE_URL',
+        '  healthPath: /health',
+        '  metricsPath: /metrics               # Prometheus text; remove if the service has none',
+        '  baseline:',
+        '    image: app:baseline               # the base branch, built the same way',
+        '  candidate: {}',
+      ]
+    : [
+        'backend:',
+        '  kind: command',
+        `  command: ${p.language === 'python' ? `[uvicorn, app.main:app, --port, "${p.port}"]` : '[node, server.js]'}   # <- how to start the service`,
+        '  portEnv: PORT',
+        '  databaseUrlEnv: DATABASE_URL',
+        '  healthPath: /health',
+        '  baseline:',
+        '    env: { FEATURE_FLAG: "off" }      # <- what differs between baseline and candidate',
+        '  candidate:',
+        '    env: { FEATURE_FLAG: "on" }',
+      ];
+  return [
+    '# yaml-language-server: $schema=./node_modules/perf-gate/schema/perf-gate.schema.json',
+    '# perf-gate configuration, written by `perf-gate init`. Check it with `npx perf-gate validate`.',
+    '',
+    'database:',
+    '  # No url: a throwaway PostgreSQL is started. In CI pass the preview database with the',
+    '  # action\'s database-url input; ${NAME} reads an environment variable.',
+    migrationsBlock(p),
+    '',
+    ...backend,
+    '',
+    'load:',
+    '  mode: open                          # constant arrival rate, latency from the planned send time',
+    '  rate: 20                            # requests per second: below what the baseline sustains',
+    '  roundDuration: 4s',
+    '  warmup: 5s',
+    '  pairs: 10                           # interleaved baseline/candidate round pairs',
+    '  maxPairs: 20                        # extra blocks while a target is undecided',
+    '  workload:',
+    '    requests:',
+    searchRequest(p),
+    '',
+    '# Server metrics read from /metrics each round (see the README for the kinds).',
+    'metrics: []',
+    '',
+    'targets:',
+    '  - latency_p95 worsens <= 5%',
+    '  - error_rate <= 1%',
+    '',
+    'gate:',
+    '  failOnInconclusive: false',
+    '',
+  ].join('\n');
+}
+
+export function starterWorkflow(p: DetectedProject): string {
+  const build = p.dockerfile
+    ? [
+        '      - name: Build baseline and candidate images',
+        '        run: |',
+        '          git fetch --depth=1 origin "$BASE_REF"',
+        '          git worktree add ../baseline FETCH_HEAD',
+        '          docker build -t app:baseline ../baseline',
+        '          docker build -t app:candidate .',
+        '        env:',
+        '          BASE_REF: ${{ github.base_ref }}',
+      ]
+    : [];
+  return [
+    'name: performance gate',
+    'on: pull_request',
+    'permissions:',
+    '  contents: read',
+    '  pull-requests: write   # the sticky comment',
+    '  checks: write          # the Check run',
+    'jobs:',
+    '  perf-gate:',
+    '    runs-on: ubuntu-latest',
+    '    timeout-minutes: 20',
+    '    steps:',
+    '      - uses: actions/checkout@v4',
+    ...build,
+    '      - uses: perf-gate/perf-gate@v0',
+    '        id: gate',
+    '        with:',
+    '          config: perf-gate.yml',
+    '      - uses: actions/upload-artifact@v4',
+    '        if: always()',
+    '        with:',
+    '          name: perf-gate-report',
+    '          path: perf-gate-report',
+    '',
+  ].join('\n');
+}
+
+export function starterFiles(p: DetectedProject): StarterFile[] {
+  return [
+    { path: 'perf-gate.yml', content: starterConfig(p) },
+    { path: '.github/workflows/perf-gate.yml', content: starterWorkflow(p) },
+  ];
+}
