@@ -9,7 +9,8 @@ import { clientMetricValues } from './client-metric-values.js';
 import { checkLoadSettings, type LoadSettings } from './load-settings.js';
 import { planRounds } from './round-plan.js';
 import type { RoundRecord, Variant } from './round-record.js';
-import { runRound, type RoundOutcome, type RunRoundOptions } from './run-round.js';
+import type { Pool } from 'undici';
+import { createLoadPool, runRound, type RoundOutcome, type RunRoundOptions } from './run-round.js';
 import type { Workload } from './workload.js';
 
 export interface BenchmarkVariantTarget {
@@ -55,6 +56,15 @@ export class BenchmarkInfrastructureError extends InfrastructureError {
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
 
 export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkResult> {
+  const pools = new Map<Variant, Pool>();
+  try {
+    return await benchmarkWith(options, pools);
+  } finally {
+    await Promise.all([...pools.values()].map((pool) => pool.close().catch(() => pool.destroy().catch(() => undefined))));
+  }
+}
+
+async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, Pool>): Promise<BenchmarkResult> {
   const { targets, workload, log, signal, serverMetrics } = options;
   const load = checkLoadSettings(options.load);
   const startPair = options.startPair ?? 0;
@@ -62,8 +72,19 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   const rounds: RoundRecord[] = [];
   const abortReason = () => (signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? 'aborted'));
 
+  // One keep-alive pool per variant for the whole benchmark: connections opened during warm-up serve
+  // every round, so no measured round pays for handshakes the other variant's round did not.
+  const poolFor = (variant: Variant): Pool => {
+    let pool = pools.get(variant);
+    if (!pool) {
+      pool = createLoadPool(targets[variant].baseUrl, { mode: load.mode, maxInFlight: load.maxInFlight, connections: load.connections, timeoutMs: load.timeoutMs });
+      pools.set(variant, pool);
+    }
+    return pool;
+  };
+
   const roundOptions = (variant: Variant, durationMs: number, seed: number): RunRoundOptions => {
-    const options: RunRoundOptions = { baseUrl: targets[variant].baseUrl, workload, mode: load.mode, durationMs, seed };
+    const options: RunRoundOptions = { baseUrl: targets[variant].baseUrl, workload, mode: load.mode, durationMs, seed, pool: poolFor(variant) };
     if (load.rate !== undefined) options.rate = load.rate;
     if (load.connections !== undefined) options.connections = load.connections;
     if (load.maxInFlight !== undefined) options.maxInFlight = load.maxInFlight;

@@ -58,6 +58,11 @@ export interface RunRoundOptions {
   maxLateShare?: number;
   /** Open loop: a send leaving later than its planned time by more than this counts as late, ms. Default 10. */
   lateAllowanceMs?: number;
+  /**
+   * A keep-alive pool owned by the caller and reused across rounds (runBenchmark keeps one per variant),
+   * so no round but the warm-up pays for opening connections. Default: a pool for this round only.
+   */
+  pool?: Pool;
   /** Seed of the request picker. Default 1. */
   seed?: number;
   signal?: AbortSignal;
@@ -114,6 +119,19 @@ function classifyError(error: unknown): ErrorKind {
   }
 }
 
+/** The connection pool a round sends through: as many connections as requests may be in flight. */
+export function createLoadPool(baseUrl: string, options: Pick<RunRoundOptions, 'mode' | 'maxInFlight' | 'connections' | 'timeoutMs'>): Pool {
+  const open = (options.mode ?? 'open') === 'open';
+  return new Pool(new URL(baseUrl).origin, {
+    connections: open ? (options.maxInFlight ?? 1024) : (options.connections ?? 10),
+    pipelining: 1,
+    connectTimeout: options.timeoutMs ?? 10_000,
+    // Keep connections between requests and rounds: reconnecting would add handshakes to measured latency.
+    keepAliveTimeout: 60_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+}
+
 export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> {
   const settings = checkOptions(options);
   const base = new URL(options.baseUrl);
@@ -132,15 +150,8 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   }
   const pick = createRequestPicker(options.workload, settings.seed);
   const open = settings.mode === 'open';
-  const poolSize = open ? settings.maxInFlight : settings.connections;
-  const pool = new Pool(base.origin, {
-    connections: poolSize,
-    pipelining: 1,
-    connectTimeout: settings.timeoutMs,
-    // Keep connections for the whole round: reconnecting would add handshakes to the measured latency.
-    keepAliveTimeout: 60_000,
-    keepAliveMaxTimeout: 600_000,
-  });
+  const ownPool = options.pool === undefined;
+  const pool = options.pool ?? createLoadPool(options.baseUrl, options);
 
   const histogram = createLatencyHistogram();
   const sendLag = open ? createLatencyHistogram() : null;
@@ -338,7 +349,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   const elapsedMs = Math.max(0, (lastCompletionAt || performance.now()) - t0);
   options.signal?.removeEventListener('abort', onAbort);
   if (timer !== undefined) clearTimeout(timer);
-  if (!aborted) await pool.close().catch(() => undefined);
+  if (!aborted && ownPool) await pool.close().catch(() => undefined);
 
   const requests = completed;
   if (!aborted && (deadBackend || (requests > 0 && refused === requests))) {

@@ -12,6 +12,10 @@ export interface LoopbackServer {
   port: number;
   /** Requests the server has seen (all of them, answered or not). */
   readonly received: number;
+  /** TCP connections the server has accepted so far. */
+  readonly connections: number;
+  /** Connections open right now. */
+  readonly openConnections: number;
   setBehaviour(behaviour: Behaviour): void;
   close(): Promise<void>;
 }
@@ -32,7 +36,9 @@ export async function startLoopbackServer(initial: Behaviour = answerOk): Promis
     request.on('end', () => behaviour(request, response));
   });
   server.keepAliveTimeout = 60_000;
+  let connections = 0;
   server.on('connection', (socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -43,6 +49,12 @@ export async function startLoopbackServer(initial: Behaviour = answerOk): Promis
     port,
     get received() {
       return received;
+    },
+    get connections() {
+      return connections;
+    },
+    get openConnections() {
+      return sockets.size;
     },
     setBehaviour(next) {
       behaviour = next;

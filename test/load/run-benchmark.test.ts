@@ -46,6 +46,24 @@ function countingHooks(servers: Record<Variant, LoopbackServer>, calls: string[]
 }
 
 describe('runBenchmark', () => {
+  it('keeps one connection pool per variant for the whole benchmark and closes it at the end', async () => {
+    const s = await startPair();
+    // Two requests in flight at most: each variant needs at most two connections, opened during warm-up.
+    await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...load, pairs: 3, maxInFlight: 2 },
+      log: new MemoryLogger(),
+    });
+    for (const variant of ['baseline', 'candidate'] as const) {
+      expect(s[variant].received).toBeGreaterThan(3 * 15);
+      // A fresh pool per round would open at least one connection in each of the 4 runs (warm-up + 3 rounds).
+      expect(s[variant].connections).toBeLessThanOrEqual(2);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(s.baseline.openConnections + s.candidate.openConnections).toBe(0);
+  });
+
   it('warms up, runs the planned pairs, merges client and server values and reports each round', async () => {
     const s = await startPair();
     const log = new MemoryLogger();
