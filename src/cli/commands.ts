@@ -61,6 +61,17 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   { name: 'cleanup', summary: 'stop everything a run started (containers, processes, throwaway databases)', flags: [state] },
+  {
+    name: 'comment',
+    summary: 'post a results.json as the sticky PR comment and Check (the workflow_run half of the fork-safe pattern)',
+    flags: [
+      { name: 'results', kind: 'string', description: 'results.json written by a measuring run' },
+      { name: 'github-token', kind: 'string', description: 'token that may write PR comments and Checks' },
+      { name: 'comment-mode', kind: 'string', description: 'update (default), recreate or off' },
+      { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
+      { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
+    ],
+  },
   { name: 'validate', summary: 'check a config file without running anything', flags: [config] },
   {
     name: 'init',

@@ -1,6 +1,7 @@
 /** One function per CLI command; each returns the exit code. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { publishFromResults } from '../github/publish-from-results.js';
 import { detectProject } from '../init/detect-project.js';
 import { starterFiles } from '../init/starter-files.js';
 import type { PerfGateConfig } from '../config/config.js';
@@ -159,6 +160,26 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       for (const secret of state.secrets) log.addSecret(secret);
       const problems = await cleanupRun({ state, teardown: {}, log });
       return problems.length === 0 ? ExitCode.ok : ExitCode.infrastructure;
+    }
+
+    case 'comment': {
+      const resultsPath = stringFlag(args, 'results');
+      if (!resultsPath) throw invalidValue('--results', undefined, 'the path of a results.json written by a perf-gate run');
+      const token = stringFlag(args, 'github-token') ?? process.env.GITHUB_TOKEN;
+      if (!token) throw invalidValue('--github-token', undefined, 'a token that may write PR comments and Checks (or GITHUB_TOKEN)');
+      const outcome = await publishFromResults(resolve(resultsPath), {
+        token,
+        commentMode: commentMode(args),
+        commentKey: stringFlag(args, 'comment-key'),
+        checkName: stringFlag(args, 'check-name') ?? 'perf-gate',
+        log,
+        writeJobSummary: process.env.GITHUB_ACTIONS === 'true',
+      });
+      if (outcome.commentUrl) env.stdout(`${outcome.commentUrl}\n`);
+      // The measuring run decided the verdict and the Check run carries it to the PR; this command only
+      // reports, so it succeeds whatever the verdict (a red reporting job would point at the wrong thing).
+      log.info(`posted the ${outcome.results.verdict} verdict of run ${outcome.results.runId}`);
+      return ExitCode.ok;
     }
 
     case 'init': {

@@ -13,14 +13,27 @@ export interface RunContext {
   pullRequest?: { number: number; headSha: string; fromFork: boolean };
   /** The commit a Check run is attached to. */
   sha?: string;
+  /**
+   * The branch the measured commit came from and the repository that holds it (a fork's, for a
+   * fork's pull request). For workflow_run after a fork's PR, GitHub leaves pull_requests empty,
+   * so these are what the PR is looked up by (publish.ts, findPullRequestForRun).
+   */
+  headBranch?: string;
+  headRepository?: { owner: string; repo: string };
   workflow?: string;
   job?: string;
   runUrl?: string;
 }
 
+interface RepositoryPayload {
+  full_name?: string;
+  name?: string;
+  owner?: { login?: string } | null;
+}
+
 interface PullRequestPayload {
   number: number;
-  head: { sha: string; repo?: { full_name?: string } | null };
+  head: { sha: string; ref?: string; repo?: RepositoryPayload | null };
   base: { repo?: { full_name?: string } | null };
 }
 
@@ -46,18 +59,34 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     const headRepo = pr.head.repo === null ? null : pr.head.repo?.full_name;
     context.pullRequest = { number: pr.number, headSha: pr.head.sha, fromFork: headRepo === null || Boolean(headRepo && headRepo !== pr.base.repo?.full_name) };
     context.sha = pr.head.sha;
+    if (typeof pr.head.ref === 'string') context.headBranch = pr.head.ref;
+    const head = repositoryName(pr.head.repo);
+    if (head) context.headRepository = head;
   }
   // workflow_run: the second half of the fork-safe pattern comments on the PR that triggered the run.
   const run = payload.workflow_run as
-    | { head_sha?: string; pull_requests?: { number: number }[]; head_repository?: { full_name?: string } | null; repository?: { full_name?: string } | null }
+    | { head_sha?: string; head_branch?: string; pull_requests?: { number: number }[]; head_repository?: RepositoryPayload | null; repository?: RepositoryPayload | null }
     | undefined;
   // For workflow_run, GITHUB_SHA is the default branch's head, not the commit that was measured
   // (docs.github.com, "Events that trigger workflows": workflow_run), so the Check goes on head_sha.
-  if (!context.pullRequest && run?.head_sha) context.sha = run.head_sha;
+  if (!context.pullRequest && run?.head_sha) {
+    context.sha = run.head_sha;
+    if (typeof run.head_branch === 'string') context.headBranch = run.head_branch;
+    const head = repositoryName(run.head_repository);
+    if (head) context.headRepository = head;
+  }
   // pull_requests is empty when the PR comes from a fork (actions/runner#3444, github/docs#22501).
   if (!context.pullRequest && run?.pull_requests?.[0] && run.head_sha) {
     const fromFork = Boolean(run.head_repository?.full_name && run.head_repository.full_name !== run.repository?.full_name);
     context.pullRequest = { number: run.pull_requests[0].number, headSha: run.head_sha, fromFork };
   }
   return context;
+}
+
+/** owner/name of a repository object in an event payload: from owner.login and name, else full_name. */
+function repositoryName(repo: RepositoryPayload | null | undefined): { owner: string; repo: string } | undefined {
+  if (!repo) return undefined;
+  if (repo.owner?.login && repo.name) return { owner: repo.owner.login, repo: repo.name };
+  const [owner, name] = (repo.full_name ?? '').split('/');
+  return owner && name ? { owner, repo: name } : undefined;
 }

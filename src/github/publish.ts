@@ -8,6 +8,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { headline } from '../report/markdown.js';
 import type { Results, Verdict } from '../report/results.js';
+import { MAX_ANNOTATIONS_PER_REQUEST, type CheckAnnotation } from './annotations.js';
 import { createGitHubClient, type GitHubClient } from './client.js';
 import type { RunContext } from './event-context.js';
 import { commentMarker, upsertStickyComment, type CommentMode } from './sticky-comment.js';
@@ -24,6 +25,13 @@ export interface PublishOptions {
   client?: GitHubClient;
   /** Write the job summary through @actions/core (only inside Actions: it needs GITHUB_STEP_SUMMARY). */
   writeJobSummary: boolean;
+  /** Annotations for the Check run (see annotations.ts); at most 50 are sent, GitHub's per-request limit. */
+  annotations?: CheckAnnotation[];
+  /**
+   * A PR number the measuring workflow recorded (workflow_run only). It comes from an artifact a
+   * fork's workflow wrote, so it is trusted only when that PR's head is the measured commit.
+   */
+  pullRequestNumber?: number;
 }
 
 export interface PublishOutcome {
@@ -53,6 +61,48 @@ function cannotWrite(error: unknown): boolean {
   return status === 403 || status === 404;
 }
 
+interface PullRequestData {
+  number: number;
+  state: string;
+  head: { sha: string; ref: string };
+}
+
+/**
+ * The pull request a workflow_run is about when GitHub did not say: its payload's pull_requests is
+ * empty for pull requests from forks (actions/runner#3444, github/docs#22501). The PR is found among
+ * the open ones by head "owner:branch" (docs.github.com/rest/pulls/pulls#list-pull-requests, `head`),
+ * keeping only the one whose head is the measured commit, so a newer push to the branch or a
+ * recorded number pointing at another PR never gets this run's comment.
+ */
+export async function findPullRequestForRun(
+  client: GitHubClient,
+  context: RunContext,
+  recordedNumber?: number,
+): Promise<{ number: number; headSha: string; fromFork: boolean } | undefined> {
+  const sha = context.sha;
+  if (!sha) return undefined;
+  const fromFork = Boolean(context.headRepository && context.headRepository.owner.toLowerCase() !== context.owner.toLowerCase());
+  if (recordedNumber !== undefined && Number.isSafeInteger(recordedNumber) && recordedNumber > 0) {
+    try {
+      const { data } = await client.rest.pulls.get({ owner: context.owner, repo: context.repo, pull_number: recordedNumber });
+      const pr = data as PullRequestData;
+      if (pr.head.sha === sha && pr.state === 'open') return { number: pr.number, headSha: sha, fromFork };
+    } catch (error) {
+      if (httpStatus(error) !== 404) throw error;
+    }
+  }
+  if (!context.headBranch || !context.headRepository) return undefined;
+  const { data } = await client.rest.pulls.list({
+    owner: context.owner,
+    repo: context.repo,
+    state: 'open',
+    head: `${context.headRepository.owner}:${context.headBranch}`,
+    per_page: 100,
+  });
+  const match = (data as PullRequestData[]).find((pr) => pr.head.sha === sha);
+  return match ? { number: match.number, headSha: sha, fromFork } : undefined;
+}
+
 export async function publishResults(options: PublishOptions): Promise<PublishOutcome> {
   const { results, markdown, context, log } = options;
   const outcome: PublishOutcome = { warnings: [] };
@@ -70,12 +120,23 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
     log.warning(message);
   };
 
-  if (context.pullRequest && options.commentMode !== 'off') {
+  let pullRequest = context.pullRequest;
+  if (!pullRequest && context.eventName === 'workflow_run' && options.commentMode !== 'off') {
+    try {
+      pullRequest = await findPullRequestForRun(client, context, options.pullRequestNumber);
+      if (pullRequest) log.info(`workflow_run: commenting on pull request #${pullRequest.number}, whose head is the measured commit`);
+      else log.info(`workflow_run: no open pull request has head ${context.sha ?? '(unknown commit)'}; no PR comment`);
+    } catch (error) {
+      warn(`Could not look up the pull request of this workflow_run: ${errorMessage(error)}`);
+    }
+  }
+
+  if (pullRequest && options.commentMode !== 'off') {
     try {
       const marker = commentMarker({ workflow: context.workflow, job: context.job, key: options.commentKey });
       const result = await upsertStickyComment({
         client,
-        target: { owner: context.owner, repo: context.repo, issueNumber: context.pullRequest.number },
+        target: { owner: context.owner, repo: context.repo, issueNumber: pullRequest.number },
         marker,
         body: markdown,
         mode: options.commentMode,
@@ -94,6 +155,7 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
 
   if (options.checkName && context.sha) {
     try {
+      const annotations = (options.annotations ?? []).slice(0, MAX_ANNOTATIONS_PER_REQUEST);
       const summary = markdown.length > CHECK_SUMMARY_LIMIT ? `${markdown.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n…(truncated)` : markdown;
       const { data } = await client.rest.checks.create({
         owner: context.owner,
@@ -102,7 +164,7 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
         head_sha: context.sha,
         status: 'completed',
         conclusion: CHECK_CONCLUSION[results.verdict],
-        output: { title: headline(results), summary },
+        output: { title: headline(results), summary, ...(annotations.length ? { annotations } : {}) },
       });
       outcome.checkUrl = data.html_url ?? undefined;
       log.info(`Check run '${options.checkName}': ${CHECK_CONCLUSION[results.verdict]}`);

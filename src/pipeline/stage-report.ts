@@ -5,7 +5,9 @@
  */
 import * as core from '@actions/core';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from '../github/annotations.js';
+import { renderHtml } from '../report/html.js';
 import { metricCatalog } from '../config/load.js';
 import { evaluateTargets } from '../gate/evaluate-targets.js';
 import { readRunContext } from '../github/event-context.js';
@@ -21,6 +23,19 @@ import { roundsPath, sequentialPlan } from './stage-bench.js';
 export interface ReportOptions {
   version: string;
   github?: { token?: string; commentMode: CommentMode; commentKey?: string; checkName?: string };
+}
+
+/** Check-run annotations on the config file's target lines, when the config lives in the workspace. */
+function configAnnotations(results: Results, configPath: string | null): CheckAnnotation[] | undefined {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  if (!configPath || !workspace) return undefined;
+  const path = workspaceRelativePath(configPath, workspace, process.cwd());
+  if (!path) return undefined;
+  try {
+    return targetAnnotations(results, { path, text: readFileSync(resolve(configPath), 'utf8') });
+  } catch {
+    return undefined;
+  }
 }
 
 export function readRounds(reportDir: string): RoundRecord[] {
@@ -54,13 +69,16 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
   });
 
   const context = readRunContext();
+  if (context?.pullRequest) results.pullRequest = { number: context.pullRequest.number, headSha: context.pullRequest.headSha };
   const markdown = renderMarkdown(results, { runUrl: context?.runUrl, artifactHint: 'full results in the perf-gate-report artifact' });
   mkdirSync(ctx.reportDir, { recursive: true });
   const resultsPath = join(ctx.reportDir, 'results.json');
   const reportPath = join(ctx.reportDir, 'report.md');
+  const htmlPath = join(ctx.reportDir, 'report.html');
   writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(reportPath, markdown);
-  log.info(`wrote ${resultsPath} and ${reportPath}`);
+  writeFileSync(htmlPath, renderHtml(results, { runUrl: context?.runUrl }));
+  log.info(`wrote ${resultsPath}, ${reportPath} and ${htmlPath}`);
 
   let commentUrl: string | undefined;
   if (process.env.GITHUB_ACTIONS === 'true') {
@@ -72,6 +90,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
       commentMode: options.github?.commentMode ?? 'update',
       commentKey: options.github?.commentKey,
       checkName: options.github?.checkName,
+      annotations: configAnnotations(results, state.configPath),
       log,
       writeJobSummary: true,
     });

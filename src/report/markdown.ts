@@ -56,7 +56,7 @@ function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
   } else {
     change = t.ci ? `${formatChange(t.estimate)} ${formatInterval(t.ci, formatChange)}` : formatChange(t.estimate);
   }
-  return `| \`${escapeCell(t.expression)}\` | ${baseline} | ${candidate} | ${change} | ${formatDetectable(t)} | ${STATUS_ICON[t.status]} |`;
+  return `| ${inlineCode(t.expression)} | ${baseline} | ${candidate} | ${change} | ${formatDetectable(t)} | ${STATUS_ICON[t.status]} |`;
 }
 
 /** The smallest effect this run could have decided: a relative share, or a distance in the metric's unit. */
@@ -72,8 +72,45 @@ function sentence(text: string): string {
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
+/*
+ * Everything below may come from a results.json written by a fork's code (the workflow_run half of the
+ * fork-safe pattern posts it with a write token), so no string reaches the comment as markup: HTML is
+ * escaped, @mentions are defused, and code spans and fences are longer than any backtick run inside.
+ */
+export function escapeText(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '&#64;')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
+}
+
 function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeText(text);
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+}
+
+/** Inline code whose delimiter cannot be closed by the content. */
+export function inlineCode(text: string): string {
+  const oneLine = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+  const fence = '`'.repeat(longestBacktickRun(oneLine) + 1);
+  const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${oneLine}${pad}${fence}`;
+}
+
+function fenced(language: string, content: string): string {
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
+  return [`${fence}${language}`, content, fence].join('\n');
+}
+
+/** Mermaid labels: quotes and brackets would end the label or the list, so keep a plain subset. */
+function mermaidLabel(text: string): string {
+  return text.replace(/[^\w .:/%+-]/g, '_');
 }
 
 function targetsTable(results: Results): string {
@@ -124,39 +161,42 @@ function ratioChart(results: Results): string | undefined {
   const metric = relative?.metric ?? 'latency_p50';
   const ratios = pairRatios(results.rounds, metric);
   if (ratios.length < 2) return undefined;
-  return [
+  const lines = [
     '```mermaid',
     'xychart-beta',
-    `  title "${metric}: candidate / baseline per round pair"`,
+    `  title "${mermaidLabel(metric)}: candidate / baseline per round pair${relative ? ' (lines: no change, target bound)' : ''}"`,
     `  x-axis [${ratios.map((r) => `"${r.pair + 1}"`).join(', ')}]`,
     '  y-axis "ratio"',
     `  line [${ratios.map((r) => mermaidNumber(r.ratio)).join(', ')}]`,
     `  line [${ratios.map(() => '1').join(', ')}]`,
-    '```',
-  ].join('\n');
+  ];
+  // The target's bound as a ratio (threshold -0.2 -> 0.8), so a reader sees which side each pair fell on.
+  if (relative && Number.isFinite(relative.threshold)) lines.push(`  line [${ratios.map(() => mermaidNumber(1 + relative.threshold)).join(', ')}]`);
+  lines.push('```');
+  return lines.join('\n');
 }
 
 function metricsTable(results: Results): string {
   const rows = results.metrics.map(
     (m) =>
-      `| ${m.name} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.candidate, m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${m.pairs} |`,
+      `| ${escapeCell(m.name)} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.candidate, m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${m.pairs} |`,
   );
   return ['| Metric | Baseline | Candidate | Change | Interval | Pairs |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }
 
 function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): string {
   const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter((v, i, a) => a.indexOf(v) === i);
-  const header = `| # | Pair | Variant | ${shown.join(' | ')} | Valid |`;
+  const header = `| # | Pair | Variant | ${shown.map(escapeCell).join(' | ')} | Valid |`;
   const rows = results.rounds.map((r) => {
     const cells = shown.map((name) => formatValue(r.values[name] ?? null, metricUnits.get(name) ?? 'count'));
     const valid = r.valid ? (r.flags.length ? `⚠️ ${r.flags.join(', ')}` : '✓') : `✗ ${r.invalidReasons.join('; ')}`;
-    return `| ${r.index + 1} | ${r.pair + 1} | ${r.variant} | ${cells.join(' | ')} | ${escapeCell(valid)} |`;
+    return `| ${r.index + 1} | ${r.pair + 1} | ${escapeCell(String(r.variant))} | ${cells.join(' | ')} | ${escapeCell(valid)} |`;
   });
   return [header, `|${' --- |'.repeat(shown.length + 4)}`, ...rows].join('\n');
 }
 
 function jsonBlock(value: unknown): string {
-  return ['```json', JSON.stringify(value, null, 2), '```'].join('\n');
+  return fenced('json', JSON.stringify(value, null, 2));
 }
 
 function details(summary: string, body: string): string {
@@ -167,13 +207,13 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT - 512;
   // Client metrics keep their units even when no summary row exists (a run without valid pairs).
   const units = new Map<string, MetricUnit>([...CLIENT_METRICS.map((m) => [m.name, m.unit] as const), ...results.metrics.map((m) => [m.name, m.unit] as const), ...results.targets.map((t) => [t.metric, t.unit] as const)]);
-  const head: string[] = [`### ${headline(results)}`];
-  if (results.error) head.push(`> **${results.error.stage}**: ${results.error.message.replace(/\n/g, ' ')}`);
+  const head: string[] = [`### ${escapeText(headline(results))}`];
+  if (results.error) head.push(`> **${escapeText(results.error.stage)}**: ${escapeText(results.error.message)}`);
   if (results.targets.length > 0) head.push(targetsTable(results));
   if (results.decision) {
     const d = results.decision;
     head.push(
-      `<sub>${d.validPairs} valid of ${d.measuredPairs} interleaved round pairs. ${sentence(d.multipleComparisons)} Stopped: ${d.stoppingReason}.</sub>`,
+      `<sub>${d.validPairs} valid of ${d.measuredPairs} interleaved round pairs. ${escapeText(sentence(d.multipleComparisons))} Stopped: ${escapeText(d.stoppingReason)}.</sub>`,
     );
   }
   const charts = [latencyChart(results), ratioChart(results)].filter((c): c is string => Boolean(c));
@@ -205,9 +245,9 @@ function decisionText(results: Results): string {
   const d = results.decision!;
   return [
     `- Unit of analysis: one round. Baseline and candidate rounds run in interleaved pairs in a seeded random order, so drift of the machine hits both alike.`,
-    `- Estimate: ${sentence(d.method)}`,
-    `- Several targets: ${sentence(d.multipleComparisons)}`,
+    `- Estimate: ${escapeText(sentence(d.method))}`,
+    `- Several targets: ${escapeText(sentence(d.multipleComparisons))}`,
     `- A target passes only when its whole interval clears the bound, fails when the whole interval is on the wrong side, and is inconclusive otherwise.`,
-    `- Pairs: ${d.validPairs} valid of ${d.measuredPairs} measured (${d.plannedPairs} planned). Stopping reason: ${d.stoppingReason}.`,
+    `- Pairs: ${d.validPairs} valid of ${d.measuredPairs} measured (${d.plannedPairs} planned). Stopping reason: ${escapeText(d.stoppingReason)}.`,
   ].join('\n');
 }

@@ -74,4 +74,9 @@ export interface Results {
   migration: unknown;
   environment: EnvironmentInfo;
   error?: { stage: string; message: string; exitCode: number };
+  /**
+   * The pull request the run measured, when there was one. A later `perf-gate comment` (the
+   * workflow_run half of the fork-safe pattern) uses it only after checking the PR's head commit.
+   */
+  pullRequest?: { number: number; headSha: string };
 }

@@ -41,6 +41,8 @@ describe('readRunContext', () => {
       eventName: 'pull_request',
       pullRequest: { number: 42, headSha: HEAD_SHA, fromFork: false },
       sha: HEAD_SHA, // the Check goes on the PR head, not on the merge commit in GITHUB_SHA
+      headBranch: 'phase-1-speedup',
+      headRepository: { owner: 'acme', repo: 'rag-backend' },
       workflow: 'perf',
       job: 'gate',
       runUrl: 'https://github.com/acme/rag-backend/actions/runs/12934567999',
@@ -50,6 +52,8 @@ describe('readRunContext', () => {
   it('pull_request from a fork is detected as such', () => {
     const context = readRunContext(runnerEnv('pull_request', 'pull_request-fork.json', MERGE_SHA));
     expect(context?.pullRequest).toEqual({ number: 57, headSha: HEAD_SHA, fromFork: true });
+    expect(context?.headBranch).toBe('faster-rerank');
+    expect(context?.headRepository).toEqual({ owner: 'contributor', repo: 'rag-backend' });
   });
 
   it('pull_request whose fork was deleted (head.repo null) still counts as from a fork', () => {
@@ -81,6 +85,9 @@ describe('readRunContext', () => {
     const context = readRunContext(runnerEnv('workflow_run', 'workflow_run-fork.json', DEFAULT_BRANCH_SHA));
     expect(context?.pullRequest).toBeUndefined();
     expect(context?.sha).toBe(HEAD_SHA); // GITHUB_SHA here is the default branch's head
+    // What publish.ts needs to find the PR itself: the fork's owner and branch.
+    expect(context?.headBranch).toBe('faster-rerank');
+    expect(context?.headRepository).toEqual({ owner: 'contributor', repo: 'rag-backend' });
   });
 
   it('no GITHUB_REPOSITORY (not in Actions): no context at all', () => {

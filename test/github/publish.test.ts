@@ -157,3 +157,86 @@ describe('publishResults', () => {
     expect(kit.api.requests.map((r) => r.route)).toEqual(['createCheckRun']);
   });
 });
+
+describe('publishResults after a fork\'s pull request (workflow_run, pull_requests: [])', () => {
+  const FORK_BRANCH = 'faster-rerank';
+  const forkRunContext: RunContext = {
+    owner: OWNER,
+    repo: REPO,
+    eventName: 'workflow_run',
+    sha: HEAD_SHA,
+    headBranch: FORK_BRANCH,
+    headRepository: { owner: 'contributor', repo: REPO },
+    workflow: 'perf (comment)',
+    job: 'comment',
+  };
+  const OLD_SHA = '1111111111111111111111111111111111111111';
+
+  it('finds the open PR by head owner:branch whose head is the measured commit, and comments there', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 56, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: OLD_SHA, state: 'closed' });
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, { number: 58, headOwner: 'someone-else', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    const outcome = await publish({ context: forkRunContext });
+    expect(outcome.warnings).toEqual([]);
+    expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
+    expect(kit.api.commentsOn(OWNER, REPO, 58)).toHaveLength(0);
+    expect(kit.api.requestsTo('listPulls')[0]!.query).toMatchObject({ state: 'open', head: 'contributor:faster-rerank' });
+    expect(kit.api.checkRuns[0]).toMatchObject({ head_sha: HEAD_SHA });
+  });
+
+  it('does not comment when the branch has moved on (the open PR\'s head is a newer commit)', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: OLD_SHA });
+    const outcome = await publish({ context: forkRunContext });
+    expect(outcome.warnings).toEqual([]);
+    expect(kit.api.requestsTo('createComment')).toHaveLength(0);
+    expect(kit.log.lines.some((l) => l.includes('no open pull request has head'))).toBe(true);
+    expect(kit.api.checkRuns).toHaveLength(1); // the Check still lands on the measured commit
+  });
+
+  it('uses a recorded PR number only after checking that PR\'s head is the measured commit', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, { number: 12, headOwner: OWNER, headBranch: 'main-feature', headSha: OLD_SHA });
+    await publish({ context: forkRunContext, pullRequestNumber: 57, checkName: undefined });
+    expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
+    expect(kit.api.requestsTo('listPulls')).toHaveLength(0); // the recorded number sufficed
+
+    // A results.json from a fork names another PR: it is not believed; the lookup by branch decides.
+    await publish({ context: forkRunContext, pullRequestNumber: 12, checkName: undefined });
+    expect(kit.api.commentsOn(OWNER, REPO, 12)).toHaveLength(0);
+    expect(kit.api.requestsTo('listPulls')).toHaveLength(1);
+    expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // the sticky comment, updated
+  });
+
+  it('warns and still creates the Check when the lookup fails', async () => {
+    kit.api.inject('listPulls', { kind: 'forbidden-integration' }, Infinity);
+    const outcome = await publish({ context: forkRunContext });
+    expect(outcome.warnings).toHaveLength(1);
+    expect(outcome.warnings[0]).toMatch(/look up the pull request/);
+    expect(kit.api.checkRuns).toHaveLength(1);
+  });
+
+  it('does not look anything up for a push, or when comments are off', async () => {
+    await publish({ context: { ...forkRunContext, eventName: 'push' } });
+    await publish({ context: forkRunContext, commentMode: 'off' });
+    expect(kit.api.requestsTo('listPulls')).toHaveLength(0);
+  });
+});
+
+describe('publishResults with Check annotations', () => {
+  it('sends the annotations with the Check run', async () => {
+    const annotations = [{ path: 'perf-gate.yml', start_line: 5, end_line: 5, annotation_level: 'failure' as const, title: 'perf-gate: target missed', message: 'pipeline_time improves >= 20%' }];
+    const outcome = await publish({ results: resultsWith('fail'), annotations, commentMode: 'off' });
+    expect(outcome.warnings).toEqual([]);
+    expect(kit.api.checkRuns[0]!.annotations).toEqual(annotations);
+    expect(kit.api.checkRuns[0]!.output.annotations_count).toBe(1);
+  });
+
+  it('sends none when none are given, and cuts a longer list to GitHub\'s 50', async () => {
+    await publish({ commentMode: 'off' });
+    expect((kit.api.requestsTo('createCheckRun')[0]!.body as { output: Record<string, unknown> }).output).not.toHaveProperty('annotations');
+    const many = Array.from({ length: 70 }, (_, i) => ({ path: 'c.yml', start_line: i + 1, end_line: i + 1, annotation_level: 'failure' as const, message: `t${i}` }));
+    const outcome = await publish({ annotations: many, commentMode: 'off' });
+    expect(outcome.warnings).toEqual([]); // the fake answers 422 above 50, as GitHub does
+    expect(kit.api.checkRuns[1]!.annotations).toHaveLength(50);
+  });
+});

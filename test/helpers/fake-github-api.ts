@@ -9,21 +9,46 @@
  *   GET    /repos/{owner}/{repo}/issues/comments/{id}
  *   PATCH  /repos/{owner}/{repo}/issues/comments/{id}
  *   DELETE /repos/{owner}/{repo}/issues/comments/{id}
- *   POST   /repos/{owner}/{repo}/check-runs
+ *   POST   /repos/{owner}/{repo}/check-runs                   (output.annotations validated, stored)
+ *   GET    /repos/{owner}/{repo}/pulls                        (state and head=owner:branch filters)
+ *   GET    /repos/{owner}/{repo}/pulls/{n}
  *
  * Shapes follow GitHub's REST reference (docs.github.com/rest/issues/comments,
- * docs.github.com/rest/checks/runs, docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+ * docs.github.com/rest/checks/runs, docs.github.com/rest/pulls/pulls, docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun';
+export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun' | 'listPulls' | 'getPull';
 
 /** GitHub rejects issue comment bodies longer than this with 422 Validation Failed. */
 export const COMMENT_BODY_LIMIT = 65_536;
 /** GitHub rejects a Check run whose output.summary is longer than this. */
 export const CHECK_SUMMARY_LIMIT = 65_535;
+/** GitHub takes at most 50 annotations per Check run request. */
+export const ANNOTATIONS_PER_REQUEST = 50;
+
+export interface CheckAnnotationInput {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  message: string;
+  title?: string;
+}
+
+/** The parts of a pull request object perf-gate reads, in GitHub's shape (docs.github.com/rest/pulls/pulls). */
+export interface PullRequest {
+  id: number;
+  number: number;
+  state: 'open' | 'closed';
+  html_url: string;
+  title: string;
+  head: { label: string; ref: string; sha: string; repo: { name: string; full_name: string; owner: { login: string }; fork: boolean } | null };
+  base: { label: string; ref: string; sha: string; repo: { name: string; full_name: string; owner: { login: string }; fork: boolean } };
+  user: GitHubUser;
+}
 
 export interface GitHubUser {
   login: string;
@@ -68,6 +93,8 @@ export interface CheckRun {
   check_suite: { id: number };
   app: { id: number; slug: string; name: string };
   pull_requests: unknown[];
+  /** Not in GitHub's response (annotations are listed at annotations_url): what the client sent, kept for assertions. */
+  annotations: CheckAnnotationInput[];
 }
 
 export interface LoggedRequest {
@@ -99,6 +126,8 @@ const ROUTE_DOCS: Record<RouteName, string> = {
   updateComment: `${DOCS}/issues/comments#update-an-issue-comment`,
   deleteComment: `${DOCS}/issues/comments#delete-an-issue-comment`,
   createCheckRun: `${DOCS}/checks/runs#create-a-check-run`,
+  listPulls: `${DOCS}/pulls/pulls#list-pull-requests`,
+  getPull: `${DOCS}/pulls/pulls#get-a-pull-request`,
 };
 
 /** The bot that owns comments made with a workflow's GITHUB_TOKEN. */
@@ -153,6 +182,7 @@ export class FakeGitHubApi {
   private readonly comments = new Map<string, IssueComment[]>(); // key: owner/repo#n
   private readonly faults = new Map<RouteName, { fault: Fault; remaining: number }[]>();
   private readonly holds: Hold[] = [];
+  private readonly pulls = new Map<string, PullRequest[]>(); // key: owner/repo, lower case
   private nextId = 1_000_001;
   private tick = 0;
   private port = 0;
@@ -191,6 +221,34 @@ export class FakeGitHubApi {
   seedComments(owner: string, repo: string, issueNumber: number, bodies: string[], author: GitHubUser = user('octocat', 583231)): IssueComment[] {
     this.repository(owner, repo);
     return bodies.map((body) => this.addComment(owner, repo, issueNumber, body, author));
+  }
+
+  /** Adds a pull request to `owner/repo` whose head is `headOwner:headBranch` at `headSha`. */
+  seedPullRequest(
+    owner: string,
+    repo: string,
+    pr: { number: number; headOwner: string; headRepo?: string; headBranch: string; headSha: string; state?: 'open' | 'closed' },
+  ): PullRequest {
+    this.repository(owner, repo);
+    const headRepo = pr.headRepo ?? repo;
+    const payload: PullRequest = {
+      id: 2_000_000 + pr.number,
+      number: pr.number,
+      state: pr.state ?? 'open',
+      html_url: `https://github.com/${owner}/${repo}/pull/${pr.number}`,
+      title: `PR ${pr.number}`,
+      head: {
+        label: `${pr.headOwner}:${pr.headBranch}`,
+        ref: pr.headBranch,
+        sha: pr.headSha,
+        repo: { name: headRepo, full_name: `${pr.headOwner}/${headRepo}`, owner: { login: pr.headOwner }, fork: pr.headOwner.toLowerCase() !== owner.toLowerCase() },
+      },
+      base: { label: `${owner}:main`, ref: 'main', sha: '0'.repeat(40), repo: { name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, fork: false } },
+      user: user(pr.headOwner, 4242),
+    };
+    const key = `${owner}/${repo}`.toLowerCase();
+    this.pulls.set(key, [...(this.pulls.get(key) ?? []), payload]);
+    return payload;
   }
 
   /** The next `times` requests to `route` fail with `fault` (Infinity: every request). */
@@ -403,6 +461,20 @@ export class FakeGitHubApi {
       }
       case 'createCheckRun':
         return { status: 201, payload: this.createCheckRun(owner, repo, input, documentation_url) };
+      case 'listPulls': {
+        const state = url.searchParams.get('state') ?? 'open';
+        const head = url.searchParams.get('head');
+        const perPage = Math.min(Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1), 100);
+        const all = (this.pulls.get(`${owner}/${repo}`.toLowerCase()) ?? []).filter(
+          (pr) => (state === 'all' || pr.state === state) && (!head || pr.head.label.toLowerCase() === head.toLowerCase()),
+        );
+        return { status: 200, payload: all.slice(0, perPage) };
+      }
+      case 'getPull': {
+        const pr = (this.pulls.get(`${owner}/${repo}`.toLowerCase()) ?? []).find((p) => p.number === match.number);
+        if (!pr) throw new HttpError(404, { message: 'Not Found', documentation_url, status: '404' });
+        return { status: 200, payload: pr };
+      }
     }
   }
 
@@ -413,8 +485,9 @@ export class FakeGitHubApi {
     const conclusions = ['action_required', 'cancelled', 'failure', 'neutral', 'success', 'skipped', 'stale', 'timed_out'];
     if (input.conclusion !== undefined && !conclusions.includes(String(input.conclusion))) throw invalid(`Invalid request.\n\n${JSON.stringify(input.conclusion)} is not a member of ${JSON.stringify(conclusions)}.`);
     if (input.status === 'completed' && input.conclusion === undefined) throw invalid('Invalid request.\n\n"conclusion" is required when "status" is "completed".');
-    const output = (input.output ?? {}) as { title?: string; summary?: string; text?: string };
+    const output = (input.output ?? {}) as { title?: string; summary?: string; text?: string; annotations?: unknown };
     if (typeof output.summary === 'string' && output.summary.length > CHECK_SUMMARY_LIMIT) throw invalid(`Invalid request.\n\nOnly ${CHECK_SUMMARY_LIMIT} characters are allowed; ${output.summary.length} were supplied.`);
+    const annotations = checkAnnotations(output.annotations, invalid);
     const id = this.nextId++;
     const now = this.timestamp();
     const status = typeof input.status === 'string' ? input.status : 'queued';
@@ -435,10 +508,28 @@ export class FakeGitHubApi {
       check_suite: { id: 5_000_000 + id },
       app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
       pull_requests: [],
+      annotations,
     };
+    run.output.annotations_count = annotations.length;
     this.checkRuns.push(run);
     return run;
   }
+}
+
+/** GitHub's rules for output.annotations: required keys, known levels, lines from 1, at most 50. */
+function checkAnnotations(value: unknown, invalid: (message: string) => HttpError): CheckAnnotationInput[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid('Invalid request.\n\nFor \'properties/annotations\', not an array.');
+  if (value.length > ANNOTATIONS_PER_REQUEST) throw invalid(`Invalid request.\n\nOnly ${ANNOTATIONS_PER_REQUEST} annotations are allowed per request; ${value.length} were supplied.`);
+  return value.map((a: Record<string, unknown>) => {
+    for (const key of ['path', 'start_line', 'end_line', 'annotation_level', 'message']) {
+      if (a[key] === undefined) throw invalid(`Invalid request.\n\n"${key}" wasn't supplied.`);
+    }
+    if (typeof a.path !== 'string' || a.path.startsWith('/')) throw invalid('Invalid request.\n\n"path" must be relative to the repository root.');
+    if (!Number.isInteger(a.start_line) || (a.start_line as number) < 1 || !Number.isInteger(a.end_line) || (a.end_line as number) < (a.start_line as number)) throw invalid('Invalid request.\n\ninvalid line range.');
+    if (!['notice', 'warning', 'failure'].includes(String(a.annotation_level))) throw invalid(`Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ["notice", "warning", "failure"].`);
+    return a as unknown as CheckAnnotationInput;
+  });
 }
 
 function requireBody(input: Record<string, unknown>, documentation_url: string): string {
@@ -478,6 +569,10 @@ function matchRoute(method: string, path: string, repoById: (id: number) => Repo
     const route = ({ GET: 'getComment', PATCH: 'updateComment', DELETE: 'deleteComment' } as const)[method as 'GET' | 'PATCH' | 'DELETE'];
     return route ? { route, owner: m[1]!, repo: m[2]!, number: Number(m[3]) } : undefined;
   }
+  m = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
+  if (m && method === 'GET') return { route: 'listPulls', owner: m[1]!, repo: m[2]!, number: 0 };
+  m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
+  if (m && method === 'GET') return { route: 'getPull', owner: m[1]!, repo: m[2]!, number: Number(m[3]) };
   m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path);
   if (m && method === 'POST') return { route: 'createCheckRun', owner: m[1]!, repo: m[2]!, number: 0 };
   return undefined;

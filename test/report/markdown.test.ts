@@ -75,7 +75,8 @@ describe('Mermaid charts', () => {
     expect(blocks[0]).toContain('xychart-beta');
     expect(blocks[0]).toContain('x-axis ["p50 base", "p50 cand", "p95 base", "p95 cand", "p99 base", "p99 cand"]');
     expect(blocks[0]).toContain('bar [20.1, 14.9, 41.2, 30.4, 60.3, 44.7]');
-    expect(blocks[1]).toContain('title "pipeline_time: candidate / baseline per round pair"');
+    expect(blocks[1]).toContain('title "pipeline_time: candidate / baseline per round pair (lines: no change, target bound)"');
+    expect(blocks[1]).toContain('line [0.8, 0.8,');
     expect(blocks[1]).toContain('x-axis ["1", "2", "3", "4", "5", "6", "7", "8"]');
     // Every pair of the fixture is about 0.74: candidate 26 % faster.
     const ratios = /line \[([^\]]+)\]/.exec(blocks[1]!)![1]!.split(', ').map(Number);
@@ -161,5 +162,26 @@ describe('Detectable column', () => {
     const row = renderMarkdown(r).split('\n').find((line) => line.startsWith('| `pool_wait_p95 < 10ms`'))!;
     expect(row).not.toContain('±80.0 %');
     expect(row).toContain('±800 µs');
+  });
+});
+
+describe('report.md from an untrusted results.json (the workflow_run pattern posts what a fork produced)', () => {
+  it('renders no HTML, no mention and no code fence escape from the data', async () => {
+    const { renderMarkdown } = await import('../../src/report/markdown.js');
+    const { failResults } = await import('./results-fixtures.js');
+    const results = failResults();
+    results.targets[0]!.expression = 'x` <img src=x onerror=alert(1)> @octocat `y';
+    results.verdict = 'error';
+    results.error = { stage: 'bench <script>', message: 'boom @admin\n<b>bold</b>', exitCode: 3 };
+    results.environment = { note: '```\n<script>alert(1)</script>\n```' };
+    const text = renderMarkdown(results);
+    // Outside code spans and fences (where GitHub shows text literally) nothing is markup.
+    const prose = text.replace(/``x`.*?`y``/g, '').replace(/````json[\s\S]*?````/g, '');
+    expect(prose).not.toMatch(/<img|<script|<b>/);
+    expect(prose).not.toMatch(/(^|[^&#\w])@(octocat|admin)/);
+    expect(text).toContain('``x` <img src=x onerror=alert(1)> @octocat `y``'); // inside a code span: shown, not run
+    expect(text).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    // The environment's own ``` cannot close the fence around it.
+    expect(text).toMatch(/````json\n[\s\S]*```\\n<script>[\s\S]*\n````/);
   });
 });

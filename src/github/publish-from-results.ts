@@ -1,0 +1,121 @@
+/**
+ * `perf-gate comment --results FILE`: publish a results.json that an earlier job wrote. This is the
+ * second half of the two-workflow pattern for pull requests from forks: the `pull_request` workflow
+ * measures with a read-only token and uploads results.json; a `workflow_run` workflow with a token
+ * that can write downloads it and calls this. It reads data only and never runs the fork's code.
+ *
+ * results.json here comes from an artifact a fork's workflow could have written, so it is checked
+ * before use, the PR number it names is verified against the measured commit (publish.ts), and the
+ * config is read only from inside the workspace and only to find line numbers.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { InputError, errorMessage, invalidValue } from '../errors.js';
+import type { Logger } from '../log.js';
+import { renderMarkdown } from '../report/markdown.js';
+import type { Results } from '../report/results.js';
+import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from './annotations.js';
+import type { GitHubClient } from './client.js';
+import { readRunContext, type RunContext } from './event-context.js';
+import { publishResults, type PublishOutcome } from './publish.js';
+import type { CommentMode } from './sticky-comment.js';
+
+export interface PublishFromResultsOptions {
+  token?: string;
+  commentMode: CommentMode;
+  commentKey?: string;
+  /** Name of the Check run; undefined or '' skips it. */
+  checkName?: string;
+  log: Logger;
+  /** Tests pass a client pointed at a fake API; otherwise one is built from the token. */
+  client?: GitHubClient;
+  /** The runner's environment (GITHUB_REPOSITORY, GITHUB_EVENT_PATH, GITHUB_WORKSPACE...). */
+  env?: NodeJS.ProcessEnv;
+  /** Where relative paths in results.json are resolved; defaults to process.cwd(). */
+  cwd?: string;
+  /** Annotate missed targets on the config file (default true). */
+  annotations?: boolean;
+  writeJobSummary?: boolean;
+  /** Overrides the run context read from env (tests, or a caller that already has one). */
+  context?: RunContext;
+}
+
+export interface PublishFromResultsOutcome extends PublishOutcome {
+  results: Results;
+  markdown: string;
+  annotations: CheckAnnotation[];
+}
+
+const VERDICTS = new Set(['pass', 'fail', 'inconclusive', 'error']);
+
+/** Reads and checks results.json: the fields publishing relies on must be there with the right types. */
+export function readResultsFile(resultsPath: string): Results {
+  let text: string;
+  try {
+    text = readFileSync(resultsPath, 'utf8');
+  } catch (error) {
+    throw new InputError(`--results: cannot read '${resultsPath}': ${errorMessage(error)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`--results: '${resultsPath}' is not JSON: ${errorMessage(error)}`);
+  }
+  const r = parsed as Partial<Results> | null;
+  if (!r || typeof r !== 'object' || r.tool?.name !== 'perf-gate') throw invalidValue(`--results '${resultsPath}' field 'tool.name'`, r?.tool?.name, "'perf-gate' (a results.json written by perf-gate)");
+  if (typeof r.schemaVersion !== 'number' || r.schemaVersion < 1) throw invalidValue(`--results '${resultsPath}' field 'schemaVersion'`, r.schemaVersion, 'a number >= 1');
+  if (!VERDICTS.has(String(r.verdict))) throw invalidValue(`--results '${resultsPath}' field 'verdict'`, r.verdict, "'pass', 'fail', 'inconclusive' or 'error'");
+  for (const key of ['targets', 'metrics', 'rounds'] as const) {
+    if (!Array.isArray(r[key])) throw invalidValue(`--results '${resultsPath}' field '${key}'`, r[key], 'an array');
+  }
+  if (typeof r.runId !== 'string' || typeof r.config !== 'string') throw invalidValue(`--results '${resultsPath}' fields 'runId' and 'config'`, { runId: r.runId, config: r.config }, 'strings');
+  return r as Results;
+}
+
+/** The PR number a measuring run recorded in results.json (proposed field `pullRequest.number`). */
+function recordedPullRequest(results: Results): number | undefined {
+  const number = (results as Results & { pullRequest?: { number?: unknown } }).pullRequest?.number;
+  return typeof number === 'number' ? number : undefined;
+}
+
+function configAnnotations(results: Results, env: NodeJS.ProcessEnv, cwd: string, log: Logger): CheckAnnotation[] {
+  const workspace = env.GITHUB_WORKSPACE;
+  if (!workspace || !results.targets.some((t) => t.status !== 'pass')) return [];
+  const path = workspaceRelativePath(results.config, workspace, cwd);
+  if (!path) {
+    log.debug(`config '${results.config}' is not a file inside the workspace: no Check annotations`);
+    return [];
+  }
+  const absolute = `${workspace.replace(/\/+$/, '')}/${path}`;
+  if (!existsSync(absolute)) return [];
+  try {
+    return targetAnnotations(results, { path, text: readFileSync(absolute, 'utf8') });
+  } catch (error) {
+    log.debug(`could not read '${path}' for annotations: ${errorMessage(error)}`);
+    return [];
+  }
+}
+
+export async function publishFromResults(resultsPath: string, options: PublishFromResultsOptions): Promise<PublishFromResultsOutcome> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const results = readResultsFile(resultsPath);
+  const context = options.context ?? readRunContext(env);
+  const markdown = renderMarkdown(results, { runUrl: context?.runUrl, artifactHint: 'full results in the perf-gate-report artifact' });
+  const annotations = options.annotations === false ? [] : configAnnotations(results, env, cwd, options.log);
+  const outcome = await publishResults({
+    results,
+    markdown,
+    context,
+    token: options.token,
+    commentMode: options.commentMode,
+    commentKey: options.commentKey,
+    checkName: options.checkName || undefined,
+    log: options.log,
+    client: options.client,
+    writeJobSummary: options.writeJobSummary ?? false,
+    annotations,
+    pullRequestNumber: recordedPullRequest(results),
+  });
+  return { ...outcome, results, markdown, annotations };
+}

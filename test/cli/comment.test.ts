@@ -1,0 +1,74 @@
+/**
+ * `perf-gate comment --results FILE` through the CLI entry, against the GitHub-shaped loopback server:
+ * the flags and environment reach the publisher, the comment lands on the PR, and bad input exits 2.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { MemoryLogger } from '../../src/log.js';
+import { FakeGitHubApi } from '../helpers/fake-github-api.js';
+import { failResults } from '../report/results-fixtures.js';
+
+const fixtures = resolve(import.meta.dirname, '../fixtures/github');
+const dir = mkdtempSync(join(tmpdir(), 'perf-gate-cli-comment-'));
+const resultsPath = join(dir, 'results.json');
+let api: FakeGitHubApi;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  api = await FakeGitHubApi.start();
+  writeFileSync(resultsPath, JSON.stringify(failResults()));
+});
+afterEach(() => {
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
+});
+afterAll(async () => {
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(argv: string[]) {
+  let stdout = '';
+  const log = new MemoryLogger();
+  const code = await main(argv, { stdout: (t) => (stdout += t), log });
+  return { code, stdout, log: log.lines.join('\n') };
+}
+
+describe('perf-gate comment', () => {
+  it('posts the sticky comment for the PR of the event and exits 0 even for a failed verdict', async () => {
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: '',
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'acme/rag-backend',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
+      GITHUB_WORKFLOW: 'perf',
+      GITHUB_JOB: 'comment',
+    });
+    const { code, stdout, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token]);
+    expect(code, log).toBe(0);
+    const comments = api.commentsOn('acme', 'rag-backend', 42);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('❌ perf-gate: 2 of 3 targets missed');
+    expect(stdout.trim()).toBe(comments[0]!.html_url);
+    expect(log).not.toContain(api.token);
+  });
+
+  it('names the missing flag', async () => {
+    const missing = await run(['comment', '--github-token', 'x']);
+    expect(missing.code).toBe(2);
+    expect(missing.log).toContain('--results: got nothing; expected the path of a results.json');
+  });
+
+  it('refuses a file that is not a results.json (exit 2) without calling GitHub', async () => {
+    const bogus = join(dir, 'bogus.json');
+    writeFileSync(bogus, '{"hello": 1}');
+    const before = api.requests.length;
+    const { code } = await run(['comment', '--results', bogus, '--github-token', api.token]);
+    expect(code).toBe(2);
+    expect(api.requests.length).toBe(before);
+  });
+});

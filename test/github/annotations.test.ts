@@ -1,0 +1,74 @@
+/**
+ * Check annotations for missed targets: the config line of each target, found in real YAML layouts
+ * (block list, quoted, flow list, comments), and only for files inside the workspace.
+ */
+import { describe, expect, it } from 'vitest';
+import { MAX_ANNOTATIONS_PER_REQUEST, targetAnnotations, targetLines, workspaceRelativePath } from '../../src/github/annotations.js';
+import { failResults, inconclusiveResults, passResults } from '../report/results-fixtures.js';
+
+const CONFIG = `# perf-gate config for the RAG backend
+database:
+  url: \${DATABASE_URL}
+targets:
+  - pipeline_time improves >= 20%     # Phase 1 goal
+  - "pool_wait_p95 <  10ms"
+  - latency_p95 worsens <= 5%
+gate:
+  confidence: 0.95
+`;
+
+describe('targetLines', () => {
+  it('maps each target, normalized like the parser, to its 1-based line', () => {
+    expect(targetLines(CONFIG)).toEqual(
+      new Map([
+        ['pipeline_time improves >= 20%', 5],
+        ['pool_wait_p95 < 10ms', 6],
+        ['latency_p95 worsens <= 5%', 7],
+      ]),
+    );
+  });
+
+  it('reads a flow list and JSON, and gives nothing for text that is not a config', () => {
+    expect(targetLines('targets: [ "a < 1ms", b worsens <= 5% ]\n').get('b worsens <= 5%')).toBe(1);
+    expect(targetLines('{\n  "targets": [\n    "a < 1ms"\n  ]\n}\n').get('a < 1ms')).toBe(3);
+    expect(targetLines('- just\n- a list\n').size).toBe(0);
+    expect(targetLines('targets: [unclosed\n').size).toBe(0);
+  });
+});
+
+describe('targetAnnotations', () => {
+  it('annotates each missed target as a failure at its line, with the estimate and the bound', () => {
+    const annotations = targetAnnotations(failResults(), { path: 'perf-gate.yml', text: CONFIG });
+    expect(annotations).toEqual([
+      { path: 'perf-gate.yml', start_line: 5, end_line: 5, annotation_level: 'failure', title: 'perf-gate: target missed', message: 'pipeline_time improves >= 20%: change −8.0 % [−11.0 %, −5.0 %]; bound −20.0 %' },
+      { path: 'perf-gate.yml', start_line: 7, end_line: 7, annotation_level: 'failure', title: 'perf-gate: target missed', message: 'latency_p95 worsens <= 5%: change +12.0 % [+8.0 %, +16.0 %]; bound +5.0 %' },
+    ]);
+  });
+
+  it('marks an inconclusive target as a warning, and a passing run gets none', () => {
+    const inconclusive = targetAnnotations(inconclusiveResults(), { path: 'perf-gate.yml', text: CONFIG });
+    expect(inconclusive.map((a) => [a.start_line, a.annotation_level])).toEqual([[5, 'warning']]);
+    expect(targetAnnotations(passResults(), { path: 'perf-gate.yml', text: CONFIG })).toEqual([]);
+  });
+
+  it('leaves out a target the file does not contain (a config edited since the run) rather than guess a line', () => {
+    const edited = CONFIG.replace('pipeline_time improves >= 20%', 'pipeline_time improves >= 25%');
+    expect(targetAnnotations(failResults(), { path: 'perf-gate.yml', text: edited }).map((a) => a.start_line)).toEqual([7]);
+  });
+
+  it(`sends at most ${MAX_ANNOTATIONS_PER_REQUEST}, GitHub's per-request limit`, () => {
+    const many = Array.from({ length: 60 }, (_, i) => `  - m${i} < 1ms`);
+    const results = { targets: many.map((_, i) => ({ ...failResults().targets[1]!, expression: `m${i} < 1ms`, status: 'fail' as const })) };
+    expect(targetAnnotations(results, { path: 'c.yml', text: `targets:\n${many.join('\n')}\n` })).toHaveLength(MAX_ANNOTATIONS_PER_REQUEST);
+  });
+});
+
+describe('workspaceRelativePath', () => {
+  it('gives the path inside the workspace with forward slashes, and nothing outside it', () => {
+    expect(workspaceRelativePath('perf/perf-gate.yml', '/home/runner/work/app/app', '/home/runner/work/app/app')).toBe('perf/perf-gate.yml');
+    expect(workspaceRelativePath('/home/runner/work/app/app/perf-gate.yml', '/home/runner/work/app/app/', '/tmp')).toBe('perf-gate.yml');
+    expect(workspaceRelativePath('../other/perf-gate.yml', '/home/runner/work/app/app', '/home/runner/work/app/app')).toBeUndefined();
+    expect(workspaceRelativePath('/etc/perf-gate.yml', '/home/runner/work/app/app', '/')).toBeUndefined();
+    expect(workspaceRelativePath('.', '/w', '/w')).toBeUndefined();
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * `perf-gate comment --results FILE` end to end against the GitHub-shaped server: a results.json
+ * from the measuring workflow, the workflow_run event of a fork's PR (real payload shape), the
+ * config in the workspace for annotations. Nothing of the fork runs; only files are read.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PerfGateError } from '../../src/errors.js';
+import { publishFromResults } from '../../src/github/publish-from-results.js';
+import { failResults, passResults } from '../report/results-fixtures.js';
+import { HEAD_SHA, OWNER, REPO, startKit, type Kit } from './github-test-kit.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github');
+const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-comment-'));
+afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+
+const CONFIG = ['targets:', '  - pipeline_time improves >= 20%', '  - pool_wait_p95 < 10ms', '  - latency_p95 worsens <= 5%', ''].join('\n');
+writeFileSync(join(workspace, 'perf-gate.yml'), CONFIG);
+
+let kit: Kit;
+beforeEach(async () => {
+  kit = await startKit();
+});
+afterEach(async () => {
+  await kit.api.close();
+});
+
+function env(eventFile: string): NodeJS.ProcessEnv {
+  return {
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_EVENT_NAME: 'workflow_run',
+    GITHUB_EVENT_PATH: join(fixtures, eventFile),
+    GITHUB_SHA: '5d41402abc4b2a76b9719d911017c592ae5cbf2c', // the default branch: not what was measured
+    GITHUB_WORKFLOW: 'perf (comment)',
+    GITHUB_JOB: 'comment',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '12934568000',
+  };
+}
+
+function writeResults(name: string, value: unknown): string {
+  const path = join(workspace, name);
+  writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value));
+  return path;
+}
+
+function run(resultsPath: string, eventFile = 'workflow_run-fork.json') {
+  return publishFromResults(resultsPath, { token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', log: kit.log, client: kit.client, env: env(eventFile), cwd: workspace });
+}
+
+describe('publishFromResults', () => {
+  it('after a fork PR: finds the PR, posts report.md rendered from results.json, and a failing Check with annotations on the config', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: 'faster-rerank', headSha: HEAD_SHA });
+    const path = writeResults('results-fail.json', { ...failResults(), config: 'perf-gate.yml' });
+    const outcome = await run(path);
+    expect(outcome.warnings).toEqual([]);
+    const [comment] = kit.api.commentsOn(OWNER, REPO, 57);
+    expect(comment?.body).toContain('❌ perf-gate: 2 of 3 targets missed');
+    expect(comment?.body).toContain('| `pipeline_time improves >= 20%` |');
+    expect(comment?.body).toContain('https://github.com/acme/rag-backend/actions/runs/12934568000');
+    const check = kit.api.checkRuns[0]!;
+    expect(check).toMatchObject({ head_sha: HEAD_SHA, conclusion: 'failure' });
+    expect(check.annotations.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([
+      ['perf-gate.yml', 2, 'failure'],
+      ['perf-gate.yml', 4, 'failure'],
+    ]);
+    expect(outcome.commentUrl).toBe(comment?.html_url);
+  });
+
+  it('uses the PR number recorded in results.json once the PR\'s head matches the measured commit', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: 'faster-rerank', headSha: HEAD_SHA });
+    const path = writeResults('results-recorded.json', { ...passResults(), pullRequest: { number: 57, headSha: HEAD_SHA } });
+    await run(path);
+    expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
+    expect(kit.api.requestsTo('getPull')).toHaveLength(1);
+    expect(kit.api.requestsTo('listPulls')).toHaveLength(0);
+    expect(kit.api.checkRuns[0]!.annotations).toEqual([]); // a passing run is not annotated
+  });
+
+  it('after a same-repository PR takes the PR from the event, no lookup; a config outside the workspace gets no annotations', async () => {
+    const path = writeResults('results-same.json', { ...failResults(), config: '/etc/perf-gate.yml' });
+    const outcome = await run(path, 'workflow_run.json');
+    expect(outcome.warnings).toEqual([]);
+    expect(kit.api.commentsOn(OWNER, REPO, 42)).toHaveLength(1);
+    expect(kit.api.requestsTo('listPulls')).toHaveLength(0);
+    expect(outcome.annotations).toEqual([]);
+  });
+
+  it('refuses a file that is not a perf-gate results.json with an input error (exit 2) before any request', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['missing.json', undefined, /cannot read/],
+      ['not-json.json', '{"verdict":', /not JSON/],
+      ['other-tool.json', { tool: { name: 'k6' } }, /tool\.name.*"k6"/],
+      ['bad-verdict.json', { ...passResults(), verdict: 'great' }, /verdict.*"great"/],
+      ['no-targets.json', { ...passResults(), targets: null }, /'targets'.*an array/],
+    ];
+    for (const [name, value, message] of cases) {
+      const path = value === undefined ? join(workspace, name) : writeResults(name, value);
+      const error = await run(path).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PerfGateError);
+      expect((error as PerfGateError).exitCode).toBe(2);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(kit.api.requests).toHaveLength(0);
+  });
+});
