@@ -62,6 +62,16 @@ function printResults(results: Results, args: ParsedArgs, env: CommandEnv, paths
   else env.stdout(`\n${renderTerminal(results)}\n\nresults: ${paths.resultsPath}\nreport:  ${paths.reportPath}\n`);
 }
 
+/**
+ * The Check run's name. An empty value (`check-name: ''` in the action, which reaches us as an empty
+ * PERF_GATE_CHECK_NAME) means "no Check"; absent means the default name.
+ */
+function checkNameFrom(args: ParsedArgs): string | undefined {
+  const given = stringFlag(args, 'check-name') ?? (process.env.PERF_GATE_CHECK_NAME === '' ? '' : undefined);
+  if (given === undefined) return 'perf-gate';
+  return given.trim() === '' ? undefined : given;
+}
+
 function commentMode(args: ParsedArgs): CommentMode {
   const mode = stringFlag(args, 'comment-mode') ?? 'update';
   if (mode !== 'update' && mode !== 'recreate' && mode !== 'off') throw invalidValue('comment-mode', mode, "'update', 'recreate' or 'off'");
@@ -141,7 +151,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
           token: stringFlag(args, 'github-token'),
           commentMode: commentMode(args),
           commentKey: stringFlag(args, 'comment-key'),
-          checkName: stringFlag(args, 'check-name') ?? 'perf-gate',
+          checkName: checkNameFrom(args),
         },
       });
       printResults(outcome.results, args, env, outcome);
@@ -171,7 +181,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
         token,
         commentMode: commentMode(args),
         commentKey: stringFlag(args, 'comment-key'),
-        checkName: stringFlag(args, 'check-name') ?? 'perf-gate',
+        checkName: checkNameFrom(args),
         log,
         writeJobSummary: process.env.GITHUB_ACTIONS === 'true',
       });

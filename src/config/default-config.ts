@@ -17,7 +17,9 @@ database:
 
 backend:
   kind: command
-  command: [node, examples/backend-rag/server.mjs]
+  # The reference backend bundled with its dependencies (npm run build), so it runs from a checkout of
+  # the action, which has no node_modules.
+  command: [node, dist/backend-rag/index.mjs]
   portEnv: PORT
   databaseUrlEnv: DATABASE_URL
   healthPath: /health
