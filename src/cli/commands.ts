@@ -74,6 +74,11 @@ export const COMMANDS: CommandSpec[] = [
   },
   { name: 'validate', summary: 'check a config file without running anything', flags: [config] },
   {
+    name: 'dashboard',
+    summary: "print a Grafana dashboard (JSON) for the config's server metrics",
+    flags: [config, { name: 'title', kind: 'string', description: 'dashboard title (default: the report title)' }],
+  },
+  {
     name: 'init',
     summary: 'write a commented perf-gate.yml and a pull-request workflow for the project in this folder',
     flags: [

@@ -1,6 +1,7 @@
 /** One function per CLI command; each returns the exit code. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { grafanaDashboard } from '../dashboard/grafana.js';
 import { publishFromResults } from '../github/publish-from-results.js';
 import { detectProject } from '../init/detect-project.js';
 import { starterFiles } from '../init/starter-files.js';
@@ -205,6 +206,14 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       }
       const what = [detected.language, detected.framework, detected.dockerfile ? 'Dockerfile' : 'no Dockerfile', detected.sqlMigrationsDir ? `SQL migrations in ${detected.sqlMigrationsDir}` : detected.migrationCommand ? `migrations by ${detected.migrationCommand.join(' ')}` : 'no migrations found'].filter(Boolean).join(', ');
       env.stdout(`detected: ${what}\nwrote ${files.map((f) => f.path).join(' and ')}; edit the lines marked <-, then run 'npx perf-gate validate'\n`);
+      return ExitCode.ok;
+    }
+
+    case 'dashboard': {
+      const config = configFor(args, env);
+      if (config.metrics.length === 0) log.warning(`${config.source} defines no server metrics: the dashboard has no panels`);
+      const dashboard = grafanaDashboard(config, { title: stringFlag(args, 'title') });
+      env.stdout(`${JSON.stringify(dashboard, null, 2)}\n`);
       return ExitCode.ok;
     }
 

@@ -127,7 +127,7 @@ export function starterWorkflow(p: DetectedProject): string {
     '    steps:',
     '      - uses: actions/checkout@v4',
     ...build,
-    '      - uses: perf-gate/perf-gate@v0',
+    '      - uses: your-org/perf-gate@v0     # <- where your organisation takes perf-gate from',
     '        id: gate',
     '        with:',
     '          config: perf-gate.yml',

@@ -28,6 +28,16 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
   let url = db.url;
   const database: Partial<DatabaseState> = { createdDatabases: [] };
 
+  const noDatabaseNeeded = !url && !db.migrations && config.backend.baseline.kind === 'url' && config.backend.candidate.kind === 'url';
+  if (noDatabaseNeeded) {
+    // Both variants already run somewhere (a deployed app) and nothing is migrated: no database to start.
+    log.info('no database: both backends are URLs and there are no migrations');
+    const none: DatabaseState = { candidateUrl: '', baselineUrl: '', strategy: 'shared', createdDatabases: [] };
+    ctx.state.database = none;
+    ctx.saveState();
+    return none;
+  }
+
   if (url) {
     registerSecrets(ctx, url);
     parseDatabaseUrl(url, 'database-url');
