@@ -5,7 +5,7 @@
 // an engine but no registry access. Users with a registry build from examples/backend-rag/Dockerfile.
 //
 //   node scripts/build-node-image.mjs --tag NAME[:TAG] --file LOCAL=/app/PATH [--file ...]
-//        [--cmd /app/server.js] [--env KEY=VALUE ...] [--label KEY=VALUE ...]
+//        [--cmd /app/server.js] [--env KEY=VALUE ...] [--label KEY=VALUE ...] [--user node]
 //
 // The image carries a label with a hash of its inputs; a second call with the same inputs reuses it.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,7 +37,8 @@ function docker(args, options = {}) {
 }
 
 /**
- * @param {{ tag: string, files: Array<[string, string]>, cmd?: string[], env?: string[], labels?: string[] }} spec
+ * @param {{ tag: string, files: Array<[string, string]>, cmd?: string[], env?: string[], labels?: string[], user?: 'root' | 'node' }} spec
+ *   user: who the process runs as; 'node' (uid 1000, in the image's /etc/passwd) keeps a service off root.
  * @returns {{ tag: string, reused: boolean }}
  */
 export function buildNodeImage(spec) {
@@ -46,8 +47,10 @@ export function buildNodeImage(spec) {
   const cmd = spec.cmd ?? ['/app/server.js'];
   const env = spec.env ?? [];
   const labels = spec.labels ?? [];
+  const user = spec.user ?? 'root';
+  if (user !== 'root' && user !== 'node') throw new Error(`user: got ${JSON.stringify(user)}; expected 'root' or 'node'`);
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ cmd, env, labels, node: process.version, libs }));
+  hash.update(JSON.stringify({ cmd, env, labels, user, node: process.version, libs }));
   for (const [local, target] of spec.files) hash.update(target).update(readFileSync(local));
   const digest = hash.digest('hex').slice(0, 16);
 
@@ -76,6 +79,7 @@ export function buildNodeImage(spec) {
       `ENTRYPOINT ["/usr/local/bin/node"]`,
       `CMD ${JSON.stringify(cmd)}`,
       'WORKDIR /app',
+      `USER ${user}`,
       `LABEL ${HASH_LABEL}=${digest}`,
       ...env.map((pair) => `ENV ${pair}`),
       ...labels.map((pair) => `LABEL ${pair}`),
@@ -103,7 +107,8 @@ function parseArgs(argv) {
     } else if (flag === '--cmd') spec.cmd = [value];
     else if (flag === '--env') spec.env.push(value);
     else if (flag === '--label') spec.labels.push(value);
-    else throw new Error(`unknown flag ${flag}; expected --tag, --file, --cmd, --env or --label`);
+    else if (flag === '--user') spec.user = value;
+    else throw new Error(`unknown flag ${flag}; expected --tag, --file, --cmd, --env, --label or --user`);
   }
   if (!spec.tag) throw new Error('--tag: missing; expected an image name such as perf-gate/backend-rag:local');
   return spec;

@@ -41,6 +41,8 @@ export function buildBackendRagImage(options = {}) {
       cmd: ['/app/server.mjs'],
       env: ['PORT=8080', 'HOST=0.0.0.0', 'NODE_ENV=production'],
       labels: ['org.opencontainers.image.title=perf-gate-backend-rag'],
+      // Like the Dockerfile's USER node: the service needs no root inside the container.
+      user: 'node',
     });
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -38,6 +38,8 @@ describe.skipIf(!available)('backend-rag docker image', () => {
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
     expect(build.stdout).toMatch(new RegExp(`^${TAG} \\((built|reused)\\)`));
+    // The service runs as the image's unprivileged user, as the Dockerfile's USER node does.
+    expect(docker(['image', 'inspect', '--format', '{{.Config.User}}', TAG]).stdout.trim()).toBe('node');
 
     const port = await freePort();
     const run = docker([
