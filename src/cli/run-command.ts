@@ -6,6 +6,7 @@ import { publishFromResults } from '../github/publish-from-results.js';
 import { detectProject } from '../init/detect-project.js';
 import { starterFiles } from '../init/starter-files.js';
 import type { PerfGateConfig } from '../config/config.js';
+import { toAaConfig } from '../config/aa-mode.js';
 import { EMBEDDED_DEFAULT, loadConfig, type ConfigOverrides } from '../config/load.js';
 import { databaseSecrets, maskDatabaseUrl } from '../database/database-url.js';
 import { runMigrationCommand } from '../database/migration-command.js';
@@ -85,8 +86,10 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
     case 'run':
     case 'demo': {
       if (name === 'demo' && stringFlag(args, 'config')) throw new InputError("demo: runs the embedded default; use 'perf-gate run --config FILE' for your own config");
-      const config = configFor(args, env);
-      log.info(`perf-gate ${env.version}: ${config.source === EMBEDDED_DEFAULT ? 'embedded default (reference RAG backend)' : config.source}`);
+      const aa = booleanFlag(args, 'aa') ?? false;
+      const loaded = configFor(args, env);
+      const config = aa ? toAaConfig(loaded) : loaded;
+      log.info(`perf-gate ${env.version}: ${config.source === EMBEDDED_DEFAULT ? 'embedded default (reference RAG backend)' : config.source}${aa ? ', A/A check (the candidate against itself)' : ''}`);
       const outcome = await runWholeGate({
         config,
         log,
@@ -94,6 +97,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
         packageRoot: env.packageRoot,
         configPath: stringFlag(args, 'config') ?? null,
         preferPglite: booleanFlag(args, 'pglite'),
+        aa,
         report: { version: env.version },
       });
       printResults(outcome.results, args, env, outcome);

@@ -26,6 +26,7 @@ export interface BuildResultsInput {
   migration: unknown;
   environment: Record<string, unknown>;
   error?: Results['error'];
+  mode?: Results['mode'];
 }
 
 export function summarizeMetric(info: MetricInfo, rounds: RoundRecord[], confidence: number): MetricSummary {
@@ -102,7 +103,7 @@ export function buildResults(input: BuildResultsInput): Results {
   else verdict = evaluation.verdict;
 
   const metrics = input.catalog.map((info) => summarizeMetric(info, input.rounds, input.confidence)).filter((m) => m.baseline !== null || m.candidate !== null);
-  const partial = { verdict, targets, error: input.error };
+  const partial = { verdict, targets, error: input.error, mode: input.mode };
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
     tool: { name: 'perf-gate', version: input.version },
@@ -111,6 +112,7 @@ export function buildResults(input: BuildResultsInput): Results {
     finishedAt: input.finishedAt,
     config: input.config,
     verdict,
+    ...(input.mode === 'aa' ? { mode: 'aa' as const } : {}),
     headline: headline(partial),
     targets,
     metrics,

@@ -75,6 +75,8 @@ export function exitCodeFor(results: Results, failOnInconclusive: boolean, log: 
     case 'fail':
       return ExitCode.targetMissed;
     case 'inconclusive':
+      // In an A/A check "undecided" is the expected answer: no difference was found where there is none.
+      if (results.mode === 'aa') return ExitCode.ok;
       if (failOnInconclusive) {
         log.error('the verdict is inconclusive and fail-on-inconclusive is set');
         return ExitCode.targetMissed;
@@ -94,10 +96,12 @@ export async function runWholeGate(options: {
   packageRoot: string;
   configPath: string | null;
   preferPglite?: boolean;
+  aa?: boolean;
   report: ReportOptions;
 }): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   const { config, log } = options;
   const state = newRunState({ configPath: options.configPath, overrides: {}, reportDir: config.report.dir });
+  if (options.aa) state.aa = true;
   const abort = new AbortController();
   const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite, signal: abort.signal });
   ctx.saveState();

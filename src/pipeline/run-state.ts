@@ -59,6 +59,8 @@ export interface RunState {
   bench?: { roundsPath: string; complete: boolean; stoppingReason?: string; look?: number };
   failure?: StageFailure;
   finishedStages: string[];
+  /** A/A noise check: the candidate against itself (see src/config/aa-mode.ts). */
+  aa?: boolean;
 }
 
 export function newRunId(now = new Date()): string {

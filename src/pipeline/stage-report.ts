@@ -66,6 +66,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
     migration: state.database ? { strategy: state.database.strategy, throwaway: state.database.throwaway?.kind ?? null, serverVersion: state.database.serverVersion ?? null, ...state.database.migration } : null,
     environment: { ...(state.backend?.environment ?? {}), postgres: state.database?.serverVersion ?? null },
     error: state.failure,
+    mode: state.aa ? 'aa' : undefined,
   });
 
   const context = readRunContext();

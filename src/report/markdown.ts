@@ -26,9 +26,15 @@ export interface MarkdownOptions {
   limit?: number;
 }
 
-export function headline(results: Pick<Results, 'verdict' | 'targets' | 'error'>): string {
+export function headline(results: Pick<Results, 'verdict' | 'targets' | 'error' | 'mode'>): string {
   const total = results.targets.length;
   const count = (status: TargetResult['status']) => results.targets.filter((t) => t.status === status).length;
+  if (results.mode === 'aa' && results.verdict !== 'error') {
+    const alarms = count('fail');
+    return alarms > 0
+      ? `❌ perf-gate A/A check: ${alarms} false alarm${alarms === 1 ? '' : 's'} in ${total} metric${total === 1 ? '' : 's'} with the candidate against itself`
+      : `🔬 perf-gate A/A check: no false alarm in ${total} metric${total === 1 ? '' : 's'}; "Detectable" is this runner's noise floor`;
+  }
   const targetsWord = (n: number) => `${n} target${n === 1 ? '' : 's'}`;
   switch (results.verdict) {
     case 'pass':

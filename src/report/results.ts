@@ -74,6 +74,8 @@ export interface Results {
   migration: unknown;
   environment: EnvironmentInfo;
   error?: { stage: string; message: string; exitCode: number };
+  /** 'aa' when the candidate was measured against itself (perf-gate run --aa): a noise check. */
+  mode?: 'gate' | 'aa';
   /**
    * The pull request the run measured, when there was one. A later `perf-gate comment` (the
    * workflow_run half of the fork-safe pattern) uses it only after checking the PR's head commit.
