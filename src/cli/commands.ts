@@ -16,8 +16,8 @@ const json: FlagSpec = { name: 'json', kind: 'boolean', description: 'print resu
 const aa: FlagSpec = { name: 'aa', kind: 'boolean', description: "A/A check: measure the candidate against itself and report the runner's noise floor" };
 
 export const COMMANDS: CommandSpec[] = [
-  { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, failOnInconclusive, json, aa] },
-  { name: 'demo', summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database', flags: [reportDir, failOnInconclusive, json, aa, { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' }] },
+  { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa] },
+  { name: 'demo', summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database', flags: [reportDir, state, failOnInconclusive, json, aa, { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' }] },
   {
     name: 'migrate',
     summary: 'apply pending NNN_name.sql migrations (or run a migration command) to a database',

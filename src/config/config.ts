@@ -34,11 +34,14 @@ export interface DatabaseConfig {
 }
 
 export interface BackendVariantConfig {
-  kind: 'image' | 'command' | 'url';
+  /** 'results' (baseline only): no backend; the rounds come from a stored results.json (`results`). */
+  kind: 'image' | 'command' | 'url' | 'results';
   image?: string;
   command?: string[];
   cwd?: string;
   url?: string;
+  /** kind 'results': a results.json of an earlier run whose candidate rounds become this baseline. */
+  results?: string;
   env: Record<string, string>;
   envFile?: string;
   /** Port the backend listens on inside its container or process. */

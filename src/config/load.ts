@@ -173,7 +173,7 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
   return config;
 }
 
-const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'cpuset', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
+const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'results', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'cpuset', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
 
 function readBackend(reader: ConfigReader | undefined): Record<Variant, BackendVariantConfig> {
   if (!reader) throw new InputError("config: missing 'backend'; say how to start the backend (image, command or url), with 'baseline' and 'candidate' overrides");
@@ -184,6 +184,10 @@ function readBackend(reader: ConfigReader | undefined): Record<Variant, BackendV
     const fields = own ? readVariantFields(own, shared) : shared;
     own?.rejectUnknownKeys();
     variants[variant] = finishVariant(`backend.${variant}`, fields);
+  }
+  if (variants.candidate.kind === 'results') throw invalidValue("config key 'backend.candidate.kind'", 'results', "'image', 'command' or 'url': only the baseline can come from a stored results file");
+  if (variants.baseline.kind === 'results' && variants.candidate.kind !== 'url') {
+    throw invalidValue("config key 'backend.candidate.kind'", variants.candidate.kind, "'url' when the baseline is a stored results file (the post-deploy check of a running app)");
   }
   reader.rejectUnknownKeys();
   return variants;
@@ -200,7 +204,7 @@ function readVariantFields(r: ConfigReader, inherited: VariantFields | undefined
     }
     switch (key) {
       case 'kind':
-        out.kind = r.oneOf('kind', ['image', 'command', 'url'] as const, 'command');
+        out.kind = r.oneOf('kind', ['image', 'command', 'url', 'results'] as const, 'command');
         break;
       case 'command':
       case 'dockerArgs':
@@ -229,6 +233,7 @@ function finishVariant(path: string, f: VariantFields): BackendVariantConfig {
   const kind = f.kind ?? (f.image ? 'image' : f.url ? 'url' : 'command');
   if (kind === 'image' && !f.image) throw invalidValue(`config key '${path}.image'`, f.image, "a Docker image reference (kind 'image')");
   if (kind === 'command' && !f.command?.length) throw invalidValue(`config key '${path}.command'`, f.command, "the command that starts the backend, as a list (kind 'command')");
+  if (kind === 'results' && !f.results) throw invalidValue(`config key '${path}.results'`, f.results, "the path of a results.json from an earlier run (kind 'results')");
   if (kind === 'url') {
     if (!f.url) throw invalidValue(`config key '${path}.url'`, f.url, "the backend's base URL (kind 'url')");
     try {
@@ -248,6 +253,7 @@ function finishVariant(path: string, f: VariantFields): BackendVariantConfig {
     command: f.command,
     cwd: f.cwd,
     url: f.url,
+    results: f.results,
     env: f.env ?? {},
     envFile: f.envFile,
     port: f.port ?? 8080,

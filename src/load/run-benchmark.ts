@@ -35,6 +35,11 @@ export interface RunBenchmarkOptions {
   onRound?: (round: RoundRecord, all: RoundRecord[]) => void | Promise<void>;
   /** First pair number, to add further blocks of rounds to an earlier benchmark. Default 0. */
   startPair?: number;
+  /**
+   * Measure only this variant (its rounds keep their planned pair numbers). Used when the other
+   * variant's rounds come from a stored results file, as in a post-deploy check.
+   */
+  only?: Variant;
 }
 
 export interface BenchmarkResult {
@@ -68,7 +73,7 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, P
   const { targets, workload, log, signal, serverMetrics } = options;
   const load = checkLoadSettings(options.load);
   const startPair = options.startPair ?? 0;
-  const plan = planRounds({ pairs: load.pairs, design: load.design, seed: load.seed, startPair });
+  const plan = planRounds({ pairs: load.pairs, design: load.design, seed: load.seed, startPair }).filter((r) => !options.only || r.variant === options.only);
   const rounds: RoundRecord[] = [];
   const abortReason = () => (signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? 'aborted'));
 
@@ -104,7 +109,7 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, P
   };
 
   if (load.warmupMs > 0) {
-    for (const variant of VARIANTS) {
+    for (const variant of VARIANTS.filter((v) => !options.only || v === options.only)) {
       if (signal?.aborted) return { rounds, aborted: { reason: abortReason() } };
       log.info(`warm-up ${variant}: ${(load.warmupMs / 1000).toFixed(1)} s, not counted`);
       let outcome: RoundOutcome;

@@ -8,6 +8,7 @@ import type { BackendSpec, Variant } from '../backend/backend-spec.js';
 import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../backend/index.js';
 import { findFreePort } from '../backend/port-check.js';
 import type { BackendVariantConfig } from '../config/config.js';
+import { InputError } from '../errors.js';
 import type { StageContext } from './context.js';
 
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
@@ -18,6 +19,8 @@ export async function backendSpec(ctx: StageContext, variant: Variant, config: B
   const env = { ...config.env };
   if (databaseUrl && !(config.databaseUrlEnv in env)) env[config.databaseUrlEnv] = databaseUrl;
   switch (config.kind) {
+    case 'results':
+      throw new InputError(`backend.${variant}: kind 'results' starts no backend; it is read by the bench stage`);
     case 'url':
       return { kind: 'url', url: config.url!, ...probes };
     case 'command': {
@@ -49,7 +52,6 @@ export async function backendSpec(ctx: StageContext, variant: Variant, config: B
       };
     }
   }
-  void variant;
 }
 
 export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
@@ -57,7 +59,10 @@ export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
   const specs = {} as Record<Variant, BackendSpec>;
   for (const variant of VARIANTS) {
     const url = variant === 'baseline' ? state.database?.baselineUrl : state.database?.candidateUrl;
-    specs[variant] = await backendSpec(ctx, variant, config.backend[variant], url);
+    // A stored baseline has nothing to boot; the candidate is then a running app (a URL), and the
+    // baseline slot only repeats its health check, starting nothing.
+    const variantConfig = variant === 'baseline' && config.backend.baseline.kind === 'results' ? config.backend.candidate : config.backend[variant];
+    specs[variant] = await backendSpec(ctx, variant, variantConfig, url);
   }
   const statePath = join(ctx.reportDir, 'backend-state.json');
   const jobKey = process.env.GITHUB_REPOSITORY ? [process.env.GITHUB_REPOSITORY, process.env.GITHUB_WORKFLOW, process.env.GITHUB_JOB].join('/') : undefined;

@@ -16,6 +16,13 @@ import { loadWorkloadFile } from '../load/workload-file.js';
 import { createServerMetricsHooks } from '../metrics/server-metrics-hooks.js';
 import { decideContinuation, planLooks, type SequentialPlan } from '../stats/sequential.js';
 import type { StageContext } from './context.js';
+import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
+
+/** The stored baseline, when the config takes the baseline from an earlier run's results. */
+export function storedBaselineOf(ctx: Pick<StageContext, 'config'>): StoredBaseline | undefined {
+  const baseline = ctx.config.backend.baseline;
+  return baseline.kind === 'results' && baseline.results ? loadStoredBaseline(baseline.results, ctx.config.baseDir) : undefined;
+}
 
 export function roundsPath(reportDir: string): string {
   return join(reportDir, 'rounds.json');
@@ -47,6 +54,8 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
   const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl } as Record<Variant, string>;
   const serverMetrics = config.metrics.length > 0 ? createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs }) : undefined;
   const plan = sequentialPlan(ctx);
+  const stored = storedBaselineOf(ctx);
+  if (stored) log.info(`baseline: ${stored.rounds.length} stored rounds of run ${stored.runId} (${stored.finishedAt}) from ${stored.path}; only the candidate is measured`);
   const rounds: RoundRecord[] = [];
   const persist = (all: RoundRecord[]) => writeRounds(ctx.reportDir, all);
   state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false };
@@ -79,6 +88,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
         log,
         signal: ctx.signal,
         startPair: pairsDone,
+        only: stored ? 'candidate' : undefined,
         onRound: (_round, all) => persist([...rounds, ...all]),
       });
       rounds.push(...result.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
@@ -97,7 +107,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
       throw error;
     }
     pairsDone = plan.pairsAtLook[look - 1]!;
-    const evaluation = evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } });
+    const evaluation = evaluateTargets(config.targets, withStoredBaseline(rounds, stored), catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } });
     const decision = decideContinuation({ plan, look, pairsDone, statuses: evaluation.targets.map((t) => t.status) });
     if (!decision.continue) {
       stoppingReason = decision.reason;

@@ -18,7 +18,8 @@ import { renderMarkdown } from '../report/markdown.js';
 import type { Results } from '../report/results.js';
 import { buildResults } from './build-results.js';
 import type { StageContext } from './context.js';
-import { roundsPath, sequentialPlan } from './stage-bench.js';
+import { roundsPath, sequentialPlan, storedBaselineOf } from './stage-bench.js';
+import { withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
 
 export interface ReportOptions {
   version: string;
@@ -38,6 +39,15 @@ function configAnnotations(results: Results, configPath: string | null): CheckAn
   }
 }
 
+function storedBaselineOrNothing(ctx: StageContext): StoredBaseline | undefined {
+  try {
+    return storedBaselineOf(ctx);
+  } catch (error) {
+    ctx.log.warning(`the stored baseline could not be read: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 export function readRounds(reportDir: string): RoundRecord[] {
   const path = roundsPath(reportDir);
   if (!existsSync(path)) return [];
@@ -46,7 +56,8 @@ export function readRounds(reportDir: string): RoundRecord[] {
 
 export async function writeReport(ctx: StageContext, options: ReportOptions): Promise<{ results: Results; resultsPath: string; reportPath: string; commentUrl?: string }> {
   const { config, state, log } = ctx;
-  const rounds = readRounds(ctx.reportDir);
+  const stored = state.failure?.stage === 'migrate' ? undefined : storedBaselineOrNothing(ctx);
+  const rounds = withStoredBaseline(readRounds(ctx.reportDir), stored);
   const catalog = metricCatalog(config);
   const plan = sequentialPlan(ctx);
   const look = Math.min(state.bench?.look ?? 1, plan.pairsAtLook.length);
@@ -64,7 +75,11 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
     plannedPairs: config.load.pairs,
     stoppingReason: state.bench?.stoppingReason ?? (state.failure ? `${state.failure.stage} failed` : 'not started'),
     migration: state.database ? { strategy: state.database.strategy, throwaway: state.database.throwaway?.kind ?? null, serverVersion: state.database.serverVersion ?? null, ...state.database.migration } : null,
-    environment: { ...(state.backend?.environment ?? {}), postgres: state.database?.serverVersion ?? null },
+    environment: {
+      ...(state.backend?.environment ?? {}),
+      postgres: state.database?.serverVersion ?? null,
+      ...(stored ? { baseline: `stored: ${stored.rounds.length} candidate rounds of run ${stored.runId} (finished ${stored.finishedAt}), not interleaved with this run, so drift between the two runs is not cancelled` } : {}),
+    },
     error: state.failure,
     mode: state.aa ? 'aa' : undefined,
   });

@@ -55,7 +55,7 @@ describe('bad command lines exit 2 with a message', () => {
     const { code, stdout, log } = await run(['deploy']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(log).toContain("error: command 'deploy': not known; commands: run, demo, migrate, verify-idempotent, boot, bench, compare, cleanup, comment, validate, init");
+    expect(log).toContain("error: command 'deploy': not known; commands: run, demo, migrate, verify-idempotent, boot, bench, compare, cleanup, comment, validate, dashboard, init");
   });
 
   it('unknown flag names the flag, the command and the allowed flags', async () => {
