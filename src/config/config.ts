@@ -53,7 +53,7 @@ export interface BackendVariantConfig {
   network: 'host' | 'bridge';
   dockerArgs: string[];
   cpus?: string;
-  /** Image only: `docker run --cpuset-cpus`, e.g. "1"; keeps the backend off the load generator's CPU. */
+  /** CPUs for the backend, e.g. "1": `docker run --cpuset-cpus` for images, taskset for commands. */
   cpuset?: string;
   memory?: string;
   healthPath: string;
@@ -93,6 +93,8 @@ export interface LoadConfig {
   timeoutMs: number;
   /** A round whose achieved rate misses the target by more than this share is invalid. */
   rateTolerance: number;
+  /** CPUs for the load generator (this process, pinned with taskset), e.g. "0". */
+  cpuset?: string;
   workload: WorkloadConfig;
 }
 

@@ -8,6 +8,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
 import { CLIENT_METRICS, type MetricInfo, type Variant } from '../load/round-record.js';
+import { checkCpuList } from '../load/pin-cpus.js';
 import { HTTP_METHODS } from '../load/workload.js';
 import type {
   BackendVariantConfig,
@@ -262,7 +263,7 @@ function finishVariant(path: string, f: VariantFields): BackendVariantConfig {
     network: f.network ?? 'bridge',
     dockerArgs: f.dockerArgs ?? [],
     cpus: f.cpus,
-    cpuset: f.cpuset,
+    cpuset: f.cpuset === undefined ? undefined : checkCpuList(`config key '${path}.cpuset'`, f.cpuset),
     memory: f.memory,
     healthPath: f.healthPath ?? '/health',
     metricsPath: f.metricsPath,
@@ -285,6 +286,7 @@ function readLoad(reader: ConfigReader | undefined): LoadConfig {
     seed: r.number('seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
     timeoutMs: r.has('timeout') ? parseDuration(`config key '${r.key('timeout')}'`, r.raw('timeout')) : (r.raw('timeout'), 10_000),
     rateTolerance: r.number('rateTolerance', 0.05, { min: 0, max: 1 }),
+    cpuset: r.has('cpuset') ? checkCpuList(`config key '${r.key('cpuset')}'`, r.string('cpuset')!) : (r.raw('cpuset'), undefined),
     workload: readWorkload(r.child('workload')),
   };
   if (load.timeoutMs <= 0) throw invalidValue(`config key '${r.key('timeout')}'`, r.raw('timeout'), 'a duration above 0, such as "10s"');

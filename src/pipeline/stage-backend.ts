@@ -9,6 +9,7 @@ import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type 
 import { findFreePort } from '../backend/port-check.js';
 import type { BackendVariantConfig } from '../config/config.js';
 import { InputError } from '../errors.js';
+import { pinProcess } from '../load/pin-cpus.js';
 import type { StageContext } from './context.js';
 
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
@@ -81,6 +82,12 @@ export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
     signal: ctx.signal,
   });
   ctx.teardown.backends = () => session.stop();
+  // Docker pins image backends itself (--cpuset-cpus); local processes are pinned here, threads included.
+  for (const variant of VARIANTS) {
+    const running = session.backends[variant];
+    const cpuset = config.backend[variant].cpuset;
+    if (cpuset && running.kind === 'command' && running.pid) pinProcess(running.pid, cpuset, `the ${variant} backend`, log);
+  }
   const environment = await collectEnvironmentInfo({ specs, backends: session.backends, docker: usesDocker ? new DockerCli() : undefined });
   state.backend = { statePath, running: session.backends, environment: { ...environment, bothHealthyMs: session.bothHealthyMs } };
   ctx.saveState();

@@ -15,6 +15,7 @@ import { parseWorkload, type Workload } from '../load/workload.js';
 import { loadWorkloadFile } from '../load/workload-file.js';
 import { createServerMetricsHooks } from '../metrics/server-metrics-hooks.js';
 import { decideContinuation, planLooks, type SequentialPlan } from '../stats/sequential.js';
+import { pinProcess } from '../load/pin-cpus.js';
 import type { StageContext } from './context.js';
 import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
 
@@ -53,6 +54,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
   const catalog = metricCatalog(config);
   const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl } as Record<Variant, string>;
   const serverMetrics = config.metrics.length > 0 ? createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs }) : undefined;
+  if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
   const stored = storedBaselineOf(ctx);
   if (stored) log.info(`baseline: ${stored.rounds.length} stored rounds of run ${stored.runId} (${stored.finishedAt}) from ${stored.path}; only the candidate is measured`);
