@@ -9,15 +9,20 @@
  *   trials of Abedi & Brecht, "Conducting Repeatable Experiments in Highly Variable Cloud Computing
  *   Environments" (ICPE 2017).
  *
- * Pure: a pair's order depends only on (seed, pair number), so planning pairs 0..3 and later 4..7 (a
- * sequential extension via `startPair`) gives exactly the plan of 0..7 in one go.
+ * - `sequential`: the naive before/after, kept only so calibration can measure what interleaving buys:
+ *   every baseline round of the planned block first, then every candidate round (pair k = the k-th of
+ *   each). Drift between the two halves lands wholly in the comparison. The config does not offer it.
+ *
+ * Pure: for the interleaved designs a pair's order depends only on (seed, pair number), so planning pairs
+ * 0..3 and later 4..7 (a sequential extension via `startPair`) gives exactly the plan of 0..7 in one go.
+ * `sequential` is defined per planned block instead (halves of the block), so it has no such property.
  */
 import { invalidValue } from '../errors.js';
 import type { Variant } from './round-record.js';
 import { seededRandom } from './seeded-random.js';
 
-export type RoundDesign = 'abba' | 'shuffled-pairs';
-export const ROUND_DESIGNS: readonly RoundDesign[] = ['abba', 'shuffled-pairs'];
+export type RoundDesign = 'abba' | 'shuffled-pairs' | 'sequential';
+export const ROUND_DESIGNS: readonly RoundDesign[] = ['abba', 'shuffled-pairs', 'sequential'];
 
 export interface PlannedRound {
   pair: number;
@@ -42,6 +47,12 @@ export function planRounds(options: PlanRoundsOptions): PlannedRound[] {
   if (!Number.isInteger(startPair) || startPair < 0) throw invalidValue('startPair', startPair, 'a whole number >= 0');
 
   const plan: PlannedRound[] = [];
+  if (design === 'sequential') {
+    for (const variant of ['baseline', 'candidate'] as const) {
+      for (let pair = startPair; pair < startPair + pairs; pair++) plan.push({ pair, variant });
+    }
+    return plan;
+  }
   for (let pair = startPair; pair < startPair + pairs; pair++) {
     const [first, second] = pairOrder(pair, design, seed);
     plan.push({ pair, variant: first }, { pair, variant: second });
@@ -49,7 +60,7 @@ export function planRounds(options: PlanRoundsOptions): PlannedRound[] {
   return plan;
 }
 
-function pairOrder(pair: number, design: RoundDesign, seed: number): [Variant, Variant] {
+function pairOrder(pair: number, design: Exclude<RoundDesign, 'sequential'>, seed: number): [Variant, Variant] {
   if (design === 'shuffled-pairs') {
     return seededRandom(seed, pair)() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
   }

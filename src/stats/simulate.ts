@@ -6,7 +6,7 @@ import type { IntervalMethod } from './location-analysis.js';
 import { createRandom, type Random } from './prng.js';
 import { decideContinuation, planLooks, type SequentialPlan, type SpendingFunction } from './sequential.js';
 import { mannWhitneyU } from './mann-whitney.js';
-import { studentTSurvival } from './distributions.js';
+import { welchTTest } from './welch.js';
 
 /**
  * Noise model of one metric's per-round values on a shared CI runner, all on the log scale
@@ -184,7 +184,7 @@ export function simulateAlternatives(model: NoiseModel, options: { pairs: number
   const blocked = simulateRounds(model, { pairs: options.pairs, trueRatio: options.trueRatio, interleaved: false, random });
   const blockedBase = values(blocked, 'baseline');
   const blockedCand = values(blocked, 'candidate');
-  const naiveBeforeAfter = welchOneSidedP(blockedCand.map(Math.log), blockedBase.map(Math.log)) < options.alpha / 2;
+  const naiveBeforeAfter = welchTTest(blockedCand.map(Math.log), blockedBase.map(Math.log)).pGreater < options.alpha / 2;
   const benchstatBeforeAfter = mannWhitneyU(blockedBase, blockedCand).pValue < 0.05 && median(blockedCand) > median(blockedBase);
 
   return { ratioRule200: crossRunRatio > 2, ratioRule110: crossRunRatio > 1.1, benchstatMannWhitney, benchstatBeforeAfter, naiveBeforeAfter };
@@ -194,16 +194,6 @@ function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** One-sided Welch t-test p-value for "mean of x > mean of y". */
-function welchOneSidedP(x: readonly number[], y: readonly number[]): number {
-  const mx = mean(x as number[]);
-  const my = mean(y as number[]);
-  const vx = x.reduce((s, v) => s + (v - mx) ** 2, 0) / (x.length - 1) / x.length;
-  const vy = y.reduce((s, v) => s + (v - my) ** 2, 0) / (y.length - 1) / y.length;
-  const df = (vx + vy) ** 2 / (vx ** 2 / (x.length - 1) + vy ** 2 / (y.length - 1));
-  return studentTSurvival((mx - my) / Math.sqrt(vx + vy), df);
 }
 
 /** Coverage of the true log ratio by each interval method, at fixed n (for the method choice). */

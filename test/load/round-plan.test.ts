@@ -4,6 +4,8 @@ import { InputError } from '../../src/errors.js';
 import { planRounds, type RoundDesign } from '../../src/load/round-plan.js';
 
 const designs: RoundDesign[] = ['abba', 'shuffled-pairs'];
+const RECORDED_ABBA = 'BCBCBCBCBCCB';
+const RECORDED_SHUFFLED = 'BBBBBCCBBBBB';
 
 describe('planRounds', () => {
   it('gives every pair exactly one baseline and one candidate round, back to back', () => {
@@ -51,6 +53,27 @@ describe('planRounds', () => {
     const baselineFirst = orders(1).filter((v) => v === 'baseline').length;
     expect(baselineFirst).toBeGreaterThan(5);
     expect(baselineFirst).toBeLessThan(35);
+  });
+
+  it('sequential (naive before/after): every baseline round of the block, then every candidate round', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer(), fc.nat(50), (pairs, seed, startPair) => {
+        const plan = planRounds({ pairs, design: 'sequential', seed, startPair });
+        expect(plan).toHaveLength(pairs * 2);
+        const pairNumbers = Array.from({ length: pairs }, (_, k) => startPair + k);
+        expect(plan.slice(0, pairs)).toEqual(pairNumbers.map((pair) => ({ pair, variant: 'baseline' })));
+        expect(plan.slice(pairs)).toEqual(pairNumbers.map((pair) => ({ pair, variant: 'candidate' })));
+      }),
+    );
+    // The seed does not matter: there is no randomization to counterbalance drift.
+    expect(planRounds({ pairs: 6, design: 'sequential', seed: 1 })).toEqual(planRounds({ pairs: 6, design: 'sequential', seed: 2 }));
+  });
+
+  it('adding the sequential design leaves the interleaved designs unchanged', () => {
+    // Recorded from the plan before 'sequential' existed (seed 20251217, 12 pairs): B = baseline first, C = candidate first.
+    const firsts = (design: RoundDesign) => planRounds({ pairs: 12, design, seed: 20251217 }).filter((_, i) => i % 2 === 0).map((r) => (r.variant === 'baseline' ? 'B' : 'C')).join('');
+    expect(firsts('abba')).toBe(RECORDED_ABBA);
+    expect(firsts('shuffled-pairs')).toBe(RECORDED_SHUFFLED);
   });
 
   it('refuses bad settings naming the key', () => {
