@@ -3,7 +3,7 @@
  * a real PostgreSQL server, the reference backend as processes or Docker containers, real load.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,11 @@ describe('perf-gate CLI end to end', () => {
       if (entry.pid) expect(() => process.kill(entry.pid!, 0)).toThrow();
     }
     expect(stderr).not.toMatch(/cleanup: .* failed/);
+    // The throwaway server's password (kept only in the 0600 state file) is in no log and no report file.
+    const runState = JSON.parse(readFileSync(join(work, '.perf-gate/state.json'), 'utf8')) as { secrets: string[] };
+    expect(runState.secrets.length).toBeGreaterThan(0);
+    const written = [stdout, stderr, ...readdirSync(reportDir).map((f) => readFileSync(join(reportDir, f), 'utf8'))];
+    for (const secret of runState.secrets) for (const text of written) expect(text.includes(secret)).toBe(false);
   });
 
   it('a failing migration stops the gate before any backend starts: exit 3 and an error report', (ctx) => {
