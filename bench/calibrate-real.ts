@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installSignalCleanup } from '../src/backend/signal-cleanup.js';
+import type { RunningBackend } from '../src/backend/backend-spec.js';
 import type { PerfGateConfig } from '../src/config/config.js';
 import { parseDuration } from '../src/config/durations.js';
 import { loadConfig, metricCatalog } from '../src/config/load.js';
@@ -25,12 +25,8 @@ import { errorMessage } from '../src/errors.js';
 import type { RoundRecord, Variant } from '../src/load/round-record.js';
 import { runBenchmark } from '../src/load/run-benchmark.js';
 import { MemoryLogger, type Logger } from '../src/log.js';
-import { createServerMetricsHooks } from '../src/metrics/server-metrics-hooks.js';
-import { cleanupRun } from '../src/pipeline/cleanup.js';
-import { createContext, runStage } from '../src/pipeline/run-gate.js';
-import { newRunState } from '../src/pipeline/run-state.js';
-import { loadWorkload } from '../src/pipeline/stage-bench.js';
-import { writeReport } from '../src/pipeline/stage-report.js';
+import { runWholeGate } from '../src/pipeline/run-gate.js';
+import { loadSettingsFor, loadWorkload, serverMetricsFor } from '../src/pipeline/stage-bench.js';
 import type { StageContext } from '../src/pipeline/context.js';
 import {
   fitNoiseModel,
@@ -111,25 +107,12 @@ function calibrationConfig(base: PerfGateConfig, slowdown: number, run: number, 
 async function runNaiveBlock(ctx: StageContext): Promise<RoundRecord[]> {
   const running = ctx.state.backend?.running;
   if (!running?.baseline || !running.candidate) return [];
-  const { config } = ctx;
-  const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl } as Record<Variant, string>;
+  const backends = running as Record<Variant, RunningBackend>;
   const result = await runBenchmark({
-    targets: { baseline: { baseUrl: running.baseline.baseUrl }, candidate: { baseUrl: running.candidate.baseUrl } },
+    targets: { baseline: { baseUrl: backends.baseline.baseUrl }, candidate: { baseUrl: backends.candidate.baseUrl } },
     workload: await loadWorkload(ctx),
-    load: {
-      mode: config.load.mode,
-      rate: config.load.rate,
-      connections: config.load.connections,
-      maxInFlight: config.load.connections,
-      roundDurationMs: config.load.roundDurationMs,
-      warmupMs: 0,
-      pairs: naivePairs,
-      design: 'sequential',
-      seed: config.load.seed + 1000,
-      timeoutMs: config.load.timeoutMs,
-      rateTolerance: config.load.rateTolerance,
-    },
-    serverMetrics: config.metrics.length > 0 ? createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs }) : undefined,
+    load: loadSettingsFor(ctx.config, { pairs: naivePairs, warmupMs: 0, seed: ctx.config.load.seed + 1000, design: 'sequential' }),
+    serverMetrics: serverMetricsFor(ctx.config, backends),
     log: ctx.log,
     signal: ctx.signal,
   });
@@ -145,53 +128,39 @@ async function runOne(slowdown: number, run: number, log: Logger): Promise<Store
   const config = calibrationConfig(base, slowdown, run, reportDir);
   const before = loadAverage();
   const started = performance.now();
-  const state = newRunState({ configPath: null, overrides: {}, reportDir });
-  const abort = new AbortController();
-  const ctx = createContext({ config, log, state, statePath: join(reportDir, 'state.json'), packageRoot, signal: abort.signal });
-  ctx.saveState();
-  const uninstall = installSignalCleanup({
-    log,
-    cleanup: async () => {
-      abort.abort(new Error('interrupted by a signal'));
-      await cleanupRun({ state: ctx.state, teardown: ctx.teardown, log });
-    },
-    exit: (code) => process.exit(code),
-  });
+  let gateMs = 0;
   let naive: RoundRecord[] = [];
   let naiveError: string | undefined;
-  try {
-    for (const stage of ['migrate', 'boot', 'bench'] as const) {
-      try {
-        await runStage(ctx, stage);
-      } catch {
-        break; // recorded in the state; the report says what broke
-      }
-    }
-    const gateMs = performance.now() - started;
-    if (!state.failure && naivePairs > 0) {
+  const { results } = await runWholeGate({
+    config,
+    log,
+    statePath: join(reportDir, 'state.json'),
+    packageRoot,
+    configPath: null,
+    report: { version: 'calibrate-real' },
+    // While the backends still run: the naive before/after block, after the gate's own rounds.
+    afterStages: async (ctx) => {
+      gateMs = performance.now() - started;
+      if (ctx.state.failure || naivePairs === 0) return;
       try {
         naive = await runNaiveBlock(ctx);
       } catch (error) {
         naiveError = errorMessage(error);
       }
-    }
-    const { results } = await writeReport(ctx, { version: 'calibrate-real' });
-    return {
-      slowdown,
-      run,
-      verdict: results.verdict,
-      targets: results.targets.map((t) => ({ expression: t.expression, metric: t.metric, status: t.status, estimate: t.estimate, ci: t.ci })),
-      pairsUsed: results.decision?.measuredPairs ?? 0,
-      wallMs: Math.round(gateMs),
-      rounds: results.rounds.map(compact),
-      naiveRounds: naive.map(compact),
-      loadAverage: { before, after: loadAverage() },
-      ...(results.error || naiveError ? { error: [results.error ? `${results.error.stage}: ${results.error.message}` : '', naiveError ? `naive block: ${naiveError}` : ''].filter(Boolean).join('; ') } : {}),
-    };
-  } finally {
-    await cleanupRun({ state: ctx.state, teardown: ctx.teardown, log });
-    uninstall();
-  }
+    },
+  });
+  return {
+    slowdown,
+    run,
+    verdict: results.verdict,
+    targets: results.targets.map((t) => ({ expression: t.expression, metric: t.metric, status: t.status, estimate: t.estimate, ci: t.ci })),
+    pairsUsed: results.decision?.measuredPairs ?? 0,
+    wallMs: Math.round(gateMs),
+    rounds: results.rounds.map(compact),
+    naiveRounds: naive.map(compact),
+    loadAverage: { before, after: loadAverage() },
+    ...(results.error || naiveError ? { error: [results.error ? `${results.error.stage}: ${results.error.message}` : '', naiveError ? `naive block: ${naiveError}` : ''].filter(Boolean).join('; ') } : {}),
+  };
 }
 
 /** --max-load: evaluate only runs whose 1-minute load average stayed below it (a quiet machine). */

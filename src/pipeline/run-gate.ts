@@ -98,6 +98,8 @@ export async function runWholeGate(options: {
   preferPglite?: boolean;
   aa?: boolean;
   report: ReportOptions;
+  /** Runs after the stages, before the report, while the backends still run (calibration's extra block). */
+  afterStages?: (ctx: StageContext) => Promise<void>;
 }): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   const { config, log } = options;
   const state = newRunState({ configPath: options.configPath, overrides: {}, reportDir: config.report.dir });
@@ -122,6 +124,7 @@ export async function runWholeGate(options: {
         break;
       }
     }
+    await options.afterStages?.(ctx);
     const { results, resultsPath, reportPath } = await writeReport(ctx, options.report);
     return { results, exitCode: exitCodeFor(results, config.gate.failOnInconclusive, log), resultsPath, reportPath };
   } finally {

@@ -14,10 +14,38 @@ import { BenchmarkInfrastructureError, runBenchmark } from '../load/run-benchmar
 import { parseWorkload, type Workload } from '../load/workload.js';
 import { loadWorkloadFile } from '../load/workload-file.js';
 import { createServerMetricsHooks } from '../metrics/server-metrics-hooks.js';
+import type { RunningBackend } from '../backend/backend-spec.js';
+import type { PerfGateConfig } from '../config/config.js';
+import type { LoadSettings } from '../load/load-settings.js';
+import type { ServerMetricsHooks } from '../load/run-benchmark.js';
 import { decideContinuation, planLooks, type SequentialPlan } from '../stats/sequential.js';
 import { pinProcess } from '../load/pin-cpus.js';
 import type { StageContext } from './context.js';
 import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
+
+/** The load engine's settings for one block of rounds, from the config. */
+export function loadSettingsFor(config: PerfGateConfig, block: { pairs: number; warmupMs: number; seed: number; design?: LoadSettings['design'] }): LoadSettings {
+  return {
+    mode: config.load.mode,
+    rate: config.load.rate,
+    connections: config.load.connections,
+    maxInFlight: config.load.connections,
+    roundDurationMs: config.load.roundDurationMs,
+    warmupMs: block.warmupMs,
+    pairs: block.pairs,
+    design: block.design ?? config.load.design,
+    seed: block.seed,
+    timeoutMs: config.load.timeoutMs,
+    rateTolerance: config.load.rateTolerance,
+  };
+}
+
+/** Scrapes of both variants' /metrics around each round, when the config defines server metrics. */
+export function serverMetricsFor(config: PerfGateConfig, running: Record<Variant, RunningBackend>): ServerMetricsHooks | undefined {
+  if (config.metrics.length === 0) return undefined;
+  const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl };
+  return createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs });
+}
 
 /** The stored baseline, when the config takes the baseline from an earlier run's results. */
 export function storedBaselineOf(ctx: Pick<StageContext, 'config'>): StoredBaseline | undefined {
@@ -52,8 +80,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
   if (!running?.baseline || !running.candidate) throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
   const workload = await loadWorkload(ctx);
   const catalog = metricCatalog(config);
-  const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl } as Record<Variant, string>;
-  const serverMetrics = config.metrics.length > 0 ? createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs }) : undefined;
+  const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
   const stored = storedBaselineOf(ctx);
@@ -73,19 +100,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
       const result = await runBenchmark({
         targets: { baseline: { baseUrl: running.baseline.baseUrl }, candidate: { baseUrl: running.candidate.baseUrl } },
         workload,
-        load: {
-          mode: config.load.mode,
-          rate: config.load.rate,
-          connections: config.load.connections,
-          maxInFlight: config.load.connections,
-          roundDurationMs: config.load.roundDurationMs,
-          warmupMs: look === 1 ? config.load.warmupMs : 0,
-          pairs: pairsThisBlock,
-          design: config.load.design,
-          seed: config.load.seed + look - 1,
-          timeoutMs: config.load.timeoutMs,
-          rateTolerance: config.load.rateTolerance,
-        },
+        load: loadSettingsFor(config, { pairs: pairsThisBlock, warmupMs: look === 1 ? config.load.warmupMs : 0, seed: config.load.seed + look - 1 }),
         serverMetrics,
         log,
         signal: ctx.signal,
