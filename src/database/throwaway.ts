@@ -9,13 +9,13 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { InfrastructureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
+import { findFreePort } from '../backend/port-check.js';
 
 export interface ThrowawayPostgres {
   /** Superuser URL to the `postgres` database (contains the password: register it as a secret). */
@@ -60,17 +60,6 @@ export async function startThrowawayPostgres(options: ThrowawayOptions): Promise
   return startCluster(binaries, options);
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** initdb refuses to run as root; as root we run the server as the `postgres` system user. */
 function serverUser(): { uid: number; gid: number } | undefined {
@@ -122,7 +111,7 @@ async function startCluster(bin: PostgresBinaries, options: ThrowawayOptions): P
     let lastError = '';
     // A free port can be taken between our probe and the server's bind: try a few.
     for (let attempt = 1; attempt <= 3; attempt += 1) {
-      const port = await freeLoopbackPort();
+      const port = await findFreePort();
       writeFileSync(
         join(data, 'perf-gate.conf'),
         [
@@ -279,7 +268,7 @@ async function startPglite(options: ThrowawayOptions): Promise<ThrowawayPostgres
   let folder: string | undefined;
   if (options.dataDir) folder = mkdtempSync(join(options.dataDir, 'perf-gate-pglite-'));
   const db = await PGlite.create(folder ? { dataDir: folder } : {});
-  const port = await freeLoopbackPort();
+  const port = await findFreePort();
   // maxConnections: the socket server's default is 1, which would make a second pg client queue
   // and time out; pools in the backend under test open several.
   const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 100 });

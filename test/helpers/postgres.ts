@@ -5,9 +5,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '../../src/backend/port-check.js';
 import type { ServiceProbe } from './services.js';
 
 export interface TestCluster {
@@ -36,17 +36,8 @@ export function probePostgres(): ServiceProbe {
     : { available: false, reason: 'no PostgreSQL server binaries (initdb, pg_ctl) found; set PG_BIN' };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port, for tests that start their own servers. */
+export const freePort = (): Promise<number> => findFreePort();
 
 function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
