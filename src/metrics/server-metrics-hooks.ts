@@ -1,6 +1,7 @@
 import { errorMessage, InfrastructureError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Variant } from '../load/round-record.js';
+import type { ServerMetricsHooks as BenchmarkMetricsHooks } from '../load/run-benchmark.js';
 import { computeServerMetrics, type ServerMetricsResult } from './compute-server-metrics.js';
 import type { Exposition } from './exposition.js';
 import { parseExposition } from './parse-exposition.js';
@@ -9,9 +10,10 @@ import type { ServerMetricDefinition } from './server-metric-definition.js';
 
 /**
  * Glue for the benchmark loop: the `serverMetrics` hooks it is given (scrape before and after each
- * round, then compute). The load stage treats scrapes as opaque, so it never imports this stage.
+ * round, then compute). The load stage defines the hooks with opaque scrapes and never imports this
+ * stage; these are the same hooks with the Prometheus types filled in.
  */
-export interface ServerMetricsHooks {
+export interface ServerMetricsHooks extends BenchmarkMetricsHooks {
   scrape(variant: Variant): Promise<Exposition>;
   compute(before: unknown, after: unknown, elapsedSeconds: number): ServerMetricsResult;
 }
