@@ -112,7 +112,7 @@ async function runNaiveBlock(ctx: StageContext): Promise<RoundRecord[]> {
     targets: { baseline: { baseUrl: backends.baseline.baseUrl }, candidate: { baseUrl: backends.candidate.baseUrl } },
     workload: await loadWorkload(ctx),
     load: loadSettingsFor(ctx.config, { pairs: naivePairs, warmupMs: 0, seed: ctx.config.load.seed + 1000, design: 'sequential' }),
-    serverMetrics: serverMetricsFor(ctx.config, backends),
+    serverMetrics: serverMetricsFor(ctx.config, backends, ctx.log),
     log: ctx.log,
     signal: ctx.signal,
   });

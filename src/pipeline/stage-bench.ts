@@ -20,6 +20,7 @@ import type { LoadSettings } from '../load/load-settings.js';
 import type { ServerMetricsHooks } from '../load/run-benchmark.js';
 import { decideContinuation, planLooks, type SequentialPlan } from '../stats/sequential.js';
 import { pinProcess } from '../load/pin-cpus.js';
+import type { Logger } from '../log.js';
 import type { StageContext } from './context.js';
 import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
 
@@ -41,10 +42,11 @@ export function loadSettingsFor(config: PerfGateConfig, block: { pairs: number; 
 }
 
 /** Scrapes of both variants' /metrics around each round, when the config defines server metrics. */
-export function serverMetricsFor(config: PerfGateConfig, running: Record<Variant, RunningBackend>): ServerMetricsHooks | undefined {
+export function serverMetricsFor(config: PerfGateConfig, running: Record<Variant, RunningBackend>, log: Logger): ServerMetricsHooks | undefined {
   if (config.metrics.length === 0) return undefined;
   const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl };
-  return createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs });
+  // With the logger, each distinct warning (a family a variant does not expose, say) is printed once.
+  return createServerMetricsHooks({ definitions: config.metrics, metricsUrls, timeoutMs: config.load.timeoutMs, log });
 }
 
 /** The stored baseline, when the config takes the baseline from an earlier run's results. */
@@ -80,7 +82,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
   if (!running?.baseline || !running.candidate) throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
   const workload = await loadWorkload(ctx);
   const catalog = metricCatalog(config);
-  const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>);
+  const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>, log);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
   const stored = storedBaselineOf(ctx);
