@@ -2,7 +2,7 @@
  * The load engine measured side by side with autocannon (the Node reference) and wrk (the C ceiling) against
  * the same minimal loopback server, in one run, printing ratios. Figures go into docs/performance.md.
  *
- * Run: npx tsx bench/load-compare.ts            (about 2 minutes)
+ * Run: npx tsx bench/load-compare.ts            (about 4 minutes)
  *      npx tsx bench/load-compare.ts --quick    (shorter rounds, for a smoke check)
  *
  * The target server runs in its own process (test/load/fixtures/http-target.mjs), so it never shares the
@@ -46,38 +46,61 @@ async function wrkRate(url: string, connections: number, durationS: number): Pro
 }
 
 async function closedLoop(target: TargetProcess, connections: number) {
-  line(`\n## Closed loop, ${connections} connections, ${seconds} s each, order ours/autocannon/wrk x3`);
+  const repeats = quick ? 3 : 6;
+  line(`\n## Closed loop, ${connections} connections, ${seconds} s each, ${repeats} repeats after a warm-up of each, order alternating`);
+  // CPU of this process over a call: generator work plus the kernel's loopback work charged to its writes.
+  const measured = async <T>(run: () => Promise<T>): Promise<{ value: T; cpuShare: number }> => {
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
+    const value = await run();
+    const cpu = process.cpuUsage(cpuBefore);
+    return { value, cpuShare: (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore) };
+  };
+  const runOurs = async () => {
+    const { value, cpuShare } = await measured(() => runRound({ baseUrl: target.url, workload, mode: 'closed', connections, durationMs: seconds * 1000 }));
+    return { rate: value.stats.achievedRate, cpuShare, p50: value.stats.latencyMs.p50 };
+  };
+  const runAutocannon = async () => {
+    const { value, cpuShare } = await measured(() => autocannon({ url: target.url, connections, duration: seconds }));
+    return { rate: value.requests.total / value.duration, cpuShare, p50: value.latency.p50 };
+  };
+  // Both warm up once (JIT, connections) before anything counts: whichever ran first would otherwise pay for it.
+  await runOurs();
+  await runAutocannon();
+  const rateRatios: number[] = [];
+  const cpuRatios: number[] = [];
   const ours: number[] = [];
   const theirs: number[] = [];
   const ceiling: number[] = [];
-  // Requests per CPU-second of the generator process: on a shared 2-core machine the raw rate mostly measures
-  // who got the cores; the CPU cost per request is what the generator itself controls.
-  const oursPerCpu: number[] = [];
-  const theirsPerCpu: number[] = [];
-  for (let repeat = 0; repeat < 3; repeat++) {
-    const outcome = await runRound({ baseUrl: target.url, workload, mode: 'closed', connections, durationMs: seconds * 1000 });
-    ours.push(outcome.stats.achievedRate);
-    oursPerCpu.push(outcome.stats.achievedRate / outcome.stats.generator!.cpuShare);
-    const cpuBefore = process.cpuUsage();
-    const wallBefore = performance.now();
-    const ac = await autocannon({ url: target.url, connections, duration: seconds });
-    const cpu = process.cpuUsage(cpuBefore);
-    const acCpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
-    theirs.push(ac.requests.total / ac.duration);
-    theirsPerCpu.push(ac.requests.total / ac.duration / acCpuShare);
-    ceiling.push(await wrkRate(target.url, connections, seconds));
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    // Alternate who goes first: the machine drifts, and a fixed order would hand the drift to one side.
+    const oursFirst = repeat % 2 === 0;
+    const first = oursFirst ? await runOurs() : await runAutocannon();
+    const second = oursFirst ? await runAutocannon() : await runOurs();
+    const [mine, ac] = oursFirst ? [first, second] : [second, first];
+    const wrk = await wrkRate(target.url, connections, seconds);
+    ours.push(mine.rate);
+    theirs.push(ac.rate);
+    ceiling.push(wrk);
+    rateRatios.push(mine.rate / ac.rate);
+    // Requests per CPU-second, ours over autocannon's: the generator's cost per request, which it controls,
+    // while the raw rate also depends on who got the cores.
+    cpuRatios.push(mine.rate / mine.cpuShare / (ac.rate / ac.cpuShare));
     line(
-      `  repeat ${repeat + 1}: perf-gate ${fmt(ours[repeat]!, 0)} req/s (p50 ${fmt(outcome.stats.latencyMs.p50, 2)} ms, ` +
-        `cpu ${fmt(outcome.stats.generator!.cpuShare, 2)}, ${fmt(oursPerCpu[repeat]!, 0)} req per cpu-s), ` +
-        `autocannon ${fmt(theirs[repeat]!, 0)} req/s (cpu ${fmt(acCpuShare, 2)}, ${fmt(theirsPerCpu[repeat]!, 0)} req per cpu-s), ` +
-        `wrk ${fmt(ceiling[repeat]!, 0)} req/s`,
+      `  repeat ${repeat + 1} (${oursFirst ? 'perf-gate' : 'autocannon'} first): perf-gate ${fmt(mine.rate, 0)} req/s (p50 ${fmt(mine.p50, 2)} ms, cpu ${fmt(mine.cpuShare, 2)}), ` +
+        `autocannon ${fmt(ac.rate, 0)} req/s (p50 ${fmt(ac.p50, 2)} ms, cpu ${fmt(ac.cpuShare, 2)}), wrk ${fmt(wrk, 0)} req/s; ` +
+        `ratio ${fmt(rateRatios[repeat]!, 3)}, per cpu-s ${fmt(cpuRatios[repeat]!, 3)}`,
     );
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
   line(
     `  median: perf-gate ${fmt(median(ours), 0)}, autocannon ${fmt(median(theirs), 0)}, wrk ${fmt(median(ceiling), 0)} req/s; ` +
-      `perf-gate/autocannon ${fmt(median(ours) / median(theirs), 3)}, perf-gate/wrk ${fmt(median(ours) / median(ceiling), 3)}; ` +
-      `per cpu-s perf-gate/autocannon ${fmt(median(oursPerCpu) / median(theirsPerCpu), 3)}`,
+      `median of paired ratios perf-gate/autocannon ${fmt(median(rateRatios), 3)} (range ${fmt(Math.min(...rateRatios), 3)}-${fmt(Math.max(...rateRatios), 3)}), ` +
+      `perf-gate/wrk ${fmt(median(ours) / median(ceiling), 3)}; per cpu-s perf-gate/autocannon ${fmt(median(cpuRatios), 3)}`,
   );
 }
 

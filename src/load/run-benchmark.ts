@@ -9,8 +9,7 @@ import { clientMetricValues } from './client-metric-values.js';
 import { checkLoadSettings, type LoadSettings } from './load-settings.js';
 import { planRounds } from './round-plan.js';
 import type { RoundRecord, Variant } from './round-record.js';
-import type { Pool } from 'undici';
-import { createLoadPool, runRound, type RoundOutcome, type RunRoundOptions } from './run-round.js';
+import { createLoadPool, runRound, type LoadPool, type RoundOutcome, type RunRoundOptions } from './run-round.js';
 import type { Workload } from './workload.js';
 
 export interface BenchmarkVariantTarget {
@@ -61,7 +60,7 @@ export class BenchmarkInfrastructureError extends InfrastructureError {
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
 
 export async function runBenchmark(options: RunBenchmarkOptions): Promise<BenchmarkResult> {
-  const pools = new Map<Variant, Pool>();
+  const pools = new Map<Variant, LoadPool>();
   try {
     return await benchmarkWith(options, pools);
   } finally {
@@ -69,7 +68,7 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   }
 }
 
-async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, Pool>): Promise<BenchmarkResult> {
+async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, LoadPool>): Promise<BenchmarkResult> {
   const { targets, workload, log, signal, serverMetrics } = options;
   const load = checkLoadSettings(options.load);
   const startPair = options.startPair ?? 0;
@@ -79,7 +78,7 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, P
 
   // One keep-alive pool per variant for the whole benchmark: connections opened during warm-up serve
   // every round, so no measured round pays for handshakes the other variant's round did not.
-  const poolFor = (variant: Variant): Pool => {
+  const poolFor = (variant: Variant): LoadPool => {
     let pool = pools.get(variant);
     if (!pool) {
       pool = createLoadPool(targets[variant].baseUrl, { mode: load.mode, maxInFlight: load.maxInFlight, connections: load.connections, timeoutMs: load.timeoutMs });

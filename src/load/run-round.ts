@@ -1,5 +1,6 @@
 /**
- * One measured round against one variant for a fixed duration, on an undici `Pool` with keep-alive.
+ * One measured round against one variant for a fixed duration, on keep-alive undici connections (a `Pool` in
+ * open loop, one `Client` per sender in closed loop).
  *
  * Open loop (default) follows wrk2's model (Gil Tene, github.com/giltene/wrk2) and k6's
  * `constant-arrival-rate` executor: send i is planned at t0 + i/rate whatever the server does, and its
@@ -18,7 +19,7 @@
  * histogram. Every response body is read to its end (and dropped), so keep-alive connections stay usable
  * and latency includes the transfer of the body.
  */
-import { Pool, type Dispatcher } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import { InfrastructureError, invalidValue } from '../errors.js';
 import { DEFAULT_SATURATION, saturationReasons, watchGenerator, type SaturationThresholds } from './generator-watch.js';
 import { createLatencyHistogram, encodeHistogram, recordLatencyMs, summarizeLatency, type Histogram } from './latency-histogram.js';
@@ -59,10 +60,10 @@ export interface RunRoundOptions {
   /** Open loop: a send leaving later than its planned time by more than this counts as late, ms. Default 10. */
   lateAllowanceMs?: number;
   /**
-   * A keep-alive pool owned by the caller and reused across rounds (runBenchmark keeps one per variant),
-   * so no round but the warm-up pays for opening connections. Default: a pool for this round only.
+   * Keep-alive connections owned by the caller and reused across rounds (runBenchmark keeps one set per
+   * variant), so no round but the warm-up pays for opening connections. Default: a set for this round only.
    */
-  pool?: Pool;
+  pool?: LoadPool;
   /** Seed of the request picker. Default 1. */
   seed?: number;
   signal?: AbortSignal;
@@ -119,17 +120,44 @@ function classifyError(error: unknown): ErrorKind {
   }
 }
 
-/** The connection pool a round sends through: as many connections as requests may be in flight. */
-export function createLoadPool(baseUrl: string, options: Pick<RunRoundOptions, 'mode' | 'maxInFlight' | 'connections' | 'timeoutMs'>): Pool {
-  const open = (options.mode ?? 'open') === 'open';
-  return new Pool(new URL(baseUrl).origin, {
-    connections: open ? (options.maxInFlight ?? 1024) : (options.connections ?? 10),
+/**
+ * The keep-alive connections of a round. Open loop: one undici `Pool` holding up to `maxInFlight` connections,
+ * each send taking whichever is free. Closed loop: one `Client` per sender, the model of autocannon and wrk
+ * (a connection is a sender); a Pool there would route every request through its dispatcher choice and its
+ * drain events, which measured as 10 % more generator CPU per request (docs/performance.md).
+ */
+export interface LoadPool {
+  readonly mode: LoadMode;
+  /** Open loop: the one pool. Closed loop: sender i sends through `senders[i % senders.length]`. */
+  readonly senders: readonly Dispatcher[];
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export function createLoadPool(baseUrl: string, options: Pick<RunRoundOptions, 'mode' | 'maxInFlight' | 'connections' | 'timeoutMs'>): LoadPool {
+  const mode = options.mode ?? 'open';
+  const origin = new URL(baseUrl).origin;
+  const common = {
     pipelining: 1,
     connectTimeout: options.timeoutMs ?? 10_000,
     // Keep connections between requests and rounds: reconnecting would add handshakes to measured latency.
     keepAliveTimeout: 60_000,
     keepAliveMaxTimeout: 600_000,
-  });
+  };
+  const senders: Dispatcher[] =
+    mode === 'open'
+      ? [new Pool(origin, { ...common, connections: options.maxInFlight ?? 1024 })]
+      : Array.from({ length: options.connections ?? 10 }, () => new Client(origin, common));
+  return {
+    mode,
+    senders,
+    close: async () => {
+      await Promise.all(senders.map((sender) => sender.close()));
+    },
+    destroy: async () => {
+      await Promise.all(senders.map((sender) => sender.destroy()));
+    },
+  };
 }
 
 export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> {
@@ -152,6 +180,8 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   const open = settings.mode === 'open';
   const ownPool = options.pool === undefined;
   const pool = options.pool ?? createLoadPool(options.baseUrl, options);
+  if (pool.mode !== settings.mode) throw new Error(`runRound: a ${pool.mode}-loop pool was given to a ${settings.mode}-loop round`);
+  const senders = pool.senders;
 
   const histogram = createLatencyHistogram();
   const sendLag = open ? createLatencyHistogram() : null;
@@ -176,20 +206,26 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
     if (sendingDone && inFlight === 0) finish();
   };
 
-  // A handler object per request (undici's DispatchHandler API): no stream, no promise per request, and the
-  // body chunks are dropped as they arrive, which is what keeps the generator cheap per request.
-  class ResponseHandler implements Dispatcher.DispatchHandler {
+  // A handler object per request with undici's own callbacks (onConnect, onHeaders, onData, onComplete,
+  // onError): undici drives every request through these internally, so they cost no adapter. The newer
+  // controller-style handler is wrapped per request in an adapter that also parses each response's headers
+  // into an object we never read: about 10 % more generator CPU per request (docs/performance.md).
+  // No stream and no promise per request, and body chunks are dropped as they arrive.
+  class ResponseHandler {
     status = 0;
     constructor(
       readonly originMs: number,
       readonly onDone: (() => void) | null,
     ) {}
-    onRequestStart(): void {}
-    onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    onConnect(): void {}
+    onHeaders(statusCode: number): boolean {
       this.status = statusCode;
+      return true;
     }
-    onResponseData(): void {}
-    onResponseEnd(): void {
+    onData(): boolean {
+      return true;
+    }
+    onComplete(): void {
       const now = performance.now();
       if (this.status >= 200 && this.status < 300) {
         ok++;
@@ -201,7 +237,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
       consecutiveRefused = 0;
       complete(now, this.onDone);
     }
-    onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    onError(error: Error): void {
       if (!aborted) {
         const kind = classifyError(error);
         if (kind === 'refused') {
@@ -229,10 +265,10 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
     maybeFinish();
   };
 
-  const send = (originMs: number, onDone: (() => void) | null) => {
+  const send = (sender: Dispatcher, originMs: number, onDone: (() => void) | null) => {
     inFlight++;
     const dispatchOptions = prepared.get(pick())!;
-    pool.dispatch(dispatchOptions, new ResponseHandler(originMs, onDone));
+    sender.dispatch(dispatchOptions, new ResponseHandler(originMs, onDone));
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -284,7 +320,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
           if (!fromCompletion && !blockedByCap) generatorLateSends++;
         }
         dispatched++;
-        send(plannedAt < now ? plannedAt : now, onOpenLoopCompletion);
+        send(senders[0]!, plannedAt < now ? plannedAt : now, onOpenLoopCompletion);
         if ((dispatched & 15) === 0) now = performance.now();
       }
       if (dispatched < due) return; // held by the cap: the next completion calls pump again
@@ -321,16 +357,18 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   } else if (!stopped) {
     const deadline = t0 + settings.durationMs;
     let sent = 0;
-    const loop = () => {
-      if (sent < settings.maxRequests && performance.now() < deadline) {
-        sent++;
-        send(performance.now(), loop);
-      } else if (inFlight === 0) stop();
+    // Sender i sends back to back through its own connection: the next request as soon as the previous completed.
+    const startSender = (sender: Dispatcher) => {
+      const next = () => {
+        const now = performance.now();
+        if (sent < settings.maxRequests && now < deadline) {
+          sent++;
+          send(sender, now, next);
+        } else if (inFlight === 0) stop();
+      };
+      next();
     };
-    for (let i = 0; i < settings.connections && sent < settings.maxRequests; i++) {
-      sent++;
-      send(performance.now(), loop);
-    }
+    for (let i = 0; i < settings.connections && sent < settings.maxRequests; i++) startSender(senders[i % senders.length]!);
     // Each sender stops after its last completion past the deadline; when all have, sending is done.
     const closer = setTimeout(() => {
       sendingDone = true;

@@ -64,6 +64,24 @@ describe('runBenchmark', () => {
     expect(s.baseline.openConnections + s.candidate.openConnections).toBe(0);
   });
 
+  it('closed loop: each of the connections is opened once per variant and reused by its sender in every round', async () => {
+    const s = await startPair();
+    const { rate: _rate, ...closedLoad } = load;
+    await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...closedLoad, mode: 'closed', connections: 3, pairs: 3 },
+      log: new MemoryLogger(),
+    });
+    for (const variant of ['baseline', 'candidate'] as const) {
+      // 3 senders each with its own connection, over warm-up + 3 rounds: exactly 3, neither fewer nor more.
+      expect(s[variant].connections).toBe(3);
+      expect(s[variant].received).toBeGreaterThan(4 * 3);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(s.baseline.openConnections + s.candidate.openConnections).toBe(0);
+  });
+
   it('warms up, runs the planned pairs, merges client and server values and reports each round', async () => {
     const s = await startPair();
     const log = new MemoryLogger();
