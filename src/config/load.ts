@@ -10,6 +10,7 @@ import type { Target } from '../gate/target.js';
 import { CLIENT_METRICS, type MetricInfo, type Variant } from '../load/round-record.js';
 import { checkCpuList } from '../load/pin-cpus.js';
 import { HTTP_METHODS } from '../load/workload.js';
+import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';
 import type {
   BackendVariantConfig,
   BaselineDatabaseStrategy,
@@ -330,23 +331,33 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
     if (!name || !NAME.test(name)) throw invalidValue(`config key '${r.key('name')}'`, name, 'a lowercase name of letters, digits and _');
     if (seen.has(name)) throw invalidValue(`config key '${r.key('name')}'`, name, 'a name not already used by another metric');
     seen.add(name);
-    const kind = r.oneOf('kind', ['histogram_mean', 'histogram_quantile', 'counter_ratio', 'counter_rate', 'gauge'] as const, 'histogram_mean');
+    const kind = r.oneOf('kind', SERVER_METRIC_KINDS, 'histogram_mean');
     const metric = r.string('metric');
     if (!metric || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
-    const unit = r.oneOf('unit', ['ms', 'ratio', 'req/s', 'count'] as const, kind.startsWith('histogram') ? 'ms' : 'count');
+    const units = UNITS_BY_KIND[kind];
+    const unit = r.oneOf('unit', ['ms', 'ratio', 'req/s', 'count'] as const, units[0]!);
+    if (!units.includes(unit)) throw invalidValue(`config key '${r.key('unit')}'`, unit, `for kind '${kind}': ${units.join(', ')}`);
+    const labels = r.stringMap('labels');
+    // Selecting by `le` would pick single buckets out of a histogram and silently break its quantiles.
+    if (labels?.le !== undefined && kind.startsWith('histogram')) {
+      throw invalidValue(`config key '${r.key('labels')}.le'`, labels.le, 'no le matcher on a histogram: perf-gate combines its buckets itself');
+    }
     const out: ServerMetricConfig = {
       name,
       description: r.string('description'),
       kind,
       metric,
-      labels: r.stringMap('labels'),
+      labels,
       unit,
       direction: r.oneOf('direction', ['lower-is-better', 'higher-is-better'] as const, 'lower-is-better'),
     };
     if (kind === 'histogram_quantile') {
       out.quantile = r.number('quantile', Number.NaN, { min: 0, max: 1 });
       if (Number.isNaN(out.quantile)) throw invalidValue(`config key '${r.key('quantile')}'`, undefined, "a number between 0 and 1 (kind 'histogram_quantile')");
-    } else r.raw('quantile');
+    } else {
+      const quantile = r.raw('quantile');
+      if (quantile !== undefined && quantile !== null) throw invalidValue(`config key '${r.key('quantile')}'`, quantile, "no quantile: it applies only to kind 'histogram_quantile'");
+    }
     const d = r.child('denominator');
     if (d && kind !== 'counter_ratio') throw invalidValue(`config key '${r.key('denominator')}'`, kind, "a denominator only with kind 'counter_ratio'");
     if (kind === 'counter_ratio') {

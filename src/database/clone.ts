@@ -10,10 +10,8 @@ import type pg from 'pg';
 import { InfrastructureError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { closeQuietly, connectClient, maskerFor, postgresErrorFields, serverVersionNumber } from './connection.js';
-import { databaseSecrets, maskDatabaseUrl, parseDatabaseUrl, withDatabase } from './database-url.js';
+import { databaseSecrets, parseDatabaseUrl, withDatabase } from './database-url.js';
 import { quoteIdentifier } from './sql-text.js';
-
-export type BaselineStrategy = 'template-copy' | 'separate-urls' | 'shared';
 
 /** PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes; do it ourselves so the name we report is the real one. */
 export function baselineDatabaseName(source: string, suffix = '_baseline'): string {
@@ -155,54 +153,5 @@ export async function dropDatabase(options: { url: string; log: Logger }): Promi
     throw new InfrastructureError(maskerFor(options.url).mask(`could not drop database "${target.database}": ${(error as Error).message}`));
   } finally {
     await closeQuietly(admin);
-  }
-}
-
-export interface BaselineDatabase {
-  strategy: BaselineStrategy;
-  url: string;
-  /** Why this strategy, for the report. */
-  reason: string;
-  cleanup(): Promise<void>;
-}
-
-export interface PrepareBaselineOptions {
-  previewUrl: string;
-  /** A database of its own for the baseline: used as is. */
-  baselineUrl?: string;
-  /** 'auto' (default): separate URL if given, else a template copy, else (no CREATEDB privilege) shared. */
-  strategy?: 'auto' | BaselineStrategy;
-  baselineName?: string;
-  replaceExisting?: boolean;
-  log: Logger;
-}
-
-/** Decides and sets up where the baseline backend's data lives, and reports which strategy happened. */
-export async function prepareBaselineDatabase(options: PrepareBaselineOptions): Promise<BaselineDatabase> {
-  const strategy = options.strategy ?? 'auto';
-  const noop = async () => undefined;
-  if (options.baselineUrl && (strategy === 'auto' || strategy === 'separate-urls')) {
-    parseDatabaseUrl(options.baselineUrl, 'baseline-database-url');
-    return { strategy: 'separate-urls', url: options.baselineUrl, reason: 'a baseline database URL was given', cleanup: noop };
-  }
-  if (strategy === 'separate-urls') throw new InputError('baseline-database-url: strategy "separate-urls" needs a baseline database URL');
-  if (strategy === 'shared') {
-    return { strategy: 'shared', url: options.previewUrl, reason: 'configured: baseline and candidate share the preview database', cleanup: noop };
-  }
-  try {
-    const copy = await cloneDatabase({
-      sourceUrl: options.previewUrl,
-      targetName: options.baselineName,
-      replaceExisting: options.replaceExisting,
-      log: options.log,
-    });
-    return { strategy: 'template-copy', url: copy.url, reason: `copied to "${copy.name}" with CREATE DATABASE ... TEMPLATE`, cleanup: copy.drop };
-  } catch (error) {
-    if (strategy === 'auto' && error instanceof InfrastructureError && error.message.includes('SQLSTATE 42501')) {
-      const reason = `no CREATEDB privilege on ${maskDatabaseUrl(options.previewUrl)}: baseline and candidate share one database, so writes by one are seen by the other`;
-      options.log.warning(reason);
-      return { strategy: 'shared', url: options.previewUrl, reason, cleanup: noop };
-    }
-    throw error;
   }
 }

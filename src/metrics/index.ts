@@ -14,7 +14,7 @@ export {
   type LabelMatchers,
 } from './select-series.js';
 export { counterDelta, detectRestart, histogramDelta, PROCESS_START_METRIC, type Delta } from './deltas.js';
-export { validateDefinitions, type ServerMetricDefinition, type ServerMetricKind } from './server-metric-definition.js';
+export { SERVER_METRIC_KINDS, UNITS_BY_KIND, type ServerMetricDefinition, type ServerMetricKind } from './server-metric-definition.js';
 export { computeServerMetrics, missingFamilies, type ServerMetricsResult } from './compute-server-metrics.js';
 export { redactUrl, scrapeMetrics, type MetricsFetcher, type MetricsResponse, type ScrapeOptions } from './scrape-metrics.js';
 export { createServerMetricsHooks, type ServerMetricsHooks } from './server-metrics-hooks.js';

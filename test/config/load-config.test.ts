@@ -291,6 +291,26 @@ describe('every config error names the key, what was given and what is allowed',
     );
     expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'hits', kind: 'counter_ratio', metric: 'x' }] })))).toContain("'metrics[0].denominator'");
   });
+
+  it('a server metric whose unit, quantile or labels do not fit its kind', () => {
+    const ratio = { name: 'early_exit_rate', kind: 'counter_ratio', metric: 'rag_early_exit_total', denominator: { metric: 'rag_searches_total' } };
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, unit: 'ms' }] })))).toBe(
+      `config key 'metrics[0].unit': got "ms"; expected for kind 'counter_ratio': ratio`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', quantile: 0.95 }] })))).toBe(
+      `config key 'metrics[0].quantile': got 0.95; expected no quantile: it applies only to kind 'histogram_quantile'`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', labels: { le: '0.1' } }] })))).toBe(
+      `config key 'metrics[0].labels.le': got "0.1"; expected no le matcher on a histogram: perf-gate combines its buckets itself`,
+    );
+    // Defaults follow the kind: a ratio of counters is a ratio, a counter per second a rate, a gauge a count.
+    const config = parse(
+      withSections({
+        metrics: [ratio, { name: 'searches', kind: 'counter_rate', metric: 'rag_searches_total' }, { name: 'conns', kind: 'gauge', metric: 'pool_size' }],
+      }),
+    );
+    expect(config.metrics.map((m) => m.unit)).toEqual(['ratio', 'req/s', 'count']);
+  });
 });
 
 describe('${VAR} interpolation', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baselineDatabaseName, cloneDatabase, prepareBaselineDatabase } from '../../src/database/clone.js';
+import { baselineDatabaseName, cloneDatabase } from '../../src/database/clone.js';
 import { verifyIdempotent } from '../../src/database/fingerprint.js';
 import { runMigrations } from '../../src/database/migrate.js';
 import { runMigrationCommand } from '../../src/database/migration-command.js';
@@ -40,12 +40,12 @@ describe.skipIf(!available)('clone, fingerprint and command mode on a real Postg
     ours.on('error', () => undefined);
     await ours.connect();
     const log = new MemoryLogger();
-    const baseline = await prepareBaselineDatabase({ previewUrl: db.url, log });
+    const copy = await cloneDatabase({ sourceUrl: db.url, log });
     show('template clone', log.lines.join('\n'));
-    expect(baseline.strategy).toBe('template-copy');
-    expect((await sql(baseline.url, 'SELECT count(*)::int AS n FROM perf_gate_migrations'))[0]).toEqual({ n: 3 });
+    expect(copy.name).toBe(`${db.name}_baseline`);
+    expect((await sql(copy.url, 'SELECT count(*)::int AS n FROM perf_gate_migrations'))[0]).toEqual({ n: 3 });
     expect(log.lines.some((l) => l.startsWith('ending 1 idle perf-gate session(s)'))).toBe(true);
-    await baseline.cleanup();
+    await copy.drop();
     expect(await sql(cluster.url, 'SELECT 1 FROM pg_database WHERE datname = $1', [`${db.name}_baseline`])).toEqual([]);
 
     // Someone else's session is reported, never killed.
@@ -59,8 +59,6 @@ describe.skipIf(!available)('clone, fingerprint and command mode on a real Postg
     } finally {
       await theirs.end();
     }
-    expect((await prepareBaselineDatabase({ previewUrl: db.url, baselineUrl: cluster.url, log: new MemoryLogger() })).strategy).toBe('separate-urls');
-    expect((await prepareBaselineDatabase({ previewUrl: db.url, strategy: 'shared', log: new MemoryLogger() })).strategy).toBe('shared');
   });
 
   it('verifyIdempotent passes for the idempotent 022 and leaves no trace', async () => {
