@@ -1,10 +1,10 @@
 /**
- * A small seeded pseudo-random generator, so every choice the load engine makes (which request to send,
- * in which order the variants run) is reproducible from the seed recorded in the report.
- *
- * Mulberry32 (Tommy Ettinger's 32-bit generator, public domain): fast, a 2^32 period, and good enough
- * statistical quality for picking requests and shuffling schedules; it is not meant for cryptography.
+ * Seeded choices of the load engine (which request to send, in which order the variants run), reproducible
+ * from the seed recorded in the report. The numbers come from the same generator as the statistics'
+ * (src/stats/prng.ts, xoshiro128**); this module adds independent streams and a shuffle.
  */
+import { createRandom } from '../stats/prng.js';
+
 export type RandomSource = () => number;
 
 /**
@@ -13,14 +13,8 @@ export type RandomSource = () => number;
  * numbers other items drew, which keeps plans stable when they are extended.
  */
 export function seededRandom(seed: number, ...streams: number[]): RandomSource {
-  let state = hashSeed([seed, ...streams].join(':'));
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(hashSeed([seed, ...streams].join(':')));
+  return random.next;
 }
 
 /** Folds the seed text (fractions and large values included) into a 32-bit state. */
