@@ -128,7 +128,7 @@ function classifyError(error: unknown): ErrorKind {
  */
 export interface LoadPool {
   readonly mode: LoadMode;
-  /** Open loop: the one pool. Closed loop: sender i sends through `senders[i % senders.length]`. */
+  /** Open loop: the one pool. Closed loop: one `Client` per connection; sender i sends through `senders[i]`. */
   readonly senders: readonly Dispatcher[];
   close(): Promise<void>;
   destroy(): Promise<void>;
@@ -181,6 +181,10 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   const ownPool = options.pool === undefined;
   const pool = options.pool ?? createLoadPool(options.baseUrl, options);
   if (pool.mode !== settings.mode) throw new Error(`runRound: a ${pool.mode}-loop pool was given to a ${settings.mode}-loop round`);
+  if (!open && pool.senders.length !== settings.connections) {
+    // Fewer clients would queue senders behind each other and count the queueing as latency.
+    throw new Error(`runRound: a closed-loop pool of ${pool.senders.length} connections was given to a round of ${settings.connections}`);
+  }
   const senders = pool.senders;
 
   const histogram = createLatencyHistogram();
@@ -235,7 +239,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
         errors.status[key] = (errors.status[key] ?? 0) + 1;
       }
       consecutiveRefused = 0;
-      complete(now, this.onDone);
+      complete(now, this.onDone, false);
     }
     onError(error: Error): void {
       if (!aborted) {
@@ -253,15 +257,22 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
           errors[kind]++;
         }
       }
-      complete(performance.now(), this.onDone);
+      complete(performance.now(), this.onDone, true);
     }
   }
 
-  const complete = (now: number, onDone: (() => void) | null) => {
+  // After an error the follow-up send waits for the next turn of the event loop. undici calls onError from
+  // inside its own bookkeeping: inside dispatch() for a request it refuses outright (an invalid header, say),
+  // where sending again would recurse once per request until the stack overflows, and inside a Client's
+  // failed-connect handler, which asserts that its queue is empty once it has failed every request in it.
+  const complete = (now: number, onDone: (() => void) | null, afterError: boolean) => {
     completed++;
     inFlight--;
     lastCompletionAt = now;
-    if (onDone !== null && !stopped) onDone();
+    if (onDone !== null && !stopped) {
+      if (afterError) setImmediate(() => stopped || onDone());
+      else onDone();
+    }
     maybeFinish();
   };
 
@@ -293,94 +304,103 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   let windowMs = settings.durationMs;
   let totalPlanned = 0;
 
-  if (!stopped && open) {
-    const intervalMs = 1000 / settings.rate;
-    totalPlanned = Math.ceil((settings.durationMs * settings.rate) / 1000);
-    let dispatched = 0;
-    let blockedByCap = false;
+  try {
+    if (!stopped && open) {
+      const intervalMs = 1000 / settings.rate;
+      totalPlanned = Math.ceil((settings.durationMs * settings.rate) / 1000);
+      let dispatched = 0;
+      let blockedByCap = false;
 
-    // Sends every planned request whose time has come, as far as the in-flight cap allows. Called from the
-    // timer (`fromCompletion` false) and, while the cap holds sends back, from each completion.
-    const pump = (fromCompletion: boolean) => {
-      if (stopped) return;
-      let now = performance.now();
-      const due = Math.min(totalPlanned, Math.floor((now + EARLY_SEND_MS - t0) / intervalMs) + 1);
-      while (dispatched < due) {
-        if (inFlight >= settings.maxInFlight) {
-          blockedByCap = true;
-          capReached = true;
-          break;
+      // Sends every planned request whose time has come, as far as the in-flight cap allows. Called from the
+      // timer (`fromCompletion` false) and, while the cap holds sends back, from each completion.
+      const pump = (fromCompletion: boolean) => {
+        if (stopped) return;
+        let now = performance.now();
+        const due = Math.min(totalPlanned, Math.floor((now + EARLY_SEND_MS - t0) / intervalMs) + 1);
+        while (dispatched < due) {
+          if (inFlight >= settings.maxInFlight) {
+            blockedByCap = true;
+            capReached = true;
+            break;
+          }
+          const plannedAt = t0 + dispatched * intervalMs;
+          recordLatencyMs(sendLag!, now - plannedAt);
+          if (now - plannedAt > settings.lateAllowanceMs) {
+            lateSends++;
+            // Late because the cap held it back (the server is slow) or because we did not wake up in time
+            // (the generator is slow): only the latter says the generator is saturated.
+            if (!fromCompletion && !blockedByCap) generatorLateSends++;
+          }
+          dispatched++;
+          send(senders[0]!, plannedAt < now ? plannedAt : now, onOpenLoopCompletion);
+          if ((dispatched & 15) === 0) now = performance.now();
         }
-        const plannedAt = t0 + dispatched * intervalMs;
-        recordLatencyMs(sendLag!, now - plannedAt);
-        if (now - plannedAt > settings.lateAllowanceMs) {
-          lateSends++;
-          // Late because the cap held it back (the server is slow) or because we did not wake up in time
-          // (the generator is slow): only the latter says the generator is saturated.
-          if (!fromCompletion && !blockedByCap) generatorLateSends++;
+        if (dispatched < due) return; // held by the cap: the next completion calls pump again
+        blockedByCap = false;
+        if (dispatched >= totalPlanned) {
+          sendingDone = true;
+          maybeFinish();
+          return;
         }
-        dispatched++;
-        send(senders[0]!, plannedAt < now ? plannedAt : now, onOpenLoopCompletion);
-        if ((dispatched & 15) === 0) now = performance.now();
+        const nextAt = t0 + dispatched * intervalMs - EARLY_SEND_MS;
+        if (timer !== undefined) clearTimeout(timer);
+        timer = setTimeout(onTimer, Math.max(0, nextAt - performance.now()));
+      };
+      const onTimer = () => {
+        timer = undefined;
+        pump(false);
+      };
+      function onOpenLoopCompletion() {
+        if (blockedByCap) pump(true);
       }
-      if (dispatched < due) return; // held by the cap: the next completion calls pump again
-      blockedByCap = false;
-      if (dispatched >= totalPlanned) {
+      // The window closes at t0 + duration even when the cap still holds sends back: those never went out on
+      // time, so they count as late, and the achieved rate shows the shortfall.
+      const windowTimer = setTimeout(() => {
+        if (stopped || sendingDone) return;
+        pump(true);
+        if (dispatched < totalPlanned) {
+          lateSends += totalPlanned - dispatched;
+          stop();
+        }
+      }, settings.durationMs + EARLY_SEND_MS);
+      pump(false);
+      await finished;
+      clearTimeout(windowTimer);
+    } else if (!stopped) {
+      const deadline = t0 + settings.durationMs;
+      let sent = 0;
+      // Sender i sends back to back through its own connection: the next request as soon as the previous completed.
+      const startSender = (sender: Dispatcher) => {
+        const next = () => {
+          const now = performance.now();
+          if (sent < settings.maxRequests && now < deadline) {
+            sent++;
+            send(sender, now, next);
+          } else if (inFlight === 0) stop();
+        };
+        next();
+      };
+      for (let i = 0; i < settings.connections && sent < settings.maxRequests; i++) startSender(senders[i]!);
+      // Each sender stops after its last completion past the deadline; when all have, sending is done.
+      const closer = setTimeout(() => {
         sendingDone = true;
         maybeFinish();
-        return;
-      }
-      const nextAt = t0 + dispatched * intervalMs - EARLY_SEND_MS;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(onTimer, Math.max(0, nextAt - performance.now()));
-    };
-    const onTimer = () => {
-      timer = undefined;
-      pump(false);
-    };
-    function onOpenLoopCompletion() {
-      if (blockedByCap) pump(true);
+      }, settings.durationMs);
+      await finished;
+      clearTimeout(closer);
+      // Throughput is over the time the senders actually ran: the last responses arrive after the deadline,
+      // or well before it when `maxRequests` ended the round.
+      windowMs = sent < settings.maxRequests ? Math.max(settings.durationMs, lastCompletionAt - t0) : lastCompletionAt - t0;
+    } else {
+      await finished;
     }
-    // The window closes at t0 + duration even when the cap still holds sends back: those never went out on
-    // time, so they count as late, and the achieved rate shows the shortfall.
-    const windowTimer = setTimeout(() => {
-      if (stopped || sendingDone) return;
-      pump(true);
-      if (dispatched < totalPlanned) {
-        lateSends += totalPlanned - dispatched;
-        stop();
-      }
-    }, settings.durationMs + EARLY_SEND_MS);
-    pump(false);
-    await finished;
-    clearTimeout(windowTimer);
-  } else if (!stopped) {
-    const deadline = t0 + settings.durationMs;
-    let sent = 0;
-    // Sender i sends back to back through its own connection: the next request as soon as the previous completed.
-    const startSender = (sender: Dispatcher) => {
-      const next = () => {
-        const now = performance.now();
-        if (sent < settings.maxRequests && now < deadline) {
-          sent++;
-          send(sender, now, next);
-        } else if (inFlight === 0) stop();
-      };
-      next();
-    };
-    for (let i = 0; i < settings.connections && sent < settings.maxRequests; i++) startSender(senders[i % senders.length]!);
-    // Each sender stops after its last completion past the deadline; when all have, sending is done.
-    const closer = setTimeout(() => {
-      sendingDone = true;
-      maybeFinish();
-    }, settings.durationMs);
-    await finished;
-    clearTimeout(closer);
-    // Throughput is over the time the senders actually ran: the last responses arrive after the deadline,
-    // or well before it when `maxRequests` ended the round.
-    windowMs = sent < settings.maxRequests ? Math.max(settings.durationMs, lastCompletionAt - t0) : lastCompletionAt - t0;
-  } else {
-    await finished;
+  } catch (error) {
+    // Nothing of the round may outlive it: the loop-delay monitor, the abort listener, a pool of its own.
+    stop();
+    watch.stop();
+    options.signal?.removeEventListener('abort', onAbort);
+    if (ownPool) await pool.destroy().catch(() => undefined);
+    throw error;
   }
 
   const figures = watch.stop();

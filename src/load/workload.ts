@@ -33,6 +33,7 @@ export interface Workload {
 }
 
 const REQUEST_KEYS = ['method', 'path', 'headers', 'body', 'weight'];
+const CONNECTION_HEADERS = ['connection', 'content-length', 'expect', 'keep-alive', 'transfer-encoding', 'upgrade'];
 
 /** Validates a `{ requests: [...] }` object (already parsed from JSON or YAML). */
 export function parseWorkload(data: unknown, source: string, order: WorkloadOrder = 'weighted'): Workload {
@@ -87,8 +88,9 @@ function parseRequest(item: unknown, where: string, allowWeight: boolean): Workl
   }
 
   const path = item.path;
-  if (typeof path !== 'string' || !path.startsWith('/') || /[\s]/.test(path)) {
-    throw invalidValue(`${where}.path`, path, 'a path starting with "/" and without spaces, e.g. "/search?q=x"');
+  // Printable Latin-1 only, as HTTP/1.1 can carry it: undici refuses anything else at send time.
+  if (typeof path !== 'string' || !/^\/[\u0021-\u00ff]*$/.test(path)) {
+    throw invalidValue(`${where}.path`, path, 'a path starting with "/", without spaces or control characters, other characters percent-encoded, e.g. "/search?q=x"');
   }
 
   const headers: Record<string, string> = {};
@@ -98,8 +100,17 @@ function parseRequest(item: unknown, where: string, allowWeight: boolean): Workl
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
         throw invalidValue(`${where}.headers`, name, 'header names made of token characters (RFC 9110 section 5.1)');
       }
+      const lower = name.toLowerCase();
+      // Framing and connection handling belong to the generator: a recorded "Connection: close" would measure
+      // a TCP handshake per request, and undici refuses the others outright.
+      if (CONNECTION_HEADERS.includes(lower)) {
+        throw invalidValue(`${where}.headers`, name, `any header except ${CONNECTION_HEADERS.join(', ')} (perf-gate sets framing and keep-alive itself)`);
+      }
       if (typeof value !== 'string') throw invalidValue(`${where}.headers.${name}`, value, 'a string');
-      headers[name.toLowerCase()] = value;
+      if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+        throw invalidValue(`${where}.headers.${name}`, value, 'a value without line breaks or other control characters');
+      }
+      headers[lower] = value;
     }
   }
 

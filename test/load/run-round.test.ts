@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
-import { runRound } from '../../src/load/run-round.js';
+import { createLoadPool, runRound } from '../../src/load/run-round.js';
 import { parseWorkload } from '../../src/load/workload.js';
 import { startLoopbackServer } from './loopback-server.js';
 import { startTargetProcess, type TargetProcess } from './target-process.js';
@@ -161,6 +161,61 @@ describe('runRound', () => {
       expect(seen[0]).toBe('POST /api/ask?k=5 application/json rag');
     } finally {
       await server.close();
+    }
+  });
+
+  it('closed loop: a request undici refuses at dispatch is counted, not recursed on until the stack overflows', async () => {
+    // Built by hand to get past parseWorkload, which refuses such headers with a message naming the request.
+    const refusedByUndici = { order: 'weighted' as const, requests: [{ method: 'GET' as const, path: '/', headers: { 'transfer-encoding': 'chunked' }, weight: 1 }] };
+    const outcome = await runRound({ baseUrl: target.url, workload: refusedByUndici, mode: 'closed', connections: 2, durationMs: 300 });
+    expect(outcome.stats.requests).toBeGreaterThan(2);
+    expect(outcome.stats.errors.other).toBe(outcome.stats.requests);
+    expect(outcome.stats.ok).toBe(0);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.invalidReasons.join()).toMatch(/no successful response/);
+  });
+
+  it('closed loop: the round ends at its duration and counts non-2xx answers and resets per kind', async () => {
+    await target.control('/__fail?status=503');
+    try {
+      const started = performance.now();
+      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 500 });
+      const tookMs = performance.now() - started;
+      expect(tookMs).toBeGreaterThanOrEqual(500);
+      expect(tookMs).toBeLessThan(3000);
+      expect(outcome.stats.requests).toBeGreaterThan(10);
+      expect(outcome.stats.errors.status).toEqual({ '503': outcome.stats.requests });
+      expect(outcome.histogram.totalCount).toBe(0);
+    } finally {
+      await target.control('/__fail?status=0');
+    }
+    await target.control('/__reset?every=4');
+    try {
+      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 500 });
+      expect(outcome.stats.errors.reset).toBeGreaterThan(5);
+      expect(outcome.stats.ok + outcome.stats.errors.reset + outcome.stats.errors.other).toBe(outcome.stats.requests);
+      expect(outcome.histogram.totalCount).toBe(outcome.stats.ok);
+    } finally {
+      await target.control('/__reset?every=0');
+    }
+  });
+
+  it('closed loop: a backend that refuses every connection raises an InfrastructureError', async () => {
+    const gone = await startTargetProcess();
+    await gone.stop();
+    const error = await runRound({ baseUrl: gone.url, workload: getRoot, mode: 'closed', connections: 3, durationMs: 5000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as Error).message).toMatch(/refused .*ECONNREFUSED.*not running/);
+  });
+
+  it('refuses a closed-loop pool whose connection count differs from the round\'s', async () => {
+    const pool = createLoadPool(target.url, { mode: 'closed', connections: 2 });
+    try {
+      await expect(runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 3, durationMs: 100, pool })).rejects.toThrow(
+        /closed-loop pool of 2 connections was given to a round of 3/,
+      );
+    } finally {
+      await pool.close();
     }
   });
 
