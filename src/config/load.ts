@@ -7,9 +7,9 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
-import { CLIENT_METRICS, type MetricInfo, type Variant } from '../load/round-record.js';
+import { CLIENT_METRICS, type MetricInfo, type MetricUnit, type Variant } from '../load/round-record.js';
 import { checkCpuList } from '../load/pin-cpus.js';
-import { HTTP_METHODS } from '../load/workload.js';
+import { parseWorkload, WORKLOAD_ORDERS } from '../load/workload.js';
 import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';
 import type {
   BackendVariantConfig,
@@ -305,22 +305,38 @@ function readWorkload(reader: ConfigReader | undefined): WorkloadConfig {
   const requests = list?.map(({ path, value }): WorkloadRequestConfig => {
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`config key '${path}'`, value, 'a mapping with method, path, headers, body, weight');
     const q = new ConfigReader(path, value as Record<string, unknown>);
-    const method = q.string('method', 'GET').toUpperCase();
-    if (!(HTTP_METHODS as readonly string[]).includes(method)) throw invalidValue(`config key '${q.key('method')}'`, method, HTTP_METHODS.join(', '));
-    const target = q.string('path');
-    if (!target || !target.startsWith('/')) throw invalidValue(`config key '${q.key('path')}'`, target, 'a request path starting with /');
     const rawBody = q.raw('body');
     const body = rawBody === undefined || rawBody === null ? undefined : typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody);
-    const request: WorkloadRequestConfig = { method, path: target, headers: q.stringMap('headers'), body, weight: q.number('weight', 1, { min: 0 }) };
+    const request: WorkloadRequestConfig = {
+      method: q.string('method', 'GET').toUpperCase(),
+      path: q.string('path') as string, // a missing path is named by parseWorkload below
+      headers: q.stringMap('headers'),
+      body,
+      weight: q.number('weight', 1),
+    };
     q.rejectUnknownKeys();
     return request;
   });
-  const workload: WorkloadConfig = { file, requests, order: reader.oneOf('order', ['weighted', 'sequential', 'shuffled'] as const, file ? 'shuffled' : 'weighted') };
+  const workload: WorkloadConfig = { file, requests, order: reader.oneOf('order', WORKLOAD_ORDERS, file ? 'shuffled' : 'weighted') };
   reader.rejectUnknownKeys();
+  // The load stage's own parser judges each request (method, path, headers, weight), here already, so that a
+  // bad request stops the run before any database or backend is touched.
+  if (requests) parseWorkload({ requests }, `config key '${reader.path}'`, workload.order);
   return workload;
 }
 
 const NAME = /^[a-z_][a-z0-9_]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** Label matchers (name -> exact value), names checked as Prometheus label names. */
+function labelMatchers(r: ConfigReader, key: string): Record<string, string> | undefined {
+  const labels = r.stringMap(key);
+  for (const name of Object.keys(labels ?? {})) {
+    if (!LABEL_NAME.test(name)) throw invalidValue(`config key '${r.key(key)}'`, name, 'Prometheus label names (letters, digits and _, not starting with a digit)');
+  }
+  return labels;
+}
 
 function readServerMetrics(items: { path: string; value: unknown }[]): ServerMetricConfig[] {
   const seen = new Set<string>(CLIENT_METRICS.map((m) => m.name));
@@ -333,11 +349,12 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
     seen.add(name);
     const kind = r.oneOf('kind', SERVER_METRIC_KINDS, 'histogram_mean');
     const metric = r.string('metric');
-    if (!metric || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
+    if (!metric || !METRIC_NAME.test(metric)) throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
     const units = UNITS_BY_KIND[kind];
-    const unit = r.oneOf('unit', ['ms', 'ratio', 'req/s', 'count'] as const, units[0]!);
-    if (!units.includes(unit)) throw invalidValue(`config key '${r.key('unit')}'`, unit, `for kind '${kind}': ${units.join(', ')}`);
-    const labels = r.stringMap('labels');
+    const rawUnit = r.raw('unit') ?? units[0];
+    if (!(units as readonly unknown[]).includes(rawUnit)) throw invalidValue(`config key '${r.key('unit')}'`, rawUnit, `for kind '${kind}': ${units.join(', ')}`);
+    const unit = rawUnit as MetricUnit;
+    const labels = labelMatchers(r, 'labels');
     // Selecting by `le` would pick single buckets out of a histogram and silently break its quantiles.
     if (labels?.le !== undefined && kind.startsWith('histogram')) {
       throw invalidValue(`config key '${r.key('labels')}.le'`, labels.le, 'no le matcher on a histogram: perf-gate combines its buckets itself');
@@ -359,11 +376,12 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
       if (quantile !== undefined && quantile !== null) throw invalidValue(`config key '${r.key('quantile')}'`, quantile, "no quantile: it applies only to kind 'histogram_quantile'");
     }
     const d = r.child('denominator');
-    if (d && kind !== 'counter_ratio') throw invalidValue(`config key '${r.key('denominator')}'`, kind, "a denominator only with kind 'counter_ratio'");
+    if (d && kind !== 'counter_ratio') throw invalidValue(`config key '${r.key('denominator')}'`, r.raw('denominator'), `no denominator with kind '${kind}': only kind 'counter_ratio' has one`);
     if (kind === 'counter_ratio') {
       const dm = d?.string('metric');
       if (!d || !dm) throw invalidValue(`config key '${r.key('denominator')}'`, undefined, "a mapping with 'metric' (kind 'counter_ratio')");
-      out.denominator = { metric: dm, labels: d.stringMap('labels') };
+      if (!METRIC_NAME.test(dm)) throw invalidValue(`config key '${d.key('metric')}'`, dm, 'a Prometheus metric family name');
+      out.denominator = { metric: dm, labels: labelMatchers(d, 'labels') };
       d.rejectUnknownKeys();
     }
     r.rejectUnknownKeys();

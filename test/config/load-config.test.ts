@@ -250,7 +250,12 @@ describe('every config error names the key, what was given and what is allowed',
 
   it('a request path that does not start with /', () => {
     const message = inputErrorOf(() => parse(withSections({ load: { workload: { requests: [{ path: 'search' }] } } })));
-    expect(message).toBe(`config key 'load.workload.requests[0].path': got "search"; expected a request path starting with /`);
+    expect(message).toMatch(/^config key 'load\.workload': requests\[0\]\.path: got "search"; expected a path starting with "\/"/);
+  });
+
+  it('a request header that would change how connections are handled', () => {
+    const message = inputErrorOf(() => parse(withSections({ load: { workload: { requests: [{ path: '/', headers: { Connection: 'close' } }] } } })));
+    expect(message).toMatch(/^config key 'load\.workload': requests\[0\]\.headers: got "Connection"; expected any header except connection/);
   });
 
   it('baseline strategy separate-url without a url', () => {
@@ -302,6 +307,15 @@ describe('every config error names the key, what was given and what is allowed',
     );
     expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', labels: { le: '0.1' } }] })))).toBe(
       `config key 'metrics[0].labels.le': got "0.1"; expected no le matcher on a histogram: perf-gate combines its buckets itself`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, labels: { 'stage-name': 'rerank' } }] })))).toBe(
+      `config key 'metrics[0].labels': got "stage-name"; expected Prometheus label names (letters, digits and _, not starting with a digit)`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, denominator: { metric: 'rag searches' } }] })))).toBe(
+      `config key 'metrics[0].denominator.metric': got "rag searches"; expected a Prometheus metric family name`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', denominator: { metric: 'x_total' } }] })))).toBe(
+      `config key 'metrics[0].denominator': got {"metric":"x_total"}; expected no denominator with kind 'histogram_mean': only kind 'counter_ratio' has one`,
     );
     // Defaults follow the kind: a ratio of counters is a ratio, a counter per second a rate, a gauge a count.
     const config = parse(
