@@ -12,6 +12,7 @@
  * no extra database set-up or boot, and it sees the same machine state as the gate it is compared
  * with. Its fixed place (always after the gate) is part of what makes it naive.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -80,6 +81,15 @@ const runsDir = join(outDir, 'runs');
 const evaluateOnly = args.get('evaluate-only') === 'true';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+/** Which code measured the runs: stored with each, so runs of different engines are never mixed unknowingly. */
+const measuredCommit = ((): string => {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--', '../src', '../bench') === '' ? '' : '+modified'}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+})();
 const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 const fileFor = (slowdown: number, run: number): string => join(runsDir, `run-${String(run).padStart(2, '0')}-${slowdown === 0 ? 'aa' : `slow${Math.round(slowdown * 1000).toString().padStart(3, '0')}`}.json`);
 
@@ -159,6 +169,7 @@ async function runOne(slowdown: number, run: number, log: Logger): Promise<Store
     rounds: results.rounds.map(compact),
     naiveRounds: naive.map(compact),
     loadAverage: { before, after: loadAverage() },
+    commit: measuredCommit,
     ...(results.error || naiveError ? { error: [results.error ? `${results.error.stage}: ${results.error.message}` : '', naiveError ? `naive block: ${naiveError}` : ''].filter(Boolean).join('; ') } : {}),
   };
 }
