@@ -120,7 +120,7 @@ async function runNaiveBlock(ctx: StageContext): Promise<RoundRecord[]> {
   const backends = running as Record<Variant, RunningBackend>;
   const result = await runBenchmark({
     targets: { baseline: { baseUrl: backends.baseline.baseUrl }, candidate: { baseUrl: backends.candidate.baseUrl } },
-    workload: await loadWorkload(ctx),
+    workload: await loadWorkload(ctx.config),
     load: loadSettingsFor(ctx.config, { pairs: naivePairs, warmupMs: 0, seed: ctx.config.load.seed + 1000, design: 'sequential' }),
     serverMetrics: serverMetricsFor(ctx.config, backends, ctx.log),
     log: ctx.log,

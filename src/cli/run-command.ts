@@ -17,6 +17,7 @@ import type { Logger } from '../log.js';
 import { cleanupRun } from '../pipeline/cleanup.js';
 import { createContext, exitCodeFor, runStage, runWholeGate } from '../pipeline/run-gate.js';
 import { DEFAULT_STATE_PATH, newRunState, readRunState, type RunState } from '../pipeline/run-state.js';
+import { loadWorkload } from '../pipeline/stage-bench.js';
 import { writeReport } from '../pipeline/stage-report.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Results } from '../report/results.js';
@@ -223,6 +224,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
 
     case 'validate': {
       const config = configFor(args, env);
+      await loadWorkload(config);
       env.stdout(
         `${config.source}: valid. ${config.targets.length} targets (${config.targets.map((t) => t.expression).join('; ')}); ` +
           `${config.metrics.length} server metrics; baseline ${config.backend.baseline.kind}, candidate ${config.backend.candidate.kind}; ` +

@@ -14,7 +14,7 @@ import { cleanupRun } from './cleanup.js';
 import type { StageContext } from './context.js';
 import { newRunState, writeRunState, type RunState } from './run-state.js';
 import { bootVariants } from './stage-backend.js';
-import { runRounds } from './stage-bench.js';
+import { loadWorkload, runRounds } from './stage-bench.js';
 import { prepareDatabase } from './stage-database.js';
 import { writeReport, type ReportOptions } from './stage-report.js';
 
@@ -48,7 +48,14 @@ export function createContext(options: {
 }
 
 const STAGES: Record<StageName, { title: string; run: (ctx: StageContext) => Promise<unknown> }> = {
-  migrate: { title: 'database: throwaway server, migrations, baseline copy', run: prepareDatabase },
+  migrate: {
+    title: 'database: throwaway server, migrations, baseline copy',
+    // The workload is read first: a bad request file stops the run before any database is touched.
+    run: async (ctx) => {
+      await loadWorkload(ctx.config);
+      return prepareDatabase(ctx);
+    },
+  },
   boot: { title: 'backend: boot baseline and candidate', run: bootVariants },
   bench: { title: 'load: interleaved benchmark rounds', run: runRounds },
 };

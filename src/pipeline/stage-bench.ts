@@ -63,10 +63,11 @@ export function writeRounds(reportDir: string, rounds: RoundRecord[]): void {
   writeFileSync(roundsPath(reportDir), `${JSON.stringify(rounds, null, 2)}\n`);
 }
 
-export async function loadWorkload(ctx: StageContext): Promise<Workload> {
-  const w = ctx.config.load.workload;
-  if (w.file) return loadWorkloadFile(resolve(ctx.config.baseDir, w.file), { order: w.order });
-  return parseWorkload({ requests: w.requests }, `${ctx.config.source}: load.workload.requests`, w.order);
+/** Reads and checks the workload (the request file, or the config's own list). */
+export async function loadWorkload(config: Pick<PerfGateConfig, 'load' | 'baseDir' | 'source'>): Promise<Workload> {
+  const w = config.load.workload;
+  if (w.file) return loadWorkloadFile(resolve(config.baseDir, w.file), { order: w.order });
+  return parseWorkload({ requests: w.requests }, `${config.source}: load.workload.requests`, w.order);
 }
 
 /** The looks of the bounded sequential plan: the first at `pairs`, then blocks up to `maxPairs`. */
@@ -80,7 +81,7 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
   const { config, log, state } = ctx;
   const running = state.backend?.running;
   if (!running?.baseline || !running.candidate) throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
-  const workload = await loadWorkload(ctx);
+  const workload = await loadWorkload(ctx.config);
   const catalog = metricCatalog(config);
   const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>, log);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);

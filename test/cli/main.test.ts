@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs, envNameFor } from '../../src/cli/args.js';
 import { commandSpec } from '../../src/cli/commands.js';
@@ -102,6 +104,25 @@ describe('perf-gate validate', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(log).toContain(`error: config key 'load.roundDuration': got "5 minutes"; expected a duration such as "500ms", "5s", "2m", or a number of seconds`);
+  });
+
+  it('reads the request file too: a bad request in it is exit 2, naming the file and line', async () => {
+    const { code, stdout, log } = await run(['validate', '--config', fixture('bad-workload.yaml')]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(log).toContain(`${fixture('bad-workload.jsonl')}:2.headers: got "Connection"; expected any header except connection`);
+  });
+
+  it('run: the request file is read before any database is started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perf-gate-bad-workload-'));
+    try {
+      const { code, log } = await run(['run', '--config', fixture('bad-workload.yaml'), '--report-dir', join(dir, 'report'), '--state', join(dir, 'state.json')]);
+      expect(code).toBe(2);
+      expect(log).toContain('bad-workload.jsonl:2.headers: got "Connection"');
+      expect(log).not.toMatch(/PostgreSQL|PGlite|cluster/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a config file that does not exist: exit 2', async () => {
