@@ -85,7 +85,7 @@ const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const measuredCommit = ((): string => {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }).trim();
   try {
-    return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--', '../src', '../bench') === '' ? '' : '+modified'}`;
+    return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--', '../src', '../bench', '../package-lock.json') === '' ? '' : '+modified'}`;
   } catch {
     return 'unknown (not a git checkout)';
   }
@@ -199,8 +199,14 @@ function summarize(stored: StoredRun[], print: boolean): void {
   // Two targets under Holm: the per-target level at the last step is alpha / 2 (conservative side).
   const floors = METRICS.map((m) => noiseFloor(aa, m, { alpha: alpha / METRICS.length, power: 0.8, budgets: [pairs, maxPairs] }));
   const fits = METRICS.map((m) => fitNoiseModel(aa, m, DEFAULT_NOISE));
-  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify({ settings: { runs, slowdowns, pairs, maxPairs, naivePairs, roundDurationMs: calibrationConfig(base, 0, 0, '').load.roundDurationMs, alpha, targets: TARGETS }, gate, alternatives, floors, fits }, null, 1)}\n`);
+  // Which code measured the pooled runs ("not recorded": runs stored before the commit was).
+  const commits: Record<string, number> = {};
+  for (const r of stored) commits[r.commit ?? 'not recorded'] = (commits[r.commit ?? 'not recorded'] ?? 0) + 1;
+  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify({ settings: { runs, slowdowns, pairs, maxPairs, naivePairs, roundDurationMs: calibrationConfig(base, 0, 0, '').load.roundDurationMs, alpha, targets: TARGETS }, commits, gate, alternatives, floors, fits }, null, 1)}\n`);
   if (!print) return;
+  out();
+  out(`measured with: ${Object.entries(commits).map(([c, n]) => `${c} (${n} runs)`).join(', ')}`);
+  if (Object.keys(commits).length > 1) out('warning: these runs were measured by different code; the tables below pool them');
   out();
   out(`## perf-gate on the reference backend: ${TARGETS.join(' and ')}, Holm, alpha ${alpha} (false alarm <= ${alpha / 2}), ${pairs}..${maxPairs} pairs`);
   out(`| kind | runs | errors | fail (false alarm / detection) | fail latency_p95 | fail pipeline_time | pass | inconclusive | mean pairs | mean wall time |`);

@@ -65,7 +65,8 @@ export interface WorkloadRequestConfig {
   method: string;
   path: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text is sent as written; any other JSON value is sent as JSON with content-type application/json. */
+  body?: unknown;
   weight: number;
 }
 

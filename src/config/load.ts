@@ -306,7 +306,7 @@ function readWorkload(reader: ConfigReader | undefined): WorkloadConfig {
     if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`config key '${path}'`, value, 'a mapping with method, path, headers, body, weight');
     const q = new ConfigReader(path, value as Record<string, unknown>);
     const rawBody = q.raw('body');
-    const body = rawBody === undefined || rawBody === null ? undefined : typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody);
+    const body = rawBody === null ? undefined : rawBody; // an object is turned into JSON by parseWorkload
     const request: WorkloadRequestConfig = {
       method: q.string('method', 'GET').toUpperCase(),
       path: q.string('path') as string, // a missing path is named by parseWorkload below

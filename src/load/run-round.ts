@@ -395,7 +395,9 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
       await finished;
     }
   } catch (error) {
-    // Nothing of the round may outlive it: the loop-delay monitor, the abort listener, a pool of its own.
+    // A throw while the round starts (its first sends) must not leave the loop-delay monitor, the abort
+    // listener or a pool of its own behind. Later sends run from timers and completions, which do not throw:
+    // undici reports every failure of a request to its handler.
     stop();
     watch.stop();
     options.signal?.removeEventListener('abort', onAbort);

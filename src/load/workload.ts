@@ -88,9 +88,10 @@ function parseRequest(item: unknown, where: string, allowWeight: boolean): Workl
   }
 
   const path = item.path;
-  // Printable Latin-1 only, as HTTP/1.1 can carry it: undici refuses anything else at send time.
-  if (typeof path !== 'string' || !/^\/[\u0021-\u00ff]*$/.test(path)) {
-    throw invalidValue(`${where}.path`, path, 'a path starting with "/", without spaces or control characters, other characters percent-encoded, e.g. "/search?q=x"');
+  // Printable ASCII only. undici writes the request line as Latin-1: it refuses characters above U+00FF at
+  // send time, and sends "ö" as the single byte 0xF6, not as UTF-8 "%C3%B6", which is a different request.
+  if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path)) {
+    throw invalidValue(`${where}.path`, path, 'a path starting with "/" in printable ASCII, without spaces; percent-encode anything else, e.g. "/search?q=gr%C3%B6%C3%9Fe"');
   }
 
   const headers: Record<string, string> = {};

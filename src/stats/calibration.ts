@@ -47,7 +47,7 @@ export interface StoredRun {
   naiveRounds: StoredRound[];
   /** /proc/loadavg's 1, 5 and 15 minute figures before and after the run. */
   loadAverage?: { before: number[]; after: number[] };
-  /** The git commit the run was measured with, "+modified" when src/ or bench/ had uncommitted changes. */
+  /** The git commit the run was measured with, "+modified" when src/, bench/ or the lockfile had uncommitted changes. */
   commit?: string;
   error?: string;
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMBEDDED_DEFAULT, loadConfig, metricCatalog } from '../../src/config/load.js';
 import { InputError } from '../../src/errors.js';
+import { loadWorkload } from '../../src/pipeline/stage-bench.js';
 import { MINIMAL, inputErrorOf, parse, withSections } from './config-test-helpers.js';
 
 const packageRoot = resolve(import.meta.dirname, '../..');
@@ -52,7 +53,7 @@ describe('the embedded default', () => {
 });
 
 describe('a config file', () => {
-  it('loads a valid YAML file with defaults filled in and relative paths based on its folder', () => {
+  it('loads a valid YAML file with defaults filled in and relative paths based on its folder', async () => {
     const config = loadConfig({ path: fixture('good.yaml'), packageRoot, env: {} });
     expect(config.baseDir).toBe(resolve(import.meta.dirname, '../fixtures/config'));
     expect(config.backend.baseline.url).toBe('http://127.0.0.1:18080');
@@ -60,8 +61,10 @@ describe('a config file', () => {
     expect(config.load.roundDurationMs).toBe(2000);
     expect(config.load.warmupMs).toBe(500);
     expect(config.load.workload.requests?.[0]).toMatchObject({ method: 'GET', path: '/search?q=postgres', weight: 1 });
-    // An object body is sent as JSON text.
-    expect(JSON.parse(config.load.workload.requests![1]!.body!)).toEqual({ q: 'vacuum' });
+    // An object body is sent as JSON text with its content type, as the same request from a request file.
+    expect(config.load.workload.requests![1]!.body).toEqual({ q: 'vacuum' });
+    const workload = await loadWorkload(config);
+    expect(workload.requests[1]).toMatchObject({ body: '{"q":"vacuum"}', headers: { 'content-type': 'application/json' } });
     expect(config.gate).toEqual({ confidence: 0.98, minPairs: 5, failOnInconclusive: false });
     expect(config.report.dir).toBe('perf-gate-report');
   });
