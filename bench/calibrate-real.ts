@@ -201,7 +201,7 @@ function summarize(stored: StoredRun[], print: boolean): void {
   const fits = METRICS.map((m) => fitNoiseModel(aa, m, DEFAULT_NOISE));
   // Which code measured the pooled runs ("not recorded": runs stored before the commit was).
   const commits: Record<string, number> = {};
-  for (const r of stored) commits[r.commit ?? 'not recorded'] = (commits[r.commit ?? 'not recorded'] ?? 0) + 1;
+  for (const { commit = 'not recorded' } of stored) commits[commit] = (commits[commit] ?? 0) + 1;
   writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify({ settings: { runs, slowdowns, pairs, maxPairs, naivePairs, roundDurationMs: calibrationConfig(base, 0, 0, '').load.roundDurationMs, alpha, targets: TARGETS }, commits, gate, alternatives, floors, fits }, null, 1)}\n`);
   if (!print) return;
   out();

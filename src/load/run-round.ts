@@ -304,105 +304,94 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   let windowMs = settings.durationMs;
   let totalPlanned = 0;
 
-  try {
-    if (!stopped && open) {
-      const intervalMs = 1000 / settings.rate;
-      totalPlanned = Math.ceil((settings.durationMs * settings.rate) / 1000);
-      let dispatched = 0;
-      let blockedByCap = false;
+  if (!stopped && open) {
+    const intervalMs = 1000 / settings.rate;
+    totalPlanned = Math.ceil((settings.durationMs * settings.rate) / 1000);
+    let dispatched = 0;
+    let blockedByCap = false;
 
-      // Sends every planned request whose time has come, as far as the in-flight cap allows. Called from the
-      // timer (`fromCompletion` false) and, while the cap holds sends back, from each completion.
-      const pump = (fromCompletion: boolean) => {
-        if (stopped) return;
-        let now = performance.now();
-        const due = Math.min(totalPlanned, Math.floor((now + EARLY_SEND_MS - t0) / intervalMs) + 1);
-        while (dispatched < due) {
-          if (inFlight >= settings.maxInFlight) {
-            blockedByCap = true;
-            capReached = true;
-            break;
-          }
-          const plannedAt = t0 + dispatched * intervalMs;
-          recordLatencyMs(sendLag!, now - plannedAt);
-          if (now - plannedAt > settings.lateAllowanceMs) {
-            lateSends++;
-            // Late because the cap held it back (the server is slow) or because we did not wake up in time
-            // (the generator is slow): only the latter says the generator is saturated.
-            if (!fromCompletion && !blockedByCap) generatorLateSends++;
-          }
-          dispatched++;
-          send(senders[0]!, plannedAt < now ? plannedAt : now, onOpenLoopCompletion);
-          if ((dispatched & 15) === 0) now = performance.now();
+    // Sends every planned request whose time has come, as far as the in-flight cap allows. Called from the
+    // timer (`fromCompletion` false) and, while the cap holds sends back, from each completion.
+    const pump = (fromCompletion: boolean) => {
+      if (stopped) return;
+      let now = performance.now();
+      const due = Math.min(totalPlanned, Math.floor((now + EARLY_SEND_MS - t0) / intervalMs) + 1);
+      while (dispatched < due) {
+        if (inFlight >= settings.maxInFlight) {
+          blockedByCap = true;
+          capReached = true;
+          break;
         }
-        if (dispatched < due) return; // held by the cap: the next completion calls pump again
-        blockedByCap = false;
-        if (dispatched >= totalPlanned) {
-          sendingDone = true;
-          maybeFinish();
-          return;
+        const plannedAt = t0 + dispatched * intervalMs;
+        recordLatencyMs(sendLag!, now - plannedAt);
+        if (now - plannedAt > settings.lateAllowanceMs) {
+          lateSends++;
+          // Late because the cap held it back (the server is slow) or because we did not wake up in time
+          // (the generator is slow): only the latter says the generator is saturated.
+          if (!fromCompletion && !blockedByCap) generatorLateSends++;
         }
-        const nextAt = t0 + dispatched * intervalMs - EARLY_SEND_MS;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = setTimeout(onTimer, Math.max(0, nextAt - performance.now()));
-      };
-      const onTimer = () => {
-        timer = undefined;
-        pump(false);
-      };
-      function onOpenLoopCompletion() {
-        if (blockedByCap) pump(true);
+        dispatched++;
+        send(senders[0]!, plannedAt < now ? plannedAt : now, onOpenLoopCompletion);
+        if ((dispatched & 15) === 0) now = performance.now();
       }
-      // The window closes at t0 + duration even when the cap still holds sends back: those never went out on
-      // time, so they count as late, and the achieved rate shows the shortfall.
-      const windowTimer = setTimeout(() => {
-        if (stopped || sendingDone) return;
-        pump(true);
-        if (dispatched < totalPlanned) {
-          lateSends += totalPlanned - dispatched;
-          stop();
-        }
-      }, settings.durationMs + EARLY_SEND_MS);
-      pump(false);
-      await finished;
-      clearTimeout(windowTimer);
-    } else if (!stopped) {
-      const deadline = t0 + settings.durationMs;
-      let sent = 0;
-      // Sender i sends back to back through its own connection: the next request as soon as the previous completed.
-      const startSender = (sender: Dispatcher) => {
-        const next = () => {
-          const now = performance.now();
-          if (sent < settings.maxRequests && now < deadline) {
-            sent++;
-            send(sender, now, next);
-          } else if (inFlight === 0) stop();
-        };
-        next();
-      };
-      for (let i = 0; i < settings.connections && sent < settings.maxRequests; i++) startSender(senders[i]!);
-      // Each sender stops after its last completion past the deadline; when all have, sending is done.
-      const closer = setTimeout(() => {
+      if (dispatched < due) return; // held by the cap: the next completion calls pump again
+      blockedByCap = false;
+      if (dispatched >= totalPlanned) {
         sendingDone = true;
         maybeFinish();
-      }, settings.durationMs);
-      await finished;
-      clearTimeout(closer);
-      // Throughput is over the time the senders actually ran: the last responses arrive after the deadline,
-      // or well before it when `maxRequests` ended the round.
-      windowMs = sent < settings.maxRequests ? Math.max(settings.durationMs, lastCompletionAt - t0) : lastCompletionAt - t0;
-    } else {
-      await finished;
+        return;
+      }
+      const nextAt = t0 + dispatched * intervalMs - EARLY_SEND_MS;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(onTimer, Math.max(0, nextAt - performance.now()));
+    };
+    const onTimer = () => {
+      timer = undefined;
+      pump(false);
+    };
+    function onOpenLoopCompletion() {
+      if (blockedByCap) pump(true);
     }
-  } catch (error) {
-    // A throw while the round starts (its first sends) must not leave the loop-delay monitor, the abort
-    // listener or a pool of its own behind. Later sends run from timers and completions, which do not throw:
-    // undici reports every failure of a request to its handler.
-    stop();
-    watch.stop();
-    options.signal?.removeEventListener('abort', onAbort);
-    if (ownPool) await pool.destroy().catch(() => undefined);
-    throw error;
+    // The window closes at t0 + duration even when the cap still holds sends back: those never went out on
+    // time, so they count as late, and the achieved rate shows the shortfall.
+    const windowTimer = setTimeout(() => {
+      if (stopped || sendingDone) return;
+      pump(true);
+      if (dispatched < totalPlanned) {
+        lateSends += totalPlanned - dispatched;
+        stop();
+      }
+    }, settings.durationMs + EARLY_SEND_MS);
+    pump(false);
+    await finished;
+    clearTimeout(windowTimer);
+  } else if (!stopped) {
+    const deadline = t0 + settings.durationMs;
+    let sent = 0;
+    // Sender i sends back to back through its own connection: the next request as soon as the previous completed.
+    const startSender = (sender: Dispatcher) => {
+      const next = () => {
+        const now = performance.now();
+        if (sent < settings.maxRequests && now < deadline) {
+          sent++;
+          send(sender, now, next);
+        } else if (inFlight === 0) stop();
+      };
+      next();
+    };
+    for (let i = 0; i < settings.connections && sent < settings.maxRequests; i++) startSender(senders[i]!);
+    // Each sender stops after its last completion past the deadline; when all have, sending is done.
+    const closer = setTimeout(() => {
+      sendingDone = true;
+      maybeFinish();
+    }, settings.durationMs);
+    await finished;
+    clearTimeout(closer);
+    // Throughput is over the time the senders actually ran: the last responses arrive after the deadline,
+    // or well before it when `maxRequests` ended the round.
+    windowMs = sent < settings.maxRequests ? Math.max(settings.durationMs, lastCompletionAt - t0) : lastCompletionAt - t0;
+  } else {
+    await finished;
   }
 
   const figures = watch.stop();
