@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { acquireAdvisoryLock, advisoryLockKey, releaseAdvisoryLock } from './advisory-lock.js';
+import { acquireAdvisoryLock, advisoryLockKey, assertAdvisoryLockHeld, releaseAdvisoryLock } from './advisory-lock.js';
 import { closeQuietly, connectClient, maskerFor } from './connection.js';
 import { databaseSecrets } from './database-url.js';
 import { DEFAULT_TRACKING_TABLE, migrationFailure, readApplied } from './migrate.js';
@@ -206,12 +206,13 @@ async function verifyFiles(
   const files = await loadMigrationDirectory(options.dir);
   const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table.sql]);
   if (!exists.rows[0]?.t) throw new InputError(`idempotency check: no migrations were applied yet (no ${table.schema}.${table.table}); apply them first`);
-  // Same lock as runMigrations: a concurrent runner must not apply files while we compare.
-  const lockClient = await connectClient(options.databaseUrl, { purpose: 'the migration lock', applicationName: 'perf-gate-idempotency-lock' });
+  // Same lock as runMigrations, held the same way (by the session that runs the files): a concurrent
+  // runner must not apply files while we compare.
   const key = advisoryLockKey(`${table.schema}.${table.table}`);
+  const label = `migrations (${table.schema}.${table.table})`;
   let locked = false;
   try {
-    await acquireAdvisoryLock({ client: lockClient, key, label: `migrations (${table.schema}.${table.table})`, timeoutMs: options.lockTimeoutMs ?? 10 * 60_000, log: options.log });
+    await acquireAdvisoryLock({ client, key, label, timeoutMs: options.lockTimeoutMs ?? 10 * 60_000, log: options.log });
     locked = true;
     const applied = await readApplied(client, table);
     // planMigrations verifies the checksums: re-running an edited file would check something else.
@@ -255,6 +256,7 @@ async function verifyFiles(
     }
     let rolledBack = true;
     if (!rerunError && outside.length > 0) {
+      await assertAdvisoryLockHeld(client, key, label, `running ${outside.map((f) => f.name).join(', ')} again`);
       rolledBack = false;
       options.log.warning(`running ${outside.map((f) => f.name).join(', ')} again outside a transaction: their changes, if any, stay`);
       for (const file of outside) {
@@ -273,7 +275,6 @@ async function verifyFiles(
     }
     return { idempotent: !rerunError && diff.length === 0, rerun, diff: rerunError ? [] : diff, rolledBack, rerunError, before: before.hash, after: after.hash };
   } finally {
-    if (locked) await releaseAdvisoryLock(lockClient, key).catch(() => undefined);
-    await closeQuietly(lockClient);
+    if (locked) await releaseAdvisoryLock(client, key).catch(() => undefined);
   }
 }

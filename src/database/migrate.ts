@@ -3,15 +3,16 @@
  * row in a tracking table, serialised across concurrent runners by an advisory lock.
  *
  * What this does that the usual tools (node-pg-migrate, postgres-migrations, graphile-migrate,
- * Flyway, Sqitch) do not all do: the lock is polled on a dedicated connection so CREATE INDEX
- * CONCURRENTLY cannot deadlock with a waiting runner; a non-transactional file is held to one
+ * Flyway, Sqitch) do not all do: the lock is polled, never waited for, so CREATE INDEX CONCURRENTLY
+ * cannot deadlock with a waiting runner, and it is held by the migrating session itself and checked
+ * before each file, so a killed session cannot let a second runner in beside a live one; a non-transactional file is held to one
  * statement and the index it builds is checked for validity; a failure names the file, the line and
  * column, and Postgres's message; a dry run does not even create the tracking table.
  */
 import type pg from 'pg';
 import { InfrastructureError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { acquireAdvisoryLock, advisoryLockKey, releaseAdvisoryLock } from './advisory-lock.js';
+import { acquireAdvisoryLock, advisoryLockKey, assertAdvisoryLockHeld, releaseAdvisoryLock } from './advisory-lock.js';
 import { closeQuietly, connectClient, maskerFor, postgresErrorFields, serverVersion, serverVersionNumber } from './connection.js';
 import { databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
 import { loadMigrationDirectory } from './migration-files.js';
@@ -79,7 +80,6 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
   log.info(`migrations: ${files.length} file(s) in ${options.dir}, target ${where}${options.to ? `, up to ${options.to}` : ''}`);
 
   const work = await connectClient(options.databaseUrl, { purpose: 'migrations', applicationName: 'perf-gate-migrate' });
-  let lockClient: pg.Client | undefined;
   const lockKey = advisoryLockKey(`${table.schema}.${table.table}`);
   let locked = false;
   try {
@@ -91,11 +91,11 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
     if ((await serverVersionNumber(work)) >= 140000) {
       await work.query("SET client_connection_check_interval = '1s'").catch(() => undefined);
     }
-    lockClient = await connectClient(options.databaseUrl, { purpose: 'the migration lock', applicationName: 'perf-gate-migrate-lock' });
+    const lockLabel = `migrations (${table.schema}.${table.table}) in database "${target.database}"`;
     const { waitedMs } = await acquireAdvisoryLock({
-      client: lockClient,
+      client: work,
       key: lockKey,
-      label: `migrations (${table.schema}.${table.table}) in database "${target.database}"`,
+      label: lockLabel,
       timeoutMs: options.lockTimeoutMs ?? 10 * 60_000,
       log,
     });
@@ -129,6 +129,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
     for (let i = 0; i < plan.toApply.length; i += 1) {
       const file = plan.toApply[i]!;
       const notTried = plan.toApply.slice(i + 1).map((f) => f.name);
+      await assertAdvisoryLockHeld(work, lockKey, lockLabel, `${file.name}${notTried.length ? ` (not tried: ${notTried.join(', ')})` : ''}`);
       const durationMs = file.transactional
         ? await applyInTransaction(work, table, file, notTried, masker)
         : await applyWithoutTransaction(work, table, file, notTried, masker);
@@ -138,8 +139,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
     log.info(`migrations done: ${summary.applied.length} applied, ${summary.skipped.length} already applied, ${summary.pending.length} pending`);
     return summary;
   } finally {
-    if (locked && lockClient) await releaseAdvisoryLock(lockClient, lockKey).catch(() => undefined);
-    await closeQuietly(lockClient);
+    if (locked) await releaseAdvisoryLock(work, lockKey).catch(() => undefined);
     await closeQuietly(work);
   }
 }
@@ -310,5 +310,7 @@ export function migrationFailure(
     lines.push(`migration ${file.name} failed: ${(error as Error)?.message ?? String(error)}`);
   }
   lines.push(`${file.name} ${outcome}; earlier migrations stay applied${notTried.length ? `; not tried: ${notTried.join(', ')}` : ''}`);
+  // 57P01..57P03: the server ended the session (pg_terminate_backend, shutdown). The migration lock went with it.
+  if (fields?.code?.startsWith('57P')) lines.push('the migrating session was ended, and the migration lock with it: run the migrations again');
   return new InfrastructureError(masker.mask(lines.join('\n')));
 }

@@ -128,6 +128,79 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     show('run after the kill', log.lines.join('\n'));
   }, 120_000);
 
+  it('a runner whose lock session is killed mid-file stops with exit 3; a second runner never applies the file beside it', async () => {
+    const db = await freshDatabase(cluster);
+    // The test's own tables (not part of any migration): how long the slow file sleeps, and one row per
+    // completed execution of it.
+    await sql(db.url, 'CREATE TABLE sleep_control (seconds int); INSERT INTO sleep_control VALUES (20); CREATE TABLE runs (pid int)');
+    const dir = migrationsDir({
+      '001_base.sql': 'CREATE TABLE base (id int);\n',
+      '002_slow.sql': '-- perf-gate: no-transaction\nINSERT INTO runs (pid) SELECT pg_backend_pid() FROM pg_sleep((SELECT seconds FROM sleep_control));\n',
+    });
+    const cli = (): { exit: Promise<number | null>; output: () => string } => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../../src/index.ts'), 'migrate', '--dir', dir, '--database-url', db.url], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      return { exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))), output: () => output };
+    };
+    const sleepers = async () =>
+      (await sql<{ n: number }>(cluster.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'", [db.name]))[0]!.n;
+
+    const first = cli();
+    const deadline = Date.now() + 60_000;
+    while ((await sleepers()) === 0) {
+      if (Date.now() > deadline) throw new Error(`the first runner never reached 002_slow.sql: ${first.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // End whichever session holds the migration lock, as a proxy's idle timeout or an operator would.
+    const holders = await sql<{ pid: number }>(
+      cluster.url,
+      "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND l.granted AND d.datname = $1",
+      [db.name],
+    );
+    expect(holders).toHaveLength(1);
+    await sql(cluster.url, 'SELECT pg_terminate_backend($1)', [holders[0]!.pid]);
+    // The first runner's statement has read its 20 s already; a second execution sleeps 2 s.
+    await sql(db.url, 'UPDATE sleep_control SET seconds = 2');
+
+    const second = cli();
+    let bothInside = 0;
+    const settled = Promise.all([first.exit, second.exit]);
+    let done = false;
+    void settled.then(() => (done = true));
+    while (!done) {
+      bothInside = Math.max(bothInside, await sleepers());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [firstExit, secondExit] = await settled;
+    show('first runner, its lock session killed', first.output().trim());
+    expect(bothInside, 'runners inside 002_slow.sql at the same time').toBeLessThanOrEqual(1);
+    expect(await sql(db.url, 'SELECT count(*)::int AS n FROM runs')).toEqual([{ n: 1 }]);
+    expect(firstExit).toBe(3);
+    expect(first.output()).toContain('the migrating session was ended, and the migration lock with it');
+    expect(secondExit).toBe(0);
+    expect((await sql(db.url, 'SELECT name FROM perf_gate_migrations ORDER BY version')).map((r) => r.name)).toEqual(['001_base.sql', '002_slow.sql']);
+  }, 120_000);
+
+  it('a file that releases the migration lock stops the run before the next file, exit 3', async () => {
+    const db = await freshDatabase(cluster);
+    const dir = migrationsDir({
+      '001_a.sql': 'CREATE TABLE a (id int);\n',
+      '002_unlock.sql': 'SELECT pg_advisory_unlock_all();\n',
+      '003_c.sql': 'CREATE TABLE c (id int);\n',
+    });
+    const error = await failureOf(runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger() }));
+    show('lock released by a file', error.message);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect((error as InfrastructureError).exitCode).toBe(3);
+    expect(error.message).toContain('lost the lock on migrations (public.perf_gate_migrations)');
+    expect(error.message).toContain('before 003_c.sql');
+    expect(await tableExists(db.url, 'c')).toBe(false);
+  });
+
   it('a failing file rolls back whole; earlier stay applied, later are not tried; the error has file, line:column and the PG message', async () => {
     const db = await freshDatabase(cluster);
     const dir = migrationsDir({
