@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { DEFAULT_PRODUCTION_PATTERN } from '../database/database-url.js';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
 import { CLIENT_METRICS, type MetricInfo, type MetricUnit, type Variant } from '../load/round-record.js';
@@ -163,7 +164,7 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
     url: url || undefined,
     migrations,
     baseline,
-    productionPattern: r.string('productionPattern', '(^|[^a-z])(prod|production|live)([^a-z]|$)'),
+    productionPattern: r.string('productionPattern', DEFAULT_PRODUCTION_PATTERN.source),
     allowProduction: r.boolean('allowProduction', false),
   };
   try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl, withDatabase } from '../../src/database/database-url.js';
+import pg from 'pg';
+import { assertNotProduction, databaseSecrets, DEFAULT_PRODUCTION_PATTERN, maskDatabaseUrl, parseDatabaseUrl, withDatabase } from '../../src/database/database-url.js';
 import { InputError } from '../../src/errors.js';
 import { SecretMasker } from '../../src/log.js';
 
@@ -74,5 +75,68 @@ describe('assertNotProduction', () => {
     expect(() => assertNotProduction('postgres://app@localhost/products', { allow: false })).not.toThrow();
     expect(() => assertNotProduction('postgres://app@live-db/rag', { allow: false, pattern: 'live' })).toThrow(InputError);
     expect(() => assertNotProduction('postgres://app@h/rag', { allow: false, pattern: '(' })).toThrow(/valid regular expression/);
+  });
+});
+
+describe('the production guard judges where a client really connects', () => {
+  it('node-postgres connects to the ?host= value, and that host is the one judged', () => {
+    const url = 'postgres://u:hunter22@db-preview.internal/db?host=db-prod.internal';
+    // What node-postgres itself resolves: the query parameter wins over the URL's host.
+    expect(new pg.Client({ connectionString: url }).host).toBe('db-prod.internal');
+    expect(parseDatabaseUrl(url, 'database-url').host).toBe('db-prod.internal');
+    const error = thrown(() => assertNotProduction(url, { allow: false }));
+    process.stdout.write(`\n----- production guard, ?host= -----\n${error.message}\n`);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toContain('host "db-prod.internal" (its ?host= parameter, where node-postgres connects)');
+    expect(error.message).not.toContain('hunter22');
+  });
+
+  it.each([
+    ['a host list (libpq tries each)', 'postgres://u@db-preview.internal,db-prod.internal/app'],
+    ['a host list in ?host=', 'postgres://u@db-preview.internal/app?host=db-preview.internal,db-prod.internal'],
+    ['a Unix socket directory in ?host=', 'postgres://u@/app?host=/var/run/prod-postgres'],
+    ['a percent-encoded socket directory as the host', 'postgres://u@%2Fvar%2Frun%2Fprod/app'],
+    ['?dbname= (libpq opens it)', 'postgres://u@db-preview.internal/app?dbname=app_production'],
+    ['?database=', 'postgres://u@db-preview.internal/app?database=prod'],
+    ['?service= (pg_service.conf)', 'postgres://u@db-preview.internal/app?service=prod'],
+    ['the last of two ?host= parameters', 'postgres://u@db-preview.internal/app?host=preview&host=db-prod'],
+  ])('refuses %s', (_, url) => {
+    expect(() => assertNotProduction(url, { allow: false })).toThrow(/matches the production pattern/);
+    expect(() => assertNotProduction(url, { allow: true })).not.toThrow();
+  });
+
+  it('reads a socket URL without a host the way node-postgres does', () => {
+    const parsed = parseDatabaseUrl('postgres://u@/app?host=/var/run/postgresql', 'database-url');
+    expect(parsed).toMatchObject({ host: '/var/run/postgresql', database: 'app', user: 'u' });
+    expect(withDatabase('postgres://u@/app?host=/tmp', 'other')).toBe('postgres://u@/other?host=/tmp');
+    expect(() => assertNotProduction('postgres://u@/app?host=/var/run/postgresql', { allow: false })).not.toThrow();
+  });
+
+  it('one default pattern: "live", "prd" and "prod2" are refused everywhere, "products" and "delivery" are not', () => {
+    for (const host of ['db-live.internal', 'db-prd.internal', 'db-prod2.internal', 'PROD']) {
+      expect(() => assertNotProduction(`postgres://u@${host}/app`, { allow: false }), host).toThrow(InputError);
+      expect(DEFAULT_PRODUCTION_PATTERN.test(host), host).toBe(true);
+    }
+    for (const name of ['products', 'delivery', 'reproduce', 'olive']) {
+      expect(() => assertNotProduction(`postgres://u@localhost/${name}`, { allow: false }), name).not.toThrow();
+    }
+  });
+});
+
+describe('masking reads the password where node-postgres does', () => {
+  it('masks the ?password= node-postgres uses (the last of several) and a percent-encoded key', () => {
+    const url = 'postgres://u@db/x?password=decoy1&password=hunter22';
+    expect(new pg.Client({ connectionString: url }).password).toBe('hunter22');
+    expect(parseDatabaseUrl(url, 'database-url').password).toBe('hunter22');
+    const masker = new SecretMasker();
+    for (const s of databaseSecrets(url)) masker.add(s);
+    expect(masker.mask('the script printed hunter22 and decoy1')).toBe('the script printed *** and ***');
+    expect(maskDatabaseUrl(url)).toBe('postgres://u@db/x?password=***&password=***');
+    const encodedKey = 'postgres://u@db/x?pass%77ord=hunter22&sslmode=disable';
+    expect(new pg.Client({ connectionString: encodedKey }).password).toBe('hunter22');
+    expect(maskDatabaseUrl(encodedKey)).toBe('postgres://u@db/x?pass%77ord=***&sslmode=disable');
+    expect(databaseSecrets(encodedKey)).toContain('hunter22');
+    expect(maskDatabaseUrl('postgres://u@db/x?sslpassword=keypass9')).not.toContain('keypass9');
+    expect(databaseSecrets('postgres://u@db/x?sslpassword=keypass9')).toContain('keypass9');
   });
 });
