@@ -14,10 +14,11 @@ const state: FlagSpec = { name: 'state', kind: 'string', description: 'state fil
 const failOnInconclusive: FlagSpec = { name: 'fail-on-inconclusive', kind: 'boolean', description: 'exit 1 when the verdict is inconclusive' };
 const json: FlagSpec = { name: 'json', kind: 'boolean', description: 'print results.json to stdout instead of the table' };
 const aa: FlagSpec = { name: 'aa', kind: 'boolean', description: "A/A check: measure the candidate against itself and report the runner's noise floor" };
+const dryRun: FlagSpec = { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' };
 
 export const COMMANDS: CommandSpec[] = [
-  { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa] },
-  { name: 'demo', summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database', flags: [reportDir, state, failOnInconclusive, json, aa, { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' }] },
+  { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, dryRun] },
+  { name: 'demo', summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database', flags: [reportDir, state, failOnInconclusive, json, aa, dryRun, { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' }] },
   {
     name: 'migrate',
     summary: 'apply pending NNN_name.sql migrations (or run a migration command) to a database',
@@ -28,7 +29,7 @@ export const COMMANDS: CommandSpec[] = [
       reportDir,
       { name: 'dir', kind: 'string', description: 'folder of NNN_name.sql files' },
       { name: 'to', kind: 'string', description: 'apply up to and including this version, e.g. 022' },
-      { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' },
+      dryRun,
       { name: 'command', kind: 'list', description: 'run this migration script instead (repeat for each argument)' },
       { name: 'allow-production', kind: 'boolean', description: 'allow a database whose name or host looks like production' },
     ],

@@ -9,7 +9,7 @@ import type { PerfGateConfig } from '../config/config.js';
 import { toAaConfig } from '../config/aa-mode.js';
 import { EMBEDDED_DEFAULT, loadConfig, type ConfigOverrides } from '../config/load.js';
 import { databaseSecrets, maskDatabaseUrl } from '../database/database-url.js';
-import { runMigrationCommand } from '../database/migration-command.js';
+import { describeMigrationCommand, runMigrationCommand } from '../database/migration-command.js';
 import { runMigrations } from '../database/migrate.js';
 import { ExitCode, InputError, invalidValue } from '../errors.js';
 import type { CommentMode } from '../github/sticky-comment.js';
@@ -18,6 +18,7 @@ import { cleanupRun } from '../pipeline/cleanup.js';
 import { createContext, exitCodeFor, runStage, runWholeGate } from '../pipeline/run-gate.js';
 import { DEFAULT_STATE_PATH, newRunState, readRunState, type RunState } from '../pipeline/run-state.js';
 import { loadWorkload } from '../pipeline/stage-bench.js';
+import { planDatabase } from '../pipeline/stage-database.js';
 import { writeReport } from '../pipeline/stage-report.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Results } from '../report/results.js';
@@ -91,6 +92,11 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       const loaded = configFor(args, env);
       const config = aa ? toAaConfig(loaded) : loaded;
       log.info(`perf-gate ${env.version}: ${config.source === EMBEDDED_DEFAULT ? 'embedded default (reference RAG backend)' : config.source}${aa ? ', A/A check (the candidate against itself)' : ''}`);
+      if (booleanFlag(args, 'dry-run')) {
+        await dryRunDatabaseStage(config, log);
+        log.info('dry run: stopping before the backends boot; no state file and no report were written');
+        return ExitCode.ok;
+      }
       const outcome = await runWholeGate({
         config,
         log,
@@ -111,6 +117,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       if (dir || command) return migrateDirect(args, env, dir, command);
       // Stage mode (the action's first step): start a new run state from the config.
       const config = configFor(args, env);
+      if (booleanFlag(args, 'dry-run')) return dryRunDatabaseStage(config, log);
       const state = newRunState({ configPath: stringFlag(args, 'config') || null, overrides: overridesFrom(args), reportDir: config.report.dir });
       const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
       ctx.saveState();
@@ -236,6 +243,13 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
   throw new InputError(`command '${name}': not known`);
 }
 
+/** The first stage as a dry run: no state file, no report folder, no server, nothing migrated or copied. */
+async function dryRunDatabaseStage(config: PerfGateConfig, log: Logger): Promise<number> {
+  await loadWorkload(config);
+  await planDatabase({ config, log });
+  return ExitCode.ok;
+}
+
 async function migrateDirect(args: ParsedArgs, env: CommandEnv, dir: string | undefined, command: string[] | undefined): Promise<number> {
   const { log } = env;
   const url = stringFlag(args, 'database-url');
@@ -243,12 +257,23 @@ async function migrateDirect(args: ParsedArgs, env: CommandEnv, dir: string | un
   for (const s of databaseSecrets(url)) log.addSecret(s);
   if (dir && command) throw new InputError('migrate: give either --dir (SQL files) or --command (your own script), not both');
   const { assertNotProduction } = await import('../database/database-url.js');
-  assertNotProduction(url, { allow: booleanFlag(args, 'allow-production') ?? false });
+  // A config, when given, brings its own production pattern and opt-out; otherwise the default pattern.
+  const database = stringFlag(args, 'config') ? configFor(args, env).database : undefined;
+  assertNotProduction(url, {
+    pattern: database?.productionPattern,
+    allow: (booleanFlag(args, 'allow-production') ?? false) || (database?.allowProduction ?? false),
+    inputName: '--database-url',
+  });
+  const dryRun = booleanFlag(args, 'dry-run') ?? false;
   if (command) {
+    if (dryRun) {
+      env.stdout(`would run ${describeMigrationCommand(command, [url])} with DATABASE_URL=${maskDatabaseUrl(url)}; not run (dry run)\n`);
+      return ExitCode.ok;
+    }
     await runMigrationCommand({ command, databaseUrl: url, log });
     return ExitCode.ok;
   }
-  const summary = await runMigrations({ databaseUrl: url, dir: dir!, to: stringFlag(args, 'to'), dryRun: booleanFlag(args, 'dry-run') ?? false, log, urlInputName: '--database-url' });
+  const summary = await runMigrations({ databaseUrl: url, dir: dir!, to: stringFlag(args, 'to'), dryRun, log, urlInputName: '--database-url' });
   if (summary.dryRun) {
     env.stdout(summary.pending.length ? `would apply to ${maskDatabaseUrl(url)}:\n${summary.pending.map((p) => `-- ${p.name}\n${p.sql}`).join('\n')}\n` : 'nothing to apply\n');
   }

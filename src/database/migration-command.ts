@@ -27,12 +27,17 @@ export interface MigrationCommandResult {
   durationMs: number;
 }
 
+/** The command as a reader sees it: arguments quoted where needed, database passwords masked. */
+export function describeMigrationCommand(command: string[], databaseUrls: string[]): string {
+  return maskerFor(...databaseUrls).mask(command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' '));
+}
+
 export async function runMigrationCommand(options: MigrationCommandOptions): Promise<MigrationCommandResult> {
   const { command, log } = options;
   if (command.length === 0 || !command[0]) throw new InputError('migrations-command: empty command; expected e.g. ["python", "migrate.py"]');
   for (const secret of databaseSecrets(options.databaseUrl)) log.addSecret(secret);
   const masker = maskerFor(options.databaseUrl);
-  const shown = masker.mask(command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' '));
+  const shown = describeMigrationCommand(command, [options.databaseUrl]);
   log.info(`running migration command: ${shown}`);
   const started = performance.now();
   const child = spawn(command[0], command.slice(1), {

@@ -15,7 +15,7 @@ import type { StageContext } from './context.js';
 import { newRunState, writeRunState, type RunState } from './run-state.js';
 import { bootVariants } from './stage-backend.js';
 import { loadWorkload, runRounds } from './stage-bench.js';
-import { prepareDatabase } from './stage-database.js';
+import { databaseStageTitle, prepareDatabase } from './stage-database.js';
 import { writeReport, type ReportOptions } from './stage-report.js';
 
 export type StageName = 'migrate' | 'boot' | 'bench';
@@ -47,9 +47,9 @@ export function createContext(options: {
   return ctx;
 }
 
-const STAGES: Record<StageName, { title: string; run: (ctx: StageContext) => Promise<unknown> }> = {
+const STAGES: Record<StageName, { title: string | ((ctx: StageContext) => string); run: (ctx: StageContext) => Promise<unknown> }> = {
   migrate: {
-    title: 'database: throwaway server, migrations, baseline copy',
+    title: (ctx) => databaseStageTitle(ctx.config),
     // The workload is read first: a bad request file stops the run before any database is touched.
     run: async (ctx) => {
       await loadWorkload(ctx.config);
@@ -64,7 +64,7 @@ const STAGES: Record<StageName, { title: string; run: (ctx: StageContext) => Pro
 export async function runStage(ctx: StageContext, stage: StageName): Promise<void> {
   const { title, run } = STAGES[stage];
   try {
-    await ctx.log.group(title, () => run(ctx));
+    await ctx.log.group(typeof title === 'function' ? title(ctx) : title, () => run(ctx));
     ctx.state.finishedStages.push(stage);
   } catch (error) {
     ctx.state.failure = { stage, message: errorMessage(error), exitCode: error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure };

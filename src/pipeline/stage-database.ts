@@ -3,14 +3,20 @@
  * No URL given: a throwaway server. Template copy: the baseline gets a copy of the preview database
  * taken just before the migration under test, so the baseline runs on the old schema and the
  * candidate on the new one, with the same data.
+ *
+ * `planDatabase` is the dry run of this stage: it says what prepareDatabase would do and changes
+ * nothing (no server, no migration, no copy, no command, no state file).
  */
 import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from '../database/database-url.js';
 import { loadMigrationDirectory } from '../database/migration-files.js';
+import { planMigrations, type MigrationFile } from '../database/migration-plan.js';
 import { runMigrations, type MigrationSummary } from '../database/migrate.js';
 import { startThrowawayPostgres } from '../database/throwaway.js';
 import { cloneDatabase } from '../database/clone.js';
-import { runMigrationCommand } from '../database/migration-command.js';
+import { describeMigrationCommand, runMigrationCommand } from '../database/migration-command.js';
 import { InputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { PerfGateConfig } from '../config/config.js';
 import { resolve } from 'node:path';
 import type { StageContext } from './context.js';
 import type { DatabaseState } from './run-state.js';
@@ -22,15 +28,102 @@ function registerSecrets(ctx: StageContext, url: string): void {
   }
 }
 
+/** Both variants already run somewhere (a deployed app) and nothing is migrated: no database to start. */
+function needsNoDatabase(config: PerfGateConfig): boolean {
+  const db = config.database;
+  return !db.url && !db.migrations && config.backend.baseline.kind === 'url' && config.backend.candidate.kind === 'url';
+}
+
+/** The stage's header: what it will do for this config, and only that. */
+export function databaseStageTitle(config: PerfGateConfig): string {
+  if (needsNoDatabase(config)) return 'database: none needed';
+  const db = config.database;
+  const parts = [db.url ? 'the given database' : 'throwaway server'];
+  parts.push(db.migrations?.command ? 'migration command' : db.migrations?.dir ? 'migrations' : 'no migrations');
+  if (db.baseline.strategy === 'template-copy') parts.push('baseline copy');
+  if (db.baseline.strategy === 'separate-url') parts.push('separate baseline database');
+  return `database: ${parts.join(', ')}`;
+}
+
+/** One production guard, one pattern, for every URL this stage is given. */
+function guard(url: string, config: PerfGateConfig, inputName: string): void {
+  const db = config.database;
+  parseDatabaseUrl(url, inputName);
+  assertNotProduction(url, { pattern: db.productionPattern, allow: db.allowProduction, inputName });
+}
+
+/** Template copy: the last migration the baseline gets (undefined: none), after checking `before` names a file. */
+function baselineCut(config: PerfGateConfig, files: MigrationFile[], before: string): MigrationFile | undefined {
+  if (!files.some((f) => Number(f.version) === Number(before))) {
+    throw new InputError(`config key 'database.baseline.before': no migration with version ${before} in ${config.database.migrations?.dir}; found ${files.map((f) => f.version).join(', ') || 'none'}`);
+  }
+  return files.filter((f) => Number(f.version) < Number(before)).at(-1);
+}
+
+function baselineCopyName(database: string, runId: string): string {
+  return `${database}_perf_gate_baseline_${runId.replace(/[^a-z0-9]/gi, '').slice(-10).toLowerCase()}`;
+}
+
+/**
+ * The dry run of this stage: checks the URLs (the production guard included), reads what migrations
+ * are already applied when a database was given, and logs what a real run would do. Starts nothing,
+ * applies nothing, copies nothing, runs no command, writes no state.
+ */
+export async function planDatabase(options: { config: PerfGateConfig; log: Logger }): Promise<void> {
+  const { config, log } = options;
+  const db = config.database;
+  const would = (text: string) => log.info(`dry run: would ${text}`);
+  if (needsNoDatabase(config)) {
+    log.info('dry run: no database needed (both backends are URLs and there are no migrations); nothing to do');
+    return;
+  }
+  if (db.url) {
+    for (const secret of databaseSecrets(db.url)) log.addSecret(secret);
+    guard(db.url, config, 'database-url');
+    log.info(`dry run: the database is ${maskDatabaseUrl(db.url)}`);
+  } else {
+    would('start a throwaway PostgreSQL server on 127.0.0.1');
+  }
+  const target = db.url ? 'the database' : 'the throwaway server';
+  const migrations = db.migrations;
+  if (migrations?.command) {
+    would(`run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`);
+  } else if (migrations?.dir) {
+    const dir = resolve(config.baseDir, migrations.dir);
+    const files = await loadMigrationDirectory(dir);
+    const cut = db.baseline.strategy === 'template-copy' ? baselineCut(config, files, db.baseline.before) : undefined;
+    if (db.url) {
+      // Reads the tracking table, if there is one, and lists what it would apply; creates nothing.
+      await runMigrations({ databaseUrl: db.url, dir, to: migrations.to, dryRun: true, log, urlInputName: 'database-url' });
+    } else {
+      const pending = planMigrations({ files, applied: [], to: migrations.to, dirLabel: migrations.dir }).toApply.map((f) => f.name);
+      would(`apply ${pending.length} migration(s) to ${target}${pending.length ? `: ${pending.join(', ')}` : ''}`);
+    }
+    if (db.baseline.strategy === 'template-copy') {
+      const name = db.url ? parseDatabaseUrl(db.url, 'database-url').database : 'postgres';
+      would(
+        `${cut ? `apply up to ${cut.name} first, then ` : ''}copy '${name}' to '${baselineCopyName(name, '')}<run id>' ` +
+          `for the baseline before ${db.baseline.before}, then apply the rest for the candidate; no copy made`,
+      );
+    }
+  } else {
+    log.info('dry run: no migrations configured');
+  }
+  if (db.baseline.strategy === 'separate-url') {
+    for (const secret of databaseSecrets(db.baseline.url)) log.addSecret(secret);
+    guard(db.baseline.url, config, 'database.baseline.url');
+    log.info(`dry run: the baseline uses its own database ${maskDatabaseUrl(db.baseline.url)}, not migrated`);
+  }
+  log.info('dry run: nothing was changed');
+}
+
 export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState> {
   const { config, log } = ctx;
   const db = config.database;
   let url = db.url;
   const database: Partial<DatabaseState> = { createdDatabases: [] };
 
-  const noDatabaseNeeded = !url && !db.migrations && config.backend.baseline.kind === 'url' && config.backend.candidate.kind === 'url';
-  if (noDatabaseNeeded) {
-    // Both variants already run somewhere (a deployed app) and nothing is migrated: no database to start.
+  if (needsNoDatabase(config)) {
     log.info('no database: both backends are URLs and there are no migrations');
     const none: DatabaseState = { candidateUrl: '', baselineUrl: '', strategy: 'shared', createdDatabases: [] };
     ctx.state.database = none;
@@ -40,8 +133,7 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
 
   if (url) {
     registerSecrets(ctx, url);
-    parseDatabaseUrl(url, 'database-url');
-    assertNotProduction(url, { pattern: new RegExp(db.productionPattern, 'i'), allow: db.allowProduction });
+    guard(url, config, 'database-url');
   } else {
     const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster' });
     ctx.teardown.databaseServer = () => server.stop();
@@ -70,14 +162,10 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
 
     if (db.baseline.strategy === 'template-copy') {
       const before = db.baseline.before;
-      const files = await loadMigrationDirectory(dir);
-      if (!files.some((f) => Number(f.version) === Number(before))) {
-        throw new InputError(`config key 'database.baseline.before': no migration with version ${before} in ${migrations.dir}; found ${files.map((f) => f.version).join(', ') || 'none'}`);
-      }
-      const earlier = files.filter((f) => Number(f.version) < Number(before)).at(-1);
+      const earlier = baselineCut(config, await loadMigrationDirectory(dir), before);
       migration.baseline = earlier ? await apply(earlier.version, `up to ${earlier.version} (baseline schema)`) : undefined;
       const target = parseDatabaseUrl(url, 'database-url');
-      const copyName = `${target.database}_perf_gate_baseline_${ctx.state.runId.replace(/[^a-z0-9]/gi, '').slice(-10).toLowerCase()}`;
+      const copyName = baselineCopyName(target.database, ctx.state.runId);
       database.createdDatabases!.push(copyName);
       ctx.saveState();
       const copy = await cloneDatabase({ sourceUrl: url, targetName: copyName, log });
@@ -91,8 +179,7 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
   }
   if (db.baseline.strategy === 'separate-url') {
     registerSecrets(ctx, db.baseline.url);
-    parseDatabaseUrl(db.baseline.url, 'database.baseline.url');
-    assertNotProduction(db.baseline.url, { pattern: new RegExp(db.productionPattern, 'i'), allow: db.allowProduction });
+    guard(db.baseline.url, config, 'database.baseline.url');
     database.baselineUrl = db.baseline.url;
   }
   ctx.saveState();
