@@ -112,6 +112,23 @@ describe('the production guard judges where a client really connects', () => {
     expect(() => assertNotProduction('postgres://u@/app?host=/var/run/postgresql', { allow: false })).not.toThrow();
   });
 
+  it('never lets PGHOST or PGDATABASE pick the destination: a URL must name its host and database', () => {
+    const saved = { PGHOST: process.env.PGHOST, PGDATABASE: process.env.PGDATABASE };
+    process.env.PGHOST = 'db-prod.internal';
+    process.env.PGDATABASE = 'app_production';
+    try {
+      // node-postgres would fall back to the environment for these; the URL parser refuses them instead.
+      expect(new pg.Client({ connectionString: 'postgres://u@/app' }).host).toBe('db-prod.internal');
+      expect(() => parseDatabaseUrl('postgres://u@/app', 'database-url')).toThrow(/a URL naming a host/);
+      expect(() => parseDatabaseUrl('postgres://u@db-preview.internal', 'database-url')).toThrow(/naming a database/);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+  });
+
   it('one default pattern: "live", "prd" and "prod2" are refused everywhere, "products" and "delivery" are not', () => {
     for (const host of ['db-live.internal', 'db-prd.internal', 'db-prod2.internal', 'PROD']) {
       expect(() => assertNotProduction(`postgres://u@${host}/app`, { allow: false }), host).toThrow(InputError);
