@@ -48,7 +48,6 @@ export function databaseStageTitle(config: PerfGateConfig): string {
 /** One production guard, one pattern, for every URL this stage is given. */
 function guard(url: string, config: PerfGateConfig, inputName: string): void {
   const db = config.database;
-  parseDatabaseUrl(url, inputName);
   assertNotProduction(url, { pattern: db.productionPattern, allow: db.allowProduction, inputName });
 }
 
@@ -84,6 +83,10 @@ export async function planDatabase(options: { config: PerfGateConfig; log: Logge
   } else {
     would('start a throwaway PostgreSQL server on 127.0.0.1');
   }
+  if (db.baseline.strategy === 'separate-url') {
+    for (const secret of databaseSecrets(db.baseline.url)) log.addSecret(secret);
+    guard(db.baseline.url, config, 'database.baseline.url');
+  }
   const target = db.url ? 'the database' : 'the throwaway server';
   const migrations = db.migrations;
   if (migrations?.command) {
@@ -110,8 +113,6 @@ export async function planDatabase(options: { config: PerfGateConfig; log: Logge
     log.info('dry run: no migrations configured');
   }
   if (db.baseline.strategy === 'separate-url') {
-    for (const secret of databaseSecrets(db.baseline.url)) log.addSecret(secret);
-    guard(db.baseline.url, config, 'database.baseline.url');
     log.info(`dry run: the baseline uses its own database ${maskDatabaseUrl(db.baseline.url)}, not migrated`);
   }
   log.info('dry run: nothing was changed');
@@ -131,10 +132,16 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
     return none;
   }
 
+  // Both URLs are judged before anything is started or migrated.
   if (url) {
     registerSecrets(ctx, url);
     guard(url, config, 'database-url');
-  } else {
+  }
+  if (db.baseline.strategy === 'separate-url') {
+    registerSecrets(ctx, db.baseline.url);
+    guard(db.baseline.url, config, 'database.baseline.url');
+  }
+  if (!url) {
     const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster' });
     ctx.teardown.databaseServer = () => server.stop();
     url = server.url;
@@ -177,11 +184,7 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
       migration.candidate = await apply(migrations.to, `up to ${migrations.to ?? 'the latest'}`);
     }
   }
-  if (db.baseline.strategy === 'separate-url') {
-    registerSecrets(ctx, db.baseline.url);
-    guard(db.baseline.url, config, 'database.baseline.url');
-    database.baselineUrl = db.baseline.url;
-  }
+  if (db.baseline.strategy === 'separate-url') database.baselineUrl = db.baseline.url;
   ctx.saveState();
   return database as DatabaseState;
 }

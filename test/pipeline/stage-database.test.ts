@@ -129,6 +129,16 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
     await untouched(db, ws);
   });
 
+  it('a production-looking baseline URL is refused before anything is migrated', async () => {
+    const db = await freshDatabase(cluster, 'sep');
+    const ws = workspace({ url: db.url, migrations: { dir: reference }, baseline: { strategy: 'separate-url', url: 'postgres://u:hunter22@db-prod.invalid/app' } });
+    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    expect(await tableExists(db.url, 'documents'), 'the candidate database was migrated first').toBe(false);
+    expect(code, log).toBe(2);
+    expect(log).toContain('database.baseline.url: refusing');
+    expect(log).not.toContain('hunter22');
+  });
+
   it('node-postgres connects to the ?host= and ?port= of a URL, not to its host part, and parseDatabaseUrl says so', async () => {
     const url = `postgres://postgres@db-preview.invalid:1/postgres?host=127.0.0.1&port=${cluster.port}`;
     const client = await connectClient(url, { purpose: 'the test' });
