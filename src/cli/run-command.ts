@@ -201,7 +201,9 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       if (outcome.commentUrl) env.stdout(`${outcome.commentUrl}\n`);
       // The measuring run decided the verdict and the Check run carries it to the PR; this command only
       // reports, so it succeeds whatever the verdict (a red reporting job would point at the wrong thing).
-      log.info(`posted the ${outcome.results.verdict} verdict of run ${outcome.results.runId}`);
+      // A token GitHub refuses (401) has thrown by now: exit 3. A read-only token or a rate limit warned.
+      const posted = [outcome.commentUrl && 'the PR comment', outcome.checkUrl && 'the Check run'].filter(Boolean).join(' and ');
+      log.info(posted ? `posted ${posted} for the ${outcome.results.verdict} verdict` : `posted nothing for the ${outcome.results.verdict} verdict${outcome.warnings.length ? ' (see the warnings above)' : ''}`);
       return ExitCode.ok;
     }
 

@@ -26,9 +26,17 @@ export interface RunContext {
 }
 
 interface RepositoryPayload {
+  id?: number;
   full_name?: string;
   name?: string;
   owner?: { login?: string } | null;
+}
+
+/** An entry of workflow_run.pull_requests: a minimal PR, its repositories by id only. */
+interface RunPullRequestPayload {
+  number: number;
+  head?: { ref?: string; sha?: string; repo?: { id?: number } | null } | null;
+  base?: { repo?: { id?: number } | null } | null;
 }
 
 interface PullRequestPayload {
@@ -65,7 +73,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
   }
   // workflow_run: the second half of the fork-safe pattern comments on the PR that triggered the run.
   const run = payload.workflow_run as
-    | { head_sha?: string; head_branch?: string; pull_requests?: { number: number }[]; head_repository?: RepositoryPayload | null; repository?: RepositoryPayload | null }
+    | { head_sha?: string; head_branch?: string; pull_requests?: RunPullRequestPayload[]; head_repository?: RepositoryPayload | null; repository?: RepositoryPayload | null }
     | undefined;
   // For workflow_run, GITHUB_SHA is the default branch's head, not the commit that was measured
   // (docs.github.com, "Events that trigger workflows": workflow_run), so the Check goes on head_sha.
@@ -76,9 +84,10 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     if (head) context.headRepository = head;
   }
   // pull_requests is empty when the PR comes from a fork (actions/runner#3444, github/docs#22501).
-  if (!context.pullRequest && run?.pull_requests?.[0] && run.head_sha) {
+  const runPr = run?.head_sha ? run.pull_requests?.find((pr) => isPullRequestOfRun(pr, run)) : undefined;
+  if (!context.pullRequest && runPr && run?.head_sha) {
     const fromFork = Boolean(run.head_repository?.full_name && run.head_repository.full_name !== run.repository?.full_name);
-    context.pullRequest = { number: run.pull_requests[0].number, headSha: run.head_sha, fromFork };
+    context.pullRequest = { number: runPr.number, headSha: run.head_sha, fromFork };
   }
   return context;
 }
@@ -89,4 +98,22 @@ function repositoryName(repo: RepositoryPayload | null | undefined): { owner: st
   if (repo.owner?.login && repo.name) return { owner: repo.owner.login, repo: repo.name };
   const [owner, name] = (repo.full_name ?? '').split('/');
   return owner && name ? { owner, repo: name } : undefined;
+}
+
+/**
+ * Whether an entry of workflow_run.pull_requests is the PR whose head was measured: the same commit,
+ * branch and head repository, into this repository. GitHub matches these entries by branch, so a
+ * same-named branch elsewhere can bring in a PR the run is not about; the measured commit alone is
+ * not enough either (a fork's PR can be built on a maintainer's commit).
+ */
+function isPullRequestOfRun(
+  pr: RunPullRequestPayload,
+  run: { head_sha?: string; head_branch?: string; head_repository?: RepositoryPayload | null; repository?: RepositoryPayload | null },
+): boolean {
+  if (typeof pr?.number !== 'number' || pr.head?.sha !== run.head_sha) return false;
+  if (run.head_branch !== undefined && pr.head?.ref !== run.head_branch) return false;
+  const headId = run.head_repository?.id;
+  const baseId = run.repository?.id;
+  if (headId !== undefined && pr.head?.repo?.id !== headId) return false;
+  return baseId === undefined || pr.base?.repo?.id === baseId;
 }

@@ -1,15 +1,17 @@
 /**
  * Everything the gate writes to GitHub after a run: the job summary (always, it needs no token),
  * the sticky PR comment and the Check run. A token that cannot write (a fork's pull request) gives
- * a warning, never a failure: the verdict, the summary and the outputs are still there.
+ * a warning, never a failure: the verdict, the summary and the outputs are still there. So does a
+ * rate limit that outlasts the client's bounded wait. A token GitHub does not accept at all (401:
+ * wrong, expired, revoked) is an infrastructure failure (exit 3): nothing can be published with it.
  */
 import * as core from '@actions/core';
-import { errorMessage } from '../errors.js';
+import { InfrastructureError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { headline } from '../report/markdown.js';
 import type { Results, Verdict } from '../report/results.js';
 import { MAX_ANNOTATIONS_PER_REQUEST, type CheckAnnotation } from './annotations.js';
-import { createGitHubClient, type GitHubClient } from './client.js';
+import { createGitHubClient, isRateLimited, type GitHubClient } from './client.js';
 import type { RunContext } from './event-context.js';
 import { commentMarker, upsertStickyComment, type CommentMode } from './sticky-comment.js';
 
@@ -61,18 +63,70 @@ function cannotWrite(error: unknown): boolean {
   return status === 403 || status === 404;
 }
 
+/** GitHub's 401 "Bad credentials", as the exit-3 error; GitHub's message never contains the token. */
+export function badCredentials(error: unknown): InfrastructureError | undefined {
+  if (httpStatus(error) !== 401) return undefined;
+  return new InfrastructureError(
+    `GitHub refused the token (401 ${errorMessage(error)}): it is wrong, expired or revoked, so no PR comment and no Check run were written. ` +
+      'Give a valid token in github-token / --github-token (inside a workflow, github.token works).',
+    { cause: error },
+  );
+}
+
+function throwIfBadCredentials(error: unknown): void {
+  const auth = badCredentials(error);
+  if (auth) throw auth;
+}
+
+/** A rate limit that outlasted the client's bounded wait (client.ts): skipped, not failed. */
+function rateLimited(error: unknown, what: string): string {
+  return `GitHub is rate limiting this token (${httpStatus(error)}: ${errorMessage(error)}): ${what} skipped; re-run the job later to publish it.`;
+}
+
 interface PullRequestData {
   number: number;
   state: string;
-  head: { sha: string; ref: string };
+  head: { sha: string; ref: string; repo: { name: string; owner: { login: string } } | null };
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Whether a pull request's head is exactly what the workflow_run measured: the same commit, from the
+ * same repository and branch. The commit alone is not enough: a fork can open a PR on a maintainer's
+ * commit, and that fork's run must not publish onto the maintainer's PR.
+ */
+function isHeadOfRun(pr: PullRequestData, context: RunContext): boolean {
+  const head = context.headRepository;
+  const repo = pr.head.repo;
+  return Boolean(
+    head && context.headBranch && repo && pr.head.sha === context.sha && pr.head.ref === context.headBranch && sameName(repo.owner.login, head.owner) && sameName(repo.name, head.repo),
+  );
+}
+
+/** A workflow_run whose measured commit comes from another repository (a fork, or a deleted one). */
+function runFromFork(context: RunContext): boolean {
+  const head = context.headRepository;
+  return !head || !sameName(head.owner, context.owner) || !sameName(head.repo, context.repo);
+}
+
+/**
+ * Open pull requests, other than the run's own, whose head is the measured commit. A Check run is
+ * attached to a commit, not to a PR, so a Check from a fork's run on a commit that is also the head
+ * of someone else's PR would show there, and could satisfy its branch protection.
+ */
+async function otherPullRequestsAtCommit(client: GitHubClient, context: RunContext): Promise<PullRequestData[]> {
+  const open = (await client.paginate(client.rest.pulls.list, { owner: context.owner, repo: context.repo, state: 'open', per_page: 100 })) as PullRequestData[];
+  return open.filter((pr) => pr.head.sha === context.sha && !isHeadOfRun(pr, context));
 }
 
 /**
  * The pull request a workflow_run is about when GitHub did not say: its payload's pull_requests is
  * empty for pull requests from forks (actions/runner#3444, github/docs#22501). The PR is found among
  * the open ones by head "owner:branch" (docs.github.com/rest/pulls/pulls#list-pull-requests, `head`),
- * keeping only the one whose head is the measured commit, so a newer push to the branch or a
- * recorded number pointing at another PR never gets this run's comment.
+ * keeping only the one whose head is the measured commit from the run's head repository and branch,
+ * so a newer push to the branch, or a recorded number pointing at another PR (even one whose head is
+ * the same commit), never gets this run's comment.
  */
 export async function findPullRequestForRun(
   client: GitHubClient,
@@ -86,7 +140,7 @@ export async function findPullRequestForRun(
     try {
       const { data } = await client.rest.pulls.get({ owner: context.owner, repo: context.repo, pull_number: recordedNumber });
       const pr = data as PullRequestData;
-      if (pr.head.sha === sha && pr.state === 'open') return { number: pr.number, headSha: sha, fromFork };
+      if (pr.state === 'open' && isHeadOfRun(pr, context)) return { number: pr.number, headSha: sha, fromFork };
     } catch (error) {
       if (httpStatus(error) !== 404) throw error;
     }
@@ -99,7 +153,7 @@ export async function findPullRequestForRun(
     head: `${context.headRepository.owner}:${context.headBranch}`,
     per_page: 100,
   });
-  const match = (data as PullRequestData[]).find((pr) => pr.head.sha === sha);
+  const match = (data as PullRequestData[]).find((pr) => isHeadOfRun(pr, context));
   return match ? { number: match.number, headSha: sha, fromFork } : undefined;
 }
 
@@ -127,7 +181,8 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
       if (pullRequest) log.info(`workflow_run: commenting on pull request #${pullRequest.number}, whose head is the measured commit`);
       else log.info(`workflow_run: no open pull request has head ${context.sha ?? '(unknown commit)'}; no PR comment`);
     } catch (error) {
-      warn(`Could not look up the pull request of this workflow_run: ${errorMessage(error)}`);
+      throwIfBadCredentials(error);
+      warn(isRateLimited(error) ? rateLimited(error, 'the lookup of the pull request (so the PR comment)') : `Could not look up the pull request of this workflow_run: ${errorMessage(error)}`);
     }
   }
 
@@ -144,12 +199,29 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
       });
       outcome.commentUrl = result.url;
     } catch (error) {
-      if (cannotWrite(error)) {
+      throwIfBadCredentials(error);
+      if (isRateLimited(error)) warn(rateLimited(error, 'the PR comment'));
+      else if (cannotWrite(error)) {
         warn(
           `The token cannot write PR comments (${httpStatus(error)}: ${errorMessage(error)}). ` +
             'For pull requests from forks use the two-workflow pattern (pull_request measures, workflow_run comments); see the README.',
         );
       } else warn(`Could not write the PR comment: ${errorMessage(error)}`);
+    }
+  }
+
+  if (options.checkName && context.sha && context.eventName === 'workflow_run' && runFromFork(context)) {
+    try {
+      const others = await otherPullRequestsAtCommit(client, context);
+      if (others.length > 0) {
+        const names = others.map((pr) => `#${pr.number} (${pr.head.repo ? `${pr.head.repo.owner.login}:` : ''}${pr.head.ref})`).join(', ');
+        warn(`No Check run: the measured commit ${context.sha} is also the head of ${names}, which this run from a fork is not about; a Check on the commit would show there too.`);
+        return outcome;
+      }
+    } catch (error) {
+      throwIfBadCredentials(error);
+      warn(`No Check run: could not list the open pull requests to make sure the measured commit heads no one else's (${httpStatus(error) ?? 'error'}: ${errorMessage(error)}).`);
+      return outcome;
     }
   }
 
@@ -169,7 +241,9 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
       outcome.checkUrl = data.html_url ?? undefined;
       log.info(`Check run '${options.checkName}': ${CHECK_CONCLUSION[results.verdict]}`);
     } catch (error) {
-      if (cannotWrite(error)) warn(`The token cannot create Check runs (${httpStatus(error)}); give the workflow 'checks: write' or set check-name to ''.`);
+      throwIfBadCredentials(error);
+      if (isRateLimited(error)) warn(rateLimited(error, 'the Check run'));
+      else if (cannotWrite(error)) warn(`The token cannot create Check runs (${httpStatus(error)}); give the workflow 'checks: write' or set check-name to ''.`);
       else warn(`Could not create the Check run: ${errorMessage(error)}`);
     }
   }

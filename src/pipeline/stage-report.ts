@@ -98,6 +98,10 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
 
   let commentUrl: string | undefined;
   if (process.env.GITHUB_ACTIONS === 'true') {
+    // Set before publishing: a token GitHub refuses (401) throws there, and the verdict stands.
+    core.setOutput('verdict', results.verdict);
+    core.setOutput('results-path', resultsPath);
+    core.setOutput('report-path', reportPath);
     const outcome = await publishResults({
       results,
       markdown,
@@ -111,9 +115,6 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
       writeJobSummary: true,
     });
     commentUrl = outcome.commentUrl;
-    core.setOutput('verdict', results.verdict);
-    core.setOutput('results-path', resultsPath);
-    core.setOutput('report-path', reportPath);
     core.setOutput('comment-url', commentUrl ?? '');
   }
   return { results, resultsPath, reportPath, commentUrl };

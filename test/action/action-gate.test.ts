@@ -186,6 +186,24 @@ describe('the action through the runner harness', () => {
     }
   }, 300_000);
 
+  it('a token GitHub refuses (401): the compare step fails with exit 3 and says why; verdict, summary and cleanup are still there', async (ctx) => {
+    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+    const revoked = 'ghp_revokedTokenValue0123456789abcdef';
+    const requestsBefore = api.requests.length;
+    const run = await runAction({ actionDir: root, apiUrl: api.baseUrl, githubToken: revoked, repository: `${OWNER}/${REPO}`, stepTimeoutMs: 300_000, event: loadEventFixture('pull_request'), inputs: { config: PASS_CONFIG, 'comment-key': 'revoked' } });
+    runs.push(run);
+    expect(run.steps.map((s) => `${s.id}:${s.outcome}`), transcript(run)).toEqual(['migrate:success', 'boot:success', 'bench:success', 'compare:failure', 'cleanup:success']);
+    expect(run.step('compare').exitCode).toBe(3);
+    expect(run.outputs.verdict).toBe('pass');
+    expect(existsSync(run.outputs['results-path']!)).toBe(true);
+    expect(run.summary).toContain('✅ perf-gate: all 3 targets met');
+    const errors = run.annotations.filter((a) => a.command === 'error').map((a) => a.message);
+    expect(errors.some((e) => e.includes('GitHub refused the token (401 Bad credentials') && e.includes('wrong, expired or revoked')), transcript(run)).toBe(true);
+    // Refused at the first request: nothing written, nothing retried.
+    expect(api.requests.slice(requestsBefore).map((r) => r.status)).toEqual([401]);
+    expect(run.leaks).toEqual([]);
+  }, 300_000);
+
   it('a release-gate push: no comment, a Check on the pushed commit, outputs set', async (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const requestsBefore = api.requests.length;

@@ -57,6 +57,52 @@ describe('perf-gate comment', () => {
     expect(log).not.toContain(api.token);
   });
 
+  function prEvent() {
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: '',
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'acme/rag-backend',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
+      GITHUB_WORKFLOW: 'perf',
+      GITHUB_JOB: 'comment',
+    });
+  }
+
+  it('a token GitHub refuses (401 Bad credentials) exits 3 and says so, without the token and without "posted"', async () => {
+    prEvent();
+    const expired = 'ghp_expiredTokenValue0123456789abcdef';
+    const before = api.commentsOn('acme', 'rag-backend', 42).length;
+    const { code, stdout, log } = await run(['comment', '--results', resultsPath, '--github-token', expired]);
+    expect(code, log).toBe(3);
+    expect(log).toMatch(/error: GitHub refused the token \(401 Bad credentials/);
+    expect(log).toContain('wrong, expired or revoked');
+    expect(log).not.toContain(expired);
+    expect(log).not.toMatch(/posted/);
+    expect(stdout).toBe('');
+    expect(api.commentsOn('acme', 'rag-backend', 42)).toHaveLength(before);
+  });
+
+  it("a fork's read-only token (403) is still a warning and exit 0, and the log does not claim a post", async () => {
+    prEvent();
+    api.inject('createComment', { kind: 'forbidden-integration' });
+    api.inject('createCheckRun', { kind: 'forbidden-integration' });
+    const { code, stdout, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token, '--comment-key', 'fork']);
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/warning: The token cannot write PR comments \(403/);
+    expect(log).toContain('posted nothing for the fail verdict (see the warnings above)');
+    expect(stdout).toBe('');
+  });
+
+  it('a rate limit that asks for an hour is a "rate limited" warning and exit 0, not an hour of waiting', { timeout: 30_000 }, async () => {
+    prEvent();
+    api.inject('createComment', { kind: 'secondary-rate-limit', retryAfterSeconds: 3600 });
+    const { code, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token, '--comment-key', 'limited']);
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/warning: GitHub is rate limiting this token \(429[^\n]*the PR comment skipped/);
+    expect(log).toContain('posted the Check run for the fail verdict');
+  });
+
   it('names the missing flag', async () => {
     const missing = await run(['comment', '--github-token', 'x']);
     expect(missing.code).toBe(2);

@@ -46,6 +46,30 @@ describe('createGitHubClient against a GitHub-shaped server', () => {
     expect(api.requestsTo('createComment')).toHaveLength(2); // the first try and one retry
   });
 
+  it('does not sleep an hour on a 429 with Retry-After: 3600: surfaces the 429 at once and says why', { timeout: 15_000 }, async () => {
+    kit.api.inject('createComment', { kind: 'secondary-rate-limit', retryAfterSeconds: 3600 }, 3);
+    await expect(createComment()).rejects.toMatchObject({ status: 429 });
+    expect(kit.api.requestsTo('createComment')).toHaveLength(1);
+    expect(kit.log.lines.some((l) => l.startsWith('warning:') && l.includes('asks to wait 3600s') && l.includes('at most 60s'))).toBe(true);
+  });
+
+  it('does not wait for a primary rate limit that resets in an hour (403, x-ratelimit-remaining 0)', { timeout: 15_000 }, async () => {
+    kit.api.inject('listComments', { kind: 'rate-limit', resetInSeconds: 3600 }, 3);
+    await expect(kit.client.rest.issues.listComments({ owner: OWNER, repo: REPO, issue_number: PR })).rejects.toMatchObject({ status: 403 });
+    expect(kit.api.requestsTo('listComments')).toHaveLength(1);
+  });
+
+  it('caps the rate-limit waits of one client in total, across requests', { timeout: 15_000 }, async () => {
+    const api = kit.api;
+    const client = createGitHubClient({ token: api.token, log: kit.log, baseUrl: api.baseUrl, maxRateLimitWaitSeconds: 2 });
+    api.inject('createComment', { kind: 'secondary-rate-limit', retryAfterSeconds: 1 }, 1);
+    await client.rest.issues.createComment({ owner: OWNER, repo: REPO, issue_number: PR, body: 'first' }); // waits 1 s of 2
+    api.inject('createComment', { kind: 'secondary-rate-limit', retryAfterSeconds: 1 }, 2);
+    await expect(client.rest.issues.createComment({ owner: OWNER, repo: REPO, issue_number: PR, body: 'second' })).rejects.toMatchObject({ status: 429 });
+    // first: 429 then 201; second: 429, a wait of the last second, 429 again, and no third wait.
+    expect(api.requestsTo('createComment').map((r) => r.status)).toEqual([429, 201, 429, 429]);
+  });
+
   it('retries a 500 and succeeds on the next try', async () => {
     kit.api.inject('createCheckRun', { kind: 'server-error' });
     const { data } = await kit.client.rest.checks.create({ owner: OWNER, repo: REPO, name: 'perf-gate', head_sha: 'a'.repeat(40), status: 'completed', conclusion: 'success' });

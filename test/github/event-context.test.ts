@@ -3,7 +3,7 @@
  * (test/fixtures/github): which PR to comment on, whether it comes from a fork, and which commit
  * the Check run belongs to.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,25 @@ describe('readRunContext', () => {
     // What publish.ts needs to find the PR itself: the fork's owner and branch.
     expect(context?.headBranch).toBe('faster-rerank');
     expect(context?.headRepository).toEqual({ owner: 'contributor', repo: 'rag-backend' });
+  });
+
+  it('workflow_run: an entry of pull_requests from another head repository or branch is not the PR of the run', () => {
+    // A fork's run on a commit that is also the head of the maintainer's PR #12 (acme:phase-1-speedup),
+    // with that PR listed: the run is the fork's, so #12 must not be taken.
+    const event = JSON.parse(readFileSync(join(fixtures, 'workflow_run.json'), 'utf8')) as { workflow_run: Record<string, unknown> };
+    const fork = JSON.parse(readFileSync(join(fixtures, 'workflow_run-fork.json'), 'utf8')) as { workflow_run: Record<string, unknown> };
+    const maintainersPr = (event.workflow_run.pull_requests as { number: number }[])[0]!;
+    const cases: Record<string, Record<string, unknown>> = {
+      'head repository': { ...event.workflow_run, head_repository: fork.workflow_run.head_repository, pull_requests: [{ ...maintainersPr, number: 12 }] },
+      'head branch': { ...event.workflow_run, head_branch: 'other-branch', pull_requests: [{ ...maintainersPr, number: 12 }] },
+    };
+    for (const [what, run] of Object.entries(cases)) {
+      const path = join(scratch, `workflow_run-${what.replace(' ', '-')}.json`);
+      writeFileSync(path, JSON.stringify({ ...event, workflow_run: run }));
+      const context = readRunContext({ ...runnerEnv('workflow_run', undefined, DEFAULT_BRANCH_SHA), GITHUB_EVENT_PATH: path });
+      expect(context?.pullRequest, what).toBeUndefined();
+      expect(context?.sha, what).toBe(HEAD_SHA);
+    }
   });
 
   it('no GITHUB_REPOSITORY (not in Actions): no context at all', () => {

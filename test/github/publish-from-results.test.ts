@@ -77,8 +77,18 @@ describe('publishFromResults', () => {
     await run(path);
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
     expect(kit.api.requestsTo('getPull')).toHaveLength(1);
-    expect(kit.api.requestsTo('listPulls')).toHaveLength(0);
+    expect(kit.api.requestsTo('listPulls').filter((r) => r.query.head !== undefined)).toHaveLength(0);
     expect(kit.api.checkRuns[0]!.annotations).toEqual([]); // a passing run is not annotated
+  });
+
+  it('a fork\'s PR built on a maintainer\'s commit: neither the comment nor a success Check reaches the maintainer\'s PR', async () => {
+    // The fork's results.json names the maintainer's PR #12, whose head is the same commit.
+    kit.api.seedPullRequest(OWNER, REPO, { number: 12, headOwner: OWNER, headBranch: 'main-feature', headSha: HEAD_SHA });
+    const path = writeResults('results-hijack.json', { ...passResults(), pullRequest: { number: 12, headSha: HEAD_SHA } });
+    const outcome = await run(path);
+    expect(kit.api.commentsOn(OWNER, REPO, 12)).toEqual([]);
+    expect(kit.api.checkRuns).toEqual([]);
+    expect(outcome.warnings).toEqual([expect.stringContaining('also the head of #12 (acme:main-feature)')]);
   });
 
   it('after a same-repository PR takes the PR from the event, no lookup; a config outside the workspace gets no annotations', async () => {

@@ -177,11 +177,39 @@ describe('publishResults after a fork\'s pull request (workflow_run, pull_reques
     kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
     kit.api.seedPullRequest(OWNER, REPO, { number: 58, headOwner: 'someone-else', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
     const outcome = await publish({ context: forkRunContext });
-    expect(outcome.warnings).toEqual([]);
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
     expect(kit.api.commentsOn(OWNER, REPO, 58)).toHaveLength(0);
     expect(kit.api.requestsTo('listPulls')[0]!.query).toMatchObject({ state: 'open', head: 'contributor:faster-rerank' });
-    expect(kit.api.checkRuns[0]).toMatchObject({ head_sha: HEAD_SHA });
+    // #58 has the same head commit: a Check from this fork's run would show on it too, so there is none.
+    expect(outcome.warnings).toEqual([expect.stringMatching(/^No Check run: the measured commit \w+ is also the head of #58 \(someone-else:faster-rerank\)/)]);
+    expect(kit.api.checkRuns).toEqual([]);
+  });
+
+  it('a fork\'s PR whose commit no other PR has as head gets its Check', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    const outcome = await publish({ context: forkRunContext });
+    expect(outcome.warnings).toEqual([]);
+    expect(kit.api.checkRuns[0]).toMatchObject({ head_sha: HEAD_SHA, conclusion: 'success' });
+  });
+
+  it('a fork\'s PR built on a maintainer\'s commit: the recorded number of the maintainer\'s PR is not believed, and no Check lands on that commit', async () => {
+    // The maintainer's PR #12 (acme:main-feature) and the fork's PR #57 share the head commit.
+    kit.api.seedPullRequest(OWNER, REPO, { number: 12, headOwner: OWNER, headBranch: 'main-feature', headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    const outcome = await publish({ context: forkRunContext, pullRequestNumber: 12 });
+    expect(kit.api.commentsOn(OWNER, REPO, 12)).toHaveLength(0);
+    expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // found by the fork's owner:branch instead
+    expect(kit.api.checkRuns).toEqual([]);
+    expect(outcome.warnings).toEqual([expect.stringContaining('also the head of #12 (acme:main-feature)')]);
+  });
+
+  it('a recorded number is believed only for the same head repository and branch, not the same commit alone', async () => {
+    // Same commit, same owner, another branch: still another PR.
+    kit.api.seedPullRequest(OWNER, REPO, { number: 61, headOwner: 'contributor', headBranch: 'other-branch', headSha: HEAD_SHA });
+    const outcome = await publish({ context: forkRunContext, pullRequestNumber: 61, checkName: undefined });
+    expect(kit.api.commentsOn(OWNER, REPO, 61)).toHaveLength(0);
+    expect(outcome.commentUrl).toBeUndefined();
+    expect(kit.log.lines.some((l) => l.includes('no open pull request has head'))).toBe(true);
   });
 
   it('does not comment when the branch has moved on (the open PR\'s head is a newer commit)', async () => {
@@ -207,18 +235,21 @@ describe('publishResults after a fork\'s pull request (workflow_run, pull_reques
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // the sticky comment, updated
   });
 
-  it('warns and still creates the Check when the lookup fails', async () => {
+  it('warns when the lookup fails, and creates no Check it cannot show to be the fork PR\'s alone', async () => {
     kit.api.inject('listPulls', { kind: 'forbidden-integration' }, Infinity);
     const outcome = await publish({ context: forkRunContext });
-    expect(outcome.warnings).toHaveLength(1);
+    expect(outcome.warnings).toHaveLength(2);
     expect(outcome.warnings[0]).toMatch(/look up the pull request/);
-    expect(kit.api.checkRuns).toHaveLength(1);
+    expect(outcome.warnings[1]).toMatch(/^No Check run: could not list the open pull requests/);
+    expect(kit.api.checkRuns).toHaveLength(0);
   });
 
-  it('does not look anything up for a push, or when comments are off', async () => {
+  it('does not look the PR up for a push, or when comments are off', async () => {
     await publish({ context: { ...forkRunContext, eventName: 'push' } });
     await publish({ context: forkRunContext, commentMode: 'off' });
-    expect(kit.api.requestsTo('listPulls')).toHaveLength(0);
+    // Only the Check's question (which open PRs head this commit) is asked, never the PR by branch.
+    expect(kit.api.requestsTo('listPulls').filter((r) => r.query.head !== undefined)).toHaveLength(0);
+    expect(kit.api.checkRuns).toHaveLength(2);
   });
 });
 

@@ -3,6 +3,7 @@
  * client: one comment per gate, found by its hidden marker across pages, edited in place.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGitHubClient } from '../../src/github/client.js';
 import { commentMarker, upsertStickyComment } from '../../src/github/sticky-comment.js';
 import { COMMENT_BODY_LIMIT, GITHUB_ACTIONS_BOT, user } from '../helpers/fake-github-api.js';
 import { OWNER, PR, REPO, startKit, type Kit } from './github-test-kit.js';
@@ -134,5 +135,67 @@ describe('upsertStickyComment', () => {
     const result = await upsert(fits);
     expect(result.action).toBe('created');
     expect(marked()[0]!.body.length).toBe(COMMENT_BODY_LIMIT);
+  });
+});
+
+describe('upsertStickyComment owns only its own comment', () => {
+  const forkAuthor = user('contributor', 4242);
+  const maintainer = user('maintainer', 1001);
+
+  it('does not edit a comment another account wrote with the marker at its start (a fork author could later make it say ✅)', async () => {
+    const [planted] = kit.api.seedComments(OWNER, REPO, PR, [`${marker}\n✅ perf-gate: all targets met`], forkAuthor);
+    const result = await upsert('❌ perf-gate: 2 of 3 targets missed');
+    expect(result.action).toBe('created');
+    expect(kit.api.requestsTo('updateComment')).toHaveLength(0);
+    const comments = kit.api.commentsOn(OWNER, REPO, PR);
+    expect(comments.find((c) => c.id === planted!.id)!.body).toBe(`${marker}\n✅ perf-gate: all targets met`);
+    expect(comments.filter((c) => c.user.login === GITHUB_ACTIONS_BOT.login).map((c) => c.body)).toEqual([`${marker}\n❌ perf-gate: 2 of 3 targets missed`]);
+    // The re-run finds its own comment, not the planted one.
+    expect((await upsert('second run')).action).toBe('updated');
+    expect(kit.api.commentsOn(OWNER, REPO, PR).find((c) => c.id === planted!.id)!.body).toContain('✅');
+  });
+
+  it('recreate does not delete a maintainer\'s comment that quotes the marker', async () => {
+    await upsert('first run');
+    const [quote] = kit.api.seedComments(OWNER, REPO, PR, [`Why is there a \`${marker}\` in the report?\n\n${marker}`], maintainer);
+    await upsert('second run', 'recreate');
+    expect(kit.api.requestsTo('deleteComment')).toHaveLength(1);
+    expect(kit.api.commentsOn(OWNER, REPO, PR).some((c) => c.id === quote!.id)).toBe(true);
+  });
+
+  it('another gate\'s comment that quotes this gate\'s marker in its body is not this gate\'s comment', async () => {
+    const nightly = commentMarker({ workflow: 'perf', job: 'gate', key: 'nightly' });
+    // The nightly gate's report carries a string from a results.json that holds the PR gate's marker.
+    const [other] = kit.api.seedComments(OWNER, REPO, PR, [`${nightly}\nrun id: ${marker}`], GITHUB_ACTIONS_BOT);
+    const result = await upsert('pr report');
+    expect(result.action).toBe('created');
+    expect(kit.api.commentsOn(OWNER, REPO, PR).find((c) => c.id === other!.id)!.body).toBe(`${nightly}\nrun id: ${marker}`);
+  });
+
+  it('with a token that is not GITHUB_TOKEN (a GitHub App), finds the comments of that App, asked of GraphQL\'s viewer', async () => {
+    const appBot = user('perf-reporter[bot]', 135_000, 'Bot');
+    kit.api.addToken('ghs_appInstallationToken0123456789', appBot);
+    const appClient = createGitHubClient({ token: 'ghs_appInstallationToken0123456789', log: kit.log, baseUrl: kit.api.baseUrl });
+    // A marked comment by github-actions[bot] (another workflow's GITHUB_TOKEN) is not the App's.
+    const [actionsComment] = kit.api.seedComments(OWNER, REPO, PR, [`${marker}\nfrom GITHUB_TOKEN`], GITHUB_ACTIONS_BOT);
+    const first = await upsertStickyComment({ client: appClient, target, marker, body: 'app run 1', mode: 'update', log: kit.log });
+    const second = await upsertStickyComment({ client: appClient, target, marker, body: 'app run 2', mode: 'update', log: kit.log });
+    expect(first.action).toBe('created');
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    const comments = kit.api.commentsOn(OWNER, REPO, PR);
+    expect(comments.find((c) => c.id === actionsComment!.id)!.body).toBe(`${marker}\nfrom GITHUB_TOKEN`);
+    expect(comments.find((c) => c.id === first.id)).toMatchObject({ body: `${marker}\napp run 2`, user: { login: 'perf-reporter[bot]' } });
+    expect(kit.api.requestsTo('graphql')).toHaveLength(1); // asked once per client
+  });
+
+  it('when GitHub cannot say who the token is, the author of the comment it creates decides, and one comment remains', async () => {
+    const appBot = user('perf-reporter[bot]', 135_000, 'Bot');
+    kit.api.addToken('ghs_appInstallationToken0123456789', appBot);
+    const [earlier] = kit.api.seedComments(OWNER, REPO, PR, [`${marker}\nearlier app run`], appBot);
+    kit.api.inject('graphql', { kind: 'forbidden-integration' });
+    const appClient = createGitHubClient({ token: 'ghs_appInstallationToken0123456789', log: kit.log, baseUrl: kit.api.baseUrl });
+    const result = await upsertStickyComment({ client: appClient, target, marker, body: 'app run', mode: 'update', log: kit.log });
+    expect(result).toMatchObject({ action: 'updated', id: earlier!.id });
+    expect(kit.api.commentsOn(OWNER, REPO, PR).map((c) => c.body)).toEqual([`${marker}\napp run`]);
   });
 });

@@ -12,6 +12,10 @@
  *   POST   /repos/{owner}/{repo}/check-runs                   (output.annotations validated, stored)
  *   GET    /repos/{owner}/{repo}/pulls                        (state and head=owner:branch filters)
  *   GET    /repos/{owner}/{repo}/pulls/{n}
+ *   POST   /graphql                                           (only `query { viewer { login } }`)
+ *
+ * Each accepted token acts as one account (GITHUB_TOKEN's github-actions[bot] unless told), and
+ * the comments it creates carry that account as `user`, as GitHub's do.
  *
  * Shapes follow GitHub's REST reference (docs.github.com/rest/issues/comments,
  * docs.github.com/rest/checks/runs, docs.github.com/rest/pulls/pulls, docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
@@ -20,7 +24,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun' | 'listPulls' | 'getPull';
+export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun' | 'listPulls' | 'getPull' | 'graphql';
 
 /** GitHub rejects issue comment bodies longer than this with 422 Validation Failed. */
 export const COMMENT_BODY_LIMIT = 65_536;
@@ -116,6 +120,7 @@ export type Fault =
   | { kind: 'not-found' } // 404 "Not Found"
   | { kind: 'validation-failed'; message?: string } // 422 "Validation Failed"
   | { kind: 'secondary-rate-limit'; retryAfterSeconds: number; status?: 403 | 429 } // GitHub sends 403 or 429
+  | { kind: 'rate-limit'; resetInSeconds: number; status?: 403 | 429 } // primary limit spent: x-ratelimit-remaining 0 until x-ratelimit-reset
   | { kind: 'server-error' }; // 500
 
 const DOCS = 'https://docs.github.com/rest';
@@ -128,6 +133,7 @@ const ROUTE_DOCS: Record<RouteName, string> = {
   createCheckRun: `${DOCS}/checks/runs#create-a-check-run`,
   listPulls: `${DOCS}/pulls/pulls#list-pull-requests`,
   getPull: `${DOCS}/pulls/pulls#get-a-pull-request`,
+  graphql: 'https://docs.github.com/graphql',
 };
 
 /** The bot that owns comments made with a workflow's GITHUB_TOKEN. */
@@ -176,6 +182,8 @@ export class FakeGitHubApi {
   readonly checkRuns: CheckRun[] = [];
   /** The token the server accepts; any other gets 401 Bad credentials, as GitHub does. */
   readonly token: string;
+  /** Every accepted token and the account it acts as (see addToken). */
+  private readonly identities = new Map<string, GitHubUser>();
   private readonly server: Server;
   private readonly started = Date.now();
   private readonly repositories = new Map<string, Repository>();
@@ -187,15 +195,17 @@ export class FakeGitHubApi {
   private tick = 0;
   private port = 0;
 
-  private constructor(token: string) {
+  private constructor(token: string, identity: GitHubUser) {
     this.token = token;
+    this.identities.set(token, identity);
     this.server = createServer((req, res) => {
       void this.handle(req, res);
     });
   }
 
-  static async start(options: { token?: string } = {}): Promise<FakeGitHubApi> {
-    const api = new FakeGitHubApi(options.token ?? 'ghs_fakeTokenForTests0123456789');
+  /** `identity`: the account `token` acts as (default github-actions[bot], a workflow's GITHUB_TOKEN). */
+  static async start(options: { token?: string; identity?: GitHubUser } = {}): Promise<FakeGitHubApi> {
+    const api = new FakeGitHubApi(options.token ?? 'ghs_fakeTokenForTests0123456789', options.identity ?? GITHUB_ACTIONS_BOT);
     api.server.listen(0, '127.0.0.1');
     await once(api.server, 'listening');
     api.port = (api.server.address() as AddressInfo).port;
@@ -210,6 +220,11 @@ export class FakeGitHubApi {
     for (const hold of this.holds) this.release(hold);
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Accepts one more token, acting as `identity` (a maintainer's PAT, a GitHub App's installation token). */
+  addToken(token: string, identity: GitHubUser): void {
+    this.identities.set(token, identity);
   }
 
   /** The comments on an issue or pull request, oldest first, as GitHub lists them. */
@@ -376,13 +391,14 @@ export class FakeGitHubApi {
         }
       }
       if (!match) throw new HttpError(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
-      const auth = req.headers.authorization ?? '';
-      if (auth !== `token ${this.token}` && auth !== `Bearer ${this.token}`) {
+      const auth = /^(?:token|Bearer) (.*)$/.exec(req.headers.authorization ?? '')?.[1];
+      const identity = auth === undefined ? undefined : this.identities.get(auth);
+      if (!identity) {
         throw new HttpError(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
       }
       await this.waitAtBarrier(match.route);
       this.applyFault(match.route);
-      const result = this.dispatch(match, url, body);
+      const result = this.dispatch(match, url, body, identity);
       send(result.status, result.payload, result.headers);
     } catch (error) {
       if (error instanceof HttpError) send(error.status, error.payload, error.headers);
@@ -413,12 +429,20 @@ export class FakeGitHubApi {
           { 'retry-after': String(next.fault.retryAfterSeconds) },
         );
       }
+      case 'rate-limit': {
+        const status = next.fault.status ?? 403;
+        throw new HttpError(
+          status,
+          { message: 'API rate limit exceeded for installation ID 1234567.', documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-primary-rate-limits', status: String(status) },
+          { 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + next.fault.resetInSeconds) },
+        );
+      }
       case 'server-error':
         throw new HttpError(500, { message: 'Server Error', documentation_url, status: '500' });
     }
   }
 
-  private dispatch(match: RouteMatch, url: URL, body: unknown): { status: number; payload?: unknown; headers?: Record<string, string> } {
+  private dispatch(match: RouteMatch, url: URL, body: unknown, identity: GitHubUser): { status: number; payload?: unknown; headers?: Record<string, string> } {
     const { owner, repo } = match;
     const documentation_url = ROUTE_DOCS[match.route];
     const input = (body ?? {}) as Record<string, unknown>;
@@ -439,7 +463,7 @@ export class FakeGitHubApi {
       case 'createComment': {
         const text = requireBody(input, documentation_url);
         this.repository(owner, repo);
-        const comment = this.addComment(owner, repo, match.number, text, GITHUB_ACTIONS_BOT);
+        const comment = this.addComment(owner, repo, match.number, text, identity);
         return { status: 201, payload: comment, headers: { location: comment.url } };
       }
       case 'getComment':
@@ -469,6 +493,13 @@ export class FakeGitHubApi {
           (pr) => (state === 'all' || pr.state === state) && (!head || pr.head.label.toLowerCase() === head.toLowerCase()),
         );
         return { status: 200, payload: all.slice(0, perPage) };
+      }
+      case 'graphql': {
+        // GraphQL's viewer.login is spelt as REST spells user.login: "github-actions[bot]" for GITHUB_TOKEN.
+        if (typeof input.query !== 'string' || !/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(input.query)) {
+          return { status: 200, payload: { errors: [{ message: `fake GitHub API: query not supported: ${String(input.query)}` }] } };
+        }
+        return { status: 200, payload: { data: { viewer: { login: identity.login } } } };
       }
       case 'getPull': {
         const pr = (this.pulls.get(`${owner}/${repo}`.toLowerCase()) ?? []).find((p) => p.number === match.number);
@@ -573,6 +604,7 @@ function matchRoute(method: string, path: string, repoById: (id: number) => Repo
   if (m && method === 'GET') return { route: 'listPulls', owner: m[1]!, repo: m[2]!, number: 0 };
   m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
   if (m && method === 'GET') return { route: 'getPull', owner: m[1]!, repo: m[2]!, number: Number(m[3]) };
+  if (path === '/graphql' && method === 'POST') return { route: 'graphql', owner: '', repo: '', number: 0 };
   m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path);
   if (m && method === 'POST') return { route: 'createCheckRun', owner: m[1]!, repo: m[2]!, number: 0 };
   return undefined;
