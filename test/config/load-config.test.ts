@@ -126,6 +126,11 @@ describe('every config error names the key, what was given and what is allowed',
     expect(message).toBe("config key 'gate': got 5; expected a mapping");
   });
 
+  it('an infinite number (YAML .inf) is shown as Infinity, not null', () => {
+    const message = inputErrorOf(() => parse('backend: { kind: url, url: "http://127.0.0.1:1" }\nload: { rate: .inf, workload: { requests: [{ path: / }] } }\ntargets: ["latency_p95 worsens <= 5%"]\n'));
+    expect(message).toBe("config key 'load.rate': got Infinity; expected a number >= 0.1 and <= 1000000");
+  });
+
   it('wrong type: text where a number is expected, with the bounds', () => {
     const message = inputErrorOf(() => parse(withSections({ load: { rate: 'fast', workload: { requests: [{ path: '/' }] } } })));
     expect(message).toContain("config key 'load.rate'");
