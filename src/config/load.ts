@@ -25,6 +25,7 @@ import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { parseDuration } from './durations.js';
 import { ConfigReader } from './reader.js';
 import { parseTarget } from './targets.js';
+import { confineConfigPaths, workspaceRoot } from './workspace-paths.js';
 
 export interface ConfigOverrides {
   databaseUrl?: string;
@@ -35,7 +36,7 @@ export interface ConfigOverrides {
 export const EMBEDDED_DEFAULT = 'embedded default';
 
 /** Reads a config file (YAML or JSON), or the embedded default when `path` is undefined. */
-export function loadConfig(options: { path?: string; packageRoot: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides }): PerfGateConfig {
+export function loadConfig(options: { path?: string; packageRoot: string; env?: NodeJS.ProcessEnv; cwd?: string; overrides?: ConfigOverrides }): PerfGateConfig {
   const env = options.env ?? process.env;
   let text: string;
   let source: string;
@@ -54,7 +55,9 @@ export function loadConfig(options: { path?: string; packageRoot: string; env?: 
     baseDir = options.packageRoot;
     text = DEFAULT_CONFIG_YAML;
   }
-  return parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
+  const config = parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
+  confineConfigPaths(config, options.path, workspaceRoot(env, options.cwd ?? process.cwd()));
+  return config;
 }
 
 export function parseConfig(
