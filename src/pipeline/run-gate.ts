@@ -31,6 +31,8 @@ export function createContext(options: {
 }): StageContext {
   const reportDir = resolve(options.state.reportDir);
   mkdirSync(reportDir, { recursive: true });
+  // The config's own secrets join the run's, so the cleanup step (which reads no config) masks them too.
+  for (const secret of options.config.secrets) if (!options.state.secrets.includes(secret)) options.state.secrets.push(secret);
   for (const secret of options.state.secrets) options.log.addSecret(secret);
   const ctx: StageContext = {
     config: options.config,
