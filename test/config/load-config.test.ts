@@ -341,6 +341,21 @@ describe('${VAR} interpolation', () => {
     expect(config.database.url).toBe('postgres://u:s3cret@db.internal/preview');
   });
 
+  it('expanded values, secret-like env values and URL passwords become the config\'s secrets; plain numbers do not', () => {
+    const config = parse(
+      withSections({
+        backend: {
+          kind: 'command',
+          command: ['node', '${SERVER}'],
+          env: { DB_PASS: 'literal-pass', POOL: '${POOL_SIZE}', MODE: 'plain-value' },
+          baseline: { kind: 'url', url: 'http://user:p%40ss@127.0.0.1:9000' },
+        },
+      }),
+      { env: { SERVER: 'server-from-env.js', POOL_SIZE: '20' } },
+    );
+    expect(config.secrets.sort()).toEqual(['literal-pass', 'p%40ss', 'p@ss', 'server-from-env.js']);
+  });
+
   it('a variable that is not set is an error naming the key and the variable', () => {
     const message = inputErrorOf(() => parse(withSections({ backend: { kind: 'url', url: 'http://127.0.0.1:1', candidate: { env: { TOKEN: '${API_TOKEN}' } } } })));
     expect(message).toBe("config key 'backend.candidate.env.TOKEN': refers to environment variable ${API_TOKEN}, which is not set");
