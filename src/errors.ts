@@ -41,6 +41,8 @@ export function invalidValue(input: string, given: unknown, allowed: string): In
 
 function describeGiven(given: unknown): string {
   if (given === undefined) return 'nothing';
+  // JSON has no Infinity or NaN: JSON.stringify would print YAML's `.inf` as "null".
+  if (typeof given === 'number') return String(given);
   if (typeof given === 'string') return JSON.stringify(given.length > 80 ? `${given.slice(0, 77)}...` : given);
   try {
     const text = JSON.stringify(given);

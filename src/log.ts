@@ -24,9 +24,30 @@ export function logProgress(log: Logger, done: number, total: number, text: stri
   else log.info(text);
 }
 
-/** Replaces every registered secret in `text` with `***`. Used by every logger implementation. */
+/** Parts of a name that mark its value secret: DB_PASS, API_TOKEN, AWS_SECRET_ACCESS_KEY, DATABASE_URL. */
+const SECRET_WORDS = 'PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE|DATABASE_URL';
+const SECRET_NAME = new RegExp(`${SECRET_WORDS}|DSN$`, 'i');
+/** Over-matching (AUTHOR, MONKEY) only hides a harmless value; under-matching leaks one. */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+/** `DB_PASS=value`, `password=value` (a libpq DSN): a secret-like name assigned in printed text. */
+const SECRET_ASSIGNMENT = new RegExp(`\\b([A-Za-z0-9_]*(?:${SECRET_WORDS}|DSN)[A-Za-z0-9_]*=)[^\\s&;,'"]+`, 'gi');
+/** `scheme://user:password@`: the password of any URL, registered or not (up to the last @ before a /). */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/]+@/gi;
+
+/**
+ * Replaces every registered secret in `text` with `***`, and any URL password or secret-like
+ * `NAME=value`. Used by every logger implementation, and on reports and backend logs.
+ */
 export class SecretMasker {
   private readonly secrets = new Set<string>();
+
+  static of(secrets: Iterable<string>): SecretMasker {
+    const masker = new SecretMasker();
+    for (const secret of secrets) masker.add(secret);
+    return masker;
+  }
 
   add(value: string): void {
     if (value.length >= 3) this.secrets.add(value);
@@ -40,7 +61,15 @@ export class SecretMasker {
     for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
       out = out.split(secret).join('***');
     }
-    return out;
+    return out.replace(URL_PASSWORD, '$1***@').replace(SECRET_ASSIGNMENT, '$1***');
+  }
+
+  /** A copy of `value` with every string in it masked (keys too): for results before they are rendered. */
+  maskAll<T>(value: T): T {
+    if (typeof value === 'string') return this.mask(value) as T;
+    if (Array.isArray(value)) return value.map((item) => this.maskAll(item)) as T;
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.mask(k), this.maskAll(v)])) as T;
+    return value;
   }
 }
 

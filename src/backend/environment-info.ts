@@ -5,20 +5,14 @@
  */
 import { cpus, release, type as osType, arch } from 'node:os';
 import { errorMessage } from '../errors.js';
+import { isSecretName } from '../log.js';
 import type { BackendSpec, RunningBackend, Variant } from './backend-spec.js';
 import type { DockerCli } from './docker-cli.js';
 
 export const MASK = '***';
 
-/**
- * Names whose values must never be printed. DATABASE_URL and friends carry a password inside the
- * URL; DSN likewise.
- */
-const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE|DATABASE_URL|DSN$/i;
-/** Over-matching (AUTHOR, MONKEY) only hides a harmless value; under-matching leaks one. */
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
+/** Names whose values must never be printed (DB_PASS, API_TOKEN, DATABASE_URL...): one rule with the loggers. */
+export { isSecretName };
 
 /** Masks a value when its name looks secret, or when it is a URL with a password in it. */
 export function maskValue(name: string, value: string): string {

@@ -42,6 +42,7 @@ function overridesFrom(args: ParsedArgs): ConfigOverrides {
 function configFor(args: ParsedArgs, env: CommandEnv, overrides = overridesFrom(args)): PerfGateConfig {
   if (overrides.databaseUrl) for (const s of databaseSecrets(overrides.databaseUrl)) env.log.addSecret(s);
   const config = loadConfig({ path: stringFlag(args, 'config') || undefined, packageRoot: env.packageRoot, overrides });
+  for (const secret of config.secrets) env.log.addSecret(secret);
   // A URL written in the file (or filled from ${VAR}) is as secret as one given as a flag.
   for (const url of [config.database.url, config.database.baseline.strategy === 'separate-url' ? config.database.baseline.url : undefined]) {
     if (url) for (const s of databaseSecrets(url)) env.log.addSecret(s);

@@ -125,4 +125,9 @@ export interface PerfGateConfig {
   targets: Target[];
   gate: GateConfig;
   report: ReportConfig;
+  /**
+   * Values masked in every log, report and backend log: `${NAME}` expansions, secret-like backend
+   * environment variables, URL passwords (src/config/config-secrets.ts).
+   */
+  secrets: string[];
 }

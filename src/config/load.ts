@@ -22,10 +22,12 @@ import type {
   WorkloadConfig,
   WorkloadRequestConfig,
 } from './config.js';
+import { configSecrets } from './config-secrets.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { parseDuration } from './durations.js';
 import { ConfigReader } from './reader.js';
 import { parseTarget } from './targets.js';
+import { confineConfigPaths, workspaceRoot } from './workspace-paths.js';
 
 export interface ConfigOverrides {
   databaseUrl?: string;
@@ -36,7 +38,7 @@ export interface ConfigOverrides {
 export const EMBEDDED_DEFAULT = 'embedded default';
 
 /** Reads a config file (YAML or JSON), or the embedded default when `path` is undefined. */
-export function loadConfig(options: { path?: string; packageRoot: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides }): PerfGateConfig {
+export function loadConfig(options: { path?: string; packageRoot: string; env?: NodeJS.ProcessEnv; cwd?: string; overrides?: ConfigOverrides }): PerfGateConfig {
   const env = options.env ?? process.env;
   let text: string;
   let source: string;
@@ -55,7 +57,9 @@ export function loadConfig(options: { path?: string; packageRoot: string; env?: 
     baseDir = options.packageRoot;
     text = DEFAULT_CONFIG_YAML;
   }
-  return parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
+  const config = parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
+  confineConfigPaths(config, options.path, workspaceRoot(env, options.cwd ?? process.cwd()));
+  return config;
 }
 
 export function parseConfig(
@@ -73,7 +77,8 @@ export function parseConfig(
     }
     throw error;
   }
-  const root = ConfigReader.root(context.source, interpolateEnv(document, context.env, ''));
+  const expanded = new Set<string>();
+  const root = ConfigReader.root(context.source, interpolateEnv(document, context.env, '', expanded));
   // A top-level typo ("target:") must be reported as an unknown key, not as a missing section.
   for (const key of ['database', 'backend', 'load', 'metrics', 'targets', 'gate', 'report']) root.raw(key);
   root.rejectUnknownKeys();
@@ -109,21 +114,26 @@ export function parseConfig(
   reportReader.rejectUnknownKeys();
   root.rejectUnknownKeys();
 
-  return { source: context.source, baseDir: context.baseDir, database, backend, load, metrics, targets, gate, report };
+  const config = { source: context.source, baseDir: context.baseDir, database, backend, load, metrics, targets, gate, report };
+  return { ...config, secrets: configSecrets(config, expanded) };
 }
 
-/** Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error. */
-function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string): unknown {
+/**
+ * Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error.
+ * Every value put in is collected in `expanded`, to be masked.
+ */
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, expanded: Set<string>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
       if (v === undefined) throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
+      expanded.add(v);
       return v;
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`, expanded));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k, expanded)]));
   }
   return value;
 }

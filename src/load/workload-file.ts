@@ -6,7 +6,7 @@
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { InputError, errorMessage } from '../errors.js';
-import { parseWorkload, parseWorkloadJsonl, type Workload, type WorkloadOrder } from './workload.js';
+import { jsonErrorWithoutText, parseWorkload, parseWorkloadJsonl, type Workload, type WorkloadOrder } from './workload.js';
 
 export interface LoadWorkloadFileOptions {
   /** Defaults: `weighted` for a mix, `sequential` for JSONL. */
@@ -29,7 +29,9 @@ export async function loadWorkloadFile(path: string, options: LoadWorkloadFileOp
   try {
     data = lower.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new InputError(`${path}: not valid ${lower.endsWith('.json') ? 'JSON' : 'YAML'} (${errorMessage(error)})`, { cause: error });
+    // Only the first line: the JSON excerpt and YAML's pretty-printed source lines would quote the file.
+    const why = lower.endsWith('.json') ? jsonErrorWithoutText(error) : errorMessage(error).split('\n')[0];
+    throw new InputError(`${path}: not valid ${lower.endsWith('.json') ? 'JSON' : 'YAML'} (${why})`);
   }
   return parseWorkload(data, path, options.order);
 }

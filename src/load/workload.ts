@@ -37,7 +37,8 @@ const CONNECTION_HEADERS = ['connection', 'content-length', 'expect', 'keep-aliv
 
 /** Validates a `{ requests: [...] }` object (already parsed from JSON or YAML). */
 export function parseWorkload(data: unknown, source: string, order: WorkloadOrder = 'weighted'): Workload {
-  if (!isPlainObject(data)) throw invalidValue(source, data, 'an object with a "requests" list');
+  // The kind of value only, not the value: the file may be anything (a key file, a password list).
+  if (!isPlainObject(data)) throw new InputError(`${source}: got ${kindOf(data)}; expected an object with a "requests" list`);
   for (const key of Object.keys(data)) {
     if (key !== 'requests') throw invalidValue(`${source}: key '${key}'`, key, 'only "requests" at the top level');
   }
@@ -47,6 +48,21 @@ export function parseWorkload(data: unknown, source: string, order: WorkloadOrde
   }
   const requests = list.map((item, i) => parseRequest(item, `${source}: requests[${i}]`, true));
   return { requests, order: checkOrder(order, source) };
+}
+
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'string' ? 'text' : `a ${typeof value}`;
+}
+
+/**
+ * A JSON.parse message without the excerpt of the text that V8 quotes (`Unexpected token 'r',
+ * "root:x:0:0"... is not valid JSON`): what is wrong and where, never what the file holds.
+ */
+export function jsonErrorWithoutText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/, ".*is not valid JSON$/s, '').replace(/^(Unexpected token) '.*?'(?=,|$)/s, '$1');
 }
 
 /**
@@ -64,7 +80,7 @@ export function parseWorkloadJsonl(text: string, source: string, order: Workload
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      throw new InputError(`${where}: not valid JSON (${(error as Error).message})`);
+      throw new InputError(`${where}: not valid JSON (${jsonErrorWithoutText(error)})`);
     }
     requests.push(parseRequest(parsed, where, false));
   }

@@ -19,6 +19,12 @@ export interface ParseExpositionOptions {
    * else the 0.0.4 text format. The format matters for timestamps: seconds in OpenMetrics, ms in 0.0.4.
    */
   format?: 'auto' | 'prometheus' | 'openmetrics';
+  /**
+   * Keep only samples with one of these names or of a family with one of these names (the configured
+   * metrics). A large exporter's other families are skipped after their name is read, so a page of many
+   * megabytes costs little more than its text. Default: keep everything.
+   */
+  only?: ReadonlySet<string>;
 }
 
 const METRIC_TYPES: ReadonlySet<string> = new Set<MetricType>([
@@ -49,14 +55,17 @@ const ALL_SUFFIXES = ['_total', '_created', '_bucket', '_count', '_sum', '_gcoun
 
 export function parseExposition(text: string, options: ParseExpositionOptions = {}): Exposition {
   if (typeof text !== 'string') throw new InputError(`metrics exposition: expected text, got ${typeof text}`);
-  const lines = text.split('\n');
-  // A final newline leaves one empty element behind; it is not a line of its own.
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const format = chooseFormat(lines, options.format ?? 'auto');
-  const state = new ParserState(format);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    state.parseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, i + 1);
+  const format = chooseFormat(text, options.format ?? 'auto');
+  const state = new ParserState(format, options.only);
+  // Line by line without splitting the whole text into an array first; a final newline ends the last
+  // line rather than starting an empty one.
+  let lineNo = 0;
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const raw = text.slice(start, end);
+    state.parseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw, ++lineNo);
+    start = end + 1;
   }
   if (format === 'openmetrics-1.0' && !state.sawEof) {
     throw new InputError('metrics exposition: OpenMetrics text does not end with "# EOF" (truncated scrape?)');
@@ -64,11 +73,14 @@ export function parseExposition(text: string, options: ParseExpositionOptions = 
   return { format, families: state.families };
 }
 
-function chooseFormat(lines: string[], wanted: 'auto' | 'prometheus' | 'openmetrics'): ExpositionFormat {
+/** A line holding only `# EOF` (blanks around it allowed); [^\S\n] rather than \s keeps the scan linear. */
+const EOF_LINE = /^[^\S\n]*# EOF[^\S\n]*$/m;
+
+function chooseFormat(text: string, wanted: 'auto' | 'prometheus' | 'openmetrics'): ExpositionFormat {
   if (wanted === 'openmetrics') return 'openmetrics-1.0';
   if (wanted === 'prometheus') return 'prometheus-text-0.0.4';
   // Any "# EOF" line (not just the last one) marks OpenMetrics, so text after it is reported as such.
-  return lines.some((line) => line.trim() === '# EOF') ? 'openmetrics-1.0' : 'prometheus-text-0.0.4';
+  return EOF_LINE.test(text) ? 'openmetrics-1.0' : 'prometheus-text-0.0.4';
 }
 
 class ParserState {
@@ -76,7 +88,10 @@ class ParserState {
   private readonly typed = new Set<string>();
   sawEof = false;
 
-  constructor(private readonly format: ExpositionFormat) {}
+  constructor(
+    private readonly format: ExpositionFormat,
+    private readonly only?: ReadonlySet<string>,
+  ) {}
 
   parseLine(line: string, lineNo: number): void {
     const cursor = new Cursor(line, lineNo);
@@ -140,6 +155,7 @@ class ParserState {
   private parseSample(cursor: Cursor): void {
     const name = cursor.readMetricName();
     if (name === '') cursor.fail(`expected a metric name, found ${JSON.stringify(cursor.peek())}`);
+    if (this.only && !this.only.has(name) && !this.only.has(this.knownFamily(name)?.name ?? '')) return;
     let blank = cursor.skipBlanks();
     let labels: Labels = emptyLabels();
     if (cursor.peek() === '{') {
@@ -206,6 +222,11 @@ class ParserState {
 
   /** The family a sample belongs to: its own name, or a declared family whose type owns the suffix. */
   private resolveFamily(sampleName: string): MetricFamily {
+    return this.knownFamily(sampleName) ?? this.familyFor(sampleName);
+  }
+
+  /** The family already seen that a sample of this name belongs to, if any. */
+  private knownFamily(sampleName: string): MetricFamily | undefined {
     const exact = this.families.get(sampleName);
     if (exact !== undefined) return exact;
     for (const suffix of ALL_SUFFIXES) {
@@ -213,7 +234,7 @@ class ParserState {
       const family = this.families.get(sampleName.slice(0, -suffix.length));
       if (family !== undefined && SUFFIXES_BY_TYPE[family.type].includes(suffix)) return family;
     }
-    return this.familyFor(sampleName);
+    return undefined;
   }
 }
 

@@ -68,7 +68,7 @@ async function undiciFetcher(url: string, options: { timeoutMs: number; accept: 
       size += buffer.length;
       if (size > options.maxBytes) {
         response.body.destroy();
-        throw new Error(`response larger than ${options.maxBytes} bytes`);
+        throw new Error(`response larger than ${options.maxBytes} bytes, the most perf-gate reads from a metrics page; expose fewer series there`);
       }
       chunks.push(buffer);
     }

@@ -30,6 +30,7 @@ export function createServerMetricsHooks(options: {
   log?: Logger;
 }): ServerMetricsHooks {
   const variantOf = new WeakMap<Exposition, Variant>();
+  const only = familiesToParse(options.definitions);
   const warned = new Set<string>();
   return {
     async scrape(variant) {
@@ -40,7 +41,7 @@ export function createServerMetricsHooks(options: {
       });
       let exposition: Exposition;
       try {
-        exposition = parseExposition(text);
+        exposition = parseExposition(text, { only });
       } catch (error) {
         // The backend's output is at fault, not perf-gate's configuration: say where it came from.
         if (error instanceof InputError) {
@@ -65,4 +66,19 @@ export function createServerMetricsHooks(options: {
       return result;
     },
   };
+}
+
+/**
+ * The sample and family names the definitions can select (src/metrics/select-series.ts): each metric as
+ * written, and a counter's name with and without `_total`, as exporters name counters both ways.
+ */
+export function familiesToParse(definitions: readonly ServerMetricDefinition[]): Set<string> {
+  const names = new Set<string>();
+  for (const def of definitions) {
+    for (const metric of [def.metric, ...(def.denominator ? [def.denominator.metric] : [])]) {
+      const bare = metric.endsWith('_total') ? metric.slice(0, -'_total'.length) : metric;
+      names.add(metric).add(bare).add(`${bare}_total`);
+    }
+  }
+  return names;
 }

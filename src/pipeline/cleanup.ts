@@ -4,12 +4,14 @@
  * started them and from the state file in another process (the action's `if: always()` step).
  * Every step runs even when an earlier one fails; failures are reported, not swallowed.
  */
+import { resolve } from 'node:path';
+import { maskBackendLogs } from '../backend/backend-logs.js';
 import { cleanupFromState } from '../backend/cleanup.js';
 import { dropDatabase } from '../database/clone.js';
 import { withDatabase } from '../database/database-url.js';
 import { stopThrowawayFromHandle } from '../database/throwaway.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import { SecretMasker, type Logger } from '../log.js';
 import type { Teardown } from './context.js';
 import type { RunState } from './run-state.js';
 
@@ -29,6 +31,8 @@ export async function cleanupRun(options: { state: RunState | undefined; teardow
   if (teardown.backends) await attempt('stopping the backends', teardown.backends);
   else if (state?.backend?.statePath) await attempt('stopping the backends', () => cleanupFromState(state.backend!.statePath, log));
   delete teardown.backends;
+  // Their logs go into the report folder, the artifact: a backend that printed its DATABASE_URL must not publish it.
+  if (state) await attempt('masking the backend logs', () => maskBackendLogs(resolve(state.reportDir), SecretMasker.of(state.secrets)));
 
   // 2. The baseline copy of the database.
   const db = state?.database;

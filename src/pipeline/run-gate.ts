@@ -3,7 +3,6 @@
  * process (the action's steps), over the same state. A failing stage is recorded in the state so
  * the report stage can say what broke; cleanup always runs.
  */
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { installSignalCleanup } from '../backend/signal-cleanup.js';
 import type { PerfGateConfig } from '../config/config.js';
@@ -11,6 +10,7 @@ import { ExitCode, PerfGateError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Results } from '../report/results.js';
 import { cleanupRun } from './cleanup.js';
+import { makeReportDir } from './report-dir.js';
 import type { StageContext } from './context.js';
 import { newRunState, writeRunState, type RunState } from './run-state.js';
 import { bootVariants } from './stage-backend.js';
@@ -30,7 +30,9 @@ export function createContext(options: {
   signal?: AbortSignal;
 }): StageContext {
   const reportDir = resolve(options.state.reportDir);
-  mkdirSync(reportDir, { recursive: true });
+  makeReportDir(reportDir);
+  // The config's own secrets join the run's, so the cleanup step (which reads no config) masks them too.
+  for (const secret of options.config.secrets) if (!options.state.secrets.includes(secret)) options.state.secrets.push(secret);
   for (const secret of options.state.secrets) options.log.addSecret(secret);
   const ctx: StageContext = {
     config: options.config,

@@ -14,6 +14,7 @@ import { readRunContext } from '../github/event-context.js';
 import { publishResults } from '../github/publish.js';
 import type { CommentMode } from '../github/sticky-comment.js';
 import type { RoundRecord } from '../load/round-record.js';
+import { SecretMasker } from '../log.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Results } from '../report/results.js';
 import { buildResults } from './build-results.js';
@@ -62,7 +63,8 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
   const plan = sequentialPlan(ctx);
   const look = Math.min(state.bench?.look ?? 1, plan.pairsAtLook.length);
   const evaluation = rounds.length > 0 && !state.failure ? evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } }) : null;
-  const results = buildResults({
+  // Masked before rendering: report.md, report.html and results.json all come from this one object.
+  const results = SecretMasker.of([...state.secrets, ...config.secrets]).maskAll(buildResults({
     version: options.version,
     runId: state.runId,
     startedAt: state.startedAt,
@@ -82,7 +84,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
     },
     error: state.failure,
     mode: state.aa ? 'aa' : undefined,
-  });
+  }));
 
   const context = readRunContext();
   if (context?.pullRequest) results.pullRequest = { number: context.pullRequest.number, headSha: context.pullRequest.headSha };

@@ -126,6 +126,11 @@ describe('every config error names the key, what was given and what is allowed',
     expect(message).toBe("config key 'gate': got 5; expected a mapping");
   });
 
+  it('an infinite number (YAML .inf) is shown as Infinity, not null', () => {
+    const message = inputErrorOf(() => parse('backend: { kind: url, url: "http://127.0.0.1:1" }\nload: { rate: .inf, workload: { requests: [{ path: / }] } }\ntargets: ["latency_p95 worsens <= 5%"]\n'));
+    expect(message).toBe("config key 'load.rate': got Infinity; expected a number >= 0.1 and <= 1000000");
+  });
+
   it('wrong type: text where a number is expected, with the bounds', () => {
     const message = inputErrorOf(() => parse(withSections({ load: { rate: 'fast', workload: { requests: [{ path: '/' }] } } })));
     expect(message).toContain("config key 'load.rate'");
@@ -334,6 +339,21 @@ describe('${VAR} interpolation', () => {
   it('replaces ${NAME} with the environment variable in any string', () => {
     const config = parse(withSections({ database: { url: 'postgres://u:${PGPASS}@db.internal/preview' } }), { env: { PGPASS: 's3cret' } });
     expect(config.database.url).toBe('postgres://u:s3cret@db.internal/preview');
+  });
+
+  it('expanded values, secret-like env values and URL passwords become the config\'s secrets; plain numbers do not', () => {
+    const config = parse(
+      withSections({
+        backend: {
+          kind: 'command',
+          command: ['node', '${SERVER}'],
+          env: { DB_PASS: 'literal-pass', POOL: '${POOL_SIZE}', MODE: 'plain-value' },
+          baseline: { kind: 'url', url: 'http://user:p%40ss@127.0.0.1:9000' },
+        },
+      }),
+      { env: { SERVER: 'server-from-env.js', POOL_SIZE: '20' } },
+    );
+    expect(config.secrets.sort()).toEqual(['literal-pass', 'p%40ss', 'p@ss', 'server-from-env.js']);
   });
 
   it('a variable that is not set is an error naming the key and the variable', () => {

@@ -116,7 +116,8 @@ describe('createServerMetricsHooks', () => {
 
   it('reports malformed metrics as the backend\'s fault, naming variant and URL', async () => {
     const hooks = createServerMetricsHooks({
-      definitions: [],
+      // Only configured families are parsed: this one is configured, and malformed.
+      definitions: [{ name: 'big', kind: 'gauge', metric: 'x'.repeat(4096), unit: 'count', direction: 'lower-is-better' }],
       metricsUrls: { baseline: `${base}/big`, candidate: `${base}/big` },
       timeoutMs: 5000,
     });

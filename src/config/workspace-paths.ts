@@ -1,0 +1,64 @@
+/**
+ * Files a config names stay inside the workspace. A config checked out with the code under test (a
+ * pull request's, a fork's) is untrusted: `load.workload.file: ../../../../etc/passwd` must not make
+ * perf-gate read, run against or quote a file elsewhere on the runner. The rule is the one that
+ * decides whether the config file itself is in the workspace (src/github/annotations.ts), applied
+ * after following symlinks, so a symlink in the repository that points out is refused too.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { invalidValue } from '../errors.js';
+import type { PerfGateConfig } from './config.js';
+
+/** The workspace: GITHUB_WORKSPACE on a runner, else the folder perf-gate was started in. */
+export function workspaceRoot(env: NodeJS.ProcessEnv, cwd: string): string {
+  return resolve(cwd, env.GITHUB_WORKSPACE || '.');
+}
+
+/**
+ * `path` with every symlink resolved. A path that does not exist yet resolves its nearest existing
+ * parent, so a missing file under a symlinked folder is judged by where that folder really is.
+ */
+export function realPath(path: string): string {
+  const absolute = resolve(path);
+  if (existsSync(absolute)) return realpathSync.native(absolute);
+  const parent = dirname(absolute);
+  return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+}
+
+/** True when `path` (resolved, symlinks followed) is `root` or lies below it. */
+export function isInside(path: string, root: string): boolean {
+  const inside = relative(realPath(root), realPath(path));
+  return inside === '' || (!inside.startsWith('..') && !isAbsolute(inside));
+}
+
+/** The paths a config names, by config key: everything perf-gate reads, or runs in. */
+function namedPaths(config: PerfGateConfig): { key: string; path: string }[] {
+  const out: { key: string; path: string }[] = [];
+  if (config.load.workload.file) out.push({ key: 'load.workload.file', path: config.load.workload.file });
+  if (config.database.migrations?.dir) out.push({ key: 'database.migrations.dir', path: config.database.migrations.dir });
+  for (const variant of ['baseline', 'candidate'] as const) {
+    const b = config.backend[variant];
+    for (const key of ['results', 'envFile', 'cwd'] as const) {
+      const path = b[key];
+      if (path) out.push({ key: `backend.${variant}.${key}`, path });
+    }
+  }
+  return out;
+}
+
+/**
+ * Refuses a config file inside the workspace that names a path outside it. A config file that itself
+ * lies outside the workspace (or the embedded default) was chosen by whoever runs perf-gate, not by
+ * the checked-out code, and is read as written. The message names the key and the path, never what
+ * the file holds.
+ */
+export function confineConfigPaths(config: PerfGateConfig, configPath: string | undefined, workspace: string): void {
+  if (!configPath || !isInside(configPath, workspace)) return;
+  for (const { key, path } of namedPaths(config)) {
+    const full = resolve(config.baseDir, path);
+    if (!isInside(full, workspace)) {
+      throw invalidValue(`config key '${key}'`, path, `a path inside the workspace ${workspace} (symlinks followed; the config file is in the workspace, so the files it names must be too)`);
+    }
+  }
+}

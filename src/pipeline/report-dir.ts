@@ -1,0 +1,16 @@
+/** The report folder: created before any stage, so a bad --report-dir stops the run before anything starts. */
+import { mkdirSync } from 'node:fs';
+import { InfrastructureError, InputError, errorMessage } from '../errors.js';
+
+export function makeReportDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // EEXIST: the path is a file; ENOTDIR: a file sits where one of its parent folders should be.
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw new InputError(`report folder '${dir}' (--report-dir, or report.dir in the config): ${code === 'EEXIST' ? 'is a file' : 'a file is in its path'}; expected a folder perf-gate can create or write into`);
+    }
+    throw new InfrastructureError(`report folder '${dir}' (--report-dir, or report.dir in the config): cannot be created: ${errorMessage(error)}`);
+  }
+}
