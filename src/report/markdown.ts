@@ -144,7 +144,7 @@ export function pairRatios(rounds: RoundRecord[], metric: string): { pair: numbe
   const byPair = new Map<number, Partial<Record<'baseline' | 'candidate', number>>>();
   for (const r of rounds) {
     const v = ownValue(r.values, metric);
-    if (!r.valid || v === null || v === undefined || !(v > 0)) continue;
+    if (r.valid !== true || v === null || !(v > 0) || !Number.isSafeInteger(r.pair) || r.pair < 0) continue;
     const entry = byPair.get(r.pair) ?? {};
     entry[r.variant] = v;
     byPair.set(r.pair, entry);

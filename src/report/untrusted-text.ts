@@ -75,19 +75,28 @@ export function markdownText(value: unknown, options: MarkdownTextOptions = {}):
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-/** A count from the file (pairs, a round's index): printed only when it is a whole number >= 0. */
+/**
+ * Largest count shown. Counts in a results.json (pairs, round positions) stay far below it; seven
+ * digits and more could read as a commit SHA, which GitHub links.
+ */
+const MAX_COUNT = 999_999;
+
+/** A count from the file (pairs, a round's index): printed only when it is a whole number in range. */
 export function countText(value: unknown): string {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : '—';
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_COUNT ? String(value) : '—';
 }
 
 /** A position from the file counted from 0, shown counted from 1 (round 0 is "1"). */
 export function ordinalText(value: unknown): string {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value + 1) : '—';
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < MAX_COUNT ? String(value + 1) : '—';
 }
 
-/** The name of a pipeline stage (migrate, boot, bench...) for a sentence: letters, digits and - only. */
+/**
+ * The name of a pipeline stage (migrate, boot, bench...) for a sentence, or undefined: lowercase
+ * letters and '-' only, and no run of seven letters a–f (which GitHub could link as a commit).
+ */
 export function stageText(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[a-z][a-z0-9-]{0,39}$/.test(value) ? value : undefined;
+  return typeof value === 'string' && /^[a-z][a-z-]{0,39}$/.test(value) && !/[a-f]{7}/.test(value) ? value : undefined;
 }
 
 /**
