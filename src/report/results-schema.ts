@@ -42,11 +42,13 @@ export function jsonPath(pointer: string): string {
   return out || '(the document)';
 }
 
-function describeError(error: ErrorObject): { path: string; expected: string } {
+function describeError(error: ErrorObject): { path: string; expected: string; name?: string } {
   let path = error.instancePath;
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') path += `/${String(params.missingProperty)}`;
-  if (error.keyword === 'propertyNames' && typeof params.propertyName === 'string') path += `/${params.propertyName}`;
+  // A property name that failed (propertyNames): ajv names it on the error, not in params.
+  const propertyName = (error as ErrorObject & { propertyName?: unknown }).propertyName ?? params.propertyName;
+  if (typeof propertyName === 'string') path += `/${propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   let expected: string;
   switch (error.keyword) {
     case 'required':
@@ -62,12 +64,22 @@ function describeError(error: ErrorObject): { path: string; expected: string } {
       expected = `a value of type ${String(params.type).replace(',', ' or ')}`;
       break;
     case 'propertyNames':
-      expected = 'a property name the schema allows';
+    case 'not':
+      expected = 'a name the schema allows (never __proto__, constructor or prototype)';
+      break;
+    case 'pattern':
+      expected = `text matching ${String(params.pattern)}`;
+      break;
+    case 'maxLength':
+      expected = `at most ${String(params.limit)} characters`;
+      break;
+    case 'maxItems':
+      expected = `at most ${String(params.limit)} items`;
       break;
     default:
       expected = `a value that ${error.message ?? 'matches the schema'}`;
   }
-  return { path: jsonPath(path), expected };
+  return { path: jsonPath(path), expected, ...(typeof propertyName === 'string' ? { name: propertyName } : {}) };
 }
 
 function valueAt(document: unknown, pointer: string): unknown {
@@ -98,8 +110,8 @@ function given(value: unknown): string {
 export function validateResults(document: unknown, source: string): Results {
   if (validate(document)) return document;
   const error = validate.errors![0]!;
-  const { path, expected } = describeError(error);
-  const atPointer = error.keyword === 'required' ? undefined : valueAt(document, error.instancePath);
+  const { path, expected, name } = describeError(error);
+  const atPointer = name ?? (error.keyword === 'required' ? undefined : valueAt(document, error.instancePath));
   const hint = path === 'schemaVersion' ? ` (this perf-gate reads results schema version ${RESULTS_SCHEMA_VERSION}; see schema/results.schema.json)` : '';
   throw new InputError(`${source} field '${path}': got ${given(atPointer)}; expected ${expected}${hint}`);
 }
