@@ -108,12 +108,20 @@ function given(value: unknown): string {
  * names the file, the JSON path, what it held and what is allowed (exit 2).
  */
 export function validateResults(document: unknown, source: string): Results {
+  // What the file is and which version it is come first: a k6 summary or a results.json of another
+  // schema version is named as such, not by the first field that differs.
+  const head = document !== null && typeof document === 'object' && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
+  const tool = head && Object.hasOwn(head, 'tool') ? (head.tool as Record<string, unknown> | null) : undefined;
+  const toolName = tool !== null && typeof tool === 'object' && Object.hasOwn(tool, 'name') ? tool.name : undefined;
+  if (toolName !== 'perf-gate') throw new InputError(`${source} field 'tool.name': got ${given(toolName)}; expected "perf-gate" (a results.json written by perf-gate)`);
+  if (head!.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+    throw new InputError(`${source} field 'schemaVersion': got ${given(head!.schemaVersion)}; expected ${RESULTS_SCHEMA_VERSION} (this perf-gate reads results schema version ${RESULTS_SCHEMA_VERSION}; see schema/results.schema.json)`);
+  }
   if (validate(document)) return document;
   const error = validate.errors![0]!;
   const { path, expected, name } = describeError(error);
   const atPointer = name ?? (error.keyword === 'required' ? undefined : valueAt(document, error.instancePath));
-  const hint = path === 'schemaVersion' ? ` (this perf-gate reads results schema version ${RESULTS_SCHEMA_VERSION}; see schema/results.schema.json)` : '';
-  throw new InputError(`${source} field '${path}': got ${given(atPointer)}; expected ${expected}${hint}`);
+  throw new InputError(`${source} field '${path}': got ${given(atPointer)}; expected ${expected}`);
 }
 
 /**
