@@ -25,6 +25,11 @@ export const MAX_SHOWN_LENGTH = 300;
  */
 const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/gu;
 
+/** `text` without hidden characters (see HIDDEN), keeping its line breaks and tabs: for a <pre>. */
+export function visibleText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(HIDDEN, (c) => (c === '\n' || c === '\t' ? c : ''));
+}
+
 /**
  * An untrusted value as one line of plain text: line breaks become spaces, hidden characters go,
  * and it is cut to `maxLength` characters (with an ellipsis). Anything but a string, a finite

@@ -215,6 +215,14 @@ describe('report.md from a hostile results.json, rendered as GitHub would (micro
 });
 
 describe('report.html from a hostile results.json', () => {
+  it('drops bidi overrides and zero-width characters, keeps the text and the error message\'s lines', () => {
+    const r = errorResults();
+    r.error = { stage: 'bench', message: 'line one\u202e reversed\nline\u200b two', exitCode: 3 };
+    const html = renderHtml(r);
+    expect(html).not.toMatch(/[\u202e\u200b]/);
+    expect(html).toContain('<pre>line one reversed\nline two</pre>');
+  });
+
   it.each(BASES)('%s: the file adds no element or attribute', (_name, base) => {
     fc.assert(
       fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), fc.array(hostileCount, { minLength: 1, maxLength: 10 }), (strings, counts) => {
