@@ -133,13 +133,13 @@ function latencyChart(results: Results): string | undefined {
   return ['```mermaid', 'xychart-beta', '  title "Client latency, median of rounds (ms)"', `  x-axis [${labels.join(', ')}]`, '  y-axis "ms"', `  bar [${values.join(', ')}]`, '```'].join('\n');
 }
 
-/** Candidate/baseline ratio per pair for one metric: drift and outlier rounds become visible. */
 /** A round's value of one metric, read as an own property only (never Object.prototype's). */
 function ownValue(values: Record<string, number | null> | undefined, name: string): number | null {
   const v = values && Object.hasOwn(values, name) ? values[name] : null;
   return typeof v === 'number' ? v : null;
 }
 
+/** Candidate/baseline ratio per pair for one metric: drift and outlier rounds become visible. */
 export function pairRatios(rounds: RoundRecord[], metric: string): { pair: number; ratio: number }[] {
   const byPair = new Map<number, Partial<Record<'baseline' | 'candidate', number>>>();
   for (const r of rounds) {
