@@ -55,7 +55,9 @@ describe('results.json schema', () => {
       migration: { strategy: 'clone', applied: [{ name: '001_init.sql', ms: 12 }], pending: [{ name: '002.sql', checksum: 'ab', sql: 'select 1;' }] },
       environment: { backends: { baseline: { kind: 'command', description: 'node server.js' } }, envDifferences: [{ name: 'A', baseline: '1', candidate: '2', masked: false }], cpuCount: 2, postgres: '15.8' },
       error: { stage: 'bench', message: 'backend died\nexit 137', exitCode: 3 },
+      mode: 'aa',
     });
+    expect(built.mode).toBe('aa');
     expect(() => check({ ...built, pullRequest: { number: 57, headSha: '5d41402abc4b2a76b9719d911017c592ae5cbf2c' } })).not.toThrow();
     for (const fixture of [passResults(), failResults(), inconclusiveResults(), noDataResults(), errorResults()]) expect(() => check(fixture)).not.toThrow();
   });
