@@ -3,7 +3,7 @@
  * using any of it (the file may come from a fork's workflow): what perf-gate writes passes, and what a
  * hostile or broken file holds is refused with the JSON path, never a TypeError further on.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,14 @@ describe('results.json schema', () => {
     expect(built.mode).toBe('aa');
     expect(() => check({ ...built, pullRequest: { number: 57, headSha: '5d41402abc4b2a76b9719d911017c592ae5cbf2c' } })).not.toThrow();
     for (const fixture of [passResults(), failResults(), inconclusiveResults(), noDataResults(), errorResults()]) expect(() => check(fixture)).not.toThrow();
+  });
+
+  it.each(['demo.results.json', 'failing-migration.results.json'])('accepts %s, written by a real run (test/fixtures/results)', (name) => {
+    const path = join(import.meta.dirname, '../fixtures/results', name);
+    const results = readResultsFile(path);
+    expect(results.tool.name).toBe('perf-gate');
+    // Nothing was dropped: the file has only fields the schema lists.
+    expect(JSON.stringify(results)).toBe(JSON.stringify(JSON.parse(readFileSync(path, 'utf8'))));
   });
 
   it.each([
