@@ -3,24 +3,32 @@
  * collapsible groups, masks, annotations) and one for a terminal or a plain CI log.
  */
 import * as core from '@actions/core';
+import { inertLogText } from '../log-line.js';
 import { SecretMasker, type Logger } from '../log.js';
 
+/**
+ * Every message is masked, then made inert (src/log-line.ts): core.info prints it as it is, so a
+ * line of it could otherwise be a workflow command.
+ */
 export class ActionsLogger implements Logger {
   private readonly masker = new SecretMasker();
+  private text(message: string): string {
+    return inertLogText(this.masker.mask(message));
+  }
   info(message: string): void {
-    core.info(this.masker.mask(message));
+    core.info(this.text(message));
   }
   warning(message: string): void {
-    core.warning(this.masker.mask(message));
+    core.warning(this.text(message));
   }
   error(message: string): void {
-    core.error(this.masker.mask(message));
+    core.error(this.text(message));
   }
   debug(message: string): void {
-    core.debug(this.masker.mask(message));
+    core.debug(this.text(message));
   }
   async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
-    return core.group(this.masker.mask(title), fn);
+    return core.group(this.text(title), fn);
   }
   addSecret(value: string): void {
     if (!value) return;
@@ -60,7 +68,8 @@ export class TerminalLogger implements Logger {
     this.clearBar();
     const elapsed = ((this.now() - this.started) / 1000).toFixed(1).padStart(6);
     const indent = '  '.repeat(this.depth);
-    const text = this.masker.mask(message);
+    // Inert: in a CI log the runner reads stderr for workflow commands too (src/log-line.ts).
+    const text = inertLogText(this.masker.mask(message));
     const body = colourCode && this.colour ? `\u001b[${colourCode}m${prefix}${text}\u001b[0m` : `${prefix}${text}`;
     this.stream.write(`[${elapsed}s] ${indent}${body}\n`);
   }
@@ -101,7 +110,7 @@ export class TerminalLogger implements Logger {
     const filled = total > 0 ? Math.round((Math.min(done, total) / total) * width) : 0;
     const elapsed = ((this.now() - this.started) / 1000).toFixed(1).padStart(6);
     const columns = (this.stream as { columns?: number }).columns ?? 120;
-    const line = `[${elapsed}s] ${'  '.repeat(this.depth)}[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} ${this.masker.mask(text)}`;
+    const line = `[${elapsed}s] ${'  '.repeat(this.depth)}[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total} ${inertLogText(this.masker.mask(text)).replace(/\n/g, ' ')}`;
     this.stream.write(`\r\u001b[2K${line.slice(0, Math.max(20, columns - 1))}`);
     this.barShown = true;
     if (done >= total) this.clearBar(true);

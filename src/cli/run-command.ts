@@ -13,6 +13,7 @@ import { describeMigrationCommand, runMigrationCommand } from '../database/migra
 import { runMigrations } from '../database/migrate.js';
 import { ExitCode, InputError, invalidValue } from '../errors.js';
 import type { CommentMode } from '../github/sticky-comment.js';
+import { inertLogText } from '../log-line.js';
 import type { Logger } from '../log.js';
 import { cleanupRun } from '../pipeline/cleanup.js';
 import { createContext, exitCodeFor, runStage, runWholeGate } from '../pipeline/run-gate.js';
@@ -64,7 +65,8 @@ function statePath(args: ParsedArgs): string {
 
 function printResults(results: Results, args: ParsedArgs, env: CommandEnv, paths: { resultsPath: string; reportPath: string }): void {
   if (booleanFlag(args, 'json')) env.stdout(`${JSON.stringify(results, null, 2)}\n`);
-  else env.stdout(`\n${renderTerminal(results)}\n\nresults: ${paths.resultsPath}\nreport:  ${paths.reportPath}\n`);
+  // The table quotes targets and error messages: made inert like every log line (src/log-line.ts).
+  else env.stdout(`\n${inertLogText(renderTerminal(results))}\n\nresults: ${paths.resultsPath}\nreport:  ${paths.reportPath}\n`);
 }
 
 /**

@@ -11,6 +11,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import { formatChange, formatInterval, formatValue } from '../report/format.js';
 import type { Results, TargetResult } from '../report/results.js';
+import { defusedPlainText } from '../report/untrusted-text.js';
 
 export const MAX_ANNOTATIONS_PER_REQUEST = 50;
 
@@ -45,7 +46,9 @@ function describe(t: TargetResult): string {
     t.kind === 'absolute'
       ? `${formatValue(t.estimate, t.unit)} ${formatInterval(t.ci, (v) => formatValue(v, t.unit))}; bound ${formatValue(t.threshold, t.unit)}`
       : `change ${formatChange(t.estimate)} ${formatInterval(t.ci, formatChange)}; bound ${formatChange(t.threshold)}`;
-  return `${t.expression}: ${estimate}${t.note ? `. ${t.note}` : ''}`;
+  // The expression and note come from results.json (a fork's workflow may have written it): one line,
+  // no hidden characters, mentions and references defused (see report/untrusted-text.ts).
+  return `${defusedPlainText(t.expression)}: ${estimate}${t.note ? `. ${defusedPlainText(t.note, 1000)}` : ''}`;
 }
 
 /**

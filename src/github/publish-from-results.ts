@@ -8,11 +8,12 @@
  * before use, the PR number it names is verified against the measured commit (publish.ts), and the
  * config is read only from inside the workspace and only to find line numbers.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError, errorMessage, invalidValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Results } from '../report/results.js';
+import { MAX_RESULTS_BYTES, parseResultsJson, validateResults } from '../report/results-schema.js';
 import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from './annotations.js';
 import type { GitHubClient } from './client.js';
 import { readRunContext, type RunContext } from './event-context.js';
@@ -45,31 +46,29 @@ export interface PublishFromResultsOutcome extends PublishOutcome {
   annotations: CheckAnnotation[];
 }
 
-const VERDICTS = new Set(['pass', 'fail', 'inconclusive', 'error']);
-
-/** Reads and checks results.json: the fields publishing relies on must be there with the right types. */
+/**
+ * Reads results.json and checks it against schema/results.schema.json before any of it is used: the
+ * file may come from a fork's workflow, so a wrong type or an unknown enum value is exit 2 naming
+ * the JSON path, never a TypeError deep in a renderer.
+ */
 export function readResultsFile(resultsPath: string): Results {
+  const source = `--results '${resultsPath}'`;
   let text: string;
   try {
+    const size = statSync(resultsPath).size;
+    if (size > MAX_RESULTS_BYTES) throw invalidValue(`${source} size`, `${size} bytes`, `at most ${MAX_RESULTS_BYTES} bytes`);
     text = readFileSync(resultsPath, 'utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(`--results: cannot read '${resultsPath}': ${errorMessage(error)}`);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseResultsJson(text);
   } catch (error) {
     throw new InputError(`--results: '${resultsPath}' is not JSON: ${errorMessage(error)}`);
   }
-  const r = parsed as Partial<Results> | null;
-  if (!r || typeof r !== 'object' || r.tool?.name !== 'perf-gate') throw invalidValue(`--results '${resultsPath}' field 'tool.name'`, r?.tool?.name, "'perf-gate' (a results.json written by perf-gate)");
-  if (typeof r.schemaVersion !== 'number' || r.schemaVersion < 1) throw invalidValue(`--results '${resultsPath}' field 'schemaVersion'`, r.schemaVersion, 'a number >= 1');
-  if (!VERDICTS.has(String(r.verdict))) throw invalidValue(`--results '${resultsPath}' field 'verdict'`, r.verdict, "'pass', 'fail', 'inconclusive' or 'error'");
-  for (const key of ['targets', 'metrics', 'rounds'] as const) {
-    if (!Array.isArray(r[key])) throw invalidValue(`--results '${resultsPath}' field '${key}'`, r[key], 'an array');
-  }
-  if (typeof r.runId !== 'string' || typeof r.config !== 'string') throw invalidValue(`--results '${resultsPath}' fields 'runId' and 'config'`, { runId: r.runId, config: r.config }, 'strings');
-  return r as Results;
+  return validateResults(parsed, source);
 }
 
 /** The PR number a measuring run recorded in results.json (proposed field `pullRequest.number`). */

@@ -5,10 +5,15 @@
  * for SVG, w3.org/TR/svg-aam-1.0), and variants differ by marker shape and dash as well as colour so
  * they stay apart for readers who do not see the colours.
  */
+import { visibleText } from './untrusted-text.js';
 
-/** Escapes text for HTML and SVG content and attribute values (both quotes included). */
+/**
+ * Escapes text for HTML and SVG content and attribute values (both quotes included). Hidden
+ * characters (controls, bidi overrides, zero-width) are dropped first: a results.json may come from
+ * a pull request's code, and they would reorder or hide what the reader sees.
+ */
 export function escapeMarkup(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return visibleText(String(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** About `count` evenly spaced round numbers (steps of 1, 2 or 5 × 10^k) covering [min, max]. */

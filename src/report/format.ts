@@ -23,6 +23,9 @@ export function formatValue(value: number | null | undefined, unit: MetricUnit):
       return `${significant(value)} req/s`;
     case 'count':
       return significant(value);
+    default:
+      // A unit outside the enum (a results.json the schema was not run on): show no number rather than a wrong one.
+      return '—';
   }
 }
 

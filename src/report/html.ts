@@ -10,6 +10,7 @@ import { escapeMarkup, groupedBarChart, lineChart, type LinePoint } from './char
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { formatDetectable, headline, pairRatios } from './markdown.js';
 import type { MetricSummary, Results, TargetResult, Verdict } from './results.js';
+import { countText, ordinalText } from './untrusted-text.js';
 
 export interface HtmlReportOptions {
   /** Link to the workflow run; only http(s) addresses become links. */
@@ -29,9 +30,22 @@ const STATUS_TEXT: Record<TargetResult['status'], string> = {
 
 const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };
 
+/*
+ * results.json may come from a pull request's code: strings go through e() (escapeMarkup), counts
+ * through countText/ordinalText, and an enumerated value reaches a class name or a word only after
+ * it was checked to be one of its values.
+ */
+function verdictOf(results: Results): Verdict {
+  return typeof results.verdict === 'string' && Object.hasOwn(VERDICT_WORD, results.verdict) ? results.verdict : 'error';
+}
+
+function statusOf(t: TargetResult): TargetResult['status'] | 'unknown' {
+  return typeof t.status === 'string' && Object.hasOwn(STATUS_TEXT, t.status) ? t.status : 'unknown';
+}
+
 export function renderHtml(results: Results, options: HtmlReportOptions = {}): string {
   const units = unitsOf(results);
-  const title = options.title ?? `perf-gate report: ${VERDICT_WORD[results.verdict].toLowerCase()}`;
+  const title = options.title ?? `perf-gate report: ${VERDICT_WORD[verdictOf(results)].toLowerCase()}`;
   const sections = [
     verdictBanner(results),
     results.targets.length ? section('targets', 'Targets', targetsTable(results)) : '',
@@ -57,7 +71,7 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
     '<main>',
     pageHeader(results, options),
     ...sections.filter(Boolean),
-    `<footer><p>perf-gate ${e(results.tool.version)} · results schema ${e(String(results.schemaVersion))} · run ${e(results.runId)}</p></footer>`,
+    `<footer><p>perf-gate ${e(String(results.tool?.version ?? ''))} · results schema ${countText(results.schemaVersion)} · run ${e(String(results.runId))}</p></footer>`,
     '</main>',
     '</body>',
     '</html>',
@@ -102,12 +116,13 @@ function verdictBanner(results: Results): string {
   // instead, because a machine without an emoji font would draw an empty box.
   const text = headline(results).replace(/^[^\p{L}\p{N}]+/u, '');
   const error = results.error
-    ? `<p class="error-detail"><strong>${e(results.error.stage)}</strong> stage failed (exit code ${e(String(results.error.exitCode))}):</p><pre>${e(results.error.message)}</pre>`
+    ? `<p class="error-detail"><strong>${e(String(results.error.stage))}</strong> stage failed (exit code ${countText(results.error.exitCode)}):</p><pre>${e(String(results.error.message))}</pre>`
     : '';
   const decided = results.decision
-    ? `<p class="sub">${e(`${results.decision.validPairs} valid of ${results.decision.measuredPairs} interleaved round pairs (${results.decision.plannedPairs} planned). Stopped: ${results.decision.stoppingReason}.`)}</p>`
+    ? `<p class="sub">${e(`${countText(results.decision.validPairs)} valid of ${countText(results.decision.measuredPairs)} interleaved round pairs (${countText(results.decision.plannedPairs)} planned). Stopped: ${results.decision.stoppingReason}.`)}</p>`
     : '';
-  return `<section class="verdict verdict-${results.verdict}" role="status" aria-label="Verdict"><p class="verdict-word">${VERDICT_WORD[results.verdict]}</p><div><p class="headline">${e(text)}</p>${decided}${error}</div></section>`;
+  const verdict = verdictOf(results);
+  return `<section class="verdict verdict-${verdict}" role="status" aria-label="Verdict"><p class="verdict-word">${VERDICT_WORD[verdict]}</p><div><p class="headline">${e(text)}</p>${decided}${error}</div></section>`;
 }
 
 /** The change cell of a target, as in the PR comment: relative change or absolute value, with its interval. */
@@ -132,10 +147,10 @@ function targetsTable(results: Results): string {
     const m = results.metrics.find((x) => x.name === t.metric);
     const note = t.note ? `<div class="note">${e(t.note)}</div>` : '';
     return (
-      `<tr class="status-${t.status}"><th scope="row"><code>${e(t.expression)}</code>${note}</th>` +
+      `<tr class="status-${statusOf(t)}"><th scope="row"><code>${e(t.expression)}</code>${note}</th>` +
       `<td class="num">${e(formatValue(m?.baseline, t.unit))}</td><td class="num">${e(formatValue(m?.candidate, t.unit))}</td>` +
       `<td class="num">${e(targetChange(t))}</td><td class="num">${e(targetBound(t))}</td><td class="num">${e(formatDetectable(t))}</td>` +
-      `<td><span class="badge badge-${t.status}">${e(STATUS_TEXT[t.status])}</span></td></tr>`
+      `<td><span class="badge badge-${statusOf(t)}">${e(statusOf(t) === 'unknown' ? 'unknown' : STATUS_TEXT[t.status])}</span></td></tr>`
     );
   });
   return (
@@ -229,7 +244,7 @@ function perRoundChart(results: Results, t: TargetResult, units: Map<string, Met
   const format = (v: number) => formatValue(v, unit);
   const pointsOf = (variant: RoundRecord['variant']): LinePoint[] =>
     results.rounds
-      .filter((r) => r.variant === variant)
+      .filter((r) => r.variant === variant && Number.isSafeInteger(r.pair) && r.pair >= 0)
       .map((r) => ({ r, v: r.values[t.metric] }))
       .filter((x): x is { r: RoundRecord; v: number } => typeof x.v === 'number' && Number.isFinite(x.v))
       .map(({ r, v }) => ({ x: r.pair + 1, y: v, hollow: !r.valid }));
@@ -263,7 +278,7 @@ function metricsTable(metrics: MetricSummary[]): string {
     (m) =>
       `<tr><th scope="row">${e(m.name)}${m.description ? `<div class="note">${e(m.description)}</div>` : ''}</th><td>${e(m.source)}</td><td>${e(m.direction)}</td>` +
       `<td class="num">${e(formatValue(m.baseline, m.unit))}</td><td class="num">${e(formatValue(m.candidate, m.unit))}</td>` +
-      `<td class="num">${e(formatChange(m.change))}</td><td class="num">${e(formatInterval(m.ci, formatChange))}</td><td class="num">${e(String(m.pairs))}</td></tr>`,
+      `<td class="num">${e(formatChange(m.change))}</td><td class="num">${e(formatInterval(m.ci, formatChange))}</td><td class="num">${countText(m.pairs)}</td></tr>`,
   );
   return (
     '<div class="scroll"><table><caption>Medians over valid rounds of each variant; change is the paired geometric-mean ratio minus one.</caption>' +
@@ -275,16 +290,17 @@ function metricsTable(metrics: MetricSummary[]): string {
 function roundsTable(results: Results, units: Map<string, MetricUnit>): string {
   const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter((v, i, a) => a.indexOf(v) === i);
   const rows = results.rounds.map((r) => {
-    const errors = r.client.requests - r.client.ok;
-    const cells = shown.map((name) => `<td class="num">${e(formatValue(r.values[name] ?? null, units.get(name) ?? 'count'))}</td>`).join('');
+    const requests = countText(r.client?.requests);
+    const errors = countText((r.client?.requests ?? NaN) - (r.client?.ok ?? NaN));
+    const cells = shown.map((name) => `<td class="num">${e(formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`).join('');
     const status = r.valid
       ? r.flags.length
-        ? `<span class="badge badge-inconclusive">flagged</span> ${e(r.flags.join(', '))}`
+        ? `<span class="badge badge-inconclusive">flagged</span> ${e(r.flags.map(String).join(', '))}`
         : '<span class="badge badge-pass">ok</span>'
-      : `<span class="badge badge-fail">invalid</span> ${e(r.invalidReasons.join('; '))}`;
+      : `<span class="badge badge-fail">invalid</span> ${e(r.invalidReasons.map(String).join('; '))}`;
     return (
-      `<tr class="${r.valid ? '' : 'invalid'}"><td class="num">${r.index + 1}</td><td class="num">${r.pair + 1}</td><td>${e(r.variant)}</td>` +
-      `<td class="num">${e(String(r.client.requests))}</td><td class="num">${e(String(errors))}</td>${cells}<td>${status}</td></tr>`
+      `<tr class="${r.valid ? '' : 'invalid'}"><td class="num">${ordinalText(r.index)}</td><td class="num">${ordinalText(r.pair)}</td><td>${e(String(r.variant))}</td>` +
+      `<td class="num">${requests}</td><td class="num">${errors}</td>${cells}<td>${status}</td></tr>`
     );
   });
   return (
@@ -301,7 +317,7 @@ function decisionList(results: Results): string {
     `Estimate: ${sentence(d.method)}`,
     `Confidence: ${(d.confidence * 100).toFixed(1)} %. Several targets: ${sentence(d.multipleComparisons)}`,
     'A target passes only when its whole interval clears the bound, fails when the whole interval is on the wrong side, and is inconclusive otherwise.',
-    `Pairs: ${d.validPairs} valid of ${d.measuredPairs} measured (${d.plannedPairs} planned). Stopping reason: ${d.stoppingReason}.`,
+    `Pairs: ${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} measured (${countText(d.plannedPairs)} planned). Stopping reason: ${d.stoppingReason}.`,
   ];
   return `<ul>${items.map((i) => `<li>${e(i)}</li>`).join('')}</ul>`;
 }

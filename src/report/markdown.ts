@@ -6,6 +6,7 @@
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../load/round-record.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
+import { countText, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -47,8 +48,13 @@ export function headline(results: Pick<Results, 'verdict' | 'targets' | 'error' 
       return `⚠️ perf-gate inconclusive: ${undecided} of ${targetsWord(total)} could not be decided with this much data`;
     }
     case 'error':
-      return `💥 perf-gate could not finish: ${results.error?.stage ?? 'a stage'} failed`;
+      return `💥 perf-gate could not finish: ${stageText(results.error?.stage) ?? 'a stage'} failed`;
   }
+}
+
+/** The status cell; a status outside the enum (a results.json the schema was not run on) shows as unknown. */
+function statusIcon(status: unknown): string {
+  return typeof status === 'string' && Object.hasOwn(STATUS_ICON, status) ? STATUS_ICON[status as TargetResult['status']] : '❔ unknown';
 }
 
 function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
@@ -62,7 +68,7 @@ function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
   } else {
     change = t.ci ? `${formatChange(t.estimate)} ${formatInterval(t.ci, formatChange)}` : formatChange(t.estimate);
   }
-  return `| ${inlineCode(t.expression)} | ${baseline} | ${candidate} | ${change} | ${formatDetectable(t)} | ${STATUS_ICON[t.status]} |`;
+  return `| ${markdownText(t.expression, { cell: true })} | ${baseline} | ${candidate} | ${change} | ${formatDetectable(t)} | ${statusIcon(t.status)} |`;
 }
 
 /** The smallest effect this run could have decided: a relative share, or a distance in the metric's unit. */
@@ -72,41 +78,22 @@ export function formatDetectable(t: TargetResult): string {
   return t.kind === 'absolute' ? `±${formatValue(mde, t.unit)}` : `±${(mde * 100).toFixed(1)} %`;
 }
 
-/** Ends a sentence with exactly one full stop. */
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+/**
+ * Cuts at the last line break before `limit`: every untrusted value is one code span on one line,
+ * so a cut never leaves half a span whose rest would be read as Markdown.
+ */
+function truncateAtLine(text: string, limit: number): string {
+  const cut = text.lastIndexOf('\n', limit);
+  return text.slice(0, cut > 0 ? cut : 0);
 }
 
 /*
  * Everything below may come from a results.json written by a fork's code (the workflow_run half of the
- * fork-safe pattern posts it with a write token), so no string reaches the comment as markup: HTML is
- * escaped, @mentions are defused, and code spans and fences are longer than any backtick run inside.
+ * fork-safe pattern posts it with a write token): every string from it goes through markdownText
+ * (untrusted-text.ts), every count through countText, and fences are longer than any backtick run.
  */
-export function escapeText(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/@/g, '&#64;')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ');
-}
-
-function escapeCell(text: string): string {
-  return escapeText(text);
-}
-
 function longestBacktickRun(text: string): number {
   return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-}
-
-/** Inline code whose delimiter cannot be closed by the content. */
-export function inlineCode(text: string): string {
-  const oneLine = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
-  const fence = '`'.repeat(longestBacktickRun(oneLine) + 1);
-  const pad = oneLine.startsWith('`') || oneLine.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${oneLine}${pad}${fence}`;
 }
 
 function fenced(language: string, content: string): string {
@@ -116,7 +103,7 @@ function fenced(language: string, content: string): string {
 
 /** Mermaid labels: quotes and brackets would end the label or the list, so keep a plain subset. */
 function mermaidLabel(text: string): string {
-  return text.replace(/[^\w .:/%+-]/g, '_');
+  return plainText(text).replace(/[^\w .:/%+-]/g, '_');
 }
 
 function targetsTable(results: Results): string {
@@ -146,12 +133,18 @@ function latencyChart(results: Results): string | undefined {
   return ['```mermaid', 'xychart-beta', '  title "Client latency, median of rounds (ms)"', `  x-axis [${labels.join(', ')}]`, '  y-axis "ms"', `  bar [${values.join(', ')}]`, '```'].join('\n');
 }
 
+/** A round's value of one metric, read as an own property only (never Object.prototype's). */
+function ownValue(values: Record<string, number | null> | undefined, name: string): number | null {
+  const v = values && Object.hasOwn(values, name) ? values[name] : null;
+  return typeof v === 'number' ? v : null;
+}
+
 /** Candidate/baseline ratio per pair for one metric: drift and outlier rounds become visible. */
 export function pairRatios(rounds: RoundRecord[], metric: string): { pair: number; ratio: number }[] {
   const byPair = new Map<number, Partial<Record<'baseline' | 'candidate', number>>>();
   for (const r of rounds) {
-    const v = r.values[metric];
-    if (!r.valid || v === null || v === undefined || !(v > 0)) continue;
+    const v = ownValue(r.values, metric);
+    if (r.valid !== true || v === null || !(v > 0) || !Number.isSafeInteger(r.pair) || r.pair < 0) continue;
     const entry = byPair.get(r.pair) ?? {};
     entry[r.variant] = v;
     byPair.set(r.pair, entry);
@@ -171,7 +164,7 @@ function ratioChart(results: Results): string | undefined {
     '```mermaid',
     'xychart-beta',
     `  title "${mermaidLabel(metric)}: candidate / baseline per round pair${relative ? ' (lines: no change, target bound)' : ''}"`,
-    `  x-axis [${ratios.map((r) => `"${r.pair + 1}"`).join(', ')}]`,
+    `  x-axis [${ratios.map((r) => `"${ordinalText(r.pair)}"`).join(', ')}]`,
     '  y-axis "ratio"',
     `  line [${ratios.map((r) => mermaidNumber(r.ratio)).join(', ')}]`,
     `  line [${ratios.map(() => '1').join(', ')}]`,
@@ -185,24 +178,28 @@ function ratioChart(results: Results): string | undefined {
 function metricsTable(results: Results): string {
   const rows = results.metrics.map(
     (m) =>
-      `| ${escapeCell(m.name)} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.candidate, m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${m.pairs} |`,
+      `| ${markdownText(m.name, { cell: true })} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.candidate, m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${countText(m.pairs)} |`,
   );
   return ['| Metric | Baseline | Candidate | Change | Interval | Pairs |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }
 
 function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): string {
   const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter((v, i, a) => a.indexOf(v) === i);
-  const header = `| # | Pair | Variant | ${shown.map(escapeCell).join(' | ')} | Valid |`;
+  const header = `| # | Pair | Variant | ${shown.map((name) => markdownText(name, { cell: true })).join(' | ')} | Valid |`;
   const rows = results.rounds.map((r) => {
-    const cells = shown.map((name) => formatValue(r.values[name] ?? null, metricUnits.get(name) ?? 'count'));
-    const valid = r.valid ? (r.flags.length ? `⚠️ ${r.flags.join(', ')}` : '✓') : `✗ ${r.invalidReasons.join('; ')}`;
-    return `| ${r.index + 1} | ${r.pair + 1} | ${escapeCell(String(r.variant))} | ${cells.join(' | ')} | ${escapeCell(valid)} |`;
+    const cells = shown.map((name) => formatValue(ownValue(r.values, name), metricUnits.get(name) ?? 'count'));
+    const valid = r.valid === true ? (r.flags.length ? `⚠️ ${markdownText(r.flags.join(', '), { cell: true })}` : '✓') : `✗ ${markdownText(r.invalidReasons.join('; '), { cell: true })}`;
+    return `| ${ordinalText(r.index)} | ${ordinalText(r.pair)} | ${r.variant === 'baseline' || r.variant === 'candidate' ? r.variant : markdownText(r.variant, { cell: true })} | ${cells.join(' | ')} | ${valid} |`;
   });
   return [header, `|${' --- |'.repeat(shown.length + 4)}`, ...rows].join('\n');
 }
 
+/** Line and paragraph separators, bidi controls and invisible characters, as JSON \u escapes. */
+const JSON_HIDDEN = /[\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
 function jsonBlock(value: unknown): string {
-  return fenced('json', JSON.stringify(value, null, 2));
+  const json = (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return fenced('json', json);
 }
 
 function details(summary: string, body: string): string {
@@ -213,13 +210,14 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT - 512;
   // Client metrics keep their units even when no summary row exists (a run without valid pairs).
   const units = new Map<string, MetricUnit>([...CLIENT_METRICS.map((m) => [m.name, m.unit] as const), ...results.metrics.map((m) => [m.name, m.unit] as const), ...results.targets.map((t) => [t.metric, t.unit] as const)]);
-  const head: string[] = [`### ${escapeText(headline(results))}`];
-  if (results.error) head.push(`> **${escapeText(results.error.stage)}**: ${escapeText(results.error.message)}`);
+  // The headline is perf-gate's own words, counts and a checked stage name (see headline()).
+  const head: string[] = [`### ${headline(results)}`];
+  if (results.error) head.push(`> **${stageText(results.error.stage) ?? (markdownText(results.error.stage) || 'error')}**: ${markdownText(results.error.message, { maxLength: 2000 }) || '(no message)'}`);
   if (results.targets.length > 0) head.push(targetsTable(results));
   if (results.decision) {
     const d = results.decision;
     head.push(
-      `<sub>${d.validPairs} valid of ${d.measuredPairs} interleaved round pairs. ${escapeText(sentence(d.multipleComparisons))} Stopped: ${escapeText(d.stoppingReason)}.</sub>`,
+      `<sub>${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. Stopped: ${markdownText(d.stoppingReason)}.</sub>`,
     );
   }
   const charts = [latencyChart(results), ratioChart(results)].filter((c): c is string => Boolean(c));
@@ -236,13 +234,13 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   const links: string[] = [];
   if (options.runUrl) links.push(`[workflow run](${options.runUrl})`);
   if (options.artifactHint) links.push(options.artifactHint);
-  const footer = `<sub>perf-gate ${results.tool.version} · run ${results.runId}${links.length ? ` · ${links.join(' · ')}` : ''}</sub>`;
+  const footer = `<sub>perf-gate ${markdownText(results.tool?.version)} · run ${markdownText(results.runId)}${links.length ? ` · ${links.join(' · ')}` : ''}</sub>`;
 
   const cut: string[] = [];
   for (;;) {
     const note = cut.length ? [`<sub>Trimmed to fit GitHub's comment size limit: ${cut.join(', ')} left out; see results.json in the report artifact.</sub>`] : [];
     const body = [...head, ...optional.map((s) => s.text), ...note, footer].join('\n\n') + '\n';
-    if (body.length <= limit || optional.length === 0) return body.length <= limit ? body : body.slice(0, limit - 20) + '\n\n…(truncated)\n';
+    if (body.length <= limit || optional.length === 0) return body.length <= limit ? body : truncateAtLine(body, limit - 20) + '\n\n…(truncated)\n';
     cut.unshift(optional.pop()!.name);
   }
 }
@@ -251,9 +249,9 @@ function decisionText(results: Results): string {
   const d = results.decision!;
   return [
     `- Unit of analysis: one round. Baseline and candidate rounds run in interleaved pairs in a seeded random order, so drift of the machine hits both alike.`,
-    `- Estimate: ${escapeText(sentence(d.method))}`,
-    `- Several targets: ${escapeText(sentence(d.multipleComparisons))}`,
+    `- Estimate: ${markdownText(d.method, { maxLength: 2000 })}`,
+    `- Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}`,
     `- A target passes only when its whole interval clears the bound, fails when the whole interval is on the wrong side, and is inconclusive otherwise.`,
-    `- Pairs: ${d.validPairs} valid of ${d.measuredPairs} measured (${d.plannedPairs} planned). Stopping reason: ${escapeText(d.stoppingReason)}.`,
+    `- Pairs: ${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} measured (${countText(d.plannedPairs)} planned). Stopping reason: ${markdownText(d.stoppingReason)}.`,
   ].join('\n');
 }

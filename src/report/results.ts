@@ -1,6 +1,7 @@
 /**
  * results.json: the machine-readable outcome of a gate run. Its fields are a public contract
  * (schema/results.schema.json): later versions add fields, never remove or rename these.
+ * Change the schema with this file: `perf-gate comment` validates against it and drops what it does not list.
  */
 import type { TargetStatus } from '../gate/target.js';
 import type { MetricDirection, MetricUnit, RoundRecord } from '../load/round-record.js';

@@ -109,6 +109,30 @@ describe('perf-gate comment', () => {
     expect(missing.log).toContain('--results: got nothing; expected the path of a results.json');
   });
 
+  it.each([
+    ['schemaVersion 999', { schemaVersion: 999 }, "field 'schemaVersion': got 999; expected 1"],
+    ['schemaVersion 1.5', { schemaVersion: 1.5 }, "field 'schemaVersion': got 1.5; expected 1"],
+    ['targets: [null]', { targets: [null] }, "field 'targets[0]': got null; expected a value of type object"],
+    ['flags: "x"', { rounds: failResults().rounds.map((r, i) => (i === 0 ? { ...r, flags: 'x' } : r)) }, `field 'rounds[0].flags': got "x"; expected a value of type array`],
+    ['status: "constructor"', { targets: failResults().targets.map((t, i) => (i === 0 ? { ...t, status: 'constructor' } : t)) }, `field 'targets[0].status': got "constructor"; expected one of "pass", "fail", "inconclusive", "no-data"`],
+  ])('refuses a results.json with %s: exit 2 naming the JSON path, no TypeError, nothing posted', async (_name, change, message) => {
+    Object.assign(process.env, {
+      GITHUB_ACTIONS: '',
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'acme/rag-backend',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
+    });
+    const path = join(dir, 'hostile.json');
+    writeFileSync(path, JSON.stringify({ ...failResults(), ...change }));
+    const before = api.requests.length;
+    const { code, log } = await run(['comment', '--results', path, '--github-token', api.token]);
+    expect(code, log).toBe(2);
+    expect(log).toContain(`--results '${path}' ${message}`);
+    expect(log).not.toMatch(/TypeError|Cannot read properties/);
+    expect(api.requests.length).toBe(before);
+  });
+
   it('refuses a file that is not a results.json (exit 2) without calling GitHub', async () => {
     const bogus = join(dir, 'bogus.json');
     writeFileSync(bogus, '{"hello": 1}');

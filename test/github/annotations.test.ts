@@ -37,6 +37,17 @@ describe('targetLines', () => {
 });
 
 describe('targetAnnotations', () => {
+  it('shows a target and its note from results.json as one line with no live mention, reference or URL', () => {
+    const r = failResults();
+    r.targets[0] = { ...r.targets[0]!, note: 'ask @octocat about #7, GH-7 and acme/rag#1 at https://evil.example or www.evil.example\n::error::x\u202e' };
+    const [annotation] = targetAnnotations(r, { path: 'perf-gate.yml', text: CONFIG });
+    const message = annotation!.message;
+    expect(message).not.toMatch(/[\n\r\u202e]/);
+    for (const live of [/@[a-z]/i, /#\d/, /GH-\d/i, /https?:\/\//, /www\./]) expect(message).not.toMatch(live);
+    // The words are all there for a reader: only invisible word joiners were added.
+    expect(message.replace(/\u2060/g, '')).toContain('ask @octocat about #7, GH-7 and acme/rag#1 at https://evil.example or www.evil.example ::error::x');
+  });
+
   it('annotates each missed target as a failure at its line, with the estimate and the bound', () => {
     const annotations = targetAnnotations(failResults(), { path: 'perf-gate.yml', text: CONFIG });
     expect(annotations).toEqual([

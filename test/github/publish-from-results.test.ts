@@ -106,7 +106,7 @@ describe('publishFromResults', () => {
       ['not-json.json', '{"verdict":', /not JSON/],
       ['other-tool.json', { tool: { name: 'k6' } }, /tool\.name.*"k6"/],
       ['bad-verdict.json', { ...passResults(), verdict: 'great' }, /verdict.*"great"/],
-      ['no-targets.json', { ...passResults(), targets: null }, /'targets'.*an array/],
+      ['no-targets.json', { ...passResults(), targets: null }, /'targets': got null; expected a value of type array/],
     ];
     for (const [name, value, message] of cases) {
       const path = value === undefined ? join(workspace, name) : writeResults(name, value);

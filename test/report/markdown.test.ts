@@ -42,20 +42,20 @@ describe('report.md body', () => {
 
   it('shows the error stage and message on one line', () => {
     const text = renderMarkdown(errorResults());
-    expect(text).toContain('> **database**: migration 022_phase1.sql failed: relation "chunks" does not exist at line 3');
+    expect(text).toContain('> **database**: `migration 022_phase1.sql failed: relation "chunks" does not exist at line 3`');
     expect(text).not.toContain('| Target |');
   });
 
   it('says how many pairs were valid and how the decision was made', () => {
     const text = renderMarkdown(passResults());
-    expect(text).toContain('<sub>8 valid of 8 interleaved round pairs. Holm step-down across 3 targets, family-wise error 0.05. Stopped: all targets decided.</sub>');
+    expect(text).toContain('<sub>8 valid of 8 interleaved round pairs. Several targets: `Holm step-down across 3 targets, family-wise error 0.05`. Stopped: `all targets decided`.</sub>');
     expect(text).toContain('<details><summary>How the decision was made</summary>');
     expect(text).toContain('<details><summary>Rounds (16)</summary>');
   });
 
   it('footer carries the version, the run id and the links given', () => {
     const text = renderMarkdown(passResults(), { runUrl: 'https://github.com/o/r/actions/runs/1', artifactHint: 'artifact `perf-gate-report`' });
-    expect(text.trimEnd().split('\n').at(-1)).toBe('<sub>perf-gate 0.1.0 · run run-fixture-1 · [workflow run](https://github.com/o/r/actions/runs/1) · artifact `perf-gate-report`</sub>');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('<sub>perf-gate `0.1.0` · run `run-fixture-1` · [workflow run](https://github.com/o/r/actions/runs/1) · artifact `perf-gate-report`</sub>');
   });
 
   it('a round marked invalid shows why', () => {
@@ -63,8 +63,8 @@ describe('report.md body', () => {
     r.rounds = [...fixtureRounds(2), fixtureRound(2, 'baseline', { valid: false }), fixtureRound(2, 'candidate', { flags: ['generator-saturated'] })];
     const text = renderMarkdown(r);
     expect(text).toContain('| 5 | 3 | baseline |');
-    expect(text).toContain('✗ achieved rate 31.2 req/s is more than 5 % below the planned 40 req/s |');
-    expect(text).toContain('⚠️ generator-saturated |');
+    expect(text).toContain('✗ `achieved rate 31.2 req/s is more than 5 % below the planned 40 req/s` |');
+    expect(text).toContain('⚠️ `generator-saturated` |');
   });
 });
 
@@ -133,11 +133,13 @@ describe("GitHub's 65,536-character comment limit", () => {
   });
 
   it('even a body whose required part is too long stays under the limit', () => {
-    const r = errorResults();
-    r.error = { ...r.error!, message: 'x'.repeat(70_000) };
+    const r = failResults();
+    r.targets = Array.from({ length: 200 }, (_, i) => ({ ...r.targets[0]!, expression: `${i} ${'x'.repeat(290)} \`[a](https://example.com)` }));
     const text = renderMarkdown(r);
     expect(text.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(text).toContain('(truncated)');
+    // Cut at a line break: the last table row before the note is whole, its code span closed.
+    expect(text.trimEnd().split('\n').at(-3)).toMatch(/ \| ❌ missed \|$/);
   });
 });
 
@@ -176,11 +178,11 @@ describe('report.md from an untrusted results.json (the workflow_run pattern pos
     results.environment = { note: '```\n<script>alert(1)</script>\n```' };
     const text = renderMarkdown(results);
     // Outside code spans and fences (where GitHub shows text literally) nothing is markup.
-    const prose = text.replace(/``x`.*?`y``/g, '').replace(/````json[\s\S]*?````/g, '');
+    const prose = text.replace(/````json[\s\S]*?````/g, '').replace(/(`+)(?!`)[^\n]*?(?<!`)\1(?!`)/g, '');
     expect(prose).not.toMatch(/<img|<script|<b>/);
     expect(prose).not.toMatch(/(^|[^&#\w])@(octocat|admin)/);
     expect(text).toContain('``x` <img src=x onerror=alert(1)> @octocat `y``'); // inside a code span: shown, not run
-    expect(text).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    expect(text).toContain('`boom @admin <b>bold</b>`');
     // The environment's own ``` cannot close the fence around it.
     expect(text).toMatch(/````json\n[\s\S]*```\\n<script>[\s\S]*\n````/);
   });

@@ -1,0 +1,98 @@
+/**
+ * Untrusted text never becomes a workflow command in the runner's log. The CLI runs as a real
+ * process with GITHUB_ACTIONS=true, as in a workflow step, and its stdout and stderr are read the
+ * way the runner reads them (test/harness/workflow-commands.ts): a results.json whose runId carries
+ * `::error::`, `::stop-commands::` and `::set-output`, and a migration script whose output does.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inertLogText } from '../../src/log-line.js';
+import { parseWorkflowCommands, type WorkflowCommand } from '../harness/workflow-commands.js';
+import { FakeGitHubApi } from '../helpers/fake-github-api.js';
+import { failResults } from '../report/results-fixtures.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const fixtures = join(root, 'test/fixtures/github');
+const dir = mkdtempSync(join(tmpdir(), 'perf-gate-log-injection-'));
+let api: FakeGitHubApi;
+
+beforeAll(async () => {
+  api = await FakeGitHubApi.start();
+});
+afterAll(async () => {
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const HOSTILE = 'run-1\n::error title=pwned::pwned by the fork\n::stop-commands::tok\n::set-output name=verdict::pass\r::add-mask::x\n  ::warning::indented\n##[error]old form';
+
+/** The CLI from source in its own process, as a workflow step runs it. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  // spawnSync would block the fake API in this process: run it asynchronously.
+  const { spawn } = await import('node:child_process');
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/index.ts'), ...args], {
+      cwd: root, // where --import tsx resolves
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, GITHUB_ACTIONS: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Commands the runner would act on in either stream, and whether a stop-commands switched it off. */
+function commands(out: { stdout: string; stderr: string }): WorkflowCommand[] {
+  return [...parseWorkflowCommands(out.stdout).commands, ...parseWorkflowCommands(out.stderr).commands];
+}
+
+function injected(list: WorkflowCommand[]): WorkflowCommand[] {
+  return list.filter((c) => ['stop-commands', 'set-output', 'warning'].includes(c.command) || (c.command === 'add-mask' && c.message === 'x') || (c.command === 'error' && (c.properties.title === 'pwned' || c.message.startsWith('pwned'))) || c.message === 'old form');
+}
+
+describe('workflow commands from untrusted text', () => {
+  it('a results.json whose runId carries workflow commands: exit 2, and none of them reaches the runner', async () => {
+    const path = join(dir, 'results.json');
+    writeFileSync(path, JSON.stringify({ ...failResults(), runId: HOSTILE }));
+    const out = await cli(['comment', '--results', path, '--github-token', api.token], {
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'acme/rag-backend',
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
+      GITHUB_WORKFLOW: 'perf',
+      GITHUB_JOB: 'comment',
+    });
+    const found = commands(out);
+    expect(injected(found), `${out.stdout}\n${out.stderr}`).toEqual([]);
+    expect(out.code).toBe(2);
+    // The one error annotation is perf-gate's own, naming the field.
+    expect(found.filter((c) => c.command === 'error').map((c) => c.message.split(':')[0])).toEqual([`--results '${path}' field 'runId'`]);
+  });
+
+  it("a migration script's output lines that are workflow commands are shown, not acted on", async () => {
+    const script = join(dir, 'migrate.mjs');
+    writeFileSync(script, `process.stdout.write(${JSON.stringify(`${HOSTILE}\n`)}); process.stderr.write(${JSON.stringify(`${HOSTILE}\n`)});`);
+    const out = await cli(['migrate', '--database-url', 'postgres://u:p@localhost:1/preview', '--command', process.execPath, '--command', script]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(injected(commands(out)), out.stdout).toEqual([]);
+    // What the script printed is still in the log, readable.
+    expect(out.stdout.replace(/\u200b/g, '')).toContain('::error title=pwned::pwned by the fork');
+    // The old `##[command]` form, which the runner finds anywhere in a line, is broken up too.
+    expect(`${out.stdout}\n${out.stderr}`).not.toContain('##[');
+  });
+});
+
+describe('inertLogText', () => {
+  it('breaks :: after leading blanks (including those .NET trims) and ##[ anywhere, and splits at \\r as the runner does', () => {
+    const text = inertLogText('a\n::error::x\r\u0085::warning::y\n\u3000 ::debug::z\nsee ##[error]w\nkeep: a::b and ::: in the middle');
+    for (const line of text.split('\n')) expect(parseWorkflowCommands(line).commands).toEqual([]);
+    expect(text.split('\n')).toHaveLength(6);
+    expect(text).toContain('keep: a::b and ::: in the middle');
+    expect(text.replace(/\u200b/g, '')).toBe('a\n::error::x\n\u0085::warning::y\n\u3000 ::debug::z\nsee ##[error]w\nkeep: a::b and ::: in the middle');
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * schema/results.schema.json is the contract `perf-gate comment` checks a results.json against before
+ * using any of it (the file may come from a fork's workflow): what perf-gate writes passes, and what a
+ * hostile or broken file holds is refused with the JSON path, never a TypeError further on.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { readResultsFile } from '../../src/github/publish-from-results.js';
+import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
+import type { Target } from '../../src/gate/target.js';
+import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
+import { buildResults } from '../../src/pipeline/build-results.js';
+import { MAX_RESULTS_BYTES, jsonPath, parseResultsJson, validateResults } from '../../src/report/results-schema.js';
+import { errorResults, failResults, fixtureRounds, inconclusiveResults, noDataResults, passResults } from './results-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'perf-gate-results-schema-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Through the JSON text, as `perf-gate comment` reads it. */
+function check(value: unknown): unknown {
+  return validateResults(parseResultsJson(JSON.stringify(value)), 'results.json');
+}
+
+function refusal(value: unknown): string {
+  try {
+    check(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as Error).message;
+  }
+  throw new Error('accepted');
+}
+
+const CATALOG: MetricInfo[] = [...CLIENT_METRICS, { name: 'pipeline_time', unit: 'ms', direction: 'lower-is-better', source: 'server', description: 'pipeline' }];
+const TARGETS: Target[] = [{ kind: 'improvement', expression: 'pipeline_time improves >= 20%', metric: 'pipeline_time', minImprovement: 0.2 }];
+
+describe('results.json schema', () => {
+  it('accepts what perf-gate writes: the statistics stage output and every report fixture', () => {
+    const rounds = fixtureRounds(8);
+    const built = buildResults({
+      version: '0.1.0',
+      runId: '20260101000000-a1b2c3',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:02:00.000Z',
+      config: 'perf-gate.yml',
+      rounds,
+      catalog: CATALOG,
+      evaluation: evaluateTargets(TARGETS, rounds, CATALOG, { minPairs: 5 }),
+      confidence: 0.95,
+      plannedPairs: 8,
+      stoppingReason: 'all targets decided',
+      migration: { strategy: 'clone', applied: [{ name: '001_init.sql', ms: 12 }], pending: [{ name: '002.sql', checksum: 'ab', sql: 'select 1;' }] },
+      environment: { backends: { baseline: { kind: 'command', description: 'node server.js' } }, envDifferences: [{ name: 'A', baseline: '1', candidate: '2', masked: false }], cpuCount: 2, postgres: '15.8' },
+      error: { stage: 'bench', message: 'backend died\nexit 137', exitCode: 3 },
+      mode: 'aa',
+    });
+    expect(built.mode).toBe('aa');
+    expect(() => check({ ...built, pullRequest: { number: 57, headSha: '5d41402abc4b2a76b9719d911017c592ae5cbf2c' } })).not.toThrow();
+    for (const fixture of [passResults(), failResults(), inconclusiveResults(), noDataResults(), errorResults()]) expect(() => check(fixture)).not.toThrow();
+  });
+
+  it.each(['demo.results.json', 'failing-migration.results.json'])('accepts %s, written by a real run (test/fixtures/results)', (name) => {
+    const path = join(import.meta.dirname, '../fixtures/results', name);
+    const results = readResultsFile(path);
+    expect(results.tool.name).toBe('perf-gate');
+    // Nothing was dropped: the file has only fields the schema lists.
+    expect(JSON.stringify(results)).toBe(JSON.stringify(JSON.parse(readFileSync(path, 'utf8'))));
+  });
+
+  it.each([
+    ['an unknown schema version', { schemaVersion: 999 }, "field 'schemaVersion': got 999; expected 1 (this perf-gate reads results schema version 1"],
+    ['a fractional schema version', { schemaVersion: 1.5 }, "field 'schemaVersion': got 1.5; expected 1"],
+    ['a null target', { targets: [null] }, "field 'targets[0]': got null; expected a value of type object"],
+    ['a status that names an Object.prototype member', { targets: [{ ...failResults().targets[0], status: 'constructor' }] }, `field 'targets[0].status': got "constructor"; expected one of "pass", "fail", "inconclusive", "no-data"`],
+    ['a verdict outside the enum', { verdict: 'toString' }, `field 'verdict': got "toString"; expected one of "pass", "fail", "inconclusive", "error"`],
+    ['a pair that is text', { rounds: [{ ...fixtureRounds(1)[0], pair: '1\n```\n[x](https://evil.example)' }] }, "field 'rounds[0].pair': got \"1\\n```\\n[x](https://evil.example)\"; expected a value of type integer"],
+    ['a run id that carries a workflow command', { runId: '\n::error::pwned' }, "field 'runId': got \"\\n::error::pwned\"; expected text matching ^[A-Za-z0-9._-]+$"],
+    ['a metric name that is Object.prototype\'s', { metrics: [{ ...failResults().metrics[0], name: 'constructor' }] }, "field 'metrics[0].name': got \"constructor\"; expected a name the schema allows (never __proto__, constructor or prototype)"],
+    ['a missing field', { decision: undefined }, "field 'decision': got nothing; expected a value (the field is required)"],
+    ['a target expression over 500 characters', { targets: [{ ...failResults().targets[0], expression: 'x'.repeat(501) }] }, "field 'targets[0].expression': got \"xxx"],
+    ['too many rounds', { rounds: Array.from({ length: 4001 }, () => fixtureRounds(1)[0]) }, "field 'rounds': got [{"],
+  ])('refuses %s, naming the JSON path', (_name, change, message) => {
+    expect(refusal({ ...failResults(), ...change })).toContain(`results.json ${message}`);
+  });
+
+  it('refuses flags that are not a list', () => {
+    const r = failResults() as unknown as { rounds: Record<string, unknown>[] };
+    r.rounds[3] = { ...r.rounds[3], flags: 'x' };
+    expect(refusal(r)).toContain(`field 'rounds[3].flags': got "x"; expected a value of type array`);
+  });
+
+  it('__proto__ and constructor keys are plain data: nothing is polluted, and unknown keys are dropped', () => {
+    const text = JSON.stringify(failResults()).replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"later":"a field from a newer perf-gate",');
+    const results = validateResults(parseResultsJson(text), 'results.json') as unknown as Record<string, unknown>;
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.keys(results)).not.toContain('__proto__');
+    expect(Object.keys(results)).not.toContain('later');
+    expect(Object.hasOwn(results, 'constructor')).toBe(false);
+    // A metric name with no value in a round reads as missing, not as Object.prototype's member.
+    const values = (results.rounds as { values: Record<string, unknown> }[])[0]!.values;
+    expect(values.constructor).toBeUndefined();
+    expect(values.toString).toBeUndefined();
+  });
+
+  it('a round value keyed __proto__ is refused by name', () => {
+    const text = JSON.stringify(failResults()).replace('"values":{', '"values":{"__proto__":1,');
+    expect(() => validateResults(parseResultsJson(text), 'results.json')).toThrow(`field 'rounds[0].values.__proto__': got "__proto__"; expected a name the schema allows`);
+  });
+
+  it(`refuses a file over ${MAX_RESULTS_BYTES} bytes before parsing it`, () => {
+    const path = join(dir, 'big.json');
+    writeFileSync(path, `{"padding": "${'x'.repeat(MAX_RESULTS_BYTES)}"}`);
+    expect(() => readResultsFile(path)).toThrow(/size: got "\d+ bytes"; expected at most 33554432 bytes/);
+  });
+
+  it('writes JSON paths as a reader would', () => {
+    expect(jsonPath('/rounds/3/values/latency_p50')).toBe('rounds[3].values.latency_p50');
+    expect(jsonPath('/environment/a~1b c')).toBe('environment["a/b c"]');
+    expect(jsonPath('')).toBe('(the document)');
+  });
+});
