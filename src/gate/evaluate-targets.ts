@@ -213,7 +213,7 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
     ...(candidateFailures ? { candidateFailures } : {}),
     alpha,
     ...(options.sequential ? { look: options.sequential.look } : {}),
-    multipleTesting: describeErrorControl(family.length, prepared.length - family.length - failedOutright, alpha, options, failedOutright),
+    multipleTesting: describeErrorControl(family.length, prepared.length - family.length - failedOutright, alpha, options, failedOutright ? { count: failedOutright, why: describeCandidateFailures(candidateFailures!) } : undefined),
   };
 }
 
@@ -263,10 +263,16 @@ function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: 
     method,
     minDetectableEffect: null,
     samplesNeeded: null,
-    explanation:
-      `${target.expression}: fail; in ${failures.roundsWithoutSuccess} of ${failures.rounds} candidate rounds no request succeeded ` +
-      `(${failures.failed} of ${failures.requests} requests failed: ${describeErrors(failures.errors)}): ${why}.`,
+    explanation: `${target.expression}: fail; ${describeCandidateFailures(failures)}: ${why}.`,
   };
+}
+
+/** "in 5 of 5 candidate rounds no request succeeded (100 of 100 requests failed: HTTP 500 × 100)" */
+function describeCandidateFailures(failures: CandidateFailures): string {
+  return (
+    `in ${failures.roundsWithoutSuccess} of ${failures.rounds} candidate rounds no request succeeded ` +
+    `(${failures.failed} of ${failures.requests} requests failed: ${describeErrors(failures.errors)})`
+  );
 }
 
 function validateTarget(target: Target, info: MetricInfo, i: number): void {
@@ -406,15 +412,15 @@ function explain(p: Prepared, status: TargetStatus, estimate: number, ci: [numbe
   return `${p.target.expression}: ${what}, ${levelText} interval [${f(ci[0])}, ${f(ci[1])}] ${where} the threshold ${f(threshold)} (${samples}): ${status}.${caution}`;
 }
 
-function describeErrorControl(judged: number, noData: number, alpha: number, options: EvaluateOptions, failedOutright = 0): string {
+function describeErrorControl(judged: number, noData: number, alpha: number, options: EvaluateOptions, failedOutright?: { count: number; why: string }): string {
   const pct = (x: number) => `${Number((x * 100).toPrecision(3))} %`;
   const sequential = options.sequential
     ? ` This is look ${options.sequential.look} of ${options.sequential.plan.pairsAtLook.length}; it uses α = ${pct(alpha)} of the ${pct(options.sequential.plan.alpha)} spent over all looks (${options.sequential.plan.spending} spending), so stopping early does not raise the error rate.`
     : '';
   const skipped =
     (noData > 0 ? ` ${noData} target(s) without enough data were not judged and count as inconclusive.` : '') +
-    (failedOutright > 0 ? ` ${failedOutright} target(s) failed without a test: the candidate answered no request successfully in a round.` : '');
-  if (judged === 0 && failedOutright > 0) return `No target was judged with an interval.${skipped}`;
+    (failedOutright ? ` ${failedOutright.count} target(s) failed without a test: ${failedOutright.why}.` : '');
+  if (judged === 0 && failedOutright) return `No target was judged with an interval.${skipped}`;
   if (judged <= 1) {
     return `One target judged with a ${pct(1 - alpha)} interval: a wrong pass or fail has probability at most ${pct(alpha)}, a false alarm at most ${pct(alpha / 2)}.${sequential}${skipped}`;
   }

@@ -177,13 +177,9 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
     rounds.push(record);
 
     const { latencyMs } = outcome.stats;
-    logProgress(
-      log,
-      k + 1,
-      plan.length,
-      `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ` +
-        `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms`,
-    );
+    // Latency is that of successful responses: with none, there is no latency to print (not 0 ms).
+    const latency = outcome.stats.ok > 0 ? `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms` : 'no successful response';
+    logProgress(log, k + 1, plan.length, `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ${latency}`);
     for (const detail of outcome.flagDetails) log.warning(`${position} ${variant}: ${detail}`);
     if (metricsProblems.length > 0) log.warning(`${position} ${variant}: server metrics not measured: ${metricsProblems.join('; ')}`);
     if (!record.valid) log.warning(`${position} ${variant} is invalid: ${invalidReasons.join('; ')}`);

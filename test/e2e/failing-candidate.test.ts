@@ -137,6 +137,7 @@ describe('perf-gate run against a candidate that fails its requests', () => {
     // A clear failure stops at the first look.
     expect(results.decision!.stoppingReason).toBe('all targets decided');
     expect(report.split('\n')[0]).toBe('### ❌ perf-gate: 2 of 2 targets missed');
+    expect(report).toMatch(/2 target\(s\) failed without a test: in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/);
   }, 120_000);
 
   it('never answers: every request ends as a timeout, rounds end in bounded time, verdict fail, exit 1', async () => {

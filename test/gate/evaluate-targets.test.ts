@@ -309,7 +309,9 @@ describe('a candidate whose requests fail', () => {
       'error_rate <= 0.01: fail; in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400): an error rate of 100 % in those rounds.',
     );
     expect(result.targets[1]!.explanation).toMatch(/latency is measured on successful responses, and a request that never succeeds meets no latency bound\.$/);
-    expect(result.multipleTesting).toBe('No target was judged with an interval. 4 target(s) failed without a test: the candidate answered no request successfully in a round.');
+    expect(result.multipleTesting).toBe(
+      'No target was judged with an interval. 4 target(s) failed without a test: in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400).',
+    );
     // A clear failure stops the sequential plan at its first look.
     expect(decideContinuation({ plan, look: 1, pairsDone: 5, statuses: result.targets.map((t) => t.status) })).toEqual({ continue: false, reason: 'all targets decided' });
   });

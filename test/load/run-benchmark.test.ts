@@ -157,12 +157,15 @@ describe('runBenchmark', () => {
       response.end('internal error');
     });
     servers = [baseline, candidate];
+    const log = new MemoryLogger();
     const result = await runBenchmark({
       targets: { baseline: { baseUrl: baseline.url }, candidate: { baseUrl: candidate.url } },
       workload,
       load: { ...load, pairs: 5, warmupMs: 0 },
-      log: new MemoryLogger(),
+      log,
     });
+    // No success, so no latency to print: not "p50 0.0 ms".
+    expect(log.lines.filter((l) => /^round \d+\/10 candidate: \d+\.\d req\/s, no successful response$/.test(l))).toHaveLength(5);
     const candidateRounds = result.rounds.filter((r) => r.variant === 'candidate');
     expect(candidateRounds).toHaveLength(5);
     // A busy 2-core machine may send a round's requests late (the only thing that invalidates one); the 500s never do.

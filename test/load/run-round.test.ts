@@ -167,6 +167,21 @@ describe('runRound', () => {
     }
   });
 
+  it('closed loop: a server that never answers ends the round after the window and one timeout', async () => {
+    await target.control('/__hang?every=1');
+    try {
+      const started = performance.now();
+      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 300, timeoutMs: 400 });
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(outcome.stats.requests).toBe(2);
+      expect(outcome.stats.errors.timeout).toBe(2);
+      expect(outcome.invalidReasons).toEqual([]);
+      expect(outcome.flags).toContain('no-successful-response');
+    } finally {
+      await target.control('/__hang?every=0');
+    }
+  });
+
   it('a server that destroys every connection: every request counted as a reset, the round measured', async () => {
     await target.control('/__reset?every=1');
     try {
