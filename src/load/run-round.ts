@@ -52,7 +52,10 @@ export interface RunRoundOptions {
   durationMs: number;
   /** Closed loop: stop after this many requests even if the window is not over (autocannon's `amount`). */
   maxRequests?: number;
-  /** Per request: longest wait for headers, then between body chunks, ms. Default 10,000. */
+  /**
+   * Per request: longest wait for headers, then between body chunks, ms; also the longest the round waits for
+   * its last responses once it stopped sending (those still in flight then count as timeouts). Default 10,000.
+   */
   timeoutMs?: number;
   /**
    * Open loop: a round whose achieved rate is below target by more than this share is flagged 'rate-shortfall':
@@ -109,6 +112,9 @@ const EARLY_SEND_MS = 1;
 
 type ErrorKind = 'timeout' | 'reset' | 'refused' | 'unsent' | 'other';
 
+/** Code of the error that ends a request still in flight `timeoutMs` after the round stopped sending. */
+const ROUND_DEADLINE = 'PERF_GATE_ROUND_DEADLINE';
+
 /** Maps undici/Node error codes to the kinds users care about. */
 function classifyError(error: unknown): ErrorKind {
   const code = (error as { code?: unknown } | null)?.code;
@@ -123,6 +129,7 @@ function classifyError(error: unknown): ErrorKind {
       return 'unsent';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
+    case ROUND_DEADLINE:
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return 'timeout';
@@ -226,8 +233,18 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let sendingDone = false;
+  // undici's timeouts bound the wait for headers and between body chunks, not a whole response: a server that
+  // trickles a body would hold the round open for ever. Once sending is done, whatever is still in flight
+  // after `timeoutMs` (so in flight for at least that long) is ended and counted as a timeout.
+  const live = new Set<ResponseHandler>();
+  let drainTimer: NodeJS.Timeout | undefined;
+  const endStragglers = () => {
+    const error = Object.assign(new Error(`no complete response within ${settings.timeoutMs} ms after the round stopped sending`), { code: ROUND_DEADLINE });
+    for (const handler of live) handler.abortRequest?.(error);
+  };
   const maybeFinish = () => {
     if (sendingDone && inFlight === 0) finish();
+    else if (sendingDone && drainTimer === undefined) drainTimer = setTimeout(endStragglers, settings.timeoutMs);
   };
 
   // A handler object per request with undici's own callbacks (onConnect, onHeaders, onData, onComplete,
@@ -237,11 +254,16 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   // No stream and no promise per request, and body chunks are dropped as they arrive.
   class ResponseHandler {
     status = 0;
+    abortRequest: ((reason: Error) => void) | null = null;
     constructor(
       readonly originMs: number,
       readonly onDone: (() => void) | null,
-    ) {}
-    onConnect(): void {}
+    ) {
+      live.add(this);
+    }
+    onConnect(abort: (reason: Error) => void): void {
+      this.abortRequest = abort;
+    }
     onHeaders(statusCode: number): boolean {
       this.status = statusCode;
       return true;
@@ -250,6 +272,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
       return true;
     }
     onComplete(): void {
+      live.delete(this);
       const now = performance.now();
       if (this.status >= 200 && this.status < 300) {
         ok++;
@@ -262,6 +285,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
       complete(now, this.onDone, false);
     }
     onError(error: Error): void {
+      live.delete(this);
       if (!aborted) {
         const kind = classifyError(error);
         if (kind === 'refused') {
@@ -418,6 +442,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
     await finished;
   }
 
+  if (drainTimer !== undefined) clearTimeout(drainTimer);
   const figures = watch.stop();
   const elapsedMs = Math.max(0, (lastCompletionAt || performance.now()) - t0);
   options.signal?.removeEventListener('abort', onAbort);

@@ -182,6 +182,27 @@ describe('runRound', () => {
     }
   });
 
+  it('a server that trickles its body for ever: the round still ends, those requests counted as timeouts', async () => {
+    // One byte every 100 ms never trips undici's 400 ms wait between body chunks.
+    const server = await startLoopbackServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => response.write('.'), 100);
+      response.on('close', () => clearInterval(drip));
+    });
+    try {
+      const started = performance.now();
+      const outcome = await runRound({ baseUrl: server.url, workload: getRoot, rate: 20, durationMs: 300, timeoutMs: 400 });
+      // The window, then at most one timeout for the stragglers.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(outcome.stats.requests).toBe(6);
+      expect(outcome.stats.errors.timeout).toBe(6);
+      expect(outcome.stats.ok).toBe(0);
+      expect(outcome.invalidReasons).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 15_000);
+
   it('a server that destroys every connection: every request counted as a reset, the round measured', async () => {
     await target.control('/__reset?every=1');
     try {
