@@ -503,6 +503,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
     }
     if (capReached) flag('max-in-flight-reached', `${settings.maxInFlight} requests in flight held later sends back`);
   }
+  if (!aborted && requests === 0) invalidReasons.push('no request was sent');
   if (!aborted && unsent > 0) {
     invalidReasons.push(`${unsent} of ${requests} requests were never sent: the load generator refused them (${unsentExample})`);
   }
