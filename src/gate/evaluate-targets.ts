@@ -1,6 +1,6 @@
 import { mean } from 'simple-statistics';
 import type { Target, TargetStatus } from './target.js';
-import type { MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../load/round-record.js';
+import { describeErrors, type ErrorCounts, type MetricDirection, type MetricInfo, type MetricUnit, type RoundRecord } from '../load/round-record.js';
 import { invalidValue } from '../errors.js';
 import { analyzeLocation, INTERVAL_METHODS, type IntervalMethod, type LocationAnalysis } from '../stats/location-analysis.js';
 import { candidateValues, pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';
@@ -76,6 +76,11 @@ export interface TargetEvaluation {
   geometricMeanChange?: number;
   crossCheck?: CrossCheck;
   /**
+   * Set when the status is not a statistical decision: 'no-successful-response', a valid candidate round in
+   * which no request succeeded (see `CandidateFailures`).
+   */
+  decidedBy?: 'no-successful-response';
+  /**
    * How far the truth must lie from the threshold for this many samples, with the observed spread,
    * to be decided (pass or fail) with probability `power`; in `estimate` terms (fraction for
    * relative targets, metric unit for absolute ones). Null when it cannot be computed.
@@ -93,9 +98,23 @@ export interface TargetEvaluation {
 
 export type GateVerdict = 'pass' | 'fail' | 'inconclusive';
 
+/** The candidate's requests over its valid rounds, when in at least one of them no request succeeded. */
+export interface CandidateFailures {
+  /** Valid candidate rounds. */
+  rounds: number;
+  /** Those in which not one request succeeded. */
+  roundsWithoutSuccess: number;
+  requests: number;
+  failed: number;
+  /** Failures by kind, summed over the rounds. */
+  errors: ErrorCounts;
+}
+
 export interface GateEvaluation {
   verdict: GateVerdict;
   targets: TargetEvaluation[];
+  /** Present when a valid candidate round had no successful response: every target it decides is 'fail'. */
+  candidateFailures?: CandidateFailures;
   /** The two-sided family-wise alpha used at this look. */
   alpha: number;
   look?: number;
@@ -114,6 +133,8 @@ interface Prepared {
   excluded: { pair: number; reason: string }[];
   analysis?: LocationAnalysis;
   rawPValue?: number;
+  /** Failed without statistics: the candidate answered no request in some round. */
+  failedRequests?: boolean;
 }
 
 /**
@@ -151,10 +172,19 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
     return { target, info, rule, relative: true, values: pairedLogRatios(paired), baseline: paired.baseline, candidate: paired.candidate, excluded: paired.excluded };
   });
 
+  // A candidate round in which no request succeeded is measured, not missing: its error rate is 1, and it
+  // has no latency, throughput or server work to meet any other target with (latency is that of successful
+  // responses; a request that never succeeds never meets a latency bound). Such a round fails every target at
+  // once, without an interval, except one that even a 100 % error rate meets ("error_rate <= 1").
+  const candidateFailures = failuresOf(rounds);
+  if (candidateFailures) {
+    for (const p of prepared) p.failedRequests = p.target.kind !== 'absolute' || p.target.metric !== 'error_rate' || judgeInterval([1, 1], p.rule) === 'fail';
+  }
+
   // Decision p-value per judgeable target: two-sided p of the one-sided test toward the side the
   // data lean to; it is <= a level exactly when the interval at that level excludes the threshold.
   for (const p of prepared) {
-    if (p.values.length < minPairs) continue;
+    if (p.failedRequests || p.values.length < minPairs) continue;
     p.analysis = analyzeLocation(p.values, method, seed);
     const pBelow = p.analysis.oneSidedPValue(p.rule.bound, 'less');
     const pAbove = p.analysis.oneSidedPValue(p.rule.bound, 'greater');
@@ -172,15 +202,77 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
     levelFor.set(p, { alpha: alpha / (family.length - rank + 1), adjusted: step.adjustedPValue });
   });
 
-  const evaluations = prepared.map((p) => evaluateOne(p, levelFor.get(p), { minPairs, power, method }));
+  const evaluations = prepared.map((p) =>
+    p.failedRequests ? failedWithoutSuccess(p, candidateFailures!, method) : evaluateOne(p, levelFor.get(p), { minPairs, power, method }),
+  );
   const verdict: GateVerdict = evaluations.some((e) => e.status === 'fail') ? 'fail' : evaluations.length > 0 && evaluations.every((e) => e.status === 'pass') ? 'pass' : 'inconclusive';
+  const failedOutright = prepared.filter((p) => p.failedRequests).length;
   return {
     verdict,
     targets: evaluations,
+    ...(candidateFailures ? { candidateFailures } : {}),
     alpha,
     ...(options.sequential ? { look: options.sequential.look } : {}),
-    multipleTesting: describeErrorControl(family.length, prepared.length - family.length, alpha, options),
+    multipleTesting: describeErrorControl(family.length, prepared.length - family.length - failedOutright, alpha, options, failedOutright ? { count: failedOutright, why: describeCandidateFailures(candidateFailures!) } : undefined),
   };
+}
+
+/** The candidate's valid rounds' requests, when in at least one of them no request succeeded; else undefined. */
+export function failuresOf(rounds: readonly RoundRecord[]): CandidateFailures | undefined {
+  // Rounds rebuilt from a stored or simulated file may carry no client figures: those never count as failed.
+  const measured = rounds.filter((r) => r.variant === 'candidate' && r.valid && r.client !== undefined);
+  const withoutSuccess = measured.filter((r) => r.client.requests > 0 && r.client.ok === 0);
+  if (withoutSuccess.length === 0) return undefined;
+  const errors: ErrorCounts = { status: {}, timeout: 0, reset: 0, other: 0 };
+  let requests = 0;
+  let ok = 0;
+  for (const { client } of measured) {
+    requests += client.requests;
+    ok += client.ok;
+    for (const [status, count] of Object.entries(client.errors.status)) errors.status[status] = (errors.status[status] ?? 0) + count;
+    errors.timeout += client.errors.timeout;
+    errors.reset += client.errors.reset;
+    errors.other += client.errors.other;
+  }
+  return { rounds: measured.length, roundsWithoutSuccess: withoutSuccess.length, requests, failed: requests - ok, errors };
+}
+
+function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: IntervalMethod): TargetEvaluation {
+  const { target, info, rule, relative } = p;
+  const errorRate = target.metric === 'error_rate';
+  const why = errorRate
+    ? 'an error rate of 100 % in those rounds'
+    : info.name.startsWith('latency_')
+      ? 'latency is measured on successful responses, and a request that never succeeds meets no latency bound'
+      : 'a round that serves no request successfully does none of the work this metric measures';
+  return {
+    expression: target.expression,
+    metric: target.metric,
+    kind: target.kind,
+    direction: info.direction,
+    unit: info.unit,
+    status: 'fail',
+    decidedBy: 'no-successful-response',
+    // The candidate's error rate over its valid rounds is a count, not an estimate with an interval.
+    estimate: errorRate && !relative ? failures.failed / failures.requests : null,
+    ci: null,
+    confidenceLevel: null,
+    threshold: relative ? Math.expm1(rule.bound) : rule.bound,
+    samples: failures.rounds,
+    excluded: p.excluded,
+    method,
+    minDetectableEffect: null,
+    samplesNeeded: null,
+    explanation: `${target.expression}: fail; ${describeCandidateFailures(failures)}: ${why}.`,
+  };
+}
+
+/** "in 5 of 5 candidate rounds no request succeeded (100 of 100 requests failed: HTTP 500 × 100)" */
+function describeCandidateFailures(failures: CandidateFailures): string {
+  return (
+    `in ${failures.roundsWithoutSuccess} of ${failures.rounds} candidate rounds no request succeeded ` +
+    `(${failures.failed} of ${failures.requests} requests failed: ${describeErrors(failures.errors)})`
+  );
 }
 
 function validateTarget(target: Target, info: MetricInfo, i: number): void {
@@ -320,12 +412,15 @@ function explain(p: Prepared, status: TargetStatus, estimate: number, ci: [numbe
   return `${p.target.expression}: ${what}, ${levelText} interval [${f(ci[0])}, ${f(ci[1])}] ${where} the threshold ${f(threshold)} (${samples}): ${status}.${caution}`;
 }
 
-function describeErrorControl(judged: number, noData: number, alpha: number, options: EvaluateOptions): string {
+function describeErrorControl(judged: number, noData: number, alpha: number, options: EvaluateOptions, failedOutright?: { count: number; why: string }): string {
   const pct = (x: number) => `${Number((x * 100).toPrecision(3))} %`;
   const sequential = options.sequential
     ? ` This is look ${options.sequential.look} of ${options.sequential.plan.pairsAtLook.length}; it uses α = ${pct(alpha)} of the ${pct(options.sequential.plan.alpha)} spent over all looks (${options.sequential.plan.spending} spending), so stopping early does not raise the error rate.`
     : '';
-  const skipped = noData > 0 ? ` ${noData} target(s) without enough data were not judged and count as inconclusive.` : '';
+  const skipped =
+    (noData > 0 ? ` ${noData} target(s) without enough data were not judged and count as inconclusive.` : '') +
+    (failedOutright ? ` ${failedOutright.count} target(s) failed without a test: ${failedOutright.why}.` : '');
+  if (judged === 0 && failedOutright) return `No target was judged with an interval.${skipped}`;
   if (judged <= 1) {
     return `One target judged with a ${pct(1 - alpha)} interval: a wrong pass or fail has probability at most ${pct(alpha)}, a false alarm at most ${pct(alpha / 2)}.${sequential}${skipped}`;
   }

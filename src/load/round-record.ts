@@ -37,6 +37,13 @@ export interface ErrorCounts {
   other: number;
 }
 
+/** "HTTP 500 × 40, timeout × 3": failed requests by kind, for messages. */
+export function describeErrors(errors: ErrorCounts): string {
+  const parts = Object.entries(errors.status).map(([status, count]) => `HTTP ${status} × ${count}`);
+  for (const kind of ['timeout', 'reset', 'other'] as const) if (errors[kind] > 0) parts.push(`${kind} × ${errors[kind]}`);
+  return parts.join(', ') || 'no errors';
+}
+
 export interface ClientRoundStats {
   requests: number;
   ok: number;
@@ -62,11 +69,17 @@ export interface RoundRecord {
   variant: Variant;
   startedAt: string;
   durationMs: number;
-  /** False when the round must not be used (rate missed, counter reset, backend died...). */
+  /**
+   * False when the generator could not measure the round (aborted, requests it refused to send, too many sends
+   * it sent late). What the server did (errors, timeouts, closed connections, a rate it could not keep up
+   * with) never makes a round invalid: that is the measurement.
+   */
   valid: boolean;
   invalidReasons: string[];
-  /** Warnings that do not invalidate the round, e.g. 'generator-saturated'. */
+  /** Warnings that do not invalidate the round, e.g. 'generator-saturated', 'no-successful-response'. */
   flags: string[];
+  /** Why the server metrics of this round are missing (scrape failed, counter reset); its client metrics still count. */
+  serverMetricsProblems?: string[];
   client: ClientRoundStats;
   /** Metric name -> value for this round (client and server metrics), null when not measurable. */
   values: Record<string, number | null>;

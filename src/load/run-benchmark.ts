@@ -158,7 +158,9 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       }
     }
 
-    const invalidReasons = [...outcome.invalidReasons, ...metricsProblems];
+    // Server metrics that could not be measured (a failed scrape, a restart between the scrapes) are missing
+    // data for those metrics only: the round's client figures (its error rate above all) were still measured.
+    const invalidReasons = outcome.invalidReasons;
     const record: RoundRecord = {
       index: startPair * 2 + k,
       pair,
@@ -167,23 +169,27 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       durationMs: outcome.durationMs,
       valid: invalidReasons.length === 0,
       invalidReasons,
-      flags: outcome.flags,
+      flags: metricsProblems.length > 0 ? [...outcome.flags, 'server-metrics-missing'] : outcome.flags,
       client: outcome.stats,
-      values: { ...clientMetricValues(outcome.stats), ...serverValues },
+      values: { ...clientMetricValues(outcome.stats), ...serverValuesOrNull(serverValues, metricsProblems) },
+      ...(metricsProblems.length > 0 ? { serverMetricsProblems: metricsProblems } : {}),
     };
     rounds.push(record);
 
     const { latencyMs } = outcome.stats;
-    logProgress(
-      log,
-      k + 1,
-      plan.length,
-      `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ` +
-        `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms`,
-    );
+    // Latency is that of successful responses: with none, there is no latency to print (not 0 ms).
+    const latency = outcome.stats.ok > 0 ? `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms` : 'no successful response';
+    logProgress(log, k + 1, plan.length, `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ${latency}`);
     for (const detail of outcome.flagDetails) log.warning(`${position} ${variant}: ${detail}`);
+    if (metricsProblems.length > 0) log.warning(`${position} ${variant}: server metrics not measured: ${metricsProblems.join('; ')}`);
     if (!record.valid) log.warning(`${position} ${variant} is invalid: ${invalidReasons.join('; ')}`);
     await options.onRound?.(record, rounds.slice());
   }
   return { rounds };
+}
+
+/** With a problem in the server metrics, none of them is trusted for the round: every value is null. */
+function serverValuesOrNull(values: Record<string, number | null>, problems: readonly string[]): Record<string, number | null> {
+  if (problems.length === 0) return values;
+  return Object.fromEntries(Object.keys(values).map((name) => [name, null]));
 }

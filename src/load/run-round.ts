@@ -18,13 +18,19 @@
  * Errors (non-2xx by status, timeouts, resets, other) are counted per kind and never enter the latency
  * histogram. Every response body is read to its end (and dropped), so keep-alive connections stay usable
  * and latency includes the transfer of the body.
+ *
+ * What the server does never makes a round invalid: a round whose requests all failed, timed out or were cut
+ * off is a measured round with an error rate of 1, and an open-loop round whose in-flight cap was held by
+ * requests the server did not answer is a measured round that fell short of its rate (flagged). A round is
+ * invalid only when the generator could not measure it: aborted, requests the generator refused to send, or
+ * too many sends the generator itself (not the cap) sent late.
  */
 import { Client, Pool, type Dispatcher } from 'undici';
 import { InfrastructureError, invalidValue } from '../errors.js';
 import { DEFAULT_SATURATION, saturationReasons, watchGenerator, type SaturationThresholds } from './generator-watch.js';
 import { createLatencyHistogram, encodeHistogram, recordLatencyMs, summarizeLatency, type Histogram } from './latency-histogram.js';
 import { createRequestPicker } from './request-picker.js';
-import type { ClientRoundStats, ErrorCounts } from './round-record.js';
+import { describeErrors, type ClientRoundStats, type ErrorCounts } from './round-record.js';
 import type { Workload, WorkloadRequest } from './workload.js';
 
 export type LoadMode = 'open' | 'closed';
@@ -46,15 +52,22 @@ export interface RunRoundOptions {
   durationMs: number;
   /** Closed loop: stop after this many requests even if the window is not over (autocannon's `amount`). */
   maxRequests?: number;
-  /** Per request: longest wait for headers, then between body chunks, ms. Default 10,000. */
+  /**
+   * Per request: longest wait for headers, then between body chunks, ms; also the longest the round waits for
+   * its last responses once it stopped sending (those still in flight then count as timeouts). Default 10,000.
+   */
   timeoutMs?: number;
-  /** Open loop: a round is invalid when its achieved rate is below target by more than this share. Default 0.05. */
+  /**
+   * Open loop: a round whose achieved rate is below target by more than this share is flagged 'rate-shortfall':
+   * the in-flight cap held the sends back because the server did not answer in time. Default 0.05.
+   */
   rateTolerance?: number;
   /**
-   * Open loop: a round is invalid when more than this share of its sends left late: the arrival process was
-   * then not the planned one, even if the count came out right. Default 0.2. A few late sends on a busy
-   * runner only flag the round (generator-saturated) and are reported; their latency still counts from the
-   * planned time, so they cannot make the server look faster.
+   * Open loop: a round is invalid when more than this share of its sends left late because the generator did
+   * not wake up in time: the arrival process was then not the planned one, even if the count came out right.
+   * Default 0.2. A few late sends on a busy runner only flag the round (generator-saturated) and are reported;
+   * their latency still counts from the planned time, so they cannot make the server look faster. Sends the
+   * in-flight cap held back are the server's doing and never invalidate.
    */
   maxLateShare?: number;
   /** Open loop: a send leaving later than its planned time by more than this counts as late, ms. Default 10. */
@@ -81,7 +94,7 @@ export interface RoundOutcome {
   histogram: Histogram;
   valid: boolean;
   invalidReasons: string[];
-  /** Warnings that do not invalidate: 'generator-saturated', 'max-in-flight-reached'. */
+  /** Warnings that do not invalidate: 'generator-saturated', 'max-in-flight-reached', 'rate-shortfall', 'no-successful-response'. */
   flags: string[];
   /** Human-readable figures behind each flag, for the log. */
   flagDetails: string[];
@@ -97,14 +110,26 @@ export interface RoundOutcome {
 /** Timers fire with millisecond granularity, so a send may leave up to this long before its planned time. */
 const EARLY_SEND_MS = 1;
 
-type ErrorKind = 'timeout' | 'reset' | 'refused' | 'other';
+type ErrorKind = 'timeout' | 'reset' | 'refused' | 'unsent' | 'other';
+
+/** Code of the error that ends a request still in flight `timeoutMs` after the round stopped sending. */
+const ROUND_DEADLINE = 'PERF_GATE_ROUND_DEADLINE';
 
 /** Maps undici/Node error codes to the kinds users care about. */
 function classifyError(error: unknown): ErrorKind {
   const code = (error as { code?: unknown } | null)?.code;
   switch (code) {
+    // undici refused the request before sending it (an argument it rejects, a closed client): the request
+    // never reached the server, so it says nothing about the server.
+    case 'UND_ERR_INVALID_ARG':
+    case 'UND_ERR_NOT_SUPPORTED':
+    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+      return 'unsent';
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
+    case ROUND_DEADLINE:
     case 'UND_ERR_CONNECT_TIMEOUT':
     case 'ETIMEDOUT':
       return 'timeout';
@@ -193,6 +218,8 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   let ok = 0;
   let completed = 0;
   let refused = 0;
+  let unsent = 0;
+  let unsentExample = '';
   let consecutiveRefused = 0;
   let inFlight = 0;
   let lateSends = 0;
@@ -206,8 +233,18 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let sendingDone = false;
+  // undici's timeouts bound the wait for headers and between body chunks, not a whole response: a server that
+  // trickles a body would hold the round open for ever. Once sending is done, whatever is still in flight
+  // after `timeoutMs` (so in flight for at least that long) is ended and counted as a timeout.
+  const live = new Set<ResponseHandler>();
+  let drainTimer: NodeJS.Timeout | undefined;
+  const endStragglers = () => {
+    const error = Object.assign(new Error(`no complete response within ${settings.timeoutMs} ms after the round stopped sending`), { code: ROUND_DEADLINE });
+    for (const handler of live) handler.abortRequest?.(error);
+  };
   const maybeFinish = () => {
     if (sendingDone && inFlight === 0) finish();
+    else if (sendingDone && drainTimer === undefined) drainTimer = setTimeout(endStragglers, settings.timeoutMs);
   };
 
   // A handler object per request with undici's own callbacks (onConnect, onHeaders, onData, onComplete,
@@ -217,11 +254,16 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   // No stream and no promise per request, and body chunks are dropped as they arrive.
   class ResponseHandler {
     status = 0;
+    abortRequest: ((reason: Error) => void) | null = null;
     constructor(
       readonly originMs: number,
       readonly onDone: (() => void) | null,
-    ) {}
-    onConnect(): void {}
+    ) {
+      live.add(this);
+    }
+    onConnect(abort: (reason: Error) => void): void {
+      this.abortRequest = abort;
+    }
     onHeaders(statusCode: number): boolean {
       this.status = statusCode;
       return true;
@@ -230,6 +272,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
       return true;
     }
     onComplete(): void {
+      live.delete(this);
       const now = performance.now();
       if (this.status >= 200 && this.status < 300) {
         ok++;
@@ -242,6 +285,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
       complete(now, this.onDone, false);
     }
     onError(error: Error): void {
+      live.delete(this);
       if (!aborted) {
         const kind = classifyError(error);
         if (kind === 'refused') {
@@ -252,6 +296,10 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
             deadBackend = true;
             stop();
           }
+        } else if (kind === 'unsent') {
+          unsent++;
+          unsentExample ||= error.message;
+          errors.other++;
         } else {
           consecutiveRefused = 0;
           errors[kind]++;
@@ -394,6 +442,7 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
     await finished;
   }
 
+  if (drainTimer !== undefined) clearTimeout(drainTimer);
   const figures = watch.stop();
   const elapsedMs = Math.max(0, (lastCompletionAt || performance.now()) - t0);
   options.signal?.removeEventListener('abort', onAbort);
@@ -421,38 +470,46 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   const invalidReasons: string[] = [];
   const flags: string[] = [];
   const flagDetails: string[] = [];
+  const flag = (name: string, detail: string) => {
+    flags.push(name);
+    flagDetails.push(`${name}: ${detail}`);
+  };
   if (aborted) invalidReasons.push('aborted');
+  const saturation = saturationReasons(figures, generatorLateSends, open ? totalPlanned : requests, settings.saturation);
   if (open) {
     stats.targetRate = settings.rate;
     stats.lateSends = lateSends;
     const shortfall = 1 - stats.achievedRate / settings.rate;
     if (!aborted && shortfall > settings.rateTolerance) {
-      invalidReasons.push(
+      const what =
         `achieved rate ${stats.achievedRate.toFixed(1)} req/s is ${(shortfall * 100).toFixed(1)} % below the target ` +
-          `${settings.rate} req/s (tolerance ${(settings.rateTolerance * 100).toFixed(1)} %)`,
-      );
+        `${settings.rate} req/s (tolerance ${(settings.rateTolerance * 100).toFixed(1)} %)`;
+      // Every planned send goes out by the end of the window unless the in-flight cap held it back, so the
+      // shortfall is the server's: it kept its requests in flight (slow, hanging). That is a measurement (the
+      // held sends' latency counts from their planned time, throughput shows the shortfall), not missing data.
+      if (capReached) flag('rate-shortfall', `${what}: the server held all ${settings.maxInFlight} requests in flight`);
+      else invalidReasons.push(`${what}: the generator did not send the planned requests`);
     }
     // Every send may have gone out by the end of the window (the count is right) and still the arrival process
-    // was not the planned one: a burst after a stall is not a constant rate. Too many late sends invalidate too.
-    const lateShare = totalPlanned > 0 ? lateSends / totalPlanned : 0;
+    // was not the planned one: a burst after a stall is not a constant rate. Too many sends the generator
+    // itself sent late invalidate too; sends the cap held back are the server's doing and are counted above.
+    const lateShare = totalPlanned > 0 ? generatorLateSends / totalPlanned : 0;
     if (!aborted && lateShare > settings.maxLateShare) {
       invalidReasons.push(
-        `${lateSends} of ${totalPlanned} sends (${(lateShare * 100).toFixed(1)} %) left more than ` +
-          `${settings.lateAllowanceMs} ms after their planned time (at most ${(settings.maxLateShare * 100).toFixed(1)} % allowed): ` +
-          `the planned arrival rate was not kept`,
+        `${generatorLateSends} of ${totalPlanned} sends (${(lateShare * 100).toFixed(1)} %) left more than ` +
+          `${settings.lateAllowanceMs} ms after their planned time because the generator was late ` +
+          `(at most ${(settings.maxLateShare * 100).toFixed(1)} % allowed): the planned arrival rate was not kept`,
       );
     }
-    if (capReached) {
-      flags.push('max-in-flight-reached');
-      flagDetails.push(`max-in-flight-reached: ${settings.maxInFlight} requests in flight held later sends back`);
-    }
+    if (capReached) flag('max-in-flight-reached', `${settings.maxInFlight} requests in flight held later sends back`);
   }
-  if (!aborted && ok === 0) invalidReasons.push(`no successful response out of ${requests} requests`);
-  const saturation = saturationReasons(figures, generatorLateSends, open ? totalPlanned : requests, settings.saturation);
-  if (saturation.length > 0) {
-    flags.push('generator-saturated');
-    flagDetails.push(`generator-saturated: ${saturation.join('; ')}`);
+  if (!aborted && requests === 0) invalidReasons.push('no request was sent');
+  if (!aborted && unsent > 0) {
+    invalidReasons.push(`${unsent} of ${requests} requests were never sent: the load generator refused them (${unsentExample})`);
   }
+  // A round whose requests all failed is measured: its error rate is 1, and it has no success latency.
+  if (!aborted && unsent === 0 && requests > 0 && ok === 0) flag('no-successful-response', `none of ${requests} requests succeeded (${describeErrors(errors)})`);
+  if (saturation.length > 0) flag('generator-saturated', saturation.join('; '));
 
   const outcome: RoundOutcome = {
     startedAt,

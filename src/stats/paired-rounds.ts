@@ -1,4 +1,4 @@
-import type { RoundRecord } from '../load/round-record.js';
+import { CLIENT_METRICS, type RoundRecord } from '../load/round-record.js';
 
 export interface PairedValues {
   /** Pair numbers used, ascending. */
@@ -46,7 +46,7 @@ function exclusionReason(baseline: RoundRecord | undefined, candidate: RoundReco
   if (!candidate.valid) return `candidate round invalid (${candidate.invalidReasons.join(', ') || 'no reason given'})`;
   for (const [variant, round] of [['baseline', baseline], ['candidate', candidate]] as const) {
     const value = round.values[metric];
-    if (value === null || value === undefined || !Number.isFinite(value)) return `${metric} not measured in the ${variant} round`;
+    if (value === null || value === undefined || !Number.isFinite(value)) return `${metric} not measured in the ${variant} round${serverMetricsNote(round, metric)}`;
     if (requirePositive && value <= 0) return `${metric} is ${value} in the ${variant} round, so no ratio can be formed`;
   }
   return undefined;
@@ -60,10 +60,18 @@ export function candidateValues(rounds: readonly RoundRecord[], metric: string):
     if (round.variant !== 'candidate') continue;
     const value = round.values[metric];
     if (!round.valid) excluded.push({ pair: round.pair, reason: `candidate round invalid (${round.invalidReasons.join(', ') || 'no reason given'})` });
-    else if (value === null || value === undefined || !Number.isFinite(value)) excluded.push({ pair: round.pair, reason: `${metric} not measured in the candidate round` });
+    else if (value === null || value === undefined || !Number.isFinite(value)) excluded.push({ pair: round.pair, reason: `${metric} not measured in the candidate round${serverMetricsNote(round, metric)}` });
     else values.push(value);
   }
   return { values, excluded };
+}
+
+const CLIENT_METRIC_NAMES = new Set(CLIENT_METRICS.map((m) => m.name));
+
+/** Why a server metric is missing from a round, when the load stage recorded it. */
+function serverMetricsNote(round: RoundRecord, metric: string): string {
+  if (CLIENT_METRIC_NAMES.has(metric) || !round.serverMetricsProblems?.length) return '';
+  return ` (${round.serverMetricsProblems.join(', ')})`;
 }
 
 /** log(candidate / baseline) per pair: the scale on which a ratio's interval is symmetric. */

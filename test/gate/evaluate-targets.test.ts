@@ -3,7 +3,9 @@ import { evaluateTargets, minSamplesForDistributionFree, samplesNeeded } from '.
 import { studentTQuantile } from '../../src/stats/distributions.js';
 import type { Target } from '../../src/gate/target.js';
 import { InputError } from '../../src/errors.js';
-import { alphaForLook, planLooks } from '../../src/stats/sequential.js';
+import { alphaForLook, decideContinuation, planLooks } from '../../src/stats/sequential.js';
+import { clientMetricValues } from '../../src/load/client-metric-values.js';
+import { CLIENT_METRICS, type RoundRecord } from '../../src/load/round-record.js';
 import { METRICS, mergeRounds, pairedRounds, round } from './round-fixtures.js';
 
 const improves = (metric: string, m: number): Target => ({ kind: 'improvement', expression: `${metric} improves >= ${m * 100}%`, metric, minImprovement: m });
@@ -276,5 +278,69 @@ describe('reporting extras', () => {
     expect(hl.targets[0]!.crossCheck!.otherMethod.ci).toEqual(t.targets[0]!.ci);
     // With t the estimate is the geometric-mean ratio.
     expect(t.targets[0]!.estimate).toBeCloseTo(t.targets[0]!.geometricMeanChange!, 12);
+  });
+});
+
+describe('a candidate whose requests fail', () => {
+  const CLIENT = CLIENT_METRICS;
+  /** A round with the client figures of `requests` requests of which `ok` succeeded, the rest answered 500. */
+  const measured = (pair: number, variant: 'baseline' | 'candidate', ok: number, requests = 80, valid = true): RoundRecord => {
+    const r = round(pair, variant, {}, valid);
+    r.client = { ...r.client, requests, ok, errors: { status: requests > ok ? { '500': requests - ok } : {}, timeout: 0, reset: 0, other: 0 }, achievedRate: 20 };
+    r.values = clientMetricValues(r.client);
+    if (ok > 0) r.values = { ...r.values, latency_p95: 10 + pair / 10 };
+    return r;
+  };
+  const rounds = (candidateOk: (pair: number) => number, pairs = 5, valid = true) =>
+    Array.from({ length: pairs }, (_, k) => [measured(k, 'baseline', 80), measured(k, 'candidate', candidateOk(k), 80, valid)]).flat();
+  const errorRate = absolute('error_rate', '<=', 0.01);
+  const latency = worsens('latency_p95', 0.1);
+
+  it('answering no request successfully fails every target at once, with the counts, even at a look where no interval could decide', () => {
+    const plan = planLooks({ alpha: 0.02, minPairs: 5, blockPairs: 3, maxPairs: 20 });
+    const targets = [errorRate, latency, improves('throughput', 0.1), absolute('latency_p50', '<', 100)];
+    const result = evaluateTargets(targets, rounds(() => 0), CLIENT, { sequential: { plan, look: 1 } });
+    expect(result.verdict).toBe('fail');
+    expect(result.targets.map((t) => t.status)).toEqual(['fail', 'fail', 'fail', 'fail']);
+    expect(result.targets.every((t) => t.decidedBy === 'no-successful-response' && t.ci === null)).toBe(true);
+    expect(result.candidateFailures).toEqual({ rounds: 5, roundsWithoutSuccess: 5, requests: 400, failed: 400, errors: { status: { '500': 400 }, timeout: 0, reset: 0, other: 0 } });
+    expect(result.targets[0]!.estimate).toBe(1);
+    expect(result.targets[0]!.explanation).toBe(
+      'error_rate <= 0.01: fail; in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400): an error rate of 100 % in those rounds.',
+    );
+    expect(result.targets[1]!.explanation).toMatch(/latency is measured on successful responses, and a request that never succeeds meets no latency bound\.$/);
+    expect(result.multipleTesting).toBe(
+      'No target was judged with an interval. 4 target(s) failed without a test: in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400).',
+    );
+    // A clear failure stops the sequential plan at its first look.
+    expect(decideContinuation({ plan, look: 1, pairsDone: 5, statuses: result.targets.map((t) => t.status) })).toEqual({ continue: false, reason: 'all targets decided' });
+  });
+
+  it('one round without a single success among good ones still fails a latency target: the good rounds do not outvote it', () => {
+    const result = evaluateTargets([latency], rounds((k) => (k === 3 ? 0 : 80), 12), CLIENT);
+    expect(result.verdict).toBe('fail');
+    expect(result.targets[0]!.explanation).toMatch(/in 1 of 12 candidate rounds no request succeeded \(80 of 960 requests failed: HTTP 500 × 80\)/);
+  });
+
+  it('an error_rate target that even a 100 % error rate meets is still judged by its interval', () => {
+    const result = evaluateTargets([absolute('error_rate', '<=', 1), errorRate], rounds(() => 0, 12), CLIENT);
+    expect(result.targets[0]!.decidedBy).toBeUndefined();
+    expect(result.targets[0]!.status).toBe('pass');
+    expect(result.targets[1]!.decidedBy).toBe('no-successful-response');
+  });
+
+  it('failing some requests is judged by the statistics as usual, with no outright failure', () => {
+    const result = evaluateTargets([errorRate], rounds(() => 60, 12), CLIENT);
+    expect(result.candidateFailures).toBeUndefined();
+    expect(result.targets[0]!.decidedBy).toBeUndefined();
+    expect(result.targets[0]!.status).toBe('fail');
+    expect(result.targets[0]!.estimate).toBeCloseTo(0.25, 12);
+  });
+
+  it('rounds the generator could not measure stay missing data, never a failure of the candidate', () => {
+    const result = evaluateTargets([errorRate, latency], rounds(() => 0, 5, false), CLIENT);
+    expect(result.candidateFailures).toBeUndefined();
+    expect(result.targets.map((t) => t.status)).toEqual(['no-data', 'no-data']);
+    expect(result.verdict).toBe('inconclusive');
   });
 });

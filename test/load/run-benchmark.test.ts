@@ -10,6 +10,9 @@ import type { LoadSettings } from '../../src/load/load-settings.js';
 import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/load/round-record.js';
 import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } from '../../src/load/run-benchmark.js';
 import { parseWorkload } from '../../src/load/workload.js';
+import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
+import type { Target } from '../../src/gate/target.js';
+import { pairRounds } from '../../src/stats/paired-rounds.js';
 import { startLoopbackServer, type Behaviour, type LoopbackServer } from './loopback-server.js';
 
 const workload = parseWorkload({ requests: [{ method: 'GET', path: '/' }] }, 'test');
@@ -117,22 +120,72 @@ describe('runBenchmark', () => {
     expect(log.lines.filter((l) => /^round \d\/4 (baseline|candidate): \d+\.\d req\/s, p50 \d+\.\d ms, p99 \d+\.\d ms$/.test(l))).toHaveLength(4);
   });
 
-  it('marks a round invalid when the server metrics say so', async () => {
+  it('server metrics that could not be measured are missing for those metrics only: the round and its client figures count', async () => {
     const s = await startPair();
     const hooks: ServerMetricsHooks = {
       scrape: async () => ({}),
-      compute: () => ({ values: { pool_wait_p95: null }, invalidReasons: ['counter reset between scrapes'] }),
+      compute: () => ({ values: { pool_wait_p95: 3 }, invalidReasons: ['counter reset between scrapes'] }),
     };
+    const log = new MemoryLogger();
     const result = await runBenchmark({
       targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
       workload,
       load: { ...load, pairs: 1, warmupMs: 0 },
       serverMetrics: hooks,
-      log: new MemoryLogger(),
+      log,
     });
-    expect(result.rounds.map((r) => r.valid)).toEqual([false, false]);
-    expect(result.rounds[0]!.invalidReasons).toEqual(['counter reset between scrapes']);
-    expect(result.rounds[0]!.values.pool_wait_p95).toBeNull();
+    const [first] = result.rounds;
+    // Only a generator that sent late (a busy machine) could invalidate these rounds; the server metrics never do.
+    for (const round of result.rounds) for (const reason of round.invalidReasons) expect(reason).toMatch(/because the generator was late/);
+    expect(first!.flags).toContain('server-metrics-missing');
+    expect(first!.serverMetricsProblems).toEqual(['counter reset between scrapes']);
+    expect(first!.values.pool_wait_p95).toBeNull();
+    expect(first!.values.error_rate).toBe(0);
+    expect(log.lines.some((l) => /server metrics not measured: counter reset between scrapes/.test(l))).toBe(true);
+    // A target on the server metric has no data and says why; one on a client metric is judged.
+    const pair = [{ ...first!, variant: 'baseline' as const }, { ...first!, variant: 'candidate' as const }];
+    expect(pairRounds(pair, 'error_rate', false).excluded).toEqual([]);
+    expect(pairRounds(pair, 'pool_wait_p95', true).excluded[0]!.reason).toBe(
+      'pool_wait_p95 not measured in the baseline round (counter reset between scrapes)',
+    );
+  });
+
+  it('a candidate that answers 500 to every request: its rounds are measured and the gate fails with the counts', async () => {
+    const baseline = await startLoopbackServer(delayed(2));
+    const candidate = await startLoopbackServer((_request, response) => {
+      response.writeHead(500);
+      response.end('internal error');
+    });
+    servers = [baseline, candidate];
+    const log = new MemoryLogger();
+    const result = await runBenchmark({
+      targets: { baseline: { baseUrl: baseline.url }, candidate: { baseUrl: candidate.url } },
+      workload,
+      load: { ...load, pairs: 5, warmupMs: 0 },
+      log,
+    });
+    // No success, so no latency to print: not "p50 0.0 ms".
+    expect(log.lines.filter((l) => /^round \d+\/10 candidate: \d+\.\d req\/s, no successful response$/.test(l))).toHaveLength(5);
+    const candidateRounds = result.rounds.filter((r) => r.variant === 'candidate');
+    expect(candidateRounds).toHaveLength(5);
+    // A busy 2-core machine may send a round's requests late (the only thing that invalidates one); the 500s never do.
+    expect(candidateRounds.filter((r) => r.valid).length).toBeGreaterThanOrEqual(1);
+    for (const round of candidateRounds) {
+      for (const reason of round.invalidReasons) expect(reason).toMatch(/because the generator was late/);
+      expect(round.flags).toContain('no-successful-response');
+      expect(round.values.error_rate).toBe(1);
+      expect(round.values.latency_p95).toBeNull();
+    }
+    const targets: Target[] = [
+      { kind: 'absolute', expression: 'error_rate <= 1%', metric: 'error_rate', comparator: '<=', threshold: 0.01 },
+      { kind: 'regression', expression: 'latency_p95 worsens <= 10%', metric: 'latency_p95', maxRegression: 0.1 },
+    ];
+    const evaluation = evaluateTargets(targets, result.rounds, CLIENT_METRICS);
+    expect(evaluation.verdict).toBe('fail');
+    expect(evaluation.targets.map((t) => t.status)).toEqual(['fail', 'fail']);
+    expect(evaluation.targets[0]!.explanation).toMatch(
+      /^error_rate <= 1%: fail; in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\): an error rate of 100 % in those rounds\.$/,
+    );
   });
 
   it('ends with an InfrastructureError naming the dead variant and carrying the earlier rounds', async () => {

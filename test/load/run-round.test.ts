@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
+import { clientMetricValues } from '../../src/load/client-metric-values.js';
 import { createLoadPool, runRound } from '../../src/load/run-round.js';
 import { parseWorkload } from '../../src/load/workload.js';
 import { startLoopbackServer } from './loopback-server.js';
@@ -30,6 +31,7 @@ describe('runRound', () => {
     expect(outcome.stats.ok).toBe(400);
     expect(outcome.stats.targetRate).toBe(200);
     expect(outcome.stats.achievedRate).toBeCloseTo(200, 5);
+    expect(outcome.invalidReasons).toEqual([]);
     expect(outcome.valid).toBe(true);
     expect(outcome.histogram.totalCount).toBe(400);
     expect(outcome.stats.histogram).toMatch(/^[A-Za-z0-9+/=]+$/);
@@ -69,7 +71,7 @@ describe('runRound', () => {
     expect(outcome.stats.ok).toBe(50);
   });
 
-  it('counts non-2xx answers by status and keeps them out of the latency histogram', async () => {
+  it('counts non-2xx answers by status, keeps them out of the latency histogram, and keeps the round: it was measured', async () => {
     await target.control('/__fail?status=503');
     try {
       const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 100, durationMs: 500 });
@@ -77,8 +79,12 @@ describe('runRound', () => {
       expect(outcome.stats.ok).toBe(0);
       expect(outcome.stats.errors.status).toEqual({ '503': 50 });
       expect(outcome.histogram.totalCount).toBe(0);
-      expect(outcome.valid).toBe(false);
-      expect(outcome.invalidReasons.join()).toMatch(/no successful response/);
+      // A server that fails every request is what the round measured (an error rate of 1), not missing data.
+      expect(outcome.invalidReasons).toEqual([]);
+      expect(outcome.valid).toBe(true);
+      expect(outcome.flags).toContain('no-successful-response');
+      expect(outcome.flagDetails).toContain('no-successful-response: none of 50 requests succeeded (HTTP 503 × 50)');
+      expect(clientMetricValues(outcome.stats)).toMatchObject({ error_rate: 1, throughput: 0, latency_p95: null });
     } finally {
       await target.control('/__fail?status=0');
     }
@@ -109,21 +115,106 @@ describe('runRound', () => {
     }
   });
 
-  it('marks the round invalid when the rate cannot be met, and counts the late sends', async () => {
+  it('a rate the server cannot keep up with is measured, not invalid: flagged, the held sends counted late', async () => {
     await target.control('/__delay?ms=100');
     try {
       // Two requests in flight, 100 ms each: at most ~20 req/s can go out against a target of 100.
       const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 100, durationMs: 1500, maxInFlight: 2 });
-      expect(outcome.valid).toBe(false);
-      expect(outcome.invalidReasons.join()).toMatch(/below the target 100 req\/s/);
-      expect(outcome.invalidReasons.join()).toMatch(/the planned arrival rate was not kept/);
+      expect(outcome.invalidReasons).toEqual([]);
+      expect(outcome.valid).toBe(true);
+      expect(outcome.flags).toEqual(expect.arrayContaining(['rate-shortfall', 'max-in-flight-reached']));
+      expect(outcome.flagDetails.join()).toMatch(/rate-shortfall: achieved rate \d+\.\d req\/s is \d+\.\d % below the target 100 req\/s .*the server held all 2 requests in flight/);
       expect(outcome.stats.achievedRate).toBeLessThan(50);
       expect(outcome.stats.lateSends).toBeGreaterThan(50);
-      expect(outcome.flags).toContain('max-in-flight-reached');
       // Sends held back by the cap keep their planned time as latency origin: far above the 100 ms service time.
       expect(outcome.stats.latencyMs.max).toBeGreaterThan(500);
+      // Throughput shows the shortfall.
+      expect(clientMetricValues(outcome.stats).throughput).toBeLessThan(50);
     } finally {
       await target.control('/__delay?ms=0');
+    }
+  });
+
+  it('a generator that sends most requests late (its event loop blocked) makes the round invalid', async () => {
+    // 600 ms of the generator's own event loop blocked in a 1.5 s round at 100 req/s: ~60 of 150 sends leave late.
+    const block = setTimeout(() => {
+      const until = performance.now() + 600;
+      while (performance.now() < until);
+    }, 300);
+    const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 100, durationMs: 1500 });
+    clearTimeout(block);
+    expect(outcome.stats.ok).toBe(outcome.stats.requests);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.invalidReasons.join()).toMatch(/sends \(\d+\.\d %\) left more than 10 ms after their planned time because the generator was late/);
+  });
+
+  it('a server that never answers: every request ends as a timeout and the round ends in bounded time', async () => {
+    await target.control('/__hang?every=1');
+    try {
+      const started = performance.now();
+      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 40, durationMs: 500, timeoutMs: 400, maxInFlight: 8 });
+      // The window, then the last held request's timeout: not a minute of waiting on a server that never answers.
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(outcome.stats.ok).toBe(0);
+      expect(outcome.stats.requests).toBeGreaterThanOrEqual(8);
+      expect(outcome.stats.errors.timeout).toBe(outcome.stats.requests);
+      expect(outcome.invalidReasons).toEqual([]);
+      expect(outcome.valid).toBe(true);
+      expect(outcome.flags).toEqual(expect.arrayContaining(['no-successful-response', 'rate-shortfall', 'max-in-flight-reached']));
+      expect(clientMetricValues(outcome.stats).error_rate).toBe(1);
+    } finally {
+      await target.control('/__hang?every=0');
+    }
+  });
+
+  it('closed loop: a server that never answers ends the round after the window and one timeout', async () => {
+    await target.control('/__hang?every=1');
+    try {
+      const started = performance.now();
+      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 300, timeoutMs: 400 });
+      expect(performance.now() - started).toBeLessThan(3000);
+      expect(outcome.stats.requests).toBe(2);
+      expect(outcome.stats.errors.timeout).toBe(2);
+      expect(outcome.invalidReasons).toEqual([]);
+      expect(outcome.flags).toContain('no-successful-response');
+    } finally {
+      await target.control('/__hang?every=0');
+    }
+  });
+
+  it('a server that trickles its body for ever: the round still ends, those requests counted as timeouts', async () => {
+    // One byte every 100 ms never trips undici's 400 ms wait between body chunks.
+    const server = await startLoopbackServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => response.write('.'), 100);
+      response.on('close', () => clearInterval(drip));
+    });
+    try {
+      const started = performance.now();
+      const outcome = await runRound({ baseUrl: server.url, workload: getRoot, rate: 20, durationMs: 300, timeoutMs: 400 });
+      // The window, then at most one timeout for the stragglers.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(outcome.stats.requests).toBe(6);
+      expect(outcome.stats.errors.timeout).toBe(6);
+      expect(outcome.stats.ok).toBe(0);
+      expect(outcome.invalidReasons).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 15_000);
+
+  it('a server that destroys every connection: every request counted as a reset, the round measured', async () => {
+    await target.control('/__reset?every=1');
+    try {
+      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 100, durationMs: 500 });
+      expect(outcome.stats.requests).toBe(50);
+      expect(outcome.stats.errors.reset).toBe(50);
+      expect(outcome.invalidReasons).toEqual([]);
+      expect(outcome.valid).toBe(true);
+      expect(outcome.flags).toContain('no-successful-response');
+      expect(clientMetricValues(outcome.stats).error_rate).toBe(1);
+    } finally {
+      await target.control('/__reset?every=0');
     }
   });
 
@@ -171,8 +262,10 @@ describe('runRound', () => {
     expect(outcome.stats.requests).toBeGreaterThan(2);
     expect(outcome.stats.errors.other).toBe(outcome.stats.requests);
     expect(outcome.stats.ok).toBe(0);
+    // The requests never left the generator: that says nothing about the server, so the round is not measured.
     expect(outcome.valid).toBe(false);
-    expect(outcome.invalidReasons.join()).toMatch(/no successful response/);
+    expect(outcome.invalidReasons.join()).toMatch(/^\d+ of \d+ requests were never sent: the load generator refused them \(invalid transfer-encoding header\)$/);
+    expect(outcome.flags).not.toContain('no-successful-response');
   });
 
   it('closed loop: the round ends at its duration and counts non-2xx answers and resets per kind', async () => {
