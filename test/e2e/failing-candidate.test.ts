@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'dist/index.js');
@@ -89,7 +90,10 @@ async function runAgainst(mode: string): Promise<{ code: number | null; stdout: 
   const began = performance.now();
   const outcome = await gate(['run', '--config', config, '--report-dir', dir]);
   const seconds = (performance.now() - began) / 1000;
-  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ResultsFile;
+  const text = readFileSync(join(dir, 'results.json'), 'utf8');
+  // What the gate wrote is what `perf-gate comment` will accept from it.
+  validateResults(parseResultsJson(text), 'results.json');
+  const results = JSON.parse(text) as ResultsFile;
   return { ...outcome, results, report: readFileSync(join(dir, 'report.md'), 'utf8'), seconds };
 }
 
