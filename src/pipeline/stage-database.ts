@@ -7,7 +7,7 @@
 import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from '../database/database-url.js';
 import { loadMigrationDirectory } from '../database/migration-files.js';
 import { runMigrations, type MigrationSummary } from '../database/migrate.js';
-import { startThrowawayPostgres } from '../database/throwaway.js';
+import { startThrowawayPostgres, type ThrowawayHandle } from '../database/throwaway.js';
 import { cloneDatabase } from '../database/clone.js';
 import { runMigrationCommand } from '../database/migration-command.js';
 import { InputError } from '../errors.js';
@@ -43,7 +43,12 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
     parseDatabaseUrl(url, 'database-url');
     assertNotProduction(url, { pattern: new RegExp(db.productionPattern, 'i'), allow: db.allowProduction });
   } else {
-    const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster' });
+    // The server is recorded the moment it exists, so a signal during its start-up loses nothing.
+    const onServerStarted = (handle: ThrowawayHandle) => {
+      ctx.state.database = { candidateUrl: '', baselineUrl: '', strategy: db.baseline.strategy, createdDatabases: [], throwaway: { kind: 'cluster', ...handle } };
+      ctx.saveState();
+    };
+    const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster', onServerStarted });
     ctx.teardown.databaseServer = () => server.stop();
     url = server.url;
     registerSecrets(ctx, url);
