@@ -129,8 +129,11 @@ interface ResultsFile {
 }
 
 /** Waits until the run reached `stage` far enough to be interrupted there. */
-async function reach(stage: Exclude<Stage, 'compare'>, run: Running, reportDir: string, backend: 'process' | 'docker', statePath: string): Promise<void> {
-  if (stage === 'migrate') {
+async function reach(stage: Exclude<Stage, 'compare'>, run: Running, reportDir: string, backend: 'process' | 'docker', statePath: string, early = false): Promise<void> {
+  if (early) {
+    // The first backend is recorded and its `docker run` (or spawn) is under way: signal at once.
+    await until('the first backend recorded', () => (readJson<BackendStateFile>(join(reportDir, 'backend-state.json'))?.entries.length ?? 0) >= 1, 120_000);
+  } else if (stage === 'migrate') {
     await until('the slow migration', () => run.output().includes('baseline database: copy'));
     await sleep(500);
   } else if (stage === 'boot') {
@@ -241,6 +244,8 @@ interface WholeGateCase {
   stage: Exclude<Stage, 'compare'>;
   signal: Signal;
   backend: 'process' | 'docker';
+  /** Signal as soon as the first backend is recorded, while its container is being created. */
+  early?: boolean;
 }
 
 // Every stage with both signals for local processes; for Docker (slower to start and remove) one
@@ -248,21 +253,22 @@ interface WholeGateCase {
 const wholeGateCases: WholeGateCase[] = [
   ...(['migrate', 'boot', 'bench'] as const).flatMap((stage) => (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ stage, signal, backend: 'process' as const }))),
   { stage: 'boot', signal: 'SIGTERM', backend: 'docker' },
+  { stage: 'boot', signal: 'SIGINT', backend: 'docker', early: true },
   { stage: 'bench', signal: 'SIGINT', backend: 'docker' },
 ];
 
 describe('perf-gate run, interrupted', () => {
-  it.for(wholeGateCases)('$signal during $stage ($backend backends): exit 128+signo, an error naming both in results.json, nothing left', async ({ stage, signal, backend }, ctx) => {
+  it.for(wholeGateCases)('$signal during $stage ($backend backends, early: $early): exit 128+signo, an error naming both in results.json, nothing left', async ({ stage, signal, backend, early }, ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
-    const name = `run-${stage}-${signal}-${backend}`;
+    const name = `run-${stage}-${signal}-${backend}${early ? '-early' : ''}`;
     // migrate runs against the test cluster, so its pg_database shows whether the baseline copy went.
     const database = stage === 'migrate' ? await createDatabase(cluster!) : undefined;
     const config = writeConfig({ name, backend, slowHealth: stage === 'boot', slowMigration: stage === 'migrate', databaseUrl: database?.url });
     const reportDir = join(work, name, 'report');
     const statePath = join(work, name, 'state.json');
     const run = perfGate(['run', '--config', config, '--report-dir', reportDir, '--state', statePath]);
-    await reach(stage, run, reportDir, backend, statePath);
+    await reach(stage, run, reportDir, backend, statePath, early);
     const state = readJson<RunStateFile>(statePath)!;
     const throwawayDir = state.database?.throwaway?.dataDir;
     if (stage === 'migrate') expect(await baselineCopies(cluster!, database!.name)).toHaveLength(1);
