@@ -27,8 +27,12 @@ import { writeReport, type ReportOptions } from './stage-report.js';
 /** The stages that run in order before `compare`. */
 export type StageName = (typeof MEASURING_STAGES)[number];
 
-/** How long an interrupted stage gets to unwind (stop waiting, remove what it was starting) before cleanup. */
-const INTERRUPT_SETTLE_MS = 8_000;
+/**
+ * How long an interrupted stage gets to unwind (stop waiting, remove what it was starting, e.g. a
+ * container whose `docker run` is under way) before cleanup. Short: a cancelled GitHub job sends
+ * SIGINT, then SIGTERM 7.5 s later and SIGKILL 2.5 s after that, and cleanup must fit in between.
+ */
+const INTERRUPT_SETTLE_MS = 3_000;
 
 /** The error an interrupted stage is aborted with. */
 export class InterruptedError extends InfrastructureError {
@@ -133,7 +137,7 @@ export interface InterruptGuard {
  * what the process owes (the report, in the whole gate) and removes what the run started; when it
  * throws, the exit code is 3.
  */
-export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>): InterruptGuard {
+export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>, settleMs = INTERRUPT_SETTLE_MS): InterruptGuard {
   let inFlight: Promise<unknown> = Promise.resolve();
   let interrupted: Promise<number> | undefined;
   const uninstall = installSignalCleanup({
@@ -147,7 +151,7 @@ export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>):
       ctx.abort(error);
       const work = (async () => {
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([inFlight, new Promise((resolve) => (timer = setTimeout(resolve, INTERRUPT_SETTLE_MS)))]);
+        await Promise.race([inFlight, new Promise((resolve) => (timer = setTimeout(resolve, settleMs)))]);
         clearTimeout(timer);
         await finish();
       })();
@@ -196,9 +200,14 @@ export async function runStageProcess(ctx: StageContext, stage: StageName): Prom
 /** `compare` in its own process: interrupted, it still writes results.json (verdict `error`, not published). */
 export async function runCompareProcess(ctx: StageContext, report: ReportOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   let written: Awaited<ReturnType<typeof writeReport>> | undefined;
-  const guard = guardInterrupts(ctx, async () => {
-    written = await writeReport(ctx, { ...report, publish: false });
-  });
+  // Nothing to unwind: compare starts nothing, and what it waits on (GitHub) is what may hang.
+  const guard = guardInterrupts(
+    ctx,
+    async () => {
+      written = await writeReport(ctx, { ...report, publish: false });
+    },
+    0,
+  );
   try {
     return await guard.track(runCompare(ctx, report));
   } catch (error) {

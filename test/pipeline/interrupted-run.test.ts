@@ -245,20 +245,20 @@ interface WholeGateCase {
   signal: Signal;
   backend: 'process' | 'docker';
   /** Signal as soon as the first backend is recorded, while its container is being created. */
-  early?: boolean;
+  early: boolean;
 }
 
 // Every stage with both signals for local processes; for Docker (slower to start and remove) one
 // signal per stage where containers exist, the other signal for the next stage.
 const wholeGateCases: WholeGateCase[] = [
-  ...(['migrate', 'boot', 'bench'] as const).flatMap((stage) => (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ stage, signal, backend: 'process' as const }))),
-  { stage: 'boot', signal: 'SIGTERM', backend: 'docker' },
+  ...(['migrate', 'boot', 'bench'] as const).flatMap((stage) => (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ stage, signal, backend: 'process' as const, early: false }))),
+  { stage: 'boot', signal: 'SIGTERM', backend: 'docker', early: false },
   { stage: 'boot', signal: 'SIGINT', backend: 'docker', early: true },
-  { stage: 'bench', signal: 'SIGINT', backend: 'docker' },
+  { stage: 'bench', signal: 'SIGINT', backend: 'docker', early: false },
 ];
 
 describe('perf-gate run, interrupted', () => {
-  it.for(wholeGateCases)('$signal during $stage ($backend backends, early: $early): exit 128+signo, an error naming both in results.json, nothing left', async ({ stage, signal, backend, early }, ctx) => {
+  it.for(wholeGateCases)('$signal during $stage ($backend backends, signalled while starting: $early): exit 128+signo, an error naming both in results.json, nothing left', async ({ stage, signal, backend, early }, ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
     const name = `run-${stage}-${signal}-${backend}${early ? '-early' : ''}`;
