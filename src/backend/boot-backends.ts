@@ -158,27 +158,25 @@ async function startCommand(ctx: Context, variant: Variant, spec: CommandBackend
   child.once('exit', (code, signal) => {
     exit = signal ? `killed by ${signal}` : `exit code ${code}`;
   });
+  // Recorded at once, before anything is awaited: a signal handled between the start and the record
+  // would otherwise leave a backend no cleanup knows of. The pid is known as soon as spawn returns.
+  const pid = child.pid;
+  const entry: ProcessEntry | undefined =
+    pid === undefined ? undefined : { kind: 'process', variant, pid, pgid: pid, startTicks: readProcStat(pid)?.startTicks, command: spec.command, logPath };
+  const recorded = entry
+    ? ctx.writer.update((state) => {
+        state.entries.push(entry);
+      })
+    : Promise.resolve();
   const spawned = await new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
     child.once('error', (error) => resolve(error));
   });
-  if (spawned || child.pid === undefined) {
+  await recorded;
+  if (spawned || pid === undefined) {
     throw new BackendBootError(variant, 'start', `could not start ${JSON.stringify(spec.command[0])}: ${errorMessage(spawned)}`);
   }
   child.unref();
-  const pid = child.pid;
-  const entry: ProcessEntry = {
-    kind: 'process',
-    variant,
-    pid,
-    pgid: pid,
-    startTicks: readProcStat(pid)?.startTicks,
-    command: spec.command,
-    logPath,
-  };
-  await ctx.writer.update((state) => {
-    state.entries.push(entry);
-  });
   const sha = await gitSha(spec.cwd ?? process.cwd());
   return {
     backend: {
@@ -297,6 +295,8 @@ function isAbort(error: unknown): boolean {
 
 export async function bootBackends(options: BootOptions): Promise<BackendSession> {
   validateBackendSpecs(options.specs);
+  // An abort that came before the call would never fire the listener below: start nothing.
+  if (options.signal?.aborted) throw new InfrastructureError('backend boot was cancelled before any backend started');
   mkdirSync(options.reportDir, { recursive: true });
   const begin = performance.now();
   const identity: RunIdentity = { runId: options.runId, jobKey: options.jobKey, expiresAtMs: Date.now() + (options.ttlMs ?? DEFAULT_TTL_MS) };

@@ -9,7 +9,7 @@ import { InfrastructureError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { saveContainerLogs } from './backend-logs.js';
 import { DockerCli } from './docker-cli.js';
-import { readProcStat, stopProcessGroup } from './process-control.js';
+import { isGroupAlive, readProcStat, stopProcessGroup } from './process-control.js';
 import { LABEL, judgeLeftover, labelsFromEnv, parseEnviron, sanitizeName, type LeftoverCriteria } from './run-labels.js';
 import { StateWriter, readState, type StateEntry } from './state-file.js';
 
@@ -188,4 +188,72 @@ export async function removeLeftovers(options: LeftoverSweepOptions, log: Logger
     }
   }
   return result;
+}
+
+/** A backend process group started for `runId`, found by the labels in its environment. */
+function runProcessGroups(runId: string): Map<number, LabelledProcess> {
+  const ownGroup = readProcStat(process.pid)?.pgid;
+  const groups = new Map<number, LabelledProcess>();
+  for (const proc of listManagedProcesses()) {
+    if (proc.pgid === ownGroup || proc.labels[LABEL.runId] !== runId) continue;
+    const known = groups.get(proc.pgid);
+    if (!known || proc.pid === proc.pgid) groups.set(proc.pgid, proc);
+  }
+  return groups;
+}
+
+/**
+ * Removes whatever still carries `runId`'s labels: containers (only when `containers` is set, so a
+ * machine without Docker is not asked) and local process groups. This covers what the state file
+ * could not record in time, e.g. a process whose record was still being written when a signal came.
+ */
+export async function removeRunResources(runId: string, options: { containers: boolean; log: Logger; docker?: DockerCli; graceMs?: number }): Promise<string[]> {
+  const removed: string[] = [];
+  if (options.containers) {
+    const docker = options.docker ?? new DockerCli();
+    const found = await docker.psByLabel({ [LABEL.runId]: runId });
+    if (found.length > 0) {
+      await docker.rm(found.map((c) => c.ID));
+      for (const c of found) removed.push(`container ${c.Names}`);
+    }
+  }
+  for (const [pgid, proc] of runProcessGroups(runId)) {
+    const outcome = await stopProcessGroup({ pid: proc.pid, pgid, startTicks: proc.pid === pgid ? proc.startTicks : undefined }, options.graceMs);
+    if (outcome === 'terminated' || outcome === 'killed') removed.push(`process group ${pgid}`);
+  }
+  for (const what of removed) options.log.info(`removed ${what} of run ${runId}, which the state file did not list as removed`);
+  return removed;
+}
+
+/**
+ * What of `runId`'s backends is still there after cleanup: each entry of the state file that is
+ * still alive or present, and anything else carrying the run's labels. Empty when nothing is left.
+ */
+export async function remainingRunResources(runId: string, options: { statePath?: string; containers: boolean; docker?: DockerCli }): Promise<string[]> {
+  const left: string[] = [];
+  const seenGroups = new Set<number>();
+  const seenContainers = new Set<string>();
+  const state = options.statePath ? await readState(options.statePath) : undefined;
+  const docker = options.containers || state?.entries.some((e) => e.kind === 'container') ? (options.docker ?? new DockerCli()) : undefined;
+  for (const entry of state?.entries ?? []) {
+    if (entry.kind === 'process') {
+      const leader = readProcStat(entry.pgid);
+      const sameGroup = leader === undefined || entry.startTicks === undefined || leader.startTicks === entry.startTicks;
+      if (sameGroup && isGroupAlive(entry.pgid)) {
+        seenGroups.add(entry.pgid);
+        left.push(`${entry.variant}: ${describeEntry(entry)} is still running`);
+      }
+    } else if (docker) {
+      const found = await docker.inspectContainer(entry.containerId ?? entry.name);
+      if (found) {
+        seenContainers.add(found.Name.replace(/^\//, ''));
+        left.push(`${entry.variant}: ${describeEntry(entry)} still exists (${found.State.Status})`);
+      }
+    }
+  }
+  if (docker) {
+    for (const c of await docker.psByLabel({ [LABEL.runId]: runId })) if (!seenContainers.has(c.Names)) left.push(`container ${c.Names} still exists (${c.State})`);
+  }
+  for (const pgid of runProcessGroups(runId).keys()) if (!seenGroups.has(pgid)) left.push(`process group ${pgid} of run ${runId} is still running`);
+  return left;
 }

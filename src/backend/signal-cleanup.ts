@@ -16,8 +16,11 @@ import type { Logger } from '../log.js';
 
 export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
+export type InterruptSignal = keyof typeof SIGNAL_EXIT_CODES;
+
 export interface SignalCleanupOptions {
-  cleanup: () => Promise<void>;
+  /** Receives the signal, so the run can record which one stopped it. */
+  cleanup: (signal: InterruptSignal) => Promise<void>;
   log: Logger;
   exit: (code: number) => void;
 }
@@ -25,7 +28,7 @@ export interface SignalCleanupOptions {
 /** Installs the handlers; returns a function that removes them (call it once the run is over). */
 export function installSignalCleanup(options: SignalCleanupOptions): () => void {
   let running = false;
-  const handler = (signal: 'SIGINT' | 'SIGTERM') => {
+  const handler = (signal: InterruptSignal) => {
     if (running) {
       options.log.warning(`${signal} received while cleaning up; finishing the cleanup first`);
       return;
@@ -33,7 +36,7 @@ export function installSignalCleanup(options: SignalCleanupOptions): () => void 
     running = true;
     options.log.warning(`${signal} received: stopping the backends before exiting`);
     options
-      .cleanup()
+      .cleanup(signal)
       .then(
         () => SIGNAL_EXIT_CODES[signal],
         (error: unknown) => {

@@ -16,11 +16,10 @@ import type { CommentMode } from '../github/sticky-comment.js';
 import { inertLogText } from '../log-line.js';
 import type { Logger } from '../log.js';
 import { cleanupRun } from '../pipeline/cleanup.js';
-import { createContext, exitCodeFor, runStage, runWholeGate } from '../pipeline/run-gate.js';
-import { DEFAULT_STATE_PATH, newRunState, readRunState, type RunState } from '../pipeline/run-state.js';
+import { createContext, runCompareProcess, runStageProcess, runWholeGate } from '../pipeline/run-gate.js';
+import { DEFAULT_STATE_PATH, newRunState, readRunState, writeRunState, type RunState } from '../pipeline/run-state.js';
 import { loadWorkload } from '../pipeline/stage-bench.js';
 import { planDatabase } from '../pipeline/stage-database.js';
-import { writeReport } from '../pipeline/stage-report.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Results } from '../report/results.js';
 import { booleanFlag, stringFlag, type ParsedArgs } from './args.js';
@@ -124,7 +123,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       const state = newRunState({ configPath: stringFlag(args, 'config') || null, overrides: overridesFrom(args), reportDir: config.report.dir });
       const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
       ctx.saveState();
-      await runStage(ctx, 'migrate');
+      await runStageProcess(ctx, 'migrate');
       return ExitCode.ok;
     }
 
@@ -153,7 +152,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       const config = configFromState(state, env, args);
       const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
       if (state.failure) throw new InputError(`${name}: an earlier stage (${state.failure.stage}) failed: ${state.failure.message}`);
-      await runStage(ctx, name);
+      await runStageProcess(ctx, name);
       return ExitCode.ok;
     }
 
@@ -161,7 +160,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       const state = readRunState(statePath(args));
       const config = configFromState(state, env, args);
       const ctx = createContext({ config, log, state, statePath: statePath(args), packageRoot: env.packageRoot });
-      const outcome = await writeReport(ctx, {
+      const outcome = await runCompareProcess(ctx, {
         version: env.version,
         github: {
           token: stringFlag(args, 'github-token'),
@@ -171,7 +170,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
         },
       });
       printResults(outcome.results, args, env, outcome);
-      return exitCodeFor(outcome.results, config.gate.failOnInconclusive, log);
+      return outcome.exitCode;
     }
 
     case 'cleanup': {
@@ -185,7 +184,10 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       }
       for (const secret of state.secrets) log.addSecret(secret);
       const problems = await cleanupRun({ state, teardown: {}, log });
-      return problems.length === 0 ? ExitCode.ok : ExitCode.infrastructure;
+      writeRunState(path, state);
+      if (problems.length === 0) return ExitCode.ok;
+      log.error(`cleanup did not finish; still to do:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+      return ExitCode.infrastructure;
     }
 
     case 'comment': {

@@ -45,6 +45,11 @@ export interface ThrowawayOptions {
   dataDir?: string;
   /** max_connections of the cluster; at least 100. Default 200. */
   maxConnections?: number;
+  /**
+   * Cluster only: called synchronously as soon as the server process exists, before it is ready,
+   * so the caller can record the handle and a signal arriving during start-up loses nothing.
+   */
+  onServerStarted?: (handle: ThrowawayHandle) => void;
 }
 
 export async function startThrowawayPostgres(options: ThrowawayOptions): Promise<ThrowawayPostgres> {
@@ -141,6 +146,7 @@ async function startCluster(bin: PostgresBinaries, options: ThrowawayOptions): P
       });
       server.unref();
       closeSync(logFd);
+      options.onServerStarted?.({ dataDir: root, binDir: bin.dir, pid: server.pid });
       const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
       const ready = await waitUntilReady(server, url, 60_000);
       if (ready.ok) {
@@ -177,12 +183,12 @@ export async function stopThrowawayFromHandle(handle: ThrowawayHandle & { kind?:
   if (!handle.dataDir) return;
   const root = handle.dataDir;
   const data = join(root, 'data');
+  if (!existsSync(root)) return;
   if (!basename(root).startsWith('perf-gate-pg-') || !existsSync(join(data, 'PG_VERSION'))) {
     throw new InfrastructureError(`refusing to remove ${root}: not a perf-gate throwaway cluster folder`);
   }
-  const pidFile = safeRead(join(data, 'postmaster.pid'));
-  const pid = Number(pidFile.split('\n', 1)[0]);
-  if (pid > 0 && isAlive(pid)) {
+  const pid = serverPid(handle);
+  if (pid !== undefined) {
     process.kill(pid, 'SIGINT');
     const deadline = Date.now() + 15_000;
     while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -191,6 +197,28 @@ export async function stopThrowawayFromHandle(handle: ThrowawayHandle & { kind?:
   }
   rmSync(root, { recursive: true, force: true });
   log.info(`stopped the throwaway PostgreSQL server and removed ${root}`);
+}
+
+/**
+ * The running server of a handle: from postmaster.pid, or, while the server is still starting and
+ * has not written that file yet, the recorded pid when it is a postgres process using this folder.
+ */
+function serverPid(handle: ThrowawayHandle): number | undefined {
+  const data = join(handle.dataDir!, 'data');
+  const fromFile = Number(safeRead(join(data, 'postmaster.pid')).split('\n', 1)[0]);
+  if (fromFile > 0 && isAlive(fromFile)) return fromFile;
+  if (handle.pid && isAlive(handle.pid) && safeRead(`/proc/${handle.pid}/cmdline`).split('\0').includes(data)) return handle.pid;
+  return undefined;
+}
+
+/** What is left of a throwaway cluster after cleanup: its server still running, or its folder. */
+export function throwawayRemains(handle: ThrowawayHandle): string[] {
+  if (!handle.dataDir) return [];
+  const left: string[] = [];
+  const pid = existsSync(handle.dataDir) ? serverPid(handle) : undefined;
+  if (pid !== undefined) left.push(`the throwaway PostgreSQL server (pid ${pid}) is still running`);
+  if (existsSync(handle.dataDir)) left.push(`the throwaway PostgreSQL folder ${handle.dataDir} still exists`);
+  return left;
 }
 
 function isAlive(pid: number): boolean {

@@ -23,7 +23,10 @@ export interface StageContext {
   /** Absolute report folder. */
   reportDir: string;
   packageRoot: string;
+  /** Aborted when the run is interrupted (SIGINT, SIGTERM): stages stop waiting and unwind. */
   signal: AbortSignal;
+  /** Aborts `signal` with `reason`. */
+  abort(reason: Error): void;
   /** Use PGlite even when server binaries exist (demo --pglite). */
   preferPglite?: boolean;
   /** Stop functions of what this process started; `cleanupRun` uses them before the state file. */

@@ -1,24 +1,48 @@
 /**
  * The gate's stages, run either all in one process (`perf-gate run`, `perf-gate demo`) or one per
- * process (the action's steps), over the same state. A failing stage is recorded in the state so
- * the report stage can say what broke; cleanup always runs.
+ * process (the action's steps), over the same state. Each stage is recorded in the state when it
+ * starts and when it finishes, and a failing or interrupted one is recorded as the run's failure, so
+ * `compare` can tell a finished run from one whose stage died, and say which stage. Cleanup always runs.
+ *
+ * Interruption (SIGINT, SIGTERM): the run records the signal and the stage as its failure, aborts the
+ * stage and gives it a few seconds to unwind, writes results.json (verdict `error`; the rounds
+ * measured so far stay in rounds.json), removes everything it started, checks nothing is left, and
+ * exits 128 + the signal number (130, 143), or 3 when something could not be removed.
  */
 import { resolve } from 'node:path';
-import { installSignalCleanup } from '../backend/signal-cleanup.js';
+import { SIGNAL_EXIT_CODES, installSignalCleanup, type InterruptSignal } from '../backend/signal-cleanup.js';
 import type { PerfGateConfig } from '../config/config.js';
-import { ExitCode, PerfGateError, errorMessage } from '../errors.js';
+import { ExitCode, InfrastructureError, PerfGateError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Results } from '../report/results.js';
 import { cleanupRun } from './cleanup.js';
 import { makeReportDir } from './report-dir.js';
 import type { StageContext } from './context.js';
-import { newRunState, writeRunState, type RunState } from './run-state.js';
+import { MEASURING_STAGES, currentStage, newRunState, unfinishedStage, writeRunState, type RunState } from './run-state.js';
 import { bootVariants } from './stage-backend.js';
 import { loadWorkload, runRounds } from './stage-bench.js';
 import { databaseStageTitle, prepareDatabase } from './stage-database.js';
 import { writeReport, type ReportOptions } from './stage-report.js';
 
-export type StageName = 'migrate' | 'boot' | 'bench';
+/** The stages that run in order before `compare`. */
+export type StageName = (typeof MEASURING_STAGES)[number];
+
+/**
+ * How long an interrupted stage gets to unwind (stop waiting, remove what it was starting, e.g. a
+ * container whose `docker run` is under way) before cleanup. Short: a cancelled GitHub job sends
+ * SIGINT, then SIGTERM 7.5 s later and SIGKILL 2.5 s after that, and cleanup must fit in between.
+ */
+const INTERRUPT_SETTLE_MS = 3_000;
+
+/** The error an interrupted stage is aborted with. */
+export class InterruptedError extends InfrastructureError {
+  constructor(
+    readonly signal: InterruptSignal,
+    readonly stage: string,
+  ) {
+    super(`interrupted by ${signal} during the ${stage} stage`);
+  }
+}
 
 export function createContext(options: {
   config: PerfGateConfig;
@@ -34,6 +58,8 @@ export function createContext(options: {
   // The config's own secrets join the run's, so the cleanup step (which reads no config) masks them too.
   for (const secret of options.config.secrets) if (!options.state.secrets.includes(secret)) options.state.secrets.push(secret);
   for (const secret of options.state.secrets) options.log.addSecret(secret);
+  const controller = new AbortController();
+  options.signal?.addEventListener('abort', () => controller.abort(options.signal!.reason), { once: true });
   const ctx: StageContext = {
     config: options.config,
     log: options.log,
@@ -42,7 +68,8 @@ export function createContext(options: {
     reportDir,
     packageRoot: options.packageRoot,
     preferPglite: options.preferPglite,
-    signal: options.signal ?? new AbortController().signal,
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     teardown: {},
     saveState: () => writeRunState(options.statePath, ctx.state),
   };
@@ -62,17 +89,134 @@ const STAGES: Record<StageName, { title: string | ((ctx: StageContext) => string
   bench: { title: 'load: interleaved benchmark rounds', run: runRounds },
 };
 
-/** Runs one stage, recording a failure in the state (and rethrowing it). */
+/**
+ * Runs one stage, recording in the state when it starts and when it finishes, or its failure (and
+ * rethrowing it). A stage that returns after the run was interrupted has not finished.
+ */
 export async function runStage(ctx: StageContext, stage: StageName): Promise<void> {
   const { title, run } = STAGES[stage];
+  ctx.state.stages[stage] = { startedAt: new Date().toISOString() };
+  ctx.saveState();
   try {
     await ctx.log.group(typeof title === 'function' ? title(ctx) : title, () => run(ctx));
-    ctx.state.finishedStages.push(stage);
+    if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InfrastructureError(`${stage}: interrupted`);
+    ctx.state.stages[stage]!.finishedAt = new Date().toISOString();
   } catch (error) {
-    ctx.state.failure = { stage, message: errorMessage(error), exitCode: error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure };
+    // An interruption is recorded by the signal handler first; the abort it causes must not replace it.
+    ctx.state.failure ??= { stage, message: errorMessage(error), exitCode: error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure };
     throw error;
   } finally {
     ctx.saveState();
+  }
+}
+
+/**
+ * Stage 4: judges what the earlier stages left and writes the report. When one of them did not
+ * finish (its process was killed, or it never ran) the verdict is `error` naming that stage: rounds
+ * of an unfinished bench are never judged as if the run were complete.
+ */
+export async function runCompare(ctx: StageContext, report: ReportOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
+  ctx.state.failure ??= unfinishedStage(ctx.state);
+  if (ctx.state.failure && !ctx.state.failure.signal) ctx.log.error(`${ctx.state.failure.stage}: ${ctx.state.failure.message}`);
+  ctx.state.stages.compare = { startedAt: new Date().toISOString() };
+  ctx.saveState();
+  const outcome = await writeReport(ctx, report);
+  ctx.state.stages.compare.finishedAt = new Date().toISOString();
+  ctx.saveState();
+  return { ...outcome, exitCode: exitCodeFor(outcome.results, ctx.config.gate.failOnInconclusive, ctx.log) };
+}
+
+export interface InterruptGuard {
+  /** Registers the work in progress, which an interruption waits for (briefly) before cleaning up. */
+  track<T>(work: Promise<T>): Promise<T>;
+  /** Once a signal came: settles when the interrupted run has been wound up, with its exit code. */
+  readonly interrupted: Promise<number> | undefined;
+  uninstall(): void;
+}
+
+/**
+ * Signal handling for a process that runs stages over `ctx` (see the file comment). `finish` writes
+ * what the process owes (the report, in the whole gate) and removes what the run started; when it
+ * throws, the exit code is 3.
+ */
+export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>, settleMs = INTERRUPT_SETTLE_MS): InterruptGuard {
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let interrupted: Promise<number> | undefined;
+  const uninstall = installSignalCleanup({
+    log: ctx.log,
+    exit: (code) => process.exit(code),
+    cleanup: (signal) => {
+      const stage = currentStage(ctx.state);
+      const error = new InterruptedError(signal, stage);
+      ctx.state.failure = { stage, message: error.message, exitCode: ExitCode.infrastructure, signal };
+      ctx.saveState();
+      ctx.abort(error);
+      const work = (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([inFlight, new Promise((resolve) => (timer = setTimeout(resolve, settleMs)))]);
+        clearTimeout(timer);
+        await finish();
+      })();
+      interrupted = work.then(
+        () => SIGNAL_EXIT_CODES[signal],
+        () => ExitCode.infrastructure,
+      );
+      return work;
+    },
+  });
+  return {
+    track: (work) => {
+      inFlight = work.catch(() => undefined);
+      return work;
+    },
+    get interrupted() {
+      return interrupted;
+    },
+    uninstall,
+  };
+}
+
+/** Runs `cleanupRun` and saves the state; throws listing whatever could not be removed. */
+export async function cleanupAndCheck(ctx: StageContext): Promise<void> {
+  const problems = await ctx.log.group('cleanup', () => cleanupRun({ state: ctx.state, teardown: ctx.teardown, log: ctx.log }));
+  ctx.saveState();
+  if (problems.length > 0) throw new InfrastructureError(`cleanup: ${problems.length} problem(s):\n${problems.join('\n')}`);
+}
+
+/**
+ * One stage in this process (the action's steps). Interrupted, it records the signal and the stage
+ * for `compare`, removes everything the run started (the run cannot go on), and exits 130 or 143.
+ */
+export async function runStageProcess(ctx: StageContext, stage: StageName): Promise<void> {
+  const guard = guardInterrupts(ctx, () => cleanupAndCheck(ctx));
+  try {
+    await guard.track(runStage(ctx, stage));
+  } catch (error) {
+    if (guard.interrupted) await guard.interrupted;
+    throw error;
+  } finally {
+    if (!guard.interrupted) guard.uninstall();
+  }
+}
+
+/** `compare` in its own process: interrupted, it still writes results.json (verdict `error`, not published). */
+export async function runCompareProcess(ctx: StageContext, report: ReportOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
+  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  // Nothing to unwind: compare starts nothing, and what it waits on (GitHub) is what may hang.
+  const guard = guardInterrupts(
+    ctx,
+    async () => {
+      written = await writeReport(ctx, { ...report, publish: false });
+    },
+    0,
+  );
+  try {
+    return await guard.track(runCompare(ctx, report));
+  } catch (error) {
+    if (guard.interrupted && written) return { ...written, exitCode: await guard.interrupted };
+    throw error;
+  } finally {
+    if (!guard.interrupted) guard.uninstall();
   }
 }
 
@@ -97,7 +241,7 @@ export function exitCodeFor(results: Results, failOnInconclusive: boolean, log: 
   }
 }
 
-/** The whole gate in this process: migrate, boot, bench, report; cleanup always. */
+/** The whole gate in this process: migrate, boot, bench, compare; cleanup always. */
 export async function runWholeGate(options: {
   config: PerfGateConfig;
   log: Logger;
@@ -113,32 +257,48 @@ export async function runWholeGate(options: {
   const { config, log } = options;
   const state = newRunState({ configPath: options.configPath, overrides: {}, reportDir: config.report.dir });
   if (options.aa) state.aa = true;
-  const abort = new AbortController();
-  const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite, signal: abort.signal });
+  const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite });
   ctx.saveState();
-  const uninstall = installSignalCleanup({
-    log,
-    cleanup: async () => {
-      abort.abort(new Error('interrupted by a signal'));
-      await cleanupRun({ state: ctx.state, teardown: ctx.teardown, log });
-    },
-    exit: (code) => process.exit(code),
+  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  const guard = guardInterrupts(ctx, async () => {
+    try {
+      written = await writeReport(ctx, { ...options.report, publish: false });
+    } catch (error) {
+      log.error(`could not write the report of the interrupted run: ${errorMessage(error)}`);
+    }
+    await cleanupAndCheck(ctx);
   });
+  let outcome: Awaited<ReturnType<typeof runCompare>> | undefined;
   try {
-    for (const stage of ['migrate', 'boot', 'bench'] as const) {
+    for (const stage of MEASURING_STAGES) {
       try {
-        await runStage(ctx, stage);
+        await guard.track(runStage(ctx, stage));
       } catch (error) {
         log.error(`${stage} failed: ${errorMessage(error)}`);
         break;
       }
     }
-    await options.afterStages?.(ctx);
-    const { results, resultsPath, reportPath } = await writeReport(ctx, options.report);
-    return { results, exitCode: exitCodeFor(results, config.gate.failOnInconclusive, log), resultsPath, reportPath };
+    if (!guard.interrupted && options.afterStages) await guard.track(options.afterStages(ctx));
+    if (!guard.interrupted) outcome = await guard.track(runCompare(ctx, options.report));
+  } catch (error) {
+    if (!guard.interrupted) throw error;
   } finally {
-    await log.group('cleanup', () => cleanupRun({ state: ctx.state, teardown: ctx.teardown, log }));
-    ctx.saveState();
-    uninstall();
+    if (!guard.interrupted) {
+      try {
+        await cleanupAndCheck(ctx);
+      } catch (error) {
+        // Something the run started is still there: the gate's answer cannot be trusted to be final.
+        log.error(errorMessage(error));
+        if (outcome) outcome.exitCode = ExitCode.infrastructure;
+      } finally {
+        guard.uninstall();
+      }
+    }
   }
+  if (guard.interrupted) {
+    const exitCode = await guard.interrupted;
+    if (!written) throw new InfrastructureError(`${state.failure?.message ?? 'interrupted'}; results.json could not be written`);
+    return { ...written, exitCode };
+  }
+  return outcome!;
 }

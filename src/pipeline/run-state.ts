@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { RunningBackend } from '../backend/backend-spec.js';
 import type { ConfigOverrides } from '../config/load.js';
 import type { MigrationSummary } from '../database/migrate.js';
-import { InputError, errorMessage } from '../errors.js';
+import { ExitCode, InputError, errorMessage } from '../errors.js';
 import type { Variant } from '../load/round-record.js';
 
 export const DEFAULT_STATE_PATH = '.perf-gate/state.json';
@@ -38,10 +38,24 @@ export interface DatabaseState {
   };
 }
 
+/** The gate's stages in the order they run; `compare` judges what the first three left behind. */
+export const STAGE_ORDER = ['migrate', 'boot', 'bench', 'compare'] as const;
+export type StageName = (typeof STAGE_ORDER)[number];
+/** The stages whose work `compare` judges: every one must have finished for a verdict. */
+export const MEASURING_STAGES = ['migrate', 'boot', 'bench'] as const;
+
+/** When a stage started and, once it returned normally, when it finished. */
+export interface StageProgress {
+  startedAt: string;
+  finishedAt?: string;
+}
+
 export interface StageFailure {
   stage: string;
   message: string;
   exitCode: number;
+  /** Set when the stage was stopped by a signal rather than failing on its own. */
+  signal?: 'SIGINT' | 'SIGTERM';
 }
 
 export interface RunState {
@@ -58,7 +72,11 @@ export interface RunState {
   backend?: { statePath: string; running: Partial<Record<Variant, RunningBackend>>; environment?: Record<string, unknown> };
   bench?: { roundsPath: string; complete: boolean; stoppingReason?: string; look?: number };
   failure?: StageFailure;
-  finishedStages: string[];
+  /**
+   * Written when a stage starts and again when it finishes, before its process exits. A stage that
+   * started and never finished was killed (SIGKILL, a cancelled job, an out-of-memory kill).
+   */
+  stages: Partial<Record<StageName, StageProgress>>;
   /** A/A noise check: the candidate against itself (see src/config/aa-mode.ts). */
   aa?: boolean;
 }
@@ -71,7 +89,7 @@ export function newRunId(now = new Date()): string {
 export function newRunState(options: { configPath: string | null; overrides: ConfigOverrides; reportDir: string; now?: Date }): RunState {
   const { databaseUrl: _secret, ...overrides } = options.overrides;
   const now = options.now ?? new Date();
-  return { version: 1, runId: newRunId(now), configPath: options.configPath, overrides, reportDir: options.reportDir, startedAt: now.toISOString(), secrets: [], finishedStages: [] };
+  return { version: 1, runId: newRunId(now), configPath: options.configPath, overrides, reportDir: options.reportDir, startedAt: now.toISOString(), secrets: [], stages: {} };
 }
 
 export function readRunState(path: string): RunState {
@@ -86,6 +104,7 @@ export function readRunState(path: string): RunState {
   try {
     const state = JSON.parse(text) as RunState;
     if (state.version !== 1 || typeof state.runId !== 'string') throw new Error('not a perf-gate state file');
+    state.stages ??= {};
     return state;
   } catch (error) {
     throw new InputError(`state file '${path}': ${errorMessage(error)}`);
@@ -97,4 +116,30 @@ export function writeRunState(path: string, state: RunState): void {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, path);
+}
+
+/**
+ * Why `compare` cannot judge this run, when one of the measuring stages did not finish: the first
+ * such stage, whether it started and died (its process was killed before it could record anything)
+ * or never ran. Undefined when migrate, boot and bench all finished.
+ */
+export function unfinishedStage(state: RunState): StageFailure | undefined {
+  for (const stage of MEASURING_STAGES) {
+    const progress = state.stages[stage];
+    if (progress?.finishedAt) continue;
+    const message = progress
+      ? `the ${stage} stage started at ${progress.startedAt} and did not finish (its process ended without recording an outcome, e.g. killed); its results are incomplete`
+      : `the ${stage} stage did not run; run 'perf-gate ${stage}' with the same --state before 'compare'`;
+    return { stage, message, exitCode: ExitCode.infrastructure };
+  }
+  if (state.bench && !state.bench.complete) {
+    return { stage: 'bench', message: 'the bench stage did not complete its rounds; its results are incomplete', exitCode: ExitCode.infrastructure };
+  }
+  return undefined;
+}
+
+/** The stage a signal interrupts: the latest one started and not finished, else the next one to run. */
+export function currentStage(state: RunState): StageName {
+  const running = [...STAGE_ORDER].reverse().find((stage) => state.stages[stage] && !state.stages[stage].finishedAt);
+  return running ?? STAGE_ORDER.find((stage) => !state.stages[stage]) ?? 'compare';
 }

@@ -66,6 +66,10 @@ export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
     specs[variant] = await backendSpec(ctx, variant, variantConfig, url);
   }
   const statePath = join(ctx.reportDir, 'backend-state.json');
+  // Recorded before anything starts: `cleanup` in another process finds every backend through this
+  // file, which lists each one before it is started (see boot-backends.ts).
+  state.backend = { statePath, running: {} };
+  ctx.saveState();
   const jobKey = process.env.GITHUB_REPOSITORY ? [process.env.GITHUB_REPOSITORY, process.env.GITHUB_WORKFLOW, process.env.GITHUB_JOB].join('/') : undefined;
   const usesDocker = VARIANTS.some((v) => specs[v].kind === 'image');
   // A crashed earlier run of this job may have left containers or processes: remove those past their deadline.

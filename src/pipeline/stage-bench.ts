@@ -114,8 +114,10 @@ export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecor
       rounds.push(...result.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
       persist(rounds);
       if (result.aborted) {
-        stoppingReason = `aborted: ${result.aborted.reason}`;
-        break;
+        // Stopped from outside (a signal): the rounds so far stay on disk, but the stage did not finish.
+        state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false, stoppingReason: `aborted: ${result.aborted.reason}`, look };
+        ctx.saveState();
+        throw new InfrastructureError(`bench: stopped after ${rounds.length} rounds: ${result.aborted.reason}`);
       }
     } catch (error) {
       if (error instanceof BenchmarkInfrastructureError) {

@@ -11,7 +11,7 @@ import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl
 import { loadMigrationDirectory } from '../database/migration-files.js';
 import { planMigrations, type MigrationFile } from '../database/migration-plan.js';
 import { runMigrations, type MigrationSummary } from '../database/migrate.js';
-import { startThrowawayPostgres } from '../database/throwaway.js';
+import { startThrowawayPostgres, type ThrowawayHandle } from '../database/throwaway.js';
 import { cloneDatabase } from '../database/clone.js';
 import { describeMigrationCommand, runMigrationCommand } from '../database/migration-command.js';
 import { InputError } from '../errors.js';
@@ -142,7 +142,12 @@ export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState>
     guard(db.baseline.url, config, 'database.baseline.url');
   }
   if (!url) {
-    const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster' });
+    // The server is recorded the moment it exists, so a signal during its start-up loses nothing.
+    const onServerStarted = (handle: ThrowawayHandle) => {
+      ctx.state.database = { candidateUrl: '', baselineUrl: '', strategy: db.baseline.strategy, createdDatabases: [], throwaway: { kind: 'cluster', ...handle } };
+      ctx.saveState();
+    };
+    const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster', onServerStarted });
     ctx.teardown.databaseServer = () => server.stop();
     url = server.url;
     registerSecrets(ctx, url);

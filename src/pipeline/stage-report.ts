@@ -24,6 +24,8 @@ import { withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
 
 export interface ReportOptions {
   version: string;
+  /** false: write the files only (an interrupted run must not wait on the network). Default true. */
+  publish?: boolean;
   github?: { token?: string; commentMode: CommentMode; commentKey?: string; checkName?: string };
 }
 
@@ -99,7 +101,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
   log.info(`wrote ${resultsPath}, ${reportPath} and ${htmlPath}`);
 
   let commentUrl: string | undefined;
-  if (process.env.GITHUB_ACTIONS === 'true') {
+  if (process.env.GITHUB_ACTIONS === 'true' && options.publish !== false) {
     // Set before publishing: a token GitHub refuses (401) throws there, and the verdict stands.
     core.setOutput('verdict', results.verdict);
     core.setOutput('results-path', resultsPath);

@@ -74,7 +74,8 @@ export interface Results {
   decision: DecisionInfo | null;
   migration: unknown;
   environment: EnvironmentInfo;
-  error?: { stage: string; message: string; exitCode: number };
+  /** Why the run has no verdict; `signal` when a SIGINT or SIGTERM stopped it during `stage`. */
+  error?: { stage: string; message: string; exitCode: number; signal?: string };
   /** 'aa' when the candidate was measured against itself (perf-gate run --aa): a noise check. */
   mode?: 'gate' | 'aa';
   /**
