@@ -16,7 +16,7 @@ export const modules = {
 /* harmony import */ var _connection_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(72713);
 /* harmony import */ var _database_url_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(90616);
 /* harmony import */ var _migrate_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(39796);
-/* harmony import */ var _migration_command_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(77661);
+/* harmony import */ var _migration_command_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(31721);
 /* harmony import */ var _migration_files_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(49819);
 /* harmony import */ var _migration_plan_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(41461);
 /* harmony import */ var _sql_text_js__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(46453);
@@ -176,12 +176,13 @@ async function verifyFiles(client, options, masker) {
     const exists = await client.query('SELECT to_regclass($1)::text AS t', [table.sql]);
     if (!exists.rows[0]?.t)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(`idempotency check: no migrations were applied yet (no ${table.schema}.${table.table}); apply them first`);
-    // Same lock as runMigrations: a concurrent runner must not apply files while we compare.
-    const lockClient = await (0,_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .connectClient */ .mh)(options.databaseUrl, { purpose: 'the migration lock', applicationName: 'perf-gate-idempotency-lock' });
+    // Same lock as runMigrations, held the same way (by the session that runs the files): a concurrent
+    // runner must not apply files while we compare.
     const key = (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .advisoryLockKey */ .Ut)(`${table.schema}.${table.table}`);
+    const label = `migrations (${table.schema}.${table.table})`;
     let locked = false;
     try {
-        await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .acquireAdvisoryLock */ .lX)({ client: lockClient, key, label: `migrations (${table.schema}.${table.table})`, timeoutMs: options.lockTimeoutMs ?? 10 * 60_000, log: options.log });
+        await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .acquireAdvisoryLock */ .lX)({ client, key, label, timeoutMs: options.lockTimeoutMs ?? 10 * 60_000, log: options.log });
         locked = true;
         const applied = await (0,_migrate_js__WEBPACK_IMPORTED_MODULE_5__/* .readApplied */ .WT)(client, table);
         // planMigrations verifies the checksums: re-running an edited file would check something else.
@@ -230,6 +231,7 @@ async function verifyFiles(client, options, masker) {
         }
         let rolledBack = true;
         if (!rerunError && outside.length > 0) {
+            await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .assertAdvisoryLockHeld */ .Go)(client, key, label, `running ${outside.map((f) => f.name).join(', ')} again`);
             rolledBack = false;
             options.log.warning(`running ${outside.map((f) => f.name).join(', ')} again outside a transaction: their changes, if any, stay`);
             for (const file of outside) {
@@ -253,8 +255,7 @@ async function verifyFiles(client, options, masker) {
     }
     finally {
         if (locked)
-            await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .releaseAdvisoryLock */ .Yy)(lockClient, key).catch(() => undefined);
-        await (0,_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .closeQuietly */ .EO)(lockClient);
+            await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .releaseAdvisoryLock */ .Yy)(client, key).catch(() => undefined);
     }
 }
 
