@@ -16,6 +16,10 @@ export interface TestCluster {
   port: number;
   /** URL of another database on the same server. */
   urlFor(database: string): string;
+  /** Stops the server (`pg_ctl stop -m immediate`, as a crash or an operator would), keeping its data. */
+  stopServer(): void;
+  /** Starts the stopped server again on the same port, with the same data. */
+  startServer(): void;
   stop(): Promise<void>;
 }
 
@@ -60,12 +64,15 @@ export async function startTestCluster(): Promise<TestCluster> {
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
-  run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  const start = () => run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  start();
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     url: urlFor('postgres'),
     port,
     urlFor,
+    stopServer: () => run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']),
+    startServer: start,
     async stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
