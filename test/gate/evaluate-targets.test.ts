@@ -4,7 +4,7 @@ import { studentTQuantile } from '../../src/stats/distributions.js';
 import type { Target } from '../../src/gate/target.js';
 import { InputError } from '../../src/errors.js';
 import { alphaForLook, planLooks } from '../../src/stats/sequential.js';
-import { METRICS, mergeRounds, pairedRounds, round } from './round-fixtures.js';
+import { METRICS, mergeRounds, pairedRounds, round } from '../helpers/round-fixtures.js';
 
 const improves = (metric: string, m: number): Target => ({ kind: 'improvement', expression: `${metric} improves >= ${m * 100}%`, metric, minImprovement: m });
 const worsens = (metric: string, m: number): Target => ({ kind: 'regression', expression: `${metric} worsens <= ${m * 100}%`, metric, maxRegression: m });

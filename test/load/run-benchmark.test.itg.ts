@@ -10,7 +10,7 @@ import type { LoadSettings } from '../../src/load/load-settings.js';
 import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/load/round-record.js';
 import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } from '../../src/load/run-benchmark.js';
 import { parseWorkload } from '../../src/load/workload.js';
-import { startLoopbackServer, type Behaviour, type LoopbackServer } from './loopback-server.js';
+import { startLoopbackServer, type Behaviour, type LoopbackServer } from '../helpers/loopback-server.js';
 
 const workload = parseWorkload({ requests: [{ method: 'GET', path: '/' }] }, 'test');
 const delayed =
