@@ -17,6 +17,10 @@ export default defineConfig({
           name: 'unit',
           include: [...PROJECTS.unit.include],
           // Pure code and in-process servers: files run in parallel, and no test should need long.
+          // Files share their worker's module cache (isolate: false): importing src/ once per worker
+          // rather than once per file takes the run from about 110 s to 45 s on 2 busy cores. A unit
+          // test that changes process-wide state (process.env) restores it in afterEach or finally.
+          isolate: false,
           testTimeout: 30_000,
           sequence: { groupOrder: 0 },
         },
