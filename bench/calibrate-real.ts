@@ -5,18 +5,19 @@
  * as one JSON file as soon as it ends, so a stopped run keeps its data and a restart resumes.
  *
  * Run: npx tsx bench/calibrate-real.ts --runs 20 --slowdowns 0.05,0.10 [--round 2s]
- *        [--pairs 10 --max-pairs 20] [--naive-pairs 10] [--out docs/calibration] [--evaluate-only [--max-load 2]]
+ *        [--pairs 10 --max-pairs 20] [--naive-pairs 10] [--out bench/results/calibration/budget-80s] [--evaluate-only [--max-load 2]]
  *
  * Each run also measures a naive before/after block (design 'sequential': all baseline rounds,
  * then all candidate rounds) on the same booted backends right after the gate's rounds: it costs
  * no extra database set-up or boot, and it sees the same machine state as the gate it is compared
  * with. Its fixed place (always after the gate) is part of what makes it naive.
+ *
+ * Raw runs are data, not docs: they go under bench/results/ (bench/results/README.md says what is known
+ * of runs stored before each recorded its provenance); docs/statistics.md keeps the tables.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { RunningBackend } from '../src/backend/backend-spec.js';
 import type { PerfGateConfig } from '../src/config/config.js';
 import { parseDuration } from '../src/config/durations.js';
@@ -39,8 +40,8 @@ import {
   type StoredRun,
 } from '../src/stats/calibration.js';
 import { DEFAULT_NOISE } from '../src/stats/simulate.js';
+import { packageRoot, provenance, resultsDir, type Provenance } from './provenance.js';
 
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const METRICS = ['latency_p95', 'pipeline_time'] as const;
 const TARGETS = METRICS.map((m) => `${m} worsens <= 0%`);
 
@@ -76,20 +77,15 @@ const slowdowns = (args.get('slowdowns') ?? '0.05,0.10').split(',').map((s) => {
   if (!(value > 0 && value <= 10)) throw new Error(`--slowdowns: got ${JSON.stringify(s)}; expected fractions in (0, 10], e.g. 0.05,0.10`);
   return value;
 });
-const outDir = resolve(args.get('out') ?? join(packageRoot, 'docs/calibration'));
+const outDir = resolve(args.get('out') ?? resultsDir('calibration/budget-80s'));
 const runsDir = join(outDir, 'runs');
 const evaluateOnly = args.get('evaluate-only') === 'true';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
-/** Which code measured the runs: stored with each, so runs of different engines are never mixed unknowingly. */
-const measuredCommit = ((): string => {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dirname(fileURLToPath(import.meta.url)), encoding: 'utf8' }).trim();
-  try {
-    return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--', '../src', '../bench', '../package-lock.json') === '' ? '' : '+modified'}`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-})();
+/** Which code and machine measured the runs: stored with each, so runs of different engines or machines are never mixed unknowingly. */
+const measuredBy = provenance();
+/** A stored run as written to its file: the evaluation's StoredRun plus the machine that measured it. */
+type RunFile = StoredRun & { machine?: Omit<Provenance, 'commit'> };
 const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 const fileFor = (slowdown: number, run: number): string => join(runsDir, `run-${String(run).padStart(2, '0')}-${slowdown === 0 ? 'aa' : `slow${Math.round(slowdown * 1000).toString().padStart(3, '0')}`}.json`);
 
@@ -169,7 +165,7 @@ async function runOne(slowdown: number, run: number, log: Logger): Promise<Store
     rounds: results.rounds.map(compact),
     naiveRounds: naive.map(compact),
     loadAverage: { before, after: loadAverage() },
-    commit: measuredCommit,
+    commit: measuredBy.commit,
     ...(results.error || naiveError ? { error: [results.error ? `${results.error.stage}: ${results.error.message}` : '', naiveError ? `naive block: ${naiveError}` : ''].filter(Boolean).join('; ') } : {}),
   };
 }
@@ -178,12 +174,12 @@ async function runOne(slowdown: number, run: number, log: Logger): Promise<Store
 const maxLoad = args.has('max-load') ? Number(args.get('max-load')) : Infinity;
 if (Number.isNaN(maxLoad)) throw new Error(`--max-load: got ${JSON.stringify(args.get('max-load'))}; expected a number`);
 
-function readStoredRuns(): StoredRun[] {
+function readStoredRuns(): RunFile[] {
   if (!existsSync(runsDir)) return [];
   return readdirSync(runsDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(runsDir, f), 'utf8')) as StoredRun)
+    .map((f) => JSON.parse(readFileSync(join(runsDir, f), 'utf8')) as RunFile)
     .filter((r) => maxLoad === Infinity || (r.loadAverage !== undefined && r.loadAverage.before[0]! < maxLoad && r.loadAverage.after[0]! < maxLoad));
 }
 
@@ -191,7 +187,7 @@ const pct = (x: number | null | undefined): string => (x === null || x === undef
 const signedPct = (x: number | null | undefined): string => (x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`);
 
 /** Prints the tables and writes summary.json; called after every run, so partial data is summarized too. */
-function summarize(stored: StoredRun[], print: boolean): void {
+function summarize(stored: RunFile[], print: boolean): void {
   const alpha = Number((1 - base.gate.confidence).toPrecision(6));
   const gate = summarizeGateOutcomes(stored);
   const alternatives = METRICS.map((m) => summarizeAlternatives(stored, m, { naiveAlpha: alpha / 2 }));
@@ -202,11 +198,18 @@ function summarize(stored: StoredRun[], print: boolean): void {
   // Which code measured the pooled runs ("not recorded": runs stored before the commit was).
   const commits: Record<string, number> = {};
   for (const { commit = 'not recorded' } of stored) commits[commit] = (commits[commit] ?? 0) + 1;
-  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify({ settings: { runs, slowdowns, pairs, maxPairs, naivePairs, roundDurationMs: calibrationConfig(base, 0, 0, '').load.roundDurationMs, alpha, targets: TARGETS }, commits, gate, alternatives, floors, fits }, null, 1)}\n`);
+  const machines: Record<string, number> = {};
+  for (const { machine } of stored) {
+    const key = machine ? `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.os}` : 'not recorded';
+    machines[key] = (machines[key] ?? 0) + 1;
+  }
+  writeFileSync(join(outDir, 'summary.json'), `${JSON.stringify({ settings: { runs, slowdowns, pairs, maxPairs, naivePairs, roundDurationMs: calibrationConfig(base, 0, 0, '').load.roundDurationMs, alpha, targets: TARGETS }, commits, machines, gate, alternatives, floors, fits }, null, 1)}\n`);
   if (!print) return;
   out();
   out(`measured with: ${Object.entries(commits).map(([c, n]) => `${c} (${n} runs)`).join(', ')}`);
+  out(`on: ${Object.entries(machines).map(([m, n]) => `${m} (${n} runs)`).join(', ')}`);
   if (Object.keys(commits).length > 1) out('warning: these runs were measured by different code; the tables below pool them');
+  if (Object.keys(machines).length > 1) out('warning: these runs were measured on different machines or Node versions; the tables below pool them');
   out();
   out(`## perf-gate on the reference backend: ${TARGETS.join(' and ')}, Holm, alpha ${alpha} (false alarm <= ${alpha / 2}), ${pairs}..${maxPairs} pairs`);
   out(`| kind | runs | errors | fail (false alarm / detection) | fail latency_p95 | fail pipeline_time | pass | inconclusive | mean pairs | mean wall time |`);
@@ -266,6 +269,7 @@ out(`# perf-gate calibration on the reference backend`);
 out(`runs ${runs} per kind, kinds ${[0, ...slowdowns].map(kindLabel).join(', ')}, pairs ${pairs}..${maxPairs}, naive block ${naivePairs}+${naivePairs}, round ${calibrationConfig(base, 0, 0, '').load.roundDurationMs} ms; out ${outDir}`);
 const startLoad = loadAverage();
 out(`load average at start: ${startLoad.join(' ')}`);
+out(`measured by: commit ${measuredBy.commit}, ${measuredBy.cpus} × ${measuredBy.cpuModel}, Node ${measuredBy.node}, ${measuredBy.os}`);
 const started = performance.now();
 if (!evaluateOnly) {
   const log = new MemoryLogger();
@@ -283,7 +287,8 @@ if (!evaluateOnly) {
       } catch (error) {
         stored = { slowdown, run, verdict: 'error', targets: [], pairsUsed: 0, wallMs: 0, rounds: [], naiveRounds: [], error: errorMessage(error) };
       }
-      writeFileSync(file, `${JSON.stringify(stored)}\n`);
+      const { commit: _commit, ...machine } = measuredBy;
+      writeFileSync(file, `${JSON.stringify({ ...stored, commit: measuredBy.commit, machine } satisfies RunFile)}\n`);
       const targets = stored.targets.map((t) => `${t.metric} ${t.status} ${signedPct(t.estimate)}`).join(', ');
       const elapsed = ((performance.now() - started) / 60_000).toFixed(1);
       out(`${kindLabel(slowdown)} #${run}: ${stored.verdict} (${targets}) ${stored.pairsUsed} pairs, ${(stored.wallMs / 1000).toFixed(0)} s; load ${stored.loadAverage?.after[0] ?? '?'}; ${elapsed} min elapsed${stored.error ? `; error: ${stored.error}` : ''}`);

@@ -6,12 +6,14 @@
  *   [--burst-min=1.1] [--burst-max=1.8] [--run-sigma=0.1] [--max-pairs=30] [--min-pairs=10]
  *   [--block-pairs=5] [--alpha=0.02] [--tolerance=0] [--coverage-runs=2000] [--json=path]
  *   [--sections=coverage,gates,scenarios,alternatives]
- * Prints markdown tables; docs/statistics.md records a run of it.
+ * Prints markdown tables; docs/statistics.md records a run of it. --json writes the raw figures with the
+ * commit, CPUs and Node version that produced them (keep such files under bench/results/).
  */
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_NOISE, simulateAlternatives, simulateCoverage, simulateGateRun, type GateConfig, type NoiseModel } from '../src/stats/simulate.js';
 import type { IntervalMethod } from '../src/stats/location-analysis.js';
 import type { SpendingFunction } from '../src/stats/sequential.js';
+import { provenance } from './provenance.js';
 
 function parseArgs(argv: string[]): Map<string, string> {
   const args = new Map<string, string>();
@@ -54,10 +56,12 @@ const sections = new Set((args.get('sections') ?? 'coverage,gates,scenarios,alte
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 const started = performance.now();
-const report: Record<string, unknown> = { model, runs, seed, alpha, tolerance, maxPairs, minPairs, blockPairs };
+const measuredBy = provenance();
+const report: Record<string, unknown> = { measuredBy, model, runs, seed, alpha, tolerance, maxPairs, minPairs, blockPairs };
 
 out(`# perf-gate simulated calibration`);
 out(`noise model: ${JSON.stringify(model)}`);
+out(`measured by: commit ${measuredBy.commit}, ${measuredBy.cpus} × ${measuredBy.cpuModel}, Node ${measuredBy.node}, ${measuredBy.os}`);
 out(`gate: "latency_p95 worsens <= ${tolerance * 100}%", alpha ${alpha} (false alarm <= ${alpha / 2}), ${minPairs}..${maxPairs} pairs in blocks of ${blockPairs}; ${runs} simulated gate runs per cell; seed ${seed}`);
 out();
 

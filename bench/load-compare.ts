@@ -5,7 +5,7 @@
  * Run: npx tsx bench/load-compare.ts            (about 4 minutes)
  *      npx tsx bench/load-compare.ts --quick    (shorter rounds, for a smoke check)
  *
- * The target server runs in its own process (test/load/fixtures/http-target.mjs), so it never shares the
+ * The target server runs in its own process (test/fixtures/load/http-target.mjs), so it never shares the
  * generator's event loop; on a 2-core machine generator and server still share the cores, which is exactly
  * the situation perf-gate runs in on a GitHub runner.
  */
@@ -14,7 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { runRound } from '../src/load/run-round.js';
 import { parseWorkload } from '../src/load/workload.js';
-import { startTargetProcess, type TargetProcess } from '../test/load/target-process.js';
+import { startTargetProcess, type TargetProcess } from '../test/helpers/target-process.js';
 
 const quick = process.argv.includes('--quick');
 const seconds = quick ? 2 : 5;

@@ -8,7 +8,7 @@
 import { cpus, loadavg } from 'node:os';
 import { runRound } from '../src/load/run-round.js';
 import { parseWorkload } from '../src/load/workload.js';
-import { startTargetProcess } from '../test/load/target-process.js';
+import { startTargetProcess } from '../test/helpers/target-process.js';
 
 const quick = process.argv.includes('--quick');
 const bigCount = quick ? 100_000 : 1_000_000;

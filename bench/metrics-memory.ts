@@ -1,7 +1,7 @@
 /**
  * Peak memory of scraping a large /metrics page: every family parsed (what perf-gate did before it
  * parsed only the configured ones) against only the configured families, side by side in one run.
- * A loopback server serves a 9 MB 0.0.4 page (test/metrics/large-exposition.ts); each way runs in a
+ * A loopback server serves a 9 MB 0.0.4 page (test/helpers/large-exposition.ts); each way runs in a
  * child process of its own, scraping both variants before and after a round (four pages held at once,
  * as a round does) for a few rounds, and reports its peak RSS.
  *
@@ -17,7 +17,7 @@ import { scrapeMetrics } from '../src/metrics/scrape-metrics.js';
 import { familiesToParse } from '../src/metrics/server-metrics-hooks.js';
 import { computeServerMetrics } from '../src/metrics/compute-server-metrics.js';
 import type { ServerMetricDefinition } from '../src/metrics/server-metric-definition.js';
-import { CONFIGURED_FAMILY, largeExposition } from '../test/metrics/large-exposition.js';
+import { CONFIGURED_FAMILY, largeExposition } from '../test/helpers/large-exposition.js';
 
 const ROUNDS = 3;
 const definitions: ServerMetricDefinition[] = [

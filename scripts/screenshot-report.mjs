@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderHtml } from '../src/report/html.ts';
 import { renderMarkdown } from '../src/report/markdown.ts';
-import { failResults, passResults } from '../test/report/results-fixtures.ts';
+import { failResults, passResults } from '../test/helpers/results-fixtures.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'docs', 'screenshots');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EMBEDDED_DEFAULT, loadConfig, metricCatalog } from '../../src/config/load.js';
 import { InputError } from '../../src/errors.js';
 import { loadWorkload } from '../../src/pipeline/stage-bench.js';
-import { MINIMAL, inputErrorOf, parse, withSections } from './config-test-helpers.js';
+import { MINIMAL, inputErrorOf, parse, withSections } from '../helpers/config-text.js';
 
 const packageRoot = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => resolve(import.meta.dirname, '../fixtures/config', name);

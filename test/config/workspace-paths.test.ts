@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import { MemoryLogger } from '../../src/log.js';
-import { MINIMAL, inputErrorOf } from './config-test-helpers.js';
+import { MINIMAL, inputErrorOf } from '../helpers/config-text.js';
 
 const packageRoot = join(import.meta.dirname, '../..');
 const FIRST_LINE = readFileSync('/etc/passwd', 'utf8').split('\n')[0]!;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.js';
-import { REPO_ROOT, SCHEMA, loaderVerdict, schemaAccepts, schemaErrors, withValue } from './schema-helpers.js';
+import { REPO_ROOT, SCHEMA, loaderVerdict, schemaAccepts, schemaErrors, withValue } from '../helpers/config-schema.js';
 
 const EXAMPLES_DIR = `${REPO_ROOT}examples/workflows/`;
 const EXAMPLE_ENV = { BASELINE_URL: 'https://my-rag-api-baseline.fly.dev', LIVE_URL: 'https://my-rag-api.fly.dev' };

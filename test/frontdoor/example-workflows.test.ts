@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './schema-helpers.js';
+import { REPO_ROOT } from '../helpers/config-schema.js';
 
 const DIR = `${REPO_ROOT}examples/workflows/`;
 const workflowFiles = readdirSync(DIR).filter((f) => f.endsWith('.yml') && !f.endsWith('.perf-gate.yml'));

@@ -6,7 +6,7 @@ import { InputError } from '../../src/errors.js';
 import { alphaForLook, decideContinuation, planLooks } from '../../src/stats/sequential.js';
 import { clientMetricValues } from '../../src/load/client-metric-values.js';
 import { CLIENT_METRICS, type RoundRecord } from '../../src/load/round-record.js';
-import { METRICS, mergeRounds, pairedRounds, round } from './round-fixtures.js';
+import { METRICS, mergeRounds, pairedRounds, round } from '../helpers/round-fixtures.js';
 
 const improves = (metric: string, m: number): Target => ({ kind: 'improvement', expression: `${metric} improves >= ${m * 100}%`, metric, minImprovement: m });
 const worsens = (metric: string, m: number): Target => ({ kind: 'regression', expression: `${metric} worsens <= ${m * 100}%`, metric, maxRegression: m });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_ANNOTATIONS_PER_REQUEST, targetAnnotations, targetLines, workspaceRelativePath } from '../../src/github/annotations.js';
-import { failResults, inconclusiveResults, passResults } from '../report/results-fixtures.js';
+import { failResults, inconclusiveResults, passResults } from '../helpers/results-fixtures.js';
 
 const CONFIG = `# perf-gate config for the RAG backend
 database:

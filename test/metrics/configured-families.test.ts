@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/metrics/parse-exposition.js';
 import { createServerMetricsHooks, familiesToParse } from '../../src/metrics/server-metrics-hooks.js';
 import type { ServerMetricDefinition } from '../../src/metrics/server-metric-definition.js';
-import { CONFIGURED_FAMILY, largeExposition } from './large-exposition.js';
+import { CONFIGURED_FAMILY, largeExposition } from '../helpers/large-exposition.js';
 
 const definitions: ServerMetricDefinition[] = [
   { name: 'pipeline_time', kind: 'histogram_mean', metric: CONFIGURED_FAMILY, labels: { step: 'total' }, unit: 'ms', direction: 'lower-is-better' },

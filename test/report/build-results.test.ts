@@ -4,7 +4,7 @@ import type { Target } from '../../src/gate/target.js';
 import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
 import { buildResults, summarizeMetric } from '../../src/pipeline/build-results.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { fixtureRound, fixtureRounds } from './results-fixtures.js';
+import { fixtureRound, fixtureRounds } from '../helpers/results-fixtures.js';
 
 const CATALOG: MetricInfo[] = [
   ...CLIENT_METRICS,

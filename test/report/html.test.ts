@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { niceTicks } from '../../src/report/charts.js';
 import { axisTick, renderHtml } from '../../src/report/html.js';
 import type { Results } from '../../src/report/results.js';
-import { errorResults, failResults, fixtureRound, fixtureRounds, inconclusiveResults, noDataResults, passResults } from './results-fixtures.js';
+import { errorResults, failResults, fixtureRound, fixtureRounds, inconclusiveResults, noDataResults, passResults } from '../helpers/results-fixtures.js';
 
 const count = (text: string, needle: string | RegExp) => (typeof needle === 'string' ? text.split(needle).length - 1 : (text.match(needle) ?? []).length);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GITHUB_COMMENT_LIMIT, headline, pairRatios, renderMarkdown } from '../../src/report/markdown.js';
 import type { Results } from '../../src/report/results.js';
-import { errorResults, failResults, fixtureRound, fixtureRounds, inconclusiveResults, noDataResults, passResults } from './results-fixtures.js';
+import { errorResults, failResults, fixtureRound, fixtureRounds, inconclusiveResults, noDataResults, passResults } from '../helpers/results-fixtures.js';
 
 const mermaidBlocks = (text: string) => text.match(/```mermaid\n[\s\S]*?```/g) ?? [];
 
@@ -170,7 +170,7 @@ describe('Detectable column', () => {
 describe('report.md from an untrusted results.json (the workflow_run pattern posts what a fork produced)', () => {
   it('renders no HTML, no mention and no code fence escape from the data', async () => {
     const { renderMarkdown } = await import('../../src/report/markdown.js');
-    const { failResults } = await import('./results-fixtures.js');
+    const { failResults } = await import('../helpers/results-fixtures.js');
     const results = failResults();
     results.targets[0]!.expression = 'x` <img src=x onerror=alert(1)> @octocat `y';
     results.verdict = 'error';

@@ -14,7 +14,7 @@ import type { Target } from '../../src/gate/target.js';
 import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
 import { buildResults } from '../../src/pipeline/build-results.js';
 import { MAX_RESULTS_BYTES, jsonPath, parseResultsJson, validateResults } from '../../src/report/results-schema.js';
-import { errorResults, failResults, fixtureRounds, inconclusiveResults, noDataResults, passResults } from './results-fixtures.js';
+import { errorResults, failResults, fixtureRounds, inconclusiveResults, noDataResults, passResults } from '../helpers/results-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'perf-gate-results-schema-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

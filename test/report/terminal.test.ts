@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderTerminal } from '../../src/report/terminal.js';
-import { errorResults, failResults, passResults } from './results-fixtures.js';
+import { errorResults, failResults, passResults } from '../helpers/results-fixtures.js';
 
 describe('terminal table', () => {
   it('starts with the headline, then a table of targets with aligned columns', () => {

@@ -17,7 +17,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { headline, renderMarkdown } from '../../src/report/markdown.js';
 import type { Results } from '../../src/report/results.js';
 import { plainText, stageText } from '../../src/report/untrusted-text.js';
-import { errorResults, failResults, fixtureRound, noDataResults } from './results-fixtures.js';
+import { errorResults, failResults, fixtureRound, noDataResults } from '../helpers/results-fixtures.js';
 
 /** Fragments that are markup, links, mentions or references somewhere in GitHub's pipeline. */
 const ATTACKS = [

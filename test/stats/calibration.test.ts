@@ -64,7 +64,7 @@ describe('summarizeGateOutcomes', () => {
 });
 
 describe('welchTTest', () => {
-  // Reference: docs/calibration/welch-reference.py (scipy.stats.ttest_ind, equal_var=False, alternative='greater'), SciPy 1.17.1.
+  // Reference: scripts/reference/welch-reference.py (scipy.stats.ttest_ind, equal_var=False, alternative='greater'), SciPy 1.17.1.
   it.each([
     ['small', [3.1, 2.9, 3.6, 3.3, 3.0], [2.7, 2.8, 2.5, 3.1], 2.29931847100482, 6.842604673756734, 0.02794231038140988],
     ['unequal', [10.0, 12.5, 9.8, 15.1, 11.2, 13.7, 10.9], [9.9, 10.1, 10.0, 10.2], 2.4528901747148493, 6.089594137045183, 0.024502741150962046],

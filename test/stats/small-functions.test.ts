@@ -9,7 +9,7 @@ import { signedRankCounts, wilcoxonSignedRank } from '../../src/stats/wilcoxon.j
 import { pairRounds, pairedLogRatios, candidateValues } from '../../src/stats/paired-rounds.js';
 import { studentTInterval } from '../../src/stats/location-interval.js';
 import { analyzeLocation } from '../../src/stats/location-analysis.js';
-import { round } from '../gate/round-fixtures.js';
+import { round } from '../helpers/round-fixtures.js';
 
 describe('Holm step-down', () => {
   it('matches the textbook example (adjusted p = running max of (m - j + 1) p_(j))', () => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { commentMarker, upsertStickyComment } from '../../src/github/sticky-comment.js';
 import { COMMENT_BODY_LIMIT, GITHUB_ACTIONS_BOT, user } from '../helpers/fake-github-api.js';
-import { OWNER, PR, REPO, startKit, type Kit } from './github-test-kit.js';
+import { OWNER, PR, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
 const target = { owner: OWNER, repo: REPO, issueNumber: PR };
 const marker = commentMarker({ workflow: 'perf', job: 'gate' });

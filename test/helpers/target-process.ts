@@ -1,5 +1,5 @@
 /**
- * Starts fixtures/http-target.mjs in a child process (argv array, no shell) and controls it over HTTP.
+ * Starts test/fixtures/load/http-target.mjs in a child process (argv array, no shell) and controls it over HTTP.
  * A separate process matters: a server sharing the generator's event loop would make each slow the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +14,7 @@ export interface TargetProcess {
   stop(): Promise<void>;
 }
 
-const script = fileURLToPath(new URL('./fixtures/http-target.mjs', import.meta.url));
+const script = fileURLToPath(new URL('../fixtures/load/http-target.mjs', import.meta.url));
 
 export async function startTargetProcess(delayMs = 0): Promise<TargetProcess> {
   const child: ChildProcess = spawn(process.execPath, [script, String(delayMs)], { stdio: ['pipe', 'pipe', 'inherit'] });

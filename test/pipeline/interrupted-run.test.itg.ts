@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
-import { buildFixtureImage, fixtureServer } from '../backend/backend-test-kit.js';
+import { buildFixtureImage, fixtureServer } from '../helpers/backend-boot.js';
 import { probeDocker } from '../helpers/docker.js';
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';

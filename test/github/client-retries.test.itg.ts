@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { MemoryLogger } from '../../src/log.js';
-import { OWNER, PR, REPO, startKit, type Kit } from './github-test-kit.js';
+import { OWNER, PR, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
 let kit: Kit;
 beforeEach(async () => {

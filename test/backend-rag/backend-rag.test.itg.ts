@@ -16,7 +16,7 @@ import {
   startServer,
   withClient,
   type RunningServer,
-} from './rag-server.js';
+} from '../helpers/rag-server.js';
 
 const postgresAvailable = requireService('postgres', probePostgres());
 

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PerfGateError } from '../../src/errors.js';
 import { publishFromResults } from '../../src/github/publish-from-results.js';
-import { failResults, passResults } from '../report/results-fixtures.js';
-import { HEAD_SHA, OWNER, REPO, startKit, type Kit } from './github-test-kit.js';
+import { failResults, passResults } from '../helpers/results-fixtures.js';
+import { HEAD_SHA, OWNER, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github');
 const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-comment-'));

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { BackendBootError, bootBackends, cleanupFromState, removeLeftovers, type CommandBackendSpec } from '../../src/backend/index.js';
 import { MemoryLogger } from '../../src/log.js';
 import { freePort } from '../helpers/postgres.js';
-import { fixtureServer, isAlive, startBootChild, tempDir, uniqueRunId } from './backend-test-kit.js';
+import { fixtureServer, isAlive, startBootChild, tempDir, uniqueRunId } from '../helpers/backend-boot.js';
 
 const command = async (env: Record<string, string> = {}): Promise<CommandBackendSpec> => ({
   kind: 'command',

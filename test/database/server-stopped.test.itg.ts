@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { freshDatabase, migrationsDir, sql, tableExists } from './database-helpers.js';
+import { freshDatabase, migrationsDir, sql, tableExists } from '../helpers/databases.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const available = requireService('PostgreSQL', probePostgres());

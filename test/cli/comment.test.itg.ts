@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MemoryLogger } from '../../src/log.js';
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
-import { failResults } from '../report/results-fixtures.js';
+import { failResults } from '../helpers/results-fixtures.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/github');
 const dir = mkdtempSync(join(tmpdir(), 'perf-gate-cli-comment-'));

@@ -13,7 +13,7 @@ import { MemoryLogger } from '../../src/log.js';
 import { probeDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { buildFixtureImage, containersWithLabel, removeContainersWithLabel, startBootChild, tempDir, uniqueRunId } from './backend-test-kit.js';
+import { buildFixtureImage, containersWithLabel, removeContainersWithLabel, startBootChild, tempDir, uniqueRunId } from '../helpers/backend-boot.js';
 
 const hasDocker = requireService('docker', probeDocker());
 const suiteLabel = `perf-gate.test-suite=docker-boot-${process.pid}`;

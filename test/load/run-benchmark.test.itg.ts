@@ -13,7 +13,7 @@ import { parseWorkload } from '../../src/load/workload.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
 import { pairRounds } from '../../src/stats/paired-rounds.js';
-import { startLoopbackServer, type Behaviour, type LoopbackServer } from './loopback-server.js';
+import { startLoopbackServer, type Behaviour, type LoopbackServer } from '../helpers/loopback-server.js';
 
 const workload = parseWorkload({ requests: [{ method: 'GET', path: '/' }] }, 'test');
 const delayed =

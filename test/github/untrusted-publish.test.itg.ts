@@ -11,8 +11,8 @@ import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishFromResults } from '../../src/github/publish-from-results.js';
-import { failResults } from '../report/results-fixtures.js';
-import { HEAD_SHA, OWNER, PR, REPO, startKit, type Kit } from './github-test-kit.js';
+import { failResults } from '../helpers/results-fixtures.js';
+import { HEAD_SHA, OWNER, PR, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/github');
 const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-untrusted-publish-'));

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inertLogText } from '../../src/log-line.js';
 import { parseWorkflowCommands, type WorkflowCommand } from '../harness/workflow-commands.js';
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
-import { failResults } from '../report/results-fixtures.js';
+import { failResults } from '../helpers/results-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(root, 'test/fixtures/github');

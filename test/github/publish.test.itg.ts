@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { RunContext } from '../../src/github/event-context.js';
 import { publishResults, type PublishOptions } from '../../src/github/publish.js';
 import type { Verdict } from '../../src/report/results.js';
-import { HEAD_SHA, OWNER, PR, REPO, resultsWith, startKit, type Kit } from './github-test-kit.js';
+import { HEAD_SHA, OWNER, PR, REPO, resultsWith, startKit, type Kit } from '../helpers/github-client.js';
 
 const prContext: RunContext = {
   owner: OWNER,

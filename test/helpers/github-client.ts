@@ -5,7 +5,7 @@
 import { createGitHubClient, type GitHubClient } from '../../src/github/client.js';
 import { MemoryLogger } from '../../src/log.js';
 import type { Results, Verdict } from '../../src/report/results.js';
-import { FakeGitHubApi } from '../helpers/fake-github-api.js';
+import { FakeGitHubApi } from './fake-github-api.js';
 
 export const OWNER = 'acme';
 export const REPO = 'rag-backend';

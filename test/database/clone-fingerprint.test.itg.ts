@@ -10,7 +10,7 @@ import { InfrastructureError, InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { freshDatabase, migrationsDir, sql } from './database-helpers.js';
+import { freshDatabase, migrationsDir, sql } from '../helpers/databases.js';
 
 const referenceDir = join(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/migrations/reference');
 const available = requireService('PostgreSQL', probePostgres());

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { closeQuietly, connectClient } from '../../src/database/connection.js';
 import { parseDatabaseUrl } from '../../src/database/database-url.js';
 import { MemoryLogger } from '../../src/log.js';
-import { freshDatabase, sql, tableExists } from '../database/database-helpers.js';
+import { freshDatabase, sql, tableExists } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { withDatabase } from '../../src/database/database-url.js';
-import type { TestCluster } from '../helpers/postgres.js';
+import type { TestCluster } from './postgres.js';
 
 let counter = 0;
 

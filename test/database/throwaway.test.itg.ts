@@ -11,7 +11,7 @@ import { InfrastructureError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { sql } from './database-helpers.js';
+import { sql } from '../helpers/databases.js';
 
 const referenceDir = join(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/migrations/reference');
 const clusterAvailable = requireService('PostgreSQL', probePostgres());

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './schema-helpers.js';
+import { REPO_ROOT } from '../helpers/config-schema.js';
 
 const SCRIPT = `${REPO_ROOT}scripts/readme-tables.mjs`;
 const ACTION = `${REPO_ROOT}action.yml`;

@@ -1,5 +1,5 @@
 /**
- * runRound against real HTTP servers on loopback. The target runs in its own process (target-process.ts) so
+ * runRound against real HTTP servers on loopback. The target runs in its own process (test/helpers/target-process.ts) so
  * it never competes with the generator for the event loop. Bounds are deliberately wide: these tests check
  * behaviour (a stall reaches the tail, errors land in the right bucket), not speed; speed is in bench/.
  */
@@ -8,8 +8,8 @@ import { InfrastructureError } from '../../src/errors.js';
 import { clientMetricValues } from '../../src/load/client-metric-values.js';
 import { createLoadPool, runRound } from '../../src/load/run-round.js';
 import { parseWorkload } from '../../src/load/workload.js';
-import { startLoopbackServer } from './loopback-server.js';
-import { startTargetProcess, type TargetProcess } from './target-process.js';
+import { startLoopbackServer } from '../helpers/loopback-server.js';
+import { startTargetProcess, type TargetProcess } from '../helpers/target-process.js';
 
 const getRoot = parseWorkload({ requests: [{ method: 'GET', path: '/' }] }, 'test');
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort } from '../helpers/postgres.js';
+import { freePort } from './postgres.js';
 
 export const exampleDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'backend-rag');
 export const serverPath = join(exampleDir, 'server.mjs');

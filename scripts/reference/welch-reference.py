@@ -1,5 +1,5 @@
 """Reference values for test/stats/calibration.test.ts: Welch's t-test from SciPy.
-Run: python3 docs/calibration/welch-reference.py (SciPy >= 1.6 for `alternative`)."""
+Run: python3 scripts/reference/welch-reference.py (SciPy >= 1.6 for `alternative`)."""
 import scipy
 from scipy import stats
 

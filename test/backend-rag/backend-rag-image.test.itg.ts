@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDocker } from '../helpers/docker.js';
 import { freePort, probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { applyMigrations, exampleDir, scrape, search, withClient } from './rag-server.js';
+import { applyMigrations, exampleDir, scrape, search, withClient } from '../helpers/rag-server.js';
 
 const available = requireService('postgres', probePostgres()) && requireService('docker', probeDocker());
 const TAG = 'perf-gate/backend-rag:local';

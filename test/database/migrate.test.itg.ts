@@ -8,7 +8,7 @@ import { InfrastructureError, InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { freshDatabase, migrationsDir, sql, tableExists, withinBound } from './database-helpers.js';
+import { freshDatabase, migrationsDir, sql, tableExists, withinBound } from '../helpers/databases.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const referenceDir = join(here, '../fixtures/migrations/reference');
@@ -96,7 +96,7 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
       '002_slow.sql': "CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\nSELECT pg_sleep((SELECT seconds FROM sleep_control));\nINSERT INTO half VALUES (2);\n",
       '003_after.sql': 'CREATE TABLE after_slow (id int);\n',
     });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'run-migrations-child.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../fixtures/database/run-migrations-child.ts')], {
       env: { ...process.env, PERF_GATE_TEST_DATABASE_URL: db.url, PERF_GATE_TEST_MIGRATIONS_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
