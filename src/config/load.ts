@@ -58,7 +58,8 @@ export function loadConfig(options: { path?: string; packageRoot: string; env?: 
     text = DEFAULT_CONFIG_YAML;
   }
   const config = parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
-  confineConfigPaths(config, options.path, workspaceRoot(env, options.cwd ?? process.cwd()));
+  const cwd = options.cwd ?? process.cwd();
+  confineConfigPaths(config, options.path, workspaceRoot(env, cwd), options.overrides?.reportDir ? undefined : { path: config.report.dir, cwd });
   return config;
 }
 
