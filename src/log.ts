@@ -24,17 +24,56 @@ export function logProgress(log: Logger, done: number, total: number, text: stri
   else log.info(text);
 }
 
-/** Parts of a name that mark its value secret: DB_PASS, API_TOKEN, AWS_SECRET_ACCESS_KEY, DATABASE_URL. */
-const SECRET_WORDS = 'PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH|PRIVATE|DATABASE_URL';
-const SECRET_NAME = new RegExp(`${SECRET_WORDS}|DSN$`, 'i');
-/** Over-matching (AUTHOR, MONKEY) only hides a harmless value; under-matching leaks one. */
+/**
+ * The words of a name that mark its value secret. A name is split into words at `_`, `-`, `.` and
+ * camelCase humps, and one word must be one of these, so DB_PASS, API_KEY, GITHUB_TOKEN, apiKey and
+ * AUTH_MODE count but bypass, monkey, author, keyframes and AUTHOR_NAME do not.
+ */
+const SECRET_WORD = /^(PASS|PASSWD|PASSWORD|PASSPHRASE|SECRET|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|AUTH|AUTHORIZATION|PRIVATE|DSN|COOKIE)$/i;
+/**
+ * Names written as one word that end in a secret word: PGPASSWORD, APITOKEN, CLIENTSECRET. KEY is
+ * not among these endings, or MONKEY and TURNKEY would count.
+ */
+const SECRET_ENDING = /(PASSWORD|PASSWD|TOKEN|SECRET)$/i;
+
+/** True for a name whose value must never be printed: DB_PASS, API_TOKEN, PGPASSWORD, DATABASE_URL. */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  if (/^DATABASE_URL$/i.test(name) || SECRET_ENDING.test(name)) return true;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[_.-]+/);
+  return words.some((word) => SECRET_WORD.test(word));
 }
-/** `DB_PASS=value`, `password=value` (a libpq DSN): a secret-like name assigned in printed text. */
-const SECRET_ASSIGNMENT = new RegExp(`\\b([A-Za-z0-9_]*(?:${SECRET_WORDS}|DSN)[A-Za-z0-9_]*=)[^\\s&;,'"]+`, 'gi');
+
+/**
+ * Values that only say how much or whether ("20", "true", "none"): masking each of them would hide
+ * the numbers a report exists for, and such a value is no credential, whatever its name.
+ */
+const PLAIN_SETTING = /^(-?\d{1,6}(\.\d+)?|true|false|on|off|yes|no|none|null|enabled|disabled)$/i;
+export function isPlainSetting(value: string): boolean {
+  return PLAIN_SETTING.test(value.trim());
+}
+
+/** `DB_PASS=value`, `password=value` (a libpq DSN): a NAME=value in printed text, masked when the name is secret. */
+const ASSIGNMENT = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*)=([^\s&;,'"]+)/g;
 /** `scheme://user:password@`: the password of any URL, registered or not (up to the last @ before a /). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/]+@/gi;
+/** A registered secret this long is matched anywhere: no ordinary word is that long and equal to it. */
+const SUBSTRING_MATCH_LENGTH = 16;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A pattern for `secret` as a whole token: not preceded or followed by a letter, digit or `_`, so a
+ * secret "app" hides "app" in "dbname=app" but not in "applied" or "application_name". An edge of
+ * the secret that is itself punctuation needs no boundary.
+ */
+function tokenPattern(secret: string): string {
+  if (secret.length >= SUBSTRING_MATCH_LENGTH) return escapeRegExp(secret);
+  const before = /^[A-Za-z0-9_]/.test(secret) ? '(?<![A-Za-z0-9_])' : '';
+  const after = /[A-Za-z0-9_]$/.test(secret) ? '(?![A-Za-z0-9_])' : '';
+  return `${before}${escapeRegExp(secret)}${after}`;
+}
 
 /**
  * Replaces every registered secret in `text` with `***`, and any URL password or secret-like
@@ -53,22 +92,29 @@ export class SecretMasker {
     if (value.length >= 3) this.secrets.add(value);
     const encoded = encodeURIComponent(value);
     if (encoded !== value && encoded.length >= 3) this.secrets.add(encoded);
+    this.pattern = undefined;
   }
+
+  private pattern: RegExp | null | undefined;
 
   mask(text: string): string {
-    let out = text;
-    // Longest first, so a secret that contains another is replaced whole.
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-      out = out.split(secret).join('***');
+    if (this.pattern === undefined) {
+      // Longest first, so a secret that contains another is replaced whole.
+      const secrets = [...this.secrets].sort((a, b) => b.length - a.length);
+      this.pattern = secrets.length ? new RegExp(secrets.map(tokenPattern).join('|'), 'g') : null;
     }
-    return out.replace(URL_PASSWORD, '$1***@').replace(SECRET_ASSIGNMENT, '$1***');
+    const out = this.pattern ? text.replace(this.pattern, '***') : text;
+    return out.replace(URL_PASSWORD, '$1***@').replace(ASSIGNMENT, (whole, name: string, value: string) => (isSecretName(name) && !isPlainSetting(value) ? `${name}=***` : whole));
   }
 
-  /** A copy of `value` with every string in it masked (keys too): for results before they are rendered. */
+  /**
+   * A copy of `value` with every string value in it masked. Keys are names a program reads and stay
+   * as they are; use it only on free-form text (src/report/mask-results.ts picks those fields).
+   */
   maskAll<T>(value: T): T {
     if (typeof value === 'string') return this.mask(value) as T;
     if (Array.isArray(value)) return value.map((item) => this.maskAll(item)) as T;
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.mask(k), this.maskAll(v)])) as T;
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.maskAll(v)])) as T;
     return value;
   }
 }

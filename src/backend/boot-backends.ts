@@ -19,7 +19,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfrastructureError, errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import { isPlainSetting, type Logger } from '../log.js';
 import { FAILURE_TAIL_LINES, lastLines, tailFile } from './backend-logs.js';
 import {
   DEFAULT_HEALTH_PATH,
@@ -205,7 +205,7 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
   await ctx.writer.update((state) => {
     state.entries.push(entry);
   });
-  for (const [key, value] of Object.entries(spec.env ?? {})) if (isSecretName(key)) ctx.options.log.addSecret(value);
+  for (const [key, value] of Object.entries(spec.env ?? {})) if (isSecretName(key) && !isPlainSetting(value)) ctx.options.log.addSecret(value);
 
   // An automatically chosen port can be taken between our check and Docker's bind; retry then.
   const attempts = fixedPort === undefined ? 3 : 1;

@@ -22,7 +22,7 @@ import type {
   WorkloadConfig,
   WorkloadRequestConfig,
 } from './config.js';
-import { configSecrets } from './config-secrets.js';
+import { configSecrets, type Expansion } from './config-secrets.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
 import { parseDuration } from './durations.js';
 import { ConfigReader } from './reader.js';
@@ -58,7 +58,8 @@ export function loadConfig(options: { path?: string; packageRoot: string; env?: 
     text = DEFAULT_CONFIG_YAML;
   }
   const config = parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
-  confineConfigPaths(config, options.path, workspaceRoot(env, options.cwd ?? process.cwd()));
+  const cwd = options.cwd ?? process.cwd();
+  confineConfigPaths(config, options.path, workspaceRoot(env, cwd), options.overrides?.reportDir ? undefined : { path: config.report.dir, cwd });
   return config;
 }
 
@@ -77,7 +78,7 @@ export function parseConfig(
     }
     throw error;
   }
-  const expanded = new Set<string>();
+  const expanded: Expansion[] = [];
   const root = ConfigReader.root(context.source, interpolateEnv(document, context.env, '', expanded));
   // A top-level typo ("target:") must be reported as an unknown key, not as a missing section.
   for (const key of ['database', 'backend', 'load', 'metrics', 'targets', 'gate', 'report']) root.raw(key);
@@ -120,16 +121,20 @@ export function parseConfig(
 
 /**
  * Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error.
- * Every value put in is collected in `expanded`, to be masked.
+ * Every value put in is collected in `expanded`, with the key it sits under, for configSecrets to judge.
  */
-function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, expanded: Set<string>): unknown {
+function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, expanded: Expansion[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const found: { name: string; value: string }[] = [];
+    const text = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
       if (v === undefined) throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
-      expanded.add(v);
+      found.push({ name, value: v });
       return v;
     });
+    const key = path.replace(/\[\d+\]$/, '').split('.').pop() ?? '';
+    for (const item of found) expanded.push({ ...item, key, text });
+    return text;
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`, expanded));
   if (value && typeof value === 'object') {

@@ -52,13 +52,25 @@ function namedPaths(config: PerfGateConfig): { key: string; path: string }[] {
  * lies outside the workspace (or the embedded default) was chosen by whoever runs perf-gate, not by
  * the checked-out code, and is read as written. The message names the key and the path, never what
  * the file holds.
+ *
+ * `report.dir` counts too when the config chose it (`reportDir`): perf-gate writes the reports there
+ * and cleanup rewrites the backend-*.log files in it in place. It is resolved against the folder
+ * perf-gate was started in, and may lie inside the workspace or inside that folder. A --report-dir
+ * flag (or PERF_GATE_REPORT_DIR, the action's report-dir input) is the choice of whoever runs
+ * perf-gate, like a config outside the workspace, and is not confined: pass undefined then.
  */
-export function confineConfigPaths(config: PerfGateConfig, configPath: string | undefined, workspace: string): void {
+export function confineConfigPaths(config: PerfGateConfig, configPath: string | undefined, workspace: string, reportDir?: { path: string; cwd: string }): void {
   if (!configPath || !isInside(configPath, workspace)) return;
   for (const { key, path } of namedPaths(config)) {
     const full = resolve(config.baseDir, path);
     if (!isInside(full, workspace)) {
       throw invalidValue(`config key '${key}'`, path, `a path inside the workspace ${workspace} (symlinks followed; the config file is in the workspace, so the files it names must be too)`);
+    }
+  }
+  if (reportDir) {
+    const full = resolve(reportDir.cwd, reportDir.path);
+    if (!isInside(full, workspace) && !isInside(full, reportDir.cwd)) {
+      throw invalidValue("config key 'report.dir'", reportDir.path, `a folder inside the workspace ${workspace} or the current folder (symlinks followed; the config file is in the workspace, so the folder it writes into must be too), or a --report-dir flag`);
     }
   }
 }

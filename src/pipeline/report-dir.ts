@@ -11,6 +11,10 @@ export function makeReportDir(dir: string): void {
     if (code === 'EEXIST' || code === 'ENOTDIR') {
       throw new InputError(`report folder '${dir}' (--report-dir, or report.dir in the config): ${code === 'EEXIST' ? 'is a file' : 'a file is in its path'}; expected a folder perf-gate can create or write into`);
     }
+    // EACCES/EPERM/EROFS: the folder the user named is not writable, an input to fix (exit 2), not a fault of the runner.
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new InputError(`report folder '${dir}' (--report-dir, or report.dir in the config): cannot be created or written (${code}); expected a folder perf-gate can create or write into`);
+    }
     throw new InfrastructureError(`report folder '${dir}' (--report-dir, or report.dir in the config): cannot be created: ${errorMessage(error)}`);
   }
 }

@@ -238,6 +238,12 @@ export function exitCodeFor(results: Results, failOnInconclusive: boolean, log: 
       return ExitCode.ok;
     case 'error':
       return results.error?.exitCode ?? ExitCode.infrastructure;
+    default: {
+      // A verdict outside the enum is a fault of perf-gate, never a pass.
+      const unknown: never = results.verdict;
+      log.error(`unknown verdict ${JSON.stringify(unknown)}`);
+      return ExitCode.infrastructure;
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import type { BackendSpec, Variant } from '../backend/backend-spec.js';
 import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../backend/index.js';
+import { envFileSecrets } from '../backend/env-file.js';
 import { findFreePort } from '../backend/port-check.js';
 import type { BackendVariantConfig } from '../config/config.js';
 import { InputError } from '../errors.js';
@@ -65,6 +66,14 @@ export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
     const variantConfig = variant === 'baseline' && config.backend.baseline.kind === 'results' ? config.backend.candidate : config.backend[variant];
     specs[variant] = await backendSpec(ctx, variant, variantConfig, url);
   }
+  // An env file's secrets join the run's before anything starts, so cleanup masks them in backend-*.log too.
+  for (const spec of Object.values(specs)) {
+    for (const secret of spec.kind === 'image' && spec.envFile ? envFileSecrets(spec.envFile, process.env) : []) {
+      log.addSecret(secret);
+      if (!state.secrets.includes(secret)) state.secrets.push(secret);
+    }
+  }
+  ctx.saveState();
   const statePath = join(ctx.reportDir, 'backend-state.json');
   // Recorded before anything starts: `cleanup` in another process finds every backend through this
   // file, which lists each one before it is started (see boot-backends.ts).

@@ -15,6 +15,7 @@ import { publishResults } from '../github/publish.js';
 import type { CommentMode } from '../github/sticky-comment.js';
 import type { RoundRecord } from '../load/round-record.js';
 import { SecretMasker } from '../log.js';
+import { maskResults } from '../report/mask-results.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Results } from '../report/results.js';
 import { buildResults } from './build-results.js';
@@ -66,7 +67,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
   const look = Math.min(state.bench?.look ?? 1, plan.pairsAtLook.length);
   const evaluation = rounds.length > 0 && !state.failure ? evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } }) : null;
   // Masked before rendering: report.md, report.html and results.json all come from this one object.
-  const results = SecretMasker.of([...state.secrets, ...config.secrets]).maskAll(buildResults({
+  const results = maskResults(buildResults({
     version: options.version,
     runId: state.runId,
     startedAt: state.startedAt,
@@ -86,7 +87,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
     },
     error: state.failure,
     mode: state.aa ? 'aa' : undefined,
-  }));
+  }), SecretMasker.of([...state.secrets, ...config.secrets]));
 
   const context = readRunContext();
   if (context?.pullRequest) results.pullRequest = { number: context.pullRequest.number, headSha: context.pullRequest.headSha };

@@ -3,7 +3,7 @@
  * workspace: `perf-gate validate` reads the workload file, so a path out of it would be read and
  * quoted in the error.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -112,5 +112,30 @@ describe('files named by a config in the workspace stay inside the workspace', (
     expect(text).toContain('bad.jsonl:1: not valid JSON');
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('password=');
+  });
+
+  it('report.dir: a folder the config chose out of the workspace is refused (reports are written and backend logs rewritten there)', () => {
+    process.env.GITHUB_WORKSPACE = workspace;
+    for (const dir of [join(outside, 'report'), '../../../../tmp/perf-gate-elsewhere', 'linked-folder/report']) {
+      const message = inputErrorOf(() => loadConfig({ path: configWith('report.yml', { report: { dir } }), packageRoot, cwd: workspace }));
+      expect(message, dir).toContain("config key 'report.dir'");
+      expect(message, dir).toContain(JSON.stringify(dir));
+    }
+    // Inside the workspace, or under the folder perf-gate was started in: as before.
+    expect(loadConfig({ path: configWith('report.yml', { report: { dir: 'out/report' } }), packageRoot, cwd: workspace }).report.dir).toBe('out/report');
+    expect(loadConfig({ path: configWith('report.yml', { report: { dir: 'out/report' } }), packageRoot, cwd: outside }).report.dir).toBe('out/report');
+    // A --report-dir flag is the choice of whoever runs perf-gate.
+    const flag = join(outside, 'flag-report');
+    expect(loadConfig({ path: configWith('report.yml', { report: { dir: join(outside, 'report') } }), packageRoot, cwd: workspace, overrides: { reportDir: flag } }).report.dir).toBe(flag);
+  });
+
+  it('report.dir out of the workspace: run exits 2 before creating anything there', async () => {
+    const target = join(outside, 'run-report');
+    process.env.GITHUB_WORKSPACE = workspace;
+    const log = new MemoryLogger();
+    const code = await main(['run', '--config', configWith('run-report.yml', { report: { dir: target } }), '--state', join(workspace, 'state', 'state.json')], { stdout: () => {}, log });
+    expect(code, log.lines.join('\n')).toBe(2);
+    expect(log.lines.join('\n')).toContain("config key 'report.dir'");
+    expect(existsSync(target)).toBe(false);
   });
 });

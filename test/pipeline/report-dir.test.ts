@@ -32,4 +32,12 @@ describe('--report-dir that is a file', () => {
     expect(code).toBe(2);
     expect(log).toContain('a file is in its path');
   });
+
+  it('a folder perf-gate may not create: exit 2 naming the flag and the path, not exit 3', async () => {
+    // /sys refuses new entries to every user (EPERM as root, EACCES otherwise): a real unwritable place.
+    const denied = '/sys/perf-gate-report-dir-test';
+    const { code, log } = await run(['run', '--config', config, '--report-dir', denied, '--state', join(work, 'denied', 'state.json')]);
+    expect(code).toBe(2);
+    expect(log).toMatch(new RegExp(`error: report folder '${denied}' \\(--report-dir, or report\\.dir in the config\\): cannot be created or written \\((EACCES|EPERM)\\)`));
+  });
 });

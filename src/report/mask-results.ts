@@ -1,0 +1,30 @@
+/**
+ * Masks the secrets in results before they are rendered or written. Only free text is masked: error
+ * messages, descriptions, notes, reasons, flags, environment and migration values. Everything a
+ * program reads stays exact: the verdict, statuses, stage and metric names, units, keys, numbers,
+ * timestamps and the run id. A secret that happens to equal one of those ("error", "pass") must not
+ * turn verdict `error` into `***`: that is not a results.json the schema accepts, and no exit code
+ * belongs to it.
+ */
+import type { SecretMasker } from '../log.js';
+import type { Results } from './results.js';
+
+export function maskResults(results: Results, masker: SecretMasker): Results {
+  const text = (value: string) => masker.mask(value);
+  return {
+    ...results,
+    headline: text(results.headline),
+    targets: results.targets.map((t) => ({ ...t, expression: text(t.expression), ...(t.note === undefined ? {} : { note: text(t.note) }) })),
+    metrics: results.metrics.map((m) => (m.description === undefined ? m : { ...m, description: text(m.description) })),
+    rounds: results.rounds.map((r) => ({ ...r, invalidReasons: r.invalidReasons.map(text), flags: r.flags.map(text) })),
+    decision: results.decision && {
+      ...results.decision,
+      method: text(results.decision.method),
+      multipleComparisons: text(results.decision.multipleComparisons),
+      stoppingReason: text(results.decision.stoppingReason),
+    },
+    migration: masker.maskAll(results.migration),
+    environment: masker.maskAll(results.environment),
+    ...(results.error ? { error: { ...results.error, message: text(results.error.message) } } : {}),
+  };
+}
