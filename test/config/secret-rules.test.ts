@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSecretName, MemoryLogger, SecretMasker } from '../../src/log.js';
-import { parse, withSections } from './config-test-helpers.js';
+import { parse, withSections } from '../helpers/config-text.js';
 
 const LINE = '3 migrations applied; application_name=perf-gate; latest tests passed; auth none';
 

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../src/backend/env-file.js';
 import { main } from '../../src/cli/main.js';
 import { MemoryLogger } from '../../src/log.js';
-import { buildFixtureImage } from '../backend/backend-test-kit.js';
+import { buildFixtureImage } from '../helpers/backend-boot.js';
 import { probeDocker } from '../helpers/docker.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
