@@ -59,11 +59,12 @@ describe('publishFromResults', () => {
     const outcome = await run(path);
     expect(outcome.warnings).toEqual([]);
     const [comment] = kit.api.commentsOn(OWNER, REPO, 57);
+    expect(comment?.body).toContain("reported by the fork's own workflow job");
     expect(comment?.body).toContain('❌ perf-gate: 2 of 3 targets missed');
     expect(comment?.body).toContain('| `pipeline_time improves >= 20%` |');
     expect(comment?.body).toContain('https://github.com/acme/rag-backend/actions/runs/12934568000');
     const check = kit.api.checkRuns[0]!;
-    expect(check).toMatchObject({ head_sha: HEAD_SHA, conclusion: 'failure' });
+    expect(check).toMatchObject({ name: 'perf-gate (fork)', head_sha: HEAD_SHA, conclusion: 'failure' });
     expect(check.annotations.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([
       ['perf-gate.yml', 2, 'failure'],
       ['perf-gate.yml', 4, 'failure'],
