@@ -5,7 +5,7 @@
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../load/round-record.js';
-import { formatChange, formatInterval, formatValue } from './format.js';
+import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { countText, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
 
@@ -75,7 +75,8 @@ function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
 export function formatDetectable(t: TargetResult): string {
   const mde = t.minimumDetectableEffect;
   if (mde === undefined || mde === null || !Number.isFinite(mde)) return '—';
-  return t.kind === 'absolute' ? `±${formatValue(mde, t.unit)}` : `±${(mde * 100).toFixed(1)} %`;
+  const text = t.kind === 'absolute' ? formatValue(mde, t.unit) : formatShare(mde);
+  return text === '—' ? text : `±${text}`;
 }
 
 /**
