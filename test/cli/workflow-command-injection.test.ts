@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inertLogText } from '../../src/log-line.js';
 import { parseWorkflowCommands, type WorkflowCommand } from '../harness/workflow-commands.js';
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
+import { probePostgres, startTestCluster } from '../helpers/postgres.js';
+import { requireService } from '../helpers/services.js';
 import { failResults } from '../report/results-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -84,6 +86,26 @@ describe('workflow commands from untrusted text', () => {
     expect(out.stdout.replace(/\u200b/g, '')).toContain('::error title=pwned::pwned by the fork');
     // The old `##[command]` form, which the runner finds anywhere in a line, is broken up too.
     expect(`${out.stdout}\n${out.stderr}`).not.toContain('##[');
+  });
+});
+
+describe.skipIf(!requireService('PostgreSQL', probePostgres()))('workflow commands in what a command prints on stdout', () => {
+  it("migrate --dir --dry-run prints a migration's SQL; its lines that are workflow commands are shown, not acted on", { timeout: 60_000 }, async () => {
+    const cluster = await startTestCluster();
+    try {
+      const migrations = join(dir, 'migrations');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(migrations, { recursive: true });
+      writeFileSync(join(migrations, '001_init.sql'), `-- a migration from the pull request\n${HOSTILE}\nCREATE TABLE t (id int);\n`);
+      const out = await cli(['migrate', '--database-url', cluster.url, '--dir', migrations, '--dry-run']);
+      expect(out.code, out.stderr).toBe(0);
+      expect(injected(commands(out)), out.stdout).toEqual([]);
+      expect(out.stdout.replace(/\u200b/g, '')).toContain('::stop-commands::tok');
+      expect(out.stdout).toContain('CREATE TABLE t (id int);');
+      expect(out.stdout).not.toContain('##[');
+    } finally {
+      await cluster.stop();
+    }
   });
 });
 
