@@ -13,7 +13,7 @@ import { parseWorkflowCommands, type WorkflowCommand } from '../harness/workflow
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
 import { probePostgres, startTestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { failResults } from '../report/results-fixtures.js';
+import { errorResults, failResults } from '../report/results-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(root, 'test/fixtures/github');
@@ -74,6 +74,39 @@ describe('workflow commands from untrusted text', () => {
     expect(out.code).toBe(2);
     // The one error annotation is perf-gate's own, naming the field.
     expect(found.filter((c) => c.command === 'error').map((c) => c.message.split(':')[0])).toEqual([`--results '${path}' field 'runId'`]);
+  });
+
+  it('a schema-valid results.json whose error message, target note and config path carry workflow commands: comment posts it, and the log acts on none', async () => {
+    // Accepted by the schema (free text fields), so the comment path reads, renders, publishes and
+    // logs it: the runner must still see no command in either stream, even with --verbose.
+    const workspace = join(dir, 'workspace');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(workspace, { recursive: true });
+    const results = errorResults();
+    results.error = { stage: 'bench', message: HOSTILE, exitCode: 3 };
+    results.config = `perf-gate.yml${HOSTILE}`;
+    const withNote = failResults();
+    results.targets = withNote.targets.map((t) => ({ ...t, note: HOSTILE }));
+    const path = join(dir, 'results-valid.json');
+    writeFileSync(path, JSON.stringify(results));
+    api.seedPullRequest('acme', 'rag-backend', { number: 57, headOwner: 'contributor', headBranch: 'faster-rerank', headSha: '9f1c2b7d4e5a6f708192a3b4c5d6e7f8091a2b3c' });
+    const out = await cli(['comment', '--results', path, '--github-token', api.token, '--check-name', 'perf-gate', '--verbose'], {
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'acme/rag-backend',
+      GITHUB_EVENT_NAME: 'workflow_run',
+      GITHUB_EVENT_PATH: join(fixtures, 'workflow_run-fork.json'),
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_WORKFLOW: 'perf (comment)',
+      GITHUB_JOB: 'comment',
+    });
+    expect(out.code, out.stderr).toBe(0);
+    const found = commands(out);
+    expect(injected(found), `${out.stdout}\n${out.stderr}`).toEqual([]);
+    expect(found.filter((c) => c.command === 'error')).toEqual([]);
+    expect(`${out.stdout}\n${out.stderr}`).not.toContain('##[');
+    // The hostile text was read and published (as inert text), not refused.
+    const [comment] = api.commentsOn('acme', 'rag-backend', 57);
+    expect(comment?.body).toContain('pwned by the fork');
   });
 
   it("a migration script's output lines that are workflow commands are shown, not acted on", async () => {
