@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/html.js';
 import { headline, renderMarkdown } from '../../src/report/markdown.js';
 import type { Results } from '../../src/report/results.js';
-import { plainText, stageText } from '../../src/report/untrusted-text.js';
+import { fencedBlock, plainText, stageText } from '../../src/report/untrusted-text.js';
 import { errorResults, failResults, fixtureRound, noDataResults } from './results-fixtures.js';
 
 /** Fragments that are markup, links, mentions or references somewhere in GitHub's pipeline. */
@@ -255,6 +255,21 @@ describe('report.html from a hostile results.json', () => {
         expect(tags(renderHtml(hostileResults(base(), h)))).toEqual(tags(renderHtml(neutralResults(base(), h))));
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('fencedBlock, the one fence builder for text from a results.json', () => {
+  it('is at least three backticks and longer than any backtick run inside, so the content cannot close it', () => {
+    expect(fencedBlock('json', '{}')).toBe('```json\n{}\n```');
+    expect(fencedBlock('json', '"a ``````` b"')).toBe('````````json\n"a ``````` b"\n````````');
+    fc.assert(
+      fc.property(hostileString, (content) => {
+        const block = fencedBlock('json', content);
+        const html = githubHtml(`${block}\n\nafter`);
+        expect(html.match(/<pre>/g)).toHaveLength(1);
+        expect(html).toMatch(/<\/pre>\n<p>after<\/p>/);
+      }),
     );
   });
 });
