@@ -124,6 +124,31 @@ export class TerminalLogger implements Logger {
   }
 }
 
+/**
+ * What a command prints on stdout, made inert once here when running under GitHub Actions: the runner
+ * reads stdout for workflow commands as it reads the log, and stdout carries text perf-gate did not
+ * write (the SQL of `migrate --dry-run`, a config's targets and path in `validate`, what `init`
+ * detected), where a `::stop-commands::` line would switch off the runner's command handling and masking.
+ *
+ * JSON (`--json`, `dashboard`) keeps its meaning exactly. No line JSON.stringify writes can start with
+ * `::`: each holds blanks and then `{`, `}`, `[`, `]`, `"`, a number or a literal. A `##[` can only
+ * be inside a string there (`#` is no JSON syntax), so it is written `#\u0023[`, the same characters to
+ * any JSON reader; the zero-width space used for text would change the data.
+ */
+export function runnerSafeStdout(write: (text: string) => void, env: NodeJS.ProcessEnv = process.env): (text: string) => void {
+  if (env.GITHUB_ACTIONS !== 'true') return write;
+  return (text) => write(isJson(text) ? text.replace(/##\[/g, '#\\u0023[') : inertLogText(text));
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function createLogger(options: { quiet?: boolean; verbose?: boolean } = {}): Logger {
   return process.env.GITHUB_ACTIONS === 'true' ? new ActionsLogger() : new TerminalLogger(options);
 }

@@ -9,7 +9,7 @@ import { ExitCode, InputError, PerfGateError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js';
 import { booleanFlag, parseArgs, stringFlag, type ParsedArgs } from './args.js';
 import { COMMANDS, commandSpec, helpText } from './commands.js';
-import { createLogger } from './loggers.js';
+import { createLogger, runnerSafeStdout } from './loggers.js';
 import { runCommand } from './run-command.js';
 
 /** The folder holding package.json: dist/.. when bundled, src/.. in development. */
@@ -45,30 +45,31 @@ function commandFirst(argv: string[]): string[] {
 
 export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => process.stdout.write(t) }): Promise<number> {
   const argv = commandFirst(rawArgv);
+  const stdout = runnerSafeStdout(io.stdout);
   const root = packageRoot();
   const version = packageVersion(root);
   let args: ParsedArgs | undefined;
   let log: Logger | undefined = io.log;
   try {
     if (argv[0] === '--version' || argv[0] === 'version') {
-      io.stdout(`${version}\n`);
+      stdout(`${version}\n`);
       return ExitCode.ok;
     }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
       if (argv[0] === 'help' && argv[1] && !commandSpec(argv[1])) throw new InputError(`help: command '${argv[1]}' is not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-      io.stdout(`${helpText(version, argv[0] === 'help' ? commandSpec(argv[1]) : undefined)}\n`);
+      stdout(`${helpText(version, argv[0] === 'help' ? commandSpec(argv[1]) : undefined)}\n`);
       return ExitCode.ok;
     }
     const spec = commandSpec(argv[0]);
     if (!spec) throw new InputError(`command '${argv[0]}': not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
     args = parseArgs(argv, (name) => commandSpec(name)?.flags);
     if (booleanFlag(args, 'help')) {
-      io.stdout(`${helpText(version, spec)}\n`);
+      stdout(`${helpText(version, spec)}\n`);
       return ExitCode.ok;
     }
     if (args.positionals.length > 0) throw new InputError(`command '${spec.name}': unexpected argument '${args.positionals[0]}'; flags are written --name value`);
     log ??= createLogger({ quiet: booleanFlag(args, 'quiet'), verbose: booleanFlag(args, 'verbose') });
-    return await runCommand(spec.name, args, { log, packageRoot: root, version, stdout: io.stdout });
+    return await runCommand(spec.name, args, { log, packageRoot: root, version, stdout });
   } catch (error) {
     log ??= createLogger();
     const code = error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure;

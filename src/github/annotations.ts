@@ -8,6 +8,7 @@
  * in the file get no annotation rather than a made-up line.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isInside } from '../config/workspace-paths.js';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import { formatChange, formatInterval, formatValue } from '../report/format.js';
 import type { Results, TargetResult } from '../report/results.js';
@@ -77,11 +78,13 @@ export function targetAnnotations(results: Pick<Results, 'targets'>, config: { p
 
 /**
  * The config path relative to the workspace (the repository checkout), with forward slashes, or
- * undefined when it lies outside: GitHub can only annotate files of the repository.
+ * undefined when it lies outside: GitHub can only annotate files of the repository. Outside means
+ * by name or once symlinks are followed (isInside, the one confinement rule), so a symlink in the
+ * workspace that points elsewhere is never read.
  */
 export function workspaceRelativePath(configPath: string, workspace: string, cwd: string): string | undefined {
   const absolute = resolve(cwd, configPath);
   const inside = relative(resolve(workspace), absolute);
-  if (!inside || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  if (!inside || inside.startsWith('..') || isAbsolute(inside) || !isInside(absolute, workspace)) return undefined;
   return inside.split(sep).join('/');
 }

@@ -19,10 +19,37 @@ export interface RunContext {
    * so these are what the PR is looked up by (publish.ts, findPullRequestForRun).
    */
   headBranch?: string;
-  headRepository?: { owner: string; repo: string };
+  headRepository?: RepositoryName;
   workflow?: string;
   job?: string;
   runUrl?: string;
+}
+
+export interface RepositoryName {
+  owner: string;
+  repo: string;
+}
+
+const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The one rule for "from a fork": the repository that holds the measured commit is not the base
+ * repository (owner and name compared case-insensitively, as GitHub does). A head repository that
+ * is missing counts as a fork: GitHub sends null once a fork is deleted after its PR was opened, and
+ * nothing then shows the commit is the base repository's, so what it produced is untrusted.
+ */
+export function isForkRepository(head: RepositoryName | null | undefined, base: RepositoryName): boolean {
+  return !head || !sameName(head.owner, base.owner) || !sameName(head.repo, base.repo);
+}
+
+/**
+ * Whether the run is about a fork's commit: its pull request is a fork's, or (workflow_run, where
+ * GitHub often names no PR) the measured commit's head repository is a fork by isForkRepository.
+ * Other events (push, schedule) measure the repository's own commits.
+ */
+export function runIsFromFork(context: RunContext): boolean {
+  if (context.pullRequest) return context.pullRequest.fromFork;
+  return context.eventName === 'workflow_run' && isForkRepository(context.headRepository, context);
 }
 
 interface RepositoryPayload {
@@ -42,7 +69,7 @@ interface RunPullRequestPayload {
 interface PullRequestPayload {
   number: number;
   head: { sha: string; ref?: string; repo?: RepositoryPayload | null };
-  base: { repo?: { full_name?: string } | null };
+  base: { repo?: RepositoryPayload | null };
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext | undefined {
@@ -64,8 +91,8 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
   const pr = payload.pull_request as PullRequestPayload | undefined;
   if (pr && typeof pr.number === 'number') {
     // head.repo is null when the fork was deleted after the PR was opened: still a fork's PR.
-    const headRepo = pr.head.repo === null ? null : pr.head.repo?.full_name;
-    context.pullRequest = { number: pr.number, headSha: pr.head.sha, fromFork: headRepo === null || Boolean(headRepo && headRepo !== pr.base.repo?.full_name) };
+    const base = repositoryName(pr.base.repo) ?? { owner, repo };
+    context.pullRequest = { number: pr.number, headSha: pr.head.sha, fromFork: isForkRepository(repositoryName(pr.head.repo), base) };
     context.sha = pr.head.sha;
     if (typeof pr.head.ref === 'string') context.headBranch = pr.head.ref;
     const head = repositoryName(pr.head.repo);
@@ -86,14 +113,14 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
   // pull_requests is empty when the PR comes from a fork (actions/runner#3444, github/docs#22501).
   const runPr = run?.head_sha ? run.pull_requests?.find((pr) => isPullRequestOfRun(pr, run)) : undefined;
   if (!context.pullRequest && runPr && run?.head_sha) {
-    const fromFork = Boolean(run.head_repository?.full_name && run.head_repository.full_name !== run.repository?.full_name);
-    context.pullRequest = { number: runPr.number, headSha: run.head_sha, fromFork };
+    const base = repositoryName(run.repository) ?? { owner, repo };
+    context.pullRequest = { number: runPr.number, headSha: run.head_sha, fromFork: isForkRepository(repositoryName(run.head_repository), base) };
   }
   return context;
 }
 
 /** owner/name of a repository object in an event payload: from owner.login and name, else full_name. */
-function repositoryName(repo: RepositoryPayload | null | undefined): { owner: string; repo: string } | undefined {
+function repositoryName(repo: RepositoryPayload | null | undefined): RepositoryName | undefined {
   if (!repo) return undefined;
   if (repo.owner?.login && repo.name) return { owner: repo.owner.login, repo: repo.name };
   const [owner, name] = (repo.full_name ?? '').split('/');

@@ -8,7 +8,8 @@
  * before use, the PR number it names is verified against the measured commit (publish.ts), and the
  * config is read only from inside the workspace and only to find line numbers.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError, errorMessage, invalidValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import { renderMarkdown } from '../report/markdown.js';
@@ -77,17 +78,26 @@ function recordedPullRequest(results: Results): number | undefined {
   return typeof number === 'number' ? number : undefined;
 }
 
+/** A perf-gate config is a few KiB; anything over this is not one (and is not read whole). */
+export const MAX_ANNOTATED_CONFIG_BYTES = 1024 * 1024;
+
 function configAnnotations(results: Results, env: NodeJS.ProcessEnv, cwd: string, log: Logger): CheckAnnotation[] {
   const workspace = env.GITHUB_WORKSPACE;
   if (!workspace || !results.targets.some((t) => t.status !== 'pass')) return [];
+  // results.config comes from the file: inside the workspace with symlinks followed (a downloaded
+  // artifact can hold a symlink), a regular file (not /dev/zero, not a FIFO), and small.
   const path = workspaceRelativePath(results.config, workspace, cwd);
   if (!path) {
-    log.debug(`config '${results.config}' is not a file inside the workspace: no Check annotations`);
+    log.debug(`config '${results.config}' is not a file inside the workspace (symlinks followed): no Check annotations`);
     return [];
   }
-  const absolute = `${workspace.replace(/\/+$/, '')}/${path}`;
-  if (!existsSync(absolute)) return [];
+  const absolute = resolve(cwd, results.config);
   try {
+    const stat = statSync(absolute);
+    if (!stat.isFile() || stat.size > MAX_ANNOTATED_CONFIG_BYTES) {
+      log.debug(`config '${path}' is not a regular file of at most ${MAX_ANNOTATED_CONFIG_BYTES} bytes: no Check annotations`);
+      return [];
+    }
     return targetAnnotations(results, { path, text: readFileSync(absolute, 'utf8') });
   } catch (error) {
     log.debug(`could not read '${path}' for annotations: ${errorMessage(error)}`);

@@ -12,7 +12,7 @@ import { headline } from '../report/markdown.js';
 import type { Results, Verdict } from '../report/results.js';
 import { MAX_ANNOTATIONS_PER_REQUEST, type CheckAnnotation } from './annotations.js';
 import { createGitHubClient, isRateLimited, type GitHubClient } from './client.js';
-import type { RunContext } from './event-context.js';
+import { isForkRepository, runIsFromFork, type RunContext } from './event-context.js';
 import { commentMarker, upsertStickyComment, type CommentMode } from './sticky-comment.js';
 
 export interface PublishOptions {
@@ -104,10 +104,31 @@ function isHeadOfRun(pr: PullRequestData, context: RunContext): boolean {
   );
 }
 
-/** A workflow_run whose measured commit comes from another repository (a fork, or a deleted one). */
-function runFromFork(context: RunContext): boolean {
-  const head = context.headRepository;
-  return !head || !sameName(head.owner, context.owner) || !sameName(head.repo, context.repo);
+/**
+ * A fork's results are the fork's own word: its workflow job ran its code (even its own workflow
+ * file), and could have written any verdict into results.json. So a Check published from them is
+ * never the one branch protection requires: it carries this suffix, and its title and every text
+ * published from them say so. GitHub counts neutral and skipped as passing, so no conclusion could
+ * make the required Check safe; only a different name does.
+ */
+export const FORK_CHECK_SUFFIX = ' (fork)';
+
+export function forkCheckName(checkName: string): string {
+  return `${checkName}${FORK_CHECK_SUFFIX}`;
+}
+
+/** Put first in the comment, the Check summary and the job summary of a fork's results. */
+export const FORK_NOTICE =
+  "> [!WARNING]\n> These figures and this verdict were reported by the fork's own workflow job, which ran the fork's code: they are not verified by this repository and are for information only.";
+
+/**
+ * Branches of the base repository whose head is the measured commit
+ * (docs.github.com/rest/commits/commits#list-branches-for-head-commit). A Check from a fork's
+ * results on such a commit would show on the maintainer's branch, and on any PR opened from it later.
+ */
+async function baseBranchesAtCommit(client: GitHubClient, context: RunContext, sha: string): Promise<string[]> {
+  const { data } = await client.rest.repos.listBranchesForHeadCommit({ owner: context.owner, repo: context.repo, commit_sha: sha });
+  return (data as { name: string }[]).map((branch) => branch.name);
 }
 
 /**
@@ -135,7 +156,7 @@ export async function findPullRequestForRun(
 ): Promise<{ number: number; headSha: string; fromFork: boolean } | undefined> {
   const sha = context.sha;
   if (!sha) return undefined;
-  const fromFork = Boolean(context.headRepository && context.headRepository.owner.toLowerCase() !== context.owner.toLowerCase());
+  const fromFork = isForkRepository(context.headRepository, context);
   if (recordedNumber !== undefined && Number.isSafeInteger(recordedNumber) && recordedNumber > 0) {
     try {
       const { data } = await client.rest.pulls.get({ owner: context.owner, repo: context.repo, pull_number: recordedNumber });
@@ -158,8 +179,10 @@ export async function findPullRequestForRun(
 }
 
 export async function publishResults(options: PublishOptions): Promise<PublishOutcome> {
-  const { results, markdown, context, log } = options;
+  const { results, context, log } = options;
   const outcome: PublishOutcome = { warnings: [] };
+  const fromFork = context !== undefined && runIsFromFork(context);
+  const markdown = fromFork ? `${FORK_NOTICE}\n\n${options.markdown}` : options.markdown;
 
   if (options.writeJobSummary && process.env.GITHUB_STEP_SUMMARY) {
     await core.summary.addRaw(markdown, true).write();
@@ -210,7 +233,7 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
     }
   }
 
-  if (options.checkName && context.sha && context.eventName === 'workflow_run' && runFromFork(context)) {
+  if (options.checkName && context.sha && fromFork) {
     try {
       const others = await otherPullRequestsAtCommit(client, context);
       if (others.length > 0) {
@@ -218,28 +241,38 @@ export async function publishResults(options: PublishOptions): Promise<PublishOu
         warn(`No Check run: the measured commit ${context.sha} is also the head of ${names}, which this run from a fork is not about; a Check on the commit would show there too.`);
         return outcome;
       }
+      const branches = await baseBranchesAtCommit(client, context, context.sha);
+      if (branches.length > 0) {
+        warn(
+          `No Check run: the measured commit ${context.sha} is the head of ${branches.map((b) => `'${b}'`).join(', ')} in ${context.owner}/${context.repo}; ` +
+            "a Check from a fork's results is never put on a commit of the base repository's branches.",
+        );
+        return outcome;
+      }
     } catch (error) {
       throwIfBadCredentials(error);
-      warn(`No Check run: could not list the open pull requests to make sure the measured commit heads no one else's (${httpStatus(error) ?? 'error'}: ${errorMessage(error)}).`);
+      warn(`No Check run: could not make sure the measured commit heads no one else's pull request or branch (${httpStatus(error) ?? 'error'}: ${errorMessage(error)}).`);
       return outcome;
     }
   }
 
   if (options.checkName && context.sha) {
     try {
+      const name = fromFork ? forkCheckName(options.checkName) : options.checkName;
+      const title = fromFork ? `Unverified, reported by the fork's own job: ${headline(results)}` : headline(results);
       const annotations = (options.annotations ?? []).slice(0, MAX_ANNOTATIONS_PER_REQUEST);
       const summary = markdown.length > CHECK_SUMMARY_LIMIT ? `${markdown.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n…(truncated)` : markdown;
       const { data } = await client.rest.checks.create({
         owner: context.owner,
         repo: context.repo,
-        name: options.checkName,
+        name,
         head_sha: context.sha,
         status: 'completed',
         conclusion: CHECK_CONCLUSION[results.verdict],
-        output: { title: headline(results), summary, ...(annotations.length ? { annotations } : {}) },
+        output: { title, summary, ...(annotations.length ? { annotations } : {}) },
       });
       outcome.checkUrl = data.html_url ?? undefined;
-      log.info(`Check run '${options.checkName}': ${CHECK_CONCLUSION[results.verdict]}`);
+      log.info(`Check run '${name}': ${CHECK_CONCLUSION[results.verdict]}${fromFork ? " (a fork's results: informational, not the required check)" : ''}`);
     } catch (error) {
       throwIfBadCredentials(error);
       if (isRateLimited(error)) warn(rateLimited(error, 'the Check run'));

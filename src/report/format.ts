@@ -3,6 +3,15 @@ import type { MetricUnit } from '../load/round-record.js';
 
 const MINUS = '−';
 
+/**
+ * A figure printed with more than six digits in a row is shown as '—'. perf-gate never measures one
+ * (a million seconds, a million percent), results.json may come from a fork's code, and GitHub reads
+ * seven or more digits in a comment as a commit SHA and links them.
+ */
+function bounded(text: string): string {
+  return /\d{7}/.test(text) ? '—' : text;
+}
+
 function significant(value: number, digits = 3): string {
   if (value === 0) return '0';
   const abs = Math.abs(value);
@@ -16,13 +25,13 @@ export function formatValue(value: number | null | undefined, unit: MetricUnit):
   if (value < 0) return MINUS + formatValue(-value, unit);
   switch (unit) {
     case 'ms':
-      return value >= 1000 ? `${significant(value / 1000)} s` : value < 1 ? `${significant(value * 1000)} µs` : `${significant(value)} ms`;
+      return bounded(value >= 1000 ? `${significant(value / 1000)} s` : value < 1 ? `${significant(value * 1000)} µs` : `${significant(value)} ms`);
     case 'ratio':
-      return `${significant(value * 100)} %`;
+      return bounded(`${significant(value * 100)} %`);
     case 'req/s':
-      return `${significant(value)} req/s`;
+      return bounded(`${significant(value)} req/s`);
     case 'count':
-      return significant(value);
+      return bounded(significant(value));
     default:
       // A unit outside the enum (a results.json the schema was not run on): show no number rather than a wrong one.
       return '—';
@@ -35,7 +44,12 @@ export function formatChange(change: number | null | undefined): string {
   const pct = change * 100;
   const text = Math.abs(pct) >= 100 ? Math.abs(pct).toFixed(0) : Math.abs(pct).toFixed(1);
   if (text === '0.0') return '0.0 %';
-  return `${pct < 0 ? MINUS : '+'}${text} %`;
+  return bounded(`${pct < 0 ? MINUS : '+'}${text} %`);
+}
+
+/** A share (0.031) as "3.1 %", always one decimal. */
+export function formatShare(share: number): string {
+  return bounded(`${(share * 100).toFixed(1)} %`);
 }
 
 export function formatInterval(ci: [number, number] | null | undefined, format: (v: number) => string): string {

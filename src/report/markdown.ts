@@ -5,8 +5,8 @@
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../load/round-record.js';
-import { formatChange, formatInterval, formatValue } from './format.js';
-import { countText, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
+import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
+import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -75,7 +75,8 @@ function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
 export function formatDetectable(t: TargetResult): string {
   const mde = t.minimumDetectableEffect;
   if (mde === undefined || mde === null || !Number.isFinite(mde)) return '—';
-  return t.kind === 'absolute' ? `±${formatValue(mde, t.unit)}` : `±${(mde * 100).toFixed(1)} %`;
+  const text = t.kind === 'absolute' ? formatValue(mde, t.unit) : formatShare(mde);
+  return text === '—' ? text : `±${text}`;
 }
 
 /**
@@ -90,16 +91,8 @@ function truncateAtLine(text: string, limit: number): string {
 /*
  * Everything below may come from a results.json written by a fork's code (the workflow_run half of the
  * fork-safe pattern posts it with a write token): every string from it goes through markdownText
- * (untrusted-text.ts), every count through countText, and fences are longer than any backtick run.
+ * (untrusted-text.ts), every count through countText, and every fence is fencedBlock's (untrusted-text.ts).
  */
-function longestBacktickRun(text: string): number {
-  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-}
-
-function fenced(language: string, content: string): string {
-  const fence = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
-  return [`${fence}${language}`, content, fence].join('\n');
-}
 
 /** Mermaid labels: quotes and brackets would end the label or the list, so keep a plain subset. */
 function mermaidLabel(text: string): string {
@@ -199,7 +192,7 @@ const JSON_HIDDEN = /[\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\
 
 function jsonBlock(value: unknown): string {
   const json = (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return fenced('json', json);
+  return fencedBlock('json', json);
 }
 
 function details(summary: string, body: string): string {

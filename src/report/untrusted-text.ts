@@ -51,6 +51,15 @@ function longestBacktickRun(text: string): number {
 }
 
 /**
+ * A fenced code block around `content` (which may hold backticks from a results.json): its fence is
+ * at least three backticks and longer than any run inside, so nothing in the content can close it.
+ */
+export function fencedBlock(language: string, content: string): string {
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
+  return [`${fence}${language}`, content, fence].join('\n');
+}
+
+/**
  * Escapes `|` for a GFM table cell so that every renderer keeps it inside the cell: a pipe after an
  * even number of backslashes gets one more (cmark-gfm unescapes `\|` anywhere in a cell; micromark
  * first pairs up backslashes, so `\\|` would end the cell there).

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { TerminalLogger } from '../../src/cli/loggers.js';
+import { runnerSafeStdout, TerminalLogger } from '../../src/cli/loggers.js';
+import { parseWorkflowCommands } from '../harness/workflow-commands.js';
 
 function stream(isTTY: boolean) {
   const chunks: string[] = [];
@@ -46,5 +47,33 @@ describe('TerminalLogger', () => {
     log.progress(1, 1, 'connecting with hunter2-secret');
     expect(s.text()).not.toContain('hunter2-secret');
     expect(s.text()).toContain('connecting with ***');
+  });
+});
+
+describe('runnerSafeStdout', () => {
+  const HOSTILE = 'a\n::stop-commands::tok\n  ::error::pwned\n##[error]old form';
+
+  it('under GitHub Actions, text on stdout has no line the runner acts on, and still reads the same', () => {
+    const written: string[] = [];
+    runnerSafeStdout((t) => written.push(t), { GITHUB_ACTIONS: 'true' })(`${HOSTILE}\n`);
+    expect(parseWorkflowCommands(written.join('')).commands).toEqual([]);
+    expect(written.join('')).not.toContain('##[');
+    expect(written.join('').replace(/\u200b/g, '')).toBe(`${HOSTILE}\n`);
+  });
+
+  it('JSON on stdout (--json, dashboard) keeps exactly its data, and carries no command either', () => {
+    const value = { runId: HOSTILE, list: ['::error::x', '##[warning]y'] };
+    const written: string[] = [];
+    runnerSafeStdout((t) => written.push(t), { GITHUB_ACTIONS: 'true' })(`${JSON.stringify(value, null, 2)}\n`);
+    const text = written.join('');
+    expect(JSON.parse(text)).toEqual(value);
+    expect(text).not.toContain('##[');
+    expect(parseWorkflowCommands(text).commands).toEqual([]);
+  });
+
+  it('outside GitHub Actions, stdout is written as it is', () => {
+    const written: string[] = [];
+    runnerSafeStdout((t) => written.push(t), {})(HOSTILE);
+    expect(written).toEqual([HOSTILE]);
   });
 });

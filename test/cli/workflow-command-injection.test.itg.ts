@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inertLogText } from '../../src/log-line.js';
 import { parseWorkflowCommands, type WorkflowCommand } from '../harness/workflow-commands.js';
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
-import { failResults } from '../helpers/results-fixtures.js';
+import { probePostgres, startTestCluster } from '../helpers/postgres.js';
+import { requireService } from '../helpers/services.js';
+import { errorResults, failResults } from '../helpers/results-fixtures.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const fixtures = join(root, 'test/fixtures/github');
@@ -74,6 +76,39 @@ describe('workflow commands from untrusted text', () => {
     expect(found.filter((c) => c.command === 'error').map((c) => c.message.split(':')[0])).toEqual([`--results '${path}' field 'runId'`]);
   });
 
+  it('a schema-valid results.json whose error message, target note and config path carry workflow commands: comment posts it, and the log acts on none', async () => {
+    // Accepted by the schema (free text fields), so the comment path reads, renders, publishes and
+    // logs it: the runner must still see no command in either stream, even with --verbose.
+    const workspace = join(dir, 'workspace');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(workspace, { recursive: true });
+    const results = errorResults();
+    results.error = { stage: 'bench', message: HOSTILE, exitCode: 3 };
+    results.config = `perf-gate.yml${HOSTILE}`;
+    const withNote = failResults();
+    results.targets = withNote.targets.map((t) => ({ ...t, note: HOSTILE }));
+    const path = join(dir, 'results-valid.json');
+    writeFileSync(path, JSON.stringify(results));
+    api.seedPullRequest('acme', 'rag-backend', { number: 57, headOwner: 'contributor', headBranch: 'faster-rerank', headSha: '9f1c2b7d4e5a6f708192a3b4c5d6e7f8091a2b3c' });
+    const out = await cli(['comment', '--results', path, '--github-token', api.token, '--check-name', 'perf-gate', '--verbose'], {
+      GITHUB_API_URL: api.baseUrl,
+      GITHUB_REPOSITORY: 'acme/rag-backend',
+      GITHUB_EVENT_NAME: 'workflow_run',
+      GITHUB_EVENT_PATH: join(fixtures, 'workflow_run-fork.json'),
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_WORKFLOW: 'perf (comment)',
+      GITHUB_JOB: 'comment',
+    });
+    expect(out.code, out.stderr).toBe(0);
+    const found = commands(out);
+    expect(injected(found), `${out.stdout}\n${out.stderr}`).toEqual([]);
+    expect(found.filter((c) => c.command === 'error')).toEqual([]);
+    expect(`${out.stdout}\n${out.stderr}`).not.toContain('##[');
+    // The hostile text was read and published (as inert text), not refused.
+    const [comment] = api.commentsOn('acme', 'rag-backend', 57);
+    expect(comment?.body).toContain('pwned by the fork');
+  });
+
   it("a migration script's output lines that are workflow commands are shown, not acted on", async () => {
     const script = join(dir, 'migrate.mjs');
     writeFileSync(script, `process.stdout.write(${JSON.stringify(`${HOSTILE}\n`)}); process.stderr.write(${JSON.stringify(`${HOSTILE}\n`)});`);
@@ -84,6 +119,26 @@ describe('workflow commands from untrusted text', () => {
     expect(out.stdout.replace(/\u200b/g, '')).toContain('::error title=pwned::pwned by the fork');
     // The old `##[command]` form, which the runner finds anywhere in a line, is broken up too.
     expect(`${out.stdout}\n${out.stderr}`).not.toContain('##[');
+  });
+});
+
+describe.skipIf(!requireService('PostgreSQL', probePostgres()))('workflow commands in what a command prints on stdout', () => {
+  it("migrate --dir --dry-run prints a migration's SQL; its lines that are workflow commands are shown, not acted on", { timeout: 60_000 }, async () => {
+    const cluster = await startTestCluster();
+    try {
+      const migrations = join(dir, 'migrations');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(migrations, { recursive: true });
+      writeFileSync(join(migrations, '001_init.sql'), `-- a migration from the pull request\n${HOSTILE}\nCREATE TABLE t (id int);\n`);
+      const out = await cli(['migrate', '--database-url', cluster.url, '--dir', migrations, '--dry-run']);
+      expect(out.code, out.stderr).toBe(0);
+      expect(injected(commands(out)), out.stdout).toEqual([]);
+      expect(out.stdout.replace(/\u200b/g, '')).toContain('::stop-commands::tok');
+      expect(out.stdout).toContain('CREATE TABLE t (id int);');
+      expect(out.stdout).not.toContain('##[');
+    } finally {
+      await cluster.stop();
+    }
   });
 });
 

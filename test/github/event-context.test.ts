@@ -109,6 +109,14 @@ describe('readRunContext', () => {
     }
   });
 
+  it('workflow_run whose head repository was deleted (null) counts as a fork, as a pull_request\'s does', () => {
+    const event = JSON.parse(readFileSync(join(fixtures, 'workflow_run.json'), 'utf8')) as { workflow_run: Record<string, unknown> };
+    const path = join(scratch, 'workflow_run-deleted-fork.json');
+    writeFileSync(path, JSON.stringify({ ...event, workflow_run: { ...event.workflow_run, head_repository: null } }));
+    const context = readRunContext({ ...runnerEnv('workflow_run', undefined, DEFAULT_BRANCH_SHA), GITHUB_EVENT_PATH: path });
+    expect(context?.pullRequest).toEqual({ number: 42, headSha: HEAD_SHA, fromFork: true });
+  });
+
   it('no GITHUB_REPOSITORY (not in Actions): no context at all', () => {
     expect(readRunContext({})).toBeUndefined();
     expect(readRunContext({ GITHUB_REPOSITORY: 'no-slash' })).toBeUndefined();

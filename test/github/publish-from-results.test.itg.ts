@@ -3,7 +3,8 @@
  * from the measuring workflow, the workflow_run event of a fork's PR (real payload shape), the
  * config in the workspace for annotations. Nothing of the fork runs; only files are read.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,11 @@ import { HEAD_SHA, OWNER, REPO, startKit, type Kit } from '../helpers/github-cli
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github');
 const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-comment-'));
-afterAll(() => rmSync(workspace, { recursive: true, force: true }));
+const outside = mkdtempSync(join(tmpdir(), 'perf-gate-outside-'));
+afterAll(() => {
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
 
 const CONFIG = ['targets:', '  - pipeline_time improves >= 20%', '  - pool_wait_p95 < 10ms', '  - latency_p95 worsens <= 5%', ''].join('\n');
 writeFileSync(join(workspace, 'perf-gate.yml'), CONFIG);
@@ -59,11 +64,12 @@ describe('publishFromResults', () => {
     const outcome = await run(path);
     expect(outcome.warnings).toEqual([]);
     const [comment] = kit.api.commentsOn(OWNER, REPO, 57);
+    expect(comment?.body).toContain("reported by the fork's own workflow job");
     expect(comment?.body).toContain('❌ perf-gate: 2 of 3 targets missed');
     expect(comment?.body).toContain('| `pipeline_time improves >= 20%` |');
     expect(comment?.body).toContain('https://github.com/acme/rag-backend/actions/runs/12934568000');
     const check = kit.api.checkRuns[0]!;
-    expect(check).toMatchObject({ head_sha: HEAD_SHA, conclusion: 'failure' });
+    expect(check).toMatchObject({ name: 'perf-gate (fork)', head_sha: HEAD_SHA, conclusion: 'failure' });
     expect(check.annotations.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([
       ['perf-gate.yml', 2, 'failure'],
       ['perf-gate.yml', 4, 'failure'],
@@ -116,5 +122,41 @@ describe('publishFromResults', () => {
       expect((error as Error).message).toMatch(message);
     }
     expect(kit.api.requests).toHaveLength(0);
+  });
+
+  describe('the config results.json names, read for annotations on the privileged job', () => {
+    // No token: only the annotations are computed, nothing is sent.
+    const annotate = (path: string) => publishFromResults(path, { commentMode: 'off', log: kit.log, env: env('workflow_run-fork.json'), cwd: workspace });
+
+    it('a symlink in the workspace that points outside it is not followed: no annotations', async () => {
+      writeFileSync(join(outside, 'perf-gate.yml'), CONFIG);
+      symlinkSync(join(outside, 'perf-gate.yml'), join(workspace, 'linked-out.yml'));
+      const outcome = await annotate(writeResults('results-linked.json', { ...failResults(), config: 'linked-out.yml' }));
+      expect(outcome.annotations).toEqual([]);
+      expect(kit.log.lines.some((l) => l.includes("config 'linked-out.yml' is not a file inside the workspace (symlinks followed)"))).toBe(true);
+    });
+
+    it('a regular file over 1 MiB is not read: no annotations', async () => {
+      writeFileSync(join(workspace, 'huge.yml'), CONFIG + `# ${'x'.repeat(1024 * 1024)}\n`);
+      const outcome = await annotate(writeResults('results-huge.json', { ...failResults(), config: 'huge.yml' }));
+      expect(outcome.annotations).toEqual([]);
+    });
+
+    it('a symlink to a device (/dev/zero) inside the workspace is not read: no annotations, no endless read', async () => {
+      symlinkSync('/dev/zero', join(workspace, 'zero.yml'));
+      const outcome = await annotate(writeResults('results-zero.json', { ...failResults(), config: 'zero.yml' }));
+      expect(outcome.annotations).toEqual([]);
+    });
+
+    it('a FIFO inside the workspace is not opened (it would block): no annotations', async () => {
+      execFileSync('mkfifo', [join(workspace, 'pipe.yml')]);
+      const outcome = await annotate(writeResults('results-pipe.json', { ...failResults(), config: 'pipe.yml' }));
+      expect(outcome.annotations).toEqual([]);
+    });
+
+    it('the config itself, a regular file inside, still gets its annotations', async () => {
+      const outcome = await annotate(writeResults('results-inside.json', { ...failResults(), config: 'perf-gate.yml' }));
+      expect(outcome.annotations.map((a) => a.start_line)).toEqual([2, 4]);
+    });
   });
 });

@@ -185,11 +185,47 @@ describe('publishResults after a fork\'s pull request (workflow_run, pull_reques
     expect(kit.api.checkRuns).toEqual([]);
   });
 
-  it('a fork\'s PR whose commit no other PR has as head gets its Check', async () => {
+  it('a fork\'s PR whose commit no other PR or branch has as head gets its Check', async () => {
     kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
     const outcome = await publish({ context: forkRunContext });
     expect(outcome.warnings).toEqual([]);
     expect(kit.api.checkRuns[0]).toMatchObject({ head_sha: HEAD_SHA, conclusion: 'success' });
+    expect(kit.api.requestsTo('branchesWhereHead').map((r) => r.path)).toEqual([`/repos/${OWNER}/${REPO}/commits/${HEAD_SHA}/branches-where-head`]);
+  });
+
+  it('a fork that writes "pass" gets no Check under the required name: its Check is "perf-gate (fork)", and every text says the fork reported it', async () => {
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    await publish({ context: forkRunContext, results: resultsWith('pass') });
+    expect(kit.api.checkRuns.map((c) => c.name)).toEqual(['perf-gate (fork)']);
+    const [check] = kit.api.checkRuns;
+    expect(check!.output.title).toMatch(/^Unverified, reported by the fork's own job: /);
+    expect(check!.output.summary).toMatch(/^> \[!WARNING\]\n> These figures and this verdict were reported by the fork's own workflow job.*not verified by this repository/);
+    const [comment] = kit.api.commentsOn(OWNER, REPO, 57);
+    expect(comment!.body).toMatch(/\n> \[!WARNING\]\n> These figures and this verdict were reported by the fork's own workflow job/);
+    expect(comment!.body).toContain('All targets met.');
+  });
+
+  it('a deleted fork (no head repository) counts as a fork: its Check is "perf-gate (fork)" too', async () => {
+    const { headRepository: _gone, ...deleted } = forkRunContext;
+    await publish({ context: deleted, commentMode: 'off' });
+    expect(kit.api.checkRuns.map((c) => c.name)).toEqual(['perf-gate (fork)']);
+  });
+
+  it('no Check on a commit that heads a branch of the base repository, even one with no pull request yet', async () => {
+    // A maintainer pushed main-feature at this commit and has not opened a PR; a fork opens one on it.
+    kit.api.seedBranch(OWNER, REPO, 'main-feature', HEAD_SHA);
+    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    const outcome = await publish({ context: forkRunContext, results: resultsWith('pass') });
+    expect(kit.api.checkRuns).toEqual([]);
+    expect(outcome.warnings).toEqual([expect.stringMatching(/^No Check run: the measured commit \w+ is the head of 'main-feature' in acme\/rag-backend/)]);
+    expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // the fork author still sees the result
+  });
+
+  it('no Check when GitHub cannot say which branches head the commit', async () => {
+    kit.api.inject('branchesWhereHead', { kind: 'server-error' }, Infinity);
+    const outcome = await publish({ context: forkRunContext, commentMode: 'off' });
+    expect(kit.api.checkRuns).toEqual([]);
+    expect(outcome.warnings).toEqual([expect.stringMatching(/^No Check run: could not make sure the measured commit heads no one else's pull request or branch \(500/)]);
   });
 
   it('a fork\'s PR built on a maintainer\'s commit: the recorded number of the maintainer\'s PR is not believed, and no Check lands on that commit', async () => {
@@ -240,7 +276,7 @@ describe('publishResults after a fork\'s pull request (workflow_run, pull_reques
     const outcome = await publish({ context: forkRunContext });
     expect(outcome.warnings).toHaveLength(2);
     expect(outcome.warnings[0]).toMatch(/look up the pull request/);
-    expect(outcome.warnings[1]).toMatch(/^No Check run: could not list the open pull requests/);
+    expect(outcome.warnings[1]).toMatch(/^No Check run: could not make sure the measured commit heads no one else's pull request or branch/);
     expect(kit.api.checkRuns).toHaveLength(0);
   });
 

@@ -12,19 +12,21 @@
  *   POST   /repos/{owner}/{repo}/check-runs                   (output.annotations validated, stored)
  *   GET    /repos/{owner}/{repo}/pulls                        (state and head=owner:branch filters)
  *   GET    /repos/{owner}/{repo}/pulls/{n}
+ *   GET    /repos/{owner}/{repo}/commits/{sha}/branches-where-head
  *   POST   /graphql                                           (only `query { viewer { login } }`)
  *
  * Each accepted token acts as one account (GITHUB_TOKEN's github-actions[bot] unless told), and
  * the comments it creates carry that account as `user`, as GitHub's do.
  *
  * Shapes follow GitHub's REST reference (docs.github.com/rest/issues/comments,
- * docs.github.com/rest/checks/runs, docs.github.com/rest/pulls/pulls, docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+ * docs.github.com/rest/checks/runs, docs.github.com/rest/pulls/pulls,
+ * docs.github.com/rest/commits/commits#list-branches-for-head-commit, docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun' | 'listPulls' | 'getPull' | 'graphql';
+export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun' | 'listPulls' | 'getPull' | 'branchesWhereHead' | 'graphql';
 
 /** GitHub rejects issue comment bodies longer than this with 422 Validation Failed. */
 export const COMMENT_BODY_LIMIT = 65_536;
@@ -133,6 +135,7 @@ const ROUTE_DOCS: Record<RouteName, string> = {
   createCheckRun: `${DOCS}/checks/runs#create-a-check-run`,
   listPulls: `${DOCS}/pulls/pulls#list-pull-requests`,
   getPull: `${DOCS}/pulls/pulls#get-a-pull-request`,
+  branchesWhereHead: `${DOCS}/commits/commits#list-branches-for-head-commit`,
   graphql: 'https://docs.github.com/graphql',
 };
 
@@ -191,6 +194,7 @@ export class FakeGitHubApi {
   private readonly faults = new Map<RouteName, { fault: Fault; remaining: number }[]>();
   private readonly holds: Hold[] = [];
   private readonly pulls = new Map<string, PullRequest[]>(); // key: owner/repo, lower case
+  private readonly branches = new Map<string, Map<string, string>>(); // key: owner/repo, lower case; branch name -> head sha
   private nextId = 1_000_001;
   private tick = 0;
   private port = 0;
@@ -263,7 +267,18 @@ export class FakeGitHubApi {
     };
     const key = `${owner}/${repo}`.toLowerCase();
     this.pulls.set(key, [...(this.pulls.get(key) ?? []), payload]);
+    // A PR from a branch of the repository itself: that branch exists there, at the PR's head.
+    if (payload.state === 'open' && pr.headOwner.toLowerCase() === owner.toLowerCase() && headRepo.toLowerCase() === repo.toLowerCase()) this.seedBranch(owner, repo, pr.headBranch, pr.headSha);
     return payload;
+  }
+
+  /** Creates or moves a branch of `owner/repo` so that its head is `sha`. */
+  seedBranch(owner: string, repo: string, name: string, sha: string): void {
+    this.repository(owner, repo);
+    const key = `${owner}/${repo}`.toLowerCase();
+    const branches = this.branches.get(key) ?? new Map<string, string>();
+    branches.set(name, sha);
+    this.branches.set(key, branches);
   }
 
   /** The next `times` requests to `route` fail with `fault` (Infinity: every request). */
@@ -501,6 +516,15 @@ export class FakeGitHubApi {
         }
         return { status: 200, payload: { data: { viewer: { login: identity.login } } } };
       }
+      case 'branchesWhereHead': {
+        // GitHub's shape: the branches whose head is the commit, with a short commit and protection flag.
+        const sha = url.pathname.split('/')[5]!;
+        const branches = [...(this.branches.get(`${owner}/${repo}`.toLowerCase()) ?? new Map<string, string>())].filter(([, head]) => head === sha);
+        return {
+          status: 200,
+          payload: branches.map(([name, head]) => ({ name, commit: { sha: head, url: `https://api.github.com/repos/${owner}/${repo}/commits/${head}` }, protected: false })),
+        };
+      }
       case 'getPull': {
         const pr = (this.pulls.get(`${owner}/${repo}`.toLowerCase()) ?? []).find((p) => p.number === match.number);
         if (!pr) throw new HttpError(404, { message: 'Not Found', documentation_url, status: '404' });
@@ -604,6 +628,8 @@ function matchRoute(method: string, path: string, repoById: (id: number) => Repo
   if (m && method === 'GET') return { route: 'listPulls', owner: m[1]!, repo: m[2]!, number: 0 };
   m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
   if (m && method === 'GET') return { route: 'getPull', owner: m[1]!, repo: m[2]!, number: Number(m[3]) };
+  m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]{40})\/branches-where-head$/.exec(path);
+  if (m && method === 'GET') return { route: 'branchesWhereHead', owner: m[1]!, repo: m[2]!, number: 0 };
   if (path === '/graphql' && method === 'POST') return { route: 'graphql', owner: '', repo: '', number: 0 };
   m = /^\/repos\/([^/]+)\/([^/]+)\/check-runs$/.exec(path);
   if (m && method === 'POST') return { route: 'createCheckRun', owner: m[1]!, repo: m[2]!, number: 0 };

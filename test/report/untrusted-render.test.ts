@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/html.js';
 import { headline, renderMarkdown } from '../../src/report/markdown.js';
 import type { Results } from '../../src/report/results.js';
-import { plainText, stageText } from '../../src/report/untrusted-text.js';
+import { fencedBlock, plainText, stageText } from '../../src/report/untrusted-text.js';
 import { errorResults, failResults, fixtureRound, noDataResults } from '../helpers/results-fixtures.js';
 
 /** Fragments that are markup, links, mentions or references somewhere in GitHub's pipeline. */
@@ -83,16 +83,27 @@ const hostileCount = fc.oneof(fc.nat({ max: 50 }), fc.double(), fc.integer(), ho
 /** Names the renderer looks up (client metrics and the fixtures' round values) keep their identity. */
 const KNOWN = new Set(['latency_p50', 'latency_p90', 'latency_p95', 'latency_p99', 'latency_max', 'latency_mean', 'throughput', 'error_rate', 'pipeline_time', 'pool_wait_p95', 'baseline', 'candidate']);
 
+/**
+ * A figure as a schema-valid file could hold it (|x| <= 10^12): ordinary ones, and ones whose
+ * rendering would print seven or more digits, which GitHub links as a commit SHA.
+ */
+const hostileNumber = fc.oneof(
+  fc.constantFrom(123456.7, 99999.9, 1e5, 999999.6, 1e6, 1234567, -1e5, 1e12, -1e12, 0.05, -0.5, 1e-9),
+  fc.double({ min: -1e12, max: 1e12, noNaN: true }),
+  fc.integer({ min: -1e9, max: 1e9 }),
+);
+
 interface Hostile {
   strings: string[];
   counts: unknown[];
+  numbers?: number[];
 }
 
 /**
  * Builds results from the fixtures with every string field (and every count) taken from `pick`,
  * in a fixed order, so the same picks give the hostile and the neutral variant.
  */
-function build(base: Results, next: () => string, nextCount: () => unknown): Results {
+function build(base: Results, next: () => string, nextCount: () => unknown, nextNumber?: () => number): Results {
   const r = structuredClone(base) as Results;
   const any = r as unknown as Record<string, unknown>;
   any.runId = next();
@@ -101,6 +112,10 @@ function build(base: Results, next: () => string, nextCount: () => unknown): Res
   r.error = { stage: next(), message: next(), exitCode: 3 };
   r.targets = r.targets.map((t) => ({ ...t, expression: next(), metric: next(), note: next() }));
   r.metrics = r.metrics.map((m) => ({ ...m, name: next(), description: next(), pairs: nextCount() as number }));
+  if (nextNumber) {
+    r.targets = r.targets.map((t) => ({ ...t, estimate: nextNumber(), ci: [nextNumber(), nextNumber()], threshold: nextNumber(), minimumDetectableEffect: nextNumber() }));
+    r.metrics = r.metrics.map((m) => ({ ...m, baseline: nextNumber(), candidate: nextNumber(), change: nextNumber(), ci: [nextNumber(), nextNumber()] }));
+  }
   r.rounds = [fixtureRound(0, 'baseline'), fixtureRound(0, 'candidate'), fixtureRound(1, 'baseline', { valid: false }), fixtureRound(1, 'candidate', { flags: ['x'] }), fixtureRound(2, 'baseline'), fixtureRound(2, 'candidate')].map((round) => ({
     ...round,
     index: nextCount() as number,
@@ -118,7 +133,9 @@ function build(base: Results, next: () => string, nextCount: () => unknown): Res
 function hostileResults(base: Results, h: Hostile): Results {
   let s = 0;
   let c = 0;
-  return build(base, () => h.strings[s++ % h.strings.length]!, () => h.counts[c++ % h.counts.length]);
+  let n = 0;
+  const numbers = h.numbers;
+  return build(base, () => h.strings[s++ % h.strings.length]!, () => h.counts[c++ % h.counts.length], numbers && (() => numbers[n++ % numbers.length]!));
 }
 
 /** The same picks with each string replaced by a neutral word; equal strings stay equal, distinct ones distinct. */
@@ -132,10 +149,18 @@ function neutralResults(base: Results, h: Hostile): Results {
   };
   let s = 0;
   let c = 0;
-  return build(base, () => neutral(h.strings[s++ % h.strings.length]!), () => {
-    const count = h.counts[c++ % h.counts.length];
-    return typeof count === 'string' ? neutral(count) : count;
-  });
+  let n = 0;
+  const numbers = h.numbers;
+  // Figures stay as they are: the neutral variant differs from the hostile one only in its strings.
+  return build(
+    base,
+    () => neutral(h.strings[s++ % h.strings.length]!),
+    () => {
+      const count = h.counts[c++ % h.counts.length];
+      return typeof count === 'string' ? neutral(count) : count;
+    },
+    numbers && (() => numbers[n++ % numbers.length]!),
+  );
 }
 
 const TAG = /<\/?[a-zA-Z][^>]*>/g;
@@ -177,8 +202,8 @@ const BASES: [string, () => Results][] = [
 describe('report.md from a hostile results.json, rendered as GitHub would (micromark + GFM)', () => {
   it.each(BASES)('%s: the file adds no element, link, image, mention or reference', (_name, base) => {
     fc.assert(
-      fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), fc.array(hostileCount, { minLength: 1, maxLength: 10 }), (strings, counts) => {
-        const h = { strings, counts };
+      fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), fc.array(hostileCount, { minLength: 1, maxLength: 10 }), fc.array(hostileNumber, { minLength: 1, maxLength: 12 }), (strings, counts, numbers) => {
+        const h = { strings, counts, numbers };
         const hostileMd = renderMarkdown(hostileResults(base(), h));
         const neutralMd = renderMarkdown(neutralResults(base(), h));
         const hostileHtml = githubHtml(hostileMd);
@@ -230,6 +255,21 @@ describe('report.html from a hostile results.json', () => {
         expect(tags(renderHtml(hostileResults(base(), h)))).toEqual(tags(renderHtml(neutralResults(base(), h))));
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('fencedBlock, the one fence builder for text from a results.json', () => {
+  it('is at least three backticks and longer than any backtick run inside, so the content cannot close it', () => {
+    expect(fencedBlock('json', '{}')).toBe('```json\n{}\n```');
+    expect(fencedBlock('json', '"a ``````` b"')).toBe('````````json\n"a ``````` b"\n````````');
+    fc.assert(
+      fc.property(hostileString, (content) => {
+        const block = fencedBlock('json', content);
+        const html = githubHtml(`${block}\n\nafter`);
+        expect(html.match(/<pre>/g)).toHaveLength(1);
+        expect(html).toMatch(/<\/pre>\n<p>after<\/p>/);
+      }),
     );
   });
 });
