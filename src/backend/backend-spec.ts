@@ -4,7 +4,7 @@
  * module validates the parts only the backend stage can judge (ports that would collide, paths).
  */
 import { invalidValue } from '../errors.js';
-import type { Variant } from '../load/round-record.js';
+import type { Variant } from '../model/round-record.js';
 
 export type { Variant };
 export const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];

@@ -18,7 +18,7 @@
  * `sequential` is defined per planned block instead (halves of the block), so it has no such property.
  */
 import { invalidValue } from '../errors.js';
-import type { Variant } from './round-record.js';
+import type { Variant } from '../model/round-record.js';
 import { seededRandom } from './seeded-random.js';
 
 export type RoundDesign = 'abba' | 'shuffled-pairs' | 'sequential';

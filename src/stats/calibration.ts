@@ -11,7 +11,7 @@
 import { mean } from 'simple-statistics';
 import type { GateVerdict } from '../gate/evaluate-targets.js';
 import type { TargetStatus } from '../gate/target.js';
-import type { RoundRecord } from '../load/round-record.js';
+import type { RoundRecord } from '../model/round-record.js';
 import { studentTQuantile } from './distributions.js';
 import { welchTTest } from './welch.js';
 import { mannWhitneyU } from './mann-whitney.js';

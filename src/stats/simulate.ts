@@ -1,5 +1,5 @@
 import { mean } from 'simple-statistics';
-import type { MetricInfo, RoundRecord } from '../load/round-record.js';
+import type { MetricInfo, RoundRecord } from '../model/round-record.js';
 import type { Target, TargetStatus } from '../gate/target.js';
 import { evaluateTargets, type GateVerdict } from '../gate/evaluate-targets.js';
 import type { IntervalMethod } from './location-analysis.js';

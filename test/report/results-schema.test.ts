@@ -11,7 +11,7 @@ import { InputError } from '../../src/errors.js';
 import { readResultsFile } from '../../src/github/publish-from-results.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
-import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
+import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js';
 import { buildResults } from '../../src/pipeline/build-results.js';
 import { MAX_RESULTS_BYTES, jsonPath, parseResultsJson, validateResults } from '../../src/report/results-schema.js';
 import { errorResults, failResults, fixtureRounds, inconclusiveResults, noDataResults, passResults } from '../helpers/results-fixtures.js';
