@@ -38,8 +38,8 @@ import {
   summarizeGateOutcomes,
   type StoredRound,
   type StoredRun,
-} from '../src/stats/calibration.js';
-import { DEFAULT_NOISE } from '../src/stats/simulate.js';
+} from './calibration/calibration.js';
+import { DEFAULT_NOISE } from './calibration/simulate.js';
 import { packageRoot, provenance, resultsDir, type Provenance } from './provenance.js';
 
 const METRICS = ['latency_p95', 'pipeline_time'] as const;
