@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { adjacencyList, folderCycles, folderEdges, folderOf, relativeImports, sourceFolderEdges, sourceFolders } from '../helpers/folder-graph.js';
+import { adjacencyList, folderCycles, folderEdges, folderOf, relativeImports, sourceFolderEdges, sourceFolders } from '../helpers/import-graph.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,7 +1,9 @@
 /**
- * The import graph of src/ at folder level: a node is a folder directly under src/ (`load`, `stats`),
- * or a file directly under src/ (`errors.ts`); an edge `a → b` means some file in `a` imports, re-exports
- * or dynamically imports a file in `b`. Imports inside one folder are no edge. A cycle here means two
+ * The import graph of src/, file by file (what the entry reaches) and at folder level.
+ *
+ * At folder level a node is a folder directly under src/ (`load`, `stats`), or a file directly under src/
+ * (`errors.ts`); an edge `a → b` means some file in `a` imports, re-exports or dynamically imports a file
+ * in `b`. Imports inside one folder are no edge. A cycle here means two
  * folders cannot be read, tested or moved one without the other.
  *
  * Imports are found with TypeScript's own pre-processor (`ts.preProcessFile`), which reads
@@ -18,6 +20,43 @@ export function relativeImports(source: string): string[] {
     .preProcessFile(source, true, true)
     .importedFiles.map((f) => f.fileName)
     .filter((name) => name.startsWith('./') || name.startsWith('../'));
+}
+
+/** The relative specifiers a source text loads with `import('...')`, found in its syntax tree. */
+export function dynamicRelativeImports(source: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [argument] = node.arguments;
+      if (argument && ts.isStringLiteralLike(argument) && /^\.\.?\//.test(argument.text)) found.push(argument.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('module.ts', source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
+  return found;
+}
+
+/** The file a relative specifier of `from` names (`src/cli/main.ts` + `../log.js` → `src/log.ts`). */
+export function resolveImport(from: string, specifier: string): string {
+  return posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\.js$/, '.ts');
+}
+
+/** The files reachable from `entry` through relative imports of any kind, `entry` included. */
+export function reachableFiles(files: ReadonlyMap<string, string>, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const path = queue.pop()!;
+    if (seen.has(path) || !files.has(path)) continue;
+    seen.add(path);
+    for (const specifier of relativeImports(files.get(path)!)) queue.push(resolveImport(path, specifier));
+  }
+  return seen;
+}
+
+/** The source texts of every file of the src/ tree under `root`, by path. */
+export function sourceTexts(root: string): Map<string, string> {
+  return new Map(sourceFiles(root).map((path) => [path, readFileSync(join(root, path), 'utf8')]));
 }
 
 /** Every .ts file under `dir` (paths relative to `root`, with forward slashes). */
@@ -55,10 +94,10 @@ export function folderEdges(files: ReadonlyMap<string, string>): FolderEdge[] {
   const edges = new Map<string, FolderEdge>();
   for (const [path, source] of files) {
     for (const specifier of relativeImports(source)) {
-      const target = posix.normalize(posix.join(posix.dirname(path), specifier));
+      const target = resolveImport(path, specifier);
       if (!target.startsWith('src/')) continue;
       const from = folderOf(path);
-      const to = folderOf(target.replace(/\.js$/, '.ts'));
+      const to = folderOf(target);
       const key = `${from}\0${to}`;
       if (from !== to && !edges.has(key)) edges.set(key, { from, to, via: `${path} imports ${specifier}` });
     }
@@ -165,7 +204,7 @@ function closedPath(start: string, successors: (node: string) => readonly string
 
 /** The folder edges of the src/ tree under `root`, read from disk. */
 export function sourceFolderEdges(root: string): FolderEdge[] {
-  return folderEdges(new Map(sourceFiles(root).map((path) => [path, readFileSync(join(root, path), 'utf8')])));
+  return folderEdges(sourceTexts(root));
 }
 
 /** Every node of the src/ tree under `root`, whether or not it imports or is imported. */
