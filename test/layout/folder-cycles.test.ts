@@ -19,7 +19,8 @@ describe('the folder graph of src/', () => {
     const list = adjacencyList(edges, sourceFolders(root));
     expect(list).toContain('index.ts → cli');
     expect(list).toContain('model → (nothing)');
-    expect(edges.map((e) => `${e.from} → ${e.to}`)).toEqual(expect.arrayContaining(['pipeline → stats', 'gate → stats', 'load → model', 'cli → database']));
+    expect(edges.length).toBeGreaterThan(30);
+    expect(edges.map((e) => `${e.from} → ${e.to}`)).toEqual(expect.arrayContaining(['gate → stats', 'load → model']));
   });
 });
 
