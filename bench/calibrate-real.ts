@@ -24,7 +24,7 @@ import { parseDuration } from '../src/config/durations.js';
 import { loadConfig, metricCatalog } from '../src/config/load.js';
 import { parseTarget } from '../src/config/targets.js';
 import { errorMessage } from '../src/errors.js';
-import type { RoundRecord, Variant } from '../src/load/round-record.js';
+import type { RoundRecord, Variant } from '../src/model/round-record.js';
 import { runBenchmark } from '../src/load/run-benchmark.js';
 import { MemoryLogger, type Logger } from '../src/log.js';
 import { runWholeGate } from '../src/pipeline/run-gate.js';
@@ -38,8 +38,8 @@ import {
   summarizeGateOutcomes,
   type StoredRound,
   type StoredRun,
-} from '../src/stats/calibration.js';
-import { DEFAULT_NOISE } from '../src/stats/simulate.js';
+} from './calibration/calibration.js';
+import { DEFAULT_NOISE } from './calibration/simulate.js';
 import { packageRoot, provenance, resultsDir, type Provenance } from './provenance.js';
 
 const METRICS = ['latency_p95', 'pipeline_time'] as const;

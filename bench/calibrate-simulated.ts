@@ -10,7 +10,7 @@
  * commit, CPUs and Node version that produced them (keep such files under bench/results/).
  */
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_NOISE, simulateAlternatives, simulateCoverage, simulateGateRun, type GateConfig, type NoiseModel } from '../src/stats/simulate.js';
+import { DEFAULT_NOISE, simulateAlternatives, simulateCoverage, simulateGateRun, type GateConfig, type NoiseModel } from './calibration/simulate.js';
 import type { IntervalMethod } from '../src/stats/location-analysis.js';
 import type { SpendingFunction } from '../src/stats/sequential.js';
 import { provenance } from './provenance.js';

@@ -4,7 +4,7 @@
  * module validates the parts only the backend stage can judge (ports that would collide, paths).
  */
 import { invalidValue } from '../errors.js';
-import type { Variant } from '../load/round-record.js';
+import type { Variant } from '../model/round-record.js';
 
 export type { Variant };
 export const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
@@ -41,7 +41,7 @@ export interface ImageBackendSpec extends Probes {
   cpus?: string;
   /** `docker run --memory`, e.g. "512m". */
   memory?: string;
-  /** `docker run --cpuset-cpus`, e.g. "1" or "2-3"; see `proposeCpuSplit`. */
+  /** `docker run --cpuset-cpus`, e.g. "1" or "2-3" (config key `backend.cpuset`). */
   cpuset?: string;
   /** Arguments after the image (override the image's CMD). */
   command?: string[];

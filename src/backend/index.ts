@@ -2,7 +2,6 @@
 export * from './backend-spec.js';
 export { BackendBootError, bootBackends, type BackendSession, type BootOptions, type BootStep } from './boot-backends.js';
 export { cleanupFromState, removeLeftovers, type LeftoverSweepOptions, type LeftoverSweepResult } from './cleanup.js';
-export { proposeCpuSplit, type CpuSplit } from './cpu-split.js';
 export { DockerCli } from './docker-cli.js';
 export { collectEnvironmentInfo, diffEnvironments, isSecretName, maskValue, type EnvDifference, type EnvironmentInfo } from './environment-info.js';
 export { LABEL, DEFAULT_TTL_MS, makeRunId } from './run-labels.js';

@@ -8,7 +8,7 @@ import { starterFiles } from '../init/starter-files.js';
 import type { PerfGateConfig } from '../config/config.js';
 import { toAaConfig } from '../config/aa-mode.js';
 import { EMBEDDED_DEFAULT, loadConfig, type ConfigOverrides } from '../config/load.js';
-import { databaseSecrets, maskDatabaseUrl } from '../database/database-url.js';
+import { assertNotProduction, databaseSecrets, maskDatabaseUrl } from '../database/database-url.js';
 import { describeMigrationCommand, runMigrationCommand } from '../database/migration-command.js';
 import { runMigrations } from '../database/migrate.js';
 import { ExitCode, InputError, invalidValue } from '../errors.js';
@@ -132,7 +132,6 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
       const url = stringFlag(args, 'database-url');
       if (!url) throw invalidValue('--database-url', url, 'the URL of the database to check');
       for (const s of databaseSecrets(url)) log.addSecret(s);
-      const { assertNotProduction } = await import('../database/database-url.js');
       assertNotProduction(url, { allow: booleanFlag(args, 'allow-production') ?? false, inputName: '--database-url' });
       const command = args.flags.command as string[] | undefined;
       const dir = stringFlag(args, 'dir');
@@ -263,7 +262,6 @@ async function migrateDirect(args: ParsedArgs, env: CommandEnv, dir: string | un
   if (!url) throw invalidValue('--database-url', undefined, 'the URL of the database to migrate (or PERF_GATE_DATABASE_URL)');
   for (const s of databaseSecrets(url)) log.addSecret(s);
   if (dir && command) throw new InputError('migrate: give either --dir (SQL files) or --command (your own script), not both');
-  const { assertNotProduction } = await import('../database/database-url.js');
   // A config, when given, brings its own production pattern and opt-out; otherwise the default pattern.
   const database = stringFlag(args, 'config') ? configFor(args, env).database : undefined;
   assertNotProduction(url, {

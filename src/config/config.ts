@@ -3,7 +3,7 @@
  * the action and every stage; built only by `loadConfig` (src/config/load.ts).
  */
 import type { Target } from '../gate/target.js';
-import type { Variant } from '../load/round-record.js';
+import type { Variant } from '../model/round-record.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 
 export interface MigrationConfig {

@@ -8,7 +8,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DEFAULT_PRODUCTION_PATTERN } from '../database/database-url.js';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
-import { CLIENT_METRICS, type MetricInfo, type MetricUnit, type Variant } from '../load/round-record.js';
+import { CLIENT_METRICS, type MetricInfo, type MetricUnit, type Variant } from '../model/round-record.js';
 import { checkCpuList } from '../load/pin-cpus.js';
 import { parseWorkload, WORKLOAD_ORDERS } from '../load/workload.js';
 import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';

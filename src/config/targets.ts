@@ -12,7 +12,7 @@
  */
 import { InputError } from '../errors.js';
 import type { Comparator, Target } from '../gate/target.js';
-import type { MetricInfo, MetricUnit } from '../load/round-record.js';
+import type { MetricInfo, MetricUnit } from '../model/round-record.js';
 
 const RELATIVE = /^([A-Za-z_][\w.]*)\s+(improves|worsens|regresses)\s+(?:by\s+)?(>=|<=|at least|at most)?\s*(\d+(?:\.\d+)?)\s*%$/;
 const ABSOLUTE = /^([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(ms|s|%|req\/s|rps)?$/;

@@ -1,5 +1,5 @@
 import type { Comparator, Target, TargetStatus } from './target.js';
-import type { MetricDirection } from '../load/round-record.js';
+import type { MetricDirection } from '../model/round-record.js';
 
 /**
  * Where a target's threshold sits on the analysis scale, and which side of it passes.

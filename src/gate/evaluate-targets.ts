@@ -1,6 +1,6 @@
 import { mean } from 'simple-statistics';
 import type { Target, TargetStatus } from './target.js';
-import { describeErrors, type ErrorCounts, type MetricDirection, type MetricInfo, type MetricUnit, type RoundRecord } from '../load/round-record.js';
+import { describeErrors, type ErrorCounts, type MetricDirection, type MetricInfo, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { invalidValue } from '../errors.js';
 import { analyzeLocation, INTERVAL_METHODS, type IntervalMethod, type LocationAnalysis } from '../stats/location-analysis.js';
 import { candidateValues, pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';

@@ -1,8 +1,8 @@
 /**
- * Turns a round's client statistics into the values of the CLIENT_METRICS (round-record.ts), the shape the
- * statistics stage compares. Pure.
+ * Turns a round's client statistics into the values of the CLIENT_METRICS (model/round-record.ts), the shape
+ * the statistics stage compares. Pure.
  */
-import type { ClientRoundStats } from './round-record.js';
+import type { ClientRoundStats } from '../model/round-record.js';
 
 export function clientMetricValues(stats: ClientRoundStats): Record<string, number | null> {
   // With no successful response there is no latency to speak of: null, not 0, so nothing averages a fake 0 in.

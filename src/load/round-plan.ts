@@ -18,11 +18,31 @@
  * `sequential` is defined per planned block instead (halves of the block), so it has no such property.
  */
 import { invalidValue } from '../errors.js';
-import type { Variant } from './round-record.js';
+import type { Variant } from '../model/round-record.js';
 import { seededRandom } from './seeded-random.js';
 
 export type RoundDesign = 'abba' | 'shuffled-pairs' | 'sequential';
 export const ROUND_DESIGNS: readonly RoundDesign[] = ['abba', 'shuffled-pairs', 'sequential'];
+
+/**
+ * The generator behind a pair's order (and the requests a round picks), recorded in results.json so a run
+ * stays explainable after the generator changes: the text `seed:stream` (stream = pair, or block of two
+ * pairs for abba) is folded by FNV-1a into 32 bits, which seed splitmix32 and then xoshiro128**
+ * (load/seeded-random.ts, stats/prng.ts). Before 2026-11-24 (commit e11a49e) the same folded seed drove
+ * Mulberry32 instead, so the same seed gave another order: those runs recorded no generator.
+ */
+export const ROUND_PLAN_GENERATOR = 'xoshiro128**';
+
+/** What reproduces the order of a run's rounds: results.json's `plan`. */
+export interface RoundPlanRecord {
+  seed: number;
+  design: RoundDesign;
+  generator: typeof ROUND_PLAN_GENERATOR | 'mulberry32';
+}
+
+export function roundPlanRecord(seed: number, design: RoundDesign): RoundPlanRecord {
+  return { seed, design, generator: ROUND_PLAN_GENERATOR };
+}
 
 export interface PlannedRound {
   pair: number;

@@ -8,7 +8,7 @@ import { logProgress, type Logger } from '../log.js';
 import { clientMetricValues } from './client-metric-values.js';
 import { checkLoadSettings, type LoadSettings } from './load-settings.js';
 import { planRounds } from './round-plan.js';
-import type { RoundRecord, Variant } from './round-record.js';
+import type { RoundRecord, Variant } from '../model/round-record.js';
 import { createLoadPool, runRound, type LoadPool, type RoundOutcome, type RunRoundOptions } from './run-round.js';
 import type { Workload } from './workload.js';
 

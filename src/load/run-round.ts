@@ -30,7 +30,7 @@ import { InfrastructureError, invalidValue } from '../errors.js';
 import { DEFAULT_SATURATION, saturationReasons, watchGenerator, type SaturationThresholds } from './generator-watch.js';
 import { createLatencyHistogram, encodeHistogram, recordLatencyMs, summarizeLatency, type Histogram } from './latency-histogram.js';
 import { createRequestPicker } from './request-picker.js';
-import { describeErrors, type ClientRoundStats, type ErrorCounts } from './round-record.js';
+import { describeErrors, type ClientRoundStats, type ErrorCounts } from '../model/round-record.js';
 import type { Workload, WorkloadRequest } from './workload.js';
 
 export type LoadMode = 'open' | 'closed';

@@ -1,4 +1,4 @@
-import type { MetricUnit } from '../load/round-record.js';
+import type { MetricUnit } from '../model/round-record.js';
 
 /**
  * A server-side metric perf-gate computes per round from two /metrics scrapes (before and after the round).

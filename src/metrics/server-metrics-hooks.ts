@@ -1,6 +1,6 @@
 import { errorMessage, InfrastructureError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { Variant } from '../load/round-record.js';
+import type { Variant } from '../model/round-record.js';
 import type { ServerMetricsHooks as BenchmarkMetricsHooks } from '../load/run-benchmark.js';
 import { computeServerMetrics, type ServerMetricsResult } from './compute-server-metrics.js';
 import type { Exposition } from './exposition.js';

@@ -4,7 +4,7 @@
  */
 import { median } from 'simple-statistics';
 import type { GateEvaluation } from '../gate/evaluate-targets.js';
-import type { MetricInfo, RoundRecord } from '../load/round-record.js';
+import type { MetricInfo, RoundRecord } from '../model/round-record.js';
 import { headline } from '../report/markdown.js';
 import { RESULTS_SCHEMA_VERSION, type MetricSummary, type Results, type TargetResult, type Verdict } from '../report/results.js';
 import { studentTInterval } from '../stats/location-interval.js';

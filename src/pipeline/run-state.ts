@@ -11,7 +11,7 @@ import type { RunningBackend } from '../backend/backend-spec.js';
 import type { ConfigOverrides } from '../config/load.js';
 import type { MigrationSummary } from '../database/migrate.js';
 import { ExitCode, InputError, errorMessage } from '../errors.js';
-import type { Variant } from '../load/round-record.js';
+import type { Variant } from '../model/round-record.js';
 
 export const DEFAULT_STATE_PATH = '.perf-gate/state.json';
 

@@ -9,7 +9,7 @@ import type { Variant } from '../backend/backend-spec.js';
 import { metricCatalog } from '../config/load.js';
 import { InfrastructureError } from '../errors.js';
 import { evaluateTargets } from '../gate/evaluate-targets.js';
-import type { RoundRecord } from '../load/round-record.js';
+import type { RoundRecord } from '../model/round-record.js';
 import { BenchmarkInfrastructureError, runBenchmark } from '../load/run-benchmark.js';
 import { parseWorkload, type Workload } from '../load/workload.js';
 import { loadWorkloadFile } from '../load/workload-file.js';

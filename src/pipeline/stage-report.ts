@@ -13,7 +13,7 @@ import { evaluateTargets } from '../gate/evaluate-targets.js';
 import { readRunContext } from '../github/event-context.js';
 import { publishResults } from '../github/publish.js';
 import type { CommentMode } from '../github/sticky-comment.js';
-import type { RoundRecord } from '../load/round-record.js';
+import type { RoundRecord } from '../model/round-record.js';
 import { SecretMasker } from '../log.js';
 import { maskResults } from '../report/mask-results.js';
 import { renderMarkdown } from '../report/markdown.js';

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { readResultsFile } from '../github/publish-from-results.js';
 import { InputError } from '../errors.js';
-import type { RoundRecord } from '../load/round-record.js';
+import type { RoundRecord } from '../model/round-record.js';
 
 export const STORED_BASELINE_FLAG = 'stored-baseline';
 

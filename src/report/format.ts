@@ -1,5 +1,5 @@
 /** Human units for reports: "12.3 ms", "−24.1 %", "40.0 req/s", with sensible digits. */
-import type { MetricUnit } from '../load/round-record.js';
+import type { MetricUnit } from '../model/round-record.js';
 
 const MINUS = '−';
 

@@ -5,7 +5,7 @@
  * Every string that comes from results.json (target expressions, environment values, error
  * messages, round reasons) may be written by a pull request's author, so all of it is escaped.
  */
-import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../load/round-record.js';
+import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { escapeMarkup, groupedBarChart, lineChart, type LinePoint } from './charts.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { formatDetectable, headline, pairRatios } from './markdown.js';

@@ -4,7 +4,7 @@
  * collapsed details. GitHub rejects comment bodies over 65,536 characters, so details are dropped
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
-import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../load/round-record.js';
+import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';

@@ -4,7 +4,7 @@
  * Change the schema with this file: `perf-gate comment` validates against it and drops what it does not list.
  */
 import type { TargetStatus } from '../gate/target.js';
-import type { MetricDirection, MetricUnit, RoundRecord } from '../load/round-record.js';
+import type { MetricDirection, MetricUnit, RoundRecord } from '../model/round-record.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 

@@ -1,4 +1,4 @@
-import { CLIENT_METRICS, type RoundRecord } from '../load/round-record.js';
+import { CLIENT_METRICS, type RoundRecord } from '../model/round-record.js';
 
 export interface PairedValues {
   /** Pair numbers used, ascending. */

@@ -1,13 +1,11 @@
-/** The pure parts of the backend stage: argv building, labels and leftovers, CPU split, env diff. */
+/** The pure parts of the backend stage: argv building, labels and leftovers, env diff. */
 import { describe, expect, it } from 'vitest';
 import { validateBackendSpecs, type BackendSpec } from '../../src/backend/backend-spec.js';
 import { lastLines } from '../../src/backend/backend-logs.js';
-import { proposeCpuSplit } from '../../src/backend/cpu-split.js';
 import { dockerRunArgs, formatCommand, parseJsonLines } from '../../src/backend/docker-cli.js';
 import { diffEnvironments, isSecretName, maskValue } from '../../src/backend/environment-info.js';
 import { parseProcStat } from '../../src/backend/process-control.js';
 import { containerName, judgeLeftover, labelsFor, labelsFromEnv, labelsToEnv, makeRunId, parseEnviron, selectLeftovers } from '../../src/backend/run-labels.js';
-import { InputError } from '../../src/errors.js';
 
 describe('dockerRunArgs', () => {
   const args = dockerRunArgs({
@@ -41,22 +39,6 @@ describe('dockerRunArgs', () => {
 describe('parseJsonLines', () => {
   it('reads one document per line and skips blank lines', () => {
     expect(parseJsonLines('{"ID":"a"}\n\n{"ID":"b"}\n')).toEqual([{ ID: 'a' }, { ID: 'b' }]);
-  });
-});
-
-describe('proposeCpuSplit', () => {
-  it('does not pin on one CPU and says why', () => {
-    const split = proposeCpuSplit(1);
-    expect(split.backend).toBeUndefined();
-    expect(split.note).toMatch(/share/);
-  });
-  it('separates load generator and backends on 2, 8 and 16 CPUs', () => {
-    expect(proposeCpuSplit(2)).toMatchObject({ loadGenerator: '0', backend: '1' });
-    expect(proposeCpuSplit(8)).toMatchObject({ loadGenerator: '0-1', backend: '2-7' });
-    expect(proposeCpuSplit(16)).toMatchObject({ loadGenerator: '0-3', backend: '4-15' });
-  });
-  it('rejects a nonsense count', () => {
-    expect(() => proposeCpuSplit(0)).toThrow(InputError);
   });
 });
 

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseTarget } from '../../src/config/targets.js';
 import { InputError } from '../../src/errors.js';
-import { CLIENT_METRICS } from '../../src/load/round-record.js';
+import { CLIENT_METRICS } from '../../src/model/round-record.js';
 import { MINIMAL, parse } from '../helpers/config-text.js';
 
 function valueOrInputError(fn: () => unknown): void {

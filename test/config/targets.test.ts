@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTarget } from '../../src/config/targets.js';
 import { InputError } from '../../src/errors.js';
-import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
+import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js';
 
 const METRICS: MetricInfo[] = [
   ...CLIENT_METRICS,

@@ -5,7 +5,7 @@ import type { Target } from '../../src/gate/target.js';
 import { InputError } from '../../src/errors.js';
 import { alphaForLook, decideContinuation, planLooks } from '../../src/stats/sequential.js';
 import { clientMetricValues } from '../../src/load/client-metric-values.js';
-import { CLIENT_METRICS, type RoundRecord } from '../../src/load/round-record.js';
+import { CLIENT_METRICS, type RoundRecord } from '../../src/model/round-record.js';
 import { METRICS, mergeRounds, pairedRounds, round } from '../helpers/round-fixtures.js';
 
 const improves = (metric: string, m: number): Target => ({ kind: 'improvement', expression: `${metric} improves >= ${m * 100}%`, metric, minImprovement: m });

@@ -3,7 +3,7 @@
  * shaped like the reference backend's Phase 1 run. Built by hand (not by the statistics stage) so the
  * snapshots change only when rendering changes.
  */
-import type { RoundRecord } from '../../src/load/round-record.js';
+import type { RoundRecord } from '../../src/model/round-record.js';
 import type { MetricSummary, Results, TargetResult, Verdict } from '../../src/report/results.js';
 
 /** A deterministic round: values are a smooth function of the pair, no randomness. */

@@ -1,4 +1,4 @@
-import type { MetricInfo, RoundRecord } from '../../src/load/round-record.js';
+import type { MetricInfo, RoundRecord } from '../../src/model/round-record.js';
 import { createRandom } from '../../src/stats/prng.js';
 
 /** Rounds as the load stage records them, with only what the statistics read filled in meaningfully. */

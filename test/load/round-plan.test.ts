@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { planRounds, type RoundDesign } from '../../src/load/round-plan.js';
+import { planRounds, roundPlanRecord, type RoundDesign } from '../../src/load/round-plan.js';
 
 const designs: RoundDesign[] = ['abba', 'shuffled-pairs'];
 // Recorded when the load engine moved to the statistics' generator (xoshiro128**, 2026-11-24); the plans of
@@ -76,6 +76,11 @@ describe('planRounds', () => {
     const firsts = (design: RoundDesign) => planRounds({ pairs: 12, design, seed: 20251217 }).filter((_, i) => i % 2 === 0).map((r) => (r.variant === 'baseline' ? 'B' : 'C')).join('');
     expect(firsts('abba')).toBe(RECORDED_ABBA);
     expect(firsts('shuffled-pairs')).toBe(RECORDED_SHUFFLED);
+  });
+
+  it('names the generator that made the pinned plans, as results.json records it', () => {
+    // A new generator changes the pinned plans above: it must get a new name here, so older runs stay explainable.
+    expect(roundPlanRecord(20251217, 'abba')).toEqual({ seed: 20251217, design: 'abba', generator: 'xoshiro128**' });
   });
 
   it('refuses bad settings naming the key', () => {

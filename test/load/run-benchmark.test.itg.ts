@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
 import type { LoadSettings } from '../../src/load/load-settings.js';
-import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/load/round-record.js';
+import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/model/round-record.js';
 import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } from '../../src/load/run-benchmark.js';
 import { parseWorkload } from '../../src/load/workload.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';

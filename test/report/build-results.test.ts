@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
-import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
+import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js';
 import { buildResults, summarizeMetric } from '../../src/pipeline/build-results.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { fixtureRound, fixtureRounds } from '../helpers/results-fixtures.js';

@@ -11,7 +11,8 @@ import { InputError } from '../../src/errors.js';
 import { readResultsFile } from '../../src/github/publish-from-results.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
-import { CLIENT_METRICS, type MetricInfo } from '../../src/load/round-record.js';
+import { roundPlanRecord } from '../../src/load/round-plan.js';
+import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js';
 import { buildResults } from '../../src/pipeline/build-results.js';
 import { MAX_RESULTS_BYTES, jsonPath, parseResultsJson, validateResults } from '../../src/report/results-schema.js';
 import { errorResults, failResults, fixtureRounds, inconclusiveResults, noDataResults, passResults } from '../helpers/results-fixtures.js';
@@ -87,6 +88,13 @@ describe('results.json schema', () => {
     ['an interval bound beyond 10^12', { metrics: [{ ...failResults().metrics[0], ci: [0, 1e300] }] }, "field 'metrics[0].ci[1]': got 1e+300; expected"],
   ])('refuses %s, naming the JSON path', (_name, change, message) => {
     expect(refusal({ ...failResults(), ...change })).toContain(`results.json ${message}`);
+  });
+
+  it("keeps the round plan's seed, design and generator, and refuses a generator it cannot name", () => {
+    const plan = roundPlanRecord(20251217, 'shuffled-pairs');
+    expect((check({ ...failResults(), plan }) as { plan?: unknown }).plan).toEqual(plan);
+    expect(() => check({ ...failResults(), plan: { ...plan, generator: 'mulberry32' } })).not.toThrow();
+    expect(refusal({ ...failResults(), plan: { ...plan, generator: 'mt19937' } })).toContain(`results.json field 'plan.generator': got "mt19937"; expected one of "xoshiro128**", "mulberry32"`);
   });
 
   it('refuses flags that are not a list', () => {

@@ -9,9 +9,9 @@ import {
   welchTTest,
   type StoredRound,
   type StoredRun,
-} from '../../src/stats/calibration.js';
+} from '../../bench/calibration/calibration.js';
 import { createRandom } from '../../src/stats/prng.js';
-import { DEFAULT_NOISE, simulateRounds, type NoiseModel } from '../../src/stats/simulate.js';
+import { DEFAULT_NOISE, simulateRounds, type NoiseModel } from '../../bench/calibration/simulate.js';
 
 const M = 'latency_p95';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NOISE, simulateAlternatives, simulateGateRun, simulateRounds, type NoiseModel } from '../../src/stats/simulate.js';
+import { DEFAULT_NOISE, simulateAlternatives, simulateGateRun, simulateRounds, type NoiseModel } from '../../bench/calibration/simulate.js';
 import { createRandom } from '../../src/stats/prng.js';
 
 const quiet: NoiseModel = { roundSigma: 0, windowSigma: 0, driftStepSigma: 0, trendPerRound: 0, burstProbability: 0, burstFactor: [1, 1], runSigma: 0 };

@@ -1,4 +1,7 @@
 /**
+ * The shared domain types of a run (variants, metrics, rounds), here rather than in the stage that
+ * produces them so that config, load, metrics, stats, gate and report read them without importing each other.
+ *
  * One measured round of one variant: the unit of analysis of the statistics stage.
  * Rounds are paired by `pair`: pair k holds one baseline and one candidate round run back to back
  * in a seeded random order, so slow drift of the machine hits both variants alike.

@@ -5,17 +5,17 @@
  * From them: how often the gate raises a false alarm or detects the slowdown, what the alternative
  * rules (github-action-benchmark's ratio threshold, benchstat's Mann–Whitney, a naive before/after
  * t-test) would have said on the same data, the A/A noise floor, and a fit of the simulation's
- * noise model (src/stats/simulate.ts) so the simulated calibration can be re-run with real numbers.
+ * noise model (bench/calibration/simulate.ts) so the simulated calibration can be re-run with real numbers.
  * Pure: no I/O, no clock, no randomness.
  */
 import { mean } from 'simple-statistics';
-import type { GateVerdict } from '../gate/evaluate-targets.js';
-import type { TargetStatus } from '../gate/target.js';
-import type { RoundRecord } from '../load/round-record.js';
-import { studentTQuantile } from './distributions.js';
+import type { GateVerdict } from '../../src/gate/evaluate-targets.js';
+import type { TargetStatus } from '../../src/gate/target.js';
+import type { RoundRecord } from '../../src/model/round-record.js';
+import { studentTQuantile } from '../../src/stats/distributions.js';
 import { welchTTest } from './welch.js';
-import { mannWhitneyU } from './mann-whitney.js';
-import { pairRounds, pairedLogRatios } from './paired-rounds.js';
+import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
+import { pairRounds, pairedLogRatios } from '../../src/stats/paired-rounds.js';
 import type { NoiseModel } from './simulate.js';
 
 export { welchTTest, type WelchResult } from './welch.js';
@@ -268,7 +268,7 @@ export interface NoiseFit {
 }
 
 /**
- * Fits the simulation's noise model (src/stats/simulate.ts) to the A/A runs of one metric. The
+ * Fits the simulation's noise model (bench/calibration/simulate.ts) to the A/A runs of one metric. The
  * model says log value_i = level + drift_i + window + trend·i + σ_round·ε_i + burst_i. On each run's
  * rounds in schedule order, with each variant's run mean removed (two identical processes may still
  * differ a little; noiseFloor reports that apart):

@@ -1,5 +1,8 @@
+/**
+ * Welch's t-test, for the calibration's naive before/after rule (the gate itself never uses it).
+ */
 import { mean } from 'simple-statistics';
-import { studentTSurvival } from './distributions.js';
+import { studentTSurvival } from '../../src/stats/distributions.js';
 
 export interface WelchResult {
   t: number;

@@ -1,11 +1,11 @@
 import { mean } from 'simple-statistics';
-import type { MetricInfo, RoundRecord } from '../load/round-record.js';
-import type { Target, TargetStatus } from '../gate/target.js';
-import { evaluateTargets, type GateVerdict } from '../gate/evaluate-targets.js';
-import type { IntervalMethod } from './location-analysis.js';
-import { createRandom, type Random } from './prng.js';
-import { decideContinuation, planLooks, type SequentialPlan, type SpendingFunction } from './sequential.js';
-import { mannWhitneyU } from './mann-whitney.js';
+import type { MetricInfo, RoundRecord } from '../../src/model/round-record.js';
+import type { Target, TargetStatus } from '../../src/gate/target.js';
+import { evaluateTargets, type GateVerdict } from '../../src/gate/evaluate-targets.js';
+import type { IntervalMethod } from '../../src/stats/location-analysis.js';
+import { createRandom, type Random } from '../../src/stats/prng.js';
+import { decideContinuation, planLooks, type SequentialPlan, type SpendingFunction } from '../../src/stats/sequential.js';
+import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
 import { welchTTest } from './welch.js';
 
 /**
