@@ -72,12 +72,6 @@ export function readResultsFile(resultsPath: string): Results {
   return validateResults(parsed, source);
 }
 
-/** The PR number a measuring run recorded in results.json (proposed field `pullRequest.number`). */
-function recordedPullRequest(results: Results): number | undefined {
-  const number = (results as Results & { pullRequest?: { number?: unknown } }).pullRequest?.number;
-  return typeof number === 'number' ? number : undefined;
-}
-
 /** A perf-gate config is a few KiB; anything over this is not one (and is not read whole). */
 export const MAX_ANNOTATED_CONFIG_BYTES = 1024 * 1024;
 
@@ -124,7 +118,7 @@ export async function publishFromResults(resultsPath: string, options: PublishFr
     client: options.client,
     writeJobSummary: options.writeJobSummary ?? false,
     annotations,
-    pullRequestNumber: recordedPullRequest(results),
+    pullRequestNumber: results.pullRequest?.number,
   });
   return { ...outcome, results, markdown, annotations };
 }

@@ -27,6 +27,7 @@ export interface BuildResultsInput {
   environment: Record<string, unknown>;
   error?: Results['error'];
   mode?: Results['mode'];
+  plan?: Results['plan'];
 }
 
 export function summarizeMetric(info: MetricInfo, rounds: RoundRecord[], confidence: number): MetricSummary {
@@ -130,6 +131,7 @@ export function buildResults(input: BuildResultsInput): Results {
       : null,
     migration: input.migration ?? null,
     environment: input.environment,
+    ...(input.plan ? { plan: input.plan } : {}),
     ...(input.error ? { error: input.error } : {}),
   };
 }

@@ -22,6 +22,7 @@ import { buildResults } from './build-results.js';
 import type { StageContext } from './context.js';
 import { roundsPath, sequentialPlan, storedBaselineOf } from './stage-bench.js';
 import { withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
+import { roundPlanRecord } from '../load/round-plan.js';
 
 export interface ReportOptions {
   version: string;
@@ -70,6 +71,7 @@ export async function writeReport(ctx: StageContext, options: ReportOptions): Pr
   const results = maskResults(buildResults({
     version: options.version,
     runId: state.runId,
+    plan: roundPlanRecord(config.load.seed, config.load.design),
     startedAt: state.startedAt,
     finishedAt: new Date().toISOString(),
     config: config.source,

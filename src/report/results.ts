@@ -5,6 +5,7 @@
  */
 import type { TargetStatus } from '../gate/target.js';
 import type { MetricDirection, MetricUnit, RoundRecord } from '../model/round-record.js';
+import type { RoundPlanRecord } from '../load/round-plan.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -83,4 +84,6 @@ export interface Results {
    * workflow_run half of the fork-safe pattern) uses it only after checking the PR's head commit.
    */
   pullRequest?: { number: number; headSha: string };
+  /** How the round order was drawn, so a run stays explainable after the generator changes. */
+  plan?: RoundPlanRecord;
 }
