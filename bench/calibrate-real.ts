@@ -28,7 +28,7 @@ import type { RoundRecord, Variant } from '../src/model/round-record.js';
 import { runBenchmark } from '../src/load/run-benchmark.js';
 import { MemoryLogger, type Logger } from '../src/log.js';
 import { runWholeGate } from '../src/pipeline/run-gate.js';
-import { loadSettingsFor, loadWorkload, serverMetricsFor } from '../src/pipeline/stage-bench.js';
+import { loadSettingsFor, loadWorkload, serverMetricsFor } from '../src/pipeline/stages/bench.js';
 import type { StageContext } from '../src/pipeline/context.js';
 import {
   fitNoiseModel,

@@ -3,7 +3,7 @@
  * their health URL, and hands back a session whose `stop()` removes everything again.
  *
  * Every start is recorded in the state file first, so a separate process can clean up
- * (`cleanupFromState`) even when this one dies. Containers are not started with `--rm`: on failure
+ * (`removeBackendsFromState`) even when this one dies. Containers are not started with `--rm`: on failure
  * their output is needed, and it is saved to the report folder before removal.
  *
  * Interruption: pass `signal`; when it aborts, boot stops waiting, removes what it started and
@@ -11,7 +11,7 @@
  *
  *   const abort = new AbortController();
  *   const uninstall = installSignalCleanup({ log, exit: (c) => process.exit(c),
- *     cleanup: async () => { abort.abort(); await cleanupFromState(statePath, log); } });
+ *     cleanup: async () => { abort.abort(); await removeBackendsFromState(statePath, log); } });
  *   const session = await bootBackends({ ..., signal: abort.signal });
  *   try { ...benchmark... } finally { await session.stop(); uninstall(); }
  */
@@ -34,14 +34,14 @@ import {
   type UrlBackendSpec,
   type Variant,
 } from './backend-spec.js';
-import { removeAll } from './cleanup.js';
+import { removeAll } from './remove-backends.js';
 import { DockerCli } from './docker-cli.js';
 import { HealthWaitError, waitForHealthy, type Liveness } from './health-wait.js';
 import { isSecretName } from './environment-info.js';
 import { findFreePort, isPortConflictMessage, isPortFree } from './port-check.js';
 import { readProcStat } from './process-control.js';
 import { DEFAULT_TTL_MS, containerName, labelsFor, labelsToEnv, type RunIdentity } from './run-labels.js';
-import { StateWriter, type ContainerEntry, type ProcessEntry } from './state-file.js';
+import { StateWriter, type ContainerEntry, type ProcessEntry } from './backend-state.js';
 
 export type BootStep = 'port check' | 'start' | 'health check';
 

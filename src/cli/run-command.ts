@@ -15,11 +15,11 @@ import { ExitCode, InputError, invalidValue } from '../errors.js';
 import type { CommentMode } from '../github/sticky-comment.js';
 import { inertLogText } from '../log-line.js';
 import type { Logger } from '../log.js';
-import { cleanupRun } from '../pipeline/cleanup.js';
+import { cleanupStage } from '../pipeline/stages/cleanup.js';
 import { createContext, runCompareProcess, runStageProcess, runWholeGate } from '../pipeline/run-gate.js';
 import { DEFAULT_STATE_PATH, newRunState, readRunState, writeRunState, type RunState } from '../pipeline/run-state.js';
-import { loadWorkload } from '../pipeline/stage-bench.js';
-import { planDatabase } from '../pipeline/stage-database.js';
+import { loadWorkload } from '../pipeline/stages/bench.js';
+import { migrateStageDryRun } from '../pipeline/stages/migrate.js';
 import { renderTerminal } from '../report/terminal.js';
 import type { Results } from '../report/results.js';
 import { booleanFlag, stringFlag, type ParsedArgs } from './args.js';
@@ -182,7 +182,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
         return ExitCode.ok;
       }
       for (const secret of state.secrets) log.addSecret(secret);
-      const problems = await cleanupRun({ state, teardown: {}, log });
+      const problems = await cleanupStage({ state, teardown: {}, log });
       writeRunState(path, state);
       if (problems.length === 0) return ExitCode.ok;
       log.error(`cleanup did not finish; still to do:\n${problems.map((p) => `- ${p}`).join('\n')}`);
@@ -252,7 +252,7 @@ export async function runCommand(name: string, args: ParsedArgs, env: CommandEnv
 /** The first stage as a dry run: no state file, no report folder, no server, nothing migrated or copied. */
 async function dryRunDatabaseStage(config: PerfGateConfig, log: Logger): Promise<number> {
   await loadWorkload(config);
-  await planDatabase({ config, log });
+  await migrateStageDryRun({ config, log });
   return ExitCode.ok;
 }
 

@@ -29,7 +29,7 @@ export interface StageContext {
   abort(reason: Error): void;
   /** Use PGlite even when server binaries exist (demo --pglite). */
   preferPglite?: boolean;
-  /** Stop functions of what this process started; `cleanupRun` uses them before the state file. */
+  /** Stop functions of what this process started; `cleanupStage` uses them before the state file. */
   teardown: Teardown;
   /** Persist the state (the action's stages run in separate processes). */
   saveState(): void;

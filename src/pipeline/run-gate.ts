@@ -15,14 +15,14 @@ import type { PerfGateConfig } from '../config/config.js';
 import { ExitCode, InfrastructureError, PerfGateError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Results } from '../report/results.js';
-import { cleanupRun } from './cleanup.js';
+import { cleanupStage } from './stages/cleanup.js';
 import { makeReportDir } from './report-dir.js';
 import type { StageContext } from './context.js';
 import { MEASURING_STAGES, currentStage, newRunState, unfinishedStage, writeRunState, type RunState } from './run-state.js';
-import { bootVariants } from './stage-backend.js';
-import { loadWorkload, runRounds } from './stage-bench.js';
-import { databaseStageTitle, prepareDatabase } from './stage-database.js';
-import { writeReport, type ReportOptions } from './stage-report.js';
+import { bootStage } from './stages/boot.js';
+import { loadWorkload, benchStage } from './stages/bench.js';
+import { migrateStageTitle, migrateStage } from './stages/migrate.js';
+import { compareStage, type ReportOptions } from './stages/compare.js';
 
 /** The stages that run in order before `compare`. */
 export type StageName = (typeof MEASURING_STAGES)[number];
@@ -78,15 +78,15 @@ export function createContext(options: {
 
 const STAGES: Record<StageName, { title: string | ((ctx: StageContext) => string); run: (ctx: StageContext) => Promise<unknown> }> = {
   migrate: {
-    title: (ctx) => databaseStageTitle(ctx.config),
+    title: (ctx) => migrateStageTitle(ctx.config),
     // The workload is read first: a bad request file stops the run before any database is touched.
     run: async (ctx) => {
       await loadWorkload(ctx.config);
-      return prepareDatabase(ctx);
+      return migrateStage(ctx);
     },
   },
-  boot: { title: 'backend: boot baseline and candidate', run: bootVariants },
-  bench: { title: 'load: interleaved benchmark rounds', run: runRounds },
+  boot: { title: 'boot: baseline and candidate', run: bootStage },
+  bench: { title: 'bench: interleaved benchmark rounds', run: benchStage },
 };
 
 /**
@@ -120,7 +120,7 @@ export async function runCompare(ctx: StageContext, report: ReportOptions): Prom
   if (ctx.state.failure && !ctx.state.failure.signal) ctx.log.error(`${ctx.state.failure.stage}: ${ctx.state.failure.message}`);
   ctx.state.stages.compare = { startedAt: new Date().toISOString() };
   ctx.saveState();
-  const outcome = await writeReport(ctx, report);
+  const outcome = await compareStage(ctx, report);
   ctx.state.stages.compare.finishedAt = new Date().toISOString();
   ctx.saveState();
   return { ...outcome, exitCode: exitCodeFor(outcome.results, ctx.config.gate.failOnInconclusive, ctx.log) };
@@ -176,9 +176,9 @@ export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>, 
   };
 }
 
-/** Runs `cleanupRun` and saves the state; throws listing whatever could not be removed. */
+/** Runs `cleanupStage` and saves the state; throws listing whatever could not be removed. */
 export async function cleanupAndCheck(ctx: StageContext): Promise<void> {
-  const problems = await ctx.log.group('cleanup', () => cleanupRun({ state: ctx.state, teardown: ctx.teardown, log: ctx.log }));
+  const problems = await ctx.log.group('cleanup', () => cleanupStage({ state: ctx.state, teardown: ctx.teardown, log: ctx.log }));
   ctx.saveState();
   if (problems.length > 0) throw new InfrastructureError(`cleanup: ${problems.length} problem(s):\n${problems.join('\n')}`);
 }
@@ -201,12 +201,12 @@ export async function runStageProcess(ctx: StageContext, stage: StageName): Prom
 
 /** `compare` in its own process: interrupted, it still writes results.json (verdict `error`, not published). */
 export async function runCompareProcess(ctx: StageContext, report: ReportOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
-  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  let written: Awaited<ReturnType<typeof compareStage>> | undefined;
   // Nothing to unwind: compare starts nothing, and what it waits on (GitHub) is what may hang.
   const guard = guardInterrupts(
     ctx,
     async () => {
-      written = await writeReport(ctx, { ...report, publish: false });
+      written = await compareStage(ctx, { ...report, publish: false });
     },
     0,
   );
@@ -265,10 +265,10 @@ export async function runWholeGate(options: {
   if (options.aa) state.aa = true;
   const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite });
   ctx.saveState();
-  let written: Awaited<ReturnType<typeof writeReport>> | undefined;
+  let written: Awaited<ReturnType<typeof compareStage>> | undefined;
   const guard = guardInterrupts(ctx, async () => {
     try {
-      written = await writeReport(ctx, { ...options.report, publish: false });
+      written = await compareStage(ctx, { ...options.report, publish: false });
     } catch (error) {
       log.error(`could not write the report of the interrupted run: ${errorMessage(error)}`);
     }

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { BackendBootError, bootBackends, cleanupFromState, removeLeftovers, type CommandBackendSpec } from '../../src/backend/index.js';
+import { BackendBootError, bootBackends, removeBackendsFromState, removeLeftovers, type CommandBackendSpec } from '../../src/backend/index.js';
 import { MemoryLogger } from '../../src/log.js';
 import { freePort } from '../helpers/postgres.js';
 import { fixtureServer, isAlive, startBootChild, tempDir, uniqueRunId } from '../helpers/backend-boot.js';
@@ -115,7 +115,7 @@ describe('backend stage with local processes', () => {
     expect(pids.some(isAlive)).toBe(false);
   });
 
-  it('backends outlive a killed boot process; cleanupFromState or the next run removes them', async () => {
+  it('backends outlive a killed boot process; removeBackendsFromState or the next run removes them', async () => {
     const dir = tempDir('cmd-leftover');
     const jobKey = `test/cmd-leftover/${process.pid}`;
     const first = await startBootChild({ runId: uniqueRunId('cmd-a'), reportDir: join(dir, 'a'), statePath: join(dir, 'a.json'), specs: { baseline: await command(), candidate: await command() } });
@@ -124,8 +124,8 @@ describe('backend stage with local processes', () => {
     const firstPids = Object.values(first.ready.backends).map((b) => b.pid!);
     expect(firstPids.every(isAlive)).toBe(true); // detached: they survive their parent, as the action's boot step needs
     const log = new MemoryLogger();
-    await cleanupFromState(join(dir, 'a.json'), log);
-    console.log(`[command cleanupFromState] ${log.lines.join('\n')}`);
+    await removeBackendsFromState(join(dir, 'a.json'), log);
+    console.log(`[command removeBackendsFromState] ${log.lines.join('\n')}`);
     expect(firstPids.some(isAlive)).toBe(false);
 
     const crashed = await startBootChild({ runId: uniqueRunId('cmd-crashed'), jobKey, ttlMs: 1, reportDir: join(dir, 'c'), statePath: join(dir, 'c.json'), specs: { baseline: await command(), candidate: await command() } });

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendBootError, bootBackends, cleanupFromState, DockerCli, LABEL, removeLeftovers } from '../../src/backend/index.js';
+import { BackendBootError, bootBackends, removeBackendsFromState, DockerCli, LABEL, removeLeftovers } from '../../src/backend/index.js';
 import type { ImageBackendSpec } from '../../src/backend/index.js';
 import { MemoryLogger } from '../../src/log.js';
 import { probeDocker } from '../helpers/docker.js';
@@ -200,11 +200,11 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
       await liveSession.stop();
     }
     // The crashed run's own state file still works for the `if: always()` cleanup step: nothing left.
-    await cleanupFromState(join(dir, 'crashed.json'), new MemoryLogger());
+    await removeBackendsFromState(join(dir, 'crashed.json'), new MemoryLogger());
     expect(containersWithLabel(`${LABEL.runId}=${live}`)).toEqual([]);
   });
 
-  it('cleanupFromState removes what a boot-only process left running', async () => {
+  it('removeBackendsFromState removes what a boot-only process left running', async () => {
     const dir = tempDir('docker-state');
     const runId = run('state');
     const statePath = join(dir, 'state.json');
@@ -213,12 +213,12 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
     await boot.exited;
     expect(containersWithLabel(`${LABEL.runId}=${runId}`)).toHaveLength(2);
     const log = new MemoryLogger();
-    await cleanupFromState(statePath, log);
-    console.log(`[docker cleanupFromState] ${log.lines.join('\n')}`);
+    await removeBackendsFromState(statePath, log);
+    console.log(`[docker removeBackendsFromState] ${log.lines.join('\n')}`);
     expect(containersWithLabel(`${LABEL.runId}=${runId}`)).toEqual([]);
     expect(readFileSync(join(dir, 'backend-baseline.log'), 'utf8')).toContain('fixture listening');
     const again = new MemoryLogger();
-    await cleanupFromState(statePath, again);
+    await removeBackendsFromState(statePath, again);
     expect(again.lines.join('\n')).toContain('already removed');
   });
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMBEDDED_DEFAULT, loadConfig, metricCatalog } from '../../src/config/load.js';
 import { InputError } from '../../src/errors.js';
-import { loadWorkload } from '../../src/pipeline/stage-bench.js';
+import { loadWorkload } from '../../src/pipeline/stages/bench.js';
 import { MINIMAL, inputErrorOf, parse, withSections } from '../helpers/config-text.js';
 
 const packageRoot = resolve(import.meta.dirname, '../..');

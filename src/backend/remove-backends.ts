@@ -11,7 +11,7 @@ import { saveContainerLogs } from './backend-logs.js';
 import { DockerCli } from './docker-cli.js';
 import { isGroupAlive, readProcStat, stopProcessGroup } from './process-control.js';
 import { LABEL, judgeLeftover, labelsFromEnv, parseEnviron, sanitizeName, type LeftoverCriteria } from './run-labels.js';
-import { StateWriter, readState, type StateEntry } from './state-file.js';
+import { StateWriter, readState, type StateEntry } from './backend-state.js';
 
 export interface CleanupDeps {
   log: Logger;
@@ -78,7 +78,7 @@ export async function removeAll(writer: StateWriter, deps: CleanupDeps): Promise
  * Removes what the run recorded in `statePath` started. A missing state file means nothing was
  * started (the run failed earlier): not an error. Safe to call twice.
  */
-export async function cleanupFromState(statePath: string, log: Logger, deps: Omit<CleanupDeps, 'log'> = {}): Promise<void> {
+export async function removeBackendsFromState(statePath: string, log: Logger, deps: Omit<CleanupDeps, 'log'> = {}): Promise<void> {
   const state = await readState(statePath);
   if (!state) {
     log.info(`no backend state at ${statePath}: nothing to clean up`);

@@ -7,18 +7,18 @@
  * server, databases it created) and reports each thing that is.
  */
 import { resolve } from 'node:path';
-import { maskBackendLogs } from '../backend/backend-logs.js';
-import { cleanupFromState, remainingRunResources, removeRunResources } from '../backend/cleanup.js';
-import { readState } from '../backend/state-file.js';
-import { dropDatabase } from '../database/clone.js';
-import { withDatabase } from '../database/database-url.js';
-import { stopThrowawayFromHandle, throwawayRemains } from '../database/throwaway.js';
-import { errorMessage } from '../errors.js';
-import { SecretMasker, type Logger } from '../log.js';
-import type { Teardown } from './context.js';
-import type { RunState } from './run-state.js';
+import { maskBackendLogs } from '../../backend/backend-logs.js';
+import { removeBackendsFromState, remainingRunResources, removeRunResources } from '../../backend/remove-backends.js';
+import { readState } from '../../backend/backend-state.js';
+import { dropDatabase } from '../../database/clone.js';
+import { withDatabase } from '../../database/database-url.js';
+import { stopThrowawayFromHandle, throwawayRemains } from '../../database/throwaway.js';
+import { errorMessage } from '../../errors.js';
+import { SecretMasker, type Logger } from '../../log.js';
+import type { Teardown } from '../context.js';
+import type { RunState } from '../run-state.js';
 
-export async function cleanupRun(options: { state: RunState | undefined; teardown: Teardown; log: Logger }): Promise<string[]> {
+export async function cleanupStage(options: { state: RunState | undefined; teardown: Teardown; log: Logger }): Promise<string[]> {
   const { state, teardown, log } = options;
   const problems: string[] = [];
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
@@ -33,7 +33,7 @@ export async function cleanupRun(options: { state: RunState | undefined; teardow
   // 1. Backends: they hold connections to the databases dropped next. The state file lists each
   // one from before it started; the run's labels find anything whose record a signal cut short.
   if (teardown.backends) await attempt('stopping the backends', teardown.backends);
-  else if (state?.backend?.statePath) await attempt('stopping the backends', () => cleanupFromState(state.backend!.statePath, log));
+  else if (state?.backend?.statePath) await attempt('stopping the backends', () => removeBackendsFromState(state.backend!.statePath, log));
   delete teardown.backends;
   const usesDocker = state ? await recordsContainers(state) : false;
   if (state?.backend) await attempt('stopping the run\'s labelled backends', () => removeRunResources(state.runId, { containers: usesDocker, log }));

@@ -6,23 +6,23 @@
 import * as core from '@actions/core';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from '../github/annotations.js';
-import { renderHtml } from '../report/html.js';
-import { metricCatalog } from '../config/load.js';
-import { evaluateTargets } from '../gate/evaluate-targets.js';
-import { readRunContext } from '../github/event-context.js';
-import { publishResults } from '../github/publish.js';
-import type { CommentMode } from '../github/sticky-comment.js';
-import type { RoundRecord } from '../model/round-record.js';
-import { SecretMasker } from '../log.js';
-import { maskResults } from '../report/mask-results.js';
-import { renderMarkdown } from '../report/markdown.js';
-import type { Results } from '../report/results.js';
-import { buildResults } from './build-results.js';
-import type { StageContext } from './context.js';
-import { roundsPath, sequentialPlan, storedBaselineOf } from './stage-bench.js';
-import { withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
-import { roundPlanRecord } from '../load/round-plan.js';
+import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from '../../github/annotations.js';
+import { renderHtml } from '../../report/html.js';
+import { metricCatalog } from '../../config/load.js';
+import { evaluateTargets } from '../../gate/evaluate-targets.js';
+import { readRunContext } from '../../github/event-context.js';
+import { publishResults } from '../../github/publish.js';
+import type { CommentMode } from '../../github/sticky-comment.js';
+import type { RoundRecord } from '../../model/round-record.js';
+import { SecretMasker } from '../../log.js';
+import { maskResults } from '../../report/mask-results.js';
+import { renderMarkdown } from '../../report/markdown.js';
+import type { Results } from '../../report/results.js';
+import { buildResults } from '../build-results.js';
+import type { StageContext } from '../context.js';
+import { roundsPath, sequentialPlan, storedBaselineOf } from './bench.js';
+import { withStoredBaseline, type StoredBaseline } from '../stored-baseline.js';
+import { roundPlanRecord } from '../../load/round-plan.js';
 
 export interface ReportOptions {
   version: string;
@@ -59,7 +59,7 @@ export function readRounds(reportDir: string): RoundRecord[] {
   return JSON.parse(readFileSync(path, 'utf8')) as RoundRecord[];
 }
 
-export async function writeReport(ctx: StageContext, options: ReportOptions): Promise<{ results: Results; resultsPath: string; reportPath: string; commentUrl?: string }> {
+export async function compareStage(ctx: StageContext, options: ReportOptions): Promise<{ results: Results; resultsPath: string; reportPath: string; commentUrl?: string }> {
   const { config, state, log } = ctx;
   const stored = state.failure?.stage === 'migrate' ? undefined : storedBaselineOrNothing(ctx);
   const rounds = withStoredBaseline(readRounds(ctx.reportDir), stored);

@@ -4,22 +4,22 @@
  * taken just before the migration under test, so the baseline runs on the old schema and the
  * candidate on the new one, with the same data.
  *
- * `planDatabase` is the dry run of this stage: it says what prepareDatabase would do and changes
+ * `migrateStageDryRun` is the dry run of this stage: it says what migrateStage would do and changes
  * nothing (no server, no migration, no copy, no command, no state file).
  */
-import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from '../database/database-url.js';
-import { loadMigrationDirectory } from '../database/migration-files.js';
-import { planMigrations, type MigrationFile } from '../database/migration-plan.js';
-import { runMigrations, type MigrationSummary } from '../database/migrate.js';
-import { startThrowawayPostgres, type ThrowawayHandle } from '../database/throwaway.js';
-import { cloneDatabase } from '../database/clone.js';
-import { describeMigrationCommand, runMigrationCommand } from '../database/migration-command.js';
-import { InputError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { PerfGateConfig } from '../config/config.js';
+import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from '../../database/database-url.js';
+import { loadMigrationDirectory } from '../../database/migration-files.js';
+import { planMigrations, type MigrationFile } from '../../database/migration-plan.js';
+import { runMigrations, type MigrationSummary } from '../../database/migrate.js';
+import { startThrowawayPostgres, type ThrowawayHandle } from '../../database/throwaway.js';
+import { cloneDatabase } from '../../database/clone.js';
+import { describeMigrationCommand, runMigrationCommand } from '../../database/migration-command.js';
+import { InputError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { PerfGateConfig } from '../../config/config.js';
 import { resolve } from 'node:path';
-import type { StageContext } from './context.js';
-import type { DatabaseState } from './run-state.js';
+import type { StageContext } from '../context.js';
+import type { DatabaseState } from '../run-state.js';
 
 function registerSecrets(ctx: StageContext, url: string): void {
   for (const secret of databaseSecrets(url)) {
@@ -35,14 +35,14 @@ function needsNoDatabase(config: PerfGateConfig): boolean {
 }
 
 /** The stage's header: what it will do for this config, and only that. */
-export function databaseStageTitle(config: PerfGateConfig): string {
-  if (needsNoDatabase(config)) return 'database: none needed';
+export function migrateStageTitle(config: PerfGateConfig): string {
+  if (needsNoDatabase(config)) return 'migrate: no database needed';
   const db = config.database;
   const parts = [db.url ? 'the given database' : 'throwaway server'];
   parts.push(db.migrations?.command ? 'migration command' : db.migrations?.dir ? 'migrations' : 'no migrations');
   if (db.baseline.strategy === 'template-copy') parts.push('baseline copy');
   if (db.baseline.strategy === 'separate-url') parts.push('separate baseline database');
-  return `database: ${parts.join(', ')}`;
+  return `migrate: ${parts.join(', ')}`;
 }
 
 /** One production guard, one pattern, for every URL this stage is given. */
@@ -68,7 +68,7 @@ function baselineCopyName(database: string, runId: string): string {
  * are already applied when a database was given, and logs what a real run would do. Starts nothing,
  * applies nothing, copies nothing, runs no command, writes no state.
  */
-export async function planDatabase(options: { config: PerfGateConfig; log: Logger }): Promise<void> {
+export async function migrateStageDryRun(options: { config: PerfGateConfig; log: Logger }): Promise<void> {
   const { config, log } = options;
   const db = config.database;
   const would = (text: string) => log.info(`dry run: would ${text}`);
@@ -118,7 +118,7 @@ export async function planDatabase(options: { config: PerfGateConfig; log: Logge
   log.info('dry run: nothing was changed');
 }
 
-export async function prepareDatabase(ctx: StageContext): Promise<DatabaseState> {
+export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   const { config, log } = ctx;
   const db = config.database;
   let url = db.url;

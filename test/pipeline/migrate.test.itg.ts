@@ -191,24 +191,24 @@ describe('one production guard at every entry point', () => {
   });
 });
 
-describe('the database stage header says what the stage does', () => {
+describe('the migrate stage header says what the stage does', () => {
   it('a given URL without migrations is not "throwaway server, migrations, baseline copy"', async () => {
     const ws = workspace({ url: 'postgres://app@127.0.0.1:1/preview' });
     const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
     expect(code, log).toBe(0);
-    const header = log.split('\n').find((l) => l.startsWith('group: database'));
+    const header = log.split('\n').find((l) => l.startsWith('group: migrate'));
     show('stage header, URL given, no migrations', header ?? '(none)');
-    expect(header).toBe('group: database: the given database, no migrations');
+    expect(header).toBe('group: migrate: the given database, no migrations');
   });
 
   it('names each part only when the config asks for it', async () => {
-    const { databaseStageTitle } = await import('../../src/pipeline/stage-database.js');
+    const { migrateStageTitle } = await import('../../src/pipeline/stages/migrate.js');
     const title = (database: Record<string, unknown>) => {
       const ws = workspace(database);
-      return databaseStageTitle(loadConfig({ path: ws.config, packageRoot: root }));
+      return migrateStageTitle(loadConfig({ path: ws.config, packageRoot: root }));
     };
-    expect(title({ migrations: { dir: reference }, baseline: { strategy: 'template-copy', before: '022' } })).toBe('database: throwaway server, migrations, baseline copy');
-    expect(title({ url: 'postgres://a@h/app', migrations: { command: ['./migrate'] } })).toBe('database: the given database, migration command');
-    expect(title({ url: 'postgres://a@h/app', baseline: { strategy: 'separate-url', url: 'postgres://a@h/old' } })).toBe('database: the given database, no migrations, separate baseline database');
+    expect(title({ migrations: { dir: reference }, baseline: { strategy: 'template-copy', before: '022' } })).toBe('migrate: throwaway server, migrations, baseline copy');
+    expect(title({ url: 'postgres://a@h/app', migrations: { command: ['./migrate'] } })).toBe('migrate: the given database, migration command');
+    expect(title({ url: 'postgres://a@h/app', baseline: { strategy: 'separate-url', url: 'postgres://a@h/old' } })).toBe('migrate: the given database, no migrations, separate baseline database');
   });
 });

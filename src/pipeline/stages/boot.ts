@@ -1,17 +1,17 @@
 /**
  * Stage 2: baseline and candidate backends, booted side by side on their own ports and healthy
- * before the first request. Each variant gets its own database URL (see stage-database) through the
+ * before the first request. Each variant gets its own database URL (see the migrate stage) through the
  * environment variable the config names.
  */
 import { join, resolve } from 'node:path';
-import type { BackendSpec, Variant } from '../backend/backend-spec.js';
-import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../backend/index.js';
-import { envFileSecrets } from '../backend/env-file.js';
-import { findFreePort } from '../backend/port-check.js';
-import type { BackendVariantConfig } from '../config/config.js';
-import { InputError } from '../errors.js';
-import { pinProcess } from '../load/pin-cpus.js';
-import type { StageContext } from './context.js';
+import type { BackendSpec, Variant } from '../../backend/backend-spec.js';
+import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../../backend/index.js';
+import { envFileSecrets } from '../../backend/env-file.js';
+import { findFreePort } from '../../backend/port-check.js';
+import type { BackendVariantConfig } from '../../config/config.js';
+import { InputError } from '../../errors.js';
+import { pinProcess } from '../../load/pin-cpus.js';
+import type { StageContext } from '../context.js';
 
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
 
@@ -56,7 +56,7 @@ export async function backendSpec(ctx: StageContext, variant: Variant, config: B
   }
 }
 
-export async function bootVariants(ctx: StageContext): Promise<BackendSession> {
+export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   const { config, log, state } = ctx;
   const specs = {} as Record<Variant, BackendSpec>;
   for (const variant of VARIANTS) {

@@ -5,24 +5,24 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Variant } from '../backend/backend-spec.js';
-import { metricCatalog } from '../config/load.js';
-import { InfrastructureError } from '../errors.js';
-import { evaluateTargets } from '../gate/evaluate-targets.js';
-import type { RoundRecord } from '../model/round-record.js';
-import { BenchmarkInfrastructureError, runBenchmark } from '../load/run-benchmark.js';
-import { parseWorkload, type Workload } from '../load/workload.js';
-import { loadWorkloadFile } from '../load/workload-file.js';
-import { createServerMetricsHooks } from '../metrics/server-metrics-hooks.js';
-import type { RunningBackend } from '../backend/backend-spec.js';
-import type { PerfGateConfig } from '../config/config.js';
-import type { LoadSettings } from '../load/load-settings.js';
-import type { ServerMetricsHooks } from '../load/run-benchmark.js';
-import { decideContinuation, planLooks, type SequentialPlan } from '../stats/sequential.js';
-import { pinProcess } from '../load/pin-cpus.js';
-import type { Logger } from '../log.js';
-import type { StageContext } from './context.js';
-import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
+import type { Variant } from '../../backend/backend-spec.js';
+import { metricCatalog } from '../../config/load.js';
+import { InfrastructureError } from '../../errors.js';
+import { evaluateTargets } from '../../gate/evaluate-targets.js';
+import type { RoundRecord } from '../../model/round-record.js';
+import { BenchmarkInfrastructureError, runBenchmark } from '../../load/run-benchmark.js';
+import { parseWorkload, type Workload } from '../../load/workload.js';
+import { loadWorkloadFile } from '../../load/workload-file.js';
+import { createServerMetricsHooks } from '../../metrics/server-metrics-hooks.js';
+import type { RunningBackend } from '../../backend/backend-spec.js';
+import type { PerfGateConfig } from '../../config/config.js';
+import type { LoadSettings } from '../../load/load-settings.js';
+import type { ServerMetricsHooks } from '../../load/run-benchmark.js';
+import { decideContinuation, planLooks, type SequentialPlan } from '../../stats/sequential.js';
+import { pinProcess } from '../../load/pin-cpus.js';
+import type { Logger } from '../../log.js';
+import type { StageContext } from '../context.js';
+import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from '../stored-baseline.js';
 
 /** The load engine's settings for one block of rounds, from the config. */
 export function loadSettingsFor(config: PerfGateConfig, block: { pairs: number; warmupMs: number; seed: number; design?: LoadSettings['design'] }): LoadSettings {
@@ -77,7 +77,7 @@ export function sequentialPlan(ctx: Pick<StageContext, 'config'>): SequentialPla
   return planLooks({ alpha: 1 - gate.confidence, minPairs: load.pairs, blockPairs, maxPairs: load.maxPairs });
 }
 
-export async function runRounds(ctx: StageContext): Promise<{ rounds: RoundRecord[]; stoppingReason: string; look: number }> {
+export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundRecord[]; stoppingReason: string; look: number }> {
   const { config, log, state } = ctx;
   const running = state.backend?.running;
   if (!running?.baseline || !running.candidate) throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
