@@ -147,15 +147,15 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
   const minPairs = options.minPairs ?? 5;
   const power = options.power ?? 0.8;
   const seed = options.seed ?? 1;
-  if (!INTERVAL_METHODS.includes(method)) throw invalidValue('statistics.method', method, INTERVAL_METHODS.join(', '));
-  if (!(Number.isInteger(minPairs) && minPairs >= 2)) throw invalidValue('statistics.min-pairs', minPairs, 'an integer >= 2');
-  if (!(power > 0 && power < 1)) throw invalidValue('statistics.power', power, 'a number between 0 and 1');
+  if (!INTERVAL_METHODS.includes(method)) throw invalidValue("evaluation option 'method'", method, INTERVAL_METHODS.join(', '));
+  if (!(Number.isInteger(minPairs) && minPairs >= 2)) throw invalidValue("config key 'gate.minPairs'", minPairs, 'an integer >= 2');
+  if (!(power > 0 && power < 1)) throw invalidValue("evaluation option 'power'", power, 'a number between 0 and 1');
   let alpha: number;
   if (options.sequential) {
     alpha = alphaForLook(options.sequential.plan, options.sequential.look);
   } else {
     alpha = options.alpha ?? 0.02;
-    if (!(alpha > 0 && alpha < 1)) throw invalidValue('statistics.alpha', alpha, 'a number between 0 and 1, e.g. 0.02');
+    if (!(alpha > 0 && alpha < 1)) throw invalidValue("evaluation option 'alpha'", alpha, 'a number between 0 and 1, e.g. 0.02');
   }
 
   const metricByName = new Map(metrics.map((m) => [m.name, m]));

@@ -33,15 +33,15 @@ export function checkLoadSettings(settings: LoadSettings): LoadSettings {
   if (!LOAD_MODES.includes(settings.mode)) throw invalidValue('load.mode', settings.mode, LOAD_MODES.join(', '));
   if (settings.mode === 'open') positive('load.rate', settings.rate);
   if (settings.mode === 'closed' && settings.connections !== undefined) wholePositive('load.connections', settings.connections);
-  if (settings.maxInFlight !== undefined) wholePositive('load.maxInFlight', settings.maxInFlight);
-  positive('load.roundDurationMs', settings.roundDurationMs);
+  if (settings.maxInFlight !== undefined) wholePositive('load.connections', settings.maxInFlight);
+  positive('load.roundDuration', settings.roundDurationMs);
   if (!(Number.isFinite(settings.warmupMs) && settings.warmupMs >= 0)) {
-    throw invalidValue('load.warmupMs', settings.warmupMs, 'a number of milliseconds >= 0');
+    throw invalidValue('load.warmup', settings.warmupMs, 'a number of milliseconds >= 0');
   }
   wholePositive('load.pairs', settings.pairs);
   if (!ROUND_DESIGNS.includes(settings.design)) throw invalidValue('load.design', settings.design, ROUND_DESIGNS.join(', '));
   if (!Number.isFinite(settings.seed)) throw invalidValue('load.seed', settings.seed, 'a finite number');
-  if (settings.timeoutMs !== undefined) positive('load.timeoutMs', settings.timeoutMs);
+  if (settings.timeoutMs !== undefined) positive('load.timeout', settings.timeoutMs);
   if (settings.rateTolerance !== undefined && !(settings.rateTolerance >= 0 && settings.rateTolerance < 1)) {
     throw invalidValue('load.rateTolerance', settings.rateTolerance, 'a share from 0 to below 1, e.g. 0.05');
   }

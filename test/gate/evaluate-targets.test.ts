@@ -144,7 +144,7 @@ describe('no data, invalid rounds and the overall verdict', () => {
     expect(() => evaluateTargets([improves('nope', 0.2)], rounds, METRICS)).toThrow(InputError);
     expect(() => evaluateTargets([improves('nope', 0.2)], rounds, METRICS)).toThrow(/got "nope"/);
     expect(() => evaluateTargets([improves('pipeline_time', 1.5)], rounds, METRICS)).toThrow(InputError);
-    expect(() => evaluateTargets([improves('pipeline_time', 0.2)], rounds, METRICS, { alpha: 2 })).toThrow(/statistics.alpha: got 2/);
+    expect(() => evaluateTargets([improves('pipeline_time', 0.2)], rounds, METRICS, { alpha: 2 })).toThrow(/option 'alpha': got 2/);
   });
 });
 
