@@ -29,15 +29,19 @@ export function logProgress(log: Logger, done: number, total: number, text: stri
  * camelCase humps, and one word must be one of these, so DB_PASS, API_KEY, GITHUB_TOKEN, apiKey and
  * AUTH_MODE count but bypass, monkey, author, keyframes and AUTHOR_NAME do not.
  */
-const SECRET_WORD = /^(PASS|PASSWD|PASSWORD|PASSPHRASE|SECRET|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|AUTH|AUTHORIZATION|PRIVATE|DSN|COOKIE)$/i;
+const SECRET_WORD = /^(PASS|PASSWD|PASSWORD|PASSPHRASE|PWD|PW|SECRET|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|AUTH|AUTHORIZATION|PRIVATE|DSN|COOKIE)$/i;
 /**
- * Names written as one word that end in a secret word: PGPASSWORD, APITOKEN, CLIENTSECRET. KEY is
- * not among these endings, or MONKEY and TURNKEY would count.
+ * Names written as one word that end in a secret word: PGPASSWORD, DBPASS, MYSQLPWD, APITOKEN,
+ * CLIENTSECRET, SECRETKEY, PRIVATEKEY. A bare KEY ending is not among these, or MONKEY and TURNKEY
+ * would count; nor is PASS after BY, COM or SUR (bypass, compass, surpass).
  */
-const SECRET_ENDING = /(PASSWORD|PASSWD|TOKEN|SECRET)$/i;
+const SECRET_ENDING = /(PASSWORD|PASSWD|(?<!BY|COM|SUR)PASS|PWD|TOKEN|SECRET|SECRETKEY|PRIVATEKEY|APIKEY)$/i;
+/** The shell's working-folder variables: PWD names a folder, not a password. */
+const NOT_SECRET = /^(OLD)?PWD$/i;
 
 /** True for a name whose value must never be printed: DB_PASS, API_TOKEN, PGPASSWORD, DATABASE_URL. */
 export function isSecretName(name: string): boolean {
+  if (NOT_SECRET.test(name)) return false;
   if (/^DATABASE_URL$/i.test(name) || SECRET_ENDING.test(name)) return true;
   const words = name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[_.-]+/);
   return words.some((word) => SECRET_WORD.test(word));
@@ -52,8 +56,11 @@ export function isPlainSetting(value: string): boolean {
   return PLAIN_SETTING.test(value.trim());
 }
 
-/** `DB_PASS=value`, `password=value` (a libpq DSN): a NAME=value in printed text, masked when the name is secret. */
-const ASSIGNMENT = /(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.-]*)=([^\s&;,'"]+)/g;
+/**
+ * `DB_PASS=value`, `password=value` (a libpq DSN), `--db-password=value`, `-Dspring.datasource.password=value`:
+ * a NAME=value in printed text, masked when the name is secret. A flag's dashes may stand before the name.
+ */
+const ASSIGNMENT = /(?<![A-Za-z0-9_.])([A-Za-z][A-Za-z0-9_.-]*)=([^\s&;,'"]+)/g;
 /** `scheme://user:password@`: the password of any URL, registered or not (up to the last @ before a /). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s/]+@/gi;
 /** A registered secret this long is matched anywhere: no ordinary word is that long and equal to it. */

@@ -33,9 +33,15 @@ export class ActionsLogger implements Logger {
   addSecret(value: string): void {
     if (!value) return;
     this.masker.add(value);
-    core.setSecret(value);
+    // The runner masks a registered value anywhere in the job log, inside words too: registering "app"
+    // would print "applied" as "***lied" in every later step. Every line perf-gate prints already went
+    // through its own masker (whole tokens), so only values long enough to be no word are registered.
+    if (value.length >= RUNNER_MASK_MIN_LENGTH) core.setSecret(value);
   }
 }
+
+/** The shortest value registered with the runner's own masking (`::add-mask::`). */
+export const RUNNER_MASK_MIN_LENGTH = 8;
 
 export interface TerminalLoggerOptions {
   stream?: NodeJS.WritableStream & { isTTY?: boolean };

@@ -1,6 +1,6 @@
 /**
  * The values a config carries that no log, report or backend log may show: values that `${NAME}`
- * expanded to when they look like credentials (see isSecretExpansion), backend environment variables
+ * expanded to (see isSecretExpansion), backend environment variables
  * with secret-like names (DB_PASS, API_TOKEN), and the passwords in URLs (a `kind: url` backend's,
  * the database's).
  */
@@ -16,29 +16,22 @@ export interface Expansion {
   text: string;
 }
 
-/**
- * Long enough, and mixed enough, to be a credential: 8 or more characters without spaces, with a
- * letter and a digit or symbol. Passwords and tokens are made that way (generators and password
- * policies mix character classes), while the settings a config takes from the environment are
- * mostly words and numbers ("app", "test", "production", "20"): masking those would hide words all
- * through the logs ("***lied" for "applied"). URLs and paths are left to their own rules: a URL's
- * password is masked, its host and path are not. A credential of plain letters is masked when its
- * key or its variable has a secret-like name (DB_PASS: ${DB_PASS}).
- */
-function looksLikeCredential(value: string): boolean {
-  if (value.length < 8 || /\s/.test(value) || !/[A-Za-z]/.test(value) || !/[^A-Za-z]/.test(value)) return false;
-  if (/^(\/|\.\.?\/|~\/)/.test(value)) return false;
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+/** A URL or a path: its own rules apply (a URL's password is masked; a host, a path or a folder is not). */
+function isAddress(value: string): boolean {
+  return /^(\/|\.\.?\/|~\/)/.test(value) || /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
 }
 
 /**
- * An expanded value is secret when it sits under a secret-like key or comes from a secret-like
- * variable (`DB_PASS: ${DB_PASS}`, `url: ${DATABASE_URL}`), or looks like a credential. Numbers and
- * booleans never are.
+ * A config is committed, so a value it takes from the environment is one its author kept out of the
+ * repository: every expanded value is masked, except numbers and booleans (masking each "20" would hide
+ * the figures a report exists for) and URLs and paths without a secret-like name (their passwords are
+ * masked by the URL rule; hosts and folders are what a reader needs). Masking is by whole token, so a
+ * value "app" hides `dbname=app` but not "applied".
  */
 export function isSecretExpansion(expansion: Expansion): boolean {
   if (isPlainSetting(expansion.value)) return false;
-  return isSecretName(expansion.key) || isSecretName(expansion.name) || looksLikeCredential(expansion.value);
+  if (isSecretName(expansion.key) || isSecretName(expansion.name)) return true;
+  return !isAddress(expansion.value);
 }
 
 /** The password of an http(s) URL (raw and decoded), leaving the host readable in the report. */

@@ -119,6 +119,7 @@ export async function publishFromResults(resultsPath: string, options: PublishFr
     writeJobSummary: options.writeJobSummary ?? false,
     annotations,
     pullRequestNumber: results.pullRequest?.number,
+    resultsFromArtifact: true,
   });
   return { ...outcome, results, markdown, annotations };
 }

@@ -34,7 +34,17 @@ export interface PublishOptions {
    * fork's workflow wrote, so it is trusted only when that PR's head is the measured commit.
    */
   pullRequestNumber?: number;
+  /**
+   * The results were read from a file (`perf-gate comment --results`), not measured by this job. They
+   * are then the base repository's own only on the events whose head repository is checked (see
+   * ARTIFACT_EVENTS); under any other event (issue_comment, workflow_dispatch, repository_dispatch…)
+   * nothing says whose job wrote the file, so it is published as a fork's.
+   */
+  resultsFromArtifact?: boolean;
 }
+
+/** Events whose payload names the head repository, so a file's origin can be judged (runIsFromFork). */
+const ARTIFACT_EVENTS = new Set(['workflow_run', 'pull_request', 'pull_request_target', 'push']);
 
 export interface PublishOutcome {
   commentUrl?: string;
@@ -181,7 +191,7 @@ export async function findPullRequestForRun(
 export async function publishResults(options: PublishOptions): Promise<PublishOutcome> {
   const { results, context, log } = options;
   const outcome: PublishOutcome = { warnings: [] };
-  const fromFork = context !== undefined && runIsFromFork(context);
+  const fromFork = context !== undefined && (runIsFromFork(context) || (options.resultsFromArtifact === true && !ARTIFACT_EVENTS.has(context.eventName)));
   const markdown = fromFork ? `${FORK_NOTICE}\n\n${options.markdown}` : options.markdown;
 
   if (options.writeJobSummary && process.env.GITHUB_STEP_SUMMARY) {

@@ -1,10 +1,13 @@
 /** The report folder: created before any stage, so a bad --report-dir stops the run before anything starts. */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { InfrastructureError, InputError, errorMessage } from '../errors.js';
 
 export function makeReportDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
+    // mkdir succeeds on a folder that already exists, writable or not: ask, so a read-only folder
+    // stops the run here rather than after the benchmark.
+    accessSync(dir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // EEXIST: the path is a file; ENOTDIR: a file sits where one of its parent folders should be.

@@ -1,6 +1,6 @@
 /**
  * Masks the secrets in results before they are rendered or written. Only free text is masked: error
- * messages, descriptions, notes, reasons, flags, environment and migration values. Everything a
+ * messages, descriptions, notes, reasons, scrape problems, environment and migration values. Everything a
  * program reads stays exact: the verdict, statuses, stage and metric names, units, keys, numbers,
  * timestamps and the run id. A secret that happens to equal one of those ("error", "pass") must not
  * turn verdict `error` into `***`: that is not a results.json the schema accepts, and no exit code
@@ -16,7 +16,11 @@ export function maskResults(results: Results, masker: SecretMasker): Results {
     headline: text(results.headline),
     targets: results.targets.map((t) => ({ ...t, expression: text(t.expression), ...(t.note === undefined ? {} : { note: text(t.note) }) })),
     metrics: results.metrics.map((m) => (m.description === undefined ? m : { ...m, description: text(m.description) })),
-    rounds: results.rounds.map((r) => ({ ...r, invalidReasons: r.invalidReasons.map(text), flags: r.flags.map(text) })),
+    rounds: results.rounds.map((r) => ({
+      ...r,
+      invalidReasons: r.invalidReasons.map(text),
+      ...(r.serverMetricsProblems ? { serverMetricsProblems: r.serverMetricsProblems.map(text) } : {}),
+    })),
     decision: results.decision && {
       ...results.decision,
       method: text(results.decision.method),

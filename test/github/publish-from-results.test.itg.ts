@@ -106,6 +106,22 @@ describe('publishFromResults', () => {
     expect(outcome.annotations).toEqual([]);
   });
 
+  it('under an event that does not name the head repository (issue_comment), the file counts as a fork\'s: no Check under the required name', async () => {
+    const event = join(workspace, 'issue_comment.json');
+    writeFileSync(event, JSON.stringify({ action: 'created', issue: { number: 7 }, comment: { body: '/perf' }, repository: { full_name: `${OWNER}/${REPO}`, name: REPO, owner: { login: OWNER } } }));
+    const path = writeResults('results-dispatch.json', passResults());
+    await publishFromResults(path, {
+      token: kit.api.token,
+      commentMode: 'update',
+      checkName: 'perf-gate',
+      log: kit.log,
+      client: kit.client,
+      env: { ...env('workflow_run.json'), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event },
+      cwd: workspace,
+    });
+    expect(kit.api.checkRuns.map((c) => c.name).filter((name) => name === 'perf-gate')).toEqual([]);
+  });
+
   it('refuses a file that is not a perf-gate results.json with an input error (exit 2) before any request', async () => {
     const cases: [string, unknown, RegExp][] = [
       ['missing.json', undefined, /cannot read/],
