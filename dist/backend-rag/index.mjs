@@ -2,22 +2,22 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 7750:
+/***/ 3636:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 module.exports = {
-    RBTree: __nccwpck_require__(5004),
-    BinTree: __nccwpck_require__(2663)
+    RBTree: __nccwpck_require__(1774),
+    BinTree: __nccwpck_require__(3885)
 };
 
 
 /***/ }),
 
-/***/ 2663:
+/***/ 3885:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var TreeBase = __nccwpck_require__(253);
+var TreeBase = __nccwpck_require__(1079);
 
 function Node(data) {
     this.data = data;
@@ -128,11 +128,11 @@ module.exports = BinTree;
 
 /***/ }),
 
-/***/ 5004:
+/***/ 1774:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var TreeBase = __nccwpck_require__(253);
+var TreeBase = __nccwpck_require__(1079);
 
 function Node(data) {
     this.data = data;
@@ -353,7 +353,7 @@ module.exports = RBTree;
 
 /***/ }),
 
-/***/ 253:
+/***/ 1079:
 /***/ ((module) => {
 
 
@@ -595,7 +595,7 @@ module.exports = TreeBase;
 
 /***/ }),
 
-/***/ 785:
+/***/ 5183:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -607,7 +607,7 @@ exports["default"] = {};
 
 /***/ }),
 
-/***/ 6122:
+/***/ 5632:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -851,7 +851,7 @@ parse.parseIntoClientConfig = parseIntoClientConfig
 
 /***/ }),
 
-/***/ 2299:
+/***/ 6085:
 /***/ ((module) => {
 
 
@@ -958,7 +958,7 @@ module.exports = readInt8;
 
 /***/ }),
 
-/***/ 7558:
+/***/ 6924:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1055,7 +1055,7 @@ class Pool extends EventEmitter {
     this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
     this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
     this.log = this.options.log || function () {}
-    this.Client = this.options.Client || Client || (__nccwpck_require__(3273).Client)
+    this.Client = this.options.Client || Client || (__nccwpck_require__(3771).Client)
     this.Promise = this.options.Promise || global.Promise
 
     if (typeof this.options.idleTimeoutMillis === 'undefined') {
@@ -1482,7 +1482,7 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 9971:
+/***/ 6605:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1543,7 +1543,7 @@ exports.BufferReader = BufferReader;
 
 /***/ }),
 
-/***/ 9315:
+/***/ 713:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1662,18 +1662,18 @@ exports.Writer = Writer;
 
 /***/ }),
 
-/***/ 4233:
+/***/ 4095:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DatabaseError = exports.serialize = void 0;
 exports.parse = parse;
-const messages_1 = __nccwpck_require__(5809);
+const messages_1 = __nccwpck_require__(1679);
 Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
-const serializer_1 = __nccwpck_require__(6513);
+const serializer_1 = __nccwpck_require__(7087);
 Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
-const parser_1 = __nccwpck_require__(3318);
+const parser_1 = __nccwpck_require__(960);
 function parse(stream, callback) {
     const parser = new parser_1.Parser();
     stream.on('data', (buffer) => parser.parse(buffer, callback));
@@ -1683,7 +1683,7 @@ function parse(stream, callback) {
 
 /***/ }),
 
-/***/ 5809:
+/***/ 1679:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1849,14 +1849,14 @@ exports.NoticeMessage = NoticeMessage;
 
 /***/ }),
 
-/***/ 3318:
+/***/ 960:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Parser = void 0;
-const messages_1 = __nccwpck_require__(5809);
-const buffer_reader_1 = __nccwpck_require__(9971);
+const messages_1 = __nccwpck_require__(1679);
+const buffer_reader_1 = __nccwpck_require__(6605);
 // every message is prefixed with a single byte
 const CODE_LENGTH = 1;
 // every message has an int32 length which includes itself but does
@@ -2180,13 +2180,13 @@ const parseErrorMessage = (reader, name) => {
 
 /***/ }),
 
-/***/ 6513:
+/***/ 7087:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serialize = void 0;
-const buffer_writer_1 = __nccwpck_require__(9315);
+const buffer_writer_1 = __nccwpck_require__(713);
 const writer = new buffer_writer_1.Writer();
 const startup = (opts) => {
     // protocol version
@@ -2384,13 +2384,13 @@ exports.serialize = serialize;
 
 /***/ }),
 
-/***/ 1549:
+/***/ 8851:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var textParsers = __nccwpck_require__(4784);
-var binaryParsers = __nccwpck_require__(7522);
-var arrayParser = __nccwpck_require__(6471);
-var builtinTypes = __nccwpck_require__(6345);
+var textParsers = __nccwpck_require__(546);
+var binaryParsers = __nccwpck_require__(7752);
+var arrayParser = __nccwpck_require__(9509);
+var builtinTypes = __nccwpck_require__(2523);
 
 exports.getTypeParser = getTypeParser;
 exports.setTypeParser = setTypeParser;
@@ -2438,10 +2438,10 @@ binaryParsers.init(function(oid, converter) {
 
 /***/ }),
 
-/***/ 6471:
+/***/ 9509:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(3879);
+var array = __nccwpck_require__(3113);
 
 module.exports = {
   create: function (source, transform) {
@@ -2456,10 +2456,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7522:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var parseInt64 = __nccwpck_require__(2299);
+var parseInt64 = __nccwpck_require__(6085);
 
 var parseBits = function(data, bits, offset, invert, callback) {
   offset = offset || 0;
@@ -2720,7 +2720,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6345:
+/***/ 2523:
 /***/ ((module) => {
 
 /**
@@ -2800,14 +2800,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4784:
+/***/ 546:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(3879)
-var arrayParser = __nccwpck_require__(6471);
-var parseDate = __nccwpck_require__(2690);
-var parseInterval = __nccwpck_require__(8755);
-var parseByteA = __nccwpck_require__(463);
+var array = __nccwpck_require__(3113)
+var arrayParser = __nccwpck_require__(9509);
+var parseDate = __nccwpck_require__(1200);
+var parseInterval = __nccwpck_require__(8557);
+var parseByteA = __nccwpck_require__(1381);
 
 function allowNull (fn) {
   return function nullAllowed (value) {
@@ -3022,20 +3022,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5042:
+/***/ 9908:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const utils = __nccwpck_require__(9652)
+const utils = __nccwpck_require__(6822)
 const nodeUtils = __nccwpck_require__(9023)
-const sasl = __nccwpck_require__(948)
-const TypeOverrides = __nccwpck_require__(365)
+const sasl = __nccwpck_require__(9050)
+const TypeOverrides = __nccwpck_require__(4019)
 
-const ConnectionParameters = __nccwpck_require__(646)
-const Query = __nccwpck_require__(4473)
-const defaults = __nccwpck_require__(8995)
-const Connection = __nccwpck_require__(9809)
-const crypto = __nccwpck_require__(4150)
+const ConnectionParameters = __nccwpck_require__(7028)
+const Query = __nccwpck_require__(9547)
+const defaults = __nccwpck_require__(4677)
+const Connection = __nccwpck_require__(3975)
+const crypto = __nccwpck_require__(3068)
 
 const activeQueryDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -3323,7 +3323,7 @@ class Client extends EventEmitter {
       cb()
     } else {
       try {
-        const pgPass = __nccwpck_require__(3272)
+        const pgPass = __nccwpck_require__(1594)
         pgPass(this.connectionParameters, (pass) => {
           if (undefined !== pass) {
             pgPassDeprecationNotice()
@@ -3875,16 +3875,16 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 646:
+/***/ 7028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const dns = __nccwpck_require__(2250)
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(4677)
 
-const parse = (__nccwpck_require__(6122).parse) // parses a connection string
+const parse = (__nccwpck_require__(5632).parse) // parses a connection string
 
 const val = function (key, config, envVar) {
   if (config[key]) {
@@ -4066,15 +4066,15 @@ module.exports = ConnectionParameters
 
 /***/ }),
 
-/***/ 9809:
+/***/ 3975:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 
-const { parse, serialize } = __nccwpck_require__(4233)
-const stream = __nccwpck_require__(829)
+const { parse, serialize } = __nccwpck_require__(4095)
+const stream = __nccwpck_require__(1647)
 const { getStream } = stream
 
 const flushBuffer = serialize.flush()
@@ -4323,7 +4323,7 @@ module.exports = Connection
 
 /***/ }),
 
-/***/ 9765:
+/***/ 4603:
 /***/ ((module) => {
 
 function x509Error(msg, cert) {
@@ -4452,12 +4452,12 @@ module.exports = { signatureAlgorithmHashFromCertificate }
 
 /***/ }),
 
-/***/ 948:
+/***/ 9050:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const crypto = __nccwpck_require__(4150)
-const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
+const crypto = __nccwpck_require__(3068)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(4603)
 
 // SASLprep (RFC 4013) — minimal in-tree implementation.
 //
@@ -4721,7 +4721,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4150:
+/***/ 3068:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeCrypto = __nccwpck_require__(6982)
@@ -4817,7 +4817,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 8995:
+/***/ 4677:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4904,7 +4904,7 @@ module.exports = {
   keepalives_idle: 0,
 }
 
-const pgTypes = __nccwpck_require__(1549)
+const pgTypes = __nccwpck_require__(8851)
 // save default parsers
 const parseBigInteger = pgTypes.getTypeParser(20, 'text')
 const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
@@ -4918,20 +4918,20 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 /***/ }),
 
-/***/ 3273:
+/***/ 3771:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(5042)
-const defaults = __nccwpck_require__(8995)
-const Connection = __nccwpck_require__(9809)
-const Result = __nccwpck_require__(6424)
-const utils = __nccwpck_require__(9652)
-const Pool = __nccwpck_require__(7558)
-const TypeOverrides = __nccwpck_require__(365)
-const { DatabaseError } = __nccwpck_require__(4233)
-const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(9652)
+const Client = __nccwpck_require__(9908)
+const defaults = __nccwpck_require__(4677)
+const Connection = __nccwpck_require__(3975)
+const Result = __nccwpck_require__(7770)
+const utils = __nccwpck_require__(6822)
+const Pool = __nccwpck_require__(6924)
+const TypeOverrides = __nccwpck_require__(4019)
+const { DatabaseError } = __nccwpck_require__(4095)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(6822)
 
 const poolFactory = (Client) => {
   return class BoundPool extends Pool {
@@ -4948,7 +4948,7 @@ const PG = function (clientConstructor) {
   this.Pool = poolFactory(this.Client)
   this._pools = []
   this.Connection = Connection
-  this.types = __nccwpck_require__(1549)
+  this.types = __nccwpck_require__(8851)
   this.DatabaseError = DatabaseError
   this.TypeOverrides = TypeOverrides
   this.escapeIdentifier = escapeIdentifier
@@ -4967,7 +4967,7 @@ try {
 }
 
 if (forceNative) {
-  clientConstructor = __nccwpck_require__(5301)
+  clientConstructor = __nccwpck_require__(1759)
 }
 
 module.exports = new PG(clientConstructor)
@@ -4979,7 +4979,7 @@ Object.defineProperty(module.exports, "native", ({
   get() {
     let native = null
     try {
-      native = new PG(__nccwpck_require__(5301))
+      native = new PG(__nccwpck_require__(1759))
     } catch (err) {
       if (err.code !== 'MODULE_NOT_FOUND') {
         throw err
@@ -4998,7 +4998,7 @@ Object.defineProperty(module.exports, "native", ({
 
 /***/ }),
 
-/***/ 8942:
+/***/ 9352:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeUtils = __nccwpck_require__(9023)
@@ -5007,16 +5007,16 @@ var Native
 // eslint-disable-next-line no-useless-catch
 try {
   // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
-  Native = __nccwpck_require__(4390)
+  Native = __nccwpck_require__(9025)
 } catch (e) {
   throw e
 }
-const TypeOverrides = __nccwpck_require__(365)
+const TypeOverrides = __nccwpck_require__(4019)
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const ConnectionParameters = __nccwpck_require__(646)
+const ConnectionParameters = __nccwpck_require__(7028)
 
-const NativeQuery = __nccwpck_require__(7581)
+const NativeQuery = __nccwpck_require__(9735)
 
 const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -5332,7 +5332,7 @@ Client.prototype._pulsePipelinedQueryQueue = function () {
   const self = this
   const queries = []
   const nativeQueries = []
-  const utils = __nccwpck_require__(9652)
+  const utils = __nccwpck_require__(6822)
 
   while (this._queryQueue.length > 0) {
     const query = this._queryQueue.shift()
@@ -5433,23 +5433,23 @@ Client.prototype.getTransactionStatus = function () {
 
 /***/ }),
 
-/***/ 5301:
+/***/ 1759:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-module.exports = __nccwpck_require__(8942)
+module.exports = __nccwpck_require__(9352)
 
 
 /***/ }),
 
-/***/ 7581:
+/***/ 9735:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const utils = __nccwpck_require__(9652)
+const utils = __nccwpck_require__(6822)
 
 const NativeQuery = (module.exports = function (config, values, callback) {
   EventEmitter.call(this)
@@ -5616,15 +5616,15 @@ NativeQuery.prototype.submit = function (client) {
 
 /***/ }),
 
-/***/ 4473:
+/***/ 9547:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(4434)
 
-const Result = __nccwpck_require__(6424)
-const utils = __nccwpck_require__(9652)
+const Result = __nccwpck_require__(7770)
+const utils = __nccwpck_require__(6822)
 
 class Query extends EventEmitter {
   constructor(config, values, callback) {
@@ -5886,12 +5886,12 @@ module.exports = Query
 
 /***/ }),
 
-/***/ 6424:
+/***/ 7770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(1549)
+const types = __nccwpck_require__(8851)
 
 const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
 
@@ -6002,7 +6002,7 @@ module.exports = Result
 
 /***/ }),
 
-/***/ 829:
+/***/ 1647:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { getStream, getSecureStream } = getStreamFuncs()
@@ -6045,7 +6045,7 @@ function getNodejsStreamFuncs() {
  */
 function getCloudflareStreamFuncs() {
   function getStream(ssl) {
-    const { CloudflareSocket } = __nccwpck_require__(785)
+    const { CloudflareSocket } = __nccwpck_require__(5183)
     return new CloudflareSocket(ssl)
   }
 
@@ -6092,12 +6092,12 @@ function getStreamFuncs() {
 
 /***/ }),
 
-/***/ 365:
+/***/ 4019:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(1549)
+const types = __nccwpck_require__(8851)
 
 function TypeOverrides(userTypes) {
   this._types = userTypes || types
@@ -6134,12 +6134,12 @@ module.exports = TypeOverrides
 
 /***/ }),
 
-/***/ 9652:
+/***/ 6822:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const defaults = __nccwpck_require__(8995)
+const defaults = __nccwpck_require__(4677)
 const nodeUtils = __nccwpck_require__(9023)
 
 const { isDate } = __nccwpck_require__(8253)
@@ -6366,14 +6366,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8702:
+/***/ 1316:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , Stream = (__nccwpck_require__(2203).Stream)
-  , split = __nccwpck_require__(5286)
+  , split = __nccwpck_require__(292)
   , util = __nccwpck_require__(9023)
   , defaultPort = 5432
   , isWin = (process.platform === 'win32')
@@ -6606,14 +6606,14 @@ var isValidEntry = module.exports.isValidEntry = function(entry){
 
 /***/ }),
 
-/***/ 3272:
+/***/ 1594:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , fs = __nccwpck_require__(9896)
-  , helper = __nccwpck_require__(8702)
+  , helper = __nccwpck_require__(1316)
 ;
 
 
@@ -6636,7 +6636,7 @@ module.exports.warnTo = helper.warnTo;
 
 /***/ }),
 
-/***/ 3879:
+/***/ 3113:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6740,7 +6740,7 @@ function identity (value) {
 
 /***/ }),
 
-/***/ 463:
+/***/ 1381:
 /***/ ((module) => {
 
 
@@ -6780,7 +6780,7 @@ module.exports = function parseBytea (input) {
 
 /***/ }),
 
-/***/ 2690:
+/***/ 1200:
 /***/ ((module) => {
 
 
@@ -6903,12 +6903,12 @@ function is0To99 (num) {
 
 /***/ }),
 
-/***/ 8755:
+/***/ 8557:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var extend = __nccwpck_require__(223)
+var extend = __nccwpck_require__(4813)
 
 module.exports = PostgresInterval
 
@@ -7035,7 +7035,7 @@ function parse (interval) {
 
 /***/ }),
 
-/***/ 5222:
+/***/ 8864:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 /**
@@ -7045,8 +7045,8 @@ function parse (interval) {
 
 
 
-exports.register = __nccwpck_require__(1627).globalRegistry;
-exports.Registry = __nccwpck_require__(1627);
+exports.register = __nccwpck_require__(5189).globalRegistry;
+exports.Registry = __nccwpck_require__(5189);
 Object.defineProperty(exports, "contentType", ({
 	configurable: false,
 	enumerable: true,
@@ -7059,26 +7059,26 @@ Object.defineProperty(exports, "contentType", ({
 }));
 exports.prometheusContentType = exports.Registry.PROMETHEUS_CONTENT_TYPE;
 exports.openMetricsContentType = exports.Registry.OPENMETRICS_CONTENT_TYPE;
-exports.validateMetricName = __nccwpck_require__(1539).validateMetricName;
+exports.validateMetricName = __nccwpck_require__(2809).validateMetricName;
 
-exports.Counter = __nccwpck_require__(8606);
-exports.Gauge = __nccwpck_require__(7173);
-exports.Histogram = __nccwpck_require__(5416);
-exports.Summary = __nccwpck_require__(5910);
-exports.Pushgateway = __nccwpck_require__(7524);
+exports.Counter = __nccwpck_require__(4132);
+exports.Gauge = __nccwpck_require__(8267);
+exports.Histogram = __nccwpck_require__(3878);
+exports.Summary = __nccwpck_require__(6580);
+exports.Pushgateway = __nccwpck_require__(6486);
 
-exports.linearBuckets = __nccwpck_require__(964).linearBuckets;
-exports.exponentialBuckets = __nccwpck_require__(964).exponentialBuckets;
+exports.linearBuckets = __nccwpck_require__(3458).linearBuckets;
+exports.exponentialBuckets = __nccwpck_require__(3458).exponentialBuckets;
 
-exports.collectDefaultMetrics = __nccwpck_require__(5106);
+exports.collectDefaultMetrics = __nccwpck_require__(524);
 
-exports.aggregators = __nccwpck_require__(5924).aggregators;
-exports.AggregatorRegistry = __nccwpck_require__(816);
+exports.aggregators = __nccwpck_require__(2934).aggregators;
+exports.AggregatorRegistry = __nccwpck_require__(2826);
 
 
 /***/ }),
 
-/***/ 964:
+/***/ 3458:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7116,7 +7116,7 @@ exports.exponentialBuckets = (start, factor, count) => {
 
 /***/ }),
 
-/***/ 816:
+/***/ 2826:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7129,9 +7129,9 @@ exports.exponentialBuckets = (start, factor, count) => {
  * cluster master.
  */
 
-const Registry = __nccwpck_require__(1627);
-const { Grouper } = __nccwpck_require__(9588);
-const { aggregators } = __nccwpck_require__(5924);
+const Registry = __nccwpck_require__(5189);
+const { Grouper } = __nccwpck_require__(3038);
+const { aggregators } = __nccwpck_require__(2934);
 // We need to lazy-load the 'cluster' module as some application servers -
 // namely Passenger - crash when it is imported.
 let cluster = () => {
@@ -7342,7 +7342,7 @@ module.exports = AggregatorRegistry;
 
 /***/ }),
 
-/***/ 8606:
+/***/ 4132:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -7357,10 +7357,10 @@ const {
 	getLabels,
 	removeLabels,
 	nowTimestamp,
-} = __nccwpck_require__(9588);
-const { validateLabel } = __nccwpck_require__(1539);
-const { Metric } = __nccwpck_require__(2476);
-const Exemplar = __nccwpck_require__(9024);
+} = __nccwpck_require__(3038);
+const { validateLabel } = __nccwpck_require__(2809);
+const { Metric } = __nccwpck_require__(6150);
+const Exemplar = __nccwpck_require__(5158);
 
 class Counter extends Metric {
 	constructor(config) {
@@ -7496,27 +7496,27 @@ module.exports = Counter;
 
 /***/ }),
 
-/***/ 5106:
+/***/ 524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isObject } = __nccwpck_require__(9588);
+const { isObject } = __nccwpck_require__(3038);
 
 // Default metrics.
-const processCpuTotal = __nccwpck_require__(8293);
-const processStartTime = __nccwpck_require__(8228);
-const osMemoryHeap = __nccwpck_require__(3981);
-const processOpenFileDescriptors = __nccwpck_require__(5217);
-const processMaxFileDescriptors = __nccwpck_require__(9655);
-const eventLoopLag = __nccwpck_require__(4460);
-const processHandles = __nccwpck_require__(5490);
-const processRequests = __nccwpck_require__(7439);
-const processResources = __nccwpck_require__(884);
-const heapSizeAndUsed = __nccwpck_require__(2365);
-const heapSpacesSizeAndUsed = __nccwpck_require__(3844);
-const version = __nccwpck_require__(3344);
-const gc = __nccwpck_require__(9336);
+const processCpuTotal = __nccwpck_require__(1383);
+const processStartTime = __nccwpck_require__(2010);
+const osMemoryHeap = __nccwpck_require__(8111);
+const processOpenFileDescriptors = __nccwpck_require__(107);
+const processMaxFileDescriptors = __nccwpck_require__(3717);
+const eventLoopLag = __nccwpck_require__(2866);
+const processHandles = __nccwpck_require__(2840);
+const processRequests = __nccwpck_require__(8029);
+const processResources = __nccwpck_require__(7842);
+const heapSizeAndUsed = __nccwpck_require__(6875);
+const heapSpacesSizeAndUsed = __nccwpck_require__(454);
+const version = __nccwpck_require__(2834);
+const gc = __nccwpck_require__(2562);
 
 const metrics = {
 	processCpuTotal,
@@ -7554,7 +7554,7 @@ module.exports.metricsList = metricsList;
 
 /***/ }),
 
-/***/ 9024:
+/***/ 5158:
 /***/ ((module) => {
 
 
@@ -7598,7 +7598,7 @@ module.exports = Exemplar;
 
 /***/ }),
 
-/***/ 7173:
+/***/ 8267:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -7615,9 +7615,9 @@ const {
 	hashObject,
 	isObject,
 	removeLabels,
-} = __nccwpck_require__(9588);
-const { validateLabel } = __nccwpck_require__(1539);
-const { Metric } = __nccwpck_require__(2476);
+} = __nccwpck_require__(3038);
+const { validateLabel } = __nccwpck_require__(2809);
+const { Metric } = __nccwpck_require__(6150);
 
 class Gauge extends Metric {
 	constructor(config) {
@@ -7778,7 +7778,7 @@ module.exports = Gauge;
 
 /***/ }),
 
-/***/ 5416:
+/***/ 3878:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -7793,10 +7793,10 @@ const {
 	isObject,
 	removeLabels,
 	nowTimestamp,
-} = __nccwpck_require__(9588);
-const { validateLabel } = __nccwpck_require__(1539);
-const { Metric } = __nccwpck_require__(2476);
-const Exemplar = __nccwpck_require__(9024);
+} = __nccwpck_require__(3038);
+const { validateLabel } = __nccwpck_require__(2809);
+const { Metric } = __nccwpck_require__(6150);
+const Exemplar = __nccwpck_require__(5158);
 
 class Histogram extends Metric {
 	constructor(config) {
@@ -8136,14 +8136,14 @@ module.exports = Histogram;
 
 /***/ }),
 
-/***/ 2476:
+/***/ 6150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Registry = __nccwpck_require__(1627);
-const { isObject } = __nccwpck_require__(9588);
-const { validateMetricName, validateLabelName } = __nccwpck_require__(1539);
+const Registry = __nccwpck_require__(5189);
+const { isObject } = __nccwpck_require__(3038);
+const { validateMetricName, validateLabelName } = __nccwpck_require__(2809);
 
 /**
  * @abstract
@@ -8216,12 +8216,12 @@ module.exports = { Metric };
 
 /***/ }),
 
-/***/ 5924:
+/***/ 2934:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-const { Grouper, hashObject } = __nccwpck_require__(9588);
+const { Grouper, hashObject } = __nccwpck_require__(3038);
 
 /**
  * Returns a new function that applies the `aggregatorFn` to the values.
@@ -8304,12 +8304,12 @@ exports.aggregators = {
 
 /***/ }),
 
-/***/ 4460:
+/***/ 2866:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 
 // Check if perf_hooks module is available
 let perf_hooks;
@@ -8454,11 +8454,11 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 9336:
+/***/ 2562:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Histogram = __nccwpck_require__(5416);
+const Histogram = __nccwpck_require__(3878);
 
 let perf_hooks;
 
@@ -8519,13 +8519,13 @@ module.exports.metricNames = [NODEJS_GC_DURATION_SECONDS];
 
 /***/ }),
 
-/***/ 2365:
+/***/ 6875:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
-const safeMemoryUsage = __nccwpck_require__(1315);
+const Gauge = __nccwpck_require__(8267);
+const safeMemoryUsage = __nccwpck_require__(7437);
 
 const NODEJS_HEAP_SIZE_TOTAL = 'nodejs_heap_size_total_bytes';
 const NODEJS_HEAP_SIZE_USED = 'nodejs_heap_size_used_bytes';
@@ -8582,12 +8582,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 3844:
+/***/ 454:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 const v8 = __nccwpck_require__(1493);
 
 const METRICS = ['total', 'used', 'available'];
@@ -8646,7 +8646,7 @@ module.exports.metricNames = Object.values(NODEJS_HEAP_SIZE);
 
 /***/ }),
 
-/***/ 7965:
+/***/ 3143:
 /***/ ((module) => {
 
 
@@ -8685,7 +8685,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1315:
+/***/ 7437:
 /***/ ((module) => {
 
 
@@ -8704,14 +8704,14 @@ module.exports = safeMemoryUsage;
 
 /***/ }),
 
-/***/ 3981:
+/***/ 8111:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
-const linuxVariant = __nccwpck_require__(7567);
-const safeMemoryUsage = __nccwpck_require__(1315);
+const Gauge = __nccwpck_require__(8267);
+const linuxVariant = __nccwpck_require__(5537);
+const safeMemoryUsage = __nccwpck_require__(7437);
 
 const PROCESS_RESIDENT_MEMORY = 'process_resident_memory_bytes';
 
@@ -8749,12 +8749,12 @@ module.exports.metricNames =
 
 /***/ }),
 
-/***/ 7567:
+/***/ 5537:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 const fs = __nccwpck_require__(9896);
 
 const values = ['VmSize', 'VmRSS', 'VmData'];
@@ -8838,13 +8838,13 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 8293:
+/***/ 1383:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const OtelApi = __nccwpck_require__(1408);
-const Counter = __nccwpck_require__(8606);
+const OtelApi = __nccwpck_require__(6814);
+const Counter = __nccwpck_require__(4132);
 
 const PROCESS_CPU_USER_SECONDS = 'process_cpu_user_seconds_total';
 const PROCESS_CPU_SYSTEM_SECONDS = 'process_cpu_system_seconds_total';
@@ -8933,14 +8933,14 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 5490:
+/***/ 2840:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { aggregateByObjectName } = __nccwpck_require__(7965);
-const { updateMetrics } = __nccwpck_require__(7965);
-const Gauge = __nccwpck_require__(7173);
+const { aggregateByObjectName } = __nccwpck_require__(3143);
+const { updateMetrics } = __nccwpck_require__(3143);
+const Gauge = __nccwpck_require__(8267);
 
 const NODEJS_ACTIVE_HANDLES = 'nodejs_active_handles';
 const NODEJS_ACTIVE_HANDLES_TOTAL = 'nodejs_active_handles_total';
@@ -8986,12 +8986,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 9655:
+/***/ 3717:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 const fs = __nccwpck_require__(9896);
 
 const PROCESS_MAX_FDS = 'process_max_fds';
@@ -9038,12 +9038,12 @@ module.exports.metricNames = [PROCESS_MAX_FDS];
 
 /***/ }),
 
-/***/ 5217:
+/***/ 107:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 const fs = __nccwpck_require__(9896);
 const process = __nccwpck_require__(932);
 
@@ -9081,13 +9081,13 @@ module.exports.metricNames = [PROCESS_OPEN_FDS];
 
 /***/ }),
 
-/***/ 7439:
+/***/ 8029:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Gauge = __nccwpck_require__(7173);
-const { aggregateByObjectName } = __nccwpck_require__(7965);
-const { updateMetrics } = __nccwpck_require__(7965);
+const Gauge = __nccwpck_require__(8267);
+const { aggregateByObjectName } = __nccwpck_require__(3143);
+const { updateMetrics } = __nccwpck_require__(3143);
 
 const NODEJS_ACTIVE_REQUESTS = 'nodejs_active_requests';
 const NODEJS_ACTIVE_REQUESTS_TOTAL = 'nodejs_active_requests_total';
@@ -9133,12 +9133,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 884:
+/***/ 7842:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Gauge = __nccwpck_require__(7173);
-const { updateMetrics } = __nccwpck_require__(7965);
+const Gauge = __nccwpck_require__(8267);
+const { updateMetrics } = __nccwpck_require__(3143);
 
 const NODEJS_ACTIVE_RESOURCES = 'nodejs_active_resources';
 const NODEJS_ACTIVE_RESOURCES_TOTAL = 'nodejs_active_resources_total';
@@ -9197,12 +9197,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 8228:
+/***/ 2010:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 const startInSeconds = Math.round(Date.now() / 1000 - process.uptime());
 
 const PROCESS_START_TIME = 'process_start_time_seconds';
@@ -9229,12 +9229,12 @@ module.exports.metricNames = [PROCESS_START_TIME];
 
 /***/ }),
 
-/***/ 3344:
+/***/ 2834:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(7173);
+const Gauge = __nccwpck_require__(8267);
 const version = process.version;
 const versionSegments = version.slice(1).split('.').map(Number);
 
@@ -9269,7 +9269,7 @@ module.exports.metricNames = [NODE_VERSION_INFO];
 
 /***/ }),
 
-/***/ 7524:
+/***/ 6486:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9278,7 +9278,7 @@ const url = __nccwpck_require__(7016);
 const http = __nccwpck_require__(8611);
 const https = __nccwpck_require__(5692);
 const { gzipSync } = __nccwpck_require__(3106);
-const { globalRegistry } = __nccwpck_require__(1627);
+const { globalRegistry } = __nccwpck_require__(5189);
 
 class Pushgateway {
 	constructor(gatewayUrl, options, registry) {
@@ -9412,12 +9412,12 @@ module.exports = Pushgateway;
 
 /***/ }),
 
-/***/ 1627:
+/***/ 5189:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getValueAsString } = __nccwpck_require__(9588);
+const { getValueAsString } = __nccwpck_require__(3038);
 
 class Registry {
 	static get PROMETHEUS_CONTENT_TYPE() {
@@ -9661,7 +9661,7 @@ module.exports.globalRegistry = new Registry();
 
 /***/ }),
 
-/***/ 5910:
+/***/ 6580:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -9670,10 +9670,10 @@ module.exports.globalRegistry = new Registry();
 
 
 const util = __nccwpck_require__(9023);
-const { getLabels, hashObject, removeLabels } = __nccwpck_require__(9588);
-const { validateLabel } = __nccwpck_require__(1539);
-const { Metric } = __nccwpck_require__(2476);
-const timeWindowQuantiles = __nccwpck_require__(7639);
+const { getLabels, hashObject, removeLabels } = __nccwpck_require__(3038);
+const { validateLabel } = __nccwpck_require__(2809);
+const { Metric } = __nccwpck_require__(6150);
+const timeWindowQuantiles = __nccwpck_require__(3501);
 
 const DEFAULT_COMPRESS_COUNT = 1000; // every 1000 measurements
 
@@ -9876,12 +9876,12 @@ module.exports = Summary;
 
 /***/ }),
 
-/***/ 7639:
+/***/ 3501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { TDigest } = __nccwpck_require__(3528);
+const { TDigest } = __nccwpck_require__(1526);
 
 class TimeWindowQuantiles {
 	constructor(maxAgeSeconds, ageBuckets) {
@@ -9950,7 +9950,7 @@ module.exports = TimeWindowQuantiles;
 
 /***/ }),
 
-/***/ 9588:
+/***/ 3038:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10087,7 +10087,7 @@ exports.Grouper = Grouper;
 
 /***/ }),
 
-/***/ 1539:
+/***/ 2809:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -10121,7 +10121,7 @@ exports.validateLabel = function validateLabel(savedLabels, labels) {
 
 /***/ }),
 
-/***/ 5286:
+/***/ 292:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*
@@ -10269,7 +10269,7 @@ module.exports = split
 
 /***/ }),
 
-/***/ 3528:
+/***/ 1526:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 //
@@ -10277,7 +10277,7 @@ module.exports = split
 //
 // approximate distribution percentiles from a stream of reals
 //
-var RBTree = (__nccwpck_require__(7750).RBTree);
+var RBTree = (__nccwpck_require__(3636).RBTree);
 
 function TDigest(delta, K, CX) {
     // allocate a TDigest structure.
@@ -10669,7 +10669,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 223:
+/***/ 4813:
 /***/ ((module) => {
 
 module.exports = extend
@@ -10693,7 +10693,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 4390:
+/***/ 9025:
 /***/ ((module) => {
 
 module.exports = eval("require")("pg-native");
@@ -10834,12 +10834,12 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 8352:
+/***/ 2482:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
-const require_diag = __nccwpck_require__(9982);
-const require_NoopContextManager = __nccwpck_require__(6);
+const require_global_utils = __nccwpck_require__(645);
+const require_diag = __nccwpck_require__(6980);
+const require_NoopContextManager = __nccwpck_require__(9048);
 //#region src/api/context.ts
 const API_NAME = "context";
 const NOOP_CONTEXT_MANAGER = new require_NoopContextManager.NoopContextManager();
@@ -10940,13 +10940,13 @@ exports.ContextAPI = ContextAPI;
 
 /***/ }),
 
-/***/ 9982:
+/***/ 6980:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
-const require_ComponentLogger = __nccwpck_require__(1977);
-__nccwpck_require__(4351);
-const require_logLevelLogger = __nccwpck_require__(1714);
+const require_global_utils = __nccwpck_require__(645);
+const require_ComponentLogger = __nccwpck_require__(8667);
+__nccwpck_require__(6433);
+const require_logLevelLogger = __nccwpck_require__(5580);
 //#region src/api/diag.ts
 const API_NAME = "diag";
 /**
@@ -11014,12 +11014,12 @@ exports.DiagAPI = DiagAPI;
 
 /***/ }),
 
-/***/ 9102:
+/***/ 2180:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
-const require_diag = __nccwpck_require__(9982);
-const require_ProxyLoggerProvider = __nccwpck_require__(9035);
+const require_global_utils = __nccwpck_require__(645);
+const require_diag = __nccwpck_require__(6980);
+const require_ProxyLoggerProvider = __nccwpck_require__(8713);
 //#region src/api/logs.ts
 const API_NAME = "logs";
 /**
@@ -11079,12 +11079,12 @@ exports.e = LogsAPI;
 
 /***/ }),
 
-/***/ 3510:
+/***/ 1008:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
-const require_diag = __nccwpck_require__(9982);
-const require_NoopMeterProvider = __nccwpck_require__(7554);
+const require_global_utils = __nccwpck_require__(645);
+const require_diag = __nccwpck_require__(6980);
+const require_NoopMeterProvider = __nccwpck_require__(756);
 //#region src/api/metrics.ts
 const API_NAME = "metrics";
 /**
@@ -11131,15 +11131,15 @@ exports.k = MetricsAPI;
 
 /***/ }),
 
-/***/ 3007:
+/***/ 7713:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
-const require_diag = __nccwpck_require__(9982);
-const require_utils = __nccwpck_require__(5196);
-const require_TextMapPropagator = __nccwpck_require__(3565);
-const require_NoopTextMapPropagator = __nccwpck_require__(345);
-const require_context_helpers = __nccwpck_require__(7510);
+const require_global_utils = __nccwpck_require__(645);
+const require_diag = __nccwpck_require__(6980);
+const require_utils = __nccwpck_require__(4726);
+const require_TextMapPropagator = __nccwpck_require__(6019);
+const require_NoopTextMapPropagator = __nccwpck_require__(9555);
+const require_context_helpers = __nccwpck_require__(3608);
 //#region src/api/propagation.ts
 const API_NAME = "propagation";
 const NOOP_TEXT_MAP_PROPAGATOR = new require_NoopTextMapPropagator.NoopTextMapPropagator();
@@ -11211,14 +11211,14 @@ exports.R = PropagationAPI;
 
 /***/ }),
 
-/***/ 5446:
+/***/ 9724:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
-const require_diag = __nccwpck_require__(9982);
-const require_context_utils = __nccwpck_require__(3779);
-const require_spancontext_utils = __nccwpck_require__(3723);
-const require_ProxyTracerProvider = __nccwpck_require__(5930);
+const require_global_utils = __nccwpck_require__(645);
+const require_diag = __nccwpck_require__(6980);
+const require_context_utils = __nccwpck_require__(2561);
+const require_spancontext_utils = __nccwpck_require__(4217);
+const require_ProxyTracerProvider = __nccwpck_require__(3436);
 //#region src/api/trace.ts
 const API_NAME = "trace";
 /**
@@ -11279,11 +11279,11 @@ exports.C = TraceAPI;
 
 /***/ }),
 
-/***/ 7510:
+/***/ 3608:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(3041);
-const require_context$1 = __nccwpck_require__(8352);
+const require_context = __nccwpck_require__(7959);
+const require_context$1 = __nccwpck_require__(2482);
 //#region src/baggage/context-helpers.ts
 /**
 * Baggage key
@@ -11333,7 +11333,7 @@ exports.setBaggage = setBaggage;
 
 /***/ }),
 
-/***/ 176:
+/***/ 2750:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/baggage/internal/baggage-impl.ts
@@ -11375,7 +11375,7 @@ exports.BaggageImpl = BaggageImpl;
 
 /***/ }),
 
-/***/ 9333:
+/***/ 1039:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/baggage/internal/symbol.ts
@@ -11390,12 +11390,12 @@ exports.baggageEntryMetadataSymbol = baggageEntryMetadataSymbol;
 
 /***/ }),
 
-/***/ 5196:
+/***/ 4726:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_diag = __nccwpck_require__(9982);
-const require_baggage_impl = __nccwpck_require__(176);
-const require_symbol = __nccwpck_require__(9333);
+const require_diag = __nccwpck_require__(6980);
+const require_baggage_impl = __nccwpck_require__(2750);
+const require_symbol = __nccwpck_require__(1039);
 //#region src/baggage/utils.ts
 const diag = require_diag.DiagAPI.instance();
 /**
@@ -11433,7 +11433,7 @@ exports.createBaggage = createBaggage;
 
 /***/ }),
 
-/***/ 2534:
+/***/ 5300:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/context-api.ts
@@ -11441,7 +11441,7 @@ exports.createBaggage = createBaggage;
 * Entrypoint for context API
 * @since 1.0.0
 */
-const context = (__nccwpck_require__(8352).ContextAPI).getInstance();
+const context = (__nccwpck_require__(2482).ContextAPI).getInstance();
 //#endregion
 exports.context = context;
 
@@ -11449,10 +11449,10 @@ exports.context = context;
 
 /***/ }),
 
-/***/ 6:
+/***/ 9048:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(3041);
+const require_context = __nccwpck_require__(7959);
 //#region src/context/NoopContextManager.ts
 var NoopContextManager = class {
 	active() {
@@ -11482,7 +11482,7 @@ exports.NoopContextManager = NoopContextManager;
 
 /***/ }),
 
-/***/ 3041:
+/***/ 7959:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/context/context.ts
@@ -11529,7 +11529,7 @@ exports.createContextKey = createContextKey;
 
 /***/ }),
 
-/***/ 1778:
+/***/ 8988:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/diag-api.ts
@@ -11541,7 +11541,7 @@ exports.createContextKey = createContextKey;
 *
 * @since 1.0.0
 */
-const diag = (__nccwpck_require__(9982).DiagAPI).instance();
+const diag = (__nccwpck_require__(6980).DiagAPI).instance();
 //#endregion
 exports.diag = diag;
 
@@ -11549,10 +11549,10 @@ exports.diag = diag;
 
 /***/ }),
 
-/***/ 1977:
+/***/ 8667:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(9227);
+const require_global_utils = __nccwpck_require__(645);
 //#region src/diag/ComponentLogger.ts
 /**
 * Component Logger which is meant to be used as part of any component which
@@ -11595,7 +11595,7 @@ exports.DiagComponentLogger = DiagComponentLogger;
 
 /***/ }),
 
-/***/ 9199:
+/***/ 3537:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/diag/consoleLogger.ts
@@ -11663,10 +11663,10 @@ exports._originalConsoleMethods = _originalConsoleMethods;
 
 /***/ }),
 
-/***/ 1714:
+/***/ 5580:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-__nccwpck_require__(4351);
+__nccwpck_require__(6433);
 //#region src/diag/internal/logLevelLogger.ts
 function createLogLevelDiagLogger(maxLevel, logger) {
 	if (maxLevel < 0) maxLevel = 0;
@@ -11692,7 +11692,7 @@ exports.createLogLevelDiagLogger = createLogLevelDiagLogger;
 
 /***/ }),
 
-/***/ 4351:
+/***/ 6433:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/diag/types.ts
@@ -11730,37 +11730,37 @@ exports.DiagLogLevel = DiagLogLevel;
 
 /***/ }),
 
-/***/ 1408:
+/***/ 6814:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 Object.defineProperties(exports, {
 	__esModule: { value: true },
 	[Symbol.toStringTag]: { value: "Module" }
 });
-const require_types = __nccwpck_require__(4351);
-const require_utils = __nccwpck_require__(5196);
-const require_context = __nccwpck_require__(3041);
-const require_consoleLogger = __nccwpck_require__(9199);
-const require_NoopMeter = __nccwpck_require__(1677);
-const require_Metric = __nccwpck_require__(626);
-const require_NoopLogger = __nccwpck_require__(9140);
-const require_LogRecord = __nccwpck_require__(8973);
-const require_TextMapPropagator = __nccwpck_require__(3565);
-const require_trace_flags = __nccwpck_require__(3245);
-const require_invalid_span_constants = __nccwpck_require__(3552);
-const require_spancontext_utils = __nccwpck_require__(3723);
-const require_ProxyTracer = __nccwpck_require__(3861);
-const require_span_kind = __nccwpck_require__(7483);
-const require_status = __nccwpck_require__(7632);
-const require_utils$1 = __nccwpck_require__(2219);
-const require_ProxyTracerProvider = __nccwpck_require__(5930);
-const require_SamplingResult = __nccwpck_require__(5346);
-const require_context_api = __nccwpck_require__(2534);
-const require_diag_api = __nccwpck_require__(1778);
-const require_logs_api = __nccwpck_require__(5662);
-const require_metrics_api = __nccwpck_require__(7876);
-const require_propagation_api = __nccwpck_require__(7045);
-const require_trace_api = __nccwpck_require__(8936);
+const require_types = __nccwpck_require__(6433);
+const require_utils = __nccwpck_require__(4726);
+const require_context = __nccwpck_require__(7959);
+const require_consoleLogger = __nccwpck_require__(3537);
+const require_NoopMeter = __nccwpck_require__(8663);
+const require_Metric = __nccwpck_require__(1848);
+const require_NoopLogger = __nccwpck_require__(6506);
+const require_LogRecord = __nccwpck_require__(4891);
+const require_TextMapPropagator = __nccwpck_require__(6019);
+const require_trace_flags = __nccwpck_require__(1859);
+const require_invalid_span_constants = __nccwpck_require__(9258);
+const require_spancontext_utils = __nccwpck_require__(4217);
+const require_ProxyTracer = __nccwpck_require__(6783);
+const require_span_kind = __nccwpck_require__(6157);
+const require_status = __nccwpck_require__(6938);
+const require_utils$1 = __nccwpck_require__(2729);
+const require_ProxyTracerProvider = __nccwpck_require__(3436);
+const require_SamplingResult = __nccwpck_require__(9752);
+const require_context_api = __nccwpck_require__(5300);
+const require_diag_api = __nccwpck_require__(8988);
+const require_logs_api = __nccwpck_require__(1928);
+const require_metrics_api = __nccwpck_require__(8834);
+const require_propagation_api = __nccwpck_require__(2139);
+const require_trace_api = __nccwpck_require__(4218);
 //#region src/index.ts
 var src_default = {
 	context: require_context_api.context,
@@ -11807,11 +11807,11 @@ exports.trace = require_trace_api.trace;
 
 /***/ }),
 
-/***/ 9227:
+/***/ 645:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_version = __nccwpck_require__(9128);
-const require_semver = __nccwpck_require__(1418);
+const require_version = __nccwpck_require__(1006);
+const require_semver = __nccwpck_require__(8000);
 //#region src/internal/global-utils.ts
 const major = require_version.VERSION.split(".")[0];
 const GLOBAL_OPENTELEMETRY_API_KEY = Symbol.for(`opentelemetry.js.api.${major}`);
@@ -11865,10 +11865,10 @@ exports.unregisterGlobal = unregisterGlobal;
 
 /***/ }),
 
-/***/ 1418:
+/***/ 8000:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_version = __nccwpck_require__(9128);
+const require_version = __nccwpck_require__(1006);
 //#region src/internal/semver.ts
 const re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
 /**
@@ -11954,7 +11954,7 @@ exports.isCompatible = isCompatible;
 
 /***/ }),
 
-/***/ 5662:
+/***/ 1928:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/logs-api.ts
@@ -11963,7 +11963,7 @@ exports.isCompatible = isCompatible;
 *
 * @since 1.10.0
 */
-const logs = (__nccwpck_require__(9102)/* .LogsAPI */ .e).getInstance();
+const logs = (__nccwpck_require__(2180)/* .LogsAPI */ .e).getInstance();
 //#endregion
 exports.logs = logs;
 
@@ -11971,7 +11971,7 @@ exports.logs = logs;
 
 /***/ }),
 
-/***/ 8973:
+/***/ 4891:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/logs/LogRecord.ts
@@ -12010,7 +12010,7 @@ exports.SeverityNumber = SeverityNumber;
 
 /***/ }),
 
-/***/ 9140:
+/***/ 6506:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/logs/NoopLogger.ts
@@ -12036,10 +12036,10 @@ exports.createNoopLogger = createNoopLogger;
 
 /***/ }),
 
-/***/ 1995:
+/***/ 8129:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopLogger = __nccwpck_require__(9140);
+const require_NoopLogger = __nccwpck_require__(6506);
 //#region src/logs/NoopLoggerProvider.ts
 var NoopLoggerProvider = class {
 	getLogger(_name, _version, _options) {
@@ -12055,10 +12055,10 @@ exports.NoopLoggerProvider = NoopLoggerProvider;
 
 /***/ }),
 
-/***/ 8916:
+/***/ 9074:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopLogger = __nccwpck_require__(9140);
+const require_NoopLogger = __nccwpck_require__(6506);
 //#region src/logs/ProxyLogger.ts
 var ProxyLogger = class {
 	constructor(provider, name, version, options) {
@@ -12097,11 +12097,11 @@ exports.ProxyLogger = ProxyLogger;
 
 /***/ }),
 
-/***/ 9035:
+/***/ 8713:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopLoggerProvider = __nccwpck_require__(1995);
-const require_ProxyLogger = __nccwpck_require__(8916);
+const require_NoopLoggerProvider = __nccwpck_require__(8129);
+const require_ProxyLogger = __nccwpck_require__(9074);
 //#region src/logs/ProxyLoggerProvider.ts
 var ProxyLoggerProvider = class {
 	getLogger(name, version, options) {
@@ -12139,7 +12139,7 @@ exports.ProxyLoggerProvider = ProxyLoggerProvider;
 
 /***/ }),
 
-/***/ 7876:
+/***/ 8834:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/metrics-api.ts
@@ -12148,7 +12148,7 @@ exports.ProxyLoggerProvider = ProxyLoggerProvider;
 *
 * @since 1.3.0
 */
-const metrics = (__nccwpck_require__(3510)/* .MetricsAPI */ .k).getInstance();
+const metrics = (__nccwpck_require__(1008)/* .MetricsAPI */ .k).getInstance();
 //#endregion
 exports.metrics = metrics;
 
@@ -12156,7 +12156,7 @@ exports.metrics = metrics;
 
 /***/ }),
 
-/***/ 626:
+/***/ 1848:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/metrics/Metric.ts
@@ -12177,7 +12177,7 @@ exports.ValueType = ValueType;
 
 /***/ }),
 
-/***/ 1677:
+/***/ 8663:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/metrics/NoopMeter.ts
@@ -12299,10 +12299,10 @@ exports.createNoopMeter = createNoopMeter;
 
 /***/ }),
 
-/***/ 7554:
+/***/ 756:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopMeter = __nccwpck_require__(1677);
+const require_NoopMeter = __nccwpck_require__(8663);
 //#region src/metrics/NoopMeterProvider.ts
 /**
 * An implementation of the {@link MeterProvider} which returns an impotent Meter
@@ -12322,7 +12322,7 @@ exports.NoopMeterProvider = NoopMeterProvider;
 
 /***/ }),
 
-/***/ 7045:
+/***/ 2139:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/propagation-api.ts
@@ -12331,7 +12331,7 @@ exports.NoopMeterProvider = NoopMeterProvider;
 *
 * @since 1.0.0
 */
-const propagation = (__nccwpck_require__(3007)/* .PropagationAPI */ .R).getInstance();
+const propagation = (__nccwpck_require__(7713)/* .PropagationAPI */ .R).getInstance();
 //#endregion
 exports.propagation = propagation;
 
@@ -12339,7 +12339,7 @@ exports.propagation = propagation;
 
 /***/ }),
 
-/***/ 345:
+/***/ 9555:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/propagation/NoopTextMapPropagator.ts
@@ -12364,7 +12364,7 @@ exports.NoopTextMapPropagator = NoopTextMapPropagator;
 
 /***/ }),
 
-/***/ 3565:
+/***/ 6019:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/propagation/TextMapPropagator.ts
@@ -12396,7 +12396,7 @@ exports.defaultTextMapSetter = defaultTextMapSetter;
 
 /***/ }),
 
-/***/ 8936:
+/***/ 4218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/trace-api.ts
@@ -12405,7 +12405,7 @@ exports.defaultTextMapSetter = defaultTextMapSetter;
 *
 * @since 1.0.0
 */
-const trace = (__nccwpck_require__(5446)/* .TraceAPI */ .C).getInstance();
+const trace = (__nccwpck_require__(9724)/* .TraceAPI */ .C).getInstance();
 //#endregion
 exports.trace = trace;
 
@@ -12413,10 +12413,10 @@ exports.trace = trace;
 
 /***/ }),
 
-/***/ 5744:
+/***/ 1662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_invalid_span_constants = __nccwpck_require__(3552);
+const require_invalid_span_constants = __nccwpck_require__(9258);
 //#region src/trace/NonRecordingSpan.ts
 /**
 * The NonRecordingSpan is the default {@link Span} that is used when no Span
@@ -12464,13 +12464,13 @@ exports.NonRecordingSpan = NonRecordingSpan;
 
 /***/ }),
 
-/***/ 1725:
+/***/ 5783:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(8352);
-const require_NonRecordingSpan = __nccwpck_require__(5744);
-const require_context_utils = __nccwpck_require__(3779);
-const require_spancontext_utils = __nccwpck_require__(3723);
+const require_context = __nccwpck_require__(2482);
+const require_NonRecordingSpan = __nccwpck_require__(1662);
+const require_context_utils = __nccwpck_require__(2561);
+const require_spancontext_utils = __nccwpck_require__(4217);
 //#region src/trace/NoopTracer.ts
 const contextApi = require_context.ContextAPI.getInstance();
 /**
@@ -12514,10 +12514,10 @@ exports.NoopTracer = NoopTracer;
 
 /***/ }),
 
-/***/ 3186:
+/***/ 148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopTracer = __nccwpck_require__(1725);
+const require_NoopTracer = __nccwpck_require__(5783);
 //#region src/trace/NoopTracerProvider.ts
 /**
 * An implementation of the {@link TracerProvider} which returns an impotent
@@ -12537,11 +12537,11 @@ exports.b = NoopTracerProvider;
 
 /***/ }),
 
-/***/ 3861:
+/***/ 6783:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/trace/ProxyTracer.ts
-const NOOP_TRACER = new (__nccwpck_require__(1725).NoopTracer)();
+const NOOP_TRACER = new (__nccwpck_require__(5783).NoopTracer)();
 /**
 * Proxy tracer provided by the proxy tracer provider
 *
@@ -12580,12 +12580,12 @@ exports.ProxyTracer = ProxyTracer;
 
 /***/ }),
 
-/***/ 5930:
+/***/ 3436:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_ProxyTracer = __nccwpck_require__(3861);
+const require_ProxyTracer = __nccwpck_require__(6783);
 //#region src/trace/ProxyTracerProvider.ts
-const NOOP_TRACER_PROVIDER = new (__nccwpck_require__(3186)/* .NoopTracerProvider */ .b)();
+const NOOP_TRACER_PROVIDER = new (__nccwpck_require__(148)/* .NoopTracerProvider */ .b)();
 /**
 * Tracer provider which provides {@link ProxyTracer}s.
 *
@@ -12627,7 +12627,7 @@ exports.ProxyTracerProvider = ProxyTracerProvider;
 
 /***/ }),
 
-/***/ 5346:
+/***/ 9752:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/SamplingResult.ts
@@ -12663,12 +12663,12 @@ exports.SamplingDecision = SamplingDecision;
 
 /***/ }),
 
-/***/ 3779:
+/***/ 2561:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(3041);
-const require_context$1 = __nccwpck_require__(8352);
-const require_NonRecordingSpan = __nccwpck_require__(5744);
+const require_context = __nccwpck_require__(7959);
+const require_context$1 = __nccwpck_require__(2482);
+const require_NonRecordingSpan = __nccwpck_require__(1662);
 //#region src/trace/context-utils.ts
 /**
 * span key
@@ -12736,10 +12736,10 @@ exports.setSpanContext = setSpanContext;
 
 /***/ }),
 
-/***/ 8457:
+/***/ 3151:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_tracestate_validators = __nccwpck_require__(8534);
+const require_tracestate_validators = __nccwpck_require__(6252);
 //#region src/trace/internal/tracestate-impl.ts
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
@@ -12819,7 +12819,7 @@ exports.TraceStateImpl = TraceStateImpl;
 
 /***/ }),
 
-/***/ 8534:
+/***/ 6252:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/internal/tracestate-validators.ts
@@ -12853,10 +12853,10 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 2219:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_tracestate_impl = __nccwpck_require__(8457);
+const require_tracestate_impl = __nccwpck_require__(3151);
 //#region src/trace/internal/utils.ts
 /**
 * @deprecated Use TraceState from "@opentelemetry/core". This will be removed in the next major version.
@@ -12872,10 +12872,10 @@ exports.createTraceState = createTraceState;
 
 /***/ }),
 
-/***/ 3552:
+/***/ 9258:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-__nccwpck_require__(3245);
+__nccwpck_require__(1859);
 //#region src/trace/invalid-span-constants.ts
 /**
 * @since 1.0.0
@@ -12902,7 +12902,7 @@ exports.INVALID_TRACEID = INVALID_TRACEID;
 
 /***/ }),
 
-/***/ 7483:
+/***/ 6157:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/span_kind.ts
@@ -12943,11 +12943,11 @@ exports.SpanKind = SpanKind;
 
 /***/ }),
 
-/***/ 3723:
+/***/ 4217:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-__nccwpck_require__(3552);
-const require_NonRecordingSpan = __nccwpck_require__(5744);
+__nccwpck_require__(9258);
+const require_NonRecordingSpan = __nccwpck_require__(1662);
 //#region src/trace/spancontext-utils.ts
 const isHex = new Uint8Array([
 	0,
@@ -13100,7 +13100,7 @@ exports.wrapSpanContext = wrapSpanContext;
 
 /***/ }),
 
-/***/ 7632:
+/***/ 6938:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/status.ts
@@ -13132,7 +13132,7 @@ exports.SpanStatusCode = SpanStatusCode;
 
 /***/ }),
 
-/***/ 3245:
+/***/ 1859:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/trace_flags.ts
@@ -13153,7 +13153,7 @@ exports.TraceFlags = TraceFlags;
 
 /***/ }),
 
-/***/ 9128:
+/***/ 1006:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/version.ts
@@ -13206,9 +13206,9 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// EXTERNAL MODULE: ../../main/node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3771);
+;// CONCATENATED MODULE: ../../main/node_modules/pg/esm/index.mjs
 // ESM wrapper for pg
 
 
@@ -13691,8 +13691,8 @@ function createRequestHandler({ search, pool, registry, log }) {
   };
 }
 
-// EXTERNAL MODULE: ./node_modules/prom-client/index.js
-var prom_client = __nccwpck_require__(5222);
+// EXTERNAL MODULE: ../../main/node_modules/prom-client/index.js
+var prom_client = __nccwpck_require__(8864);
 ;// CONCATENATED MODULE: ./examples/backend-rag/lib/metrics.mjs
 // The Prometheus metrics the service exposes on /metrics. perf-gate's default configuration
 // scrapes these exact names and labels; renaming one breaks the gate's default targets.
