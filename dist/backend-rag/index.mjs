@@ -13544,10 +13544,22 @@ function readSearchRequest(body) {
 function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigint }) {
   const seconds = (start) => Number(now() - start) / 1e9;
 
+  // A statement name per pooled connection. On a real server each connection is its own session and
+  // this changes nothing; PGlite (the zero-install fallback) serves every connection in one session,
+  // where a second connection (of this process or of the other variant's) preparing the same name
+  // fails with "prepared statement already exists".
+  const connectionIds = new WeakMap();
+  let lastConnectionId = 0;
+  function statementFor(client, statement) {
+    let id = connectionIds.get(client);
+    if (id === undefined) connectionIds.set(client, (id = ++lastConnectionId));
+    return { ...statement, name: `${statement.name}_${process.pid}_${id}` };
+  }
+
   async function timedQuery(client, label, statement, values) {
     const start = now();
     try {
-      return await client.query({ ...statement, values });
+      return await client.query({ ...statementFor(client, statement), values });
     } finally {
       metrics.dbQueryDuration.observe({ query: label }, seconds(start));
     }
