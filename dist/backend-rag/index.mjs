@@ -2,22 +2,22 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 3636:
+/***/ 7750:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 module.exports = {
-    RBTree: __nccwpck_require__(1774),
-    BinTree: __nccwpck_require__(3885)
+    RBTree: __nccwpck_require__(5004),
+    BinTree: __nccwpck_require__(2663)
 };
 
 
 /***/ }),
 
-/***/ 3885:
+/***/ 2663:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var TreeBase = __nccwpck_require__(1079);
+var TreeBase = __nccwpck_require__(253);
 
 function Node(data) {
     this.data = data;
@@ -128,11 +128,11 @@ module.exports = BinTree;
 
 /***/ }),
 
-/***/ 1774:
+/***/ 5004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-var TreeBase = __nccwpck_require__(1079);
+var TreeBase = __nccwpck_require__(253);
 
 function Node(data) {
     this.data = data;
@@ -353,7 +353,7 @@ module.exports = RBTree;
 
 /***/ }),
 
-/***/ 1079:
+/***/ 253:
 /***/ ((module) => {
 
 
@@ -595,7 +595,7 @@ module.exports = TreeBase;
 
 /***/ }),
 
-/***/ 5183:
+/***/ 785:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -607,7 +607,7 @@ exports["default"] = {};
 
 /***/ }),
 
-/***/ 5632:
+/***/ 6122:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -851,7 +851,7 @@ parse.parseIntoClientConfig = parseIntoClientConfig
 
 /***/ }),
 
-/***/ 6085:
+/***/ 2299:
 /***/ ((module) => {
 
 
@@ -958,7 +958,7 @@ module.exports = readInt8;
 
 /***/ }),
 
-/***/ 6924:
+/***/ 7558:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1055,7 +1055,7 @@ class Pool extends EventEmitter {
     this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
     this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
     this.log = this.options.log || function () {}
-    this.Client = this.options.Client || Client || (__nccwpck_require__(3771).Client)
+    this.Client = this.options.Client || Client || (__nccwpck_require__(3273).Client)
     this.Promise = this.options.Promise || global.Promise
 
     if (typeof this.options.idleTimeoutMillis === 'undefined') {
@@ -1482,7 +1482,7 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 6605:
+/***/ 9971:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1543,7 +1543,7 @@ exports.BufferReader = BufferReader;
 
 /***/ }),
 
-/***/ 713:
+/***/ 9315:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1662,18 +1662,18 @@ exports.Writer = Writer;
 
 /***/ }),
 
-/***/ 4095:
+/***/ 4233:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.DatabaseError = exports.serialize = void 0;
 exports.parse = parse;
-const messages_1 = __nccwpck_require__(1679);
+const messages_1 = __nccwpck_require__(5809);
 Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
-const serializer_1 = __nccwpck_require__(7087);
+const serializer_1 = __nccwpck_require__(6513);
 Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
-const parser_1 = __nccwpck_require__(960);
+const parser_1 = __nccwpck_require__(3318);
 function parse(stream, callback) {
     const parser = new parser_1.Parser();
     stream.on('data', (buffer) => parser.parse(buffer, callback));
@@ -1683,7 +1683,7 @@ function parse(stream, callback) {
 
 /***/ }),
 
-/***/ 1679:
+/***/ 5809:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1849,14 +1849,14 @@ exports.NoticeMessage = NoticeMessage;
 
 /***/ }),
 
-/***/ 960:
+/***/ 3318:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.Parser = void 0;
-const messages_1 = __nccwpck_require__(1679);
-const buffer_reader_1 = __nccwpck_require__(6605);
+const messages_1 = __nccwpck_require__(5809);
+const buffer_reader_1 = __nccwpck_require__(9971);
 // every message is prefixed with a single byte
 const CODE_LENGTH = 1;
 // every message has an int32 length which includes itself but does
@@ -2180,13 +2180,13 @@ const parseErrorMessage = (reader, name) => {
 
 /***/ }),
 
-/***/ 7087:
+/***/ 6513:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.serialize = void 0;
-const buffer_writer_1 = __nccwpck_require__(713);
+const buffer_writer_1 = __nccwpck_require__(9315);
 const writer = new buffer_writer_1.Writer();
 const startup = (opts) => {
     // protocol version
@@ -2384,13 +2384,13 @@ exports.serialize = serialize;
 
 /***/ }),
 
-/***/ 8851:
+/***/ 1549:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var textParsers = __nccwpck_require__(546);
-var binaryParsers = __nccwpck_require__(7752);
-var arrayParser = __nccwpck_require__(9509);
-var builtinTypes = __nccwpck_require__(2523);
+var textParsers = __nccwpck_require__(4784);
+var binaryParsers = __nccwpck_require__(7522);
+var arrayParser = __nccwpck_require__(6471);
+var builtinTypes = __nccwpck_require__(6345);
 
 exports.getTypeParser = getTypeParser;
 exports.setTypeParser = setTypeParser;
@@ -2438,10 +2438,10 @@ binaryParsers.init(function(oid, converter) {
 
 /***/ }),
 
-/***/ 9509:
+/***/ 6471:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(3113);
+var array = __nccwpck_require__(3879);
 
 module.exports = {
   create: function (source, transform) {
@@ -2456,10 +2456,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7752:
+/***/ 7522:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var parseInt64 = __nccwpck_require__(6085);
+var parseInt64 = __nccwpck_require__(2299);
 
 var parseBits = function(data, bits, offset, invert, callback) {
   offset = offset || 0;
@@ -2720,7 +2720,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2523:
+/***/ 6345:
 /***/ ((module) => {
 
 /**
@@ -2800,14 +2800,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 546:
+/***/ 4784:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var array = __nccwpck_require__(3113)
-var arrayParser = __nccwpck_require__(9509);
-var parseDate = __nccwpck_require__(1200);
-var parseInterval = __nccwpck_require__(8557);
-var parseByteA = __nccwpck_require__(1381);
+var array = __nccwpck_require__(3879)
+var arrayParser = __nccwpck_require__(6471);
+var parseDate = __nccwpck_require__(2690);
+var parseInterval = __nccwpck_require__(8755);
+var parseByteA = __nccwpck_require__(463);
 
 function allowNull (fn) {
   return function nullAllowed (value) {
@@ -3022,20 +3022,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9908:
+/***/ 5042:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
-const utils = __nccwpck_require__(6822)
+const utils = __nccwpck_require__(9652)
 const nodeUtils = __nccwpck_require__(9023)
-const sasl = __nccwpck_require__(9050)
-const TypeOverrides = __nccwpck_require__(4019)
+const sasl = __nccwpck_require__(948)
+const TypeOverrides = __nccwpck_require__(365)
 
-const ConnectionParameters = __nccwpck_require__(7028)
-const Query = __nccwpck_require__(9547)
-const defaults = __nccwpck_require__(4677)
-const Connection = __nccwpck_require__(3975)
-const crypto = __nccwpck_require__(3068)
+const ConnectionParameters = __nccwpck_require__(646)
+const Query = __nccwpck_require__(4473)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const crypto = __nccwpck_require__(4150)
 
 const activeQueryDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -3323,7 +3323,7 @@ class Client extends EventEmitter {
       cb()
     } else {
       try {
-        const pgPass = __nccwpck_require__(1594)
+        const pgPass = __nccwpck_require__(3272)
         pgPass(this.connectionParameters, (pass) => {
           if (undefined !== pass) {
             pgPassDeprecationNotice()
@@ -3875,16 +3875,16 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 7028:
+/***/ 646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const dns = __nccwpck_require__(2250)
 
-const defaults = __nccwpck_require__(4677)
+const defaults = __nccwpck_require__(8995)
 
-const parse = (__nccwpck_require__(5632).parse) // parses a connection string
+const parse = (__nccwpck_require__(6122).parse) // parses a connection string
 
 const val = function (key, config, envVar) {
   if (config[key]) {
@@ -4066,15 +4066,15 @@ module.exports = ConnectionParameters
 
 /***/ }),
 
-/***/ 3975:
+/***/ 9809:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 
-const { parse, serialize } = __nccwpck_require__(4095)
-const stream = __nccwpck_require__(1647)
+const { parse, serialize } = __nccwpck_require__(4233)
+const stream = __nccwpck_require__(829)
 const { getStream } = stream
 
 const flushBuffer = serialize.flush()
@@ -4323,7 +4323,7 @@ module.exports = Connection
 
 /***/ }),
 
-/***/ 4603:
+/***/ 9765:
 /***/ ((module) => {
 
 function x509Error(msg, cert) {
@@ -4452,12 +4452,12 @@ module.exports = { signatureAlgorithmHashFromCertificate }
 
 /***/ }),
 
-/***/ 9050:
+/***/ 948:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const crypto = __nccwpck_require__(3068)
-const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(4603)
+const crypto = __nccwpck_require__(4150)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
 
 // SASLprep (RFC 4013) — minimal in-tree implementation.
 //
@@ -4721,7 +4721,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3068:
+/***/ 4150:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeCrypto = __nccwpck_require__(6982)
@@ -4817,7 +4817,7 @@ async function deriveKey(password, salt, iterations) {
 
 /***/ }),
 
-/***/ 4677:
+/***/ 8995:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4904,7 +4904,7 @@ module.exports = {
   keepalives_idle: 0,
 }
 
-const pgTypes = __nccwpck_require__(8851)
+const pgTypes = __nccwpck_require__(1549)
 // save default parsers
 const parseBigInteger = pgTypes.getTypeParser(20, 'text')
 const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
@@ -4918,20 +4918,20 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 
 /***/ }),
 
-/***/ 3771:
+/***/ 3273:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(9908)
-const defaults = __nccwpck_require__(4677)
-const Connection = __nccwpck_require__(3975)
-const Result = __nccwpck_require__(7770)
-const utils = __nccwpck_require__(6822)
-const Pool = __nccwpck_require__(6924)
-const TypeOverrides = __nccwpck_require__(4019)
-const { DatabaseError } = __nccwpck_require__(4095)
-const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(6822)
+const Client = __nccwpck_require__(5042)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
+const Pool = __nccwpck_require__(7558)
+const TypeOverrides = __nccwpck_require__(365)
+const { DatabaseError } = __nccwpck_require__(4233)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(9652)
 
 const poolFactory = (Client) => {
   return class BoundPool extends Pool {
@@ -4948,7 +4948,7 @@ const PG = function (clientConstructor) {
   this.Pool = poolFactory(this.Client)
   this._pools = []
   this.Connection = Connection
-  this.types = __nccwpck_require__(8851)
+  this.types = __nccwpck_require__(1549)
   this.DatabaseError = DatabaseError
   this.TypeOverrides = TypeOverrides
   this.escapeIdentifier = escapeIdentifier
@@ -4967,7 +4967,7 @@ try {
 }
 
 if (forceNative) {
-  clientConstructor = __nccwpck_require__(1759)
+  clientConstructor = __nccwpck_require__(5301)
 }
 
 module.exports = new PG(clientConstructor)
@@ -4979,7 +4979,7 @@ Object.defineProperty(module.exports, "native", ({
   get() {
     let native = null
     try {
-      native = new PG(__nccwpck_require__(1759))
+      native = new PG(__nccwpck_require__(5301))
     } catch (err) {
       if (err.code !== 'MODULE_NOT_FOUND') {
         throw err
@@ -4998,7 +4998,7 @@ Object.defineProperty(module.exports, "native", ({
 
 /***/ }),
 
-/***/ 9352:
+/***/ 8942:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const nodeUtils = __nccwpck_require__(9023)
@@ -5007,16 +5007,16 @@ var Native
 // eslint-disable-next-line no-useless-catch
 try {
   // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
-  Native = __nccwpck_require__(9025)
+  Native = __nccwpck_require__(4390)
 } catch (e) {
   throw e
 }
-const TypeOverrides = __nccwpck_require__(4019)
+const TypeOverrides = __nccwpck_require__(365)
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const ConnectionParameters = __nccwpck_require__(7028)
+const ConnectionParameters = __nccwpck_require__(646)
 
-const NativeQuery = __nccwpck_require__(9735)
+const NativeQuery = __nccwpck_require__(7581)
 
 const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
   () => {},
@@ -5332,7 +5332,7 @@ Client.prototype._pulsePipelinedQueryQueue = function () {
   const self = this
   const queries = []
   const nativeQueries = []
-  const utils = __nccwpck_require__(6822)
+  const utils = __nccwpck_require__(9652)
 
   while (this._queryQueue.length > 0) {
     const query = this._queryQueue.shift()
@@ -5433,23 +5433,23 @@ Client.prototype.getTransactionStatus = function () {
 
 /***/ }),
 
-/***/ 1759:
+/***/ 5301:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-module.exports = __nccwpck_require__(9352)
+module.exports = __nccwpck_require__(8942)
 
 
 /***/ }),
 
-/***/ 9735:
+/***/ 7581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
 const util = __nccwpck_require__(9023)
-const utils = __nccwpck_require__(6822)
+const utils = __nccwpck_require__(9652)
 
 const NativeQuery = (module.exports = function (config, values, callback) {
   EventEmitter.call(this)
@@ -5616,15 +5616,15 @@ NativeQuery.prototype.submit = function (client) {
 
 /***/ }),
 
-/***/ 9547:
+/***/ 4473:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { EventEmitter } = __nccwpck_require__(4434)
 
-const Result = __nccwpck_require__(7770)
-const utils = __nccwpck_require__(6822)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
 
 class Query extends EventEmitter {
   constructor(config, values, callback) {
@@ -5886,12 +5886,12 @@ module.exports = Query
 
 /***/ }),
 
-/***/ 7770:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(8851)
+const types = __nccwpck_require__(1549)
 
 const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
 
@@ -6002,7 +6002,7 @@ module.exports = Result
 
 /***/ }),
 
-/***/ 1647:
+/***/ 829:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const { getStream, getSecureStream } = getStreamFuncs()
@@ -6045,7 +6045,7 @@ function getNodejsStreamFuncs() {
  */
 function getCloudflareStreamFuncs() {
   function getStream(ssl) {
-    const { CloudflareSocket } = __nccwpck_require__(5183)
+    const { CloudflareSocket } = __nccwpck_require__(785)
     return new CloudflareSocket(ssl)
   }
 
@@ -6092,12 +6092,12 @@ function getStreamFuncs() {
 
 /***/ }),
 
-/***/ 4019:
+/***/ 365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const types = __nccwpck_require__(8851)
+const types = __nccwpck_require__(1549)
 
 function TypeOverrides(userTypes) {
   this._types = userTypes || types
@@ -6134,12 +6134,12 @@ module.exports = TypeOverrides
 
 /***/ }),
 
-/***/ 6822:
+/***/ 9652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const defaults = __nccwpck_require__(4677)
+const defaults = __nccwpck_require__(8995)
 const nodeUtils = __nccwpck_require__(9023)
 
 const { isDate } = __nccwpck_require__(8253)
@@ -6366,14 +6366,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1316:
+/***/ 8702:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , Stream = (__nccwpck_require__(2203).Stream)
-  , split = __nccwpck_require__(292)
+  , split = __nccwpck_require__(5286)
   , util = __nccwpck_require__(9023)
   , defaultPort = 5432
   , isWin = (process.platform === 'win32')
@@ -6606,14 +6606,14 @@ var isValidEntry = module.exports.isValidEntry = function(entry){
 
 /***/ }),
 
-/***/ 1594:
+/***/ 3272:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 var path = __nccwpck_require__(6928)
   , fs = __nccwpck_require__(9896)
-  , helper = __nccwpck_require__(1316)
+  , helper = __nccwpck_require__(8702)
 ;
 
 
@@ -6636,7 +6636,7 @@ module.exports.warnTo = helper.warnTo;
 
 /***/ }),
 
-/***/ 3113:
+/***/ 3879:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -6740,7 +6740,7 @@ function identity (value) {
 
 /***/ }),
 
-/***/ 1381:
+/***/ 463:
 /***/ ((module) => {
 
 
@@ -6780,7 +6780,7 @@ module.exports = function parseBytea (input) {
 
 /***/ }),
 
-/***/ 1200:
+/***/ 2690:
 /***/ ((module) => {
 
 
@@ -6903,12 +6903,12 @@ function is0To99 (num) {
 
 /***/ }),
 
-/***/ 8557:
+/***/ 8755:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-var extend = __nccwpck_require__(4813)
+var extend = __nccwpck_require__(223)
 
 module.exports = PostgresInterval
 
@@ -7035,7 +7035,7 @@ function parse (interval) {
 
 /***/ }),
 
-/***/ 8864:
+/***/ 5222:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 /**
@@ -7045,8 +7045,8 @@ function parse (interval) {
 
 
 
-exports.register = __nccwpck_require__(5189).globalRegistry;
-exports.Registry = __nccwpck_require__(5189);
+exports.register = __nccwpck_require__(1627).globalRegistry;
+exports.Registry = __nccwpck_require__(1627);
 Object.defineProperty(exports, "contentType", ({
 	configurable: false,
 	enumerable: true,
@@ -7059,26 +7059,26 @@ Object.defineProperty(exports, "contentType", ({
 }));
 exports.prometheusContentType = exports.Registry.PROMETHEUS_CONTENT_TYPE;
 exports.openMetricsContentType = exports.Registry.OPENMETRICS_CONTENT_TYPE;
-exports.validateMetricName = __nccwpck_require__(2809).validateMetricName;
+exports.validateMetricName = __nccwpck_require__(1539).validateMetricName;
 
-exports.Counter = __nccwpck_require__(4132);
-exports.Gauge = __nccwpck_require__(8267);
-exports.Histogram = __nccwpck_require__(3878);
-exports.Summary = __nccwpck_require__(6580);
-exports.Pushgateway = __nccwpck_require__(6486);
+exports.Counter = __nccwpck_require__(8606);
+exports.Gauge = __nccwpck_require__(7173);
+exports.Histogram = __nccwpck_require__(5416);
+exports.Summary = __nccwpck_require__(5910);
+exports.Pushgateway = __nccwpck_require__(7524);
 
-exports.linearBuckets = __nccwpck_require__(3458).linearBuckets;
-exports.exponentialBuckets = __nccwpck_require__(3458).exponentialBuckets;
+exports.linearBuckets = __nccwpck_require__(964).linearBuckets;
+exports.exponentialBuckets = __nccwpck_require__(964).exponentialBuckets;
 
-exports.collectDefaultMetrics = __nccwpck_require__(524);
+exports.collectDefaultMetrics = __nccwpck_require__(5106);
 
-exports.aggregators = __nccwpck_require__(2934).aggregators;
-exports.AggregatorRegistry = __nccwpck_require__(2826);
+exports.aggregators = __nccwpck_require__(5924).aggregators;
+exports.AggregatorRegistry = __nccwpck_require__(816);
 
 
 /***/ }),
 
-/***/ 3458:
+/***/ 964:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7116,7 +7116,7 @@ exports.exponentialBuckets = (start, factor, count) => {
 
 /***/ }),
 
-/***/ 2826:
+/***/ 816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7129,9 +7129,9 @@ exports.exponentialBuckets = (start, factor, count) => {
  * cluster master.
  */
 
-const Registry = __nccwpck_require__(5189);
-const { Grouper } = __nccwpck_require__(3038);
-const { aggregators } = __nccwpck_require__(2934);
+const Registry = __nccwpck_require__(1627);
+const { Grouper } = __nccwpck_require__(9588);
+const { aggregators } = __nccwpck_require__(5924);
 // We need to lazy-load the 'cluster' module as some application servers -
 // namely Passenger - crash when it is imported.
 let cluster = () => {
@@ -7342,7 +7342,7 @@ module.exports = AggregatorRegistry;
 
 /***/ }),
 
-/***/ 4132:
+/***/ 8606:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -7357,10 +7357,10 @@ const {
 	getLabels,
 	removeLabels,
 	nowTimestamp,
-} = __nccwpck_require__(3038);
-const { validateLabel } = __nccwpck_require__(2809);
-const { Metric } = __nccwpck_require__(6150);
-const Exemplar = __nccwpck_require__(5158);
+} = __nccwpck_require__(9588);
+const { validateLabel } = __nccwpck_require__(1539);
+const { Metric } = __nccwpck_require__(2476);
+const Exemplar = __nccwpck_require__(9024);
 
 class Counter extends Metric {
 	constructor(config) {
@@ -7496,27 +7496,27 @@ module.exports = Counter;
 
 /***/ }),
 
-/***/ 524:
+/***/ 5106:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isObject } = __nccwpck_require__(3038);
+const { isObject } = __nccwpck_require__(9588);
 
 // Default metrics.
-const processCpuTotal = __nccwpck_require__(1383);
-const processStartTime = __nccwpck_require__(2010);
-const osMemoryHeap = __nccwpck_require__(8111);
-const processOpenFileDescriptors = __nccwpck_require__(107);
-const processMaxFileDescriptors = __nccwpck_require__(3717);
-const eventLoopLag = __nccwpck_require__(2866);
-const processHandles = __nccwpck_require__(2840);
-const processRequests = __nccwpck_require__(8029);
-const processResources = __nccwpck_require__(7842);
-const heapSizeAndUsed = __nccwpck_require__(6875);
-const heapSpacesSizeAndUsed = __nccwpck_require__(454);
-const version = __nccwpck_require__(2834);
-const gc = __nccwpck_require__(2562);
+const processCpuTotal = __nccwpck_require__(8293);
+const processStartTime = __nccwpck_require__(8228);
+const osMemoryHeap = __nccwpck_require__(3981);
+const processOpenFileDescriptors = __nccwpck_require__(5217);
+const processMaxFileDescriptors = __nccwpck_require__(9655);
+const eventLoopLag = __nccwpck_require__(4460);
+const processHandles = __nccwpck_require__(5490);
+const processRequests = __nccwpck_require__(7439);
+const processResources = __nccwpck_require__(884);
+const heapSizeAndUsed = __nccwpck_require__(2365);
+const heapSpacesSizeAndUsed = __nccwpck_require__(3844);
+const version = __nccwpck_require__(3344);
+const gc = __nccwpck_require__(9336);
 
 const metrics = {
 	processCpuTotal,
@@ -7554,7 +7554,7 @@ module.exports.metricsList = metricsList;
 
 /***/ }),
 
-/***/ 5158:
+/***/ 9024:
 /***/ ((module) => {
 
 
@@ -7598,7 +7598,7 @@ module.exports = Exemplar;
 
 /***/ }),
 
-/***/ 8267:
+/***/ 7173:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -7615,9 +7615,9 @@ const {
 	hashObject,
 	isObject,
 	removeLabels,
-} = __nccwpck_require__(3038);
-const { validateLabel } = __nccwpck_require__(2809);
-const { Metric } = __nccwpck_require__(6150);
+} = __nccwpck_require__(9588);
+const { validateLabel } = __nccwpck_require__(1539);
+const { Metric } = __nccwpck_require__(2476);
 
 class Gauge extends Metric {
 	constructor(config) {
@@ -7778,7 +7778,7 @@ module.exports = Gauge;
 
 /***/ }),
 
-/***/ 3878:
+/***/ 5416:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -7793,10 +7793,10 @@ const {
 	isObject,
 	removeLabels,
 	nowTimestamp,
-} = __nccwpck_require__(3038);
-const { validateLabel } = __nccwpck_require__(2809);
-const { Metric } = __nccwpck_require__(6150);
-const Exemplar = __nccwpck_require__(5158);
+} = __nccwpck_require__(9588);
+const { validateLabel } = __nccwpck_require__(1539);
+const { Metric } = __nccwpck_require__(2476);
+const Exemplar = __nccwpck_require__(9024);
 
 class Histogram extends Metric {
 	constructor(config) {
@@ -8136,14 +8136,14 @@ module.exports = Histogram;
 
 /***/ }),
 
-/***/ 6150:
+/***/ 2476:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Registry = __nccwpck_require__(5189);
-const { isObject } = __nccwpck_require__(3038);
-const { validateMetricName, validateLabelName } = __nccwpck_require__(2809);
+const Registry = __nccwpck_require__(1627);
+const { isObject } = __nccwpck_require__(9588);
+const { validateMetricName, validateLabelName } = __nccwpck_require__(1539);
 
 /**
  * @abstract
@@ -8216,12 +8216,12 @@ module.exports = { Metric };
 
 /***/ }),
 
-/***/ 2934:
+/***/ 5924:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-const { Grouper, hashObject } = __nccwpck_require__(3038);
+const { Grouper, hashObject } = __nccwpck_require__(9588);
 
 /**
  * Returns a new function that applies the `aggregatorFn` to the values.
@@ -8304,12 +8304,12 @@ exports.aggregators = {
 
 /***/ }),
 
-/***/ 2866:
+/***/ 4460:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 
 // Check if perf_hooks module is available
 let perf_hooks;
@@ -8454,11 +8454,11 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 2562:
+/***/ 9336:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Histogram = __nccwpck_require__(3878);
+const Histogram = __nccwpck_require__(5416);
 
 let perf_hooks;
 
@@ -8519,13 +8519,13 @@ module.exports.metricNames = [NODEJS_GC_DURATION_SECONDS];
 
 /***/ }),
 
-/***/ 6875:
+/***/ 2365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
-const safeMemoryUsage = __nccwpck_require__(7437);
+const Gauge = __nccwpck_require__(7173);
+const safeMemoryUsage = __nccwpck_require__(1315);
 
 const NODEJS_HEAP_SIZE_TOTAL = 'nodejs_heap_size_total_bytes';
 const NODEJS_HEAP_SIZE_USED = 'nodejs_heap_size_used_bytes';
@@ -8582,12 +8582,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 454:
+/***/ 3844:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 const v8 = __nccwpck_require__(1493);
 
 const METRICS = ['total', 'used', 'available'];
@@ -8646,7 +8646,7 @@ module.exports.metricNames = Object.values(NODEJS_HEAP_SIZE);
 
 /***/ }),
 
-/***/ 3143:
+/***/ 7965:
 /***/ ((module) => {
 
 
@@ -8685,7 +8685,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7437:
+/***/ 1315:
 /***/ ((module) => {
 
 
@@ -8704,14 +8704,14 @@ module.exports = safeMemoryUsage;
 
 /***/ }),
 
-/***/ 8111:
+/***/ 3981:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
-const linuxVariant = __nccwpck_require__(5537);
-const safeMemoryUsage = __nccwpck_require__(7437);
+const Gauge = __nccwpck_require__(7173);
+const linuxVariant = __nccwpck_require__(7567);
+const safeMemoryUsage = __nccwpck_require__(1315);
 
 const PROCESS_RESIDENT_MEMORY = 'process_resident_memory_bytes';
 
@@ -8749,12 +8749,12 @@ module.exports.metricNames =
 
 /***/ }),
 
-/***/ 5537:
+/***/ 7567:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 const fs = __nccwpck_require__(9896);
 
 const values = ['VmSize', 'VmRSS', 'VmData'];
@@ -8838,13 +8838,13 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 1383:
+/***/ 8293:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const OtelApi = __nccwpck_require__(6814);
-const Counter = __nccwpck_require__(4132);
+const OtelApi = __nccwpck_require__(1408);
+const Counter = __nccwpck_require__(8606);
 
 const PROCESS_CPU_USER_SECONDS = 'process_cpu_user_seconds_total';
 const PROCESS_CPU_SYSTEM_SECONDS = 'process_cpu_system_seconds_total';
@@ -8933,14 +8933,14 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 2840:
+/***/ 5490:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { aggregateByObjectName } = __nccwpck_require__(3143);
-const { updateMetrics } = __nccwpck_require__(3143);
-const Gauge = __nccwpck_require__(8267);
+const { aggregateByObjectName } = __nccwpck_require__(7965);
+const { updateMetrics } = __nccwpck_require__(7965);
+const Gauge = __nccwpck_require__(7173);
 
 const NODEJS_ACTIVE_HANDLES = 'nodejs_active_handles';
 const NODEJS_ACTIVE_HANDLES_TOTAL = 'nodejs_active_handles_total';
@@ -8986,12 +8986,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 3717:
+/***/ 9655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 const fs = __nccwpck_require__(9896);
 
 const PROCESS_MAX_FDS = 'process_max_fds';
@@ -9038,12 +9038,12 @@ module.exports.metricNames = [PROCESS_MAX_FDS];
 
 /***/ }),
 
-/***/ 107:
+/***/ 5217:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 const fs = __nccwpck_require__(9896);
 const process = __nccwpck_require__(932);
 
@@ -9081,13 +9081,13 @@ module.exports.metricNames = [PROCESS_OPEN_FDS];
 
 /***/ }),
 
-/***/ 8029:
+/***/ 7439:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Gauge = __nccwpck_require__(8267);
-const { aggregateByObjectName } = __nccwpck_require__(3143);
-const { updateMetrics } = __nccwpck_require__(3143);
+const Gauge = __nccwpck_require__(7173);
+const { aggregateByObjectName } = __nccwpck_require__(7965);
+const { updateMetrics } = __nccwpck_require__(7965);
 
 const NODEJS_ACTIVE_REQUESTS = 'nodejs_active_requests';
 const NODEJS_ACTIVE_REQUESTS_TOTAL = 'nodejs_active_requests_total';
@@ -9133,12 +9133,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 7842:
+/***/ 884:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const Gauge = __nccwpck_require__(8267);
-const { updateMetrics } = __nccwpck_require__(3143);
+const Gauge = __nccwpck_require__(7173);
+const { updateMetrics } = __nccwpck_require__(7965);
 
 const NODEJS_ACTIVE_RESOURCES = 'nodejs_active_resources';
 const NODEJS_ACTIVE_RESOURCES_TOTAL = 'nodejs_active_resources_total';
@@ -9197,12 +9197,12 @@ module.exports.metricNames = [
 
 /***/ }),
 
-/***/ 2010:
+/***/ 8228:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 const startInSeconds = Math.round(Date.now() / 1000 - process.uptime());
 
 const PROCESS_START_TIME = 'process_start_time_seconds';
@@ -9229,12 +9229,12 @@ module.exports.metricNames = [PROCESS_START_TIME];
 
 /***/ }),
 
-/***/ 2834:
+/***/ 3344:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Gauge = __nccwpck_require__(8267);
+const Gauge = __nccwpck_require__(7173);
 const version = process.version;
 const versionSegments = version.slice(1).split('.').map(Number);
 
@@ -9269,7 +9269,7 @@ module.exports.metricNames = [NODE_VERSION_INFO];
 
 /***/ }),
 
-/***/ 6486:
+/***/ 7524:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -9278,7 +9278,7 @@ const url = __nccwpck_require__(7016);
 const http = __nccwpck_require__(8611);
 const https = __nccwpck_require__(5692);
 const { gzipSync } = __nccwpck_require__(3106);
-const { globalRegistry } = __nccwpck_require__(5189);
+const { globalRegistry } = __nccwpck_require__(1627);
 
 class Pushgateway {
 	constructor(gatewayUrl, options, registry) {
@@ -9412,12 +9412,12 @@ module.exports = Pushgateway;
 
 /***/ }),
 
-/***/ 5189:
+/***/ 1627:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getValueAsString } = __nccwpck_require__(3038);
+const { getValueAsString } = __nccwpck_require__(9588);
 
 class Registry {
 	static get PROMETHEUS_CONTENT_TYPE() {
@@ -9661,7 +9661,7 @@ module.exports.globalRegistry = new Registry();
 
 /***/ }),
 
-/***/ 6580:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /**
@@ -9670,10 +9670,10 @@ module.exports.globalRegistry = new Registry();
 
 
 const util = __nccwpck_require__(9023);
-const { getLabels, hashObject, removeLabels } = __nccwpck_require__(3038);
-const { validateLabel } = __nccwpck_require__(2809);
-const { Metric } = __nccwpck_require__(6150);
-const timeWindowQuantiles = __nccwpck_require__(3501);
+const { getLabels, hashObject, removeLabels } = __nccwpck_require__(9588);
+const { validateLabel } = __nccwpck_require__(1539);
+const { Metric } = __nccwpck_require__(2476);
+const timeWindowQuantiles = __nccwpck_require__(7639);
 
 const DEFAULT_COMPRESS_COUNT = 1000; // every 1000 measurements
 
@@ -9876,12 +9876,12 @@ module.exports = Summary;
 
 /***/ }),
 
-/***/ 3501:
+/***/ 7639:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { TDigest } = __nccwpck_require__(1526);
+const { TDigest } = __nccwpck_require__(3528);
 
 class TimeWindowQuantiles {
 	constructor(maxAgeSeconds, ageBuckets) {
@@ -9950,7 +9950,7 @@ module.exports = TimeWindowQuantiles;
 
 /***/ }),
 
-/***/ 3038:
+/***/ 9588:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -10087,7 +10087,7 @@ exports.Grouper = Grouper;
 
 /***/ }),
 
-/***/ 2809:
+/***/ 1539:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -10121,7 +10121,7 @@ exports.validateLabel = function validateLabel(savedLabels, labels) {
 
 /***/ }),
 
-/***/ 292:
+/***/ 5286:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /*
@@ -10269,7 +10269,7 @@ module.exports = split
 
 /***/ }),
 
-/***/ 1526:
+/***/ 3528:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 //
@@ -10277,7 +10277,7 @@ module.exports = split
 //
 // approximate distribution percentiles from a stream of reals
 //
-var RBTree = (__nccwpck_require__(3636).RBTree);
+var RBTree = (__nccwpck_require__(7750).RBTree);
 
 function TDigest(delta, K, CX) {
     // allocate a TDigest structure.
@@ -10669,7 +10669,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4813:
+/***/ 223:
 /***/ ((module) => {
 
 module.exports = extend
@@ -10693,7 +10693,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 9025:
+/***/ 4390:
 /***/ ((module) => {
 
 module.exports = eval("require")("pg-native");
@@ -10834,12 +10834,12 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
-/***/ 2482:
+/***/ 8352:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
-const require_diag = __nccwpck_require__(6980);
-const require_NoopContextManager = __nccwpck_require__(9048);
+const require_global_utils = __nccwpck_require__(9227);
+const require_diag = __nccwpck_require__(9982);
+const require_NoopContextManager = __nccwpck_require__(6);
 //#region src/api/context.ts
 const API_NAME = "context";
 const NOOP_CONTEXT_MANAGER = new require_NoopContextManager.NoopContextManager();
@@ -10940,13 +10940,13 @@ exports.ContextAPI = ContextAPI;
 
 /***/ }),
 
-/***/ 6980:
+/***/ 9982:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
-const require_ComponentLogger = __nccwpck_require__(8667);
-__nccwpck_require__(6433);
-const require_logLevelLogger = __nccwpck_require__(5580);
+const require_global_utils = __nccwpck_require__(9227);
+const require_ComponentLogger = __nccwpck_require__(1977);
+__nccwpck_require__(4351);
+const require_logLevelLogger = __nccwpck_require__(1714);
 //#region src/api/diag.ts
 const API_NAME = "diag";
 /**
@@ -11014,12 +11014,12 @@ exports.DiagAPI = DiagAPI;
 
 /***/ }),
 
-/***/ 2180:
+/***/ 9102:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
-const require_diag = __nccwpck_require__(6980);
-const require_ProxyLoggerProvider = __nccwpck_require__(8713);
+const require_global_utils = __nccwpck_require__(9227);
+const require_diag = __nccwpck_require__(9982);
+const require_ProxyLoggerProvider = __nccwpck_require__(9035);
 //#region src/api/logs.ts
 const API_NAME = "logs";
 /**
@@ -11079,12 +11079,12 @@ exports.e = LogsAPI;
 
 /***/ }),
 
-/***/ 1008:
+/***/ 3510:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
-const require_diag = __nccwpck_require__(6980);
-const require_NoopMeterProvider = __nccwpck_require__(756);
+const require_global_utils = __nccwpck_require__(9227);
+const require_diag = __nccwpck_require__(9982);
+const require_NoopMeterProvider = __nccwpck_require__(7554);
 //#region src/api/metrics.ts
 const API_NAME = "metrics";
 /**
@@ -11131,15 +11131,15 @@ exports.k = MetricsAPI;
 
 /***/ }),
 
-/***/ 7713:
+/***/ 3007:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
-const require_diag = __nccwpck_require__(6980);
-const require_utils = __nccwpck_require__(4726);
-const require_TextMapPropagator = __nccwpck_require__(6019);
-const require_NoopTextMapPropagator = __nccwpck_require__(9555);
-const require_context_helpers = __nccwpck_require__(3608);
+const require_global_utils = __nccwpck_require__(9227);
+const require_diag = __nccwpck_require__(9982);
+const require_utils = __nccwpck_require__(5196);
+const require_TextMapPropagator = __nccwpck_require__(3565);
+const require_NoopTextMapPropagator = __nccwpck_require__(345);
+const require_context_helpers = __nccwpck_require__(7510);
 //#region src/api/propagation.ts
 const API_NAME = "propagation";
 const NOOP_TEXT_MAP_PROPAGATOR = new require_NoopTextMapPropagator.NoopTextMapPropagator();
@@ -11211,14 +11211,14 @@ exports.R = PropagationAPI;
 
 /***/ }),
 
-/***/ 9724:
+/***/ 5446:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
-const require_diag = __nccwpck_require__(6980);
-const require_context_utils = __nccwpck_require__(2561);
-const require_spancontext_utils = __nccwpck_require__(4217);
-const require_ProxyTracerProvider = __nccwpck_require__(3436);
+const require_global_utils = __nccwpck_require__(9227);
+const require_diag = __nccwpck_require__(9982);
+const require_context_utils = __nccwpck_require__(3779);
+const require_spancontext_utils = __nccwpck_require__(3723);
+const require_ProxyTracerProvider = __nccwpck_require__(5930);
 //#region src/api/trace.ts
 const API_NAME = "trace";
 /**
@@ -11279,11 +11279,11 @@ exports.C = TraceAPI;
 
 /***/ }),
 
-/***/ 3608:
+/***/ 7510:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(7959);
-const require_context$1 = __nccwpck_require__(2482);
+const require_context = __nccwpck_require__(3041);
+const require_context$1 = __nccwpck_require__(8352);
 //#region src/baggage/context-helpers.ts
 /**
 * Baggage key
@@ -11333,7 +11333,7 @@ exports.setBaggage = setBaggage;
 
 /***/ }),
 
-/***/ 2750:
+/***/ 176:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/baggage/internal/baggage-impl.ts
@@ -11375,7 +11375,7 @@ exports.BaggageImpl = BaggageImpl;
 
 /***/ }),
 
-/***/ 1039:
+/***/ 9333:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/baggage/internal/symbol.ts
@@ -11390,12 +11390,12 @@ exports.baggageEntryMetadataSymbol = baggageEntryMetadataSymbol;
 
 /***/ }),
 
-/***/ 4726:
+/***/ 5196:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_diag = __nccwpck_require__(6980);
-const require_baggage_impl = __nccwpck_require__(2750);
-const require_symbol = __nccwpck_require__(1039);
+const require_diag = __nccwpck_require__(9982);
+const require_baggage_impl = __nccwpck_require__(176);
+const require_symbol = __nccwpck_require__(9333);
 //#region src/baggage/utils.ts
 const diag = require_diag.DiagAPI.instance();
 /**
@@ -11433,7 +11433,7 @@ exports.createBaggage = createBaggage;
 
 /***/ }),
 
-/***/ 5300:
+/***/ 2534:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/context-api.ts
@@ -11441,7 +11441,7 @@ exports.createBaggage = createBaggage;
 * Entrypoint for context API
 * @since 1.0.0
 */
-const context = (__nccwpck_require__(2482).ContextAPI).getInstance();
+const context = (__nccwpck_require__(8352).ContextAPI).getInstance();
 //#endregion
 exports.context = context;
 
@@ -11449,10 +11449,10 @@ exports.context = context;
 
 /***/ }),
 
-/***/ 9048:
+/***/ 6:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(7959);
+const require_context = __nccwpck_require__(3041);
 //#region src/context/NoopContextManager.ts
 var NoopContextManager = class {
 	active() {
@@ -11482,7 +11482,7 @@ exports.NoopContextManager = NoopContextManager;
 
 /***/ }),
 
-/***/ 7959:
+/***/ 3041:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/context/context.ts
@@ -11529,7 +11529,7 @@ exports.createContextKey = createContextKey;
 
 /***/ }),
 
-/***/ 8988:
+/***/ 1778:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/diag-api.ts
@@ -11541,7 +11541,7 @@ exports.createContextKey = createContextKey;
 *
 * @since 1.0.0
 */
-const diag = (__nccwpck_require__(6980).DiagAPI).instance();
+const diag = (__nccwpck_require__(9982).DiagAPI).instance();
 //#endregion
 exports.diag = diag;
 
@@ -11549,10 +11549,10 @@ exports.diag = diag;
 
 /***/ }),
 
-/***/ 8667:
+/***/ 1977:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_global_utils = __nccwpck_require__(645);
+const require_global_utils = __nccwpck_require__(9227);
 //#region src/diag/ComponentLogger.ts
 /**
 * Component Logger which is meant to be used as part of any component which
@@ -11595,7 +11595,7 @@ exports.DiagComponentLogger = DiagComponentLogger;
 
 /***/ }),
 
-/***/ 3537:
+/***/ 9199:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/diag/consoleLogger.ts
@@ -11663,10 +11663,10 @@ exports._originalConsoleMethods = _originalConsoleMethods;
 
 /***/ }),
 
-/***/ 5580:
+/***/ 1714:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-__nccwpck_require__(6433);
+__nccwpck_require__(4351);
 //#region src/diag/internal/logLevelLogger.ts
 function createLogLevelDiagLogger(maxLevel, logger) {
 	if (maxLevel < 0) maxLevel = 0;
@@ -11692,7 +11692,7 @@ exports.createLogLevelDiagLogger = createLogLevelDiagLogger;
 
 /***/ }),
 
-/***/ 6433:
+/***/ 4351:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/diag/types.ts
@@ -11730,37 +11730,37 @@ exports.DiagLogLevel = DiagLogLevel;
 
 /***/ }),
 
-/***/ 6814:
+/***/ 1408:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 Object.defineProperties(exports, {
 	__esModule: { value: true },
 	[Symbol.toStringTag]: { value: "Module" }
 });
-const require_types = __nccwpck_require__(6433);
-const require_utils = __nccwpck_require__(4726);
-const require_context = __nccwpck_require__(7959);
-const require_consoleLogger = __nccwpck_require__(3537);
-const require_NoopMeter = __nccwpck_require__(8663);
-const require_Metric = __nccwpck_require__(1848);
-const require_NoopLogger = __nccwpck_require__(6506);
-const require_LogRecord = __nccwpck_require__(4891);
-const require_TextMapPropagator = __nccwpck_require__(6019);
-const require_trace_flags = __nccwpck_require__(1859);
-const require_invalid_span_constants = __nccwpck_require__(9258);
-const require_spancontext_utils = __nccwpck_require__(4217);
-const require_ProxyTracer = __nccwpck_require__(6783);
-const require_span_kind = __nccwpck_require__(6157);
-const require_status = __nccwpck_require__(6938);
-const require_utils$1 = __nccwpck_require__(2729);
-const require_ProxyTracerProvider = __nccwpck_require__(3436);
-const require_SamplingResult = __nccwpck_require__(9752);
-const require_context_api = __nccwpck_require__(5300);
-const require_diag_api = __nccwpck_require__(8988);
-const require_logs_api = __nccwpck_require__(1928);
-const require_metrics_api = __nccwpck_require__(8834);
-const require_propagation_api = __nccwpck_require__(2139);
-const require_trace_api = __nccwpck_require__(4218);
+const require_types = __nccwpck_require__(4351);
+const require_utils = __nccwpck_require__(5196);
+const require_context = __nccwpck_require__(3041);
+const require_consoleLogger = __nccwpck_require__(9199);
+const require_NoopMeter = __nccwpck_require__(1677);
+const require_Metric = __nccwpck_require__(626);
+const require_NoopLogger = __nccwpck_require__(9140);
+const require_LogRecord = __nccwpck_require__(8973);
+const require_TextMapPropagator = __nccwpck_require__(3565);
+const require_trace_flags = __nccwpck_require__(3245);
+const require_invalid_span_constants = __nccwpck_require__(3552);
+const require_spancontext_utils = __nccwpck_require__(3723);
+const require_ProxyTracer = __nccwpck_require__(3861);
+const require_span_kind = __nccwpck_require__(7483);
+const require_status = __nccwpck_require__(7632);
+const require_utils$1 = __nccwpck_require__(2219);
+const require_ProxyTracerProvider = __nccwpck_require__(5930);
+const require_SamplingResult = __nccwpck_require__(5346);
+const require_context_api = __nccwpck_require__(2534);
+const require_diag_api = __nccwpck_require__(1778);
+const require_logs_api = __nccwpck_require__(5662);
+const require_metrics_api = __nccwpck_require__(7876);
+const require_propagation_api = __nccwpck_require__(7045);
+const require_trace_api = __nccwpck_require__(8936);
 //#region src/index.ts
 var src_default = {
 	context: require_context_api.context,
@@ -11807,11 +11807,11 @@ exports.trace = require_trace_api.trace;
 
 /***/ }),
 
-/***/ 645:
+/***/ 9227:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_version = __nccwpck_require__(1006);
-const require_semver = __nccwpck_require__(8000);
+const require_version = __nccwpck_require__(9128);
+const require_semver = __nccwpck_require__(1418);
 //#region src/internal/global-utils.ts
 const major = require_version.VERSION.split(".")[0];
 const GLOBAL_OPENTELEMETRY_API_KEY = Symbol.for(`opentelemetry.js.api.${major}`);
@@ -11865,10 +11865,10 @@ exports.unregisterGlobal = unregisterGlobal;
 
 /***/ }),
 
-/***/ 8000:
+/***/ 1418:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_version = __nccwpck_require__(1006);
+const require_version = __nccwpck_require__(9128);
 //#region src/internal/semver.ts
 const re = /^(\d+)\.(\d+)\.(\d+)(-(.+))?$/;
 /**
@@ -11954,7 +11954,7 @@ exports.isCompatible = isCompatible;
 
 /***/ }),
 
-/***/ 1928:
+/***/ 5662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/logs-api.ts
@@ -11963,7 +11963,7 @@ exports.isCompatible = isCompatible;
 *
 * @since 1.10.0
 */
-const logs = (__nccwpck_require__(2180)/* .LogsAPI */ .e).getInstance();
+const logs = (__nccwpck_require__(9102)/* .LogsAPI */ .e).getInstance();
 //#endregion
 exports.logs = logs;
 
@@ -11971,7 +11971,7 @@ exports.logs = logs;
 
 /***/ }),
 
-/***/ 4891:
+/***/ 8973:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/logs/LogRecord.ts
@@ -12010,7 +12010,7 @@ exports.SeverityNumber = SeverityNumber;
 
 /***/ }),
 
-/***/ 6506:
+/***/ 9140:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/logs/NoopLogger.ts
@@ -12036,10 +12036,10 @@ exports.createNoopLogger = createNoopLogger;
 
 /***/ }),
 
-/***/ 8129:
+/***/ 1995:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopLogger = __nccwpck_require__(6506);
+const require_NoopLogger = __nccwpck_require__(9140);
 //#region src/logs/NoopLoggerProvider.ts
 var NoopLoggerProvider = class {
 	getLogger(_name, _version, _options) {
@@ -12055,10 +12055,10 @@ exports.NoopLoggerProvider = NoopLoggerProvider;
 
 /***/ }),
 
-/***/ 9074:
+/***/ 8916:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopLogger = __nccwpck_require__(6506);
+const require_NoopLogger = __nccwpck_require__(9140);
 //#region src/logs/ProxyLogger.ts
 var ProxyLogger = class {
 	constructor(provider, name, version, options) {
@@ -12097,11 +12097,11 @@ exports.ProxyLogger = ProxyLogger;
 
 /***/ }),
 
-/***/ 8713:
+/***/ 9035:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopLoggerProvider = __nccwpck_require__(8129);
-const require_ProxyLogger = __nccwpck_require__(9074);
+const require_NoopLoggerProvider = __nccwpck_require__(1995);
+const require_ProxyLogger = __nccwpck_require__(8916);
 //#region src/logs/ProxyLoggerProvider.ts
 var ProxyLoggerProvider = class {
 	getLogger(name, version, options) {
@@ -12139,7 +12139,7 @@ exports.ProxyLoggerProvider = ProxyLoggerProvider;
 
 /***/ }),
 
-/***/ 8834:
+/***/ 7876:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/metrics-api.ts
@@ -12148,7 +12148,7 @@ exports.ProxyLoggerProvider = ProxyLoggerProvider;
 *
 * @since 1.3.0
 */
-const metrics = (__nccwpck_require__(1008)/* .MetricsAPI */ .k).getInstance();
+const metrics = (__nccwpck_require__(3510)/* .MetricsAPI */ .k).getInstance();
 //#endregion
 exports.metrics = metrics;
 
@@ -12156,7 +12156,7 @@ exports.metrics = metrics;
 
 /***/ }),
 
-/***/ 1848:
+/***/ 626:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/metrics/Metric.ts
@@ -12177,7 +12177,7 @@ exports.ValueType = ValueType;
 
 /***/ }),
 
-/***/ 8663:
+/***/ 1677:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/metrics/NoopMeter.ts
@@ -12299,10 +12299,10 @@ exports.createNoopMeter = createNoopMeter;
 
 /***/ }),
 
-/***/ 756:
+/***/ 7554:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopMeter = __nccwpck_require__(8663);
+const require_NoopMeter = __nccwpck_require__(1677);
 //#region src/metrics/NoopMeterProvider.ts
 /**
 * An implementation of the {@link MeterProvider} which returns an impotent Meter
@@ -12322,7 +12322,7 @@ exports.NoopMeterProvider = NoopMeterProvider;
 
 /***/ }),
 
-/***/ 2139:
+/***/ 7045:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/propagation-api.ts
@@ -12331,7 +12331,7 @@ exports.NoopMeterProvider = NoopMeterProvider;
 *
 * @since 1.0.0
 */
-const propagation = (__nccwpck_require__(7713)/* .PropagationAPI */ .R).getInstance();
+const propagation = (__nccwpck_require__(3007)/* .PropagationAPI */ .R).getInstance();
 //#endregion
 exports.propagation = propagation;
 
@@ -12339,7 +12339,7 @@ exports.propagation = propagation;
 
 /***/ }),
 
-/***/ 9555:
+/***/ 345:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/propagation/NoopTextMapPropagator.ts
@@ -12364,7 +12364,7 @@ exports.NoopTextMapPropagator = NoopTextMapPropagator;
 
 /***/ }),
 
-/***/ 6019:
+/***/ 3565:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/propagation/TextMapPropagator.ts
@@ -12396,7 +12396,7 @@ exports.defaultTextMapSetter = defaultTextMapSetter;
 
 /***/ }),
 
-/***/ 4218:
+/***/ 8936:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/trace-api.ts
@@ -12405,7 +12405,7 @@ exports.defaultTextMapSetter = defaultTextMapSetter;
 *
 * @since 1.0.0
 */
-const trace = (__nccwpck_require__(9724)/* .TraceAPI */ .C).getInstance();
+const trace = (__nccwpck_require__(5446)/* .TraceAPI */ .C).getInstance();
 //#endregion
 exports.trace = trace;
 
@@ -12413,10 +12413,10 @@ exports.trace = trace;
 
 /***/ }),
 
-/***/ 1662:
+/***/ 5744:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_invalid_span_constants = __nccwpck_require__(9258);
+const require_invalid_span_constants = __nccwpck_require__(3552);
 //#region src/trace/NonRecordingSpan.ts
 /**
 * The NonRecordingSpan is the default {@link Span} that is used when no Span
@@ -12464,13 +12464,13 @@ exports.NonRecordingSpan = NonRecordingSpan;
 
 /***/ }),
 
-/***/ 5783:
+/***/ 1725:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(2482);
-const require_NonRecordingSpan = __nccwpck_require__(1662);
-const require_context_utils = __nccwpck_require__(2561);
-const require_spancontext_utils = __nccwpck_require__(4217);
+const require_context = __nccwpck_require__(8352);
+const require_NonRecordingSpan = __nccwpck_require__(5744);
+const require_context_utils = __nccwpck_require__(3779);
+const require_spancontext_utils = __nccwpck_require__(3723);
 //#region src/trace/NoopTracer.ts
 const contextApi = require_context.ContextAPI.getInstance();
 /**
@@ -12514,10 +12514,10 @@ exports.NoopTracer = NoopTracer;
 
 /***/ }),
 
-/***/ 148:
+/***/ 3186:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_NoopTracer = __nccwpck_require__(5783);
+const require_NoopTracer = __nccwpck_require__(1725);
 //#region src/trace/NoopTracerProvider.ts
 /**
 * An implementation of the {@link TracerProvider} which returns an impotent
@@ -12537,11 +12537,11 @@ exports.b = NoopTracerProvider;
 
 /***/ }),
 
-/***/ 6783:
+/***/ 3861:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 //#region src/trace/ProxyTracer.ts
-const NOOP_TRACER = new (__nccwpck_require__(5783).NoopTracer)();
+const NOOP_TRACER = new (__nccwpck_require__(1725).NoopTracer)();
 /**
 * Proxy tracer provided by the proxy tracer provider
 *
@@ -12580,12 +12580,12 @@ exports.ProxyTracer = ProxyTracer;
 
 /***/ }),
 
-/***/ 3436:
+/***/ 5930:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_ProxyTracer = __nccwpck_require__(6783);
+const require_ProxyTracer = __nccwpck_require__(3861);
 //#region src/trace/ProxyTracerProvider.ts
-const NOOP_TRACER_PROVIDER = new (__nccwpck_require__(148)/* .NoopTracerProvider */ .b)();
+const NOOP_TRACER_PROVIDER = new (__nccwpck_require__(3186)/* .NoopTracerProvider */ .b)();
 /**
 * Tracer provider which provides {@link ProxyTracer}s.
 *
@@ -12627,7 +12627,7 @@ exports.ProxyTracerProvider = ProxyTracerProvider;
 
 /***/ }),
 
-/***/ 9752:
+/***/ 5346:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/SamplingResult.ts
@@ -12663,12 +12663,12 @@ exports.SamplingDecision = SamplingDecision;
 
 /***/ }),
 
-/***/ 2561:
+/***/ 3779:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_context = __nccwpck_require__(7959);
-const require_context$1 = __nccwpck_require__(2482);
-const require_NonRecordingSpan = __nccwpck_require__(1662);
+const require_context = __nccwpck_require__(3041);
+const require_context$1 = __nccwpck_require__(8352);
+const require_NonRecordingSpan = __nccwpck_require__(5744);
 //#region src/trace/context-utils.ts
 /**
 * span key
@@ -12736,10 +12736,10 @@ exports.setSpanContext = setSpanContext;
 
 /***/ }),
 
-/***/ 3151:
+/***/ 8457:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_tracestate_validators = __nccwpck_require__(6252);
+const require_tracestate_validators = __nccwpck_require__(8534);
 //#region src/trace/internal/tracestate-impl.ts
 const MAX_TRACE_STATE_ITEMS = 32;
 const MAX_TRACE_STATE_LEN = 512;
@@ -12819,7 +12819,7 @@ exports.TraceStateImpl = TraceStateImpl;
 
 /***/ }),
 
-/***/ 6252:
+/***/ 8534:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/internal/tracestate-validators.ts
@@ -12853,10 +12853,10 @@ exports.validateValue = validateValue;
 
 /***/ }),
 
-/***/ 2729:
+/***/ 2219:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const require_tracestate_impl = __nccwpck_require__(3151);
+const require_tracestate_impl = __nccwpck_require__(8457);
 //#region src/trace/internal/utils.ts
 /**
 * @deprecated Use TraceState from "@opentelemetry/core". This will be removed in the next major version.
@@ -12872,10 +12872,10 @@ exports.createTraceState = createTraceState;
 
 /***/ }),
 
-/***/ 9258:
+/***/ 3552:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-__nccwpck_require__(1859);
+__nccwpck_require__(3245);
 //#region src/trace/invalid-span-constants.ts
 /**
 * @since 1.0.0
@@ -12902,7 +12902,7 @@ exports.INVALID_TRACEID = INVALID_TRACEID;
 
 /***/ }),
 
-/***/ 6157:
+/***/ 7483:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/span_kind.ts
@@ -12943,11 +12943,11 @@ exports.SpanKind = SpanKind;
 
 /***/ }),
 
-/***/ 4217:
+/***/ 3723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-__nccwpck_require__(9258);
-const require_NonRecordingSpan = __nccwpck_require__(1662);
+__nccwpck_require__(3552);
+const require_NonRecordingSpan = __nccwpck_require__(5744);
 //#region src/trace/spancontext-utils.ts
 const isHex = new Uint8Array([
 	0,
@@ -13100,7 +13100,7 @@ exports.wrapSpanContext = wrapSpanContext;
 
 /***/ }),
 
-/***/ 6938:
+/***/ 7632:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/status.ts
@@ -13132,7 +13132,7 @@ exports.SpanStatusCode = SpanStatusCode;
 
 /***/ }),
 
-/***/ 1859:
+/***/ 3245:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/trace/trace_flags.ts
@@ -13153,7 +13153,7 @@ exports.TraceFlags = TraceFlags;
 
 /***/ }),
 
-/***/ 1006:
+/***/ 9128:
 /***/ ((__unused_webpack_module, exports) => {
 
 //#region src/version.ts
@@ -13206,9 +13206,9 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-// EXTERNAL MODULE: ../../main/node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3771);
-;// CONCATENATED MODULE: ../../main/node_modules/pg/esm/index.mjs
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
 // ESM wrapper for pg
 
 
@@ -13703,8 +13703,8 @@ function createRequestHandler({ search, pool, registry, log }) {
   };
 }
 
-// EXTERNAL MODULE: ../../main/node_modules/prom-client/index.js
-var prom_client = __nccwpck_require__(8864);
+// EXTERNAL MODULE: ./node_modules/prom-client/index.js
+var prom_client = __nccwpck_require__(5222);
 ;// CONCATENATED MODULE: ./examples/backend-rag/lib/metrics.mjs
 // The Prometheus metrics the service exposes on /metrics. perf-gate's default configuration
 // scrapes these exact names and labels; renaming one breaks the gate's default targets.
