@@ -83,11 +83,12 @@ describe('results.json schema', () => {
     ['a missing field', { decision: undefined }, "field 'decision': got nothing; expected a value (the field is required)"],
     ['a target expression over 500 characters', { targets: [{ ...failResults().targets[0], expression: 'x'.repeat(501) }] }, "field 'targets[0].expression': got \"xxx"],
     ['too many rounds', { rounds: Array.from({ length: 4001 }, () => fixtureRounds(1)[0]) }, "field 'rounds': got [{"],
-    ['a target estimate beyond 10^12', { targets: [{ ...failResults().targets[0], estimate: 1e13 }] }, "field 'targets[0].estimate': got 10000000000000; expected"],
-    ['a metric change beyond -10^12', { metrics: [{ ...failResults().metrics[0], change: -2e12 }] }, "field 'metrics[0].change': got -2000000000000; expected"],
-    ['an interval bound beyond 10^12', { metrics: [{ ...failResults().metrics[0], ci: [0, 1e300] }] }, "field 'metrics[0].ci[1]': got 1e+300; expected"],
   ])('refuses %s, naming the JSON path', (_name, change, message) => {
     expect(refusal({ ...failResults(), ...change })).toContain(`results.json ${message}`);
+  });
+
+  it('accepts the very large figures a real run can write (an interval bound of 3.6e15)', () => {
+    expect(() => check({ ...failResults(), metrics: [{ ...failResults().metrics[0], ci: [0, 3604762800056289], change: -2e12 }] })).not.toThrow();
   });
 
   it("keeps the round plan's seed, design and generator, and refuses a generator it cannot name", () => {
