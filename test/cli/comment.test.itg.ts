@@ -38,25 +38,6 @@ async function run(argv: string[]) {
 }
 
 describe('perf-gate comment', () => {
-  it('posts the sticky comment for the PR of the event and exits 0 even for a failed verdict', async () => {
-    Object.assign(process.env, {
-      GITHUB_ACTIONS: '',
-      GITHUB_API_URL: api.baseUrl,
-      GITHUB_REPOSITORY: 'acme/rag-backend',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
-      GITHUB_WORKFLOW: 'perf',
-      GITHUB_JOB: 'comment',
-    });
-    const { code, stdout, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token]);
-    expect(code, log).toBe(0);
-    const comments = api.commentsOn('acme', 'rag-backend', 42);
-    expect(comments).toHaveLength(1);
-    expect(comments[0]!.body).toContain('❌ perf-gate: 2 of 3 targets missed');
-    expect(stdout.trim()).toBe(comments[0]!.html_url);
-    expect(log).not.toContain(api.token);
-  });
-
   function prEvent() {
     Object.assign(process.env, {
       GITHUB_ACTIONS: '',
@@ -68,6 +49,17 @@ describe('perf-gate comment', () => {
       GITHUB_JOB: 'comment',
     });
   }
+
+  it('posts the sticky comment for the PR of the event and exits 0 even for a failed verdict', async () => {
+    prEvent();
+    const { code, stdout, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token]);
+    expect(code, log).toBe(0);
+    const comments = api.commentsOn('acme', 'rag-backend', 42);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain('❌ perf-gate: 2 of 3 targets missed');
+    expect(stdout.trim()).toBe(comments[0]!.html_url);
+    expect(log).not.toContain(api.token);
+  });
 
   it('a token GitHub refuses (401 Bad credentials) exits 3 and says so, without the token and without "posted"', async () => {
     prEvent();

@@ -32,3 +32,10 @@ export function inputErrorOf(fn: () => unknown): string {
   }
   throw new Error('expected an InputError, but nothing was thrown');
 }
+
+/**
+ * Config lines for a run that only has to reach the report: two pairs of half-second rounds at 20 req/s
+ * on `/`. The masking tests use it; what they check is what the run writes, not what it measures.
+ */
+export const SHORT_LOAD = ['load:', '  rate: 20', '  roundDuration: 500ms', '  warmup: 500ms', '  pairs: 2', '  workload: { requests: [{ path: / }] }'];
+export const SHORT_GATE = ['gate: { minPairs: 2 }'];

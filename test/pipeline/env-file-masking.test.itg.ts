@@ -14,6 +14,7 @@ import { buildFixtureImage } from '../helpers/backend-boot.js';
 import { probeDocker } from '../helpers/docker.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
+import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 
 const TOKEN = 'tok-label-58213';
 const work = mkdtempSync(join(tmpdir(), 'perf-gate-env-file-'));
@@ -45,14 +46,9 @@ describe('Docker env file', () => {
         '  healthPath: /health',
         '  metricsPath: /metrics',
         '  envFile: backend.env',
-        'load:',
-        '  rate: 20',
-        '  roundDuration: 500ms',
-        '  warmup: 500ms',
-        '  pairs: 2',
-        '  workload: { requests: [{ path: / }] }',
+        ...SHORT_LOAD,
         'targets: ["error_rate <= 1%"]',
-        'gate: { minPairs: 2 }',
+        ...SHORT_GATE,
         '',
       ].join('\n'),
     );

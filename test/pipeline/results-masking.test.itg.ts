@@ -15,6 +15,7 @@ import type { Results } from '../../src/report/results.js';
 import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
+import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 
 const work = mkdtempSync(join(tmpdir(), 'perf-gate-results-masking-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -33,14 +34,9 @@ describe('a secret equal to a word results.json uses', () => {
         '  healthTimeout: 5s',
         '  env:',
         '    DB_PASS: ${PERF_GATE_TEST_WORD}',
-        'load:',
-        '  rate: 20',
-        '  roundDuration: 500ms',
-        '  warmup: 500ms',
-        '  pairs: 2',
-        '  workload: { requests: [{ path: / }] }',
+        ...SHORT_LOAD,
         'targets: ["error_rate <= 1%", "latency_p95 < 500ms"]',
-        'gate: { minPairs: 2 }',
+        ...SHORT_GATE,
         '',
       ].join('\n'),
     );

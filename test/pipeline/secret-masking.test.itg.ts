@@ -13,6 +13,7 @@ import { main } from '../../src/cli/main.js';
 import { MemoryLogger, SecretMasker } from '../../src/log.js';
 import { freePort, probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
+import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 
 const URL_PASSWORD = 'url-secret-5678';
 const DB_PASS = 'db-pass-literal-4821';
@@ -67,14 +68,9 @@ describe('masking in a real run', () => {
         '  baseline:',
         '    kind: url',
         `    url: http://perfuser:${URL_PASSWORD}@127.0.0.1:${baselinePort}`,
-        'load:',
-        '  rate: 20',
-        '  roundDuration: 500ms',
-        '  warmup: 500ms',
-        '  pairs: 2',
-        '  workload: { requests: [{ path: / }] }',
+        ...SHORT_LOAD,
         'targets: ["error_rate <= 1%"]',
-        'gate: { minPairs: 2 }',
+        ...SHORT_GATE,
         '',
       ].join('\n'),
     );
