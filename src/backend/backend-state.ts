@@ -4,8 +4,8 @@
  * without an id still names the container) and after, atomically (temp file + rename), with mode
  * 0600 because it lives in the report folder next to logs.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { jsonFileText, writeFileAtomicAsync } from '../atomic-file.js';
 import { InfrastructureError, errorMessage } from '../errors.js';
 import type { Variant } from './backend-spec.js';
 
@@ -80,13 +80,8 @@ export class StateWriter {
   /** Applies `change` to the in-memory state and queues a write of the result. */
   update(change: (state: BackendState) => void): Promise<void> {
     change(this.state);
-    const snapshot = JSON.stringify(this.state, null, 2);
-    const write = async () => {
-      await mkdir(dirname(this.path), { recursive: true });
-      const temp = `${this.path}.${process.pid}.tmp`;
-      await writeFile(temp, `${snapshot}\n`, { mode: 0o600 });
-      await rename(temp, this.path);
-    };
+    const snapshot = jsonFileText(this.state);
+    const write = () => writeFileAtomicAsync(this.path, snapshot);
     this.pending = this.pending.then(write, write);
     return this.pending;
   }

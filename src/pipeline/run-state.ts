@@ -5,8 +5,8 @@
  * same object in memory and writes it too, so a crash leaves enough behind for `cleanup`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeJsonAtomic } from '../atomic-file.js';
 import type { RunningBackend } from '../backend/backend-spec.js';
 import type { ConfigOverrides } from '../config/load.js';
 import type { MigrationSummary } from '../database/migrate.js';
@@ -112,10 +112,7 @@ export function readRunState(path: string): RunState {
 }
 
 export function writeRunState(path: string, state: RunState): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temp, path);
+  writeJsonAtomic(path, state);
 }
 
 /**

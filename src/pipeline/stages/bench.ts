@@ -3,8 +3,8 @@
  * budget allows (bounded sequential testing: the error is spent across the looks, never "run until
  * significant"). Rounds are written to rounds.json after every round so a crash keeps them.
  */
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeJsonAtomic } from '../../atomic-file.js';
 import type { Variant } from '../../backend/backend-spec.js';
 import { metricCatalog } from '../../config/load.js';
 import { InfrastructureError } from '../../errors.js';
@@ -60,7 +60,7 @@ export function roundsPath(reportDir: string): string {
 }
 
 export function writeRounds(reportDir: string, rounds: RoundRecord[]): void {
-  writeFileSync(roundsPath(reportDir), `${JSON.stringify(rounds, null, 2)}\n`);
+  writeJsonAtomic(roundsPath(reportDir), rounds, { mode: 0o644 });
 }
 
 /** Reads and checks the workload (the request file, or the config's own list). */

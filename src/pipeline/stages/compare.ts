@@ -4,9 +4,10 @@
  * pull request learns what broke, with whatever rounds were measured.
  */
 import * as core from '@actions/core';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from '../../github/annotations.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../atomic-file.js';
 import { renderHtml } from '../../report/html.js';
 import { metricCatalog } from '../../config/load.js';
 import { evaluateTargets } from '../../gate/evaluate-targets.js';
@@ -94,13 +95,13 @@ export async function compareStage(ctx: StageContext, options: ReportOptions): P
   const context = readRunContext();
   if (context?.pullRequest) results.pullRequest = { number: context.pullRequest.number, headSha: context.pullRequest.headSha };
   const markdown = renderMarkdown(results, { runUrl: context?.runUrl, artifactHint: 'full results in the perf-gate-report artifact' });
-  mkdirSync(ctx.reportDir, { recursive: true });
   const resultsPath = join(ctx.reportDir, 'results.json');
   const reportPath = join(ctx.reportDir, 'report.md');
   const htmlPath = join(ctx.reportDir, 'report.html');
-  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(reportPath, markdown);
-  writeFileSync(htmlPath, renderHtml(results, { runUrl: context?.runUrl }));
+  // Reports are for people and the artifact upload; readable like any file the user writes.
+  writeJsonAtomic(resultsPath, results, { mode: 0o644 });
+  writeFileAtomic(reportPath, markdown, { mode: 0o644 });
+  writeFileAtomic(htmlPath, renderHtml(results, { runUrl: context?.runUrl }), { mode: 0o644 });
   log.info(`wrote ${resultsPath}, ${reportPath} and ${htmlPath}`);
 
   let commentUrl: string | undefined;
