@@ -231,7 +231,7 @@ export function failuresOf(rounds: readonly RoundRecord[]): CandidateFailures | 
 function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: IntervalMethod): TargetEvaluation {
   const { target, info, rule, relative } = p;
   const errorRate = target.metric === 'error_rate';
-  const metric = errorRate ? 'error-rate' : info.name.startsWith('latency_') ? 'latency' : 'other';
+  const metricKind = errorRate ? 'error-rate' : info.name.startsWith('latency_') ? 'latency' : 'other';
   return {
     expression: target.expression,
     metric: target.metric,
@@ -250,7 +250,7 @@ function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: 
     method,
     minDetectableEffect: null,
     samplesNeeded: null,
-    reason: { kind: 'candidate-failed', metric, failures },
+    reason: { kind: 'candidate-failed', metricKind, failures },
   };
 }
 

@@ -49,10 +49,10 @@ export type TargetReason =
   /** Fewer valid pairs (or candidate rounds) than `gate.minPairs`; what was left out, by cause. */
   | { kind: 'no-data'; relative: boolean; samples: number; needed: number; excluded: ExclusionCount[] }
   /**
-   * Failed without an interval: a valid candidate round answered no request successfully. `metric`
+   * Failed without an interval: a valid candidate round answered no request successfully. `metricKind`
    * says why that fails this target: an error rate of 1, a latency no request met, or work not done.
    */
-  | { kind: 'candidate-failed'; metric: 'error-rate' | 'latency' | 'other'; failures: CandidateFailures };
+  | { kind: 'candidate-failed'; metricKind: 'error-rate' | 'latency' | 'other'; failures: CandidateFailures };
 
 /**
  * How the chance of a wrong pass or fail is bounded over all targets at this look. `procedure` is

@@ -59,7 +59,7 @@ export function candidateFailuresText(failures: CandidateFailures): string {
   );
 }
 
-const CANDIDATE_FAILED_BECAUSE: Record<Extract<TargetReason, { kind: 'candidate-failed' }>['metric'], string> = {
+const CANDIDATE_FAILED_BECAUSE: Record<Extract<TargetReason, { kind: 'candidate-failed' }>['metricKind'], string> = {
   'error-rate': 'an error rate of 100 % in those rounds',
   latency: 'latency is measured on successful responses, and a request that never succeeds meets no latency bound',
   other: 'a round that serves no request successfully does none of the work this metric measures',
@@ -83,7 +83,7 @@ export function targetNote(expression: string, reason: TargetReason): string {
       return `${expression}: no data, ${reason.samples} ${what} (at least ${reason.needed} needed)${reason.excluded.length ? `; excluded: ${exclusionsText(reason.excluded)}` : ''}.`;
     }
     case 'candidate-failed':
-      return `${expression}: fail; ${candidateFailuresText(reason.failures)}: ${CANDIDATE_FAILED_BECAUSE[reason.metric]}.`;
+      return `${expression}: fail; ${candidateFailuresText(reason.failures)}: ${CANDIDATE_FAILED_BECAUSE[reason.metricKind]}.`;
   }
 }
 

@@ -319,7 +319,7 @@ describe('a candidate whose requests fail', () => {
     expect(result.candidateFailures).toEqual({ rounds: 5, roundsWithoutSuccess: 5, requests: 400, failed: 400, errors: { status: { '500': 400 }, timeout: 0, reset: 0, other: 0 } });
     expect(result.targets[0]!.estimate).toBe(1);
     expect(result.targets.map((t) => t.reason)).toEqual(
-      ['error-rate', 'latency', 'other', 'latency'].map((metric) => ({ kind: 'candidate-failed', metric, failures: result.candidateFailures })),
+      ['error-rate', 'latency', 'other', 'latency'].map((metricKind) => ({ kind: 'candidate-failed', metricKind, failures: result.candidateFailures })),
     );
     expect(result.errorControl).toEqual({
       procedure: 'none',
@@ -338,7 +338,7 @@ describe('a candidate whose requests fail', () => {
     expect(result.verdict).toBe('fail');
     expect(result.targets[0]!.reason).toEqual({
       kind: 'candidate-failed',
-      metric: 'latency',
+      metricKind: 'latency',
       failures: { rounds: 12, roundsWithoutSuccess: 1, requests: 960, failed: 80, errors: { status: { '500': 80 }, timeout: 0, reset: 0, other: 0 } },
     });
   });

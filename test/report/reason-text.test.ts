@@ -83,7 +83,7 @@ describe('targetNote', () => {
   });
 
   it('a candidate that answered no request: the counts, then why that fails this metric', () => {
-    const failed = (metric: 'error-rate' | 'latency' | 'other') => targetNote('t', { kind: 'candidate-failed', metric, failures: FAILURES });
+    const failed = (metricKind: 'error-rate' | 'latency' | 'other') => targetNote('t', { kind: 'candidate-failed', metricKind, failures: FAILURES });
     expect(failed('error-rate')).toBe('t: fail; in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400): an error rate of 100 % in those rounds.');
     expect(failed('latency')).toMatch(/\): latency is measured on successful responses, and a request that never succeeds meets no latency bound\.$/);
     expect(failed('other')).toMatch(/\): a round that serves no request successfully does none of the work this metric measures\.$/);
