@@ -1,9 +1,9 @@
 import { mean } from 'simple-statistics';
 import type { Target, TargetStatus } from './target.js';
-import { describeErrors, type ErrorCounts, type MetricDirection, type MetricInfo, type MetricUnit, type RoundRecord } from '../model/round-record.js';
+import type { ErrorCounts, MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../model/round-record.js';
 import { invalidValue } from '../errors.js';
 import { analyzeLocation, INTERVAL_METHODS, type IntervalMethod, type LocationAnalysis } from '../stats/location-analysis.js';
-import { candidateValues, pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';
+import { candidateValues, pairRounds, pairedLogRatios, type Exclusion } from '../stats/paired-rounds.js';
 import { holm } from '../stats/holm.js';
 import { signTest } from '../stats/sign-test.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
@@ -12,6 +12,9 @@ import { mannWhitneyU } from '../stats/mann-whitney.js';
 import { studentTQuantile } from '../stats/distributions.js';
 import { alphaForLook, type SequentialPlan } from '../stats/sequential.js';
 import { decisionRule, judgeInterval, type DecisionRule } from './decision-rule.js';
+import type { CandidateFailures, ErrorControl, ExclusionCount, TargetReason } from './target-reason.js';
+
+export type { CandidateFailures } from './target-reason.js';
 
 export interface EvaluateOptions {
   /**
@@ -66,8 +69,8 @@ export interface TargetEvaluation {
   rawPValue?: number;
   /** Pairs (relative) or candidate rounds (absolute) used. */
   samples: number;
-  /** Pairs or rounds left out, with reasons. */
-  excluded: { pair: number; reason: string }[];
+  /** Pairs or rounds left out, each with its cause. */
+  excluded: Exclusion[];
   method: IntervalMethod;
   /** Relative targets: geometric means of the paired round values (their ratio is the geometric-mean ratio). */
   baselineValue?: number;
@@ -92,23 +95,11 @@ export interface TargetEvaluation {
    * the threshold or the spread is unknown, capped at 10,000. Useful for an inconclusive target.
    */
   samplesNeeded: number | null;
-  /** One sentence for the report. */
-  explanation: string;
+  /** Why the status, with the numbers behind it (src/report/reason-text.ts words it). */
+  reason: TargetReason;
 }
 
 export type GateVerdict = 'pass' | 'fail' | 'inconclusive';
-
-/** The candidate's requests over its valid rounds, when in at least one of them no request succeeded. */
-export interface CandidateFailures {
-  /** Valid candidate rounds. */
-  rounds: number;
-  /** Those in which not one request succeeded. */
-  roundsWithoutSuccess: number;
-  requests: number;
-  failed: number;
-  /** Failures by kind, summed over the rounds. */
-  errors: ErrorCounts;
-}
 
 export interface GateEvaluation {
   verdict: GateVerdict;
@@ -118,8 +109,8 @@ export interface GateEvaluation {
   /** The two-sided family-wise alpha used at this look. */
   alpha: number;
   look?: number;
-  /** A sentence saying how the family-wise error is controlled. */
-  multipleTesting: string;
+  /** How the family-wise error is controlled at this look. */
+  errorControl: ErrorControl;
 }
 
 interface Prepared {
@@ -130,7 +121,7 @@ interface Prepared {
   values: number[];
   baseline: number[];
   candidate: number[];
-  excluded: { pair: number; reason: string }[];
+  excluded: Exclusion[];
   analysis?: LocationAnalysis;
   rawPValue?: number;
   /** Failed without statistics: the candidate answered no request in some round. */
@@ -213,7 +204,7 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
     ...(candidateFailures ? { candidateFailures } : {}),
     alpha,
     ...(options.sequential ? { look: options.sequential.look } : {}),
-    multipleTesting: describeErrorControl(family.length, prepared.length - family.length - failedOutright, alpha, options, failedOutright ? { count: failedOutright, why: describeCandidateFailures(candidateFailures!) } : undefined),
+    errorControl: errorControl(family.length, prepared.length - family.length - failedOutright, alpha, options, failedOutright ? { targets: failedOutright, failures: candidateFailures! } : undefined),
   };
 }
 
@@ -240,11 +231,7 @@ export function failuresOf(rounds: readonly RoundRecord[]): CandidateFailures | 
 function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: IntervalMethod): TargetEvaluation {
   const { target, info, rule, relative } = p;
   const errorRate = target.metric === 'error_rate';
-  const why = errorRate
-    ? 'an error rate of 100 % in those rounds'
-    : info.name.startsWith('latency_')
-      ? 'latency is measured on successful responses, and a request that never succeeds meets no latency bound'
-      : 'a round that serves no request successfully does none of the work this metric measures';
+  const metricKind = errorRate ? 'error-rate' : info.name.startsWith('latency_') ? 'latency' : 'other';
   return {
     expression: target.expression,
     metric: target.metric,
@@ -263,16 +250,8 @@ function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: 
     method,
     minDetectableEffect: null,
     samplesNeeded: null,
-    explanation: `${target.expression}: fail; ${describeCandidateFailures(failures)}: ${why}.`,
+    reason: { kind: 'candidate-failed', metricKind, failures },
   };
-}
-
-/** "in 5 of 5 candidate rounds no request succeeded (100 of 100 requests failed: HTTP 500 × 100)" */
-function describeCandidateFailures(failures: CandidateFailures): string {
-  return (
-    `in ${failures.roundsWithoutSuccess} of ${failures.rounds} candidate rounds no request succeeded ` +
-    `(${failures.failed} of ${failures.requests} requests failed: ${describeErrors(failures.errors)})`
-  );
 }
 
 function validateTarget(target: Target, info: MetricInfo, i: number): void {
@@ -305,7 +284,6 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
       : {}),
   };
   if (!p.analysis || !level) {
-    const what = relative ? 'valid pairs' : 'valid candidate rounds';
     return {
       ...base,
       status: 'no-data',
@@ -314,7 +292,7 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
       confidenceLevel: null,
       minDetectableEffect: null,
       samplesNeeded: null,
-      explanation: `${target.expression}: no data, ${p.values.length} ${what} (at least ${options.minPairs} needed)${p.excluded.length ? `; excluded: ${summarizeExclusions(p.excluded)}` : ''}.`,
+      reason: { kind: 'no-data', relative, samples: p.values.length, needed: options.minPairs, excluded: countExclusions(p.excluded) },
     };
   }
   const confidenceLevel = 1 - level.alpha;
@@ -352,9 +330,20 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
     crossCheck,
     minDetectableEffect,
     samplesNeeded: samplesNeeded(Math.abs(p.analysis.estimate - rule.bound), spread, level.alpha, options.power),
-    explanation: unbounded
-      ? `${target.expression}: inconclusive; ${n} ${relative ? 'pairs' : 'rounds'} are too few for a distribution-free ${formatLevel(confidenceLevel)} interval (at least ${minSamplesForDistributionFree(confidenceLevel)} needed at this level).`
-      : explain(p, status, estimate, ci, confidenceLevel, crossCheck),
+    reason: unbounded
+      ? { kind: 'too-few-samples', relative, samples: n, level: confidenceLevel, needed: minSamplesForDistributionFree(confidenceLevel) }
+      : {
+          kind: 'decided',
+          status,
+          relative,
+          unit: info.unit,
+          samples: n,
+          estimate,
+          interval: ci,
+          level: confidenceLevel,
+          threshold: base.threshold,
+          crossCheck: { method: crossCheck.otherMethod.method, status: otherStatus, agrees: crossCheck.agrees },
+        },
   };
 }
 
@@ -382,47 +371,33 @@ export function minSamplesForDistributionFree(level: number): number {
   return Math.ceil(Math.log2(2 / (1 - level)) - 1e-9);
 }
 
-function formatLevel(level: number): string {
-  return `${Number((level * 100).toPrecision(4))} %`;
-}
-
 function geometricMean(values: readonly number[]): number {
   return Math.exp(mean(values.map(Math.log)));
 }
 
-function summarizeExclusions(excluded: readonly { reason: string }[]): string {
-  const counts = new Map<string, number>();
-  for (const { reason } of excluded) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  return [...counts].map(([reason, count]) => (count > 1 ? `${count}× ${reason}` : reason)).join('; ');
-}
-
-function formatValue(x: number, relative: boolean, unit: MetricUnit): string {
-  if (relative) return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
-  return `${Number(x.toPrecision(4))} ${unit}`;
-}
-
-function explain(p: Prepared, status: TargetStatus, estimate: number, ci: [number, number], level: number, crossCheck: CrossCheck): string {
-  const f = (x: number) => formatValue(x, p.relative, p.info.unit);
-  const what = p.relative ? `change ${f(estimate)}` : `candidate ${f(estimate)}`;
-  const threshold = p.relative ? Math.expm1(p.rule.bound) : p.rule.bound;
-  const where = status === 'pass' ? 'wholly on the passing side of' : status === 'fail' ? 'wholly on the failing side of' : 'straddles';
-  const levelText = formatLevel(level);
-  const caution = crossCheck.agrees ? '' : ` Cross-check: the ${crossCheck.otherMethod.method} interval says ${crossCheck.otherMethod.status}; a few rounds may dominate the result.`;
-  const samples = p.relative ? `${p.values.length} pairs` : `${p.values.length} rounds`;
-  return `${p.target.expression}: ${what}, ${levelText} interval [${f(ci[0])}, ${f(ci[1])}] ${where} the threshold ${f(threshold)} (${samples}): ${status}.${caution}`;
-}
-
-function describeErrorControl(judged: number, noData: number, alpha: number, options: EvaluateOptions, failedOutright?: { count: number; why: string }): string {
-  const pct = (x: number) => `${Number((x * 100).toPrecision(3))} %`;
-  const sequential = options.sequential
-    ? ` This is look ${options.sequential.look} of ${options.sequential.plan.pairsAtLook.length}; it uses α = ${pct(alpha)} of the ${pct(options.sequential.plan.alpha)} spent over all looks (${options.sequential.plan.spending} spending), so stopping early does not raise the error rate.`
-    : '';
-  const skipped =
-    (noData > 0 ? ` ${noData} target(s) without enough data were not judged and count as inconclusive.` : '') +
-    (failedOutright ? ` ${failedOutright.count} target(s) failed without a test: ${failedOutright.why}.` : '');
-  if (judged === 0 && failedOutright) return `No target was judged with an interval.${skipped}`;
-  if (judged <= 1) {
-    return `One target judged with a ${pct(1 - alpha)} interval: a wrong pass or fail has probability at most ${pct(alpha)}, a false alarm at most ${pct(alpha / 2)}.${sequential}${skipped}`;
+/** The exclusions grouped by cause (and its details), in the order each first occurs. */
+function countExclusions(excluded: readonly Exclusion[]): ExclusionCount[] {
+  const groups = new Map<string, ExclusionCount>();
+  for (const { pair: _pair, ...cause } of excluded) {
+    const key = JSON.stringify(cause);
+    const group = groups.get(key);
+    if (group) group.count += 1;
+    else groups.set(key, { count: 1, ...cause });
   }
-  return `${judged} targets judged together with Holm's step-down procedure: the chance that any of them gets a wrong pass or fail is at most ${pct(alpha)} (a false alarm at most ${pct(alpha / 2)}); each interval is shown at the level of its Holm step, between ${pct(1 - alpha / judged)} and ${pct(1 - alpha)}.${sequential}${skipped}`;
+  return [...groups.values()];
+}
+
+function errorControl(judged: number, notJudged: number, alpha: number, options: EvaluateOptions, failedWithoutTest?: ErrorControl['failedWithoutTest']): ErrorControl {
+  const procedure: ErrorControl['procedure'] = judged === 0 && failedWithoutTest ? 'none' : judged <= 1 ? 'single-interval' : 'holm';
+  return {
+    procedure,
+    alpha,
+    judged,
+    ...(procedure === 'holm' ? { levels: { first: 1 - alpha / judged, last: 1 - alpha } } : {}),
+    notJudged,
+    ...(failedWithoutTest ? { failedWithoutTest } : {}),
+    ...(options.sequential
+      ? { sequential: { look: options.sequential.look, looks: options.sequential.plan.pairsAtLook.length, alphaOverAllLooks: options.sequential.plan.alpha, spending: options.sequential.plan.spending } }
+      : {}),
+  };
 }

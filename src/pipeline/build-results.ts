@@ -5,7 +5,8 @@
 import { median } from 'simple-statistics';
 import type { GateEvaluation } from '../gate/evaluate-targets.js';
 import type { MetricInfo, RoundRecord } from '../model/round-record.js';
-import { headline } from '../report/markdown.js';
+import { headline } from '../report/headline.js';
+import { errorControlText, intervalMethodsText, targetNote } from '../report/reason-text.js';
 import { RESULTS_SCHEMA_VERSION, type MetricSummary, type Results, type TargetResult, type Verdict } from '../report/results.js';
 import { studentTInterval } from '../stats/location-interval.js';
 import { pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';
@@ -69,19 +70,6 @@ function countPairs(rounds: RoundRecord[], validOnly: boolean): number {
   return [...byPair.values()].filter((s) => s.size === 2).length;
 }
 
-const METHOD_TEXT: Record<string, string> = {
-  t: 'a Student t interval',
-  'hodges-lehmann': 'a Hodges–Lehmann estimate with its distribution-free (Wilcoxon) interval',
-  bootstrap: 'a seeded bootstrap interval',
-};
-
-/** Says how the targets' intervals were built, from what the evaluation actually used. */
-export function describeMethods(evaluation: GateEvaluation): string {
-  const used = [...new Set(evaluation.targets.map((t) => t.method))].map((m) => METHOD_TEXT[m] ?? m);
-  const how = used.length ? used.join(' or ') : 'no interval (no target had data)';
-  return `relative targets on the log ratios of paired rounds (the change is their geometric mean), absolute targets on the candidate's round values; ${how}. The "all metrics" table uses a Student t interval on the paired log ratios at the configured confidence`;
-}
-
 export function buildResults(input: BuildResultsInput): Results {
   const { evaluation } = input;
   const targets: TargetResult[] = (evaluation?.targets ?? []).map((t) => ({
@@ -96,13 +84,15 @@ export function buildResults(input: BuildResultsInput): Results {
     minimumDetectableEffect: t.minDetectableEffect,
     confidence: t.confidenceLevel ?? undefined,
     pValue: t.pValue ?? null,
-    note: t.explanation,
+    note: targetNote(t.expression, t.reason),
+    reason: t.reason,
   }));
   let verdict: Verdict;
   if (input.error) verdict = 'error';
   else if (!evaluation) verdict = 'inconclusive';
   else verdict = evaluation.verdict;
 
+  const intervalMethods = evaluation ? [...new Set(evaluation.targets.map((t) => t.method))] : [];
   const metrics = input.catalog.map((info) => summarizeMetric(info, input.rounds, input.confidence)).filter((m) => m.baseline !== null || m.candidate !== null);
   const partial = { verdict, targets, error: input.error, mode: input.mode };
   return {
@@ -121,8 +111,10 @@ export function buildResults(input: BuildResultsInput): Results {
     decision: evaluation
       ? {
           confidence: input.confidence,
-          method: describeMethods(evaluation),
-          multipleComparisons: evaluation.multipleTesting,
+          method: intervalMethodsText(intervalMethods),
+          multipleComparisons: errorControlText(evaluation.errorControl),
+          intervalMethods,
+          errorControl: evaluation.errorControl,
           plannedPairs: input.plannedPairs,
           measuredPairs: countPairs(input.rounds, false),
           validPairs: countPairs(input.rounds, true),

@@ -8,7 +8,8 @@
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { escapeMarkup, groupedBarChart, lineChart, type LinePoint } from './charts.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
-import { formatDetectable, headline, pairRatios } from './markdown.js';
+import { headline } from './headline.js';
+import { formatDetectable, pairRatios } from './markdown.js';
 import type { MetricSummary, Results, TargetResult, Verdict } from './results.js';
 import { countText, ordinalText } from './untrusted-text.js';
 

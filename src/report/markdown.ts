@@ -7,7 +7,11 @@
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
+import { headline } from './headline.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
+
+// The headline is also results.json's own line; it lives in headline.ts so building results.json needs no renderer.
+export { headline } from './headline.js';
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
@@ -25,31 +29,6 @@ export interface MarkdownOptions {
   artifactHint?: string;
   /** Upper bound on the body length (defaults to GitHub's limit, minus room for the hidden marker). */
   limit?: number;
-}
-
-export function headline(results: Pick<Results, 'verdict' | 'targets' | 'error' | 'mode'>): string {
-  const total = results.targets.length;
-  const count = (status: TargetResult['status']) => results.targets.filter((t) => t.status === status).length;
-  if (results.mode === 'aa' && results.verdict !== 'error') {
-    const alarms = count('fail');
-    return alarms > 0
-      ? `❌ perf-gate A/A check: ${alarms} false alarm${alarms === 1 ? '' : 's'} in ${total} metric${total === 1 ? '' : 's'} with the candidate against itself`
-      : `🔬 perf-gate A/A check: no false alarm in ${total} metric${total === 1 ? '' : 's'}; "Detectable" is this runner's noise floor`;
-  }
-  const targetsWord = (n: number) => `${n} target${n === 1 ? '' : 's'}`;
-  switch (results.verdict) {
-    case 'pass':
-      return `✅ perf-gate: all ${targetsWord(total)} met`;
-    case 'fail':
-      return `❌ perf-gate: ${count('fail')} of ${targetsWord(total)} missed`;
-    case 'inconclusive': {
-      if (total === 0) return '⚠️ perf-gate inconclusive: no target could be evaluated';
-      const undecided = count('inconclusive') + count('no-data');
-      return `⚠️ perf-gate inconclusive: ${undecided} of ${targetsWord(total)} could not be decided with this much data`;
-    }
-    case 'error':
-      return `💥 perf-gate could not finish: ${stageText(results.error?.stage) ?? 'a stage'} failed`;
-  }
 }
 
 /** The status cell; a status outside the enum (a results.json the schema was not run on) shows as unknown. */

@@ -6,15 +6,32 @@
  * turn verdict `error` into `***`: that is not a results.json the schema accepts, and no exit code
  * belongs to it.
  */
+import type { TargetReason } from '../gate/target-reason.js';
 import type { SecretMasker } from '../log.js';
 import type { Results } from './results.js';
+
+/** A reason's free text is the round reasons and scrape problems of what it left out; the rest is numbers and codes. */
+function maskReason(reason: TargetReason, text: (value: string) => string): TargetReason {
+  if (reason.kind !== 'no-data') return reason;
+  return {
+    ...reason,
+    excluded: reason.excluded.map((e) =>
+      e.cause === 'round-invalid' ? { ...e, invalidReasons: e.invalidReasons.map(text) } : e.cause === 'not-measured' ? { ...e, serverMetricsProblems: e.serverMetricsProblems.map(text) } : e,
+    ),
+  };
+}
 
 export function maskResults(results: Results, masker: SecretMasker): Results {
   const text = (value: string) => masker.mask(value);
   return {
     ...results,
     headline: text(results.headline),
-    targets: results.targets.map((t) => ({ ...t, expression: text(t.expression), ...(t.note === undefined ? {} : { note: text(t.note) }) })),
+    targets: results.targets.map((t) => ({
+      ...t,
+      expression: text(t.expression),
+      ...(t.note === undefined ? {} : { note: text(t.note) }),
+      ...(t.reason === undefined ? {} : { reason: maskReason(t.reason, text) }),
+    })),
     metrics: results.metrics.map((m) => (m.description === undefined ? m : { ...m, description: text(m.description) })),
     rounds: results.rounds.map((r) => ({
       ...r,

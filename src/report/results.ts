@@ -4,6 +4,8 @@
  * Change the schema with this file: `perf-gate comment` validates against it and drops what it does not list.
  */
 import type { TargetStatus } from '../gate/target.js';
+import type { ErrorControl, TargetReason } from '../gate/target-reason.js';
+import type { IntervalMethod } from '../stats/location-analysis.js';
 import type { MetricDirection, MetricUnit, RoundRecord } from '../model/round-record.js';
 import type { RoundPlanRecord } from '../load/round-plan.js';
 
@@ -27,7 +29,10 @@ export interface TargetResult {
   /** The confidence level this target's interval was built at after the multiple-comparison adjustment. */
   confidence?: number;
   pValue?: number | null;
+  /** The reason in words (src/report/reason-text.ts renders it from `reason`). */
   note?: string;
+  /** Why the status, as data: the numbers `note` says in words. Absent in files from versions before it. */
+  reason?: TargetReason;
 }
 
 export interface MetricSummary {
@@ -47,8 +52,14 @@ export interface MetricSummary {
 
 export interface DecisionInfo {
   confidence: number;
+  /** How the intervals were built, in words; `intervalMethods` as data. */
   method: string;
+  /** How the family-wise error is controlled, in words; `errorControl` as data. */
   multipleComparisons: string;
+  /** The interval methods the targets used (absent in files from versions before it). */
+  intervalMethods?: IntervalMethod[];
+  /** The family-wise error control as data (absent in files from versions before it). */
+  errorControl?: ErrorControl;
   plannedPairs: number;
   measuredPairs: number;
   validPairs: number;

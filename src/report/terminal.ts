@@ -1,6 +1,6 @@
 /** The comparison as a plain-text table for a terminal or a CI log. Pure. */
 import { formatChange, formatInterval, formatValue } from './format.js';
-import { headline } from './markdown.js';
+import { headline } from './headline.js';
 import type { Results } from './results.js';
 
 const STATUS_WORD = { pass: 'met', fail: 'MISSED', inconclusive: 'inconclusive', 'no-data': 'no data' } as const;

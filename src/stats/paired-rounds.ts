@@ -5,9 +5,23 @@ export interface PairedValues {
   pairs: number[];
   baseline: number[];
   candidate: number[];
-  /** Pairs left out, each with the reason a report can print. */
-  excluded: { pair: number; reason: string }[];
+  /** Pairs left out, each with its cause as data (the report words it). */
+  excluded: Exclusion[];
 }
+
+/**
+ * Why a pair (or, for absolute targets, a candidate round) was left out, by cause:
+ * a round missing from the pair, a round marked invalid (with the load stage's reasons),
+ * the metric not measured (with the server-metrics problems the load stage recorded, if any),
+ * or a value no ratio can be formed from.
+ */
+export type ExclusionCause =
+  | { cause: 'round-missing'; variant: 'baseline' | 'candidate' }
+  | { cause: 'round-invalid'; variant: 'baseline' | 'candidate'; invalidReasons: string[] }
+  | { cause: 'not-measured'; variant: 'baseline' | 'candidate'; metric: string; serverMetricsProblems: string[] }
+  | { cause: 'not-positive'; variant: 'baseline' | 'candidate'; metric: string; value: number };
+
+export type Exclusion = { pair: number } & ExclusionCause;
 
 /**
  * Pairs of (baseline, candidate) values of one metric from the valid rounds. A pair is used only
@@ -27,9 +41,9 @@ export function pairRounds(rounds: readonly RoundRecord[], metric: string, requi
   const result: PairedValues = { pairs: [], baseline: [], candidate: [], excluded: [] };
   for (const pair of [...byPair.keys()].sort((a, b) => a - b)) {
     const { baseline, candidate } = byPair.get(pair)!;
-    const reason = exclusionReason(baseline, candidate, metric, requirePositive);
-    if (reason) {
-      result.excluded.push({ pair, reason });
+    const cause = exclusionCause(baseline, candidate, metric, requirePositive);
+    if (cause) {
+      result.excluded.push({ pair, ...cause });
       continue;
     }
     result.pairs.push(pair);
@@ -39,28 +53,28 @@ export function pairRounds(rounds: readonly RoundRecord[], metric: string, requi
   return result;
 }
 
-function exclusionReason(baseline: RoundRecord | undefined, candidate: RoundRecord | undefined, metric: string, requirePositive: boolean): string | undefined {
-  if (!baseline) return 'baseline round missing';
-  if (!candidate) return 'candidate round missing';
-  if (!baseline.valid) return `baseline round invalid (${baseline.invalidReasons.join(', ') || 'no reason given'})`;
-  if (!candidate.valid) return `candidate round invalid (${candidate.invalidReasons.join(', ') || 'no reason given'})`;
+function exclusionCause(baseline: RoundRecord | undefined, candidate: RoundRecord | undefined, metric: string, requirePositive: boolean): ExclusionCause | undefined {
+  if (!baseline) return { cause: 'round-missing', variant: 'baseline' };
+  if (!candidate) return { cause: 'round-missing', variant: 'candidate' };
+  if (!baseline.valid) return { cause: 'round-invalid', variant: 'baseline', invalidReasons: [...baseline.invalidReasons] };
+  if (!candidate.valid) return { cause: 'round-invalid', variant: 'candidate', invalidReasons: [...candidate.invalidReasons] };
   for (const [variant, round] of [['baseline', baseline], ['candidate', candidate]] as const) {
     const value = round.values[metric];
-    if (value === null || value === undefined || !Number.isFinite(value)) return `${metric} not measured in the ${variant} round${serverMetricsNote(round, metric)}`;
-    if (requirePositive && value <= 0) return `${metric} is ${value} in the ${variant} round, so no ratio can be formed`;
+    if (value === null || value === undefined || !Number.isFinite(value)) return { cause: 'not-measured', variant, metric, serverMetricsProblems: serverMetricsProblems(round, metric) };
+    if (requirePositive && value <= 0) return { cause: 'not-positive', variant, metric, value };
   }
   return undefined;
 }
 
 /** The candidate's own values from its valid rounds (for absolute targets; pairing not needed). */
-export function candidateValues(rounds: readonly RoundRecord[], metric: string): { values: number[]; excluded: { pair: number; reason: string }[] } {
+export function candidateValues(rounds: readonly RoundRecord[], metric: string): { values: number[]; excluded: Exclusion[] } {
   const values: number[] = [];
-  const excluded: { pair: number; reason: string }[] = [];
+  const excluded: Exclusion[] = [];
   for (const round of rounds) {
     if (round.variant !== 'candidate') continue;
     const value = round.values[metric];
-    if (!round.valid) excluded.push({ pair: round.pair, reason: `candidate round invalid (${round.invalidReasons.join(', ') || 'no reason given'})` });
-    else if (value === null || value === undefined || !Number.isFinite(value)) excluded.push({ pair: round.pair, reason: `${metric} not measured in the candidate round${serverMetricsNote(round, metric)}` });
+    if (!round.valid) excluded.push({ pair: round.pair, cause: 'round-invalid', variant: 'candidate', invalidReasons: [...round.invalidReasons] });
+    else if (value === null || value === undefined || !Number.isFinite(value)) excluded.push({ pair: round.pair, cause: 'not-measured', variant: 'candidate', metric, serverMetricsProblems: serverMetricsProblems(round, metric) });
     else values.push(value);
   }
   return { values, excluded };
@@ -68,10 +82,10 @@ export function candidateValues(rounds: readonly RoundRecord[], metric: string):
 
 const CLIENT_METRIC_NAMES = new Set(CLIENT_METRICS.map((m) => m.name));
 
-/** Why a server metric is missing from a round, when the load stage recorded it. */
-function serverMetricsNote(round: RoundRecord, metric: string): string {
-  if (CLIENT_METRIC_NAMES.has(metric) || !round.serverMetricsProblems?.length) return '';
-  return ` (${round.serverMetricsProblems.join(', ')})`;
+/** Why a server metric is missing from a round, when the load stage recorded it; none for a client metric. */
+function serverMetricsProblems(round: RoundRecord, metric: string): string[] {
+  if (CLIENT_METRIC_NAMES.has(metric)) return [];
+  return round.serverMetricsProblems ?? [];
 }
 
 /** log(candidate / baseline) per pair: the scale on which a ratio's interval is symmetric. */

@@ -86,7 +86,7 @@ describe('absolute targets on the candidate\'s own values', () => {
     // Six rounds cannot give a distribution-free 98 % interval (2/2^6 > 0.02): honest inconclusive.
     const hl = statusOf(absolute('pool_wait_p95', '<=', 10), rounds).target;
     expect(hl.status).toBe('inconclusive');
-    expect(hl.explanation).toMatch(/at least 7/);
+    expect(hl.reason).toEqual({ kind: 'too-few-samples', relative: false, samples: 6, level: 0.98, needed: 7 });
   });
 });
 
@@ -97,7 +97,7 @@ describe('no data, invalid rounds and the overall verdict', () => {
     expect(target.estimate).toBeNull();
     expect(target.ci).toBeNull();
     expect(verdict).toBe('inconclusive');
-    expect(target.explanation).toMatch(/4 valid pairs \(at least 5 needed\)/);
+    expect(target.reason).toEqual({ kind: 'no-data', relative: true, samples: 4, needed: 5, excluded: [] });
   });
   it('minPairs is configurable', () => {
     expect(statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 4, 0.5, 0.01, 18), { minPairs: 3, method: 't' }).target.status).toBe('pass');
@@ -106,7 +106,14 @@ describe('no data, invalid rounds and the overall verdict', () => {
     const rounds = pairedRounds('pipeline_time', 10, 0.5, 0.01, 19).map((r) => ({ ...r, values: { pipeline_time: null } }));
     const { target } = statusOf(improves('pipeline_time', 0.2), rounds);
     expect(target.status).toBe('no-data');
-    expect(target.explanation).toMatch(/not measured/);
+    // Ten pairs left out for one cause are one group of ten, with the round the value was missing from.
+    expect(target.reason).toEqual({
+      kind: 'no-data',
+      relative: true,
+      samples: 0,
+      needed: 5,
+      excluded: [{ count: 10, cause: 'not-measured', variant: 'baseline', metric: 'pipeline_time', serverMetricsProblems: [] }],
+    });
   });
   it('invalid rounds are excluded: a wild invalid round cannot turn a pass into a fail', () => {
     const good = pairedRounds('pipeline_time', 12, 0.7, 0.03, 20);
@@ -116,7 +123,7 @@ describe('no data, invalid rounds and the overall verdict', () => {
     expect(target.status).toBe('pass');
     expect(target.samples).toBe(12);
     expect(target.excluded).toHaveLength(2);
-    expect(target.excluded[0]!.reason).toMatch(/candidate round invalid \(rate missed\)/);
+    expect(target.excluded[0]).toEqual({ pair: 12, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] });
     // The same wild rounds marked valid do change the outcome: the exclusion is what protects it.
     const asValid = bad.map((r) => ({ ...r, valid: true }));
     expect(statusOf(improves('pipeline_time', 0.2), [...good, ...asValid]).target.status).not.toBe('pass');
@@ -127,7 +134,7 @@ describe('no data, invalid rounds and the overall verdict', () => {
     const { target } = statusOf(absolute('pool_wait_p95', '<', 10), [...good, ...bad]);
     expect(target.status).toBe('pass');
     expect(target.samples).toBe(10);
-    expect(target.excluded).toEqual([{ pair: 10, reason: 'candidate round invalid (rate missed)' }]);
+    expect(target.excluded).toEqual([{ pair: 10, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] }]);
   });
   it('one failing target makes the verdict fail; all passing makes it pass; no-data blocks pass', () => {
     const rounds = mergeRounds(pairedRounds('pipeline_time', 20, 0.7, 0.03, 21), pairedRounds('throughput', 20, 1.0, 0.02, 22), pairedRounds('pool_wait_p95', 20, 1, 0.05, 23, 5));
@@ -178,8 +185,8 @@ describe('multiple targets: Holm step-down', () => {
     expect(result.targets.map((t) => t.status)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
     expect(result.targets[0]!.confidenceLevel).toBeCloseTo(1 - alpha / 3, 12);
     expect(result.targets[0]!.pValue!).toBeCloseTo(Math.min(1, 3 * result.targets[0]!.rawPValue!), 12);
-    expect(result.multipleTesting).toMatch(/Holm/);
-    expect(result.multipleTesting).toMatch(/3 targets/);
+    expect(result.errorControl).toEqual({ procedure: 'holm', alpha, judged: 3, levels: { first: 1 - alpha / 3, last: 1 - alpha }, notJudged: 0 });
+    expect(result.targets[0]!.reason).toMatchObject({ kind: 'decided', status: 'inconclusive', relative: true, samples: 12, level: result.targets[0]!.confidenceLevel });
   });
   it('passes again when the other targets are clearly decided (step-down)', () => {
     const decided = mergeRounds(borderline, pairedRounds('throughput', 12, 1.6, 0.01, 28), pairedRounds('pool_wait_p95', 12, 1, 0.01, 29, 2));
@@ -258,7 +265,13 @@ describe('reporting extras', () => {
     expect(look1.look).toBe(1);
     const width = (t: (typeof fixed.targets)[0]) => t.ci![1] - t.ci![0];
     expect(width(look1.targets[0]!)).toBeGreaterThan(width(fixed.targets[0]!));
-    expect(look1.multipleTesting).toMatch(/look 1 of 5/);
+    expect(look1.errorControl).toEqual({
+      procedure: 'single-interval',
+      alpha: look1.alpha,
+      judged: 1,
+      notJudged: 0,
+      sequential: { look: 1, looks: 5, alphaOverAllLooks: 0.02, spending: 'obrien-fleming' },
+    });
   });
   it('does not modify the rounds it is given', () => {
     const rounds = pairedRounds('pipeline_time', 10, 0.75, 0.05, 33);
@@ -305,13 +318,17 @@ describe('a candidate whose requests fail', () => {
     expect(result.targets.every((t) => t.decidedBy === 'no-successful-response' && t.ci === null)).toBe(true);
     expect(result.candidateFailures).toEqual({ rounds: 5, roundsWithoutSuccess: 5, requests: 400, failed: 400, errors: { status: { '500': 400 }, timeout: 0, reset: 0, other: 0 } });
     expect(result.targets[0]!.estimate).toBe(1);
-    expect(result.targets[0]!.explanation).toBe(
-      'error_rate <= 0.01: fail; in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400): an error rate of 100 % in those rounds.',
+    expect(result.targets.map((t) => t.reason)).toEqual(
+      ['error-rate', 'latency', 'other', 'latency'].map((metricKind) => ({ kind: 'candidate-failed', metricKind, failures: result.candidateFailures })),
     );
-    expect(result.targets[1]!.explanation).toMatch(/latency is measured on successful responses, and a request that never succeeds meets no latency bound\.$/);
-    expect(result.multipleTesting).toBe(
-      'No target was judged with an interval. 4 target(s) failed without a test: in 5 of 5 candidate rounds no request succeeded (400 of 400 requests failed: HTTP 500 × 400).',
-    );
+    expect(result.errorControl).toEqual({
+      procedure: 'none',
+      alpha: result.alpha,
+      judged: 0,
+      notJudged: 0,
+      failedWithoutTest: { targets: 4, failures: result.candidateFailures },
+      sequential: { look: 1, looks: plan.pairsAtLook.length, alphaOverAllLooks: 0.02, spending: 'obrien-fleming' },
+    });
     // A clear failure stops the sequential plan at its first look.
     expect(decideContinuation({ plan, look: 1, pairsDone: 5, statuses: result.targets.map((t) => t.status) })).toEqual({ continue: false, reason: 'all targets decided' });
   });
@@ -319,7 +336,11 @@ describe('a candidate whose requests fail', () => {
   it('one round without a single success among good ones still fails a latency target: the good rounds do not outvote it', () => {
     const result = evaluateTargets([latency], rounds((k) => (k === 3 ? 0 : 80), 12), CLIENT);
     expect(result.verdict).toBe('fail');
-    expect(result.targets[0]!.explanation).toMatch(/in 1 of 12 candidate rounds no request succeeded \(80 of 960 requests failed: HTTP 500 × 80\)/);
+    expect(result.targets[0]!.reason).toEqual({
+      kind: 'candidate-failed',
+      metricKind: 'latency',
+      failures: { rounds: 12, roundsWithoutSuccess: 1, requests: 960, failed: 80, errors: { status: { '500': 80 }, timeout: 0, reset: 0, other: 0 } },
+    });
   });
 
   it('an error_rate target that even a 100 % error rate meets is still judged by its interval', () => {

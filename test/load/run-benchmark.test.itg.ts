@@ -12,6 +12,7 @@ import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } f
 import { parseWorkload } from '../../src/load/workload.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
+import { targetNote } from '../../src/report/reason-text.js';
 import { pairRounds } from '../../src/stats/paired-rounds.js';
 import { startLoopbackServer, type Behaviour, type LoopbackServer } from '../helpers/loopback-server.js';
 
@@ -145,9 +146,13 @@ describe('runBenchmark', () => {
     // A target on the server metric has no data and says why; one on a client metric is judged.
     const pair = [{ ...first!, variant: 'baseline' as const }, { ...first!, variant: 'candidate' as const }];
     expect(pairRounds(pair, 'error_rate', false).excluded).toEqual([]);
-    expect(pairRounds(pair, 'pool_wait_p95', true).excluded[0]!.reason).toBe(
-      'pool_wait_p95 not measured in the baseline round (counter reset between scrapes)',
-    );
+    expect(pairRounds(pair, 'pool_wait_p95', true).excluded[0]).toEqual({
+      pair: first!.pair,
+      cause: 'not-measured',
+      variant: 'baseline',
+      metric: 'pool_wait_p95',
+      serverMetricsProblems: ['counter reset between scrapes'],
+    });
   });
 
   it('a candidate that answers 500 to every request: its rounds are measured and the gate fails with the counts', async () => {
@@ -183,7 +188,7 @@ describe('runBenchmark', () => {
     const evaluation = evaluateTargets(targets, result.rounds, CLIENT_METRICS);
     expect(evaluation.verdict).toBe('fail');
     expect(evaluation.targets.map((t) => t.status)).toEqual(['fail', 'fail']);
-    expect(evaluation.targets[0]!.explanation).toMatch(
+    expect(targetNote(targets[0]!.expression, evaluation.targets[0]!.reason)).toMatch(
       /^error_rate <= 1%: fail; in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\): an error rate of 100 % in those rounds\.$/,
     );
   });

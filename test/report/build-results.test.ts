@@ -4,6 +4,7 @@ import type { Target } from '../../src/gate/target.js';
 import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js';
 import { buildResults, summarizeMetric } from '../../src/pipeline/build-results.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
+import { errorControlText, intervalMethodsText, targetNote } from '../../src/report/reason-text.js';
 import { fixtureRound, fixtureRounds } from '../helpers/results-fixtures.js';
 
 const CATALOG: MetricInfo[] = [
@@ -44,6 +45,16 @@ describe('buildResults', () => {
     expect(results.targets[0]!.estimate!).toBeGreaterThan(-0.29);
     expect(results.targets[0]!.estimate!).toBeLessThan(-0.23);
     expect(results.decision).toMatchObject({ plannedPairs: 8, measuredPairs: 8, validPairs: 8 });
+  });
+
+  it('each target carries its reason as data, and results.json keeps the same reason in words', () => {
+    const results = build();
+    expect(results.targets[0]!.reason).toMatchObject({ kind: 'decided', status: 'pass', relative: true, unit: 'ms', samples: 8, threshold: results.targets[0]!.threshold });
+    expect(results.targets[1]!.reason).toMatchObject({ kind: 'decided', status: 'pass', relative: false, samples: 8, threshold: 10 });
+    for (const t of results.targets) expect(t.note).toBe(targetNote(t.expression, t.reason!));
+    expect(results.decision).toMatchObject({ intervalMethods: ['hodges-lehmann'], errorControl: { procedure: 'holm', alpha: 0.02, judged: 2, notJudged: 0 } });
+    expect(results.decision!.multipleComparisons).toBe(errorControlText(results.decision!.errorControl!));
+    expect(results.decision!.method).toBe(intervalMethodsText(['hodges-lehmann']));
   });
 
   it('summaries hold the medians of valid rounds, and metrics no round measured are left out', () => {

@@ -12,6 +12,7 @@ import { readResultsFile } from '../../src/github/publish-from-results.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
 import { roundPlanRecord } from '../../src/load/round-plan.js';
+import { planLooks } from '../../src/stats/sequential.js';
 import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js';
 import { buildResults } from '../../src/pipeline/build-results.js';
 import { MAX_RESULTS_BYTES, jsonPath, parseResultsJson, validateResults } from '../../src/report/results-schema.js';
@@ -85,6 +86,56 @@ describe('results.json schema', () => {
     ['too many rounds', { rounds: Array.from({ length: 4001 }, () => fixtureRounds(1)[0]) }, "field 'rounds': got [{"],
   ])('refuses %s, naming the JSON path', (_name, change, message) => {
     expect(refusal({ ...failResults(), ...change })).toContain(`results.json ${message}`);
+  });
+
+  it('keeps every structured reason a run writes, of every kind and cause, and the error control at a sequential look', () => {
+    const catalog = [...CATALOG, { name: 'pool_wait_p95', unit: 'ms' as const, direction: 'lower-is-better' as const, source: 'server' as const, description: 'pool wait' }];
+    const rounds = fixtureRounds(10);
+    // Pairs left out for each cause: an invalid round, a missing one, a metric the scrape lost, a zero value.
+    rounds[0] = { ...rounds[0]!, valid: false, invalidReasons: ['rate missed'] };
+    rounds.splice(2, 1);
+    rounds[3] = { ...rounds[3]!, values: { ...rounds[3]!.values, pipeline_time: null }, serverMetricsProblems: ['counter reset'] };
+    rounds[5] = { ...rounds[5]!, values: { ...rounds[5]!.values, pipeline_time: 0 } };
+    const failing = fixtureRounds(6).map((r) => (r.variant === 'candidate' ? { ...r, client: { ...r.client, ok: 0, errors: { status: { '503': 160 }, timeout: 0, reset: 0, other: 0 } } } : r));
+    const targets: Target[] = [
+      ...TARGETS,
+      { kind: 'absolute', expression: 'pool_wait_p95 < 10ms', metric: 'pool_wait_p95', comparator: '<', threshold: 10 },
+      { kind: 'absolute', expression: 'latency_p50 <= 100', metric: 'latency_p50', comparator: '<=', threshold: 100 },
+    ];
+    const plan = planLooks({ alpha: 0.02, minPairs: 5, blockPairs: 3, maxPairs: 20 });
+    const evaluations = [
+      evaluateTargets(targets, rounds, catalog, { minPairs: 8 }),
+      evaluateTargets(targets, rounds, catalog, { minPairs: 5, sequential: { plan, look: 1 } }),
+      evaluateTargets(targets, fixtureRounds(10), catalog, { method: 't' }),
+      evaluateTargets(targets, failing, catalog),
+    ];
+    const kinds = new Set(evaluations.flatMap((e) => e.targets.map((t) => t.reason.kind)));
+    expect([...kinds].sort()).toEqual(['candidate-failed', 'decided', 'no-data', 'too-few-samples']);
+    const causes = new Set(evaluations.flatMap((e) => e.targets.flatMap((t) => (t.reason.kind === 'no-data' ? t.reason.excluded.map((x) => x.cause) : []))));
+    expect([...causes].sort()).toEqual(['not-measured', 'not-positive', 'round-invalid', 'round-missing']);
+    for (const evaluation of evaluations) {
+      const built = buildResults({ version: '0.1.0', runId: 'r1', startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:02:00.000Z', config: 'c', rounds, catalog, evaluation, confidence: 0.95, plannedPairs: 10, stoppingReason: 'x', migration: null, environment: {} });
+      // Validation drops what the schema does not list: the reasons come through whole, so it lists all of them.
+      expect(JSON.stringify(check(built))).toBe(JSON.stringify(built));
+      expect(built.targets.map((t) => t.reason)).toEqual(evaluation.targets.map((t) => t.reason));
+      expect(built.decision!.errorControl).toEqual(evaluation.errorControl);
+    }
+  });
+
+  it('reads a file without the structured reasons (written before they existed) and reports it the same', () => {
+    const results = failResults();
+    expect(results.targets.every((t) => t.reason === undefined) && results.decision!.errorControl === undefined).toBe(true);
+    expect(check(results)).toEqual(results);
+  });
+
+  it.each([
+    ['a reason of an unknown kind', { kind: 'guessed' }, `field 'targets[0].reason.kind': got "guessed"; expected one of "decided", "too-few-samples", "no-data", "candidate-failed"`],
+    ['a decided reason without its interval', { kind: 'decided', status: 'pass', relative: true, unit: 'ms', samples: 8, estimate: -0.3, level: 0.98, threshold: -0.2, crossCheck: { method: 't', status: 'pass', agrees: true } }, `field 'targets[0].reason.interval': got nothing; expected a value (the field is required)`],
+    ['an exclusion counted zero times', { kind: 'no-data', relative: true, samples: 0, needed: 5, excluded: [{ count: 0, cause: 'round-missing', variant: 'baseline' }] }, `field 'targets[0].reason.excluded[0].count': got 0`],
+    ['an invalid-round cause without its reasons', { kind: 'no-data', relative: true, samples: 0, needed: 5, excluded: [{ count: 1, cause: 'round-invalid', variant: 'baseline' }] }, `field 'targets[0].reason.excluded[0].invalidReasons': got nothing; expected a value (the field is required)`],
+  ])('refuses %s', (_name, reason, message) => {
+    const results = failResults();
+    expect(refusal({ ...results, targets: [{ ...results.targets[0], reason }, ...results.targets.slice(1)] })).toContain(`results.json ${message}`);
   });
 
   it('accepts the very large figures a real run can write (an interval bound of 3.6e15)', () => {

@@ -152,19 +152,19 @@ describe('ranks and pairing', () => {
     ];
     const paired = pairRounds(rounds, 'm', true);
     expect(paired.pairs).toEqual([0]);
-    expect(paired.excluded.map((e) => e.reason)).toEqual([
-      'candidate round invalid (rate missed)',
-      'baseline round missing',
-      'm is 0 in the baseline round, so no ratio can be formed',
-      'm not measured in the candidate round',
+    expect(paired.excluded).toEqual([
+      { pair: 1, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] },
+      { pair: 2, cause: 'round-missing', variant: 'baseline' },
+      { pair: 3, cause: 'not-positive', variant: 'baseline', metric: 'm', value: 0 },
+      { pair: 4, cause: 'not-measured', variant: 'candidate', metric: 'm', serverMetricsProblems: [] },
     ]);
     expect(pairedLogRatios(paired)).toEqual([Math.log(0.8)]);
     expect(pairRounds(rounds, 'm', false).pairs).toEqual([0, 3]);
     expect(candidateValues(rounds, 'm')).toEqual({
       values: [8, 7, 4],
       excluded: [
-        { pair: 1, reason: 'candidate round invalid (rate missed)' },
-        { pair: 4, reason: 'm not measured in the candidate round' },
+        { pair: 1, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] },
+        { pair: 4, cause: 'not-measured', variant: 'candidate', metric: 'm', serverMetricsProblems: [] },
       ],
     });
   });
