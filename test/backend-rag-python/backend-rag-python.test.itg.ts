@@ -102,6 +102,8 @@ describe.skipIf(!pythonAvailable)('backend-rag-python knobs', () => {
     ['EARLY_EXIT_SCORE', '1.5', 'EARLY_EXIT_SCORE: got "1.5"; expected a score from 0 to 1 (e.g. 0.9), or "off"'],
     ['EARLY_EXIT_SCORE', 'nan', 'EARLY_EXIT_SCORE: got "nan"; expected a score from 0 to 1 (e.g. 0.9), or "off"'],
     ['SLOWDOWN', '-0.1', 'SLOWDOWN: got "-0.1"; expected a fraction from 0 to 10'],
+    // Python's float() would read this as 10; the Node backend refuses it, and so must this one.
+    ['SLOWDOWN', '1_0', 'SLOWDOWN: got "1_0"; expected a fraction from 0 to 10'],
     ['RERANK_WORK', '2.5', 'RERANK_WORK: got "2.5"; expected an integer from 0 to 100000'],
     ['PORT', '70000', 'PORT: got "70000"; expected an integer from 0 to 65535'],
   ])('%s=%s exits 2 naming the variable, the value and what is allowed', async (name, value, message) => {

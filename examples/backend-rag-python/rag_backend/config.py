@@ -30,12 +30,15 @@ class Config:
 # backend (whose default of 20 rounds costs about the same there).
 DEFAULT_RERANK_WORK = 2
 
-_INTEGER = re.compile(r"^\d+$")
+# ASCII digits only: Python's \d and int() would also take other scripts' digits.
+_INTEGER = re.compile(r"^[0-9]+$")
+# A plain decimal number; float() alone would also take "1_000", "inf" and "nan".
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 
 
 def _invalid(name: str, given: str, allowed: str) -> ConfigError:
     # Same shape as perf-gate's own messages: the input, what was given, what is allowed.
-    return ConfigError(f"{name}: got {json.dumps(given)}; expected {allowed}")
+    return ConfigError(f"{name}: got {json.dumps(given, ensure_ascii=False)}; expected {allowed}")
 
 
 def _blank(raw: Optional[str]) -> bool:
@@ -59,10 +62,9 @@ def _number_knob(env: Mapping[str, str], name: str, fallback: float, low: float,
     raw = env.get(name)
     if _blank(raw):
         return fallback
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise _invalid(name, raw, allowed) from None
+    if not _NUMBER.match(raw.strip()):
+        raise _invalid(name, raw, allowed)
+    value = float(raw.strip())
     if not math.isfinite(value) or value < low or value > high:
         raise _invalid(name, raw, allowed)
     return value
