@@ -52,7 +52,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   return getOctokit(
     options.token,
     {
-      baseUrl: options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      baseUrl: options.baseUrl ?? 'https://api.github.com',
       // The retry count goes in `retry`, not `request.retries`: plugin-retry treats a request-level
       // `retries` as "retry this request on any error" (its README), which re-sent 403/404/422s.
       // 429 is left to the throttling plugin, which waits for Retry-After as GitHub asks; plugin-retry

@@ -1,11 +1,11 @@
 /**
- * Everything the gate writes to GitHub after a run: the job summary (always, it needs no token),
- * the sticky PR comment and the Check run. A token that cannot write (a fork's pull request) gives
- * a warning, never a failure: the verdict, the summary and the outputs are still there. So does a
- * rate limit that outlasts the client's bounded wait. A token GitHub does not accept at all (401:
- * wrong, expired, revoked) is an infrastructure failure (exit 3): nothing can be published with it.
+ * What the gate writes through GitHub's API after a run: the sticky PR comment and the Check run
+ * (the job summary and the action outputs are publish.ts's, they need no token). A token that cannot
+ * write (a fork's pull request) gives a warning, never a failure: the verdict, the summary and the
+ * outputs are still there. So does a rate limit that outlasts the client's bounded wait. A token
+ * GitHub does not accept at all (401: wrong, expired, revoked) is an infrastructure failure (exit 3):
+ * nothing can be published with it.
  */
-import * as core from '@actions/core';
 import { InfrastructureError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { headline } from '../report/markdown.js';
@@ -15,7 +15,7 @@ import { createGitHubClient, isRateLimited, type GitHubClient } from './client.j
 import { isForkRepository, runIsFromFork, type RunContext } from './event-context.js';
 import { commentMarker, upsertStickyComment, type CommentMode } from './sticky-comment.js';
 
-export interface PublishOptions {
+export interface CommentAndCheckOptions {
   results: Results;
   markdown: string;
   context: RunContext | undefined;
@@ -25,8 +25,8 @@ export interface PublishOptions {
   checkName?: string;
   log: Logger;
   client?: GitHubClient;
-  /** Write the job summary through @actions/core (only inside Actions: it needs GITHUB_STEP_SUMMARY). */
-  writeJobSummary: boolean;
+  /** GITHUB_API_URL, for the client built from the token (GitHub Enterprise); api.github.com when absent. */
+  apiUrl?: string;
   /** Annotations for the Check run (see annotations.ts); at most 50 are sent, GitHub's per-request limit. */
   annotations?: CheckAnnotation[];
   /**
@@ -188,20 +188,30 @@ export async function findPullRequestForRun(
   return match ? { number: match.number, headSha: sha, fromFork } : undefined;
 }
 
-export async function publishResults(options: PublishOptions): Promise<PublishOutcome> {
+/**
+ * Whether the results are a fork's own word (see FORK_CHECK_SUFFIX): the run is about a fork's
+ * commit, or they were read from a file under an event that does not say whose job wrote it.
+ */
+export function resultsFromFork(context: RunContext | undefined, resultsFromArtifact: boolean): boolean {
+  return context !== undefined && (runIsFromFork(context) || (resultsFromArtifact && !ARTIFACT_EVENTS.has(context.eventName)));
+}
+
+/** The text published for `markdown`: a fork's results carry FORK_NOTICE first. */
+export function publishedMarkdown(markdown: string, fromFork: boolean): string {
+  return fromFork ? `${FORK_NOTICE}\n\n${markdown}` : markdown;
+}
+
+export async function publishCommentAndCheck(options: CommentAndCheckOptions): Promise<PublishOutcome> {
   const { results, context, log } = options;
   const outcome: PublishOutcome = { warnings: [] };
-  const fromFork = context !== undefined && (runIsFromFork(context) || (options.resultsFromArtifact === true && !ARTIFACT_EVENTS.has(context.eventName)));
-  const markdown = fromFork ? `${FORK_NOTICE}\n\n${options.markdown}` : options.markdown;
+  const fromFork = resultsFromFork(context, options.resultsFromArtifact === true);
+  const markdown = publishedMarkdown(options.markdown, fromFork);
 
-  if (options.writeJobSummary && process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(markdown, true).write();
-  }
   if (!context || !options.token) {
     if (context && !options.token) log.info('No GitHub token given: no PR comment and no Check run.');
     return outcome;
   }
-  const client = options.client ?? createGitHubClient({ token: options.token, log });
+  const client = options.client ?? createGitHubClient({ token: options.token, log, baseUrl: options.apiUrl });
   const warn = (message: string) => {
     outcome.warnings.push(message);
     log.warning(message);

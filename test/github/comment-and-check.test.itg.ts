@@ -1,13 +1,11 @@
 /**
- * publishResults end to end against a GitHub-shaped server: the sticky comment, the Check run
- * with its conclusion, the job summary file, and the fork case where the token cannot write.
+ * publishCommentAndCheck end to end against a GitHub-shaped server: the sticky comment, the Check run
+ * with its conclusion, and the fork case where the token cannot write. (The job summary and the
+ * outputs are publish()'s: test/github/publish.test.itg.ts.)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunContext } from '../../src/github/event-context.js';
-import { publishResults, type PublishOptions } from '../../src/github/publish.js';
+import { publishCommentAndCheck, type CommentAndCheckOptions } from '../../src/github/comment-and-check.js';
 import type { Verdict } from '../../src/report/results.js';
 import { HEAD_SHA, OWNER, PR, REPO, resultsWith, startKit, type Kit } from '../helpers/github-client.js';
 
@@ -22,27 +20,15 @@ const prContext: RunContext = {
 };
 
 let kit: Kit;
-let tmp: string;
-// @actions/core's summary remembers the first GITHUB_STEP_SUMMARY path it sees (as one Actions step
-// has one), so every test in this file shares one file and empties it first.
-let summaryFile: string;
-beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'perf-gate-publish-'));
-  summaryFile = join(tmp, 'step-summary.md');
-});
-afterAll(() => {
-  rmSync(tmp, { recursive: true, force: true });
-});
 beforeEach(async () => {
   kit = await startKit();
 });
 afterEach(async () => {
-  vi.unstubAllEnvs();
   await kit.api.close();
 });
 
-function publish(overrides: Partial<PublishOptions> = {}) {
-  return publishResults({
+function publish(overrides: Partial<CommentAndCheckOptions> = {}) {
+  return publishCommentAndCheck({
     results: resultsWith('pass'),
     markdown: '## perf-gate\n\nAll targets met.',
     context: prContext,
@@ -51,12 +37,11 @@ function publish(overrides: Partial<PublishOptions> = {}) {
     checkName: 'perf-gate',
     log: kit.log,
     client: kit.client,
-    writeJobSummary: false,
     ...overrides,
   });
 }
 
-describe('publishResults', () => {
+describe('publishCommentAndCheck', () => {
   it('posts the sticky comment and a Check run on the PR head commit', async () => {
     const outcome = await publish();
     expect(outcome.warnings).toEqual([]);
@@ -118,35 +103,8 @@ describe('publishResults', () => {
     expect(kit.api.checkRuns[0]!.output.summary).toMatch(/truncated/);
   });
 
-  it('writes the job summary to GITHUB_STEP_SUMMARY when asked, even without a token', async () => {
-    writeFileSync(summaryFile, '');
-    vi.stubEnv('GITHUB_STEP_SUMMARY', summaryFile);
-    const outcome = await publish({ token: undefined, writeJobSummary: true, markdown: '## perf-gate\n\nsummary body' });
-    expect(readFileSync(summaryFile, 'utf8')).toContain('summary body');
-    expect(outcome.warnings).toEqual([]);
-    expect(kit.api.requests).toHaveLength(0);
-    expect(kit.log.lines.some((l) => l.includes('No GitHub token'))).toBe(true);
-  });
-
-  it('does not touch the job summary file when writeJobSummary is false', async () => {
-    writeFileSync(summaryFile, 'earlier step\n');
-    vi.stubEnv('GITHUB_STEP_SUMMARY', summaryFile);
-    await publish({ writeJobSummary: false, commentMode: 'off', checkName: undefined });
-    expect(readFileSync(summaryFile, 'utf8')).toBe('earlier step\n');
-  });
-
-  it('appends to the job summary rather than replacing earlier steps\' output', async () => {
-    writeFileSync(summaryFile, 'earlier step\n');
-    vi.stubEnv('GITHUB_STEP_SUMMARY', summaryFile);
-    await publish({ writeJobSummary: true, commentMode: 'off', checkName: undefined, markdown: 'gate table' });
-    const text = readFileSync(summaryFile, 'utf8');
-    expect(text.startsWith('earlier step\n')).toBe(true);
-    expect(text).toContain('gate table');
-  });
-
-  it('builds its own client from the token and GITHUB_API_URL when none is passed', async () => {
-    vi.stubEnv('GITHUB_API_URL', kit.api.baseUrl);
-    const outcome = await publish({ client: undefined, commentMode: 'off' });
+  it('builds its own client from the token and the API URL (GITHUB_API_URL) when none is passed', async () => {
+    const outcome = await publish({ client: undefined, apiUrl: kit.api.baseUrl, commentMode: 'off' });
     expect(outcome.warnings).toEqual([]);
     expect(kit.api.checkRuns).toHaveLength(1);
   });
@@ -158,7 +116,7 @@ describe('publishResults', () => {
   });
 });
 
-describe('publishResults after a fork\'s pull request (workflow_run, pull_requests: [])', () => {
+describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pull_requests: [])', () => {
   const FORK_BRANCH = 'faster-rerank';
   const forkRunContext: RunContext = {
     owner: OWNER,
@@ -289,7 +247,7 @@ describe('publishResults after a fork\'s pull request (workflow_run, pull_reques
   });
 });
 
-describe('publishResults with Check annotations', () => {
+describe('publishCommentAndCheck with Check annotations', () => {
   it('sends the annotations with the Check run', async () => {
     const annotations = [{ path: 'perf-gate.yml', start_line: 5, end_line: 5, annotation_level: 'failure' as const, title: 'perf-gate: target missed', message: 'pipeline_time improves >= 20%' }];
     const outcome = await publish({ results: resultsWith('fail'), annotations, commentMode: 'off' });
