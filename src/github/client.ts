@@ -5,7 +5,7 @@
  * Waits are bounded: GitHub may ask for an hour (Retry-After: 3600, or x-ratelimit-reset an hour
  * away on the primary limit), and a gate that sleeps that long holds the runner for nothing. One
  * client waits at most `maxRateLimitWaitSeconds` in all; past that the request fails with GitHub's
- * 403/429, which publish.ts reports as "rate limited", a warning and not a failed gate.
+ * 403/429, which comment-and-check.ts reports as "rate limited", a warning and not a failed gate.
  */
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';

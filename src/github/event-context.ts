@@ -16,7 +16,7 @@ export interface RunContext {
   /**
    * The branch the measured commit came from and the repository that holds it (a fork's, for a
    * fork's pull request). For workflow_run after a fork's PR, GitHub leaves pull_requests empty,
-   * so these are what the PR is looked up by (publish.ts, findPullRequestForRun).
+   * so these are what the PR is looked up by (comment-and-check.ts, findPullRequestForRun).
    */
   headBranch?: string;
   headRepository?: RepositoryName;
