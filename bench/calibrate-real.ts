@@ -143,6 +143,7 @@ async function runOne(slowdown: number, run: number, log: Logger): Promise<Store
     statePath: join(reportDir, 'state.json'),
     packageRoot,
     configPath: null,
+    env: process.env,
     report: { version: 'calibrate-real' },
     // While the backends still run: the naive before/after block, after the gate's own rounds.
     afterStages: async (ctx) => {

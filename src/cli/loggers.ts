@@ -141,7 +141,7 @@ export class TerminalLogger implements Logger {
  * be inside a string there (`#` is no JSON syntax), so it is written `#\u0023[`, the same characters to
  * any JSON reader; the zero-width space used for text would change the data.
  */
-export function runnerSafeStdout(write: (text: string) => void, env: NodeJS.ProcessEnv = process.env): (text: string) => void {
+export function runnerSafeStdout(write: (text: string) => void, env: NodeJS.ProcessEnv): (text: string) => void {
   if (env.GITHUB_ACTIONS !== 'true') return write;
   return (text) => write(isJson(text) ? text.replace(/##\[/g, '#\\u0023[') : inertLogText(text));
 }
@@ -155,6 +155,6 @@ function isJson(text: string): boolean {
   }
 }
 
-export function createLogger(options: { quiet?: boolean; verbose?: boolean } = {}): Logger {
-  return process.env.GITHUB_ACTIONS === 'true' ? new ActionsLogger() : new TerminalLogger(options);
+export function createLogger(options: { quiet?: boolean; verbose?: boolean }, env: NodeJS.ProcessEnv): Logger {
+  return env.GITHUB_ACTIONS === 'true' ? new ActionsLogger() : new TerminalLogger(options);
 }

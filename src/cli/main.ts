@@ -9,6 +9,7 @@ import { ExitCode, InputError, PerfGateError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js';
 import { booleanFlag, parseArgs, stringFlag, type ParsedArgs } from './args.js';
 import { COMMANDS, commandSpec, helpText } from './commands.js';
+import { actionsRunner } from './actions-runner.js';
 import { createLogger, runnerSafeStdout } from './loggers.js';
 import { runCommand } from './run-command.js';
 
@@ -33,6 +34,8 @@ export function packageVersion(root = packageRoot()): string {
 export interface CliIo {
   stdout: (text: string) => void;
   log?: Logger;
+  /** The environment flags, the run context and the runner come from; the process's own by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `perf-gate --quiet run` means `perf-gate run --quiet`: global switches may come before the command. */
@@ -45,7 +48,9 @@ function commandFirst(argv: string[]): string[] {
 
 export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => process.stdout.write(t) }): Promise<number> {
   const argv = commandFirst(rawArgv);
-  const stdout = runnerSafeStdout(io.stdout);
+  // The one read of the environment: everything below receives it (or what was read from it).
+  const env = io.env ?? process.env;
+  const stdout = runnerSafeStdout(io.stdout, env);
   const root = packageRoot();
   const version = packageVersion(root);
   let args: ParsedArgs | undefined;
@@ -62,16 +67,16 @@ export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => proce
     }
     const spec = commandSpec(argv[0]);
     if (!spec) throw new InputError(`command '${argv[0]}': not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    args = parseArgs(argv, (name) => commandSpec(name)?.flags);
+    args = parseArgs(argv, (name) => commandSpec(name)?.flags, env);
     if (booleanFlag(args, 'help')) {
       stdout(`${helpText(version, spec)}\n`);
       return ExitCode.ok;
     }
     if (args.positionals.length > 0) throw new InputError(`command '${spec.name}': unexpected argument '${args.positionals[0]}'; flags are written --name value`);
-    log ??= createLogger({ quiet: booleanFlag(args, 'quiet'), verbose: booleanFlag(args, 'verbose') });
-    return await runCommand(spec.name, args, { log, packageRoot: root, version, stdout });
+    log ??= createLogger({ quiet: booleanFlag(args, 'quiet'), verbose: booleanFlag(args, 'verbose') }, env);
+    return await runCommand(spec.name, args, { log, packageRoot: root, version, stdout, env, runner: actionsRunner(env) });
   } catch (error) {
-    log ??= createLogger();
+    log ??= createLogger({}, env);
     const code = error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure;
     log.error(errorMessage(error));
     if (!(error instanceof PerfGateError) && error instanceof Error && error.stack) log.debug(error.stack);

@@ -5,7 +5,7 @@
  * Waits are bounded: GitHub may ask for an hour (Retry-After: 3600, or x-ratelimit-reset an hour
  * away on the primary limit), and a gate that sleeps that long holds the runner for nothing. One
  * client waits at most `maxRateLimitWaitSeconds` in all; past that the request fails with GitHub's
- * 403/429, which publish.ts reports as "rate limited", a warning and not a failed gate.
+ * 403/429, which comment-and-check.ts reports as "rate limited", a warning and not a failed gate.
  */
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
@@ -52,7 +52,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   return getOctokit(
     options.token,
     {
-      baseUrl: options.baseUrl ?? process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      baseUrl: options.baseUrl ?? 'https://api.github.com',
       // The retry count goes in `retry`, not `request.retries`: plugin-retry treats a request-level
       // `retries` as "retry this request on any error" (its README), which re-sent 403/404/422s.
       // 429 is left to the throttling plugin, which waits for Retry-After as GitHub asks; plugin-retry

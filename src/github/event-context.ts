@@ -1,6 +1,6 @@
 /**
- * What the workflow run is about, read from the runner's environment and the event payload at
- * GITHUB_EVENT_PATH: the repository, the pull request (for pull_request, pull_request_target and
+ * What the workflow run is about, read from the runner's environment (passed in by the CLI, which
+ * reads it once) and the event payload at GITHUB_EVENT_PATH: the repository, the pull request (for pull_request, pull_request_target and
  * workflow_run events), the commit the Check belongs to, and links for the report.
  */
 import { readFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ export interface RunContext {
   /**
    * The branch the measured commit came from and the repository that holds it (a fork's, for a
    * fork's pull request). For workflow_run after a fork's PR, GitHub leaves pull_requests empty,
-   * so these are what the PR is looked up by (publish.ts, findPullRequestForRun).
+   * so these are what the PR is looked up by (comment-and-check.ts, findPullRequestForRun).
    */
   headBranch?: string;
   headRepository?: RepositoryName;
@@ -72,7 +72,7 @@ interface PullRequestPayload {
   base: { repo?: RepositoryPayload | null };
 }
 
-export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext | undefined {
+export function readRunContext(env: NodeJS.ProcessEnv): RunContext | undefined {
   const repository = env.GITHUB_REPOSITORY;
   if (!repository || !repository.includes('/')) return undefined;
   const [owner, repo] = repository.split('/') as [string, string];

@@ -27,6 +27,11 @@ export interface StageContext {
   signal: AbortSignal;
   /** Aborts `signal` with `reason`. */
   abort(reason: Error): void;
+  /**
+   * The process environment, read once by the CLI and passed down: a bare NAME line of an env file
+   * and the job's identity (GITHUB_REPOSITORY, GITHUB_WORKFLOW, GITHUB_JOB) come from it.
+   */
+  env: NodeJS.ProcessEnv;
   /** Use PGlite even when server binaries exist (demo --pglite). */
   preferPglite?: boolean;
   /** Stop functions of what this process started; `cleanupStage` uses them before the state file. */

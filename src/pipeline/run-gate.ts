@@ -22,7 +22,7 @@ import { MEASURING_STAGES, currentStage, newRunState, unfinishedStage, writeRunS
 import { bootStage } from './stages/boot.js';
 import { loadWorkload, benchStage } from './stages/bench.js';
 import { migrateStageTitle, migrateStage } from './stages/migrate.js';
-import { compareStage, type ReportOptions } from './stages/compare.js';
+import { compareStage, type CompareOptions, type CompareOutcome } from './stages/compare.js';
 
 /** The stages that run in order before `compare`. */
 export type StageName = (typeof MEASURING_STAGES)[number];
@@ -52,6 +52,8 @@ export function createContext(options: {
   packageRoot: string;
   preferPglite?: boolean;
   signal?: AbortSignal;
+  /** The process environment, read once by the CLI. */
+  env: NodeJS.ProcessEnv;
 }): StageContext {
   const reportDir = resolve(options.state.reportDir);
   makeReportDir(reportDir);
@@ -68,6 +70,7 @@ export function createContext(options: {
     reportDir,
     packageRoot: options.packageRoot,
     preferPglite: options.preferPglite,
+    env: options.env,
     signal: controller.signal,
     abort: (reason) => controller.abort(reason),
     teardown: {},
@@ -115,7 +118,7 @@ export async function runStage(ctx: StageContext, stage: StageName): Promise<voi
  * finish (its process was killed, or it never ran) the verdict is `error` naming that stage: rounds
  * of an unfinished bench are never judged as if the run were complete.
  */
-export async function runCompare(ctx: StageContext, report: ReportOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
+export async function runCompare(ctx: StageContext, report: CompareOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   ctx.state.failure ??= unfinishedStage(ctx.state);
   if (ctx.state.failure && !ctx.state.failure.signal) ctx.log.error(`${ctx.state.failure.stage}: ${ctx.state.failure.message}`);
   ctx.state.stages.compare = { startedAt: new Date().toISOString() };
@@ -200,13 +203,13 @@ export async function runStageProcess(ctx: StageContext, stage: StageName): Prom
 }
 
 /** `compare` in its own process: interrupted, it still writes results.json (verdict `error`, not published). */
-export async function runCompareProcess(ctx: StageContext, report: ReportOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
-  let written: Awaited<ReturnType<typeof compareStage>> | undefined;
+export async function runCompareProcess(ctx: StageContext, report: CompareOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
+  let written: CompareOutcome | undefined;
   // Nothing to unwind: compare starts nothing, and what it waits on (GitHub) is what may hang.
   const guard = guardInterrupts(
     ctx,
     async () => {
-      written = await compareStage(ctx, { ...report, publish: false });
+      written = await compareStage(ctx, { ...report, publish: undefined });
     },
     0,
   );
@@ -256,19 +259,21 @@ export async function runWholeGate(options: {
   configPath: string | null;
   preferPglite?: boolean;
   aa?: boolean;
-  report: ReportOptions;
+  /** The process environment, read once by the caller. */
+  env: NodeJS.ProcessEnv;
+  report: CompareOptions;
   /** Runs after the stages, before the report, while the backends still run (calibration's extra block). */
   afterStages?: (ctx: StageContext) => Promise<void>;
 }): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   const { config, log } = options;
   const state = newRunState({ configPath: options.configPath, overrides: {}, reportDir: config.report.dir });
   if (options.aa) state.aa = true;
-  const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite });
+  const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite, env: options.env });
   ctx.saveState();
-  let written: Awaited<ReturnType<typeof compareStage>> | undefined;
+  let written: CompareOutcome | undefined;
   const guard = guardInterrupts(ctx, async () => {
     try {
-      written = await compareStage(ctx, { ...options.report, publish: false });
+      written = await compareStage(ctx, { ...options.report, publish: undefined });
     } catch (error) {
       log.error(`could not write the report of the interrupted run: ${errorMessage(error)}`);
     }

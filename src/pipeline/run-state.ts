@@ -10,17 +10,21 @@ import { writeJsonAtomic } from '../atomic-file.js';
 import type { RunningBackend } from '../backend/backend-spec.js';
 import type { ConfigOverrides } from '../config/load.js';
 import type { MigrationSummary } from '../database/migrate.js';
-import { ExitCode, InputError, errorMessage } from '../errors.js';
+import { ExitCode, InputError, errorMessage, invalidValue } from '../errors.js';
 import type { Variant } from '../model/round-record.js';
 
 export const DEFAULT_STATE_PATH = '.perf-gate/state.json';
 
 export interface ThrowawayDatabaseState {
   kind: 'cluster' | 'pglite';
-  /** Cluster only: what `cleanup` needs to stop it from another process. */
+  /** Cluster only: what `cleanup` needs to stop it from another process (its folder, its server's pid). */
   dataDir?: string;
-  binDir?: string;
   pid?: number;
+}
+
+/** What the state records of a throwaway server: only what `cleanup` reads back. */
+export function throwawayState(kind: ThrowawayDatabaseState['kind'], handle: { dataDir?: string; pid?: number }): ThrowawayDatabaseState {
+  return { kind, dataDir: handle.dataDir, pid: handle.pid };
 }
 
 export interface DatabaseState {
@@ -70,7 +74,8 @@ export interface RunState {
   secrets: string[];
   database?: DatabaseState;
   backend?: { statePath: string; running: Partial<Record<Variant, RunningBackend>>; environment?: Record<string, unknown> };
-  bench?: { roundsPath: string; complete: boolean; stoppingReason?: string; look?: number };
+  /** The rounds themselves are in the report folder's rounds.json (bench.ts, roundsPath). */
+  bench?: { complete: boolean; stoppingReason?: string; look?: number };
   failure?: StageFailure;
   /**
    * Written when a stage starts and again when it finishes, before its process exits. A stage that
@@ -101,14 +106,90 @@ export function readRunState(path: string): RunState {
     if (code === 'ENOENT') throw new InputError(`state file '${path}': not found; run 'perf-gate migrate' (or 'boot') with the same --state first`);
     throw new InputError(`state file '${path}': cannot be read: ${errorMessage(error)}`);
   }
+  let parsed: unknown;
   try {
-    const state = JSON.parse(text) as RunState;
-    if (state.version !== 1 || typeof state.runId !== 'string') throw new Error('not a perf-gate state file');
-    state.stages ??= {};
-    return state;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new InputError(`state file '${path}': ${errorMessage(error)}`);
   }
+  return checkRunState(parsed, path);
+}
+
+type Shape = (value: unknown) => boolean;
+const isString: Shape = (v) => typeof v === 'string';
+const isNumber: Shape = (v) => typeof v === 'number' && Number.isFinite(v);
+const isBoolean: Shape = (v) => typeof v === 'boolean';
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+const isStringList: Shape = (v) => Array.isArray(v) && v.every(isString);
+const oneOf =
+  (...values: unknown[]): Shape =>
+  (v) => values.includes(v);
+
+/**
+ * Checks the fields later stages read, so a hand-edited or foreign file stops here naming the field,
+ * not as a TypeError in cleanup. Fields nothing reads any more (bench.roundsPath, a throwaway's binDir,
+ * written by earlier versions) are ignored: an old state file stays readable.
+ */
+function checkRunState(value: unknown, path: string): RunState {
+  const check = (container: unknown, field: string, shape: Shape, expected: string, optional = false): void => {
+    const key = field.slice(field.lastIndexOf('.') + 1);
+    const given = (container as Record<string, unknown>)[key];
+    if (optional && given === undefined) return;
+    if (!shape(given)) throw invalidValue(`state file '${path}': field '${field}'`, given, expected);
+  };
+  if (!isObject(value) || value.version !== 1 || typeof value.runId !== 'string') throw new InputError(`state file '${path}': not a perf-gate state file (version 1 with a runId)`);
+  const state = value as unknown as RunState;
+  check(state, 'configPath', (v) => v === null || isString(v), 'a path or null');
+  check(state, 'overrides', isObject, 'an object');
+  check(state, 'reportDir', isString, 'a folder path');
+  check(state, 'startedAt', isString, 'a timestamp');
+  check(state, 'secrets', isStringList, 'a list of strings');
+  check(state, 'aa', isBoolean, 'true or false', true);
+  state.stages ??= {};
+  check(state, 'stages', isObject, 'an object of stage names');
+  for (const [stage, progress] of Object.entries(state.stages)) {
+    check(state.stages, `stages.${stage}`, isObject, 'an object with startedAt');
+    check(progress, `stages.${stage}.startedAt`, isString, 'a timestamp');
+    check(progress, `stages.${stage}.finishedAt`, isString, 'a timestamp', true);
+  }
+  const { database, backend, bench, failure } = state;
+  check(state, 'database', isObject, 'an object', true);
+  if (database) {
+    check(database, 'database.candidateUrl', isString, 'a database URL');
+    check(database, 'database.baselineUrl', isString, 'a database URL');
+    check(database, 'database.strategy', oneOf('template-copy', 'separate-url', 'shared'), "'template-copy', 'separate-url' or 'shared'");
+    check(database, 'database.createdDatabases', isStringList, 'a list of database names');
+    check(database, 'database.serverVersion', isString, 'a version', true);
+    check(database, 'database.migration', isObject, 'an object', true);
+    check(database, 'database.throwaway', isObject, 'an object', true);
+    if (database.throwaway) {
+      check(database.throwaway, 'database.throwaway.kind', oneOf('cluster', 'pglite'), "'cluster' or 'pglite'");
+      check(database.throwaway, 'database.throwaway.dataDir', isString, 'a folder path', true);
+      check(database.throwaway, 'database.throwaway.pid', isNumber, 'a process id', true);
+    }
+  }
+  check(state, 'backend', isObject, 'an object', true);
+  if (backend) {
+    check(backend, 'backend.statePath', isString, 'a file path');
+    check(backend, 'backend.running', isObject, 'an object', true);
+    check(backend, 'backend.environment', isObject, 'an object', true);
+  }
+  check(state, 'bench', isObject, 'an object', true);
+  if (bench) {
+    check(bench, 'bench.complete', isBoolean, 'true or false');
+    check(bench, 'bench.stoppingReason', isString, 'a sentence', true);
+    check(bench, 'bench.look', isNumber, 'a number', true);
+  }
+  check(state, 'failure', isObject, 'an object', true);
+  if (failure) {
+    check(failure, 'failure.stage', isString, 'a stage name');
+    check(failure, 'failure.message', isString, 'a message');
+    check(failure, 'failure.exitCode', isNumber, 'an exit code');
+    check(failure, 'failure.signal', oneOf('SIGINT', 'SIGTERM'), "'SIGINT' or 'SIGTERM'", true);
+  }
+  return state;
 }
 
 export function writeRunState(path: string, state: RunState): void {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseArgs, envNameFor } from '../../src/cli/args.js';
-import { commandSpec } from '../../src/cli/commands.js';
+import { COMMANDS, commandSpec } from '../../src/cli/commands.js';
 import { main, packageVersion } from '../../src/cli/main.js';
+import { COMMAND_HANDLERS } from '../../src/cli/run-command.js';
 import { InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
 
@@ -49,6 +50,20 @@ describe('perf-gate help and version', () => {
     expect(code).toBe(0);
     expect(stdout).toBe(`${packageVersion(resolve(import.meta.dirname, '../..'))}\n`);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('the command table', () => {
+  it('has one handler for each command the help lists, and none besides', () => {
+    expect(Object.keys(COMMAND_HANDLERS).sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+  });
+
+  it('takes its environment from main(): flags fall back to the environment it was given', async () => {
+    const log = new MemoryLogger();
+    const missing = join(tmpdir(), 'perf-gate-no-such-config.yml');
+    const code = await main(['validate'], { stdout: () => undefined, log, env: { PERF_GATE_CONFIG: missing } });
+    expect(code).toBe(2);
+    expect(log.lines.join('\n')).toContain(`config file '${missing}': cannot be read`);
   });
 });
 

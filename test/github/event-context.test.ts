@@ -85,7 +85,7 @@ describe('readRunContext', () => {
     const context = readRunContext(runnerEnv('workflow_run', 'workflow_run-fork.json', DEFAULT_BRANCH_SHA));
     expect(context?.pullRequest).toBeUndefined();
     expect(context?.sha).toBe(HEAD_SHA); // GITHUB_SHA here is the default branch's head
-    // What publish.ts needs to find the PR itself: the fork's owner and branch.
+    // What comment-and-check.ts needs to find the PR itself: the fork's owner and branch.
     expect(context?.headBranch).toBe('faster-rerank');
     expect(context?.headRepository).toEqual({ owner: 'contributor', repo: 'rag-backend' });
   });

@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PerfGateError } from '../../src/errors.js';
+import { readRunContext } from '../../src/github/event-context.js';
 import { publishFromResults } from '../../src/github/publish-from-results.js';
+import type { GitHubTarget, PublishSinks } from '../../src/github/publish.js';
 import { failResults, passResults } from '../helpers/results-fixtures.js';
 import { HEAD_SHA, OWNER, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
@@ -53,8 +55,16 @@ function writeResults(name: string, value: unknown): string {
   return path;
 }
 
+/** What `perf-gate comment` passes publish() in the runner's environment `runner`. */
+function sinks(runner: NodeJS.ProcessEnv, github: Partial<GitHubTarget> = {}): PublishSinks {
+  return {
+    log: kit.log,
+    github: { context: readRunContext(runner), token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', client: kit.client, workspace: runner.GITHUB_WORKSPACE, cwd: workspace, ...github },
+  };
+}
+
 function run(resultsPath: string, eventFile = 'workflow_run-fork.json') {
-  return publishFromResults(resultsPath, { token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', log: kit.log, client: kit.client, env: env(eventFile), cwd: workspace });
+  return publishFromResults(resultsPath, sinks(env(eventFile)));
 }
 
 describe('publishFromResults', () => {
@@ -110,15 +120,7 @@ describe('publishFromResults', () => {
     const event = join(workspace, 'issue_comment.json');
     writeFileSync(event, JSON.stringify({ action: 'created', issue: { number: 7 }, comment: { body: '/perf' }, repository: { full_name: `${OWNER}/${REPO}`, name: REPO, owner: { login: OWNER } } }));
     const path = writeResults('results-dispatch.json', passResults());
-    await publishFromResults(path, {
-      token: kit.api.token,
-      commentMode: 'update',
-      checkName: 'perf-gate',
-      log: kit.log,
-      client: kit.client,
-      env: { ...env('workflow_run.json'), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event },
-      cwd: workspace,
-    });
+    await publishFromResults(path, sinks({ ...env('workflow_run.json'), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event }));
     expect(kit.api.checkRuns.map((c) => c.name).filter((name) => name === 'perf-gate')).toEqual([]);
   });
 
@@ -142,7 +144,7 @@ describe('publishFromResults', () => {
 
   describe('the config results.json names, read for annotations on the privileged job', () => {
     // No token: only the annotations are computed, nothing is sent.
-    const annotate = (path: string) => publishFromResults(path, { commentMode: 'off', log: kit.log, env: env('workflow_run-fork.json'), cwd: workspace });
+    const annotate = (path: string) => publishFromResults(path, sinks(env('workflow_run-fork.json'), { token: undefined, commentMode: 'off', checkName: undefined, client: undefined }));
 
     it('a symlink in the workspace that points outside it is not followed: no annotations', async () => {
       writeFileSync(join(outside, 'perf-gate.yml'), CONFIG);

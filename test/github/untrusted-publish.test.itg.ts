@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { actionsRunner } from '../../src/cli/actions-runner.js';
+import { readRunContext } from '../../src/github/event-context.js';
 import { publishFromResults } from '../../src/github/publish-from-results.js';
 import { failResults } from '../helpers/results-fixtures.js';
 import { HEAD_SHA, OWNER, PR, REPO, startKit, type Kit } from '../helpers/github-client.js';
@@ -82,7 +84,11 @@ describe('perf-gate comment with a hostile but schema-valid results.json', () =>
       GITHUB_SERVER_URL: 'https://github.com',
       GITHUB_RUN_ID: '12934568000',
     };
-    await publishFromResults(path, { token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', log: kit.log, client: kit.client, env, cwd: workspace, writeJobSummary: true });
+    await publishFromResults(path, {
+      log: kit.log,
+      jobSummary: actionsRunner({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }),
+      github: { context: readRunContext(env), token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', client: kit.client, workspace, cwd: workspace },
+    });
 
     const [comment] = kit.api.commentsOn(OWNER, REPO, PR);
     expect(comment?.body).toContain('evil.example'); // the text is shown...

@@ -25,7 +25,7 @@ export async function startKit(options: { maxRetries?: number } = {}): Promise<K
   return { api, log, client };
 }
 
-/** A results.json with one target, enough for publishResults' headline and Check conclusion. */
+/** A results.json with one target, enough for the Check's headline and conclusion. */
 export function resultsWith(verdict: Verdict): Results {
   const status = verdict === 'pass' ? 'pass' : verdict === 'fail' ? 'fail' : 'inconclusive';
   return {

@@ -90,7 +90,7 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
   if (stored) log.info(`baseline: ${stored.rounds.length} stored rounds of run ${stored.runId} (${stored.finishedAt}) from ${stored.path}; only the candidate is measured`);
   const rounds: RoundRecord[] = [];
   const persist = (all: RoundRecord[]) => writeRounds(ctx.reportDir, all);
-  state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false };
+  state.bench = { complete: false };
   ctx.saveState();
 
   let look = 1;
@@ -115,7 +115,7 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
       persist(rounds);
       if (result.aborted) {
         // Stopped from outside (a signal): the rounds so far stay on disk, but the stage did not finish.
-        state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false, stoppingReason: `aborted: ${result.aborted.reason}`, look };
+        state.bench = { complete: false, stoppingReason: `aborted: ${result.aborted.reason}`, look };
         ctx.saveState();
         throw new InfrastructureError(`bench: stopped after ${rounds.length} rounds: ${result.aborted.reason}`);
       }
@@ -123,7 +123,7 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
       if (error instanceof BenchmarkInfrastructureError) {
         rounds.push(...error.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
         persist(rounds);
-        state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: false, stoppingReason: `backend failed: ${error.message}` };
+        state.bench = { complete: false, stoppingReason: `backend failed: ${error.message}` };
         ctx.saveState();
       }
       throw error;
@@ -137,7 +137,7 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
     }
     look = decision.nextLook!;
   }
-  state.bench = { roundsPath: roundsPath(ctx.reportDir), complete: true, stoppingReason, look };
+  state.bench = { complete: true, stoppingReason, look };
   ctx.saveState();
   log.info(`benchmark finished after ${pairsDone} pairs: ${stoppingReason}`);
   return { rounds, stoppingReason, look };

@@ -68,7 +68,7 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   }
   // An env file's secrets join the run's before anything starts, so cleanup masks them in backend-*.log too.
   for (const spec of Object.values(specs)) {
-    for (const secret of spec.kind === 'image' && spec.envFile ? envFileSecrets(spec.envFile, process.env) : []) {
+    for (const secret of spec.kind === 'image' && spec.envFile ? envFileSecrets(spec.envFile, ctx.env) : []) {
       log.addSecret(secret);
       if (!state.secrets.includes(secret)) state.secrets.push(secret);
     }
@@ -79,7 +79,8 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   // file, which lists each one before it is started (see boot-backends.ts).
   state.backend = { statePath, running: {} };
   ctx.saveState();
-  const jobKey = process.env.GITHUB_REPOSITORY ? [process.env.GITHUB_REPOSITORY, process.env.GITHUB_WORKFLOW, process.env.GITHUB_JOB].join('/') : undefined;
+  const { GITHUB_REPOSITORY: repository, GITHUB_WORKFLOW: workflow, GITHUB_JOB: job } = ctx.env;
+  const jobKey = repository ? [repository, workflow, job].join('/') : undefined;
   const usesDocker = VARIANTS.some((v) => specs[v].kind === 'image');
   // A crashed earlier run of this job may have left containers or processes: remove those past their deadline.
   await removeLeftovers({ currentRunId: state.runId, jobKey, logDir: ctx.reportDir, containers: usesDocker, processes: true }, log);

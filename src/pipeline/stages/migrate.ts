@@ -19,7 +19,7 @@ import type { Logger } from '../../log.js';
 import type { PerfGateConfig } from '../../config/config.js';
 import { resolve } from 'node:path';
 import type { StageContext } from '../context.js';
-import type { DatabaseState } from '../run-state.js';
+import { throwawayState, type DatabaseState } from '../run-state.js';
 
 function registerSecrets(ctx: StageContext, url: string): void {
   for (const secret of databaseSecrets(url)) {
@@ -144,14 +144,14 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   if (!url) {
     // The server is recorded the moment it exists, so a signal during its start-up loses nothing.
     const onServerStarted = (handle: ThrowawayHandle) => {
-      ctx.state.database = { candidateUrl: '', baselineUrl: '', strategy: db.baseline.strategy, createdDatabases: [], throwaway: { kind: 'cluster', ...handle } };
+      ctx.state.database = { candidateUrl: '', baselineUrl: '', strategy: db.baseline.strategy, createdDatabases: [], throwaway: throwawayState('cluster', handle) };
       ctx.saveState();
     };
     const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster', onServerStarted });
     ctx.teardown.databaseServer = () => server.stop();
     url = server.url;
     registerSecrets(ctx, url);
-    database.throwaway = { kind: server.kind, ...server.handle };
+    database.throwaway = throwawayState(server.kind, server.handle);
     database.serverVersion = server.serverVersion;
     log.info(`throwaway PostgreSQL (${server.kind === 'cluster' ? 'server' : 'PGlite'} ${server.serverVersion}) at ${maskDatabaseUrl(url)}`);
   }
