@@ -220,11 +220,25 @@ export class DockerCli {
     if (ids.length === 0) return;
     const result = await this.exec(['rm', '--force', '--volumes', ...ids], { allowFailure: true });
     if (result.exitCode === 0) return;
-    const unexpected = result.stderr
-      .split('\n')
-      .filter((line) => line.trim() !== '' && !/no such container/i.test(line));
-    if (unexpected.length > 0) {
-      throw new InfrastructureError(this.masker.mask(`${formatCommand(this.binary, ['rm', '--force', '--volumes', ...ids])} failed: ${unexpected.join('\n')}`));
+    const lines = result.stderr.split('\n').filter((line) => line.trim() !== '' && !/no such container/i.test(line));
+    // Two cleanups at once (a signal handler and the run's own teardown, or the action's cleanup step):
+    // the engine answers the second "removal of container X is already in progress". The container is
+    // going; wait until it is gone rather than fail a cleanup that is succeeding.
+    const inProgress = lines.filter((line) => /removal of container \S+ is already in progress/i.test(line));
+    const unexpected = lines.filter((line) => !inProgress.includes(line));
+    if (unexpected.length === 0 && inProgress.length > 0 && (await this.waitUntilGone(ids, 30_000))) return;
+    if (lines.length > 0) {
+      throw new InfrastructureError(this.masker.mask(`${formatCommand(this.binary, ['rm', '--force', '--volumes', ...ids])} failed: ${lines.join('\n')}`));
+    }
+  }
+
+  /** Polls until none of `ids` exists; false when some still do after `timeoutMs`. */
+  private async waitUntilGone(ids: readonly string[], timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.inspectContainers(ids)).length === 0) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
