@@ -282,8 +282,8 @@ function readVariantFields(r: ConfigReader, inherited: VariantFields | undefined
 
 /**
  * The variant's backend, of the kind it names (or implies: image when `image` is set, url when `url`
- * is, else command), with the keys that kind uses. The paths and the CPU list are judged whatever
- * the kind, so a key the kind does not use is still one that would work under another.
+ * is, else command). The probe paths and the CPU list are judged for every kind, a stored baseline's
+ * included, so a wrong value is refused even where the kind does not use it.
  */
 function finishVariant(path: string, f: VariantFields): BaselineBackendConfig {
   const kind = f.kind ?? (f.image ? 'image' : f.url ? 'url' : 'command');
@@ -296,6 +296,7 @@ function finishVariant(path: string, f: VariantFields): BaselineBackendConfig {
   return backend;
 }
 
+/** The keys the kind uses, with their defaults, after checking the one key the kind cannot do without. */
 function pickKindFields(path: string, kind: BaselineBackendConfig['kind'], f: VariantFields): BaselineBackendConfig {
   const probed = { healthPath: f.healthPath ?? '/health', metricsPath: f.metricsPath, healthTimeoutMs: f.healthTimeoutMs ?? 60_000 };
   const started = { ...probed, env: f.env ?? {}, portEnv: f.portEnv ?? 'PORT', databaseUrlEnv: f.databaseUrlEnv ?? 'DATABASE_URL', cpuset: f.cpuset };

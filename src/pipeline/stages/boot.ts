@@ -53,7 +53,7 @@ export async function backendSpec(ctx: StageContext, config: BackendConfig, data
  * The backend each variant's slot boots. A stored baseline has nothing to boot; the candidate is then a
  * running app (a URL), and the baseline slot only repeats its health check, starting nothing.
  */
-export function bootedBackends(backend: BackendVariantsConfig): Record<Variant, BackendConfig> {
+function bootedBackends(backend: BackendVariantsConfig): Record<Variant, BackendConfig> {
   const { baseline, candidate } = backend;
   return { baseline: baseline.kind === 'results' ? candidate : baseline, candidate };
 }
