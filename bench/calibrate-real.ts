@@ -94,9 +94,11 @@ function calibrationConfig(base: PerfGateConfig, slowdown: number, run: number, 
   const config = structuredClone(base);
   config.database.baseline = { strategy: 'shared' };
   // Both variants run the Phase 1 settings (the code a follow-up pull request would start from).
-  const env = { ...base.backend.candidate.env };
-  config.backend.baseline.env = { ...env };
-  config.backend.candidate.env = slowdown === 0 ? { ...env } : { ...env, SLOWDOWN: String(slowdown) };
+  const { baseline, candidate } = config.backend;
+  if (baseline.kind !== 'command' || candidate.kind !== 'command') throw new Error('calibration runs the embedded default, whose backends are local commands');
+  const env = { ...candidate.env };
+  baseline.env = { ...env };
+  candidate.env = slowdown === 0 ? { ...env } : { ...env, SLOWDOWN: String(slowdown) };
   const catalog = metricCatalog(config);
   config.targets = TARGETS.map((t, i) => parseTarget(t, catalog, `calibration target ${i}`));
   if (args.has('round')) config.load.roundDurationMs = parseDuration('--round', args.get('round'));

@@ -9,8 +9,6 @@ import type { Variant } from '../model/round-record.js';
 export type { Variant };
 export const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
 
-export type BackendKind = 'image' | 'command' | 'url';
-
 interface Probes {
   /** Path answered with 2xx once the backend is ready; default '/health'. */
   healthPath?: string;
@@ -29,7 +27,7 @@ export interface ImageBackendSpec extends Probes {
    * free on the host and baseline and candidate must use different ports. 'bridge' (default) publishes
    * the port on 127.0.0.1 at a free host port, so both variants may use the same container port.
    */
-  network?: 'host' | 'bridge';
+  network?: DockerNetwork;
   /** Bridge only: fixed host port instead of a free one. */
   hostPort?: number;
   env?: Record<string, string>;
@@ -65,6 +63,10 @@ export interface UrlBackendSpec extends Probes {
 }
 
 export type BackendSpec = ImageBackendSpec | CommandBackendSpec | UrlBackendSpec;
+
+export type BackendKind = BackendSpec['kind'];
+
+export type DockerNetwork = 'host' | 'bridge';
 
 export interface RunningBackend {
   variant: Variant;

@@ -6,7 +6,7 @@
  * smallest change this runner and budget could have decided.
  */
 import type { Target } from '../gate/target.js';
-import type { PerfGateConfig } from './config.js';
+import type { BackendConfig, PerfGateConfig } from './config.js';
 
 export function aaTargets(targets: readonly Target[]): Target[] {
   const metrics = [...new Set(targets.map((t) => t.metric))];
@@ -15,11 +15,13 @@ export function aaTargets(targets: readonly Target[]): Target[] {
 
 export function toAaConfig(config: PerfGateConfig): PerfGateConfig {
   const candidate = config.backend.candidate;
+  // Each variant gets its own copy of the environment, so a change to one never reaches the other.
+  const copy = (): BackendConfig => (candidate.kind === 'url' ? { ...candidate } : { ...candidate, env: { ...candidate.env } });
   return {
     ...config,
     // The baseline copy of the database is not wanted: both variants on the fully migrated database.
     database: { ...config.database, baseline: { strategy: 'shared' } },
-    backend: { baseline: { ...candidate, env: { ...candidate.env } }, candidate: { ...candidate, env: { ...candidate.env } } },
+    backend: { baseline: copy(), candidate: copy() },
     targets: aaTargets(config.targets),
   };
 }

@@ -58,8 +58,10 @@ export function configSecrets(config: Omit<PerfGateConfig, 'secrets'>, expanded:
   }
   for (const variant of ['baseline', 'candidate'] as const) {
     const backend = config.backend[variant];
-    for (const [name, value] of Object.entries(backend.env)) if (isSecretName(name) && !isPlainSetting(value)) out.add(value);
-    if (backend.url) for (const secret of urlPasswords(backend.url)) out.add(secret);
+    if (backend.kind === 'image' || backend.kind === 'command') {
+      for (const [name, value] of Object.entries(backend.env)) if (isSecretName(name) && !isPlainSetting(value)) out.add(value);
+    }
+    if (backend.kind === 'url') for (const secret of urlPasswords(backend.url)) out.add(secret);
   }
   const { database } = config;
   for (const url of [database.url, database.baseline.strategy === 'separate-url' ? database.baseline.url : undefined]) {

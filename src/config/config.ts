@@ -2,17 +2,28 @@
  * The typed configuration perf-gate runs on, after validation. One definition used by the CLI,
  * the action and every stage; built only by `loadConfig` (src/config/load.ts).
  */
+import type { DockerNetwork } from '../backend/backend-spec.js';
 import type { Target } from '../gate/target.js';
-import type { Variant } from '../model/round-record.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 
-export interface MigrationConfig {
+/**
+ * How the database gets its schema: perf-gate applies a folder of SQL files, or runs the team's own
+ * migration script. The config file says which by giving `dir` or `command` (one of them, never both).
+ */
+export type MigrationConfig = SqlMigrationConfig | CommandMigrationConfig;
+
+export interface SqlMigrationConfig {
+  kind: 'sql';
   /** Folder of NNN_name.sql files, applied in order. */
-  dir?: string;
+  dir: string;
   /** Apply up to and including this version ("022"). */
   to?: string;
-  /** Command mode: a team's own migration script, run with DATABASE_URL in its environment. */
-  command?: string[];
+}
+
+export interface CommandMigrationConfig {
+  kind: 'command';
+  /** A team's own migration script, run with DATABASE_URL in its environment. */
+  command: string[];
 }
 
 export type BaselineDatabaseStrategy =
@@ -26,6 +37,7 @@ export type BaselineDatabaseStrategy =
 export interface DatabaseConfig {
   /** Preview database URL; absent means a throwaway server is started. */
   url?: string;
+  /** Absent: no migrations (the config has no `migrations`, or it gives neither `dir` nor `command`). */
   migrations?: MigrationConfig;
   baseline: BaselineDatabaseStrategy;
   /** Refuse databases whose host or name matches this pattern, unless `allowProduction`. */
@@ -33,32 +45,78 @@ export interface DatabaseConfig {
   allowProduction: boolean;
 }
 
-export interface BackendVariantConfig {
-  /** 'results' (baseline only): no backend; the rounds come from a stored results.json (`results`). */
-  kind: 'image' | 'command' | 'url' | 'results';
-  image?: string;
-  command?: string[];
-  cwd?: string;
-  url?: string;
-  /** kind 'results': a results.json of an earlier run whose candidate rounds become this baseline. */
-  results?: string;
+/**
+ * One variant's backend, by kind. The config file writes the keys of every kind in one mapping (shared
+ * keys under `backend`, overrides under `backend.baseline` and `backend.candidate`); the loader keeps
+ * the keys the variant's kind uses. A key another kind uses is accepted there and has no effect, so a
+ * shared `image` does not stop one variant from being a `command`.
+ */
+export type BackendConfig = ImageBackendConfig | CommandBackendConfig | UrlBackendConfig;
+
+/** The baseline may also come from an earlier run's results instead of a running backend. */
+export type BaselineBackendConfig = BackendConfig | ResultsBaselineConfig;
+
+/** What perf-gate asks of every backend it sends load to. */
+interface ProbedBackendConfig {
+  /** Path answered with 2xx once the backend is ready. */
+  healthPath: string;
+  /** Prometheus exposition path; absent: no server metrics. */
+  metricsPath?: string;
+  healthTimeoutMs: number;
+}
+
+/** What perf-gate needs to start a backend itself (a container or a local process). */
+interface StartedBackendConfig extends ProbedBackendConfig {
   env: Record<string, string>;
-  envFile?: string;
-  /** Port the backend listens on inside its container or process. */
-  port: number;
-  /** Environment variable that tells a command-mode backend which port to use. */
+  /** Environment variable that tells the backend which port to listen on. */
   portEnv: string;
   /** Environment variable that carries the database URL into the backend. */
   databaseUrlEnv: string;
-  network: 'host' | 'bridge';
-  dockerArgs: string[];
-  cpus?: string;
   /** CPUs for the backend, e.g. "1": `docker run --cpuset-cpus` for images, taskset for commands. */
   cpuset?: string;
+}
+
+/** A Docker container started from an image. */
+export interface ImageBackendConfig extends StartedBackendConfig {
+  kind: 'image';
+  image: string;
+  /** Port the backend listens on inside its container. */
+  port: number;
+  network: DockerNetwork;
+  dockerArgs: string[];
+  /** A `docker run --env-file` file, relative to the config file. */
+  envFile?: string;
+  /** `docker run --cpus`, e.g. "1.5". */
+  cpus?: string;
+  /** `docker run --memory`, e.g. "512m". */
   memory?: string;
-  healthPath: string;
-  metricsPath?: string;
-  healthTimeoutMs: number;
+}
+
+/** A local process; its port is chosen free at boot and passed in `portEnv`. */
+export interface CommandBackendConfig extends StartedBackendConfig {
+  kind: 'command';
+  /** argv, never run through a shell. */
+  command: string[];
+  /** Working directory, relative to the config file. */
+  cwd?: string;
+}
+
+/** A backend already running somewhere (a deployed app): health-checked, never started. */
+export interface UrlBackendConfig extends ProbedBackendConfig {
+  kind: 'url';
+  url: string;
+}
+
+/** Baseline only, with a `url` candidate: no backend; the baseline rounds come from a stored results.json. */
+export interface ResultsBaselineConfig {
+  kind: 'results';
+  /** A results.json of an earlier run whose candidate rounds become this baseline. */
+  results: string;
+}
+
+export interface BackendVariantsConfig {
+  baseline: BaselineBackendConfig;
+  candidate: BackendConfig;
 }
 
 export interface WorkloadRequestConfig {
@@ -119,7 +177,7 @@ export interface PerfGateConfig {
   /** Folder relative paths in the config are resolved against. */
   baseDir: string;
   database: DatabaseConfig;
-  backend: Record<Variant, BackendVariantConfig>;
+  backend: BackendVariantsConfig;
   load: LoadConfig;
   metrics: ServerMetricConfig[];
   targets: Target[];

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { DockerNetwork } from '../backend/backend-spec.js';
 import { DEFAULT_PRODUCTION_PATTERN } from '../database/database-url.js';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
@@ -13,10 +14,12 @@ import { checkCpuList } from '../load/pin-cpus.js';
 import { parseWorkload, WORKLOAD_ORDERS } from '../load/workload.js';
 import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';
 import type {
-  BackendVariantConfig,
+  BackendVariantsConfig,
+  BaselineBackendConfig,
   BaselineDatabaseStrategy,
   DatabaseConfig,
   LoadConfig,
+  MigrationConfig,
   PerfGateConfig,
   ServerMetricConfig,
   WorkloadConfig,
@@ -143,30 +146,38 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, ex
   return value;
 }
 
+/** `dir` (SQL files) or `command` (the team's own script); a mapping with neither means no migrations. */
+function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefined {
+  if (!m) return undefined;
+  const dir = m.string('dir');
+  const to = m.string('to');
+  const command = m.stringList('command');
+  if (dir && command) {
+    throw new InputError(`config key '${m.path}': give either 'dir' (SQL files) or 'command' (your own migration script), not both`);
+  }
+  if (to !== undefined && !/^\d+$/.test(to)) {
+    throw invalidValue(`config key '${m.key('to')}'`, to, 'a migration version number such as "022"');
+  }
+  m.rejectUnknownKeys();
+  if (command) return { kind: 'command', command };
+  if (dir) return { kind: 'sql', dir, to };
+  return undefined;
+}
+
 function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrides): DatabaseConfig {
   const r = reader ?? new ConfigReader('database', {});
   const fileUrl = r.string('url');
   const url = overrides.databaseUrl || fileUrl;
   const m = r.child('migrations');
-  let migrations: DatabaseConfig['migrations'];
-  if (m) {
-    migrations = { dir: m.string('dir'), to: m.string('to'), command: m.stringList('command') };
-    if (migrations.dir && migrations.command) {
-      throw new InputError(`config key '${m.path}': give either 'dir' (SQL files) or 'command' (your own migration script), not both`);
-    }
-    if (migrations.to !== undefined && !/^\d+$/.test(migrations.to)) {
-      throw invalidValue(`config key '${m.key('to')}'`, migrations.to, 'a migration version number such as "022"');
-    }
-    m.rejectUnknownKeys();
-  }
+  const migrations = readMigrations(m);
   const b = r.child('baseline');
   let baseline: BaselineDatabaseStrategy = { strategy: 'shared' };
   if (b) {
     const strategy = b.oneOf('strategy', ['template-copy', 'separate-url', 'shared'] as const, 'shared');
     if (strategy === 'template-copy') {
-      const before = b.string('before') ?? migrations?.to;
+      const before = b.string('before') ?? m?.string('to');
       if (!before || !/^\d+$/.test(before)) throw invalidValue(`config key '${b.key('before')}'`, before, 'the version of the first migration the baseline must not have, such as "022"');
-      if (!migrations?.dir) throw new InputError(`config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir'`);
+      if (migrations?.kind !== 'sql') throw new InputError(`config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir'`);
       baseline = { strategy, before };
     } else if (strategy === 'separate-url') {
       const baselineUrl = b.string('url');
@@ -193,25 +204,47 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
 
 const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'results', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'cpuset', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
 
-function readBackend(reader: ConfigReader | undefined): Record<Variant, BackendVariantConfig> {
+function readBackend(reader: ConfigReader | undefined): BackendVariantsConfig {
   if (!reader) throw new InputError("config: missing 'backend'; say how to start the backend (image, command or url), with 'baseline' and 'candidate' overrides");
   const shared = readVariantFields(reader, undefined);
-  const variants = {} as Record<Variant, BackendVariantConfig>;
-  for (const variant of ['baseline', 'candidate'] as const) {
+  const read = (variant: 'baseline' | 'candidate'): BaselineBackendConfig => {
     const own = reader.child(variant);
     const fields = own ? readVariantFields(own, shared) : shared;
     own?.rejectUnknownKeys();
-    variants[variant] = finishVariant(`backend.${variant}`, fields);
-  }
-  if (variants.candidate.kind === 'results') throw invalidValue("config key 'backend.candidate.kind'", 'results', "'image', 'command' or 'url': only the baseline can come from a stored results file");
-  if (variants.baseline.kind === 'results' && variants.candidate.kind !== 'url') {
-    throw invalidValue("config key 'backend.candidate.kind'", variants.candidate.kind, "'url' when the baseline is a stored results file (the post-deploy check of a running app)");
+    return finishVariant(`backend.${variant}`, fields);
+  };
+  const baseline = read('baseline');
+  const candidate = read('candidate');
+  if (candidate.kind === 'results') throw invalidValue("config key 'backend.candidate.kind'", 'results', "'image', 'command' or 'url': only the baseline can come from a stored results file");
+  if (baseline.kind === 'results' && candidate.kind !== 'url') {
+    throw invalidValue("config key 'backend.candidate.kind'", candidate.kind, "'url' when the baseline is a stored results file (the post-deploy check of a running app)");
   }
   reader.rejectUnknownKeys();
-  return variants;
+  return { baseline, candidate };
 }
 
-type VariantFields = Partial<Omit<BackendVariantConfig, 'healthTimeoutMs'>> & { healthTimeoutMs?: number };
+/** A variant's keys as written (the shared ones with its own over them), before its kind picks those it uses. */
+interface VariantFields {
+  kind?: BaselineBackendConfig['kind'];
+  image?: string;
+  command?: string[];
+  cwd?: string;
+  url?: string;
+  results?: string;
+  env?: Record<string, string>;
+  envFile?: string;
+  port?: number;
+  portEnv?: string;
+  databaseUrlEnv?: string;
+  network?: DockerNetwork;
+  dockerArgs?: string[];
+  cpus?: string;
+  memory?: string;
+  cpuset?: string;
+  healthPath?: string;
+  metricsPath?: string;
+  healthTimeoutMs?: number;
+}
 
 function readVariantFields(r: ConfigReader, inherited: VariantFields | undefined): VariantFields {
   const out: VariantFields = { ...inherited };
@@ -247,45 +280,56 @@ function readVariantFields(r: ConfigReader, inherited: VariantFields | undefined
   return out;
 }
 
-function finishVariant(path: string, f: VariantFields): BackendVariantConfig {
+/**
+ * The variant's backend, of the kind it names (or implies: image when `image` is set, url when `url`
+ * is, else command). The probe paths and the CPU list are judged for every kind, a stored baseline's
+ * included, so a wrong value is refused even where the kind does not use it.
+ */
+function finishVariant(path: string, f: VariantFields): BaselineBackendConfig {
   const kind = f.kind ?? (f.image ? 'image' : f.url ? 'url' : 'command');
-  if (kind === 'image' && !f.image) throw invalidValue(`config key '${path}.image'`, f.image, "a Docker image reference (kind 'image')");
-  if (kind === 'command' && !f.command?.length) throw invalidValue(`config key '${path}.command'`, f.command, "the command that starts the backend, as a list (kind 'command')");
-  if (kind === 'results' && !f.results) throw invalidValue(`config key '${path}.results'`, f.results, "the path of a results.json from an earlier run (kind 'results')");
-  if (kind === 'url') {
-    if (!f.url) throw invalidValue(`config key '${path}.url'`, f.url, "the backend's base URL (kind 'url')");
-    try {
-      const u = new URL(f.url);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-    } catch {
-      throw invalidValue(`config key '${path}.url'`, f.url, 'an http:// or https:// URL');
-    }
-  }
+  const backend = pickKindFields(path, kind, f);
   for (const key of ['healthPath', 'metricsPath'] as const) {
     const v = f[key];
     if (v !== undefined && !v.startsWith('/')) throw invalidValue(`config key '${path}.${key}'`, v, 'a path starting with /');
   }
-  return {
-    kind,
-    image: f.image,
-    command: f.command,
-    cwd: f.cwd,
-    url: f.url,
-    results: f.results,
-    env: f.env ?? {},
-    envFile: f.envFile,
-    port: f.port ?? 8080,
-    portEnv: f.portEnv ?? 'PORT',
-    databaseUrlEnv: f.databaseUrlEnv ?? 'DATABASE_URL',
-    network: f.network ?? 'bridge',
-    dockerArgs: f.dockerArgs ?? [],
-    cpus: f.cpus,
-    cpuset: f.cpuset === undefined ? undefined : checkCpuList(`config key '${path}.cpuset'`, f.cpuset),
-    memory: f.memory,
-    healthPath: f.healthPath ?? '/health',
-    metricsPath: f.metricsPath,
-    healthTimeoutMs: f.healthTimeoutMs ?? 60_000,
-  };
+  if (f.cpuset !== undefined) checkCpuList(`config key '${path}.cpuset'`, f.cpuset);
+  return backend;
+}
+
+/** The keys the kind uses, with their defaults, after checking the one key the kind cannot do without. */
+function pickKindFields(path: string, kind: BaselineBackendConfig['kind'], f: VariantFields): BaselineBackendConfig {
+  const probed = { healthPath: f.healthPath ?? '/health', metricsPath: f.metricsPath, healthTimeoutMs: f.healthTimeoutMs ?? 60_000 };
+  const started = { ...probed, env: f.env ?? {}, portEnv: f.portEnv ?? 'PORT', databaseUrlEnv: f.databaseUrlEnv ?? 'DATABASE_URL', cpuset: f.cpuset };
+  switch (kind) {
+    case 'image':
+      if (!f.image) throw invalidValue(`config key '${path}.image'`, f.image, "a Docker image reference (kind 'image')");
+      return {
+        kind,
+        image: f.image,
+        port: f.port ?? 8080,
+        network: f.network ?? 'bridge',
+        dockerArgs: f.dockerArgs ?? [],
+        envFile: f.envFile,
+        cpus: f.cpus,
+        memory: f.memory,
+        ...started,
+      };
+    case 'command':
+      if (!f.command?.length) throw invalidValue(`config key '${path}.command'`, f.command, "the command that starts the backend, as a list (kind 'command')");
+      return { kind, command: f.command, cwd: f.cwd, ...started };
+    case 'results':
+      if (!f.results) throw invalidValue(`config key '${path}.results'`, f.results, "the path of a results.json from an earlier run (kind 'results')");
+      return { kind, results: f.results };
+    case 'url':
+      if (!f.url) throw invalidValue(`config key '${path}.url'`, f.url, "the backend's base URL (kind 'url')");
+      try {
+        const u = new URL(f.url);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+      } catch {
+        throw invalidValue(`config key '${path}.url'`, f.url, 'an http:// or https:// URL');
+      }
+      return { kind, url: f.url, ...probed };
+  }
 }
 
 function readLoad(reader: ConfigReader | undefined): LoadConfig {

@@ -36,13 +36,14 @@ export function isInside(path: string, root: string): boolean {
 function namedPaths(config: PerfGateConfig): { key: string; path: string }[] {
   const out: { key: string; path: string }[] = [];
   if (config.load.workload.file) out.push({ key: 'load.workload.file', path: config.load.workload.file });
-  if (config.database.migrations?.dir) out.push({ key: 'database.migrations.dir', path: config.database.migrations.dir });
+  const migrations = config.database.migrations;
+  if (migrations?.kind === 'sql') out.push({ key: 'database.migrations.dir', path: migrations.dir });
   for (const variant of ['baseline', 'candidate'] as const) {
     const b = config.backend[variant];
-    for (const key of ['results', 'envFile', 'cwd'] as const) {
-      const path = b[key];
-      if (path) out.push({ key: `backend.${variant}.${key}`, path });
-    }
+    const key = `backend.${variant}`;
+    if (b.kind === 'results') out.push({ key: `${key}.results`, path: b.results });
+    if (b.kind === 'image' && b.envFile) out.push({ key: `${key}.envFile`, path: b.envFile });
+    if (b.kind === 'command' && b.cwd) out.push({ key: `${key}.cwd`, path: b.cwd });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -38,9 +38,8 @@ describe('perf-gate init', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('detected: python, fastapi, Dockerfile, SQL migrations in migrations');
     const config = loadConfig({ path: join(dir, 'perf-gate.yml'), packageRoot: root });
-    expect(config.backend.candidate.kind).toBe('image');
-    expect(config.backend.baseline.image).toBe('app:baseline');
-    expect(config.backend.candidate.port).toBe(8081);
+    expect(config.backend.candidate).toMatchObject({ kind: 'image', port: 8081 });
+    expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'app:baseline' });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
     expect(config.targets.map((t) => t.expression)).toEqual(['latency_p95 worsens <= 5%', 'error_rate <= 1%']);
     const workflow = parse(readFileSync(join(dir, '.github/workflows/perf-gate.yml'), 'utf8')) as { permissions: Record<string, string>; jobs: Record<string, { steps: { run?: string }[] }> };
@@ -55,8 +54,9 @@ describe('perf-gate init', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('detected: node, express, no Dockerfile, no migrations found');
     const config = loadConfig({ path: join(dir, 'perf-gate.yml'), packageRoot: root });
-    expect(config.backend.baseline.kind).toBe('command');
-    expect(config.backend.baseline.env).toEqual({ FEATURE_FLAG: 'off' });
+    const baseline = config.backend.baseline;
+    assert(baseline.kind === 'command', `baseline kind ${baseline.kind}`);
+    expect(baseline.env).toEqual({ FEATURE_FLAG: 'off' });
     expect(config.database.migrations).toBeUndefined();
   });
 

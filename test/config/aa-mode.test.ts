@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { assert, describe, expect, it } from 'vitest';
 import { toAaConfig } from '../../src/config/aa-mode.js';
 import { loadConfig } from '../../src/config/load.js';
 import { headline } from '../../src/report/markdown.js';
@@ -11,9 +11,11 @@ describe('A/A mode', () => {
   const config = toAaConfig(loadConfig({ packageRoot: root }));
 
   it('measures the candidate against itself on one database', () => {
-    expect(config.backend.baseline).toEqual(config.backend.candidate);
-    expect(config.backend.baseline.env).toEqual({ DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' });
-    expect(config.backend.baseline.env).not.toBe(config.backend.candidate.env);
+    const { baseline, candidate } = config.backend;
+    expect(baseline).toEqual(candidate);
+    assert(baseline.kind === 'command' && candidate.kind === 'command');
+    expect(baseline.env).toEqual({ DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' });
+    expect(baseline.env).not.toBe(candidate.env);
     expect(config.database.baseline).toEqual({ strategy: 'shared' });
   });
 

@@ -35,10 +35,10 @@ describe('the embedded default', () => {
   });
 
   it('compares pool 10 without early exit against pool 20 with early exit at 0.9, across migration 022', () => {
-    expect(config.backend.baseline.env).toMatchObject({ DB_POOL_SIZE: '10', EARLY_EXIT_SCORE: 'off' });
-    expect(config.backend.candidate.env).toMatchObject({ DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' });
+    expect(config.backend.baseline).toMatchObject({ kind: 'command', env: { DB_POOL_SIZE: '10', EARLY_EXIT_SCORE: 'off' } });
+    expect(config.backend.candidate).toMatchObject({ kind: 'command', env: { DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' } });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
-    expect(config.database.migrations).toMatchObject({ dir: 'examples/backend-rag/migrations', to: '022' });
+    expect(config.database.migrations).toEqual({ kind: 'sql', dir: 'examples/backend-rag/migrations', to: '022' });
     expect(config.load).toMatchObject({ roundDurationMs: 4000, warmupMs: 3000, timeoutMs: 10_000, pairs: 8, maxPairs: 16 });
   });
 
@@ -56,8 +56,8 @@ describe('a config file', () => {
   it('loads a valid YAML file with defaults filled in and relative paths based on its folder', async () => {
     const config = loadConfig({ path: fixture('good.yaml'), packageRoot, env: {} });
     expect(config.baseDir).toBe(resolve(import.meta.dirname, '../fixtures/config'));
-    expect(config.backend.baseline.url).toBe('http://127.0.0.1:18080');
-    expect(config.backend.candidate.url).toBe('http://127.0.0.1:18081');
+    expect(config.backend.baseline).toMatchObject({ kind: 'url', url: 'http://127.0.0.1:18080' });
+    expect(config.backend.candidate).toMatchObject({ kind: 'url', url: 'http://127.0.0.1:18081' });
     expect(config.load.roundDurationMs).toBe(2000);
     expect(config.load.warmupMs).toBe(500);
     expect(config.load.workload.requests?.[0]).toMatchObject({ method: 'GET', path: '/search?q=postgres', weight: 1 });
@@ -97,6 +97,61 @@ describe('a config file', () => {
   it('rejects a document that is not a mapping', () => {
     expect(inputErrorOf(() => parse('- a\n- b\n'))).toContain('a list');
   });
+});
+
+describe('each backend and each migration setting is read by its kind', () => {
+  it('a variant keeps the keys its kind uses; shared keys of another kind are accepted and left out', () => {
+    const config = parse(
+      withSections({
+        backend: {
+          image: 'api:latest',
+          network: 'host',
+          dockerArgs: ['--init'],
+          envFile: '.env',
+          cpuset: '1',
+          env: { A: '1' },
+          healthPath: '/healthz',
+          baseline: { kind: 'url', url: 'http://127.0.0.1:18080' },
+          candidate: { kind: 'command', command: ['node', 'server.js'], cwd: 'app', env: { B: '2' } },
+        },
+      }),
+    );
+    expect(config.backend.baseline).toEqual({ kind: 'url', url: 'http://127.0.0.1:18080', healthPath: '/healthz', metricsPath: undefined, healthTimeoutMs: 60_000 });
+    expect(config.backend.candidate).toEqual({
+      kind: 'command',
+      command: ['node', 'server.js'],
+      cwd: 'app',
+      env: { A: '1', B: '2' },
+      portEnv: 'PORT',
+      databaseUrlEnv: 'DATABASE_URL',
+      cpuset: '1',
+      healthPath: '/healthz',
+      metricsPath: undefined,
+      healthTimeoutMs: 60_000,
+    });
+  });
+
+  it('an image variant, with the defaults of its docker keys', () => {
+    const config = parse(withSections({ backend: { image: 'api:latest', candidate: { image: 'api:pr', memory: '512m' } } }));
+    expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'api:latest', port: 8080, network: 'bridge', dockerArgs: [], memory: undefined });
+    expect(config.backend.candidate).toMatchObject({ kind: 'image', image: 'api:pr', memory: '512m' });
+  });
+
+  it('a stored baseline is its results file and nothing else', () => {
+    const config = parse(withSections({ backend: { kind: 'url', url: 'http://127.0.0.1:18081', healthTimeout: '5s', baseline: { kind: 'results', results: 'runs/results.json' } } }));
+    expect(config.backend.baseline).toEqual({ kind: 'results', results: 'runs/results.json' });
+    expect(config.backend.candidate).toMatchObject({ kind: 'url', url: 'http://127.0.0.1:18081', healthTimeoutMs: 5000 });
+  });
+
+  it('migrations are SQL files or a command, by the key given; a mapping with neither means none', () => {
+    const sql = parse(withSections({ database: { migrations: { dir: 'migrations', to: 22 } } }));
+    expect(sql.database.migrations).toEqual({ kind: 'sql', dir: 'migrations', to: '22' });
+    const command = parse(withSections({ database: { migrations: { command: ['alembic', 'upgrade', 'head'] } } }));
+    expect(command.database.migrations).toEqual({ kind: 'command', command: ['alembic', 'upgrade', 'head'] });
+    expect(parse(withSections({ database: { migrations: {} } })).database.migrations).toBeUndefined();
+    expect(parse(withSections({ database: { migrations: null } })).database.migrations).toBeUndefined();
+  });
+
 });
 
 describe('every config error names the key, what was given and what is allowed', () => {

@@ -83,7 +83,7 @@ describe('files named by a config in the workspace stay inside the workspace', (
     const cases: [string, Record<string, unknown>][] = [
       ['database.migrations.dir', { database: { migrations: { dir: '../../../../etc' } } }],
       ['backend.baseline.results', { backend: { baseline: { kind: 'results', results: join(outside, 'results.json') }, candidate: { kind: 'url', url: 'http://127.0.0.1:1' } } }],
-      ['backend.candidate.envFile', { backend: { kind: 'command', command: ['node', 'server.js'], candidate: { envFile: 'linked-folder/.env' } } }],
+      ['backend.candidate.envFile', { backend: { kind: 'image', image: 'api:candidate', candidate: { envFile: 'linked-folder/.env' } } }],
       ['backend.baseline.cwd', { backend: { kind: 'command', command: ['node', 'server.js'], baseline: { cwd: '..' } } }],
     ];
     for (const [key, sections] of cases) {

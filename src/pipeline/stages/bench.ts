@@ -52,7 +52,7 @@ export function serverMetricsFor(config: PerfGateConfig, running: Record<Variant
 /** The stored baseline, when the config takes the baseline from an earlier run's results. */
 export function storedBaselineOf(ctx: Pick<StageContext, 'config'>): StoredBaseline | undefined {
   const baseline = ctx.config.backend.baseline;
-  return baseline.kind === 'results' && baseline.results ? loadStoredBaseline(baseline.results, ctx.config.baseDir) : undefined;
+  return baseline.kind === 'results' ? loadStoredBaseline(baseline.results, ctx.config.baseDir) : undefined;
 }
 
 export function roundsPath(reportDir: string): string {

@@ -8,63 +8,63 @@ import type { BackendSpec, Variant } from '../../backend/backend-spec.js';
 import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../../backend/index.js';
 import { envFileSecrets } from '../../backend/env-file.js';
 import { findFreePort } from '../../backend/port-check.js';
-import type { BackendVariantConfig } from '../../config/config.js';
-import { InputError } from '../../errors.js';
+import type { BackendConfig, BackendVariantsConfig } from '../../config/config.js';
 import { pinProcess } from '../../load/pin-cpus.js';
 import type { StageContext } from '../context.js';
 
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
 
 /** Turns one variant's config into the backend stage's spec, choosing free ports where needed. */
-export async function backendSpec(ctx: StageContext, variant: Variant, config: BackendVariantConfig, databaseUrl: string | undefined): Promise<BackendSpec> {
+export async function backendSpec(ctx: StageContext, config: BackendConfig, databaseUrl: string | undefined): Promise<BackendSpec> {
   const probes = { healthPath: config.healthPath, metricsPath: config.metricsPath };
+  if (config.kind === 'url') return { kind: 'url', url: config.url, ...probes };
   const env = { ...config.env };
   if (databaseUrl && !(config.databaseUrlEnv in env)) env[config.databaseUrlEnv] = databaseUrl;
-  switch (config.kind) {
-    case 'results':
-      throw new InputError(`backend.${variant}: kind 'results' starts no backend; it is read by the bench stage`);
-    case 'url':
-      return { kind: 'url', url: config.url!, ...probes };
-    case 'command': {
-      const port = await findFreePort();
-      env[config.portEnv] = String(port);
-      // "node" means the Node.js running perf-gate, so the demo works wherever perf-gate does.
-      const command = config.command![0] === 'node' ? [process.execPath, ...config.command!.slice(1)] : [...config.command!];
-      return { kind: 'command', command, port, env, cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'), ...probes };
-    }
-    case 'image': {
-      let port = config.port;
-      if (config.network === 'host') {
-        // Both variants share the host's ports: give each its own and tell the backend which.
-        port = await findFreePort();
-        env[config.portEnv] = String(port);
-      }
-      return {
-        kind: 'image',
-        image: config.image!,
-        port,
-        network: config.network,
-        env,
-        envFile: config.envFile ? resolve(ctx.config.baseDir, config.envFile) : undefined,
-        dockerArgs: config.dockerArgs,
-        cpus: config.cpus,
-        cpuset: config.cpuset,
-        memory: config.memory,
-        ...probes,
-      };
-    }
+  if (config.kind === 'command') {
+    const port = await findFreePort();
+    env[config.portEnv] = String(port);
+    // "node" means the Node.js running perf-gate, so the demo works wherever perf-gate does.
+    const [program, ...args] = config.command;
+    const command = program === 'node' ? [process.execPath, ...args] : [...config.command];
+    return { kind: 'command', command, port, env, cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'), ...probes };
   }
+  let port = config.port;
+  if (config.network === 'host') {
+    // Both variants share the host's ports: give each its own and tell the backend which.
+    port = await findFreePort();
+    env[config.portEnv] = String(port);
+  }
+  return {
+    kind: 'image',
+    image: config.image,
+    port,
+    network: config.network,
+    env,
+    envFile: config.envFile ? resolve(ctx.config.baseDir, config.envFile) : undefined,
+    dockerArgs: config.dockerArgs,
+    cpus: config.cpus,
+    cpuset: config.cpuset,
+    memory: config.memory,
+    ...probes,
+  };
+}
+
+/**
+ * The backend each variant's slot boots. A stored baseline has nothing to boot; the candidate is then a
+ * running app (a URL), and the baseline slot only repeats its health check, starting nothing.
+ */
+function bootedBackends(backend: BackendVariantsConfig): Record<Variant, BackendConfig> {
+  const { baseline, candidate } = backend;
+  return { baseline: baseline.kind === 'results' ? candidate : baseline, candidate };
 }
 
 export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   const { config, log, state } = ctx;
+  const booted = bootedBackends(config.backend);
   const specs = {} as Record<Variant, BackendSpec>;
   for (const variant of VARIANTS) {
     const url = variant === 'baseline' ? state.database?.baselineUrl : state.database?.candidateUrl;
-    // A stored baseline has nothing to boot; the candidate is then a running app (a URL), and the
-    // baseline slot only repeats its health check, starting nothing.
-    const variantConfig = variant === 'baseline' && config.backend.baseline.kind === 'results' ? config.backend.candidate : config.backend[variant];
-    specs[variant] = await backendSpec(ctx, variant, variantConfig, url);
+    specs[variant] = await backendSpec(ctx, booted[variant], url);
   }
   // An env file's secrets join the run's before anything starts, so cleanup masks them in backend-*.log too.
   for (const spec of Object.values(specs)) {
@@ -84,7 +84,7 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   const usesDocker = VARIANTS.some((v) => specs[v].kind === 'image');
   // A crashed earlier run of this job may have left containers or processes: remove those past their deadline.
   await removeLeftovers({ currentRunId: state.runId, jobKey, logDir: ctx.reportDir, containers: usesDocker, processes: true }, log);
-  const healthTimeoutMs = Math.max(config.backend.baseline.healthTimeoutMs, config.backend.candidate.healthTimeoutMs);
+  const healthTimeoutMs = Math.max(booted.baseline.healthTimeoutMs, booted.candidate.healthTimeoutMs);
   const session = await bootBackends({
     specs,
     runId: state.runId,
@@ -99,8 +99,8 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   // Docker pins image backends itself (--cpuset-cpus); local processes are pinned here, threads included.
   for (const variant of VARIANTS) {
     const running = session.backends[variant];
-    const cpuset = config.backend[variant].cpuset;
-    if (cpuset && running.kind === 'command' && running.pid) pinProcess(running.pid, cpuset, `the ${variant} backend`, log);
+    const backend = booted[variant];
+    if (backend.kind === 'command' && backend.cpuset && running.pid) pinProcess(running.pid, backend.cpuset, `the ${variant} backend`, log);
   }
   const environment = await collectEnvironmentInfo({ specs, backends: session.backends, docker: usesDocker ? new DockerCli() : undefined });
   state.backend = { statePath, running: session.backends, environment: { ...environment, bothHealthyMs: session.bothHealthyMs } };

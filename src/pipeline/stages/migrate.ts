@@ -16,7 +16,7 @@ import { cloneDatabase } from '../../database/clone.js';
 import { describeMigrationCommand, runMigrationCommand } from '../../database/migration-command.js';
 import { InputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { PerfGateConfig } from '../../config/config.js';
+import type { PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
 import { resolve } from 'node:path';
 import type { StageContext } from '../context.js';
 import { throwawayState, type DatabaseState } from '../run-state.js';
@@ -39,7 +39,8 @@ export function migrateStageTitle(config: PerfGateConfig): string {
   if (needsNoDatabase(config)) return 'migrate: no database needed';
   const db = config.database;
   const parts = [db.url ? 'the given database' : 'throwaway server'];
-  parts.push(db.migrations?.command ? 'migration command' : db.migrations?.dir ? 'migrations' : 'no migrations');
+  const migrations = db.migrations?.kind;
+  parts.push(migrations === 'command' ? 'migration command' : migrations === 'sql' ? 'migrations' : 'no migrations');
   if (db.baseline.strategy === 'template-copy') parts.push('baseline copy');
   if (db.baseline.strategy === 'separate-url') parts.push('separate baseline database');
   return `migrate: ${parts.join(', ')}`;
@@ -52,9 +53,9 @@ function guard(url: string, config: PerfGateConfig, inputName: string): void {
 }
 
 /** Template copy: the last migration the baseline gets (undefined: none), after checking `before` names a file. */
-function baselineCut(config: PerfGateConfig, files: MigrationFile[], before: string): MigrationFile | undefined {
+function baselineCut(migrations: SqlMigrationConfig, files: MigrationFile[], before: string): MigrationFile | undefined {
   if (!files.some((f) => Number(f.version) === Number(before))) {
-    throw new InputError(`config key 'database.baseline.before': no migration with version ${before} in ${config.database.migrations?.dir}; found ${files.map((f) => f.version).join(', ') || 'none'}`);
+    throw new InputError(`config key 'database.baseline.before': no migration with version ${before} in ${migrations.dir}; found ${files.map((f) => f.version).join(', ') || 'none'}`);
   }
   return files.filter((f) => Number(f.version) < Number(before)).at(-1);
 }
@@ -89,12 +90,12 @@ export async function migrateStageDryRun(options: { config: PerfGateConfig; log:
   }
   const target = db.url ? 'the database' : 'the throwaway server';
   const migrations = db.migrations;
-  if (migrations?.command) {
+  if (migrations?.kind === 'command') {
     would(`run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`);
-  } else if (migrations?.dir) {
+  } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     const files = await loadMigrationDirectory(dir);
-    const cut = db.baseline.strategy === 'template-copy' ? baselineCut(config, files, db.baseline.before) : undefined;
+    const cut = db.baseline.strategy === 'template-copy' ? baselineCut(migrations, files, db.baseline.before) : undefined;
     if (db.url) {
       // Reads the tracking table, if there is one, and lists what it would apply; creates nothing.
       await runMigrations({ databaseUrl: db.url, dir, to: migrations.to, dryRun: true, log, urlInputName: 'database-url' });
@@ -164,17 +165,17 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   const migrations = db.migrations;
   const migration: NonNullable<DatabaseState['migration']> = {};
   database.migration = migration;
-  if (migrations?.command) {
+  if (migrations?.kind === 'command') {
     const result = await runMigrationCommand({ command: migrations.command, databaseUrl: url, log, cwd: config.baseDir });
     migration.command = { command: migrations.command, exitCode: result.exitCode };
-  } else if (migrations?.dir) {
+  } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     const apply = (to: string | undefined, label: string): Promise<MigrationSummary> =>
       log.group(`migrations ${label}`, () => runMigrations({ databaseUrl: url!, dir, to, log, urlInputName: 'database-url' }));
 
     if (db.baseline.strategy === 'template-copy') {
       const before = db.baseline.before;
-      const earlier = baselineCut(config, await loadMigrationDirectory(dir), before);
+      const earlier = baselineCut(migrations, await loadMigrationDirectory(dir), before);
       migration.baseline = earlier ? await apply(earlier.version, `up to ${earlier.version} (baseline schema)`) : undefined;
       const target = parseDatabaseUrl(url, 'database-url');
       const copyName = baselineCopyName(target.database, ctx.state.runId);
