@@ -32,23 +32,62 @@ function migrationsBlock(p: DetectedProject): string {
   return ['  # migrations:', '  #   dir: migrations                 # NNN_name.sql files', '  baseline:', '    strategy: shared'].join('\n');
 }
 
-function searchRequest(p: DetectedProject): string {
-  if (p.framework === 'fastapi') return '      - { method: POST, path: /api/search, body: { query: "what is perf-gate" }, weight: 3 }\n      - { method: GET, path: /health, weight: 1 }';
-  return '      - { method: GET, path: /, weight: 1 }';
+/** The workload: the project's request file when it has one, else a placeholder list to edit. */
+function workloadBlock(p: DetectedProject): string[] {
+  if (p.workloadFile) {
+    return ['  workload:', `    file: ${p.workloadFile}                # one JSON request per line: method, path, headers, body`, '    order: sequential'];
+  }
+  const requests =
+    p.framework === 'fastapi'
+      ? ['      - { method: POST, path: /api/search, body: { query: "what is perf-gate" }, weight: 3 }   # <- your busiest endpoints', '      - { method: GET, path: /health, weight: 1 }']
+      : ['      - { method: GET, path: /, weight: 1 }   # <- your busiest endpoints'];
+  return ['  workload:', '    requests:', ...requests];
+}
+
+/** YAML flow list of strings, each quoted only when YAML needs it ({port} does). */
+function yamlList(items: string[]): string {
+  return `[${items.map((item) => (/^[A-Za-z0-9_./:-]+$/.test(item) && !/^\d+$/.test(item) ? item : JSON.stringify(item))).join(', ')}]`;
+}
+
+/**
+ * The command that starts the service on the port perf-gate picks for each variant: `{port}` is
+ * replaced per variant (baseline and candidate run at once, so they cannot share one). Servers that
+ * take the port as a flag get it there; Node servers read PORT by convention (portEnv).
+ */
+export function startCommand(p: DetectedProject): { command: string[]; known: boolean } {
+  const app = p.appModule ?? 'main:app';
+  const known = p.appModule !== undefined;
+  if (p.language === 'python') {
+    if (p.framework === 'django' && p.server !== 'gunicorn') return { command: ['python3', 'manage.py', 'runserver', '127.0.0.1:{port}', '--noreload'], known };
+    if (p.server === 'gunicorn') {
+      const worker = p.framework === 'fastapi' ? ['--worker-class', 'uvicorn.workers.UvicornWorker'] : [];
+      return { command: ['python3', '-m', 'gunicorn', app, ...worker, '--bind', '127.0.0.1:{port}'], known };
+    }
+    if (p.server === 'hypercorn') return { command: ['python3', '-m', 'hypercorn', app, '--bind', '127.0.0.1:{port}'], known };
+    if (p.framework === 'flask' && p.server === undefined) return { command: ['python3', '-m', 'flask', '--app', app.split(':')[0] ?? app, 'run', '--port', '{port}'], known };
+    return { command: ['python3', '-m', 'uvicorn', app, '--host', '127.0.0.1', '--port', '{port}'], known };
+  }
+  if (p.language === 'node' && p.nodeStart) return { command: 'script' in p.nodeStart ? ['npm', 'start'] : ['node', p.nodeStart.main], known: true };
+  if (p.language === 'node') return { command: ['node', 'server.js'], known: false };
+  return { command: ['./start-server', '--port', '{port}'], known: false };
 }
 
 export function starterConfig(p: DetectedProject): string {
+  const health = p.healthPath ?? '/health';
+  const healthNote = p.healthPath ? '# from fly.toml\'s check' : '# <- a path that answers 200 once the service is ready';
+  const metrics = p.prometheusClient ? ['  metricsPath: /metrics               # Prometheus text, scraped before and after each round'] : ['  # metricsPath: /metrics             # if the service serves Prometheus text'];
+  const start = startCommand(p);
   const backend = p.dockerfile
     ? [
         'backend:',
         '  kind: image                         # built by the workflow before the gate runs',
         '  image: app:candidate',
-        `  port: ${p.port}`,
-        '  network: host                       # reaches a database on the runner\'s loopback',
+        `  port: ${p.port}                          # the port inside the container${p.portSource === 'default' ? ' <- check it' : ` (from ${p.portSource})`}`,
+        "  network: host                       # reaches a database on the runner's loopback",
         '  portEnv: PORT                       # the variable your server reads its port from',
         '  databaseUrlEnv: DATABASE_URL',
-        '  healthPath: /health',
-        '  metricsPath: /metrics               # Prometheus text; remove if the service has none',
+        `  healthPath: ${health}                ${healthNote}`,
+        ...metrics,
         '  baseline:',
         '    image: app:baseline               # the base branch, built the same way',
         '  candidate: {}',
@@ -56,10 +95,13 @@ export function starterConfig(p: DetectedProject): string {
     : [
         'backend:',
         '  kind: command',
-        `  command: ${p.language === 'python' ? `[uvicorn, app.main:app, --port, "${p.port}"]` : '[node, server.js]'}   # <- how to start the service`,
+        `  command: ${yamlList(start.command)}${start.known ? '' : '   # <- how to start the service'}`,
+        '  # {port} is replaced by the port perf-gate gives each variant (both run at once);',
+        '  # the same port is also in the environment variable named by portEnv.',
         '  portEnv: PORT',
         '  databaseUrlEnv: DATABASE_URL',
-        '  healthPath: /health',
+        `  healthPath: ${health}                ${healthNote}`,
+        ...metrics,
         '  baseline:',
         '    env: { FEATURE_FLAG: "off" }      # <- what differs between baseline and candidate',
         '  candidate:',
@@ -71,7 +113,7 @@ export function starterConfig(p: DetectedProject): string {
     '',
     'database:',
     '  # No url: a throwaway PostgreSQL is started. In CI pass the preview database with the',
-    '  # action\'s database-url input; ${NAME} reads an environment variable.',
+    "  # action's database-url input; ${NAME} reads an environment variable.",
     migrationsBlock(p),
     '',
     ...backend,
@@ -83,9 +125,7 @@ export function starterConfig(p: DetectedProject): string {
     '  warmup: 5s',
     '  pairs: 10                           # interleaved baseline/candidate round pairs',
     '  maxPairs: 20                        # extra blocks while a target is undecided',
-    '  workload:',
-    '    requests:',
-    searchRequest(p),
+    ...workloadBlock(p),
     '',
     '# Server metrics read from /metrics each round (see the README for the kinds).',
     'metrics: []',
