@@ -36,7 +36,7 @@ describe('perf-gate init', () => {
     const dir = project({ 'requirements.txt': 'fastapi\nuvicorn\n', Dockerfile: 'FROM python:3.12-slim\n', 'migrations/001_init.sql': 'SELECT 1;\n', 'fly.toml': '[http_service]\n  internal_port = 8081\n' });
     const { code, stdout } = await init(dir);
     expect(code).toBe(0);
-    expect(stdout).toContain('detected: python, fastapi, Dockerfile, SQL migrations in migrations');
+    expect(stdout).toContain('detected: python, fastapi, uvicorn, Dockerfile, fly.toml (port 8081), SQL migrations in migrations');
     const config = loadConfig({ path: join(dir, 'perf-gate.yml'), packageRoot: root });
     expect(config.backend.candidate).toMatchObject({ kind: 'image', port: 8081 });
     expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'app:baseline' });

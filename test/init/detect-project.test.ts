@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, assert, describe, expect, it } from 'vitest';
+import type { PerfGateConfig } from '../../src/config/config.js';
 import { parseConfig } from '../../src/config/load.js';
 import { describeDetected, detectProject } from '../../src/init/detect-project.js';
 import { startCommand, starterConfig } from '../../src/init/starter-files.js';
@@ -22,6 +23,13 @@ afterEach(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** A variant's backend, narrowed to the kind the test expects (a wrong kind fails the test). */
+function backendOf<K extends 'command' | 'image'>(config: PerfGateConfig, variant: 'baseline' | 'candidate', kind: K) {
+  const backend = config.backend[variant];
+  assert(backend.kind === kind, `${variant} backend is kind ${backend.kind}, expected ${kind}`);
+  return backend as Extract<PerfGateConfig['backend']['candidate'], { kind: K }>;
+}
+
 /** The config init writes, through the same validator `perf-gate validate` uses. */
 function validated(dir: string) {
   const text = starterConfig(detectProject(dir));
@@ -39,7 +47,7 @@ describe('detectProject and the command init writes', () => {
     expect(startCommand(p)).toEqual({ command: ['python3', '-m', 'uvicorn', 'app.main:api', '--host', '127.0.0.1', '--port', '{port}'], known: true });
     const { text, config } = validated(dir);
     expect(text).toContain('command: [python3, -m, uvicorn, app.main:api, --host, 127.0.0.1, --port, "{port}"]');
-    expect(config.backend.candidate.command).toEqual(['python3', '-m', 'uvicorn', 'app.main:api', '--host', '127.0.0.1', '--port', '{port}']);
+    expect(backendOf(config, 'candidate', 'command').command).toEqual(['python3', '-m', 'uvicorn', 'app.main:api', '--host', '127.0.0.1', '--port', '{port}']);
     expect(config.backend.candidate.metricsPath).toBe('/metrics');
     expect(describeDetected(p)).toBe('python, fastapi, uvicorn, app app.main:api, no Dockerfile, no migrations found, Prometheus client');
   });
@@ -63,7 +71,7 @@ describe('detectProject and the command init writes', () => {
     const django = project({ 'requirements.txt': 'django>=5\n', 'manage.py': '', 'shop/settings.py': '', 'shop/wsgi.py': '' });
     expect(detectProject(django).appModule).toBe('shop.wsgi:application');
     expect(startCommand(detectProject(django)).command).toEqual(['python3', 'manage.py', 'runserver', '127.0.0.1:{port}', '--noreload']);
-    expect(validated(django).config.backend.baseline.command).toContain('127.0.0.1:{port}');
+    expect(backendOf(validated(django).config, 'baseline', 'command').command).toContain('127.0.0.1:{port}');
   });
 
   it('a dependency named like another one is not it (flask-cors is not Flask)', () => {
@@ -85,7 +93,7 @@ describe('detectProject and the command init writes', () => {
     const { config } = validated(dir);
     expect(config.backend.candidate.healthPath).toBe('/healthz');
     expect(config.load.workload.file).toBe('bench/queries.jsonl');
-    expect(config.database.migrations).toEqual({ command: ['alembic', 'upgrade', 'head'] });
+    expect(config.database.migrations).toEqual({ kind: 'command', command: ['alembic', 'upgrade', 'head'] });
   });
 
   it('Node: the start script when there is one, else package.json main, else a server file; PORT by convention', () => {
@@ -96,13 +104,13 @@ describe('detectProject and the command init writes', () => {
     expect(startCommand(detectProject(main)).command).toEqual(['node', 'lib/app.js']);
     const file = project({ 'package.json': '{}', 'server.mjs': '' });
     expect(startCommand(detectProject(file)).command).toEqual(['node', 'server.mjs']);
-    expect(validated(file).config.backend.candidate.portEnv).toBe('PORT');
+    expect(backendOf(validated(file).config, 'candidate', 'command').portEnv).toBe('PORT');
   });
 
   it('a Dockerfile EXPOSE gives the container port when fly.toml does not', () => {
     const dir = project({ 'requirements.txt': 'fastapi\n', Dockerfile: 'FROM python:3.12-slim\nEXPOSE 9000\n' });
     expect(detectProject(dir)).toMatchObject({ port: 9000, portSource: 'Dockerfile', dockerfile: true });
-    expect(validated(dir).config.backend.candidate.port).toBe(9000);
+    expect(backendOf(validated(dir).config, 'candidate', 'image').port).toBe(9000);
   });
 
   it('an unknown folder gets a placeholder command marked for editing, and the config still validates', () => {

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, InputError } from '../../errors.js';
-import { detectProject } from '../../init/detect-project.js';
+import { describeDetected, detectProject } from '../../init/detect-project.js';
 import { starterFiles } from '../../init/starter-files.js';
 import { booleanFlag, stringFlag, type ParsedArgs } from '../args.js';
 import type { CliContext } from './shared.js';
@@ -18,7 +18,6 @@ export async function initCommand(args: ParsedArgs, cli: CliContext): Promise<nu
     mkdirSync(dirname(join(root, file.path)), { recursive: true });
     writeFileSync(join(root, file.path), file.content);
   }
-  const what = [detected.language, detected.framework, detected.dockerfile ? 'Dockerfile' : 'no Dockerfile', detected.sqlMigrationsDir ? `SQL migrations in ${detected.sqlMigrationsDir}` : detected.migrationCommand ? `migrations by ${detected.migrationCommand.join(' ')}` : 'no migrations found'].filter(Boolean).join(', ');
-  cli.stdout(`detected: ${what}\nwrote ${files.map((f) => f.path).join(' and ')}; edit the lines marked <-, then run 'npx perf-gate validate'\n`);
+  cli.stdout(`detected: ${describeDetected(detected)}\nwrote ${files.map((f) => f.path).join(' and ')}; edit the lines marked <-, then run 'npx perf-gate validate'\n`);
   return ExitCode.ok;
 }

@@ -8,6 +8,7 @@ import type { BackendSpec, Variant } from '../../backend/backend-spec.js';
 import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../../backend/index.js';
 import { envFileSecrets } from '../../backend/env-file.js';
 import { findFreePort } from '../../backend/port-check.js';
+import { fillPortInEnv, fillPortInList } from '../../backend/port-placeholder.js';
 import type { BackendConfig, BackendVariantsConfig } from '../../config/config.js';
 import { pinProcess } from '../../load/pin-cpus.js';
 import type { StageContext } from '../context.js';
@@ -24,9 +25,9 @@ export async function backendSpec(ctx: StageContext, config: BackendConfig, data
     const port = await findFreePort();
     env[config.portEnv] = String(port);
     // "node" means the Node.js running perf-gate, so the demo works wherever perf-gate does.
-    const [program, ...args] = config.command;
-    const command = program === 'node' ? [process.execPath, ...args] : [...config.command];
-    return { kind: 'command', command, port, env, cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'), ...probes };
+    const [program, ...args] = fillPortInList(config.command, port);
+    const command = program === 'node' ? [process.execPath, ...args] : [program ?? '', ...args];
+    return { kind: 'command', command, port, env: fillPortInEnv(env, port), cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'), ...probes };
   }
   let port = config.port;
   if (config.network === 'host') {
@@ -39,7 +40,7 @@ export async function backendSpec(ctx: StageContext, config: BackendConfig, data
     image: config.image,
     port,
     network: config.network,
-    env,
+    env: fillPortInEnv(env, port),
     envFile: config.envFile ? resolve(ctx.config.baseDir, config.envFile) : undefined,
     dockerArgs: config.dockerArgs,
     cpus: config.cpus,
