@@ -60,6 +60,15 @@ SELECT a.pid,
    AND a.pid <> pg_backend_pid()
    AND (a.pid = $1::int OR $1::int = ANY (pg_blocking_pids(a.pid)))`;
 
+/** The user tables the migrating session holds a lock on: the tables it touches. */
+const TOUCHED_SQL = `
+SELECT DISTINCT l.relation::regclass::text AS relation
+  FROM pg_locks l
+  JOIN pg_class c ON c.oid = l.relation
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE l.pid = $1::int AND l.granted AND c.relkind IN ('r', 'p', 'm')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+
 export interface LockSamplerOptions {
   /** A session of its own: sampling on the migrating session would wait behind the migration. */
   monitor: pg.Client;
@@ -86,6 +95,8 @@ export class LockSampler {
   private sql: string | undefined;
   private samples = 0;
   private failure: unknown;
+  private stopped = false;
+  private readonly touched = new Set<string>();
 
   constructor(private readonly options: LockSamplerOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -128,6 +139,8 @@ export class LockSampler {
       is_migration: boolean;
     }>(this.sql ?? WAITS_SQL.replace('{WAITSTART}', 'NULL::float8'), [this.options.migrationPid]);
     this.samples += 1;
+    const held = await this.options.monitor.query<{ relation: string }>(TOUCHED_SQL, [this.options.migrationPid]);
+    for (const { relation } of held.rows) this.touched.add(relation);
     this.record(
       result.rows.map((r) => ({
         pid: r.pid,
@@ -173,6 +186,8 @@ export class LockSampler {
 
   /** Stops sampling, takes a last sample, and returns every wait seen, in order of start. */
   async stop(): Promise<LockWait[]> {
+    if (this.stopped) return this.waits();
+    this.stopped = true;
     const timer = this.timer;
     this.timer = undefined;
     if (timer) clearTimeout(timer);
@@ -180,6 +195,11 @@ export class LockSampler {
     if (this.failure) throw this.failure;
     await this.sampleOnce();
     return this.waits();
+  }
+
+  /** Tables (and materialized views) the migration held a lock on in any sample. */
+  touchedRelations(): string[] {
+    return [...this.touched].sort();
   }
 
   /** The waits so far, open ones included (as ongoing). */

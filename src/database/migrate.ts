@@ -50,6 +50,11 @@ export interface RunMigrationsOptions {
    * behind the migration's own lock request waits at most this long.
    */
   sessionTimeouts?: MigrationSessionTimeouts;
+  /**
+   * Called with the migrating session's backend pid once it holds the migration lock, before the first
+   * file (the rehearsal starts its lock sampler here). Not called on a dry run.
+   */
+  onSession?: (pid: number) => Promise<void>;
 }
 
 export interface MigrationSessionTimeouts {
@@ -117,6 +122,10 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
 
     await ensureTrackingTable(work, table);
     await applySessionTimeouts(work, timeoutSettings);
+    if (options.onSession) {
+      const pid = (await work.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await options.onSession(pid);
+    }
     const applied = await readApplied(work, table);
     const plan = planMigrations({ files, applied, to: options.to, allowOutOfOrder: options.allowOutOfOrder, dirLabel: options.dir });
     for (const missing of plan.missingFiles) {
