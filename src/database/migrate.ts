@@ -43,6 +43,23 @@ export interface RunMigrationsOptions {
   allowOutOfOrder?: boolean;
   /** Name of the config key / input the URL came from, for messages. */
   urlInputName?: string;
+  /**
+   * PostgreSQL's `lock_timeout` and `statement_timeout` for the migrating session, in ms (0 or
+   * absent: the server's setting). A migration queued behind a long transaction's lock then fails
+   * the gate with a message that says so, instead of hanging the job, and every request queued
+   * behind the migration's own lock request waits at most this long.
+   */
+  sessionTimeouts?: MigrationSessionTimeouts;
+  /**
+   * Called with the migrating session's backend pid once it holds the migration lock, before the first
+   * file (the rehearsal starts its lock sampler here). Not called on a dry run.
+   */
+  onSession?: (pid: number) => Promise<void>;
+}
+
+export interface MigrationSessionTimeouts {
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
 }
 
 export interface AppliedFile {
@@ -75,6 +92,7 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
   } catch (error) {
     throw new InputError(`migrations-table: ${(error as Error).message}`);
   }
+  const timeoutSettings = sessionTimeoutSettings(options.sessionTimeouts);
   const files = await loadMigrationDirectory(options.dir);
   const where = `${maskDatabaseUrl(target.url)}`;
   log.info(`migrations: ${files.length} file(s) in ${options.dir}, target ${where}${options.to ? `, up to ${options.to}` : ''}`);
@@ -103,6 +121,11 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
     if (waitedMs > 50) log.info(`migration lock acquired after ${Math.round(waitedMs)} ms`);
 
     await ensureTrackingTable(work, table);
+    await applySessionTimeouts(work, timeoutSettings);
+    if (options.onSession) {
+      const pid = (await work.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await options.onSession(pid);
+    }
     const applied = await readApplied(work, table);
     const plan = planMigrations({ files, applied, to: options.to, allowOutOfOrder: options.allowOutOfOrder, dirLabel: options.dir });
     for (const missing of plan.missingFiles) {
@@ -170,6 +193,29 @@ async function dryRun(
     dryRun: true,
     trackingTable: `${table.schema}.${table.table}`,
   };
+}
+
+/**
+ * Session-level SET, so it covers both the transactional files and the CONCURRENTLY ones. Set after the
+ * tracking table exists: its CREATE TABLE IF NOT EXISTS is ours, not the user's migration.
+ */
+function sessionTimeoutSettings(timeouts: MigrationSessionTimeouts | undefined): [string, number][] {
+  const settings: [string, number][] = [];
+  for (const [setting, ms] of [
+    ['lock_timeout', timeouts?.lockTimeoutMs],
+    ['statement_timeout', timeouts?.statementTimeoutMs],
+  ] as const) {
+    if (ms === undefined) continue;
+    // PostgreSQL's limit for both settings is INT_MAX milliseconds.
+    if (!(Number.isInteger(ms) && ms >= 0 && ms <= 2_147_483_647)) throw new InputError(`migration ${setting}: got ${ms}; expected an integer number of milliseconds from 0 to 2147483647`);
+    settings.push([setting, ms]);
+  }
+  return settings;
+}
+
+async function applySessionTimeouts(client: pg.Client, settings: [string, number][]): Promise<void> {
+  // SET takes no bind parameters; the names are ours and the values checked integers.
+  for (const [setting, ms] of settings) await client.query(`SET ${setting} = ${ms}`);
 }
 
 export async function ensureTrackingTable(client: pg.Client, table: ReturnType<typeof parseQualifiedName>): Promise<void> {
@@ -310,6 +356,9 @@ export function migrationFailure(
     lines.push(`migration ${file.name} failed: ${(error as Error)?.message ?? String(error)}`);
   }
   lines.push(`${file.name} ${outcome}; earlier migrations stay applied${notTried.length ? `; not tried: ${notTried.join(', ')}` : ''}`);
+  // 55P03 lock_not_available is what lock_timeout raises; 57014 query_canceled is what statement_timeout raises.
+  if (fields?.code === '55P03') lines.push('the migration waited for a lock longer than lock_timeout allows: another session held a conflicting lock (a long transaction, or traffic); on a live service this is the wait every query queued behind the migration would have shared');
+  if (fields?.code === '57014') lines.push('the statement was cancelled: it ran longer than statement_timeout allows, or someone cancelled it');
   // 57P01..57P03: the server ended the session (pg_terminate_backend, shutdown). The migration lock went with it.
   if (fields?.code?.startsWith('57P')) lines.push('the migrating session was ended, and the migration lock with it: run the migrations again');
   return new InfrastructureError(masker.mask(lines.join('\n')));
