@@ -40,8 +40,8 @@ describe('the {port} placeholder', () => {
       const ports = specs.map((spec) => {
         if (spec.kind !== 'command') throw new Error(`expected a command backend, got ${spec.kind}`);
         expect(spec.command.slice(-2)).toEqual(['--port', String(spec.port)]);
-        expect(spec.env.UVICORN_PORT).toBe(String(spec.port));
-        expect(spec.env.PUBLIC_URL).toBe(`http://127.0.0.1:${spec.port}/`);
+        expect(spec.env?.UVICORN_PORT).toBe(String(spec.port));
+        expect(spec.env?.PUBLIC_URL).toBe(`http://127.0.0.1:${spec.port}/`);
         expect(spec.command.join(' ')).not.toContain('{port}');
         return spec.port;
       });
