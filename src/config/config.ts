@@ -18,6 +18,33 @@ export interface SqlMigrationConfig {
   dir: string;
   /** Apply up to and including this version ("022"). */
   to?: string;
+  /** PostgreSQL lock_timeout / statement_timeout of the migrating session, ms; absent: the server's. */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** squawk over the files this run applies. */
+  lint: MigrationLintConfig;
+  /** Apply the migrations under test to the baseline's database while the baseline serves the workload. */
+  rehearse: MigrationRehearsalConfig;
+}
+
+export interface MigrationLintConfig {
+  enabled: boolean;
+  /** squawk rule names to leave out, and opt-in rules to add. */
+  exclude: string[];
+  include: string[];
+  /** The squawk binary; absent: squawk-cli in node_modules, then PATH. */
+  squawk?: string;
+}
+
+export interface MigrationRehearsalConfig {
+  enabled: boolean;
+  /** Arrival rate during the rehearsal; default the load's rate. */
+  rate?: number;
+  /** Traffic before the migration starts (the reference) and after it ends. */
+  beforeMs: number;
+  afterMs: number;
+  /** The migrating session's lock_timeout during the rehearsal, ms (a stuck migration fails, never hangs). */
+  lockTimeoutMs: number;
 }
 
 export interface CommandMigrationConfig {

@@ -20,6 +20,8 @@ import type {
   DatabaseConfig,
   LoadConfig,
   MigrationConfig,
+  MigrationLintConfig,
+  MigrationRehearsalConfig,
   PerfGateConfig,
   ServerMetricConfig,
   WorkloadConfig,
@@ -158,10 +160,57 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
   if (to !== undefined && !/^\d+$/.test(to)) {
     throw invalidValue(`config key '${m.key('to')}'`, to, 'a migration version number such as "022"');
   }
+  const duration = (key: string): number | undefined => (m.has(key) ? parseDuration(`config key '${m.key(key)}'`, m.raw(key)) : (m.raw(key), undefined));
+  const lockTimeoutMs = duration('lockTimeout');
+  const statementTimeoutMs = duration('statementTimeout');
+  const lint = readMigrationLint(m);
+  const rehearse = readRehearsal(m);
   m.rejectUnknownKeys();
-  if (command) return { kind: 'command', command };
-  if (dir) return { kind: 'sql', dir, to };
+  if (command) {
+    for (const key of ['lockTimeout', 'statementTimeout', 'lint', 'rehearse']) {
+      if (m.has(key)) throw new InputError(`config key '${m.key(key)}': applies to SQL migrations ('dir'); a migration command sets its own session settings`);
+    }
+    return { kind: 'command', command };
+  }
+  if (dir) return { kind: 'sql', dir, to, lockTimeoutMs, statementTimeoutMs, lint, rehearse };
   return undefined;
+}
+
+/** `lint: true | false | { enabled, exclude, include, squawk }`; on by default. */
+function readMigrationLint(m: ConfigReader): MigrationLintConfig {
+  const raw = m.raw('lint');
+  if (raw === undefined || raw === null || typeof raw === 'boolean' || raw === 'true' || raw === 'false') {
+    return { enabled: m.boolean('lint', true), exclude: [], include: [] };
+  }
+  const l = m.child('lint')!;
+  const rule = /^[a-z][a-z0-9-]*$/;
+  const rules = (key: string): string[] => {
+    const list = l.stringList(key) ?? [];
+    const bad = list.find((name) => !rule.test(name));
+    if (bad !== undefined) throw invalidValue(`config key '${l.key(key)}'`, bad, "squawk rule names such as 'require-concurrent-index-creation'");
+    return list;
+  };
+  const config: MigrationLintConfig = { enabled: l.boolean('enabled', true), exclude: rules('exclude'), include: rules('include'), squawk: l.string('squawk') };
+  l.rejectUnknownKeys();
+  return config;
+}
+
+/** `rehearse: true | false | { enabled, rate, before, after, lockTimeout }`; on by default. */
+function readRehearsal(m: ConfigReader): MigrationRehearsalConfig {
+  const defaults: MigrationRehearsalConfig = { enabled: true, beforeMs: 3_000, afterMs: 2_000, lockTimeoutMs: 10_000 };
+  const raw = m.raw('rehearse');
+  if (raw === undefined || raw === null || typeof raw === 'boolean' || raw === 'true' || raw === 'false') return { ...defaults, enabled: m.boolean('rehearse', true) };
+  const r = m.child('rehearse')!;
+  const duration = (key: string, fallback: number): number => (r.has(key) ? parseDuration(`config key '${r.key(key)}'`, r.raw(key)) : (r.raw(key), fallback));
+  const config: MigrationRehearsalConfig = {
+    enabled: r.boolean('enabled', true),
+    rate: r.has('rate') ? r.number('rate', 0, { min: 1, max: 100_000 }) : (r.raw('rate'), undefined),
+    beforeMs: duration('before', defaults.beforeMs),
+    afterMs: duration('after', defaults.afterMs),
+    lockTimeoutMs: duration('lockTimeout', defaults.lockTimeoutMs),
+  };
+  r.rejectUnknownKeys();
+  return config;
 }
 
 function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrides): DatabaseConfig {

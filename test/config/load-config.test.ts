@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_DEFAULT, loadConfig, metricCatalog } from '../../src/config/load.js';
+import { EMBEDDED_DEFAULT, loadConfig, metricCatalog, parseConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/errors.js';
 import { loadWorkload } from '../../src/pipeline/stages/bench.js';
 import { MINIMAL, inputErrorOf, parse, withSections } from '../helpers/config-text.js';
@@ -38,7 +38,7 @@ describe('the embedded default', () => {
     expect(config.backend.baseline).toMatchObject({ kind: 'command', env: { DB_POOL_SIZE: '10', EARLY_EXIT_SCORE: 'off' } });
     expect(config.backend.candidate).toMatchObject({ kind: 'command', env: { DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' } });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
-    expect(config.database.migrations).toEqual({ kind: 'sql', dir: 'examples/backend-rag/migrations', to: '022' });
+    expect(config.database.migrations).toMatchObject({ kind: 'sql', dir: 'examples/backend-rag/migrations', to: '022' });
     expect(config.load).toMatchObject({ roundDurationMs: 4000, warmupMs: 3000, timeoutMs: 10_000, pairs: 8, maxPairs: 16 });
   });
 
@@ -145,7 +145,7 @@ describe('each backend and each migration setting is read by its kind', () => {
 
   it('migrations are SQL files or a command, by the key given; a mapping with neither means none', () => {
     const sql = parse(withSections({ database: { migrations: { dir: 'migrations', to: 22 } } }));
-    expect(sql.database.migrations).toEqual({ kind: 'sql', dir: 'migrations', to: '22' });
+    expect(sql.database.migrations).toMatchObject({ kind: 'sql', dir: 'migrations', to: '22' });
     const command = parse(withSections({ database: { migrations: { command: ['alembic', 'upgrade', 'head'] } } }));
     expect(command.database.migrations).toEqual({ kind: 'command', command: ['alembic', 'upgrade', 'head'] });
     expect(parse(withSections({ database: { migrations: {} } })).database.migrations).toBeUndefined();
@@ -464,5 +464,40 @@ describe('error type', () => {
       expect(error).toBeInstanceOf(InputError);
       expect((error as InputError).exitCode).toBe(2);
     }
+  });
+});
+
+describe('migration session settings, lint and rehearsal', () => {
+  const load = (migrations: string) =>
+    parseConfig(
+      ['database:', `  migrations: ${migrations}`, 'backend: { kind: command, command: [node, s.js] }', 'load: { workload: { requests: [{ method: GET, path: / }] } }', 'targets: [latency_p95 worsens <= 5%]', ''].join('\n'),
+      { source: 'perf-gate.yml', baseDir: '/tmp', env: {}, overrides: {} },
+    );
+
+  it('SQL migrations lint and rehearse by default, with a 10 s lock_timeout for the rehearsal and none for the migrate stage', () => {
+    expect(load('{ dir: migrations }').database.migrations).toEqual({
+      kind: 'sql',
+      dir: 'migrations',
+      to: undefined,
+      lockTimeoutMs: undefined,
+      statementTimeoutMs: undefined,
+      lint: { enabled: true, exclude: [], include: [] },
+      rehearse: { enabled: true, beforeMs: 3000, afterMs: 2000, lockTimeoutMs: 10_000 },
+    });
+  });
+
+  it('reads the timeouts as durations, lint and rehearse as booleans or mappings', () => {
+    const m = load('{ dir: m, lockTimeout: 2s, statementTimeout: 5m, lint: { exclude: [require-statement-timeout] }, rehearse: { rate: 50, before: 1s } }').database.migrations;
+    expect(m).toMatchObject({ lockTimeoutMs: 2000, statementTimeoutMs: 300_000, lint: { enabled: true, exclude: ['require-statement-timeout'] }, rehearse: { enabled: true, rate: 50, beforeMs: 1000 } });
+    expect(load('{ dir: m, lint: false, rehearse: false }').database.migrations).toMatchObject({ lint: { enabled: false }, rehearse: { enabled: false } });
+  });
+
+  it('refuses what cannot apply or is not a rule name, naming the key, the value and what is allowed', () => {
+    expect(() => load('{ command: [alembic, upgrade, head], lockTimeout: 2s }')).toThrow(
+      "config key 'database.migrations.lockTimeout': applies to SQL migrations ('dir'); a migration command sets its own session settings",
+    );
+    expect(() => load('{ dir: m, lint: { exclude: ["Bad Rule"] } }')).toThrow(/config key 'database\.migrations\.lint\.exclude'.*Bad Rule.*squawk rule names/);
+    expect(() => load('{ dir: m, rehearse: { rate: 0 } }')).toThrow(/config key 'database\.migrations\.rehearse\.rate'/);
+    expect(() => load('{ dir: m, rehearse: { during: 1s } }')).toThrow("config: unknown key 'during' in 'database.migrations.rehearse'");
   });
 });
