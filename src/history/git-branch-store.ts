@@ -16,7 +16,9 @@
  * Any other refusal (a protected branch, a hook, missing permission) is final and reported at once.
  *
  * The branch is fetched without naming a local ref (`--refmap=` and no destination), so the fetch
- * adds objects only: no remote-tracking branch to lock, nothing left behind in the checkout's refs.
+ * adds objects only: no ref for two processes in one checkout to contend for, and no FETCH_HEAD. The
+ * one ref that moves is the remote-tracking `refs/remotes/<remote>/<branch>`, which git itself updates
+ * after a successful push, as it does for every push.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -239,11 +241,16 @@ export class GitBranchStore {
       .sort((a, b) => a.month.localeCompare(b.month));
   }
 
-  /** A file's bytes at a commit; empty when the commit has no such file. */
+  /** A file's bytes at a commit; empty when the commit has no such file. One git call either way. */
   private async fileAt(commit: string, path: string): Promise<Buffer> {
-    const entry = await this.git.output(['ls-tree', '-z', '--full-tree', commit, '--', path]);
-    if (entry === '') return Buffer.alloc(0);
-    return (await this.git.exec(['cat-file', 'blob', `${commit}:${path}`])).stdoutBytes;
+    // `cat-file --batch` answers "<name> missing" for a path the commit lacks, else "<sha> <type> <size>" and the bytes.
+    const { stdoutBytes } = await this.git.exec(['cat-file', '--batch'], { input: `${commit}:${path}\n` });
+    const headerEnd = stdoutBytes.indexOf(0x0a);
+    const header = stdoutBytes.subarray(0, headerEnd).toString('utf8').split(' ');
+    if (header.at(-1) === 'missing') return Buffer.alloc(0);
+    const size = Number(header[2]);
+    if (header[1] !== 'blob' || !Number.isInteger(size)) throw new InfrastructureError(`history: ${this.branch}:${path} is not a file (git cat-file said ${JSON.stringify(header.join(' '))})`);
+    return stdoutBytes.subarray(headerEnd + 1, headerEnd + 1 + size);
   }
 
   /** A commit on `tip` (or an orphan commit) whose `file` is `existing` plus `line`, built in a throwaway index. */
