@@ -8,7 +8,8 @@ TypeScript implementation agrees. Run from the repository root:
 
 Independent of the TypeScript code where it matters: the divergence of every split is computed
 straight from its definition (Matteson & James 2014, alpha = 1) on explicit sub-arrays, with no
-incremental sums, and the best split is found by trying every split point. Only the permutations are
+incremental sums, and the best split is found by trying every split point (the right-hand side of a
+split runs to the end of its segment, as in the TypeScript code; no inner end point kappa). Only the permutations are
 shared: to compare p-values exactly, the script draws them with a port of the project's seeded
 generator (xoshiro128** seeded through splitmix32, src/stats/prng.ts) and the same Fisher-Yates order.
 """

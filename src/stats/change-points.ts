@@ -8,12 +8,16 @@
  * With alpha = 1 (as Otava uses) the divergence compares plain absolute differences, so it reacts to a
  * shift of the level and needs no assumption about the shape of the noise.
  *
- * Two choices differ from the paper, both as Otava does: the right-hand side of a candidate split always
- * runs to the end of its segment (the paper also searches an inner end point κ, a cost of O(T³) per
- * segment that buys little on a univariate series), and only splits that leave at least
- * `minSegmentSize` values on each side are considered. Otava tests a split with Student's t for
- * speed; here the paper's permutation test is kept, because it makes no normality assumption about the
- * per-commit values and, drawn from the seeded generator, is as reproducible as the t test.
+ * Where this differs from the paper and from Otava (docs/MATH.md of apache/otava):
+ * - The right-hand side of a candidate split runs to the end of its segment. The paper and Otava also
+ *   search an inner end point κ, so that a later change does not muddy the right-hand side; that
+ *   costs O(T³) per segment and permutation instead of O(T²). What it gives up: with two changes close
+ *   together, the first split can land on the larger one only, and the smaller must then be found
+ *   inside its segment by the next split and test.
+ * - Significance comes from the paper's permutation test, drawn from the seeded generator, so it is as
+ *   reproducible as a t test and makes no normality assumption about per-commit values. Otava
+ *   replaced it with Student's t test on the two sides, plus sliding windows and a second, stricter
+ *   threshold for "weak" change points (Fleming et al.), for speed on long histories.
  */
 import { createRandom, type Random } from './prng.js';
 
