@@ -106,7 +106,7 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs'
 }
 
 /** A name git accepts for a branch, and one that cannot be read as an option. */
-const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._/-]+$/;
+export const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._/-]+$/;
 
 export class GitBranchStore {
   readonly remote: string;
