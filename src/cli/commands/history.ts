@@ -61,6 +61,7 @@ function printJson(cli: CliContext, value: unknown): void {
 }
 
 const percent = (value: number | null, digits = 1) => (value === null ? '?' : `${value >= 0 ? '+' : ''}${(value * 100).toFixed(digits)} %`);
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const shortSha = (sha: string) => sha.slice(0, 7);
 const shortTime = (time: string) => time.slice(0, 16).replace('T', ' ');
 
@@ -143,7 +144,7 @@ export async function historyChangesCommand(args: ParsedArgs, cli: CliContext): 
 function changesText(report: ChangeReport): string {
   const { metric, runs, leftOut } = report;
   if (runs === 0 && leftOut.noValue === 0) return `no recorded runs of ${metric}`;
-  const scope = `${metric}: ${runs} runs on ${runnerText(report.runner)}${leftOut.otherRunners ? `; ${leftOut.otherRunners} runs on other runners left out` : ''}${leftOut.noValue ? `; ${leftOut.noValue} runs without a value left out` : ''}`;
+  const scope = `${metric}: ${plural(runs, 'run')} on ${runnerText(report.runner)}${leftOut.otherRunners ? `; ${plural(leftOut.otherRunners, 'run')} on other runners left out` : ''}${leftOut.noValue ? `; ${plural(leftOut.noValue, 'run')} without a value left out` : ''}`;
   if (report.tooFewRuns) return `${scope}\nat least ${2 * report.minSegmentSize} runs are needed to find a change with --min-segment ${report.minSegmentSize}`;
   if (report.changes.length === 0) return `${scope}\nno change at significance ${report.significance}`;
   const unit = report.unit ?? '';
@@ -175,8 +176,8 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
 }
 
 function driftText(report: DriftReport, since: string | undefined): string {
-  const left = [report.leftOut.noInterval && `${report.leftOut.noInterval} without a closed interval`, report.leftOut.repeatedCommit && `${report.leftOut.repeatedCommit} repeated commits`].filter(Boolean);
-  const head = `${report.metric}${since ? ` since ${since}` : ''}: ${percent(report.change)} over ${report.changes} changes (${Math.round(report.level * 100)} % interval ${percent(report.lower)} to ${percent(report.upper)})${left.length ? `; left out: ${left.join(', ')}` : ''}`;
+  const left = [report.leftOut.noInterval && `${report.leftOut.noInterval} without a closed interval`, report.leftOut.repeatedCommit && `${plural(report.leftOut.repeatedCommit, 'repeated run')} of a commit`].filter(Boolean);
+  const head = `${report.metric}${since ? ` since ${since}` : ''}: ${percent(report.change)} over ${plural(report.changes, 'change')} (${Math.round(report.level * 100)} % interval ${percent(report.lower)} to ${percent(report.upper)})${left.length ? `; left out: ${left.join(', ')}` : ''}`;
   if (report.contributors.length === 0) return head;
   const rows = report.contributors.map((c) => [shortSha(c.sha), shortTime(c.time), percent(c.change), c.share === null ? '' : `${(c.share * 100).toFixed(0)} %`]);
   return [head, 'largest contributors:', ...table([['commit', 'date (UTC)', 'change', 'share'], ...rows]).map((l) => `  ${l}`)].join('\n');
