@@ -164,6 +164,7 @@ describe('perf-gate history', () => {
   it('rejects bad input with exit 2, naming the flag, the value and what is allowed', async () => {
     const cases: [string[], string[]][] = [
       [['history', 'changes', '--repo-dir', clone], ['--metric: got nothing']],
+      [['history', 'drift', '--metric', 'latency_p59', '--repo-dir', clone], ['--metric: got "latency_p59"', `a metric the recorded runs measured: ${METRIC}`]],
       [['history', 'list', '--limit', '0', '--repo-dir', clone], ['--limit: got "0"', 'a whole number ≥ 1']],
       [['history', 'list', '--since', 'last week', '--repo-dir', clone], ['--since: got "last week"', 'a date (2026-11-01)']],
       [['history', 'changes', '--metric', METRIC, '--significance', '5', '--repo-dir', clone], ['--significance: got "5"', 'between 0 and 1']],

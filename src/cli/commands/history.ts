@@ -17,8 +17,8 @@ import { inertLogText } from '../../log-line.js';
 import { booleanFlag, stringFlag, type ParsedArgs } from '../args.js';
 import type { CliContext } from './shared.js';
 
-/** The store the flags name, in the checkout they name. */
-function storeFrom(args: ParsedArgs, cli: CliContext): GitBranchStore {
+/** The store the flags name, in the checkout they name, and that checkout's git. */
+function storeFrom(args: ParsedArgs, cli: CliContext): { store: GitBranchStore; git: GitCli } {
   const store = stringFlag(args, 'store') ?? 'git-branch';
   if (store !== 'git-branch') throw invalidValue('--store', store, "'git-branch' (the only store so far)");
   const branch = stringFlag(args, 'data-branch') ?? DEFAULT_DATA_BRANCH;
@@ -31,13 +31,21 @@ function storeFrom(args: ParsedArgs, cli: CliContext): GitBranchStore {
     isFolder = false;
   }
   if (!isFolder) throw invalidValue('--repo-dir', repoDir, "a folder holding the repository's checkout");
-  return new GitBranchStore({ git: new GitCli({ cwd: repoDir }), log: cli.log, branch });
+  const git = new GitCli({ cwd: repoDir });
+  return { store: new GitBranchStore({ git, log: cli.log, branch }), git };
 }
 
 function requiredMetric(args: ParsedArgs): string {
   const metric = stringFlag(args, 'metric');
   if (!metric) throw invalidValue('--metric', metric, 'the name of a recorded metric (latency_p95)');
   return metric;
+}
+
+/** A metric no recorded run measured is a typo more often than a question: say which ones there are. */
+function checkMetricRecorded(records: readonly HistoryRecord[], metric: string): void {
+  if (records.length === 0 || records.some((r) => r.metrics.some((m) => m.name === metric))) return;
+  const names = [...new Set(records.flatMap((r) => r.metrics.map((m) => m.name)))];
+  throw invalidValue('--metric', metric, `a metric the recorded runs measured: ${names.join(', ')}`);
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
@@ -87,8 +95,7 @@ export async function historyAppendCommand(args: ParsedArgs, cli: CliContext): P
   const resultsPath = stringFlag(args, 'results');
   if (!resultsPath) throw invalidValue('--results', resultsPath, 'the path of a results.json written by a perf-gate run');
   const results = readResultsFile(resolve(resultsPath));
-  const store = storeFrom(args, cli);
-  const git = new GitCli({ cwd: resolve(stringFlag(args, 'repo-dir') ?? process.cwd()) });
+  const { store, git } = storeFrom(args, cli);
   const context = await checkoutContext({ git, run: readRunContext(cli.env), refName: cli.env.GITHUB_REF_NAME, configName: results.config, log: cli.log });
   const record = recordFromResults(results, context);
   const outcome = await store.append(record);
@@ -103,8 +110,7 @@ export async function historyListCommand(args: ParsedArgs, cli: CliContext): Pro
   const since = stringFlag(args, 'since');
   const sinceAt = since === undefined ? undefined : sinceDate(since, 'a date (2026-11-01) or an ISO time in UTC');
   const limit = stringFlag(args, 'limit') === undefined ? undefined : numberFlag(args, 'limit', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number ≥ 1');
-  const store = storeFrom(args, cli);
-  let records = await store.read({ since: sinceAt });
+  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
   if (metric !== undefined) records = records.filter((r) => r.metrics.some((m) => m.name === metric)).map((r) => ({ ...r, metrics: r.metrics.filter((m) => m.name === metric) }));
   if (limit !== undefined) records = records.slice(-limit);
   if (booleanFlag(args, 'json')) {
@@ -134,7 +140,8 @@ export async function historyChangesCommand(args: ParsedArgs, cli: CliContext): 
   const metric = requiredMetric(args);
   const significance = numberFlag(args, 'significance', 0.05, (n) => n > 0 && n < 1, 'a p-value between 0 and 1, e.g. 0.05');
   const minSegmentSize = numberFlag(args, 'min-segment', 5, (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2');
-  const records = await storeFrom(args, cli).read();
+  const records = await storeFrom(args, cli).store.read();
+  checkMetricRecorded(records, metric);
   const report = metricChanges(records, metric, { significance, minSegmentSize });
   if (booleanFlag(args, 'json')) printJson(cli, report);
   else cli.stdout(`${inertLogText(changesText(report))}\n`);
@@ -162,7 +169,8 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
   const allowed = 'a date (2026-11-01) or the SHA of a recorded commit (7 to 40 hex digits)';
   const sinceAt = since !== undefined && DATE.test(since) ? sinceDate(since, allowed) : undefined;
   if (since !== undefined && !sinceAt && !/^[0-9a-f]{7,40}$/.test(since)) throw invalidValue('--since', since, allowed);
-  let records = await storeFrom(args, cli).read({ since: sinceAt });
+  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  checkMetricRecorded(records, metric);
   if (since !== undefined && !sinceAt) {
     // Since a commit: the changes gated after it. Its own record measured it against its parent, so it is not one of them.
     const at = records.findLastIndex((r) => r.sha.startsWith(since));
