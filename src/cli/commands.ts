@@ -15,6 +15,13 @@ const failOnInconclusive: FlagSpec = { name: 'fail-on-inconclusive', kind: 'bool
 const json: FlagSpec = { name: 'json', kind: 'boolean', description: 'print results.json to stdout instead of the table' };
 const aa: FlagSpec = { name: 'aa', kind: 'boolean', description: "A/A check: measure the candidate against itself and report the runner's noise floor" };
 const dryRun: FlagSpec = { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' };
+const historyStore: FlagSpec[] = [
+  { name: 'store', kind: 'string', description: 'where the history is kept: git-branch (default, the only store so far)' },
+  { name: 'data-branch', kind: 'string', description: 'the data branch of the git-branch store (default perf-gate-data)' },
+  { name: 'repo-dir', kind: 'string', description: "the repository's checkout, whose origin holds the data branch (default: the current folder)" },
+];
+const historyMetric: FlagSpec = { name: 'metric', kind: 'string', description: 'the metric, as named in results.json (latency_p95)' };
+const historyJson: FlagSpec = { name: 'json', kind: 'boolean', description: 'print JSON instead of the table' };
 
 export const COMMANDS: CommandSpec[] = [
   { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, dryRun] },
@@ -88,7 +95,52 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'force', kind: 'boolean', description: 'overwrite files that exist' },
     ],
   },
+  {
+    name: 'history append',
+    summary: "record a results.json in the run history (with the commit, branch and run it measured)",
+    flags: [{ name: 'results', kind: 'string', description: 'results.json written by a measuring run' }, ...historyStore],
+  },
+  {
+    name: 'history list',
+    summary: 'print the recorded runs: per metric, date, commit, estimate with interval and verdict',
+    flags: [
+      { ...historyMetric, description: 'only this metric (default: every metric)' },
+      { name: 'since', kind: 'string', description: 'only runs on or after this date (2026-11-01)' },
+      { name: 'limit', kind: 'string', description: 'only the most recent N runs' },
+      historyJson,
+      ...historyStore,
+    ],
+  },
+  {
+    name: 'history changes',
+    summary: "find the commits where a metric's measured value stepped (E-divisive change points, one runner kind)",
+    flags: [
+      historyMetric,
+      { name: 'significance', kind: 'string', description: 'largest permutation p-value a change may have (default 0.05)' },
+      { name: 'min-segment', kind: 'string', description: 'fewest runs on either side of a change (default 5)' },
+      historyJson,
+      ...historyStore,
+    ],
+  },
+  {
+    name: 'history drift',
+    summary: "a metric's cumulative change over the chain of gated changes, with its interval and the largest contributors",
+    flags: [historyMetric, { name: 'since', kind: 'string', description: 'a date (2026-11-01) or the SHA of a recorded commit (default: all)' }, historyJson, ...historyStore],
+  },
 ];
+
+/**
+ * `perf-gate history list` is the command 'history list': a command group and its subcommand are
+ * joined into one name (also after `help`), so that parsing, help and the handler table treat it as
+ * any other command.
+ */
+export function joinSubcommand(argv: string[]): string[] {
+  const at = argv.findIndex((arg) => !arg.startsWith('-'));
+  if (at === -1) return argv;
+  const start = argv[at] === 'help' ? at + 1 : at;
+  const joined = `${argv[start]} ${argv[start + 1]}`;
+  return commandSpec(joined) ? [...argv.slice(0, start), joined, ...argv.slice(start + 2)] : argv;
+}
 
 export function commandSpec(name: string | undefined): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ExitCode, InputError, PerfGateError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { booleanFlag, parseArgs, stringFlag, type ParsedArgs } from './args.js';
-import { COMMANDS, commandSpec, helpText } from './commands.js';
+import { COMMANDS, commandSpec, helpText, joinSubcommand } from './commands.js';
 import { actionsRunner } from './actions-runner.js';
 import { createLogger, runnerSafeStdout } from './loggers.js';
 import { runCommand } from './run-command.js';
@@ -47,7 +47,7 @@ function commandFirst(argv: string[]): string[] {
 }
 
 export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => process.stdout.write(t) }): Promise<number> {
-  const argv = commandFirst(rawArgv);
+  const argv = commandFirst(joinSubcommand(rawArgv));
   // The one read of the environment: everything below receives it (or what was read from it).
   const env = io.env ?? process.env;
   const stdout = runnerSafeStdout(io.stdout, env);

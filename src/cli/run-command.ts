@@ -6,6 +6,7 @@ import { cleanupCommand } from './commands/cleanup.js';
 import { commentCommand } from './commands/comment.js';
 import { compareCommand } from './commands/compare.js';
 import { dashboardCommand } from './commands/dashboard.js';
+import { historyAppendCommand, historyChangesCommand, historyDriftCommand, historyListCommand } from './commands/history.js';
 import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { demoCommand, runGateCommand } from './commands/run.js';
@@ -27,6 +28,10 @@ export const COMMAND_HANDLERS: Readonly<Record<string, CommandHandler>> = {
   init: initCommand,
   dashboard: dashboardCommand,
   validate: validateCommand,
+  'history append': historyAppendCommand,
+  'history list': historyListCommand,
+  'history changes': historyChangesCommand,
+  'history drift': historyDriftCommand,
 };
 
 export async function runCommand(name: string, args: ParsedArgs, cli: CliContext): Promise<number> {

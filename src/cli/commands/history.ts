@@ -1,0 +1,192 @@
+/**
+ * `perf-gate history append|list|changes|drift`: record a results.json in the run history kept on the
+ * repository's data branch (src/history/git-branch-store.ts), and ask it where a metric stepped and how
+ * far it has crept (src/history/analysis.ts; docs/history.md).
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ExitCode, invalidValue } from '../../errors.js';
+import { readRunContext } from '../../github/event-context.js';
+import { readResultsFile } from '../../github/publish-from-results.js';
+import { metricChanges, metricDrift, metricPoints, type ChangeReport, type DriftReport, type RunnerKind } from '../../history/analysis.js';
+import { checkoutContext } from '../../history/checkout-context.js';
+import { BRANCH_NAME, DEFAULT_DATA_BRANCH, GitBranchStore } from '../../history/git-branch-store.js';
+import { GitCli } from '../../history/git-cli.js';
+import { recordFromResults, type HistoryInterval, type HistoryRecord } from '../../history/record.js';
+import { inertLogText } from '../../log-line.js';
+import { booleanFlag, stringFlag, type ParsedArgs } from '../args.js';
+import type { CliContext } from './shared.js';
+
+/** The store the flags name, in the checkout they name, and that checkout's git. */
+function storeFrom(args: ParsedArgs, cli: CliContext): { store: GitBranchStore; git: GitCli } {
+  const store = stringFlag(args, 'store') ?? 'git-branch';
+  if (store !== 'git-branch') throw invalidValue('--store', store, "'git-branch' (the only store so far)");
+  const branch = stringFlag(args, 'data-branch') ?? DEFAULT_DATA_BRANCH;
+  if (!BRANCH_NAME.test(branch)) throw invalidValue('--data-branch', branch, 'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")');
+  const repoDir = resolve(stringFlag(args, 'repo-dir') ?? process.cwd());
+  let isFolder = false;
+  try {
+    isFolder = statSync(repoDir).isDirectory();
+  } catch {
+    isFolder = false;
+  }
+  if (!isFolder) throw invalidValue('--repo-dir', repoDir, "a folder holding the repository's checkout");
+  const git = new GitCli({ cwd: repoDir });
+  return { store: new GitBranchStore({ git, log: cli.log, branch }), git };
+}
+
+function requiredMetric(args: ParsedArgs): string {
+  const metric = stringFlag(args, 'metric');
+  if (!metric) throw invalidValue('--metric', metric, 'the name of a recorded metric (latency_p95)');
+  return metric;
+}
+
+/** A metric no recorded run measured is a typo more often than a question: say which ones there are. */
+function checkMetricRecorded(records: readonly HistoryRecord[], metric: string): void {
+  if (records.length === 0 || records.some((r) => r.metrics.some((m) => m.name === metric))) return;
+  const names = [...new Set(records.flatMap((r) => r.metrics.map((m) => m.name)))];
+  throw invalidValue('--metric', metric, `a metric the recorded runs measured: ${names.join(', ')}`);
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
+
+function sinceDate(value: string, allowed: string): Date {
+  const date = new Date(value);
+  if (!DATE.test(value) || Number.isNaN(date.getTime())) throw invalidValue('--since', value, allowed);
+  return date;
+}
+
+function numberFlag(args: ParsedArgs, name: string, fallback: number, valid: (n: number) => boolean, allowed: string): number {
+  const text = stringFlag(args, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !valid(value)) throw invalidValue(`--${name}`, text, allowed);
+  return value;
+}
+
+function printJson(cli: CliContext, value: unknown): void {
+  cli.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+const percent = (value: number | null, digits = 1) => (value === null ? '?' : `${value >= 0 ? '+' : ''}${(value * 100).toFixed(digits)} %`);
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+const shortSha = (sha: string) => sha.slice(0, 7);
+const shortTime = (time: string) => time.slice(0, 16).replace('T', ' ');
+
+function intervalText(interval: HistoryInterval | null): string {
+  if (!interval) return '';
+  const bound = (v: number | null, open: string) => (v === null ? open : percent(v).replace(' %', ''));
+  return ` [${bound(interval.lower, '-inf')}, ${bound(interval.upper, '+inf')}] %`;
+}
+
+function runnerText(runner: RunnerKind | null): string {
+  if (!runner) return 'no runner';
+  return `${runner.cpuModel ?? 'unknown CPU'} × ${runner.cpuCount ?? '?'}`;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+}
+
+// ---- append ----
+
+export async function historyAppendCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
+  const resultsPath = stringFlag(args, 'results');
+  if (!resultsPath) throw invalidValue('--results', resultsPath, 'the path of a results.json written by a perf-gate run');
+  const results = readResultsFile(resolve(resultsPath));
+  const { store, git } = storeFrom(args, cli);
+  const context = await checkoutContext({ git, run: readRunContext(cli.env), refName: cli.env.GITHUB_REF_NAME, configName: results.config, log: cli.log });
+  const record = recordFromResults(results, context);
+  const outcome = await store.append(record);
+  cli.stdout(`recorded run ${record.runId} (${record.verdict}) of ${record.repository}@${shortSha(record.sha)} on ${record.branch} in ${outcome.file} (data commit ${outcome.commit.slice(0, 12)})\n`);
+  return ExitCode.ok;
+}
+
+// ---- list ----
+
+export async function historyListCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
+  const metric = stringFlag(args, 'metric');
+  const since = stringFlag(args, 'since');
+  const sinceAt = since === undefined ? undefined : sinceDate(since, 'a date (2026-11-01) or an ISO time in UTC');
+  const limit = stringFlag(args, 'limit') === undefined ? undefined : numberFlag(args, 'limit', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number ≥ 1');
+  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  if (metric !== undefined) records = records.filter((r) => r.metrics.some((m) => m.name === metric)).map((r) => ({ ...r, metrics: r.metrics.filter((m) => m.name === metric) }));
+  if (limit !== undefined) records = records.slice(-limit);
+  if (booleanFlag(args, 'json')) {
+    printJson(cli, records);
+    return ExitCode.ok;
+  }
+  cli.stdout(`${inertLogText(listText(records, metric))}\n`);
+  return ExitCode.ok;
+}
+
+/** A table per metric: when, which commit, the paired estimate with its interval, the verdict. */
+function listText(records: readonly HistoryRecord[], metric: string | undefined): string {
+  if (records.length === 0) return metric ? `no recorded runs of ${metric}` : 'no recorded runs';
+  const names = [...new Set(records.flatMap((r) => r.metrics.map((m) => m.name)))];
+  const blocks = names.map((name) => {
+    const points = metricPoints(records, name);
+    const { unit, direction } = points[0]!.metric;
+    const rows = points.map(({ record, metric: m }) => [shortTime(record.time), shortSha(record.sha), record.branch, `${percent(m.estimate)}${intervalText(m.interval)}`, record.verdict]);
+    return [`${name} (${unit}, ${direction.replace(/-/g, ' ')}): change against the baseline`, ...table([['date (UTC)', 'commit', 'branch', 'estimate [interval]', 'verdict'], ...rows]).map((l) => `  ${l}`)].join('\n');
+  });
+  return blocks.join('\n\n');
+}
+
+// ---- changes ----
+
+export async function historyChangesCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
+  const metric = requiredMetric(args);
+  const significance = numberFlag(args, 'significance', 0.05, (n) => n > 0 && n < 1, 'a p-value between 0 and 1, e.g. 0.05');
+  const minSegmentSize = numberFlag(args, 'min-segment', 5, (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2');
+  const records = await storeFrom(args, cli).store.read();
+  checkMetricRecorded(records, metric);
+  const report = metricChanges(records, metric, { significance, minSegmentSize });
+  if (booleanFlag(args, 'json')) printJson(cli, report);
+  else cli.stdout(`${inertLogText(changesText(report))}\n`);
+  return ExitCode.ok;
+}
+
+function changesText(report: ChangeReport): string {
+  const { metric, runs, leftOut } = report;
+  if (runs === 0 && leftOut.noValue === 0) return `no recorded runs of ${metric}`;
+  const scope = `${metric}: ${plural(runs, 'run')} on ${runnerText(report.runner)}${leftOut.otherRunners ? `; ${plural(leftOut.otherRunners, 'run')} on other runners left out` : ''}${leftOut.noValue ? `; ${plural(leftOut.noValue, 'run')} without a value left out` : ''}`;
+  if (report.tooFewRuns) return `${scope}\nat least ${2 * report.minSegmentSize} runs are needed to find a change with --min-segment ${report.minSegmentSize}`;
+  if (report.changes.length === 0) return `${scope}\nno change at significance ${report.significance}`;
+  const unit = report.unit ?? '';
+  const rows = report.changes.map((c) => [shortSha(c.sha), shortTime(c.time), percent(c.relativeChange), `${round(c.before.median)} → ${round(c.after.median)} ${unit}`, `${(c.confidence * 100).toFixed(1)} %`]);
+  return [scope, ...table([['commit', 'date (UTC)', 'change', 'median before → after', 'confidence'], ...rows]).map((l) => `  ${l}`)].join('\n');
+}
+
+const round = (value: number) => Number(value.toPrecision(4)).toString();
+
+// ---- drift ----
+
+export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
+  const metric = requiredMetric(args);
+  const since = stringFlag(args, 'since');
+  const allowed = 'a date (2026-11-01) or the SHA of a recorded commit (7 to 40 hex digits)';
+  const sinceAt = since !== undefined && DATE.test(since) ? sinceDate(since, allowed) : undefined;
+  if (since !== undefined && !sinceAt && !/^[0-9a-f]{7,40}$/.test(since)) throw invalidValue('--since', since, allowed);
+  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  checkMetricRecorded(records, metric);
+  if (since !== undefined && !sinceAt) {
+    // Since a commit: the changes gated after it. Its own record measured it against its parent, so it is not one of them.
+    const at = records.findLastIndex((r) => r.sha.startsWith(since));
+    if (at === -1) throw invalidValue('--since', since, `${allowed}; no recorded run measured a commit starting ${since}`);
+    records = records.slice(at + 1);
+  }
+  const report = metricDrift(records, metric);
+  if (booleanFlag(args, 'json')) printJson(cli, { ...report, since: since ?? null });
+  else cli.stdout(`${inertLogText(driftText(report, since))}\n`);
+  return ExitCode.ok;
+}
+
+function driftText(report: DriftReport, since: string | undefined): string {
+  const left = [report.leftOut.noInterval && `${report.leftOut.noInterval} without a closed interval`, report.leftOut.repeatedCommit && `${plural(report.leftOut.repeatedCommit, 'repeated run')} of a commit`].filter(Boolean);
+  const head = `${report.metric}${since ? ` since ${since}` : ''}: ${percent(report.change)} over ${plural(report.changes, 'change')} (${Math.round(report.level * 100)} % interval ${percent(report.lower)} to ${percent(report.upper)})${left.length ? `; left out: ${left.join(', ')}` : ''}`;
+  if (report.contributors.length === 0) return head;
+  const rows = report.contributors.map((c) => [shortSha(c.sha), shortTime(c.time), percent(c.change), c.share === null ? '' : `${(c.share * 100).toFixed(0)} %`]);
+  return [head, 'largest contributors:', ...table([['commit', 'date (UTC)', 'change', 'share'], ...rows]).map((l) => `  ${l}`)].join('\n');
+}
