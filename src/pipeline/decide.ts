@@ -63,6 +63,10 @@ export function decide(input: DecideInput): Results {
     }),
     SecretMasker.of([...state.secrets, ...config.secrets]),
   );
+  // Masked like the rest: a migration error quotes Postgres, which can quote a value.
+  const masker = SecretMasker.of([...state.secrets, ...config.secrets]);
+  if (state.rehearsal) results.rehearsal = { ...state.rehearsal, ...(state.rehearsal.error ? { error: masker.mask(state.rehearsal.error) } : {}) };
+  if (state.database?.lint) results.migrationLint = state.database.lint;
   if (input.pullRequest) results.pullRequest = { number: input.pullRequest.number, headSha: input.pullRequest.headSha };
   return results;
 }

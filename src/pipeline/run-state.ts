@@ -12,6 +12,7 @@ import type { ConfigOverrides } from '../config/load.js';
 import type { MigrationSummary } from '../database/migrate.js';
 import { ExitCode, InputError, errorMessage, invalidValue } from '../errors.js';
 import type { Variant } from '../model/round-record.js';
+import type { MigrationLintResult, MigrationRehearsalResult } from '../report/results.js';
 
 export const DEFAULT_STATE_PATH = '.perf-gate/state.json';
 
@@ -40,6 +41,8 @@ export interface DatabaseState {
     candidate?: MigrationSummary;
     command?: { command: string[]; exitCode: number };
   };
+  /** squawk's findings on the files the candidate got (migrate stage). */
+  lint?: MigrationLintResult;
 }
 
 /** The gate's stages in the order they run; `compare` judges what the first three left behind. */
@@ -84,6 +87,8 @@ export interface RunState {
   stages: Partial<Record<StageName, StageProgress>>;
   /** A/A noise check: the candidate against itself (see src/config/aa-mode.ts). */
   aa?: boolean;
+  /** The migration rehearsal at the end of bench (src/pipeline/stages/rehearse.ts). */
+  rehearsal?: MigrationRehearsalResult;
 }
 
 export function newRunId(now = new Date()): string {
@@ -164,6 +169,7 @@ function checkRunState(value: unknown, path: string): RunState {
     check(database, 'database.serverVersion', isString, 'a version', true);
     check(database, 'database.migration', isObject, 'an object', true);
     check(database, 'database.throwaway', isObject, 'an object', true);
+    check(database, 'database.lint', isObject, 'an object', true);
     if (database.throwaway) {
       check(database.throwaway, 'database.throwaway.kind', oneOf('cluster', 'pglite'), "'cluster' or 'pglite'");
       check(database.throwaway, 'database.throwaway.dataDir', isString, 'a folder path', true);
@@ -182,6 +188,7 @@ function checkRunState(value: unknown, path: string): RunState {
     check(bench, 'bench.stoppingReason', isString, 'a sentence', true);
     check(bench, 'bench.look', isNumber, 'a number', true);
   }
+  check(state, 'rehearsal', isObject, 'an object', true);
   check(state, 'failure', isObject, 'an object', true);
   if (failure) {
     check(failure, 'failure.stage', isString, 'a stage name');

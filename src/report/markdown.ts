@@ -8,6 +8,7 @@ import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/roun
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 import { headline } from './headline.js';
+import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
 
 // The headline is also results.json's own line; it lives in headline.ts so building results.json needs no renderer.
@@ -197,6 +198,8 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   // Optional sections in order of usefulness; the last ones are dropped first when over the limit.
   const optional: { name: string; text: string }[] = [];
   if (charts.length) optional.push({ name: 'charts', text: charts.join('\n\n') });
+  if (results.rehearsal) optional.push({ name: 'migration rehearsal', text: details(rehearsalSummary(results.rehearsal), rehearsalSection(results.rehearsal)) });
+  if (results.migrationLint) optional.push({ name: 'migration lint', text: details(lintSummary(results.migrationLint), lintSection(results.migrationLint)) });
   if (results.metrics.length) optional.push({ name: 'all metrics', text: details('All metrics', metricsTable(results)) });
   if (results.decision) optional.push({ name: 'how the decision was made', text: details('How the decision was made', decisionText(results)) });
   if (results.migration) optional.push({ name: 'migration summary', text: details('Migration', jsonBlock(results.migration)) });

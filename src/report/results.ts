@@ -70,6 +70,40 @@ export interface EnvironmentInfo {
   [key: string]: unknown;
 }
 
+/** One window of the rehearsal's traffic: before the migration, during it, after it. */
+export interface RehearsalWindowResult {
+  requests: number;
+  failed: number;
+  errorRate: number;
+  latencyMs: { p50: number; p99: number; max: number };
+}
+
+/** What applying the migrations under traffic did (see src/pipeline/rehearsal.ts). */
+export interface MigrationRehearsalResult {
+  migrations: { name: string; durationMs: number }[];
+  /** The migration failed (a lock_timeout under traffic, say); the message. */
+  error?: string;
+  durationMs: number;
+  blockedMaxMs: number;
+  blockedSessions: number;
+  migrationWaitedMaxMs: number;
+  waits: { side: 'blocked-by-migration' | 'migration-blocked'; relation: string; mode: string; command: string; startMs: number; durationMs: number; ongoing: boolean }[];
+  tables: { relation: string; rows: number; bytes: number }[];
+  before: RehearsalWindowResult;
+  during: RehearsalWindowResult;
+  after: RehearsalWindowResult;
+  rate: number;
+  sampling: { intervalMs: number; samples: number };
+}
+
+/** squawk's findings on the migrations the run applied, or why there are none. */
+export interface MigrationLintResult {
+  squawkVersion: string | null;
+  findings: { file: string; line: number; column: number; level: 'error' | 'warning'; rule: string; message: string; help?: string }[];
+  /** Set when nothing was linted: why (squawk not installed, no pending file). */
+  note?: string;
+}
+
 export interface Results {
   schemaVersion: number;
   tool: { name: 'perf-gate'; version: string };
@@ -97,4 +131,7 @@ export interface Results {
   pullRequest?: { number: number; headSha: string };
   /** How the round order was drawn, so a run stays explainable after the generator changes. */
   plan?: RoundPlanRecord;
+  /** The migrations under test applied while the baseline served traffic. */
+  rehearsal?: MigrationRehearsalResult;
+  migrationLint?: MigrationLintResult;
 }

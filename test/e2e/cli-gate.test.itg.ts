@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDocker } from '../helpers/docker.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
+import type { MigrationLintResult, MigrationRehearsalResult } from '../../src/report/results.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'dist/index.js');
@@ -31,6 +32,8 @@ function readResults(dir: string) {
     targets: { expression: string; status: string }[];
     rounds: unknown[];
     error?: { stage: string; exitCode: number };
+    migrationLint?: MigrationLintResult;
+    rehearsal?: MigrationRehearsalResult;
   };
 }
 
@@ -67,6 +70,18 @@ describe('perf-gate CLI end to end', () => {
     expect(results.targets.every((t) => t.status === 'pass')).toBe(true);
     expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[0]).toBe('### ✅ perf-gate: all 5 targets met');
     expect(stdout).toContain('pipeline_time improves >= 20%');
+    // Migration 022 was linted and rehearsed under the baseline's traffic: its plain CREATE INDEX
+    // statements are squawk findings on their lines; the search workload only reads, so nothing waits.
+    const lint = results.migrationLint!;
+    expect(lint.findings.filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => `${f.file}:${f.line}`)).toEqual([
+      'examples/backend-rag/migrations/022_search_indexes.sql:8',
+      'examples/backend-rag/migrations/022_search_indexes.sql:13',
+    ]);
+    const rehearsal = results.rehearsal!;
+    expect(rehearsal.migrations.map((m) => m.name)).toEqual(['022_search_indexes.sql']);
+    expect(rehearsal.error).toBeUndefined();
+    expect(rehearsal.during.requests).toBeGreaterThan(0);
+    expect(rehearsal.tables.map((t) => t.relation).sort()).toEqual(['documents', 'golden_answers']);
     // Everything the run started is gone: backend processes and the throwaway server.
     const state = JSON.parse(readFileSync(join(reportDir, 'backend-state.json'), 'utf8')) as { entries: { pid?: number }[] };
     for (const entry of state.entries) {
@@ -78,7 +93,7 @@ describe('perf-gate CLI end to end', () => {
     expect(runState.secrets.length).toBeGreaterThan(0);
     const written = [stdout, stderr, ...readdirSync(reportDir).map((f) => readFileSync(join(reportDir, f), 'utf8'))];
     for (const secret of runState.secrets) for (const text of written) expect(text.includes(secret)).toBe(false);
-  });
+  }, 240_000);
 
   it('a failing migration stops the gate before any backend starts: exit 3 and an error report', (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../atomic-file.js';
 import type { Variant } from '../../backend/backend-spec.js';
 import { metricCatalog } from '../../config/load.js';
-import { InfrastructureError } from '../../errors.js';
+import { InfrastructureError, errorMessage } from '../../errors.js';
+import { rehearseStep } from './rehearse.js';
 import { evaluateTargets } from '../../gate/evaluate-targets.js';
 import type { RoundRecord } from '../../model/round-record.js';
 import { BenchmarkInfrastructureError, runBenchmark } from '../../load/run-benchmark.js';
@@ -137,8 +138,15 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
     }
     look = decision.nextLook!;
   }
+  log.info(`benchmark finished after ${pairsDone} pairs: ${stoppingReason}`);
+  try {
+    state.rehearsal = await rehearseStep(ctx, workload);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    // The comparison is measured and stands; a rehearsal the machine could not carry out is a warning.
+    log.warning(`migration rehearsal could not run: ${errorMessage(error)}`);
+  }
   state.bench = { complete: true, stoppingReason, look };
   ctx.saveState();
-  log.info(`benchmark finished after ${pairsDone} pairs: ${stoppingReason}`);
   return { rounds, stoppingReason, look };
 }

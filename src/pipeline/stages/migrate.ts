@@ -20,6 +20,11 @@ import type { PerfGateConfig, SqlMigrationConfig } from '../../config/config.js'
 import { resolve } from 'node:path';
 import type { StageContext } from '../context.js';
 import { throwawayState, type DatabaseState } from '../run-state.js';
+import { lintMigrationFiles } from './rehearse.js';
+
+function roundedMs(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms);
+}
 
 function registerSecrets(ctx: StageContext, url: string): void {
   for (const secret of databaseSecrets(url)) {
@@ -171,7 +176,16 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     const apply = (to: string | undefined, label: string): Promise<MigrationSummary> =>
-      log.group(`migrations ${label}`, () => runMigrations({ databaseUrl: url!, dir, to, log, urlInputName: 'database-url' }));
+      log.group(`migrations ${label}`, () =>
+        runMigrations({
+          databaseUrl: url!,
+          dir,
+          to,
+          log,
+          urlInputName: 'database-url',
+          sessionTimeouts: { lockTimeoutMs: roundedMs(migrations.lockTimeoutMs), statementTimeoutMs: roundedMs(migrations.statementTimeoutMs) },
+        }),
+      );
 
     if (db.baseline.strategy === 'template-copy') {
       const before = db.baseline.before;
@@ -189,6 +203,7 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
     } else {
       migration.candidate = await apply(migrations.to, `up to ${migrations.to ?? 'the latest'}`);
     }
+    database.lint = await lintMigrationFiles(ctx, migrations, migration.candidate.applied.map((a) => a.name));
   }
   if (db.baseline.strategy === 'separate-url') database.baselineUrl = db.baseline.url;
   ctx.saveState();

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../src/report/markdown.js';
+import type { MigrationLintResult, MigrationRehearsalResult, Results } from '../../src/report/results.js';
+import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
+import { passResults } from '../helpers/results-fixtures.js';
+
+const window = (p99: number, requests = 100, failed = 0) => ({ requests, failed, errorRate: failed / requests, latencyMs: { p50: 3, p99, max: p99 * 1.1 } });
+
+function rehearsal(overrides: Partial<MigrationRehearsalResult> = {}): MigrationRehearsalResult {
+  return {
+    migrations: [{ name: '022_index.sql', durationMs: 3237 }],
+    durationMs: 3237,
+    blockedMaxMs: 2951,
+    blockedSessions: 2,
+    migrationWaitedMaxMs: 0,
+    waits: [
+      { side: 'blocked-by-migration', relation: 'events', mode: 'RowExclusiveLock', command: 'INSERT', startMs: 1600, durationMs: 2951, ongoing: false },
+      { side: 'blocked-by-migration', relation: 'events', mode: 'RowExclusiveLock', command: 'INSERT', startMs: 1650, durationMs: 2699, ongoing: false },
+    ],
+    tables: [{ relation: 'events', rows: 1_500_000, bytes: 155_800_000 }],
+    before: window(55.5),
+    during: window(3043, 60),
+    after: window(20.5, 120),
+    rate: 100,
+    sampling: { intervalMs: 25, samples: 130 },
+    ...overrides,
+  };
+}
+
+const lint: MigrationLintResult = {
+  squawkVersion: '2.61.0',
+  findings: [{ file: 'migrations/022_index.sql', line: 8, column: 1, level: 'warning', rule: 'require-concurrent-index-creation', message: 'During normal index creation, table updates are blocked, but reads are still allowed.' }],
+};
+
+function withMigration(extra: Pick<Results, 'rehearsal' | 'migrationLint'>): Results {
+  return { ...passResults(), ...extra };
+}
+
+describe('the migration section of the report', () => {
+  it('says how long requests waited on the migration, with the waits, the windows and the tables, and the squawk findings', () => {
+    const md = renderMarkdown(withMigration({ rehearsal: rehearsal(), migrationLint: lint }));
+    expect(md).toContain("<summary>⚠️ Migration rehearsal: requests waited up to 2.95 s on the migration's locks</summary>");
+    expect(md).toContain('| p99 | 55.5 ms | 3.04 s | 20.5 ms |');
+    expect(md).toContain('| 2.95 s | `INSERT` | `RowExclusiveLock` | `events` |');
+    expect(md).toContain('`events` (1.5 M rows, 148.6 MiB)');
+    expect(md).toContain('<summary>⚠️ Migration lint: squawk found 1 issue(s)</summary>');
+    expect(md).toContain('| `migrations/022_index.sql:8` | `require-concurrent-index-creation` |');
+  });
+
+  it('a migration nothing waited on, and one that failed under traffic, read as such', () => {
+    expect(renderMarkdown(withMigration({ rehearsal: rehearsal({ blockedMaxMs: 0, blockedSessions: 0, waits: [] }) }))).toContain(
+      '<summary>Migration rehearsal: no request waited on the migration (3.24 s)</summary>',
+    );
+    const failed = renderMarkdown(withMigration({ rehearsal: rehearsal({ error: 'migration 022_index.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03)\nmore' }) }));
+    expect(failed).toContain('⚠️ Migration rehearsal: the migration failed under traffic');
+    expect(failed).toContain('The migration failed: `migration 022_index.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03)`');
+  });
+
+  it('strings from a results.json stay inert: no markup, no table break, no mention', () => {
+    const hostile = '`| <img src=x> @admin [x](https://evil)';
+    const md = renderMarkdown(
+      withMigration({
+        rehearsal: rehearsal({ waits: [{ side: 'blocked-by-migration', relation: hostile, mode: hostile, command: hostile, startMs: 0, durationMs: 10, ongoing: true }], tables: [{ relation: hostile, rows: 1, bytes: 1 }] }),
+        migrationLint: { squawkVersion: hostile, findings: [{ ...lint.findings[0]!, file: hostile, rule: hostile, message: hostile }] },
+      }),
+    );
+    // Every occurrence sits inside a code span (CommonMark: a run of n backticks closes at the next run of exactly n).
+    const outside = md
+      .split('\n')
+      .map((line) => line.replace(/(`+)([\s\S]*?[^`])\1(?!`)/g, ''))
+      .join('\n');
+    expect(outside).not.toContain('<img');
+    expect(outside).not.toContain('@admin');
+    // Table rows keep their column count: the pipe in the value is escaped.
+    const waitRow = md.split('\n').find((l) => l.startsWith('| 10.0 ms+'))!;
+    expect(waitRow.replace(/\\\|/g, '').split('|').length).toBe(6);
+  });
+
+  it('results.json with both sections passes the schema `perf-gate comment` applies; a wrong lock side does not', () => {
+    const results = withMigration({ rehearsal: rehearsal(), migrationLint: lint });
+    const checked = validateResults(parseResultsJson(JSON.stringify(results)), 'test');
+    expect(checked.rehearsal).toEqual(results.rehearsal);
+    expect(checked.migrationLint).toEqual(lint);
+    const bad = JSON.parse(JSON.stringify(results)) as { rehearsal: { waits: { side: string }[] } };
+    bad.rehearsal.waits[0]!.side = 'sideways';
+    expect(() => validateResults(bad, 'test')).toThrow(/rehearsal/);
+  });
+});
