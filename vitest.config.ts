@@ -1,12 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { PROJECTS, misfiledTests, testTreeFiles } from './test/helpers/test-projects.js';
+import { misfiledTests, PROJECTS, testTreeFiles } from './test/helpers/test-projects.js';
 
 // A test file that no project (or both) would run is a mistake in its name: refuse to start.
 const misfiled = misfiledTests(testTreeFiles(fileURLToPath(new URL('.', import.meta.url))));
 if (misfiled.length > 0) {
-  const list = misfiled.map(({ path, projects }) => `${path} (${projects.length === 0 ? 'no project' : projects.join(' and ')})`).join(', ');
-  throw new Error(`test files must end in ${PROJECTS.unit.suffix} (unit) or ${PROJECTS.integration.suffix} (integration): ${list}`);
+  const list = misfiled
+    .map(({ path, projects }) => `${path} (${projects.length === 0 ? 'no project' : projects.join(' and ')})`)
+    .join(', ');
+  throw new Error(
+    `test files must end in ${PROJECTS.unit.suffix} (unit) or ${PROJECTS.integration.suffix} (integration): ${list}`,
+  );
 }
 
 export default defineConfig({

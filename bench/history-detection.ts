@@ -30,7 +30,8 @@ import { cumulativeDrift, driftExceeds, type PairedChange } from '../src/stats/d
 import { createRandom, type Random } from '../src/stats/prng.js';
 import { provenance, resultsDir } from './provenance.js';
 
-const flag = (name: string, fallback: string): string => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const flag = (name: string, fallback: string): string =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const seriesPerCell = Number(flag('series', '500'));
 const seed = Number(flag('seed', '1'));
 const outDir = resolve(flag('out', resultsDir('history')));
@@ -189,7 +190,9 @@ interface Tally {
 const EARLY_COMMITS = 10;
 
 function evaluate(scenario: Scenario, valueSigma: number, pairSigma: number, cellSeed: number): Map<string, Tally> {
-  const tallies = new Map(methods.map(([name]) => [name, { series: 0, detected: 0, trueAlarms: 0, falseAlarms: 0, earlyFalseAlarms: 0 }]));
+  const tallies = new Map(
+    methods.map(([name]) => [name, { series: 0, detected: 0, trueAlarms: 0, falseAlarms: 0, earlyFalseAlarms: 0 }]),
+  );
   const random = createRandom(cellSeed);
   for (let s = 0; s < seriesPerCell; s++) {
     const history = simulate(scenario, valueSigma, pairSigma, random);
@@ -233,7 +236,9 @@ function main(): void {
   const machine = provenance();
   print(`# history detection: ${seriesPerCell} histories of ${COMMITS} commits per cell, seed ${seed}`);
   print(`commit ${machine.commit}, ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.os}`);
-  print(`chain ${JSON.stringify(chainSettings)}; E-divisive ${JSON.stringify(eDivisiveSettings)}; z-score ${JSON.stringify(zScoreSettings)}`);
+  print(
+    `chain ${JSON.stringify(chainSettings)}; E-divisive ${JSON.stringify(eDivisiveSettings)}; z-score ${JSON.stringify(zScoreSettings)}`,
+  );
   noiseSettings.forEach((noise, n) => {
     print(`\n## ${noise.name}`);
     const all = scenarios().map((scenario, c) => ({
@@ -241,11 +246,17 @@ function main(): void {
       tallies: evaluate(scenario, noise.valueSigma, noise.pairSigma, seed * 1000 + n * 100 + c),
     }));
     const none = all[0]!.tallies;
-    print(`\nfalse alarms on histories with no change: share of histories with any alarm / alarms per history / share of those alarms on commits 1-${EARLY_COMMITS - 1}`);
+    print(
+      `\nfalse alarms on histories with no change: share of histories with any alarm / alarms per history / share of those alarms on commits 1-${EARLY_COMMITS - 1}`,
+    );
     print(`| method | ${methods.map(([name]) => name).join(' | ')} |`);
     print(`|---|${methods.map(() => '---').join('|')}|`);
-    print(`| no change | ${methods.map(([name]) => `${percent(none.get(name)!.detected / seriesPerCell)} / ${(none.get(name)!.falseAlarms / seriesPerCell).toFixed(2)} / ${percent(none.get(name)!.earlyFalseAlarms / none.get(name)!.falseAlarms)}`).join(' | ')} |`);
-    print('\nrecall (histories with an alarm on the change) / precision (true alarms among all alarms, with as many no-change histories mixed in)');
+    print(
+      `| no change | ${methods.map(([name]) => `${percent(none.get(name)!.detected / seriesPerCell)} / ${(none.get(name)!.falseAlarms / seriesPerCell).toFixed(2)} / ${percent(none.get(name)!.earlyFalseAlarms / none.get(name)!.falseAlarms)}`).join(' | ')} |`,
+    );
+    print(
+      '\nrecall (histories with an alarm on the change) / precision (true alarms among all alarms, with as many no-change histories mixed in)',
+    );
     print(`| scenario | ${methods.map(([name]) => name).join(' | ')} |`);
     print(`|---|${methods.map(() => '---').join('|')}|`);
     for (const { scenario, tallies } of all.slice(1)) {
@@ -282,7 +293,10 @@ function main(): void {
     eDivisiveSettings,
     zScoreSettings,
   };
-  writeFileSync(resolve(outDir, `${stamp}.json`), `${JSON.stringify({ measuredBy: machine, settings, seconds, results }, null, 1)}\n`);
+  writeFileSync(
+    resolve(outDir, `${stamp}.json`),
+    `${JSON.stringify({ measuredBy: machine, settings, seconds, results }, null, 1)}\n`,
+  );
   writeFileSync(resolve(outDir, `${stamp}.txt`), `${lines.join('\n')}\n`);
 }
 

@@ -47,7 +47,9 @@ async function wrkRate(url: string, connections: number, durationS: number): Pro
 
 async function closedLoop(target: TargetProcess, connections: number) {
   const repeats = quick ? 3 : 6;
-  line(`\n## Closed loop, ${connections} connections, ${seconds} s each, ${repeats} repeats after a warm-up of each, order alternating`);
+  line(
+    `\n## Closed loop, ${connections} connections, ${seconds} s each, ${repeats} repeats after a warm-up of each, order alternating`,
+  );
   // CPU of this process over a call: generator work plus the kernel's loopback work charged to its writes.
   const measured = async <T>(run: () => Promise<T>): Promise<{ value: T; cpuShare: number }> => {
     const cpuBefore = process.cpuUsage();
@@ -57,7 +59,9 @@ async function closedLoop(target: TargetProcess, connections: number) {
     return { value, cpuShare: (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore) };
   };
   const runOurs = async () => {
-    const { value, cpuShare } = await measured(() => runRound({ baseUrl: target.url, workload, mode: 'closed', connections, durationMs: seconds * 1000 }));
+    const { value, cpuShare } = await measured(() =>
+      runRound({ baseUrl: target.url, workload, mode: 'closed', connections, durationMs: seconds * 1000 }),
+    );
     return { rate: value.stats.achievedRate, cpuShare, p50: value.stats.latencyMs.p50 };
   };
   const runAutocannon = async () => {
@@ -126,12 +130,23 @@ async function fiftyMilliseconds() {
     line(`\n## Server answering in 50 ms, open loop, ${seconds} s per rate`);
     // The server's own setTimeout(50) fires a little after 50 ms: a closed loop (latency from the actual send)
     // shows what the server really takes, separating its lateness from the generator's.
-    const reference = await runRound({ baseUrl: slow.url, workload, mode: 'closed', connections: 5, durationMs: seconds * 1000 });
+    const reference = await runRound({
+      baseUrl: slow.url,
+      workload,
+      mode: 'closed',
+      connections: 5,
+      durationMs: seconds * 1000,
+    });
     line(`  reference, closed loop -c 5 (latency from actual send): p50 ${fmt(reference.stats.latencyMs.p50, 2)} ms`);
     for (const rate of [100, 1000]) {
       const outcome = await runRound({ baseUrl: slow.url, workload, rate, durationMs: seconds * 1000 });
       const s = outcome.stats;
-      const ac = await autocannon({ url: slow.url, connections: Math.ceil(rate * 0.06), overallRate: rate, duration: seconds });
+      const ac = await autocannon({
+        url: slow.url,
+        connections: Math.ceil(rate * 0.06),
+        overallRate: rate,
+        duration: seconds,
+      });
       line(
         `  ${rate} req/s: perf-gate p50 ${fmt(s.latencyMs.p50, 2)} ms (${fmt((s.latencyMs.p50 / 50 - 1) * 100, 2)} % off 50 ms), ` +
           `p99 ${fmt(s.latencyMs.p99, 2)} ms, send lag p50 ${fmt(outcome.sendLagMs?.p50 ?? 0, 2)} ms, ${fmt((s.latencyMs.p50 / reference.stats.latencyMs.p50 - 1) * 100, 2)} % off the reference; autocannon p50 ${fmt(ac.latency.p50, 2)} ms, p99 ${fmt(ac.latency.p99, 2)} ms; ` +
@@ -152,7 +167,9 @@ async function stall(target: TargetProcess) {
   const outcome = await runRound({ baseUrl: target.url, workload, rate, durationMs: duration * 1000 });
   clearTimeout(timer);
   const s = outcome.stats;
-  line(`  perf-gate open loop: p50 ${fmt(s.latencyMs.p50, 2)} ms, p90 ${fmt(s.latencyMs.p90)} ms, p99 ${fmt(s.latencyMs.p99)} ms, max ${fmt(s.latencyMs.max)} ms`);
+  line(
+    `  perf-gate open loop: p50 ${fmt(s.latencyMs.p50, 2)} ms, p90 ${fmt(s.latencyMs.p90)} ms, p99 ${fmt(s.latencyMs.p99)} ms, max ${fmt(s.latencyMs.max)} ms`,
+  );
   timer = stallSoon();
   const ac = await autocannon({ url: target.url, connections: 10, overallRate: rate, duration });
   clearTimeout(timer);
@@ -161,15 +178,29 @@ async function stall(target: TargetProcess) {
       `max ${fmt(ac.latency.max)} ms, ${ac.requests.total} requests`,
   );
   timer = stallSoon();
-  const closed = await runRound({ baseUrl: target.url, workload, mode: 'closed', connections: 10, durationMs: duration * 1000 });
+  const closed = await runRound({
+    baseUrl: target.url,
+    workload,
+    mode: 'closed',
+    connections: 10,
+    durationMs: duration * 1000,
+  });
   clearTimeout(timer);
   const c = closed.stats;
-  line(`  perf-gate closed loop -c 10: p50 ${fmt(c.latencyMs.p50, 2)} ms, p99 ${fmt(c.latencyMs.p99)} ms, max ${fmt(c.latencyMs.max)} ms`);
-  line(`  p99 ratio perf-gate open / autocannon rate mode: ${fmt(s.latencyMs.p99 / Math.max(ac.latency.p99, 0.001), 1)}x`);
+  line(
+    `  perf-gate closed loop -c 10: p50 ${fmt(c.latencyMs.p50, 2)} ms, p99 ${fmt(c.latencyMs.p99)} ms, max ${fmt(c.latencyMs.max)} ms`,
+  );
+  line(
+    `  p99 ratio perf-gate open / autocannon rate mode: ${fmt(s.latencyMs.p99 / Math.max(ac.latency.p99, 0.001), 1)}x`,
+  );
 }
 
 line(`# load-compare ${new Date().toISOString()}`);
-line(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, load average ${loadavg().map((x) => fmt(x, 2)).join(' ')}`);
+line(
+  `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, load average ${loadavg()
+    .map((x) => fmt(x, 2))
+    .join(' ')}`,
+);
 const target = await startTargetProcess();
 try {
   await closedLoop(target, 10);
@@ -180,4 +211,8 @@ try {
 } finally {
   await target.stop();
 }
-line(`\nload average at the end: ${loadavg().map((x) => fmt(x, 2)).join(' ')}`);
+line(
+  `\nload average at the end: ${loadavg()
+    .map((x) => fmt(x, 2))
+    .join(' ')}`,
+);

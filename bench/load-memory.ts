@@ -17,25 +17,52 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const line = (text: string) => process.stdout.write(`${text}\n`);
 
 line(`# load-memory ${new Date().toISOString()}`);
-line(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+line(
+  `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 const target = await startTargetProcess();
 try {
   // Closed loop, 20 connections: the fastest way to push many requests through; `maxRequests` fixes the
   // count whatever rate this (possibly shared) machine allows. The windows are generous upper bounds.
   const smallCount = 10_000;
-  const small = await runRound({ baseUrl: target.url, workload, mode: 'closed', connections: 20, durationMs: 600_000, maxRequests: smallCount });
+  const small = await runRound({
+    baseUrl: target.url,
+    workload,
+    mode: 'closed',
+    connections: 20,
+    durationMs: 600_000,
+    maxRequests: smallCount,
+  });
   const rssSmall = process.memoryUsage().rss;
-  line(`small round: ${small.stats.requests} requests at ${small.stats.achievedRate.toFixed(0)} req/s, RSS ${mb(rssSmall)} MB`);
+  line(
+    `small round: ${small.stats.requests} requests at ${small.stats.achievedRate.toFixed(0)} req/s, RSS ${mb(rssSmall)} MB`,
+  );
 
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
-  const big = await runRound({ baseUrl: target.url, workload, mode: 'closed', connections: 20, durationMs: 3_600_000, maxRequests: bigCount });
+  const big = await runRound({
+    baseUrl: target.url,
+    workload,
+    mode: 'closed',
+    connections: 20,
+    durationMs: 3_600_000,
+    maxRequests: bigCount,
+  });
   clearInterval(sampler);
   const rssBig = process.memoryUsage().rss;
-  line(`big round: ${big.stats.requests} requests in ${(big.durationMs / 1000).toFixed(1)} s, RSS ${mb(rssBig)} MB (peak during the round ${mb(peak)} MB)`);
-  line(`histogram footprint: ${big.histogram.estimatedFootprintInBytes} bytes (small round ${small.histogram.estimatedFootprintInBytes})`);
-  line(`RSS difference big - small: ${mb(rssBig - rssSmall)} MB (goal: within 50 MB); peak - small: ${mb(peak - rssSmall)} MB`);
-  if (big.stats.requests < bigCount) line(`note: only ${big.stats.requests} of the intended ${bigCount} requests were sent`);
+  line(
+    `big round: ${big.stats.requests} requests in ${(big.durationMs / 1000).toFixed(1)} s, RSS ${mb(rssBig)} MB (peak during the round ${mb(peak)} MB)`,
+  );
+  line(
+    `histogram footprint: ${big.histogram.estimatedFootprintInBytes} bytes (small round ${small.histogram.estimatedFootprintInBytes})`,
+  );
+  line(
+    `RSS difference big - small: ${mb(rssBig - rssSmall)} MB (goal: within 50 MB); peak - small: ${mb(peak - rssSmall)} MB`,
+  );
+  if (big.stats.requests < bigCount)
+    line(`note: only ${big.stats.requests} of the intended ${bigCount} requests were sent`);
 } finally {
   await target.stop();
 }

@@ -12,16 +12,23 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
+import { computeServerMetrics } from '../src/metrics/compute-server-metrics.js';
 import { parseExposition } from '../src/metrics/parse-exposition.js';
 import { scrapeMetrics } from '../src/metrics/scrape-metrics.js';
-import { familiesToParse } from '../src/metrics/server-metrics-hooks.js';
-import { computeServerMetrics } from '../src/metrics/compute-server-metrics.js';
 import type { ServerMetricDefinition } from '../src/metrics/server-metric-definition.js';
+import { familiesToParse } from '../src/metrics/server-metrics-hooks.js';
 import { CONFIGURED_FAMILY, largeExposition } from '../test/helpers/large-exposition.js';
 
 const ROUNDS = 3;
 const definitions: ServerMetricDefinition[] = [
-  { name: 'pipeline_time', kind: 'histogram_mean', metric: CONFIGURED_FAMILY, labels: { step: 'total' }, unit: 'ms', direction: 'lower-is-better' },
+  {
+    name: 'pipeline_time',
+    kind: 'histogram_mean',
+    metric: CONFIGURED_FAMILY,
+    labels: { step: 'total' },
+    unit: 'ms',
+    direction: 'lower-is-better',
+  },
 ];
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 const line = (text: string) => process.stdout.write(`${text}\n`);
@@ -43,7 +50,9 @@ async function child(mode: Mode, url: string): Promise<void> {
     computeServerMetrics(definitions, pages[0]!, pages[1]!, 1);
   }
   // maxRSS is in kilobytes.
-  process.stdout.write(JSON.stringify({ peakRss: process.resourceUsage().maxRSS * 1024, samples: samples / (ROUNDS * 4) }));
+  process.stdout.write(
+    JSON.stringify({ peakRss: process.resourceUsage().maxRSS * 1024, samples: samples / (ROUNDS * 4) }),
+  );
 }
 
 async function parent(): Promise<void> {
@@ -61,14 +70,25 @@ async function parent(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
   line(`# metrics-memory ${new Date().toISOString()}`);
-  line(`machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  line(`page: ${(Buffer.byteLength(pages[0]!) / 1024 / 1024).toFixed(1)} MB; ${ROUNDS} rounds of 4 scrapes (both variants, before and after)`);
+  line(
+    `machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, node ${process.version}, load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  line(
+    `page: ${(Buffer.byteLength(pages[0]!) / 1024 / 1024).toFixed(1)} MB; ${ROUNDS} rounds of 4 scrapes (both variants, before and after)`,
+  );
   const results: Partial<Record<Mode, { peakRss: number; samples: number }>> = {};
   try {
     for (const mode of ['none', 'all', 'configured'] as const) {
       // The server runs in this process, so the child is started asynchronously and awaited.
       const output = await new Promise<string>((resolve, reject) => {
-        execFile(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', mode, url], (error, stdout, stderr) => (error ? reject(new Error(`${mode}: ${stderr || error.message}`)) : resolve(stdout)));
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', new URL(import.meta.url).pathname, '--child', mode, url],
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`${mode}: ${stderr || error.message}`)) : resolve(stdout),
+        );
       });
       results[mode] = JSON.parse(output) as { peakRss: number; samples: number };
     }
@@ -80,7 +100,9 @@ async function parent(): Promise<void> {
   line('|-------------------------|-----------------:|---------:|');
   line(`| no scrape (the process) | 0 | ${mb(results.none!.peakRss)} MB |`);
   line(`| every family (before)   | ${results.all!.samples.toLocaleString('en')} | ${mb(results.all!.peakRss)} MB |`);
-  line(`| configured only (now)   | ${results.configured!.samples.toLocaleString('en')} | ${mb(results.configured!.peakRss)} MB |`);
+  line(
+    `| configured only (now)   | ${results.configured!.samples.toLocaleString('en')} | ${mb(results.configured!.peakRss)} MB |`,
+  );
 }
 
 const childAt = process.argv.indexOf('--child');

@@ -33,5 +33,11 @@ function measuredCommit(): string {
 
 export function provenance(): Provenance {
   const cores = cpus();
-  return { commit: measuredCommit(), cpus: cores.length, cpuModel: cores[0]?.model.trim() ?? 'unknown', node: process.version, os: `${process.platform} ${release()}` };
+  return {
+    commit: measuredCommit(),
+    cpus: cores.length,
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    os: `${process.platform} ${release()}`,
+  };
 }

@@ -10,7 +10,16 @@
 // The image carries a label with a hash of its inputs; a second call with the same inputs reuses it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, realpathSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,13 +57,18 @@ export function buildNodeImage(spec) {
   const env = spec.env ?? [];
   const labels = spec.labels ?? [];
   const user = spec.user ?? 'root';
-  if (user !== 'root' && user !== 'node') throw new Error(`user: got ${JSON.stringify(user)}; expected 'root' or 'node'`);
+  if (user !== 'root' && user !== 'node')
+    throw new Error(`user: got ${JSON.stringify(user)}; expected 'root' or 'node'`);
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ cmd, env, labels, user, node: process.version, libs }));
   for (const [local, target] of spec.files) hash.update(target).update(readFileSync(local));
   const digest = hash.digest('hex').slice(0, 16);
 
-  const existing = spawnSync('docker', ['image', 'inspect', '--format', `{{index .Config.Labels "${HASH_LABEL}"}}`, spec.tag], { encoding: 'utf8' });
+  const existing = spawnSync(
+    'docker',
+    ['image', 'inspect', '--format', `{{index .Config.Labels "${HASH_LABEL}"}}`, spec.tag],
+    { encoding: 'utf8' },
+  );
   if (existing.status === 0 && existing.stdout.trim() === digest) return { tag: spec.tag, reused: true };
 
   const root = mkdtempSync(join(tmpdir(), 'perf-gate-rootfs-'));
@@ -70,7 +84,10 @@ export function buildNodeImage(spec) {
     for (const [local, target] of spec.files) place(local, target);
     mkdirSync(join(root, 'tmp'), { recursive: true, mode: 0o1777 });
     mkdirSync(join(root, 'etc'), { recursive: true });
-    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/false\nnode:x:1000:1000:node:/app:/bin/false\n');
+    writeFileSync(
+      join(root, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/false\nnode:x:1000:1000:node:/app:/bin/false\n',
+    );
     writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
     writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
     const tarball = join(root, '..', `${root.split('/').pop()}.tar`);
@@ -102,7 +119,8 @@ function parseArgs(argv) {
     if (flag === '--tag') spec.tag = value;
     else if (flag === '--file') {
       const eq = value.indexOf('=');
-      if (eq < 1 || !value.slice(eq + 1).startsWith('/')) throw new Error(`--file: got ${JSON.stringify(value)}; expected LOCAL=/absolute/path/in/image`);
+      if (eq < 1 || !value.slice(eq + 1).startsWith('/'))
+        throw new Error(`--file: got ${JSON.stringify(value)}; expected LOCAL=/absolute/path/in/image`);
       spec.files.push([value.slice(0, eq), value.slice(eq + 1)]);
     } else if (flag === '--cmd') spec.cmd = [value];
     else if (flag === '--env') spec.env.push(value);

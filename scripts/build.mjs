@@ -16,12 +16,19 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 
-const builtins = [...new Set(builtinModules.flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`])))].sort();
+const builtins = [
+  ...new Set(builtinModules.flatMap((name) => (name.startsWith('node:') ? [name] : [name, `node:${name}`]))),
+].sort();
 const externals = builtins.flatMap((name) => ['-e', name]);
 
 function build(entry, out, extra) {
-  const result = spawnSync(process.execPath, [ncc, 'build', entry, '-o', out, '--target', 'es2022', '--quiet', ...extra], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`ncc build ${entry} failed with exit code ${result.status ?? result.signal}`);
+  const result = spawnSync(
+    process.execPath,
+    [ncc, 'build', entry, '-o', out, '--target', 'es2022', '--quiet', ...extra],
+    { cwd: root, stdio: 'inherit' },
+  );
+  if (result.status !== 0)
+    throw new Error(`ncc build ${entry} failed with exit code ${result.status ?? result.signal}`);
 }
 
 // ncc does not empty its output folder: chunk files of an earlier build would linger and be committed.

@@ -15,7 +15,10 @@ import { parse } from 'yaml';
 
 /** A table cell: pipes escaped (they would end the cell), line breaks folded (they would end the row). */
 function cell(text) {
-  return String(text).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+  return String(text)
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
+    .trim();
 }
 
 function defaultCell(value) {
@@ -31,9 +34,16 @@ export function renderTables(actionYaml) {
   const inputTable = [
     '| Input | Default | Meaning |',
     '| --- | --- | --- |',
-    ...inputs.map(([name, spec]) => `| \`${name}\` | ${defaultCell(spec?.default)} | ${cell(spec?.description ?? '')}${spec?.required ? ' (required)' : ''} |`),
+    ...inputs.map(
+      ([name, spec]) =>
+        `| \`${name}\` | ${defaultCell(spec?.default)} | ${cell(spec?.description ?? '')}${spec?.required ? ' (required)' : ''} |`,
+    ),
   ].join('\n');
-  const outputTable = ['| Output | Meaning |', '| --- | --- |', ...outputs.map(([name, spec]) => `| \`${name}\` | ${cell(spec?.description ?? '')} |`)].join('\n');
+  const outputTable = [
+    '| Output | Meaning |',
+    '| --- | --- |',
+    ...outputs.map(([name, spec]) => `| \`${name}\` | ${cell(spec?.description ?? '')} |`),
+  ].join('\n');
   return { inputs: inputTable, outputs: outputTable };
 }
 
@@ -81,7 +91,9 @@ export function main(args, root = fileURLToPath(new URL('../', import.meta.url))
     return 0;
   }
   if (updated !== readme) {
-    process.stderr.write(`readme-tables: the tables in ${readmePath} differ from ${actionPath}; run: node scripts/readme-tables.mjs --write\n`);
+    process.stderr.write(
+      `readme-tables: the tables in ${readmePath} differ from ${actionPath}; run: node scripts/readme-tables.mjs --write\n`,
+    );
     return 1;
   }
   process.stdout.write('readme-tables: README tables match action.yml\n');

@@ -67,8 +67,14 @@ function screenshot(htmlFile, pngFile, height) {
 }
 
 const height = Number(process.env.SHOT_HEIGHT ?? 1800);
-for (const [name, results] of [['pass', passResults()], ['fail', failResults()]]) {
-  const markdown = renderMarkdown(results, { runUrl: 'https://github.com/acme/rag-backend/actions/runs/1', artifactHint: 'full results in the perf-gate-report artifact' });
+for (const [name, results] of [
+  ['pass', passResults()],
+  ['fail', failResults()],
+]) {
+  const markdown = renderMarkdown(results, {
+    runUrl: 'https://github.com/acme/rag-backend/actions/runs/1',
+    artifactHint: 'full results in the perf-gate-report artifact',
+  });
   const mdHtml = join(work, `comment-${name}.html`);
   writeFileSync(mdHtml, markdownPage(markdown));
   screenshot(mdHtml, join(outDir, `comment-${name}.png`), height);
@@ -77,7 +83,8 @@ for (const [name, results] of [['pass', passResults()], ['fail', failResults()]]
   writeFileSync(reportHtml, renderHtml(results, { runUrl: 'https://github.com/acme/rag-backend/actions/runs/1' }));
   screenshot(reportHtml, join(outDir, `report-${name}.png`), height);
   // The full page too: charts and tables sit below the first screen.
-  if (process.env.SHOT_FULL) screenshot(reportHtml, join(outDir, `report-${name}-full.png`), Number(process.env.SHOT_FULL));
+  if (process.env.SHOT_FULL)
+    screenshot(reportHtml, join(outDir, `report-${name}-full.png`), Number(process.env.SHOT_FULL));
   process.stdout.write(`${name}: docs/screenshots/comment-${name}.png, docs/screenshots/report-${name}.png\n`);
 }
 if (!process.env.KEEP_HTML) rmSync(work, { recursive: true, force: true });

@@ -34,7 +34,11 @@ export function writeFileAtomic(path: string, text: string, options: AtomicWrite
   }
 }
 
-export async function writeFileAtomicAsync(path: string, text: string, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomicAsync(
+  path: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = temporaryPath(path);
   try {

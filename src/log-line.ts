@@ -17,7 +17,9 @@
 const ZERO_WIDTH_SPACE = '\u200b';
 
 function inertLine(line: string): string {
-  return line.replace(/^([\s\u0085\u180e]*):(?=:)/u, `$1:${ZERO_WIDTH_SPACE}`).replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
+  return line
+    .replace(/^([\s\u0085\u180e]*):(?=:)/u, `$1:${ZERO_WIDTH_SPACE}`)
+    .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
 }
 
 /** `text` with no line the runner would read as a workflow command; line breaks become \n. */

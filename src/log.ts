@@ -29,7 +29,8 @@ export function logProgress(log: Logger, done: number, total: number, text: stri
  * camelCase humps, and one word must be one of these, so DB_PASS, API_KEY, GITHUB_TOKEN, apiKey and
  * AUTH_MODE count but bypass, monkey, author, keyframes and AUTHOR_NAME do not.
  */
-const SECRET_WORD = /^(PASS|PASSWD|PASSWORD|PASSPHRASE|PWD|PW|SECRET|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|AUTH|AUTHORIZATION|PRIVATE|DSN|COOKIE)$/i;
+const SECRET_WORD =
+  /^(PASS|PASSWD|PASSWORD|PASSPHRASE|PWD|PW|SECRET|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|AUTH|AUTHORIZATION|PRIVATE|DSN|COOKIE)$/i;
 /**
  * Names written as one word that end in a secret word: PGPASSWORD, DBPASS, MYSQLPWD, APITOKEN,
  * CLIENTSECRET, SECRETKEY, PRIVATEKEY. A bare KEY ending is not among these, or MONKEY and TURNKEY
@@ -111,7 +112,11 @@ export class SecretMasker {
       this.pattern = secrets.length ? new RegExp(secrets.map(tokenPattern).join('|'), 'g') : null;
     }
     const out = this.pattern ? text.replace(this.pattern, '***') : text;
-    return out.replace(URL_PASSWORD, '$1***@').replace(ASSIGNMENT, (whole, name: string, value: string) => (isSecretName(name) && !isPlainSetting(value) ? `${name}=***` : whole));
+    return out
+      .replace(URL_PASSWORD, '$1***@')
+      .replace(ASSIGNMENT, (whole, name: string, value: string) =>
+        isSecretName(name) && !isPlainSetting(value) ? `${name}=***` : whole,
+      );
   }
 
   /**
@@ -121,7 +126,8 @@ export class SecretMasker {
   maskAll<T>(value: T): T {
     if (typeof value === 'string') return this.mask(value) as T;
     if (Array.isArray(value)) return value.map((item) => this.maskAll(item)) as T;
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.maskAll(v)])) as T;
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.maskAll(v)])) as T;
     return value;
   }
 }

@@ -13,12 +13,12 @@ import type { GateVerdict } from '../../src/gate/evaluate-targets.js';
 import type { TargetStatus } from '../../src/gate/target.js';
 import type { RoundRecord } from '../../src/model/round-record.js';
 import { studentTQuantile } from '../../src/stats/distributions.js';
-import { welchTTest } from './welch.js';
 import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
-import { pairRounds, pairedLogRatios } from '../../src/stats/paired-rounds.js';
+import { pairedLogRatios, pairRounds } from '../../src/stats/paired-rounds.js';
 import type { NoiseModel } from './simulate.js';
+import { welchTTest } from './welch.js';
 
-export { welchTTest, type WelchResult } from './welch.js';
+export { type WelchResult, welchTTest } from './welch.js';
 
 /** A round as stored for calibration: what the statistics read, without the histogram. */
 export type StoredRound = Pick<RoundRecord, 'index' | 'pair' | 'variant' | 'valid' | 'invalidReasons' | 'values'>;
@@ -94,10 +94,27 @@ export function summarizeGateOutcomes(runs: readonly StoredRun[]): GateOutcomeSu
       kind: kindLabel(slowdown),
       runs: judged.length,
       errors: group.length - judged.length,
-      failRate: share(count((r) => r.verdict === 'fail'), judged.length),
-      passRate: share(count((r) => r.verdict === 'pass'), judged.length),
-      inconclusiveRate: share(count((r) => r.verdict === 'inconclusive'), judged.length),
-      failRateByMetric: Object.fromEntries(metrics.map((m) => [m, share(count((r) => r.targets.some((t) => t.metric === m && t.status === 'fail')), judged.length)])),
+      failRate: share(
+        count((r) => r.verdict === 'fail'),
+        judged.length,
+      ),
+      passRate: share(
+        count((r) => r.verdict === 'pass'),
+        judged.length,
+      ),
+      inconclusiveRate: share(
+        count((r) => r.verdict === 'inconclusive'),
+        judged.length,
+      ),
+      failRateByMetric: Object.fromEntries(
+        metrics.map((m) => [
+          m,
+          share(
+            count((r) => r.targets.some((t) => t.metric === m && t.status === 'fail')),
+            judged.length,
+          ),
+        ]),
+      ),
       meanPairs: judged.length > 0 ? mean(judged.map((r) => r.pairsUsed)) : null,
       meanWallMs: judged.length > 0 ? mean(judged.map((r) => r.wallMs)) : null,
     };
@@ -105,11 +122,16 @@ export function summarizeGateOutcomes(runs: readonly StoredRun[]): GateOutcomeSu
 }
 
 /** Values of one metric in the valid rounds of one variant that measured it (> 0, so logs exist). */
-export function variantValues(rounds: readonly StoredRound[], variant: 'baseline' | 'candidate', metric: string): number[] {
+export function variantValues(
+  rounds: readonly StoredRound[],
+  variant: 'baseline' | 'candidate',
+  metric: string,
+): number[] {
   const values: number[] = [];
   for (const round of rounds) {
     const value = round.values[metric];
-    if (round.variant === variant && round.valid && typeof value === 'number' && Number.isFinite(value) && value > 0) values.push(value);
+    if (round.variant === variant && round.valid && typeof value === 'number' && Number.isFinite(value) && value > 0)
+      values.push(value);
   }
   return values;
 }
@@ -144,7 +166,11 @@ function median(values: readonly number[]): number {
  * The naive rule's one-sided test uses `naiveAlpha` (pass alpha / 2 to give it the gate's
  * false-alarm budget).
  */
-export function judgeAlternatives(run: StoredRun, metric: string, options: { naiveAlpha: number }): AlternativeVerdicts {
+export function judgeAlternatives(
+  run: StoredRun,
+  metric: string,
+  options: { naiveAlpha: number },
+): AlternativeVerdicts {
   const base = variantValues(run.rounds, 'baseline', metric);
   const cand = variantValues(run.rounds, 'candidate', metric);
   const ratio = base.length > 0 && cand.length > 0 ? mean(cand) / mean(base) : null;
@@ -167,8 +193,19 @@ export function judgeAlternatives(run: StoredRun, metric: string, options: { nai
   };
 }
 
-export type AlternativeRule = 'ratioRule200' | 'ratioRule110' | 'mannWhitneyDifferent' | 'mannWhitneySlower' | 'naiveSlower';
-export const ALTERNATIVE_RULES: readonly AlternativeRule[] = ['ratioRule200', 'ratioRule110', 'mannWhitneyDifferent', 'mannWhitneySlower', 'naiveSlower'];
+export type AlternativeRule =
+  | 'ratioRule200'
+  | 'ratioRule110'
+  | 'mannWhitneyDifferent'
+  | 'mannWhitneySlower'
+  | 'naiveSlower';
+export const ALTERNATIVE_RULES: readonly AlternativeRule[] = [
+  'ratioRule200',
+  'ratioRule110',
+  'mannWhitneyDifferent',
+  'mannWhitneySlower',
+  'naiveSlower',
+];
 
 export interface AlternativeSummary {
   slowdown: number;
@@ -180,7 +217,11 @@ export interface AlternativeSummary {
 }
 
 /** Alarm rate of each alternative rule per kind of run, for one metric. */
-export function summarizeAlternatives(runs: readonly StoredRun[], metric: string, options: { naiveAlpha: number }): AlternativeSummary[] {
+export function summarizeAlternatives(
+  runs: readonly StoredRun[],
+  metric: string,
+  options: { naiveAlpha: number },
+): AlternativeSummary[] {
   return groupByKind(runs).map(([slowdown, group]) => {
     // Same runs as the gate's own rates: a run that broke is left out of every rule alike.
     const usable = group.filter((r) => r.verdict !== 'error');
@@ -188,7 +229,13 @@ export function summarizeAlternatives(runs: readonly StoredRun[], metric: string
     const runsFor = {} as Record<AlternativeRule, number>;
     const alarmRate = {} as Record<AlternativeRule, number | null>;
     for (const rule of ALTERNATIVE_RULES) {
-      const withData = verdicts.filter((v) => (rule === 'naiveSlower' ? v.naiveP !== null : rule.startsWith('ratio') ? v.ratio !== null : v.mannWhitneyP !== null));
+      const withData = verdicts.filter((v) =>
+        rule === 'naiveSlower'
+          ? v.naiveP !== null
+          : rule.startsWith('ratio')
+            ? v.ratio !== null
+            : v.mannWhitneyP !== null,
+      );
       runsFor[rule] = withData.length;
       alarmRate[rule] = share(withData.filter((v) => v[rule]).length, withData.length);
     }
@@ -225,8 +272,14 @@ function quantile(sorted: readonly number[], p: number): number {
 }
 
 /** The A/A noise floor of one metric: how far apart two identical backends' paired rounds fall. */
-export function noiseFloor(aaRuns: readonly StoredRun[], metric: string, options: { alpha: number; power: number; budgets: readonly number[] }): NoiseFloor {
-  const perRun = aaRuns.map((r) => pairedLogRatios(pairRounds(r.rounds as RoundRecord[], metric, true))).filter((d) => d.length >= 2);
+export function noiseFloor(
+  aaRuns: readonly StoredRun[],
+  metric: string,
+  options: { alpha: number; power: number; budgets: readonly number[] },
+): NoiseFloor {
+  const perRun = aaRuns
+    .map((r) => pairedLogRatios(pairRounds(r.rounds as RoundRecord[], metric, true)))
+    .filter((d) => d.length >= 2);
   const all = perRun.flat();
   const runMeans = perRun.map((d) => mean(d));
   const centred = perRun.flatMap((d, i) => d.map((x) => x - runMeans[i]!));
@@ -239,13 +292,22 @@ export function noiseFloor(aaRuns: readonly StoredRun[], metric: string, options
     runs: perRun.length,
     pairs: all.length,
     meanLogRatio: runMeans.length > 0 ? mean(runMeans) : null,
-    sdOfRunMeans: runMeans.length >= 2 ? Math.sqrt(runMeans.reduce((s, m) => s + (m - mean(runMeans)) ** 2, 0) / (runMeans.length - 1)) : null,
+    sdOfRunMeans:
+      runMeans.length >= 2
+        ? Math.sqrt(runMeans.reduce((s, m) => s + (m - mean(runMeans)) ** 2, 0) / (runMeans.length - 1))
+        : null,
     sdLogRatio: sd,
     robustSdLogRatio: mad === null ? null : 1.4826 * mad,
     ratioRange: sorted.length > 0 ? [Math.expm1(quantile(sorted, 0.025)), Math.expm1(quantile(sorted, 0.975))] : null,
     minDetectableEffect: options.budgets.map((n) => ({
       pairs: n,
-      change: sd === null || n < 2 ? null : Math.expm1((studentTQuantile(1 - options.alpha / 2, n - 1) + studentTQuantile(options.power, n - 1)) * (sd / Math.sqrt(n))),
+      change:
+        sd === null || n < 2
+          ? null
+          : Math.expm1(
+              (studentTQuantile(1 - options.alpha / 2, n - 1) + studentTQuantile(options.power, n - 1)) *
+                (sd / Math.sqrt(n)),
+            ),
     })),
   };
 }
@@ -286,14 +348,20 @@ export interface NoiseFit {
 export function fitNoiseModel(aaRuns: readonly StoredRun[], metric: string, fallback: NoiseModel): NoiseFit {
   const series = aaRuns
     .map((run) => {
-      const valid = [...run.rounds].filter((r) => r.valid && typeof r.values[metric] === 'number' && (r.values[metric] as number) > 0).sort((a, b) => a.index - b.index);
+      const valid = [...run.rounds]
+        .filter((r) => r.valid && typeof r.values[metric] === 'number' && (r.values[metric] as number) > 0)
+        .sort((a, b) => a.index - b.index);
       const logs = valid.map((r) => Math.log(r.values[metric] as number));
       const variantMean = (v: 'baseline' | 'candidate') => {
         const xs = logs.filter((_, i) => valid[i]!.variant === v);
         return xs.length > 0 ? mean(xs) : 0;
       };
       const means = { baseline: variantMean('baseline'), candidate: variantMean('candidate') };
-      return { rounds: valid, residuals: logs.map((x, i) => x - means[valid[i]!.variant]), baselineLevel: means.baseline };
+      return {
+        rounds: valid,
+        residuals: logs.map((x, i) => x - means[valid[i]!.variant]),
+        baselineLevel: means.baseline,
+      };
     })
     .filter((s) => s.rounds.length >= 4);
 
@@ -329,7 +397,10 @@ export function fitNoiseModel(aaRuns: readonly StoredRun[], metric: string, fall
   // Lag 1 mixes within-window and across-window neighbours; from lag 2 on every lag is across
   // windows, so the window term is a constant there and only drift makes the curve rise.
   const fromLag2 = semivariance.filter((g) => g.lag >= 2);
-  const slope = leastSquaresSlope(fromLag2.map((g) => g.lag), fromLag2.map((g) => g.value));
+  const slope = leastSquaresSlope(
+    fromLag2.map((g) => g.lag),
+    fromLag2.map((g) => g.value),
+  );
   const driftStep2 = Math.max(0, 2 * slope);
 
   const within: number[] = [];
@@ -345,14 +416,22 @@ export function fitNoiseModel(aaRuns: readonly StoredRun[], metric: string, fall
   const centre = within.length > 0 ? median(within) : 0;
   const robustSd = within.length > 0 ? 1.4826 * median(within.map((d) => Math.abs(d - centre))) : Number.NaN;
   const burstCut = 4;
-  const bursts = Number.isFinite(robustSd) && robustSd > 0 ? within.filter((d) => Math.abs(d - centre) > burstCut * robustSd) : [];
-  const calm = (ds: number[]) => ds.filter((d) => !(Number.isFinite(robustSd) && robustSd > 0 && Math.abs(d - centre) > burstCut * robustSd));
+  const bursts =
+    Number.isFinite(robustSd) && robustSd > 0 ? within.filter((d) => Math.abs(d - centre) > burstCut * robustSd) : [];
+  const calm = (ds: number[]) =>
+    ds.filter((d) => !(Number.isFinite(robustSd) && robustSd > 0 && Math.abs(d - centre) > burstCut * robustSd));
   const meanSquare = (ds: number[]) => (ds.length > 0 ? ds.reduce((s, d) => s + d * d, 0) / ds.length : Number.NaN);
-  const roundSigma2 = Number.isFinite(robustSd) ? Math.max(0, (robustSd ** 2 - driftStep2) / 2) : fallback.roundSigma ** 2;
-  const window2 = within.length > 0 && across.length > 0 ? Math.max(0, (meanSquare(calm(across)) - meanSquare(calm(within))) / 2) : 0;
+  const roundSigma2 = Number.isFinite(robustSd)
+    ? Math.max(0, (robustSd ** 2 - driftStep2) / 2)
+    : fallback.roundSigma ** 2;
+  const window2 =
+    within.length > 0 && across.length > 0 ? Math.max(0, (meanSquare(calm(across)) - meanSquare(calm(within))) / 2) : 0;
   const sizes = bursts.map((d) => Math.exp(Math.abs(d - centre)));
   const levels = series.map((s) => s.baselineLevel);
-  const runSigma = levels.length >= 2 ? Math.sqrt(levels.reduce((s, x) => s + (x - mean(levels)) ** 2, 0) / (levels.length - 1)) : fallback.runSigma;
+  const runSigma =
+    levels.length >= 2
+      ? Math.sqrt(levels.reduce((s, x) => s + (x - mean(levels)) ** 2, 0) / (levels.length - 1))
+      : fallback.runSigma;
 
   return {
     metric,

@@ -1,11 +1,16 @@
 import { mean } from 'simple-statistics';
-import type { MetricInfo, RoundRecord } from '../../src/model/round-record.js';
-import type { Target, TargetStatus } from '../../src/gate/target.js';
 import { evaluateTargets, type GateVerdict } from '../../src/gate/evaluate-targets.js';
+import type { Target, TargetStatus } from '../../src/gate/target.js';
+import type { MetricInfo, RoundRecord } from '../../src/model/round-record.js';
 import type { IntervalMethod } from '../../src/stats/location-analysis.js';
-import { createRandom, type Random } from '../../src/stats/prng.js';
-import { decideContinuation, planLooks, type SequentialPlan, type SpendingFunction } from '../../src/stats/sequential.js';
 import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
+import { createRandom, type Random } from '../../src/stats/prng.js';
+import {
+  decideContinuation,
+  planLooks,
+  type SequentialPlan,
+  type SpendingFunction,
+} from '../../src/stats/sequential.js';
 import { welchTTest } from './welch.js';
 
 /**
@@ -54,7 +59,13 @@ function burst(model: NoiseModel, random: Random): number {
 }
 
 const METRIC = 'latency_p95';
-export const SIMULATED_METRIC: MetricInfo = { name: METRIC, unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'simulated p95 latency' };
+export const SIMULATED_METRIC: MetricInfo = {
+  name: METRIC,
+  unit: 'ms',
+  direction: 'lower-is-better',
+  source: 'client',
+  description: 'simulated p95 latency',
+};
 
 /**
  * A run's worth of rounds. `interleaved`: pair k runs its two rounds back to back in a seeded random
@@ -62,7 +73,10 @@ export const SIMULATED_METRIC: MetricInfo = { name: METRIC, unit: 'ms', directio
  * first and all candidate rounds after them (the naive before/after). `trueRatio` multiplies the
  * candidate (1.05 = 5 % slower).
  */
-export function simulateRounds(model: NoiseModel, options: { pairs: number; trueRatio: number; interleaved: boolean; level?: number; random: Random }): RoundRecord[] {
+export function simulateRounds(
+  model: NoiseModel,
+  options: { pairs: number; trueRatio: number; interleaved: boolean; level?: number; random: Random },
+): RoundRecord[] {
   const { pairs, trueRatio, interleaved, random } = options;
   const level = (options.level ?? 100) * Math.exp(model.runSigma * random.normal());
   const slots: ('baseline' | 'candidate')[] = [];
@@ -90,7 +104,8 @@ export function simulateRounds(model: NoiseModel, options: { pairs: number; true
     drift += model.driftStepSigma * random.normal();
     // Draw the window term only when it is in use, so a model without it keeps its random stream.
     if (model.windowSigma > 0 && index % 2 === 0) window = model.windowSigma * random.normal();
-    const log = drift + window + model.trendPerRound * index + model.roundSigma * random.normal() + burst(model, random);
+    const log =
+      drift + window + model.trendPerRound * index + model.roundSigma * random.normal() + burst(model, random);
     const value = level * (variant === 'candidate' ? trueRatio : 1) * Math.exp(log);
     return simulatedRound(index, pairOf[index]!, variant, value);
   });
@@ -106,7 +121,13 @@ function simulatedRound(index: number, pair: number, variant: 'baseline' | 'cand
     valid: true,
     invalidReasons: [],
     flags: [],
-    client: { requests: 0, ok: 0, errors: { status: {}, timeout: 0, reset: 0, other: 0 }, achievedRate: 0, latencyMs: { p50: 0, p90: 0, p95: value, p99: 0, max: 0, mean: 0 } },
+    client: {
+      requests: 0,
+      ok: 0,
+      errors: { status: {}, timeout: 0, reset: 0, other: 0 },
+      achievedRate: 0,
+      latencyMs: { p50: 0, p90: 0, p95: value, p99: 0, max: 0, mean: 0 },
+    },
     values: { [METRIC]: value },
   };
 }
@@ -135,16 +156,38 @@ export function simulateGateRun(model: NoiseModel, gate: GateConfig, trueRatio: 
   const rounds = simulateRounds(model, { pairs: gate.maxPairs, trueRatio, interleaved: true, random });
   const metrics = [SIMULATED_METRIC];
   if (gate.spending === 'fixed') {
-    const result = evaluateTargets([gate.target], rounds, metrics, { alpha: gate.alpha, method: gate.method, minPairs: gate.minPairs, seed });
+    const result = evaluateTargets([gate.target], rounds, metrics, {
+      alpha: gate.alpha,
+      method: gate.method,
+      minPairs: gate.minPairs,
+      seed,
+    });
     return { status: result.targets[0]!.status, verdict: result.verdict, pairsUsed: gate.maxPairs, looks: 1 };
   }
-  const plan: SequentialPlan = planLooks({ alpha: gate.alpha, minPairs: gate.minPairs, blockPairs: gate.blockPairs, maxPairs: gate.maxPairs, spending: gate.spending });
+  const plan: SequentialPlan = planLooks({
+    alpha: gate.alpha,
+    minPairs: gate.minPairs,
+    blockPairs: gate.blockPairs,
+    maxPairs: gate.maxPairs,
+    spending: gate.spending,
+  });
   for (let look = 1; ; look++) {
     const pairsNow = plan.pairsAtLook[look - 1]!;
     const seen = rounds.filter((r) => r.pair < pairsNow);
-    const result = evaluateTargets([gate.target], seen, metrics, { sequential: { plan, look }, method: gate.method, minPairs: gate.minPairs, seed: seed + look });
-    const decision = decideContinuation({ plan, look, pairsDone: pairsNow, statuses: result.targets.map((t) => t.status) });
-    if (!decision.continue) return { status: result.targets[0]!.status, verdict: result.verdict, pairsUsed: pairsNow, looks: look };
+    const result = evaluateTargets([gate.target], seen, metrics, {
+      sequential: { plan, look },
+      method: gate.method,
+      minPairs: gate.minPairs,
+      seed: seed + look,
+    });
+    const decision = decideContinuation({
+      plan,
+      look,
+      pairsDone: pairsNow,
+      statuses: result.targets.map((t) => t.status),
+    });
+    if (!decision.continue)
+      return { status: result.targets[0]!.status, verdict: result.verdict, pairsUsed: pairsNow, looks: look };
   }
 }
 
@@ -166,28 +209,56 @@ export interface AlternativeAlarms {
  * stored from a previous CI run (another runner, so the between-run level differs); benchstat gets
  * the same interleaved rounds perf-gate gets; the naive rule runs before/after on one machine.
  */
-export function simulateAlternatives(model: NoiseModel, options: { pairs: number; trueRatio: number; alpha: number; seed: number }): AlternativeAlarms {
+export function simulateAlternatives(
+  model: NoiseModel,
+  options: { pairs: number; trueRatio: number; alpha: number; seed: number },
+): AlternativeAlarms {
   const random = createRandom(options.seed ^ 0x5bd1e995);
-  const values = (rounds: RoundRecord[], variant: 'baseline' | 'candidate') => rounds.filter((r) => r.variant === variant).map((r) => r.values[METRIC] as number);
+  const values = (rounds: RoundRecord[], variant: 'baseline' | 'candidate') =>
+    rounds.filter((r) => r.variant === variant).map((r) => r.values[METRIC] as number);
 
   // Previous run (baseline code) and current run (candidate code), each its own runner and schedule.
-  const previous = values(simulateRounds(model, { pairs: options.pairs, trueRatio: 1, interleaved: true, random }), 'baseline');
-  const current = values(simulateRounds(model, { pairs: options.pairs, trueRatio: options.trueRatio, interleaved: true, random }), 'candidate');
+  const previous = values(
+    simulateRounds(model, { pairs: options.pairs, trueRatio: 1, interleaved: true, random }),
+    'baseline',
+  );
+  const current = values(
+    simulateRounds(model, { pairs: options.pairs, trueRatio: options.trueRatio, interleaved: true, random }),
+    'candidate',
+  );
   const crossRunRatio = mean(current) / mean(previous);
 
-  const sameRun = simulateRounds(model, { pairs: options.pairs, trueRatio: options.trueRatio, interleaved: true, random });
+  const sameRun = simulateRounds(model, {
+    pairs: options.pairs,
+    trueRatio: options.trueRatio,
+    interleaved: true,
+    random,
+  });
   const base = values(sameRun, 'baseline');
   const cand = values(sameRun, 'candidate');
   const mw = mannWhitneyU(base, cand);
   const benchstatMannWhitney = mw.pValue < 0.05 && median(cand) > median(base);
 
-  const blocked = simulateRounds(model, { pairs: options.pairs, trueRatio: options.trueRatio, interleaved: false, random });
+  const blocked = simulateRounds(model, {
+    pairs: options.pairs,
+    trueRatio: options.trueRatio,
+    interleaved: false,
+    random,
+  });
   const blockedBase = values(blocked, 'baseline');
   const blockedCand = values(blocked, 'candidate');
-  const naiveBeforeAfter = welchTTest(blockedCand.map(Math.log), blockedBase.map(Math.log)).pGreater < options.alpha / 2;
-  const benchstatBeforeAfter = mannWhitneyU(blockedBase, blockedCand).pValue < 0.05 && median(blockedCand) > median(blockedBase);
+  const naiveBeforeAfter =
+    welchTTest(blockedCand.map(Math.log), blockedBase.map(Math.log)).pGreater < options.alpha / 2;
+  const benchstatBeforeAfter =
+    mannWhitneyU(blockedBase, blockedCand).pValue < 0.05 && median(blockedCand) > median(blockedBase);
 
-  return { ratioRule200: crossRunRatio > 2, ratioRule110: crossRunRatio > 1.1, benchstatMannWhitney, benchstatBeforeAfter, naiveBeforeAfter };
+  return {
+    ratioRule200: crossRunRatio > 2,
+    ratioRule110: crossRunRatio > 1.1,
+    benchstatMannWhitney,
+    benchstatBeforeAfter,
+    naiveBeforeAfter,
+  };
 }
 
 function median(xs: readonly number[]): number {
@@ -197,12 +268,25 @@ function median(xs: readonly number[]): number {
 }
 
 /** Coverage of the true log ratio by each interval method, at fixed n (for the method choice). */
-export function simulateCoverage(model: NoiseModel, options: { pairs: number; level: number; trueRatio: number; seed: number; method: IntervalMethod }): { covered: boolean; width: number } {
+export function simulateCoverage(
+  model: NoiseModel,
+  options: { pairs: number; level: number; trueRatio: number; seed: number; method: IntervalMethod },
+): { covered: boolean; width: number } {
   const random = createRandom(options.seed);
-  const rounds = simulateRounds(model, { pairs: options.pairs, trueRatio: options.trueRatio, interleaved: true, random });
+  const rounds = simulateRounds(model, {
+    pairs: options.pairs,
+    trueRatio: options.trueRatio,
+    interleaved: true,
+    random,
+  });
   // An absolute-style evaluation is not needed: ask the gate for a relative interval directly.
   const target: Target = { kind: 'regression', expression: 'coverage', metric: METRIC, maxRegression: 0 };
-  const result = evaluateTargets([target], rounds, [SIMULATED_METRIC], { alpha: 1 - options.level, method: options.method, minPairs: 2, seed: options.seed });
+  const result = evaluateTargets([target], rounds, [SIMULATED_METRIC], {
+    alpha: 1 - options.level,
+    method: options.method,
+    minPairs: 2,
+    seed: options.seed,
+  });
   const [lo, hi] = result.targets[0]!.ci!;
   const truth = options.trueRatio - 1;
   return { covered: lo <= truth && truth <= hi, width: hi - lo };

@@ -25,4 +25,3 @@ export function welchTTest(x: readonly number[], y: readonly number[]): WelchRes
   const t = (mx - my) / Math.sqrt(sx + sy);
   return { t, df, pGreater: studentTSurvival(t, df) };
 }
-

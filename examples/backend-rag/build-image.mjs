@@ -28,7 +28,10 @@ export function buildBackendRagImage(options = {}) {
   if (!existsSync(ncc)) throw new Error(`ncc not found at ${ncc}; run npm ci in the repository first`);
   const out = mkdtempSync(join(tmpdir(), 'backend-rag-bundle-'));
   try {
-    const result = spawnSync(ncc, ['build', join(here, 'server.mjs'), '-o', out, '--quiet'], { encoding: 'utf8', cwd: repoRoot });
+    const result = spawnSync(ncc, ['build', join(here, 'server.mjs'), '-o', out, '--quiet'], {
+      encoding: 'utf8',
+      cwd: repoRoot,
+    });
     if (result.error) throw new Error(`ncc could not run: ${result.error.message}`);
     if (result.status !== 0) throw new Error(`ncc build failed: ${(result.stderr || result.stdout).trim()}`);
     const bundle = join(out, 'index.mjs');

@@ -16,7 +16,12 @@ const GOLDEN = 50;
 const TITLES = 30;
 const VAGUE = 120;
 
-const STYLES = [(q) => q, (q) => `${q[0].toUpperCase()}${q.slice(1)}?`, (q) => q.toUpperCase(), (q) => `  ${q.replace(/ /g, ', ')} !`];
+const STYLES = [
+  (q) => q,
+  (q) => `${q[0].toUpperCase()}${q.slice(1)}?`,
+  (q) => q.toUpperCase(),
+  (q) => `  ${q.replace(/ /g, ', ')} !`,
+];
 
 async function topScore(client, text) {
   const terms = queryTerms(normalizeQuery(text));
@@ -31,13 +36,19 @@ async function topScore(client, text) {
 }
 
 async function main() {
-  if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL: got nothing; expected the URL of a database seeded by 001 and 002');
+  if (!process.env.DATABASE_URL)
+    throw new Error('DATABASE_URL: got nothing; expected the URL of a database seeded by 001 and 002');
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
   try {
     const golden = [];
-    const { rows: goldenRows } = await client.query('SELECT id, query_text FROM golden_answers WHERE id % 97 = 13 ORDER BY id LIMIT $1', [GOLDEN]);
-    goldenRows.forEach((row, i) => golden.push(STYLES[i % STYLES.length](row.query_text)));
+    const { rows: goldenRows } = await client.query(
+      'SELECT id, query_text FROM golden_answers WHERE id % 97 = 13 ORDER BY id LIMIT $1',
+      [GOLDEN],
+    );
+    goldenRows.forEach((row, i) => {
+      golden.push(STYLES[i % STYLES.length](row.query_text));
+    });
 
     const titles = [];
     const { rows: titleRows } = await client.query('SELECT title FROM documents WHERE id % 331 = 5 ORDER BY id');
@@ -60,7 +71,8 @@ async function main() {
       const score = await topScore(client, text);
       if (score > 0 && score < 0.8) vague.push(text);
     }
-    if (titles.length < TITLES || vague.length < VAGUE) throw new Error(`not enough queries: ${titles.length} titles, ${vague.length} vague`);
+    if (titles.length < TITLES || vague.length < VAGUE)
+      throw new Error(`not enough queries: ${titles.length} titles, ${vague.length} vague`);
 
     // Interleave deterministically so any stretch of the file has about the same mix: each
     // slot takes the next line of the class the pattern names, or of the first class that still

@@ -10,7 +10,15 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics, type RegistryContentType } from 'prom-client';
+import {
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  Registry,
+  type RegistryContentType,
+  Summary,
+} from 'prom-client';
 
 const PIPELINE_OBSERVATIONS: Record<string, number[]> = {
   golden_lookup: [0.0004, 0.0009, 0.0011, 0.0021, 0.0008],
@@ -21,7 +29,9 @@ const PIPELINE_OBSERVATIONS: Record<string, number[]> = {
 
 async function render(contentType: 'prometheus' | 'openmetrics'): Promise<string> {
   const register = new Registry<RegistryContentType>();
-  register.setContentType(contentType === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+  register.setContentType(
+    contentType === 'openmetrics' ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE,
+  );
   collectDefaultMetrics({ register });
   const exemplars = contentType === 'openmetrics';
 
@@ -49,7 +59,11 @@ async function render(contentType: 'prometheus' | 'openmetrics'): Promise<string
   for (const value of [0.00005, 0.0002, 0.0002, 0.003, 0.02, 0.2]) pool.observe(value);
 
   const searches = new Counter({ name: 'rag_searches_total', help: 'Searches served.', registers: [register] });
-  const earlyExit = new Counter({ name: 'rag_early_exit_total', help: 'Searches that skipped rerank.', registers: [register] });
+  const earlyExit = new Counter({
+    name: 'rag_early_exit_total',
+    help: 'Searches that skipped rerank.',
+    registers: [register],
+  });
   const errors = new Counter({
     name: 'rag_errors_total',
     help: 'Errors by kind, with "quotes", a back\\slash and a\nnewline in the help.',
@@ -72,7 +86,8 @@ async function render(contentType: 'prometheus' | 'openmetrics'): Promise<string
     percentiles: [0.5, 0.9, 0.99],
     registers: [register],
   });
-  for (const bytes of [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]) summary.observe({ route: '/api/search' }, bytes);
+  for (const bytes of [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
+    summary.observe({ route: '/api/search' }, bytes);
   return register.metrics();
 }
 

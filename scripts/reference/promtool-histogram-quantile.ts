@@ -28,33 +28,196 @@ interface BucketCase {
 const QUANTILES = ['-0.1', '0', '0.01', '0.25', '0.5', '0.75', '0.9', '0.99', '1', '1.1', 'NaN'];
 
 const HAND_PICKED: BucketCase[] = [
-  { id: 'basic', description: 'four buckets, interpolation inside each', buckets: [['0.1', 1], ['0.5', 3], ['1', 7], ['+Inf', 10]] },
-  { id: 'le-spelling', description: 'le="1" and le="1.0" are one bucket (counts summed)', buckets: [['0.5', 2], ['1', 3], ['1.0', 3], ['+Inf', 8]] },
-  { id: 'le-inf-spelling', description: 'le="Inf" and le="+Inf" are one bucket', buckets: [['0.5', 2], ['1', 4], ['Inf', 3], ['+Inf', 3]] },
-  { id: 'no-inf', description: 'no +Inf bucket: NaN', buckets: [['0.1', 1], ['0.5', 3], ['1', 7]] },
+  {
+    id: 'basic',
+    description: 'four buckets, interpolation inside each',
+    buckets: [
+      ['0.1', 1],
+      ['0.5', 3],
+      ['1', 7],
+      ['+Inf', 10],
+    ],
+  },
+  {
+    id: 'le-spelling',
+    description: 'le="1" and le="1.0" are one bucket (counts summed)',
+    buckets: [
+      ['0.5', 2],
+      ['1', 3],
+      ['1.0', 3],
+      ['+Inf', 8],
+    ],
+  },
+  {
+    id: 'le-inf-spelling',
+    description: 'le="Inf" and le="+Inf" are one bucket',
+    buckets: [
+      ['0.5', 2],
+      ['1', 4],
+      ['Inf', 3],
+      ['+Inf', 3],
+    ],
+  },
+  {
+    id: 'no-inf',
+    description: 'no +Inf bucket: NaN',
+    buckets: [
+      ['0.1', 1],
+      ['0.5', 3],
+      ['1', 7],
+    ],
+  },
   { id: 'only-inf', description: 'a single (+Inf) bucket: fewer than 2 buckets, NaN', buckets: [['+Inf', 10]] },
-  { id: 'zero-count', description: 'no observations: NaN', buckets: [['0.1', 0], ['1', 0], ['+Inf', 0]] },
-  { id: 'non-monotonic', description: 'counts that decrease are flattened to the running maximum', buckets: [['0.1', 5], ['0.2', 3], ['0.5', 8], ['1', 6], ['+Inf', 9]] },
-  { id: 'negative-lowest', description: 'lowest bucket bound < 0: its bound is returned', buckets: [['-1', 2], ['0', 4], ['1', 8], ['+Inf', 10]] },
-  { id: 'zero-lowest', description: 'lowest bucket bound == 0: 0 is returned inside it', buckets: [['0', 5], ['1', 10], ['+Inf', 10]] },
-  { id: 'zero-lowest-empty', description: 'lowest bound 0 with no observations in it (q=0 gives 0, not 0/0)', buckets: [['0', 0], ['1', 5], ['+Inf', 5]] },
-  { id: 'in-inf-bucket', description: 'rank falls in the +Inf bucket: highest finite bound', buckets: [['0.1', 1], ['0.2', 2], ['+Inf', 100]] },
-  { id: 'empty-first', description: 'empty lowest bucket (0/0 at q=0)', buckets: [['0.1', 0], ['0.2', 5], ['+Inf', 5]] },
-  { id: 'two-buckets', description: 'exactly two buckets', buckets: [['2.5', 4], ['+Inf', 4]] },
-  { id: 'nan-count', description: 'a NaN bucket count', buckets: [['0.1', 1], ['0.5', 'NaN'], ['1', 7], ['+Inf', 10]] },
-  { id: 'inf-count', description: 'an infinite +Inf bucket count', buckets: [['0.1', 1], ['1', 7], ['+Inf', '+Inf']] },
-  { id: 'negative-counts', description: 'negative counts', buckets: [['0.1', -3], ['1', 2], ['+Inf', 4]] },
-  { id: 'large-counts', description: 'counts near 2^53', buckets: [['0.005', 1e15], ['0.01', 3e15], ['0.1', 8e15], ['+Inf', 9e15]] },
+  {
+    id: 'zero-count',
+    description: 'no observations: NaN',
+    buckets: [
+      ['0.1', 0],
+      ['1', 0],
+      ['+Inf', 0],
+    ],
+  },
+  {
+    id: 'non-monotonic',
+    description: 'counts that decrease are flattened to the running maximum',
+    buckets: [
+      ['0.1', 5],
+      ['0.2', 3],
+      ['0.5', 8],
+      ['1', 6],
+      ['+Inf', 9],
+    ],
+  },
+  {
+    id: 'negative-lowest',
+    description: 'lowest bucket bound < 0: its bound is returned',
+    buckets: [
+      ['-1', 2],
+      ['0', 4],
+      ['1', 8],
+      ['+Inf', 10],
+    ],
+  },
+  {
+    id: 'zero-lowest',
+    description: 'lowest bucket bound == 0: 0 is returned inside it',
+    buckets: [
+      ['0', 5],
+      ['1', 10],
+      ['+Inf', 10],
+    ],
+  },
+  {
+    id: 'zero-lowest-empty',
+    description: 'lowest bound 0 with no observations in it (q=0 gives 0, not 0/0)',
+    buckets: [
+      ['0', 0],
+      ['1', 5],
+      ['+Inf', 5],
+    ],
+  },
+  {
+    id: 'in-inf-bucket',
+    description: 'rank falls in the +Inf bucket: highest finite bound',
+    buckets: [
+      ['0.1', 1],
+      ['0.2', 2],
+      ['+Inf', 100],
+    ],
+  },
+  {
+    id: 'empty-first',
+    description: 'empty lowest bucket (0/0 at q=0)',
+    buckets: [
+      ['0.1', 0],
+      ['0.2', 5],
+      ['+Inf', 5],
+    ],
+  },
+  {
+    id: 'two-buckets',
+    description: 'exactly two buckets',
+    buckets: [
+      ['2.5', 4],
+      ['+Inf', 4],
+    ],
+  },
+  {
+    id: 'nan-count',
+    description: 'a NaN bucket count',
+    buckets: [
+      ['0.1', 1],
+      ['0.5', 'NaN'],
+      ['1', 7],
+      ['+Inf', 10],
+    ],
+  },
+  {
+    id: 'inf-count',
+    description: 'an infinite +Inf bucket count',
+    buckets: [
+      ['0.1', 1],
+      ['1', 7],
+      ['+Inf', '+Inf'],
+    ],
+  },
+  {
+    id: 'negative-counts',
+    description: 'negative counts',
+    buckets: [
+      ['0.1', -3],
+      ['1', 2],
+      ['+Inf', 4],
+    ],
+  },
+  {
+    id: 'large-counts',
+    description: 'counts near 2^53',
+    buckets: [
+      ['0.005', 1e15],
+      ['0.01', 3e15],
+      ['0.1', 8e15],
+      ['+Inf', 9e15],
+    ],
+  },
   {
     id: 'prom-client-defaults',
     description: "prom-client's default buckets (seconds) with a realistic latency spread",
     buckets: [
-      ['0.005', 12], ['0.01', 80], ['0.025', 410], ['0.05', 905], ['0.1', 1402], ['0.25', 1790], ['0.5', 1880],
-      ['1', 1901], ['2.5', 1904], ['5', 1905], ['10', 1905], ['+Inf', 1906],
+      ['0.005', 12],
+      ['0.01', 80],
+      ['0.025', 410],
+      ['0.05', 905],
+      ['0.1', 1402],
+      ['0.25', 1790],
+      ['0.5', 1880],
+      ['1', 1901],
+      ['2.5', 1904],
+      ['5', 1905],
+      ['10', 1905],
+      ['+Inf', 1906],
     ],
   },
-  { id: 'scientific-le', description: 'le written in exponent notation', buckets: [['1e-3', 3], ['5.0e-3', 9], ['1e0', 20], ['+Inf', 21]] },
-  { id: 'all-negative', description: 'all finite bounds negative', buckets: [['-10', 1], ['-5', 4], ['-1', 9], ['+Inf', 12]] },
+  {
+    id: 'scientific-le',
+    description: 'le written in exponent notation',
+    buckets: [
+      ['1e-3', 3],
+      ['5.0e-3', 9],
+      ['1e0', 20],
+      ['+Inf', 21],
+    ],
+  },
+  {
+    id: 'all-negative',
+    description: 'all finite bounds negative',
+    buckets: [
+      ['-10', 1],
+      ['-5', 4],
+      ['-1', 9],
+      ['+Inf', 12],
+    ],
+  },
 ];
 
 /** mulberry32: a tiny seeded PRNG, so the random cases are the same on every run. */
@@ -80,7 +243,8 @@ function randomCases(count: number, seed: number): BucketCase[] {
     for (let i = 0; i < n; i++) {
       bound += random() * (random() < 0.5 ? 0.05 : 1.5);
       // Mostly monotonic counts; one in six buckets steps down to exercise the monotonic fix.
-      cumulative = random() < 1 / 6 ? Math.max(0, cumulative - Math.floor(random() * 5)) : cumulative + Math.floor(random() * 40);
+      cumulative =
+        random() < 1 / 6 ? Math.max(0, cumulative - Math.floor(random() * 5)) : cumulative + Math.floor(random() * 40);
       buckets.push([String(Number(bound.toPrecision(6))), cumulative]);
     }
     buckets.push(['+Inf', cumulative + Math.floor(random() * 10)]);
@@ -94,15 +258,24 @@ function countText(count: Count): string {
   return String(count);
 }
 
-function buildRuleTest(cases: BucketCase[]): { yaml: string; expressions: Array<{ caseId: string; q: string; expr: string }> } {
+function buildRuleTest(cases: BucketCase[]): {
+  yaml: string;
+  expressions: Array<{ caseId: string; q: string; expr: string }>;
+} {
   const series: string[] = [];
   const expressions: Array<{ caseId: string; q: string; expr: string }> = [];
   for (const bucketCase of cases) {
     for (const [le, count] of bucketCase.buckets) {
-      series.push(`      - series: 'h_bucket{case="${bucketCase.id}",le="${le}"}'\n        values: '${countText(count)}'`);
+      series.push(
+        `      - series: 'h_bucket{case="${bucketCase.id}",le="${le}"}'\n        values: '${countText(count)}'`,
+      );
     }
     for (const q of QUANTILES) {
-      expressions.push({ caseId: bucketCase.id, q, expr: `histogram_quantile(${q}, h_bucket{case="${bucketCase.id}"})` });
+      expressions.push({
+        caseId: bucketCase.id,
+        q,
+        expr: `histogram_quantile(${q}, h_bucket{case="${bucketCase.id}"})`,
+      });
     }
   }
   const tests = expressions.map((e) => `      - expr: '${e.expr}'\n        eval_time: 0\n        exp_samples: []`);
@@ -175,7 +348,9 @@ function main(): void {
     const header = JSON.stringify({ ...fixture, cases: [] }).replace(/"cases":\[\]\}$/, '"cases": [\n');
     const body = fixture.cases.map((c) => `  ${JSON.stringify(c)}`).join(',\n');
     writeFileSync(out, `${header}${body}\n]}\n`);
-    process.stdout.write(`wrote ${fixtureCases.length} cases, ${expressions.length} quantiles (${version}) to ${out}\n`);
+    process.stdout.write(
+      `wrote ${fixtureCases.length} cases, ${expressions.length} quantiles (${version}) to ${out}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,11 +2,12 @@
  * Backend output for people: the tail shown when a boot fails, and the full log saved to the
  * report folder before a container is removed (removal deletes Docker's copy).
  */
+
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { once } from 'node:events';
 import { errorMessage } from '../errors.js';
 import type { SecretMasker } from '../log.js';
 import type { DockerCli } from './docker-cli.js';

@@ -103,7 +103,8 @@ function checkPort(input: string, port: unknown): void {
 }
 
 function checkPath(input: string, path: string | undefined): void {
-  if (path !== undefined && !path.startsWith('/')) throw invalidValue(input, path, "an absolute path such as '/health'");
+  if (path !== undefined && !path.startsWith('/'))
+    throw invalidValue(input, path, "an absolute path such as '/health'");
 }
 
 /**
@@ -132,7 +133,11 @@ export function validateBackendSpecs(specs: Record<Variant, BackendSpec>): void 
         throw invalidValue(`${key}.network`, spec.network, "'host' or 'bridge'");
       }
     } else if (spec.kind === 'command') {
-      if (!Array.isArray(spec.command) || spec.command.length === 0 || spec.command.some((a) => typeof a !== 'string')) {
+      if (
+        !Array.isArray(spec.command) ||
+        spec.command.length === 0 ||
+        spec.command.some((a) => typeof a !== 'string')
+      ) {
         throw invalidValue(`${key}.command`, spec.command, 'a non-empty array of strings (argv)');
       }
       checkPort(`${key}.port`, spec.port);
@@ -152,6 +157,10 @@ export function validateBackendSpecs(specs: Record<Variant, BackendSpec>): void 
   }
   const basePort = fixedHostPort(specs.baseline);
   if (basePort !== undefined && basePort === fixedHostPort(specs.candidate)) {
-    throw invalidValue('backend.candidate.port', basePort, `a host port other than baseline's ${basePort}: both variants run at the same time`);
+    throw invalidValue(
+      'backend.candidate.port',
+      basePort,
+      `a host port other than baseline's ${basePort}: both variants run at the same time`,
+    );
   }
 }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { jsonFileText, writeFileAtomicAsync } from '../atomic-file.js';
-import { InfrastructureError, errorMessage } from '../errors.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
 import type { Variant } from './backend-spec.js';
 
 export interface ContainerEntry {
@@ -63,7 +63,9 @@ export async function readState(path: string): Promise<BackendState | undefined>
     throw new InfrastructureError(`backend state file ${path} is not valid JSON: ${errorMessage(error)}`);
   }
   if (parsed.version !== 1 || !Array.isArray(parsed.entries)) {
-    throw new InfrastructureError(`backend state file ${path} has an unknown format (version ${JSON.stringify(parsed.version)})`);
+    throw new InfrastructureError(
+      `backend state file ${path} has an unknown format (version ${JSON.stringify(parsed.version)})`,
+    );
   }
   return parsed;
 }

@@ -15,33 +15,33 @@
  *   const session = await bootBackends({ ..., signal: abort.signal });
  *   try { ...benchmark... } finally { await session.stop(); uninstall(); }
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfrastructureError, errorMessage } from '../errors.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
 import { isPlainSetting, type Logger } from '../log.js';
 import { FAILURE_TAIL_LINES, lastLines, tailFile } from './backend-logs.js';
 import {
-  DEFAULT_HEALTH_PATH,
-  DEFAULT_METRICS_PATH,
-  VARIANTS,
-  joinUrl,
-  validateBackendSpecs,
   type BackendSpec,
   type CommandBackendSpec,
+  DEFAULT_HEALTH_PATH,
+  DEFAULT_METRICS_PATH,
   type ImageBackendSpec,
+  joinUrl,
   type RunningBackend,
   type UrlBackendSpec,
+  VARIANTS,
   type Variant,
+  validateBackendSpecs,
 } from './backend-spec.js';
-import { removeAll } from './remove-backends.js';
+import { type ContainerEntry, type ProcessEntry, StateWriter } from './backend-state.js';
 import { DockerCli } from './docker-cli.js';
-import { HealthWaitError, waitForHealthy, type Liveness } from './health-wait.js';
 import { isSecretName } from './environment-info.js';
+import { HealthWaitError, type Liveness, waitForHealthy } from './health-wait.js';
 import { findFreePort, isPortConflictMessage, isPortFree } from './port-check.js';
 import { readProcStat } from './process-control.js';
-import { DEFAULT_TTL_MS, containerName, labelsFor, labelsToEnv, type RunIdentity } from './run-labels.js';
-import { StateWriter, type ContainerEntry, type ProcessEntry } from './backend-state.js';
+import { removeAll } from './remove-backends.js';
+import { containerName, DEFAULT_TTL_MS, labelsFor, labelsToEnv, type RunIdentity } from './run-labels.js';
 
 export type BootStep = 'port check' | 'start' | 'health check';
 
@@ -106,7 +106,9 @@ interface Context {
 
 function gitSha(cwd: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', ['rev-parse', 'HEAD'], { cwd, timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+    execFile('git', ['rev-parse', 'HEAD'], { cwd, timeout: 10_000 }, (error, stdout) =>
+      resolve(error ? undefined : stdout.trim()),
+    );
   });
 }
 
@@ -162,7 +164,17 @@ async function startCommand(ctx: Context, variant: Variant, spec: CommandBackend
   // would otherwise leave a backend no cleanup knows of. The pid is known as soon as spawn returns.
   const pid = child.pid;
   const entry: ProcessEntry | undefined =
-    pid === undefined ? undefined : { kind: 'process', variant, pid, pgid: pid, startTicks: readProcStat(pid)?.startTicks, command: spec.command, logPath };
+    pid === undefined
+      ? undefined
+      : {
+          kind: 'process',
+          variant,
+          pid,
+          pgid: pid,
+          startTicks: readProcStat(pid)?.startTicks,
+          command: spec.command,
+          logPath,
+        };
   const recorded = entry
     ? ctx.writer.update((state) => {
         state.entries.push(entry);
@@ -174,7 +186,11 @@ async function startCommand(ctx: Context, variant: Variant, spec: CommandBackend
   });
   await recorded;
   if (spawned || pid === undefined) {
-    throw new BackendBootError(variant, 'start', `could not start ${JSON.stringify(spec.command[0])}: ${errorMessage(spawned)}`);
+    throw new BackendBootError(
+      variant,
+      'start',
+      `could not start ${JSON.stringify(spec.command[0])}: ${errorMessage(spawned)}`,
+    );
   }
   child.unref();
   const sha = await gitSha(spec.cwd ?? process.cwd());
@@ -188,7 +204,8 @@ async function startCommand(ctx: Context, variant: Variant, spec: CommandBackend
       logPath,
       ...probes(spec, `http://127.0.0.1:${spec.port}`),
     },
-    checkAlive: async () => (exit === undefined ? { alive: true } : { alive: false, detail: `process ${pid} ended with ${exit}` }),
+    checkAlive: async () =>
+      exit === undefined ? { alive: true } : { alive: false, detail: `process ${pid} ended with ${exit}` },
     logTail: () => tailFile(logPath, FAILURE_TAIL_LINES),
   };
 }
@@ -197,7 +214,12 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
   const docker = ctx.docker();
   const network = spec.network ?? 'bridge';
   const fixedPort = network === 'host' ? spec.port : spec.hostPort;
-  if (fixedPort !== undefined) await assertPortFree(variant, fixedPort, network === 'host' ? 'host-network container port' : 'published host port');
+  if (fixedPort !== undefined)
+    await assertPortFree(
+      variant,
+      fixedPort,
+      network === 'host' ? 'host-network container port' : 'published host port',
+    );
   const name = containerName(ctx.identity.runId, variant);
   const logPath = join(ctx.options.reportDir, `backend-${variant}.log`);
   const entry: ContainerEntry = { kind: 'container', variant, name, logPath };
@@ -205,7 +227,8 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
   await ctx.writer.update((state) => {
     state.entries.push(entry);
   });
-  for (const [key, value] of Object.entries(spec.env ?? {})) if (isSecretName(key) && !isPlainSetting(value)) ctx.options.log.addSecret(value);
+  for (const [key, value] of Object.entries(spec.env ?? {}))
+    if (isSecretName(key) && !isPlainSetting(value)) ctx.options.log.addSecret(value);
 
   // An automatically chosen port can be taken between our check and Docker's bind; retry then.
   const attempts = fixedPort === undefined ? 3 : 1;
@@ -235,7 +258,12 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
       await docker.rm([name]).catch(() => undefined);
       if (isPortConflictMessage(message)) {
         if (attempt < attempts) continue;
-        throw new BackendBootError(variant, 'port check', `host port ${hostPort} is already in use (Docker: ${message})`, { cause: error });
+        throw new BackendBootError(
+          variant,
+          'port check',
+          `host port ${hostPort} is already in use (Docker: ${message})`,
+          { cause: error },
+        );
       }
       throw new BackendBootError(variant, 'start', message, { cause: error });
     }
@@ -245,7 +273,10 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
   });
   const inspected = await docker.inspectContainer(containerId);
   const imageId = inspected?.Image ?? 'unknown image id';
-  const digests = await docker.inspectImage(imageId).then((image) => image.RepoDigests ?? [], () => []);
+  const digests = await docker.inspectImage(imageId).then(
+    (image) => image.RepoDigests ?? [],
+    () => [],
+  );
   return {
     backend: {
       variant,
@@ -260,7 +291,10 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
       const state = (await docker.inspectContainer(containerId))?.State;
       if (!state) return { alive: false, detail: `container ${name} disappeared` };
       if (state.Status === 'exited' || state.Status === 'dead') {
-        return { alive: false, detail: `container ${name} exited with code ${state.ExitCode}${state.OOMKilled ? ' (killed: out of memory)' : ''}${state.Error ? `: ${state.Error}` : ''}` };
+        return {
+          alive: false,
+          detail: `container ${name} exited with code ${state.ExitCode}${state.OOMKilled ? ' (killed: out of memory)' : ''}${state.Error ? `: ${state.Error}` : ''}`,
+        };
       }
       return { alive: true };
     },
@@ -272,7 +306,11 @@ async function bootVariant(ctx: Context, variant: Variant): Promise<{ backend: R
   const spec = ctx.options.specs[variant];
   const begin = performance.now();
   const started =
-    spec.kind === 'url' ? startUrl(variant, spec) : spec.kind === 'command' ? await startCommand(ctx, variant, spec) : await startContainer(ctx, variant, spec);
+    spec.kind === 'url'
+      ? startUrl(variant, spec)
+      : spec.kind === 'command'
+        ? await startCommand(ctx, variant, spec)
+        : await startContainer(ctx, variant, spec);
   try {
     await waitForHealthy({
       url: started.backend.healthUrl,
@@ -290,7 +328,9 @@ async function bootVariant(ctx: Context, variant: Variant): Promise<{ backend: R
 }
 
 function isAbort(error: unknown): boolean {
-  return error instanceof BackendBootError && error.cause instanceof HealthWaitError && error.cause.reason === 'aborted';
+  return (
+    error instanceof BackendBootError && error.cause instanceof HealthWaitError && error.cause.reason === 'aborted'
+  );
 }
 
 export async function bootBackends(options: BootOptions): Promise<BackendSession> {
@@ -299,7 +339,11 @@ export async function bootBackends(options: BootOptions): Promise<BackendSession
   if (options.signal?.aborted) throw new InfrastructureError('backend boot was cancelled before any backend started');
   mkdirSync(options.reportDir, { recursive: true });
   const begin = performance.now();
-  const identity: RunIdentity = { runId: options.runId, jobKey: options.jobKey, expiresAtMs: Date.now() + (options.ttlMs ?? DEFAULT_TTL_MS) };
+  const identity: RunIdentity = {
+    runId: options.runId,
+    jobKey: options.jobKey,
+    expiresAtMs: Date.now() + (options.ttlMs ?? DEFAULT_TTL_MS),
+  };
   const writer = new StateWriter(options.statePath, {
     version: 1,
     runId: options.runId,
@@ -326,14 +370,26 @@ export async function bootBackends(options: BootOptions): Promise<BackendSession
   );
   options.signal?.removeEventListener('abort', onOuterAbort);
 
-  const failures = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ variant: VARIANTS[i]!, error: outcome.reason as unknown }] : []));
+  const failures = outcomes.flatMap((outcome, i) =>
+    outcome.status === 'rejected' ? [{ variant: VARIANTS[i]!, error: outcome.reason as unknown }] : [],
+  );
   if (failures.length === 0) {
-    const [baseline, candidate] = outcomes.map((o) => (o as PromiseFulfilledResult<{ backend: RunningBackend }>).value.backend);
+    const [baseline, candidate] = outcomes.map(
+      (o) => (o as PromiseFulfilledResult<{ backend: RunningBackend }>).value.backend,
+    );
     const bothHealthyMs = performance.now() - begin;
     for (const b of [baseline!, candidate!]) {
-      options.log.info(`backend '${b.variant}' healthy after ${Math.round(b.timeToHealthyMs)} ms at ${b.baseUrl} — ${b.description}`);
+      options.log.info(
+        `backend '${b.variant}' healthy after ${Math.round(b.timeToHealthyMs)} ms at ${b.baseUrl} — ${b.description}`,
+      );
     }
-    return { runId: options.runId, backends: { baseline: baseline!, candidate: candidate! }, bothHealthyMs, statePath: options.statePath, stop };
+    return {
+      runId: options.runId,
+      backends: { baseline: baseline!, candidate: candidate! },
+      bothHealthyMs,
+      statePath: options.statePath,
+      stop,
+    };
   }
 
   // Show the failing variant's output (not the one we merely stopped waiting for), then clean up.
@@ -353,6 +409,9 @@ export async function bootBackends(options: BootOptions): Promise<BackendSession
     options.log.error(errorMessage(cleanupError));
   }
   const primary = shown[0]!.error;
-  if (options.signal?.aborted && real.length === 0) throw new InfrastructureError('backend boot was cancelled; started backends were removed', { cause: primary });
-  throw primary instanceof InfrastructureError ? primary : new InfrastructureError(errorMessage(primary), { cause: primary });
+  if (options.signal?.aborted && real.length === 0)
+    throw new InfrastructureError('backend boot was cancelled; started backends were removed', { cause: primary });
+  throw primary instanceof InfrastructureError
+    ? primary
+    : new InfrastructureError(errorMessage(primary), { cause: primary });
 }

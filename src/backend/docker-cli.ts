@@ -52,7 +52,15 @@ export interface ContainerInspect {
   Id: string;
   Name: string;
   Created: string;
-  State: { Status: string; Running: boolean; ExitCode: number; Error: string; OOMKilled: boolean; StartedAt: string; FinishedAt: string };
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    Error: string;
+    OOMKilled: boolean;
+    StartedAt: string;
+    FinishedAt: string;
+  };
   Config: { Image: string; Labels: Record<string, string> | null };
   Image: string;
 }
@@ -99,12 +107,16 @@ export function dockerRunArgs(spec: DockerRunSpec): string[] {
   for (const [key, value] of Object.entries(spec.labels)) args.push('--label', `${key}=${value}`);
   for (const name of Object.keys(spec.env)) {
     // A name with '=' would smuggle a value into argv; Docker would also misread it.
-    if (!ENV_NAME.test(name)) throw new InfrastructureError(`docker run: environment variable name ${JSON.stringify(name)} is not a valid name`);
+    if (!ENV_NAME.test(name))
+      throw new InfrastructureError(
+        `docker run: environment variable name ${JSON.stringify(name)} is not a valid name`,
+      );
     args.push('--env', name);
   }
   if (spec.envFile) args.push('--env-file', spec.envFile);
   if (spec.network === 'host') args.push('--network', 'host');
-  if (spec.publish) args.push('--publish', `${spec.publish.hostIp}:${spec.publish.hostPort}:${spec.publish.containerPort}`);
+  if (spec.publish)
+    args.push('--publish', `${spec.publish.hostIp}:${spec.publish.hostPort}:${spec.publish.containerPort}`);
   if (spec.cpus) args.push('--cpus', spec.cpus);
   if (spec.memory) args.push('--memory', spec.memory);
   if (spec.cpusetCpus) args.push('--cpuset-cpus', spec.cpusetCpus);
@@ -138,13 +150,19 @@ export class DockerCli {
     for (const value of Object.values(options.env ?? {})) this.masker.add(value);
     const command = formatCommand(this.binary, args);
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 120_000 });
+      const child = spawn(this.binary, [...args], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: options.timeoutMs ?? 120_000,
+      });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.once('error', (error) => {
-        reject(new InfrastructureError(this.masker.mask(`${command} could not run: ${error.message}`), { cause: error }));
+        reject(
+          new InfrastructureError(this.masker.mask(`${command} could not run: ${error.message}`), { cause: error }),
+        );
       });
       child.once('close', (code, signal) => {
         const result = {
@@ -179,7 +197,11 @@ export class DockerCli {
     // With several ids docker prints the ones it found and exits 1 for the rest.
     const text = result.stdout.trim();
     if (result.exitCode !== 0 && !/no such (container|object)/i.test(result.stderr)) {
-      throw new InfrastructureError(this.masker.mask(`${formatCommand(this.binary, ['container', 'inspect', ...ids])} failed: ${result.stderr.trim()}`));
+      throw new InfrastructureError(
+        this.masker.mask(
+          `${formatCommand(this.binary, ['container', 'inspect', ...ids])} failed: ${result.stderr.trim()}`,
+        ),
+      );
     }
     return text.startsWith('[') ? (JSON.parse(text) as ContainerInspect[]) : [];
   }
@@ -206,11 +228,18 @@ export class DockerCli {
       const chunks: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
-      child.once('error', (error) => reject(new InfrastructureError(`${formatCommand(this.binary, args)} could not run: ${error.message}`)));
+      child.once('error', (error) =>
+        reject(new InfrastructureError(`${formatCommand(this.binary, args)} could not run: ${error.message}`)),
+      );
       child.once('close', (code) => {
         const text = Buffer.concat(chunks).toString('utf8');
         if (code === 0) resolve(text);
-        else reject(new InfrastructureError(this.masker.mask(`${formatCommand(this.binary, args)} failed (exit ${code}): ${text.trim()}`)));
+        else
+          reject(
+            new InfrastructureError(
+              this.masker.mask(`${formatCommand(this.binary, args)} failed (exit ${code}): ${text.trim()}`),
+            ),
+          );
       });
     });
   }
@@ -228,7 +257,11 @@ export class DockerCli {
     const unexpected = lines.filter((line) => !inProgress.includes(line));
     if (unexpected.length === 0 && inProgress.length > 0 && (await this.waitUntilGone(ids, 30_000))) return;
     if (lines.length > 0) {
-      throw new InfrastructureError(this.masker.mask(`${formatCommand(this.binary, ['rm', '--force', '--volumes', ...ids])} failed: ${lines.join('\n')}`));
+      throw new InfrastructureError(
+        this.masker.mask(
+          `${formatCommand(this.binary, ['rm', '--force', '--volumes', ...ids])} failed: ${lines.join('\n')}`,
+        ),
+      );
     }
   }
 
@@ -244,7 +277,10 @@ export class DockerCli {
 
   /** Containers (running or not) carrying every given label (`key=value`, or `key` for presence). */
   async psByLabel(labels: Record<string, string | true>): Promise<ContainerSummary[]> {
-    const filters = Object.entries(labels).flatMap(([key, value]) => ['--filter', value === true ? `label=${key}` : `label=${key}=${value}`]);
+    const filters = Object.entries(labels).flatMap(([key, value]) => [
+      '--filter',
+      value === true ? `label=${key}` : `label=${key}=${value}`,
+    ]);
     const { stdout } = await this.exec(['ps', '--all', '--no-trunc', ...filters, '--format', '{{json .}}']);
     return parseJsonLines<ContainerSummary>(stdout);
   }

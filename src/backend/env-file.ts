@@ -36,5 +36,7 @@ export function envFileSecrets(path: string, env: NodeJS.ProcessEnv): string[] {
   } catch {
     return [];
   }
-  return [...parseEnvFile(text, env)].filter(([name, value]) => isSecretName(name) && !isPlainSetting(value) && value.length >= 3).map(([, value]) => value);
+  return [...parseEnvFile(text, env)]
+    .filter(([name, value]) => isSecretName(name) && !isPlainSetting(value) && value.length >= 3)
+    .map(([, value]) => value);
 }

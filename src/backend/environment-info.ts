@@ -3,7 +3,7 @@
  * configuration that differs between them, and the machine. The diff and masking are pure; the
  * collector reads the machine and Docker.
  */
-import { cpus, release, type as osType, arch } from 'node:os';
+import { arch, cpus, type as osType, release } from 'node:os';
 import { errorMessage } from '../errors.js';
 import { isSecretName } from '../log.js';
 import type { BackendSpec, RunningBackend, Variant } from './backend-spec.js';

@@ -5,7 +5,7 @@
  * whole timeout.
  */
 import { Agent, request } from 'undici';
-import { InfrastructureError, errorMessage } from '../errors.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
 
 export type Liveness = { alive: true } | { alive: false; detail: string };
 
@@ -69,7 +69,12 @@ export async function waitForHealthy(options: HealthWaitOptions): Promise<Health
   try {
     for (;;) {
       if (options.signal?.aborted) {
-        throw new HealthWaitError('aborted', `health check of ${options.url} was cancelled`, lastProblem, now() - start);
+        throw new HealthWaitError(
+          'aborted',
+          `health check of ${options.url} was cancelled`,
+          lastProblem,
+          now() - start,
+        );
       }
       attempts += 1;
       const left = options.timeoutMs - (now() - start);
@@ -93,11 +98,21 @@ export async function waitForHealthy(options: HealthWaitOptions): Promise<Health
       }
       const liveness = await options.checkAlive();
       if (!liveness.alive) {
-        throw new HealthWaitError('exited', `backend exited before it became healthy (${liveness.detail}); last health answer: ${lastProblem}`, lastProblem, now() - start);
+        throw new HealthWaitError(
+          'exited',
+          `backend exited before it became healthy (${liveness.detail}); last health answer: ${lastProblem}`,
+          lastProblem,
+          now() - start,
+        );
       }
       const elapsed = now() - start;
       if (elapsed >= options.timeoutMs) {
-        throw new HealthWaitError('timeout', `${options.url} gave no 2xx within ${Math.round(options.timeoutMs)} ms (${attempts} attempts; last: ${lastProblem})`, lastProblem, elapsed);
+        throw new HealthWaitError(
+          'timeout',
+          `${options.url} gave no 2xx within ${Math.round(options.timeoutMs)} ms (${attempts} attempts; last: ${lastProblem})`,
+          lastProblem,
+          elapsed,
+        );
       }
       await sleep(Math.min(interval, options.timeoutMs - elapsed), options.signal);
     }

@@ -3,7 +3,7 @@
  * process than the one that started the backend, possibly much later, so before signalling a pid it
  * checks that the pid still belongs to the process that was started (its start time is unchanged).
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcStat {
   /** One-letter state from /proc/<pid>/stat: R, S, D, Z (zombie), T, ... */
@@ -20,7 +20,10 @@ export interface ProcStat {
 export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
-  const fields = text.slice(close + 2).trim().split(/\s+/);
+  const fields = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // fields[0] is field 3 (state); field n is fields[n - 3].
   const state = fields[0];
   const pgid = Number(fields[2]);

@@ -3,15 +3,22 @@
  * separate process) and by labels (leftovers of an earlier run that was killed too hard to clean
  * up; see run-labels.ts for what counts as a leftover). Logs are saved before anything is removed.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfrastructureError, errorMessage } from '../errors.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { saveContainerLogs } from './backend-logs.js';
+import { readState, type StateEntry, StateWriter } from './backend-state.js';
 import { DockerCli } from './docker-cli.js';
 import { isGroupAlive, readProcStat, stopProcessGroup } from './process-control.js';
-import { LABEL, judgeLeftover, labelsFromEnv, parseEnviron, sanitizeName, type LeftoverCriteria } from './run-labels.js';
-import { StateWriter, readState, type StateEntry } from './backend-state.js';
+import {
+  judgeLeftover,
+  LABEL,
+  type LeftoverCriteria,
+  labelsFromEnv,
+  parseEnviron,
+  sanitizeName,
+} from './run-labels.js';
 
 export interface CleanupDeps {
   log: Logger;
@@ -22,7 +29,9 @@ export interface CleanupDeps {
 }
 
 function describeEntry(entry: StateEntry): string {
-  return entry.kind === 'container' ? `container ${entry.name}` : `process group ${entry.pgid} (${entry.command.join(' ')})`;
+  return entry.kind === 'container'
+    ? `container ${entry.name}`
+    : `process group ${entry.pgid} (${entry.command.join(' ')})`;
 }
 
 /** Stops and removes one started backend, saving a container's output to its log path first. */
@@ -35,7 +44,9 @@ export async function removeEntry(entry: StateEntry, deps: CleanupDeps): Promise
       return false;
     });
     await docker.rm([ref]);
-    return saved ? `removed ${describeEntry(entry)}; its output is in ${entry.logPath}` : `${describeEntry(entry)} was already gone`;
+    return saved
+      ? `removed ${describeEntry(entry)}; its output is in ${entry.logPath}`
+      : `${describeEntry(entry)} was already gone`;
   }
   const outcome = await stopProcessGroup(entry, deps.graceMs);
   const said = {
@@ -68,7 +79,8 @@ export async function removeAll(writer: StateWriter, deps: CleanupDeps): Promise
       }
     }),
   );
-  if (failures.length > 0) throw new InfrastructureError(`backend cleanup left something behind:\n${failures.join('\n')}`);
+  if (failures.length > 0)
+    throw new InfrastructureError(`backend cleanup left something behind:\n${failures.join('\n')}`);
   await writer.update((state) => {
     state.finishedAt = new Date().toISOString();
   });
@@ -78,7 +90,11 @@ export async function removeAll(writer: StateWriter, deps: CleanupDeps): Promise
  * Removes what the run recorded in `statePath` started. A missing state file means nothing was
  * started (the run failed earlier): not an error. Safe to call twice.
  */
-export async function removeBackendsFromState(statePath: string, log: Logger, deps: Omit<CleanupDeps, 'log'> = {}): Promise<void> {
+export async function removeBackendsFromState(
+  statePath: string,
+  log: Logger,
+  deps: Omit<CleanupDeps, 'log'> = {},
+): Promise<void> {
   const state = await readState(statePath);
   if (!state) {
     log.info(`no backend state at ${statePath}: nothing to clean up`);
@@ -142,7 +158,11 @@ export function listManagedProcesses(): LabelledProcess[] {
  * that are not of `currentRunId`, match `jobKey` when given, and are past their deadline.
  */
 export async function removeLeftovers(options: LeftoverSweepOptions, log: Logger): Promise<LeftoverSweepResult> {
-  const criteria: LeftoverCriteria = { now: options.now ?? Date.now(), currentRunId: options.currentRunId, jobKey: options.jobKey };
+  const criteria: LeftoverCriteria = {
+    now: options.now ?? Date.now(),
+    currentRunId: options.currentRunId,
+    jobKey: options.jobKey,
+  };
   const result: LeftoverSweepResult = { containers: [], processGroups: [] };
   if (options.containers !== false) {
     const docker = options.docker ?? new DockerCli();
@@ -207,7 +227,10 @@ function runProcessGroups(runId: string): Map<number, LabelledProcess> {
  * machine without Docker is not asked) and local process groups. This covers what the state file
  * could not record in time, e.g. a process whose record was still being written when a signal came.
  */
-export async function removeRunResources(runId: string, options: { containers: boolean; log: Logger; docker?: DockerCli; graceMs?: number }): Promise<string[]> {
+export async function removeRunResources(
+  runId: string,
+  options: { containers: boolean; log: Logger; docker?: DockerCli; graceMs?: number },
+): Promise<string[]> {
   const removed: string[] = [];
   if (options.containers) {
     const docker = options.docker ?? new DockerCli();
@@ -218,10 +241,14 @@ export async function removeRunResources(runId: string, options: { containers: b
     }
   }
   for (const [pgid, proc] of runProcessGroups(runId)) {
-    const outcome = await stopProcessGroup({ pid: proc.pid, pgid, startTicks: proc.pid === pgid ? proc.startTicks : undefined }, options.graceMs);
+    const outcome = await stopProcessGroup(
+      { pid: proc.pid, pgid, startTicks: proc.pid === pgid ? proc.startTicks : undefined },
+      options.graceMs,
+    );
     if (outcome === 'terminated' || outcome === 'killed') removed.push(`process group ${pgid}`);
   }
-  for (const what of removed) options.log.info(`removed ${what} of run ${runId}, which the state file did not list as removed`);
+  for (const what of removed)
+    options.log.info(`removed ${what} of run ${runId}, which the state file did not list as removed`);
   return removed;
 }
 
@@ -229,16 +256,23 @@ export async function removeRunResources(runId: string, options: { containers: b
  * What of `runId`'s backends is still there after cleanup: each entry of the state file that is
  * still alive or present, and anything else carrying the run's labels. Empty when nothing is left.
  */
-export async function remainingRunResources(runId: string, options: { statePath?: string; containers: boolean; docker?: DockerCli }): Promise<string[]> {
+export async function remainingRunResources(
+  runId: string,
+  options: { statePath?: string; containers: boolean; docker?: DockerCli },
+): Promise<string[]> {
   const left: string[] = [];
   const seenGroups = new Set<number>();
   const seenContainers = new Set<string>();
   const state = options.statePath ? await readState(options.statePath) : undefined;
-  const docker = options.containers || state?.entries.some((e) => e.kind === 'container') ? (options.docker ?? new DockerCli()) : undefined;
+  const docker =
+    options.containers || state?.entries.some((e) => e.kind === 'container')
+      ? (options.docker ?? new DockerCli())
+      : undefined;
   for (const entry of state?.entries ?? []) {
     if (entry.kind === 'process') {
       const leader = readProcStat(entry.pgid);
-      const sameGroup = leader === undefined || entry.startTicks === undefined || leader.startTicks === entry.startTicks;
+      const sameGroup =
+        leader === undefined || entry.startTicks === undefined || leader.startTicks === entry.startTicks;
       if (sameGroup && isGroupAlive(entry.pgid)) {
         seenGroups.add(entry.pgid);
         left.push(`${entry.variant}: ${describeEntry(entry)} is still running`);
@@ -252,8 +286,10 @@ export async function remainingRunResources(runId: string, options: { statePath?
     }
   }
   if (docker) {
-    for (const c of await docker.psByLabel({ [LABEL.runId]: runId })) if (!seenContainers.has(c.Names)) left.push(`container ${c.Names} still exists (${c.State})`);
+    for (const c of await docker.psByLabel({ [LABEL.runId]: runId }))
+      if (!seenContainers.has(c.Names)) left.push(`container ${c.Names} still exists (${c.State})`);
   }
-  for (const pgid of runProcessGroups(runId).keys()) if (!seenGroups.has(pgid)) left.push(`process group ${pgid} of run ${runId} is still running`);
+  for (const pgid of runProcessGroups(runId).keys())
+    if (!seenGroups.has(pgid)) left.push(`process group ${pgid} of run ${runId} is still running`);
   return left;
 }

@@ -121,8 +121,10 @@ export type LeftoverVerdict = { leftover: true } | { leftover: false; why: strin
 export function judgeLeftover(labels: Record<string, string>, criteria: LeftoverCriteria): LeftoverVerdict {
   if (labels[LABEL.managed] !== 'true') return { leftover: false, why: 'not started by perf-gate' };
   const runId = labels[LABEL.runId];
-  if (criteria.currentRunId !== undefined && runId === criteria.currentRunId) return { leftover: false, why: 'belongs to the current run' };
-  if (criteria.jobKey !== undefined && labels[LABEL.jobKey] !== criteria.jobKey) return { leftover: false, why: 'another job key' };
+  if (criteria.currentRunId !== undefined && runId === criteria.currentRunId)
+    return { leftover: false, why: 'belongs to the current run' };
+  if (criteria.jobKey !== undefined && labels[LABEL.jobKey] !== criteria.jobKey)
+    return { leftover: false, why: 'another job key' };
   const expires = Number(labels[LABEL.expiresAt]);
   // No readable deadline: we cannot prove the run is over, so leave it alone.
   if (!Number.isFinite(expires)) return { leftover: false, why: 'no deadline label' };
@@ -130,6 +132,9 @@ export function judgeLeftover(labels: Record<string, string>, criteria: Leftover
   return { leftover: true };
 }
 
-export function selectLeftovers<T extends { labels: Record<string, string> }>(resources: readonly T[], criteria: LeftoverCriteria): T[] {
+export function selectLeftovers<T extends { labels: Record<string, string> }>(
+  resources: readonly T[],
+  criteria: LeftoverCriteria,
+): T[] {
   return resources.filter((resource) => judgeLeftover(resource.labels, criteria).leftover);
 }

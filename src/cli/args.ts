@@ -23,7 +23,11 @@ export function envNameFor(flag: string): string {
   return `PERF_GATE_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
-export function parseArgs(argv: string[], specsFor: (command: string | undefined) => FlagSpec[] | undefined, env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+export function parseArgs(
+  argv: string[],
+  specsFor: (command: string | undefined) => FlagSpec[] | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedArgs {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : undefined;
   const rest = command ? argv.slice(1) : argv;
   const specs = specsFor(command) ?? [];
@@ -48,7 +52,8 @@ export function parseArgs(argv: string[], specsFor: (command: string | undefined
     }
     if (spec.kind === 'boolean') {
       const value = eq === -1 ? 'true' : arg.slice(eq + 1);
-      if (value !== 'true' && value !== 'false') throw new InputError(`flag --${name}: got ${JSON.stringify(value)}; expected true or false`);
+      if (value !== 'true' && value !== 'false')
+        throw new InputError(`flag --${name}: got ${JSON.stringify(value)}; expected true or false`);
       flags[name] = value === 'true';
       continue;
     }
@@ -64,7 +69,10 @@ export function parseArgs(argv: string[], specsFor: (command: string | undefined
     const fromEnv = env[spec.env ?? envNameFor(spec.name)];
     if (fromEnv === undefined || fromEnv === '') continue;
     if (spec.kind === 'boolean') {
-      if (fromEnv !== 'true' && fromEnv !== 'false') throw new InputError(`${spec.env ?? envNameFor(spec.name)}: got ${JSON.stringify(fromEnv)}; expected true or false`);
+      if (fromEnv !== 'true' && fromEnv !== 'false')
+        throw new InputError(
+          `${spec.env ?? envNameFor(spec.name)}: got ${JSON.stringify(fromEnv)}; expected true or false`,
+        );
       flags[spec.name] = fromEnv === 'true';
     } else if (spec.kind === 'list') flags[spec.name] = fromEnv.split('\n').filter(Boolean);
     else flags[spec.name] = fromEnv;

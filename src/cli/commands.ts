@@ -7,25 +7,85 @@ export interface CommandSpec {
   flags: FlagSpec[];
 }
 
-const config: FlagSpec = { name: 'config', kind: 'string', description: 'config file (YAML or JSON); default: the embedded default' };
-const databaseUrl: FlagSpec = { name: 'database-url', kind: 'string', description: 'preview database URL; default: a throwaway PostgreSQL server' };
-const reportDir: FlagSpec = { name: 'report-dir', kind: 'string', description: 'folder for results.json, report.md, report.html and logs (default perf-gate-report)' };
-const state: FlagSpec = { name: 'state', kind: 'string', description: 'state file shared by the stage commands (default .perf-gate/state.json)' };
-const failOnInconclusive: FlagSpec = { name: 'fail-on-inconclusive', kind: 'boolean', description: 'exit 1 when the verdict is inconclusive' };
-const json: FlagSpec = { name: 'json', kind: 'boolean', description: 'print results.json to stdout instead of the table' };
-const aa: FlagSpec = { name: 'aa', kind: 'boolean', description: "A/A check: measure the candidate against itself and report the runner's noise floor" };
+const config: FlagSpec = {
+  name: 'config',
+  kind: 'string',
+  description: 'config file (YAML or JSON); default: the embedded default',
+};
+const databaseUrl: FlagSpec = {
+  name: 'database-url',
+  kind: 'string',
+  description: 'preview database URL; default: a throwaway PostgreSQL server',
+};
+const reportDir: FlagSpec = {
+  name: 'report-dir',
+  kind: 'string',
+  description: 'folder for results.json, report.md, report.html and logs (default perf-gate-report)',
+};
+const state: FlagSpec = {
+  name: 'state',
+  kind: 'string',
+  description: 'state file shared by the stage commands (default .perf-gate/state.json)',
+};
+const failOnInconclusive: FlagSpec = {
+  name: 'fail-on-inconclusive',
+  kind: 'boolean',
+  description: 'exit 1 when the verdict is inconclusive',
+};
+const json: FlagSpec = {
+  name: 'json',
+  kind: 'boolean',
+  description: 'print results.json to stdout instead of the table',
+};
+const aa: FlagSpec = {
+  name: 'aa',
+  kind: 'boolean',
+  description: "A/A check: measure the candidate against itself and report the runner's noise floor",
+};
 const dryRun: FlagSpec = { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' };
 const historyStore: FlagSpec[] = [
-  { name: 'store', kind: 'string', description: 'where the history is kept: git-branch (default, the only store so far)' },
-  { name: 'data-branch', kind: 'string', description: 'the data branch of the git-branch store (default perf-gate-data)' },
-  { name: 'repo-dir', kind: 'string', description: "the repository's checkout, whose origin holds the data branch (default: the current folder)" },
+  {
+    name: 'store',
+    kind: 'string',
+    description: 'where the history is kept: git-branch (default, the only store so far)',
+  },
+  {
+    name: 'data-branch',
+    kind: 'string',
+    description: 'the data branch of the git-branch store (default perf-gate-data)',
+  },
+  {
+    name: 'repo-dir',
+    kind: 'string',
+    description: "the repository's checkout, whose origin holds the data branch (default: the current folder)",
+  },
 ];
-const historyMetric: FlagSpec = { name: 'metric', kind: 'string', description: 'the metric, as named in results.json (latency_p95)' };
+const historyMetric: FlagSpec = {
+  name: 'metric',
+  kind: 'string',
+  description: 'the metric, as named in results.json (latency_p95)',
+};
 const historyJson: FlagSpec = { name: 'json', kind: 'boolean', description: 'print JSON instead of the table' };
 
 export const COMMANDS: CommandSpec[] = [
-  { name: 'run', summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up', flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, dryRun] },
-  { name: 'demo', summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database', flags: [reportDir, state, failOnInconclusive, json, aa, dryRun, { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' }] },
+  {
+    name: 'run',
+    summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up',
+    flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, dryRun],
+  },
+  {
+    name: 'demo',
+    summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database',
+    flags: [
+      reportDir,
+      state,
+      failOnInconclusive,
+      json,
+      aa,
+      dryRun,
+      { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' },
+    ],
+  },
   {
     name: 'migrate',
     summary: 'apply pending NNN_name.sql migrations (or run a migration command) to a database',
@@ -38,7 +98,11 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'to', kind: 'string', description: 'apply up to and including this version, e.g. 022' },
       dryRun,
       { name: 'command', kind: 'list', description: 'run this migration script instead (repeat for each argument)' },
-      { name: 'allow-production', kind: 'boolean', description: 'allow a database whose name or host looks like production' },
+      {
+        name: 'allow-production',
+        kind: 'boolean',
+        description: 'allow a database whose name or host looks like production',
+      },
     ],
   },
   {
@@ -49,11 +113,23 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'dir', kind: 'string', description: 'folder of NNN_name.sql files' },
       { name: 'to', kind: 'string', description: 'check files up to and including this version' },
       { name: 'command', kind: 'list', description: 'check this migration script instead' },
-      { name: 'allow-production', kind: 'boolean', description: 'allow a database whose name or host looks like production' },
+      {
+        name: 'allow-production',
+        kind: 'boolean',
+        description: 'allow a database whose name or host looks like production',
+      },
     ],
   },
-  { name: 'boot', summary: 'start the baseline and candidate backends and wait until both are healthy', flags: [config, state, reportDir] },
-  { name: 'bench', summary: 'run the interleaved benchmark rounds against the booted backends', flags: [config, state, reportDir] },
+  {
+    name: 'boot',
+    summary: 'start the baseline and candidate backends and wait until both are healthy',
+    flags: [config, state, reportDir],
+  },
+  {
+    name: 'bench',
+    summary: 'run the interleaved benchmark rounds against the booted backends',
+    flags: [config, state, reportDir],
+  },
   {
     name: 'compare',
     summary: 'compare the rounds, judge the targets, write the reports, post the PR comment and Check',
@@ -63,13 +139,21 @@ export const COMMANDS: CommandSpec[] = [
       reportDir,
       failOnInconclusive,
       json,
-      { name: 'github-token', kind: 'string', description: 'token for the PR comment and the Check (default: none, no GitHub writes)' },
+      {
+        name: 'github-token',
+        kind: 'string',
+        description: 'token for the PR comment and the Check (default: none, no GitHub writes)',
+      },
       { name: 'comment-mode', kind: 'string', description: 'update (default), recreate or off' },
       { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
       { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
     ],
   },
-  { name: 'cleanup', summary: 'stop everything a run started (containers, processes, throwaway databases)', flags: [state] },
+  {
+    name: 'cleanup',
+    summary: 'stop everything a run started (containers, processes, throwaway databases)',
+    flags: [state],
+  },
   {
     name: 'comment',
     summary: 'post a results.json as the sticky PR comment and Check (the workflow_run half of the fork-safe pattern)',
@@ -97,8 +181,11 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'history append',
-    summary: "record a results.json in the run history (with the commit, branch and run it measured)",
-    flags: [{ name: 'results', kind: 'string', description: 'results.json written by a measuring run' }, ...historyStore],
+    summary: 'record a results.json in the run history (with the commit, branch and run it measured)',
+    flags: [
+      { name: 'results', kind: 'string', description: 'results.json written by a measuring run' },
+      ...historyStore,
+    ],
   },
   {
     name: 'history list',
@@ -116,7 +203,11 @@ export const COMMANDS: CommandSpec[] = [
     summary: "find the commits where a metric's measured value stepped (E-divisive change points, one runner kind)",
     flags: [
       historyMetric,
-      { name: 'significance', kind: 'string', description: 'largest permutation p-value a change may have (default 0.05)' },
+      {
+        name: 'significance',
+        kind: 'string',
+        description: 'largest permutation p-value a change may have (default 0.05)',
+      },
       { name: 'min-segment', kind: 'string', description: 'fewest runs on either side of a change (default 5)' },
       historyJson,
       ...historyStore,
@@ -124,8 +215,18 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'history drift',
-    summary: "a metric's cumulative change over the chain of gated changes, with its interval and the largest contributors",
-    flags: [historyMetric, { name: 'since', kind: 'string', description: 'a date (2026-11-01) or the SHA of a recorded commit (default: all)' }, historyJson, ...historyStore],
+    summary:
+      "a metric's cumulative change over the chain of gated changes, with its interval and the largest contributors",
+    flags: [
+      historyMetric,
+      {
+        name: 'since',
+        kind: 'string',
+        description: 'a date (2026-11-01) or the SHA of a recorded commit (default: all)',
+      },
+      historyJson,
+      ...historyStore,
+    ],
   },
 ];
 
@@ -149,8 +250,19 @@ export function commandSpec(name: string | undefined): CommandSpec | undefined {
 export function helpText(version: string, command?: CommandSpec): string {
   if (command) {
     const width = Math.max(...command.flags.map((f) => f.name.length + (f.kind === 'boolean' ? 0 : 8)));
-    const lines = command.flags.map((f) => `  --${(f.name + (f.kind === 'boolean' ? '' : ' <value>')).padEnd(width)}  ${f.description}`);
-    return [`perf-gate ${command.name}: ${command.summary}`, '', `Usage: perf-gate ${command.name} [flags]`, '', 'Flags:', ...lines, '', 'Every flag can also be given as an environment variable, e.g. --report-dir as PERF_GATE_REPORT_DIR.'].join('\n');
+    const lines = command.flags.map(
+      (f) => `  --${(f.name + (f.kind === 'boolean' ? '' : ' <value>')).padEnd(width)}  ${f.description}`,
+    );
+    return [
+      `perf-gate ${command.name}: ${command.summary}`,
+      '',
+      `Usage: perf-gate ${command.name} [flags]`,
+      '',
+      'Flags:',
+      ...lines,
+      '',
+      'Every flag can also be given as an environment variable, e.g. --report-dir as PERF_GATE_REPORT_DIR.',
+    ].join('\n');
   }
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [

@@ -3,8 +3,8 @@
  * collapsible groups, masks, annotations) and one for a terminal or a plain CI log.
  */
 import * as core from '@actions/core';
+import { type Logger, SecretMasker } from '../log.js';
 import { inertLogText } from '../log-line.js';
-import { SecretMasker, type Logger } from '../log.js';
 
 /**
  * Every message is masked, then made inert (src/log-line.ts): core.info prints it as it is, so a

@@ -5,11 +5,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ExitCode, InputError, PerfGateError, errorMessage } from '../errors.js';
+import { ExitCode, errorMessage, InputError, PerfGateError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { booleanFlag, parseArgs, stringFlag, type ParsedArgs } from './args.js';
-import { COMMANDS, commandSpec, helpText, joinSubcommand } from './commands.js';
 import { actionsRunner } from './actions-runner.js';
+import { booleanFlag, type ParsedArgs, parseArgs, stringFlag } from './args.js';
+import { COMMANDS, commandSpec, helpText, joinSubcommand } from './commands.js';
 import { createLogger, runnerSafeStdout } from './loggers.js';
 import { runCommand } from './run-command.js';
 
@@ -61,26 +61,41 @@ export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => proce
       return ExitCode.ok;
     }
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-      if (argv[0] === 'help' && argv[1] && !commandSpec(argv[1])) throw new InputError(`help: command '${argv[1]}' is not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+      if (argv[0] === 'help' && argv[1] && !commandSpec(argv[1]))
+        throw new InputError(
+          `help: command '${argv[1]}' is not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+        );
       stdout(`${helpText(version, argv[0] === 'help' ? commandSpec(argv[1]) : undefined)}\n`);
       return ExitCode.ok;
     }
     const spec = commandSpec(argv[0]);
-    if (!spec) throw new InputError(`command '${argv[0]}': not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    if (!spec)
+      throw new InputError(`command '${argv[0]}': not known; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
     args = parseArgs(argv, (name) => commandSpec(name)?.flags, env);
     if (booleanFlag(args, 'help')) {
       stdout(`${helpText(version, spec)}\n`);
       return ExitCode.ok;
     }
-    if (args.positionals.length > 0) throw new InputError(`command '${spec.name}': unexpected argument '${args.positionals[0]}'; flags are written --name value`);
+    if (args.positionals.length > 0)
+      throw new InputError(
+        `command '${spec.name}': unexpected argument '${args.positionals[0]}'; flags are written --name value`,
+      );
     log ??= createLogger({ quiet: booleanFlag(args, 'quiet'), verbose: booleanFlag(args, 'verbose') }, env);
-    return await runCommand(spec.name, args, { log, packageRoot: root, version, stdout, env, runner: actionsRunner(env) });
+    return await runCommand(spec.name, args, {
+      log,
+      packageRoot: root,
+      version,
+      stdout,
+      env,
+      runner: actionsRunner(env),
+    });
   } catch (error) {
     log ??= createLogger({}, env);
     const code = error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure;
     log.error(errorMessage(error));
     if (!(error instanceof PerfGateError) && error instanceof Error && error.stack) log.debug(error.stack);
-    if (args && stringFlag(args, 'state') === undefined && code === ExitCode.invalidInput) log.info("run 'perf-gate --help' for usage");
+    if (args && stringFlag(args, 'state') === undefined && code === ExitCode.invalidInput)
+      log.info("run 'perf-gate --help' for usage");
     return code;
   }
 }

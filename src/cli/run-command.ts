@@ -6,7 +6,12 @@ import { cleanupCommand } from './commands/cleanup.js';
 import { commentCommand } from './commands/comment.js';
 import { compareCommand } from './commands/compare.js';
 import { dashboardCommand } from './commands/dashboard.js';
-import { historyAppendCommand, historyChangesCommand, historyDriftCommand, historyListCommand } from './commands/history.js';
+import {
+  historyAppendCommand,
+  historyChangesCommand,
+  historyDriftCommand,
+  historyListCommand,
+} from './commands/history.js';
 import { initCommand } from './commands/init.js';
 import { migrateCommand } from './commands/migrate.js';
 import { demoCommand, runGateCommand } from './commands/run.js';

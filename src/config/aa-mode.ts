@@ -10,13 +10,19 @@ import type { BackendConfig, PerfGateConfig } from './config.js';
 
 export function aaTargets(targets: readonly Target[]): Target[] {
   const metrics = [...new Set(targets.map((t) => t.metric))];
-  return metrics.map((metric) => ({ kind: 'regression', expression: `${metric} worsens <= 0%`, metric, maxRegression: 0 }));
+  return metrics.map((metric) => ({
+    kind: 'regression',
+    expression: `${metric} worsens <= 0%`,
+    metric,
+    maxRegression: 0,
+  }));
 }
 
 export function toAaConfig(config: PerfGateConfig): PerfGateConfig {
   const candidate = config.backend.candidate;
   // Each variant gets its own copy of the environment, so a change to one never reaches the other.
-  const copy = (): BackendConfig => (candidate.kind === 'url' ? { ...candidate } : { ...candidate, env: { ...candidate.env } });
+  const copy = (): BackendConfig =>
+    candidate.kind === 'url' ? { ...candidate } : { ...candidate, env: { ...candidate.env } };
   return {
     ...config,
     // The baseline copy of the database is not wanted: both variants on the fully migrated database.

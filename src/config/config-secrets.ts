@@ -54,12 +54,14 @@ export function configSecrets(config: Omit<PerfGateConfig, 'secrets'>, expanded:
   for (const expansion of expanded) {
     if (isSecretExpansion(expansion)) out.add(expansion.value);
     // An expansion inside a URL's password (`postgres://app:${PGPASSWORD}@db/app`), wherever that URL is.
-    for (const password of urlPasswords(expansion.text)) if (password.includes(expansion.value) || expansion.value.includes(password)) out.add(password);
+    for (const password of urlPasswords(expansion.text))
+      if (password.includes(expansion.value) || expansion.value.includes(password)) out.add(password);
   }
   for (const variant of ['baseline', 'candidate'] as const) {
     const backend = config.backend[variant];
     if (backend.kind === 'image' || backend.kind === 'command') {
-      for (const [name, value] of Object.entries(backend.env)) if (isSecretName(name) && !isPlainSetting(value)) out.add(value);
+      for (const [name, value] of Object.entries(backend.env))
+        if (isSecretName(name) && !isPlainSetting(value)) out.add(value);
     }
     if (backend.kind === 'url') for (const secret of urlPasswords(backend.url)) out.add(secret);
   }

@@ -9,10 +9,10 @@ import type { DockerNetwork } from '../backend/backend-spec.js';
 import { DEFAULT_PRODUCTION_PATTERN } from '../database/database-url.js';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
-import { CLIENT_METRICS, type MetricInfo, type MetricUnit, type Variant } from '../model/round-record.js';
 import { checkCpuList } from '../load/pin-cpus.js';
 import { parseWorkload, WORKLOAD_ORDERS } from '../load/workload.js';
 import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';
+import { CLIENT_METRICS, type MetricInfo, type MetricUnit } from '../model/round-record.js';
 import type {
   BackendVariantsConfig,
   BaselineBackendConfig,
@@ -43,7 +43,13 @@ export interface ConfigOverrides {
 export const EMBEDDED_DEFAULT = 'embedded default';
 
 /** Reads a config file (YAML or JSON), or the embedded default when `path` is undefined. */
-export function loadConfig(options: { path?: string; packageRoot: string; env?: NodeJS.ProcessEnv; cwd?: string; overrides?: ConfigOverrides }): PerfGateConfig {
+export function loadConfig(options: {
+  path?: string;
+  packageRoot: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  overrides?: ConfigOverrides;
+}): PerfGateConfig {
   const env = options.env ?? process.env;
   let text: string;
   let source: string;
@@ -55,7 +61,9 @@ export function loadConfig(options: { path?: string; packageRoot: string; env?: 
       text = readFileSync(options.path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new InputError(`config file '${options.path}': cannot be read (${code ?? 'error'}); pass an existing YAML or JSON file with --config`);
+      throw new InputError(
+        `config file '${options.path}': cannot be read (${code ?? 'error'}); pass an existing YAML or JSON file with --config`,
+      );
     }
   } else {
     source = EMBEDDED_DEFAULT;
@@ -64,7 +72,12 @@ export function loadConfig(options: { path?: string; packageRoot: string; env?: 
   }
   const config = parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
   const cwd = options.cwd ?? process.cwd();
-  confineConfigPaths(config, options.path, workspaceRoot(env, cwd), options.overrides?.reportDir ? undefined : { path: config.report.dir, cwd });
+  confineConfigPaths(
+    config,
+    options.path,
+    workspaceRoot(env, cwd),
+    options.overrides?.reportDir ? undefined : { path: config.report.dir, cwd },
+  );
   return config;
 }
 
@@ -79,7 +92,9 @@ export function parseConfig(
     // The yaml package throws ReferenceError for an alias to a missing anchor and for alias bombs.
     if (error instanceof YAMLParseError || error instanceof ReferenceError) {
       const at = error instanceof YAMLParseError ? error.linePos?.[0] : undefined;
-      throw new InputError(`config '${context.source}'${at ? ` line ${at.line}, column ${at.col}` : ''}: not valid YAML: ${error.message.split('\n')[0]}`);
+      throw new InputError(
+        `config '${context.source}'${at ? ` line ${at.line}, column ${at.col}` : ''}: not valid YAML: ${error.message.split('\n')[0]}`,
+      );
     }
     throw error;
   }
@@ -120,7 +135,17 @@ export function parseConfig(
   reportReader.rejectUnknownKeys();
   root.rejectUnknownKeys();
 
-  const config = { source: context.source, baseDir: context.baseDir, database, backend, load, metrics, targets, gate, report };
+  const config = {
+    source: context.source,
+    baseDir: context.baseDir,
+    database,
+    backend,
+    load,
+    metrics,
+    targets,
+    gate,
+    report,
+  };
   return { ...config, secrets: configSecrets(config, expanded) };
 }
 
@@ -133,17 +158,24 @@ function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, ex
     const found: { name: string; value: string }[] = [];
     const text = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = env[name];
-      if (v === undefined) throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
+      if (v === undefined)
+        throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
       found.push({ name, value: v });
       return v;
     });
-    const key = path.replace(/\[\d+\]$/, '').split('.').pop() ?? '';
+    const key =
+      path
+        .replace(/\[\d+\]$/, '')
+        .split('.')
+        .pop() ?? '';
     for (const item of found) expanded.push({ ...item, key, text });
     return text;
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`, expanded));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k, expanded)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k, expanded)]),
+    );
   }
   return value;
 }
@@ -155,12 +187,14 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
   const to = m.string('to');
   const command = m.stringList('command');
   if (dir && command) {
-    throw new InputError(`config key '${m.path}': give either 'dir' (SQL files) or 'command' (your own migration script), not both`);
+    throw new InputError(
+      `config key '${m.path}': give either 'dir' (SQL files) or 'command' (your own migration script), not both`,
+    );
   }
   if (to !== undefined && !/^\d+$/.test(to)) {
     throw invalidValue(`config key '${m.key('to')}'`, to, 'a migration version number such as "022"');
   }
-  const duration = (key: string): number | undefined => (m.has(key) ? parseDuration(`config key '${m.key(key)}'`, m.raw(key)) : (m.raw(key), undefined));
+  const duration = (key: string): number | undefined => m.duration(key);
   const lockTimeoutMs = duration('lockTimeout');
   const statementTimeoutMs = duration('statementTimeout');
   const lint = readMigrationLint(m);
@@ -168,7 +202,10 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
   m.rejectUnknownKeys();
   if (command) {
     for (const key of ['lockTimeout', 'statementTimeout', 'lint', 'rehearse']) {
-      if (m.has(key)) throw new InputError(`config key '${m.key(key)}': applies to SQL migrations ('dir'); a migration command sets its own session settings`);
+      if (m.has(key))
+        throw new InputError(
+          `config key '${m.key(key)}': applies to SQL migrations ('dir'); a migration command sets its own session settings`,
+        );
     }
     return { kind: 'command', command };
   }
@@ -187,10 +224,20 @@ function readMigrationLint(m: ConfigReader): MigrationLintConfig {
   const rules = (key: string): string[] => {
     const list = l.stringList(key) ?? [];
     const bad = list.find((name) => !rule.test(name));
-    if (bad !== undefined) throw invalidValue(`config key '${l.key(key)}'`, bad, "squawk rule names such as 'require-concurrent-index-creation'");
+    if (bad !== undefined)
+      throw invalidValue(
+        `config key '${l.key(key)}'`,
+        bad,
+        "squawk rule names such as 'require-concurrent-index-creation'",
+      );
     return list;
   };
-  const config: MigrationLintConfig = { enabled: l.boolean('enabled', true), exclude: rules('exclude'), include: rules('include'), squawk: l.string('squawk') };
+  const config: MigrationLintConfig = {
+    enabled: l.boolean('enabled', true),
+    exclude: rules('exclude'),
+    include: rules('include'),
+    squawk: l.string('squawk'),
+  };
   l.rejectUnknownKeys();
   return config;
 }
@@ -199,12 +246,13 @@ function readMigrationLint(m: ConfigReader): MigrationLintConfig {
 function readRehearsal(m: ConfigReader): MigrationRehearsalConfig {
   const defaults: MigrationRehearsalConfig = { enabled: true, beforeMs: 3_000, afterMs: 2_000, lockTimeoutMs: 10_000 };
   const raw = m.raw('rehearse');
-  if (raw === undefined || raw === null || typeof raw === 'boolean' || raw === 'true' || raw === 'false') return { ...defaults, enabled: m.boolean('rehearse', true) };
+  if (raw === undefined || raw === null || typeof raw === 'boolean' || raw === 'true' || raw === 'false')
+    return { ...defaults, enabled: m.boolean('rehearse', true) };
   const r = m.child('rehearse')!;
-  const duration = (key: string, fallback: number): number => (r.has(key) ? parseDuration(`config key '${r.key(key)}'`, r.raw(key)) : (r.raw(key), fallback));
+  const duration = (key: string, fallback: number): number => r.duration(key, fallback);
   const config: MigrationRehearsalConfig = {
     enabled: r.boolean('enabled', true),
-    rate: r.has('rate') ? r.number('rate', 0, { min: 1, max: 100_000 }) : (r.raw('rate'), undefined),
+    rate: r.optionalNumber('rate', { min: 1, max: 100_000 }),
     beforeMs: duration('before', defaults.beforeMs),
     afterMs: duration('after', defaults.afterMs),
     lockTimeoutMs: duration('lockTimeout', defaults.lockTimeoutMs),
@@ -225,12 +273,25 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
     const strategy = b.oneOf('strategy', ['template-copy', 'separate-url', 'shared'] as const, 'shared');
     if (strategy === 'template-copy') {
       const before = b.string('before') ?? m?.string('to');
-      if (!before || !/^\d+$/.test(before)) throw invalidValue(`config key '${b.key('before')}'`, before, 'the version of the first migration the baseline must not have, such as "022"');
-      if (migrations?.kind !== 'sql') throw new InputError(`config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir'`);
+      if (!before || !/^\d+$/.test(before))
+        throw invalidValue(
+          `config key '${b.key('before')}'`,
+          before,
+          'the version of the first migration the baseline must not have, such as "022"',
+        );
+      if (migrations?.kind !== 'sql')
+        throw new InputError(
+          `config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir'`,
+        );
       baseline = { strategy, before };
     } else if (strategy === 'separate-url') {
       const baselineUrl = b.string('url');
-      if (!baselineUrl) throw invalidValue(`config key '${b.key('url')}'`, baselineUrl, "the baseline database URL (strategy 'separate-url')");
+      if (!baselineUrl)
+        throw invalidValue(
+          `config key '${b.key('url')}'`,
+          baselineUrl,
+          "the baseline database URL (strategy 'separate-url')",
+        );
       baseline = { strategy, url: baselineUrl };
     }
     b.rejectUnknownKeys();
@@ -245,16 +306,43 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
   try {
     new RegExp(config.productionPattern, 'i');
   } catch {
-    throw invalidValue(`config key '${r.key('productionPattern')}'`, config.productionPattern, 'a valid regular expression');
+    throw invalidValue(
+      `config key '${r.key('productionPattern')}'`,
+      config.productionPattern,
+      'a valid regular expression',
+    );
   }
   r.rejectUnknownKeys();
   return config;
 }
 
-const VARIANT_KEYS = ['kind', 'image', 'command', 'cwd', 'url', 'results', 'env', 'envFile', 'port', 'portEnv', 'databaseUrlEnv', 'network', 'dockerArgs', 'cpus', 'memory', 'cpuset', 'healthPath', 'metricsPath', 'healthTimeout'] as const;
+const VARIANT_KEYS = [
+  'kind',
+  'image',
+  'command',
+  'cwd',
+  'url',
+  'results',
+  'env',
+  'envFile',
+  'port',
+  'portEnv',
+  'databaseUrlEnv',
+  'network',
+  'dockerArgs',
+  'cpus',
+  'memory',
+  'cpuset',
+  'healthPath',
+  'metricsPath',
+  'healthTimeout',
+] as const;
 
 function readBackend(reader: ConfigReader | undefined): BackendVariantsConfig {
-  if (!reader) throw new InputError("config: missing 'backend'; say how to start the backend (image, command or url), with 'baseline' and 'candidate' overrides");
+  if (!reader)
+    throw new InputError(
+      "config: missing 'backend'; say how to start the backend (image, command or url), with 'baseline' and 'candidate' overrides",
+    );
   const shared = readVariantFields(reader, undefined);
   const read = (variant: 'baseline' | 'candidate'): BaselineBackendConfig => {
     const own = reader.child(variant);
@@ -264,9 +352,18 @@ function readBackend(reader: ConfigReader | undefined): BackendVariantsConfig {
   };
   const baseline = read('baseline');
   const candidate = read('candidate');
-  if (candidate.kind === 'results') throw invalidValue("config key 'backend.candidate.kind'", 'results', "'image', 'command' or 'url': only the baseline can come from a stored results file");
+  if (candidate.kind === 'results')
+    throw invalidValue(
+      "config key 'backend.candidate.kind'",
+      'results',
+      "'image', 'command' or 'url': only the baseline can come from a stored results file",
+    );
   if (baseline.kind === 'results' && candidate.kind !== 'url') {
-    throw invalidValue("config key 'backend.candidate.kind'", candidate.kind, "'url' when the baseline is a stored results file (the post-deploy check of a running app)");
+    throw invalidValue(
+      "config key 'backend.candidate.kind'",
+      candidate.kind,
+      "'url' when the baseline is a stored results file (the post-deploy check of a running app)",
+    );
   }
   reader.rejectUnknownKeys();
   return { baseline, candidate };
@@ -339,7 +436,8 @@ function finishVariant(path: string, f: VariantFields): BaselineBackendConfig {
   const backend = pickKindFields(path, kind, f);
   for (const key of ['healthPath', 'metricsPath'] as const) {
     const v = f[key];
-    if (v !== undefined && !v.startsWith('/')) throw invalidValue(`config key '${path}.${key}'`, v, 'a path starting with /');
+    if (v !== undefined && !v.startsWith('/'))
+      throw invalidValue(`config key '${path}.${key}'`, v, 'a path starting with /');
   }
   if (f.cpuset !== undefined) checkCpuList(`config key '${path}.cpuset'`, f.cpuset);
   return backend;
@@ -347,11 +445,22 @@ function finishVariant(path: string, f: VariantFields): BaselineBackendConfig {
 
 /** The keys the kind uses, with their defaults, after checking the one key the kind cannot do without. */
 function pickKindFields(path: string, kind: BaselineBackendConfig['kind'], f: VariantFields): BaselineBackendConfig {
-  const probed = { healthPath: f.healthPath ?? '/health', metricsPath: f.metricsPath, healthTimeoutMs: f.healthTimeoutMs ?? 60_000 };
-  const started = { ...probed, env: f.env ?? {}, portEnv: f.portEnv ?? 'PORT', databaseUrlEnv: f.databaseUrlEnv ?? 'DATABASE_URL', cpuset: f.cpuset };
+  const probed = {
+    healthPath: f.healthPath ?? '/health',
+    metricsPath: f.metricsPath,
+    healthTimeoutMs: f.healthTimeoutMs ?? 60_000,
+  };
+  const started = {
+    ...probed,
+    env: f.env ?? {},
+    portEnv: f.portEnv ?? 'PORT',
+    databaseUrlEnv: f.databaseUrlEnv ?? 'DATABASE_URL',
+    cpuset: f.cpuset,
+  };
   switch (kind) {
     case 'image':
-      if (!f.image) throw invalidValue(`config key '${path}.image'`, f.image, "a Docker image reference (kind 'image')");
+      if (!f.image)
+        throw invalidValue(`config key '${path}.image'`, f.image, "a Docker image reference (kind 'image')");
       return {
         kind,
         image: f.image,
@@ -364,10 +473,20 @@ function pickKindFields(path: string, kind: BaselineBackendConfig['kind'], f: Va
         ...started,
       };
     case 'command':
-      if (!f.command?.length) throw invalidValue(`config key '${path}.command'`, f.command, "the command that starts the backend, as a list (kind 'command')");
+      if (!f.command?.length)
+        throw invalidValue(
+          `config key '${path}.command'`,
+          f.command,
+          "the command that starts the backend, as a list (kind 'command')",
+        );
       return { kind, command: f.command, cwd: f.cwd, ...started };
     case 'results':
-      if (!f.results) throw invalidValue(`config key '${path}.results'`, f.results, "the path of a results.json from an earlier run (kind 'results')");
+      if (!f.results)
+        throw invalidValue(
+          `config key '${path}.results'`,
+          f.results,
+          "the path of a results.json from an earlier run (kind 'results')",
+        );
       return { kind, results: f.results };
     case 'url':
       if (!f.url) throw invalidValue(`config key '${path}.url'`, f.url, "the backend's base URL (kind 'url')");
@@ -381,6 +500,11 @@ function pickKindFields(path: string, kind: BaselineBackendConfig['kind'], f: Va
   }
 }
 
+function optionalCpuList(r: ConfigReader): string | undefined {
+  const cpuset = r.string('cpuset');
+  return cpuset === undefined ? undefined : checkCpuList(`config key '${r.key('cpuset')}'`, cpuset);
+}
+
 function readLoad(reader: ConfigReader | undefined): LoadConfig {
   const r = reader ?? new ConfigReader('load', {});
   const pairs = r.number('pairs', 10, { min: 2, max: 1000, integer: true });
@@ -388,31 +512,37 @@ function readLoad(reader: ConfigReader | undefined): LoadConfig {
     mode: r.oneOf('mode', ['open', 'closed'] as const, 'open'),
     rate: r.number('rate', 50, { min: 0.1, max: 1_000_000 }),
     connections: r.number('connections', 32, { min: 1, max: 10_000, integer: true }),
-    roundDurationMs: r.has('roundDuration') ? parseDuration(`config key '${r.key('roundDuration')}'`, r.raw('roundDuration')) : (r.raw('roundDuration'), 5000),
-    warmupMs: r.has('warmup') ? parseDuration(`config key '${r.key('warmup')}'`, r.raw('warmup')) : (r.raw('warmup'), 5000),
+    roundDurationMs: r.duration('roundDuration', 5000),
+    warmupMs: r.duration('warmup', 5000),
     pairs,
     maxPairs: r.number('maxPairs', pairs, { min: pairs, max: 1000, integer: true }),
     design: r.oneOf('design', ['shuffled-pairs', 'abba'] as const, 'shuffled-pairs'),
     seed: r.number('seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
-    timeoutMs: r.has('timeout') ? parseDuration(`config key '${r.key('timeout')}'`, r.raw('timeout')) : (r.raw('timeout'), 10_000),
+    timeoutMs: r.duration('timeout', 10_000),
     rateTolerance: r.number('rateTolerance', 0.05, { min: 0, max: 1 }),
-    cpuset: r.has('cpuset') ? checkCpuList(`config key '${r.key('cpuset')}'`, r.string('cpuset')!) : (r.raw('cpuset'), undefined),
+    cpuset: optionalCpuList(r),
     workload: readWorkload(r.child('workload')),
   };
-  if (load.timeoutMs <= 0) throw invalidValue(`config key '${r.key('timeout')}'`, r.raw('timeout'), 'a duration above 0, such as "10s"');
-  if (load.roundDurationMs < 500) throw invalidValue(`config key '${r.key('roundDuration')}'`, r.raw('roundDuration'), 'at least 500ms');
+  if (load.timeoutMs <= 0)
+    throw invalidValue(`config key '${r.key('timeout')}'`, r.raw('timeout'), 'a duration above 0, such as "10s"');
+  if (load.roundDurationMs < 500)
+    throw invalidValue(`config key '${r.key('roundDuration')}'`, r.raw('roundDuration'), 'at least 500ms');
   r.rejectUnknownKeys();
   return load;
 }
 
 function readWorkload(reader: ConfigReader | undefined): WorkloadConfig {
-  if (!reader) throw new InputError("config: missing 'load.workload'; give 'requests' (a list of method/path/body) or 'file' (a JSONL file of requests)");
+  if (!reader)
+    throw new InputError(
+      "config: missing 'load.workload'; give 'requests' (a list of method/path/body) or 'file' (a JSONL file of requests)",
+    );
   const file = reader.string('file');
   const list = reader.list('requests');
   if (!file && !list) throw new InputError(`config key '${reader.path}': give 'requests' or 'file'`);
   if (file && list) throw new InputError(`config key '${reader.path}': give either 'requests' or 'file', not both`);
   const requests = list?.map(({ path, value }): WorkloadRequestConfig => {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`config key '${path}'`, value, 'a mapping with method, path, headers, body, weight');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw invalidValue(`config key '${path}'`, value, 'a mapping with method, path, headers, body, weight');
     const q = new ConfigReader(path, value as Record<string, unknown>);
     const rawBody = q.raw('body');
     const body = rawBody === null ? undefined : rawBody; // an object is turned into JSON by parseWorkload
@@ -426,7 +556,11 @@ function readWorkload(reader: ConfigReader | undefined): WorkloadConfig {
     q.rejectUnknownKeys();
     return request;
   });
-  const workload: WorkloadConfig = { file, requests, order: reader.oneOf('order', WORKLOAD_ORDERS, file ? 'shuffled' : 'weighted') };
+  const workload: WorkloadConfig = {
+    file,
+    requests,
+    order: reader.oneOf('order', WORKLOAD_ORDERS, file ? 'shuffled' : 'weighted'),
+  };
   reader.rejectUnknownKeys();
   // The load stage's own parser judges each request (method, path, headers, weight), here already, so that a
   // bad request stops the run before any database or backend is touched.
@@ -442,7 +576,12 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 function labelMatchers(r: ConfigReader, key: string): Record<string, string> | undefined {
   const labels = r.stringMap(key);
   for (const name of Object.keys(labels ?? {})) {
-    if (!LABEL_NAME.test(name)) throw invalidValue(`config key '${r.key(key)}'`, name, 'Prometheus label names (letters, digits and _, not starting with a digit)');
+    if (!LABEL_NAME.test(name))
+      throw invalidValue(
+        `config key '${r.key(key)}'`,
+        name,
+        'Prometheus label names (letters, digits and _, not starting with a digit)',
+      );
   }
   return labels;
 }
@@ -450,23 +589,32 @@ function labelMatchers(r: ConfigReader, key: string): Record<string, string> | u
 function readServerMetrics(items: { path: string; value: unknown }[]): ServerMetricConfig[] {
   const seen = new Set<string>(CLIENT_METRICS.map((m) => m.name));
   return items.map(({ path, value }) => {
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw invalidValue(`config key '${path}'`, value, 'a mapping with name, kind, metric, unit');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw invalidValue(`config key '${path}'`, value, 'a mapping with name, kind, metric, unit');
     const r = new ConfigReader(path, value as Record<string, unknown>);
     const name = r.string('name');
-    if (!name || !NAME.test(name)) throw invalidValue(`config key '${r.key('name')}'`, name, 'a lowercase name of letters, digits and _');
-    if (seen.has(name)) throw invalidValue(`config key '${r.key('name')}'`, name, 'a name not already used by another metric');
+    if (!name || !NAME.test(name))
+      throw invalidValue(`config key '${r.key('name')}'`, name, 'a lowercase name of letters, digits and _');
+    if (seen.has(name))
+      throw invalidValue(`config key '${r.key('name')}'`, name, 'a name not already used by another metric');
     seen.add(name);
     const kind = r.oneOf('kind', SERVER_METRIC_KINDS, 'histogram_mean');
     const metric = r.string('metric');
-    if (!metric || !METRIC_NAME.test(metric)) throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
+    if (!metric || !METRIC_NAME.test(metric))
+      throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
     const units = UNITS_BY_KIND[kind];
     const rawUnit = r.raw('unit') ?? units[0];
-    if (!(units as readonly unknown[]).includes(rawUnit)) throw invalidValue(`config key '${r.key('unit')}'`, rawUnit, `for kind '${kind}': ${units.join(', ')}`);
+    if (!(units as readonly unknown[]).includes(rawUnit))
+      throw invalidValue(`config key '${r.key('unit')}'`, rawUnit, `for kind '${kind}': ${units.join(', ')}`);
     const unit = rawUnit as MetricUnit;
     const labels = labelMatchers(r, 'labels');
     // Selecting by `le` would pick single buckets out of a histogram and silently break its quantiles.
     if (labels?.le !== undefined && kind.startsWith('histogram')) {
-      throw invalidValue(`config key '${r.key('labels')}.le'`, labels.le, 'no le matcher on a histogram: perf-gate combines its buckets itself');
+      throw invalidValue(
+        `config key '${r.key('labels')}.le'`,
+        labels.le,
+        'no le matcher on a histogram: perf-gate combines its buckets itself',
+      );
     }
     const out: ServerMetricConfig = {
       name,
@@ -479,17 +627,38 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
     };
     if (kind === 'histogram_quantile') {
       out.quantile = r.number('quantile', Number.NaN, { min: 0, max: 1 });
-      if (Number.isNaN(out.quantile)) throw invalidValue(`config key '${r.key('quantile')}'`, undefined, "a number between 0 and 1 (kind 'histogram_quantile')");
+      if (Number.isNaN(out.quantile))
+        throw invalidValue(
+          `config key '${r.key('quantile')}'`,
+          undefined,
+          "a number between 0 and 1 (kind 'histogram_quantile')",
+        );
     } else {
       const quantile = r.raw('quantile');
-      if (quantile !== undefined && quantile !== null) throw invalidValue(`config key '${r.key('quantile')}'`, quantile, "no quantile: it applies only to kind 'histogram_quantile'");
+      if (quantile !== undefined && quantile !== null)
+        throw invalidValue(
+          `config key '${r.key('quantile')}'`,
+          quantile,
+          "no quantile: it applies only to kind 'histogram_quantile'",
+        );
     }
     const d = r.child('denominator');
-    if (d && kind !== 'counter_ratio') throw invalidValue(`config key '${r.key('denominator')}'`, r.raw('denominator'), `no denominator with kind '${kind}': only kind 'counter_ratio' has one`);
+    if (d && kind !== 'counter_ratio')
+      throw invalidValue(
+        `config key '${r.key('denominator')}'`,
+        r.raw('denominator'),
+        `no denominator with kind '${kind}': only kind 'counter_ratio' has one`,
+      );
     if (kind === 'counter_ratio') {
       const dm = d?.string('metric');
-      if (!d || !dm) throw invalidValue(`config key '${r.key('denominator')}'`, undefined, "a mapping with 'metric' (kind 'counter_ratio')");
-      if (!METRIC_NAME.test(dm)) throw invalidValue(`config key '${d.key('metric')}'`, dm, 'a Prometheus metric family name');
+      if (!d || !dm)
+        throw invalidValue(
+          `config key '${r.key('denominator')}'`,
+          undefined,
+          "a mapping with 'metric' (kind 'counter_ratio')",
+        );
+      if (!METRIC_NAME.test(dm))
+        throw invalidValue(`config key '${d.key('metric')}'`, dm, 'a Prometheus metric family name');
       out.denominator = { metric: dm, labels: labelMatchers(d, 'labels') };
       d.rejectUnknownKeys();
     }
@@ -499,7 +668,13 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
 }
 
 export function toMetricInfo(m: ServerMetricConfig): MetricInfo {
-  return { name: m.name, unit: m.unit, direction: m.direction, source: 'server', description: m.description ?? `${m.kind} of ${m.metric}` };
+  return {
+    name: m.name,
+    unit: m.unit,
+    direction: m.direction,
+    source: 'server',
+    description: m.description ?? `${m.kind} of ${m.metric}`,
+  };
 }
 
 export function metricCatalog(config: Pick<PerfGateConfig, 'metrics'>): MetricInfo[] {
@@ -507,9 +682,15 @@ export function metricCatalog(config: Pick<PerfGateConfig, 'metrics'>): MetricIn
 }
 
 function readTargets(items: { path: string; value: unknown }[] | undefined, metrics: MetricInfo[]): Target[] {
-  if (!items || items.length === 0) throw new InputError("config: 'targets' is empty; give at least one target, e.g. \"latency_p95 worsens <= 5%\"");
+  if (!items || items.length === 0)
+    throw new InputError('config: \'targets\' is empty; give at least one target, e.g. "latency_p95 worsens <= 5%"');
   return items.map(({ path, value }) => {
-    if (typeof value !== 'string') throw invalidValue(`config key '${path}'`, value, 'a target written as text, e.g. "pipeline_time improves >= 20%"');
+    if (typeof value !== 'string')
+      throw invalidValue(
+        `config key '${path}'`,
+        value,
+        'a target written as text, e.g. "pipeline_time improves >= 20%"',
+      );
     return parseTarget(value, metrics, `config key '${path}'`);
   });
 }

@@ -1,4 +1,5 @@
 import { InputError, invalidValue } from '../errors.js';
+import { parseDuration } from './durations.js';
 
 /**
  * A cursor over one object of untrusted config, that knows its own path ("load.rate") so every
@@ -16,7 +17,9 @@ export class ConfigReader {
   static root(source: string, value: unknown): ConfigReader {
     if (value === null || value === undefined) return new ConfigReader('', {});
     if (typeof value !== 'object' || Array.isArray(value)) {
-      throw new InputError(`${source}: the config must be a mapping of keys to values, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+      throw new InputError(
+        `${source}: the config must be a mapping of keys to values, got ${Array.isArray(value) ? 'a list' : typeof value}`,
+      );
     }
     return new ConfigReader('', value as Record<string, unknown>);
   }
@@ -32,6 +35,21 @@ export class ConfigReader {
   raw(name: string): unknown {
     this.seen.add(name);
     return this.value[name];
+  }
+
+  /** A duration ("500ms", "5s", "2m", or seconds as a number) in ms; `fallback` when the key is absent or null. */
+  duration(name: string): number | undefined;
+  duration(name: string, fallback: number): number;
+  duration(name: string, fallback?: number): number | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return fallback;
+    return parseDuration(`config key '${this.key(name)}'`, v);
+  }
+
+  /** Like `number`, but undefined when the key is absent or null. */
+  optionalNumber(name: string, range: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+    this.seen.add(name);
+    return this.has(name) ? this.number(name, 0, range) : undefined;
   }
 
   string(name: string): string | undefined;
@@ -57,8 +75,14 @@ export class ConfigReader {
     const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
     const { min = -Infinity, max = Infinity, integer = false } = range;
     if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-      const bounds = [min > -Infinity ? `>= ${min}` : '', max < Infinity ? `<= ${max}` : ''].filter(Boolean).join(' and ');
-      throw invalidValue(`config key '${this.key(name)}'`, v, `${integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`);
+      const bounds = [min > -Infinity ? `>= ${min}` : '', max < Infinity ? `<= ${max}` : '']
+        .filter(Boolean)
+        .join(' and ');
+      throw invalidValue(
+        `config key '${this.key(name)}'`,
+        v,
+        `${integer ? 'a whole number' : 'a number'}${bounds ? ` ${bounds}` : ''}`,
+      );
     }
     return n;
   }
@@ -74,7 +98,8 @@ export class ConfigReader {
   stringList(name: string): string[] | undefined {
     const v = this.raw(name);
     if (v === undefined || v === null) return undefined;
-    if (Array.isArray(v) && v.every((item) => typeof item === 'string' || typeof item === 'number')) return v.map(String);
+    if (Array.isArray(v) && v.every((item) => typeof item === 'string' || typeof item === 'number'))
+      return v.map(String);
     throw invalidValue(`config key '${this.key(name)}'`, v, 'a list of strings');
   }
 
@@ -82,7 +107,8 @@ export class ConfigReader {
   stringMap(name: string): Record<string, string> | undefined {
     const v = this.raw(name);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'object' || Array.isArray(v)) throw invalidValue(`config key '${this.key(name)}'`, v, 'a mapping of names to values');
+    if (typeof v !== 'object' || Array.isArray(v))
+      throw invalidValue(`config key '${this.key(name)}'`, v, 'a mapping of names to values');
     const out: Record<string, string> = {};
     for (const [k, item] of Object.entries(v as Record<string, unknown>)) {
       if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') out[k] = String(item);
@@ -110,7 +136,14 @@ export class ConfigReader {
     const unknown = Object.keys(this.value).filter((k) => !this.seen.has(k));
     if (unknown.length > 0) {
       const where = this.path ? `in '${this.path}'` : 'at the top level';
-      throw new InputError(`config: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} ${where}; allowed: ${[...this.seen].sort().map((k) => `'${k}'`).join(', ')}`);
+      throw new InputError(
+        `config: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} ${where}; allowed: ${[
+          ...this.seen,
+        ]
+          .sort()
+          .map((k) => `'${k}'`)
+          .join(', ')}`,
+      );
     }
   }
 }

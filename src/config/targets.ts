@@ -14,7 +14,8 @@ import { InputError } from '../errors.js';
 import type { Comparator, Target } from '../gate/target.js';
 import type { MetricInfo, MetricUnit } from '../model/round-record.js';
 
-const RELATIVE = /^([A-Za-z_][\w.]*)\s+(improves|worsens|regresses)\s+(?:by\s+)?(>=|<=|at least|at most)?\s*(\d+(?:\.\d+)?)\s*%$/;
+const RELATIVE =
+  /^([A-Za-z_][\w.]*)\s+(improves|worsens|regresses)\s+(?:by\s+)?(>=|<=|at least|at most)?\s*(\d+(?:\.\d+)?)\s*%$/;
 const ABSOLUTE = /^([A-Za-z_][\w.]*)\s*(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(ms|s|%|req\/s|rps)?$/;
 
 /** Multipliers from a threshold's written unit to the metric's own unit. */
@@ -30,7 +31,9 @@ export function parseTarget(expression: string, metrics: readonly MetricInfo[], 
   const known = (name: string): MetricInfo => {
     const info = metrics.find((m) => m.name === name);
     if (!info) {
-      throw new InputError(`${input}: unknown metric '${name}' in target "${text}"; known metrics: ${metrics.map((m) => m.name).join(', ')}`);
+      throw new InputError(
+        `${input}: unknown metric '${name}' in target "${text}"; known metrics: ${metrics.map((m) => m.name).join(', ')}`,
+      );
     }
     return info;
   };
@@ -41,25 +44,43 @@ export function parseTarget(expression: string, metrics: readonly MetricInfo[], 
     const info = known(metric);
     const share = Number(amount) / 100;
     if (verb === 'improves') {
-      if (bound === '<=' || bound === 'at most') throw new InputError(`${input}: "${text}" asks for an improvement of at most ${amount}%; write "improves >= N%" (a floor), or use "worsens <= N%" as a regression guard`);
+      if (bound === '<=' || bound === 'at most')
+        throw new InputError(
+          `${input}: "${text}" asks for an improvement of at most ${amount}%; write "improves >= N%" (a floor), or use "worsens <= N%" as a regression guard`,
+        );
       // A time can shrink by less than 100 %; a rate can more than double.
       if (share <= 0 || (info.direction === 'lower-is-better' && share >= 1)) {
-        throw new InputError(`${input}: improvement in "${text}" must be above 0%${info.direction === 'lower-is-better' ? ' and below 100% (a time cannot shrink by 100%)' : ''}, got ${amount}%`);
+        throw new InputError(
+          `${input}: improvement in "${text}" must be above 0%${info.direction === 'lower-is-better' ? ' and below 100% (a time cannot shrink by 100%)' : ''}, got ${amount}%`,
+        );
       }
       return { kind: 'improvement', expression: text, metric, minImprovement: share };
     }
-    if (bound === '>=' || bound === 'at least') throw new InputError(`${input}: "${text}" asks for a regression of at least ${amount}%; a regression guard is written "worsens <= N%"`);
+    if (bound === '>=' || bound === 'at least')
+      throw new InputError(
+        `${input}: "${text}" asks for a regression of at least ${amount}%; a regression guard is written "worsens <= N%"`,
+      );
     return { kind: 'regression', expression: text, metric, maxRegression: share };
   }
 
   const absolute = ABSOLUTE.exec(text);
   if (absolute) {
-    const [, metric, comparator, amount, writtenUnit = ''] = absolute as unknown as [string, string, Comparator, string, string | undefined];
+    const [, metric, comparator, amount, writtenUnit = ''] = absolute as unknown as [
+      string,
+      string,
+      Comparator,
+      string,
+      string | undefined,
+    ];
     const info = known(metric);
     const factor = UNIT_CONVERSIONS[info.unit][writtenUnit];
     if (factor === undefined) {
-      const allowed = Object.keys(UNIT_CONVERSIONS[info.unit]).map((u) => (u === '' ? 'no unit' : u)).join(', ');
-      throw new InputError(`${input}: "${text}" gives a threshold in ${writtenUnit || 'no unit'}, but ${metric} is measured in ${info.unit}; allowed: ${allowed}`);
+      const allowed = Object.keys(UNIT_CONVERSIONS[info.unit])
+        .map((u) => (u === '' ? 'no unit' : u))
+        .join(', ');
+      throw new InputError(
+        `${input}: "${text}" gives a threshold in ${writtenUnit || 'no unit'}, but ${metric} is measured in ${info.unit}; allowed: ${allowed}`,
+      );
     }
     return { kind: 'absolute', expression: text, metric, comparator, threshold: Number(amount) * factor };
   }

@@ -60,18 +60,31 @@ function namedPaths(config: PerfGateConfig): { key: string; path: string }[] {
  * flag (or PERF_GATE_REPORT_DIR, the action's report-dir input) is the choice of whoever runs
  * perf-gate, like a config outside the workspace, and is not confined: pass undefined then.
  */
-export function confineConfigPaths(config: PerfGateConfig, configPath: string | undefined, workspace: string, reportDir?: { path: string; cwd: string }): void {
+export function confineConfigPaths(
+  config: PerfGateConfig,
+  configPath: string | undefined,
+  workspace: string,
+  reportDir?: { path: string; cwd: string },
+): void {
   if (!configPath || !isInside(configPath, workspace)) return;
   for (const { key, path } of namedPaths(config)) {
     const full = resolve(config.baseDir, path);
     if (!isInside(full, workspace)) {
-      throw invalidValue(`config key '${key}'`, path, `a path inside the workspace ${workspace} (symlinks followed; the config file is in the workspace, so the files it names must be too)`);
+      throw invalidValue(
+        `config key '${key}'`,
+        path,
+        `a path inside the workspace ${workspace} (symlinks followed; the config file is in the workspace, so the files it names must be too)`,
+      );
     }
   }
   if (reportDir) {
     const full = resolve(reportDir.cwd, reportDir.path);
     if (!isInside(full, workspace) && !isInside(full, reportDir.cwd)) {
-      throw invalidValue("config key 'report.dir'", reportDir.path, `a folder inside the workspace ${workspace} or the current folder (symlinks followed; the config file is in the workspace, so the folder it writes into must be too), or a --report-dir flag`);
+      throw invalidValue(
+        "config key 'report.dir'",
+        reportDir.path,
+        `a folder inside the workspace ${workspace} or the current folder (symlinks followed; the config file is in the workspace, so the folder it writes into must be too), or a --report-dir flag`,
+      );
     }
   }
 }

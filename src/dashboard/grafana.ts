@@ -39,7 +39,12 @@ const PANEL_WIDTH = 12;
 const PANEL_HEIGHT = 8;
 
 /** Grafana's unit ids (grafana/packages/grafana-data/src/valueFormats/categories.ts). */
-const GRAFANA_UNIT: Record<ServerMetricDefinition['unit'], string> = { ms: 'ms', ratio: 'percentunit', 'req/s': 'reqps', count: 'short' };
+const GRAFANA_UNIT: Record<ServerMetricDefinition['unit'], string> = {
+  ms: 'ms',
+  ratio: 'percentunit',
+  'req/s': 'reqps',
+  count: 'short',
+};
 
 export interface PanelQuery {
   expr: string;
@@ -54,20 +59,32 @@ export function grafanaDashboard(input: DashboardInput, options: DashboardOption
     const index = panels.length;
     panels.push({
       id: index + 1,
-      gridPos: { h: PANEL_HEIGHT, w: PANEL_WIDTH, x: (index % 2) * PANEL_WIDTH, y: Math.floor(index / 2) * PANEL_HEIGHT },
+      gridPos: {
+        h: PANEL_HEIGHT,
+        w: PANEL_WIDTH,
+        x: (index % 2) * PANEL_WIDTH,
+        y: Math.floor(index / 2) * PANEL_HEIGHT,
+      },
       ...panel,
     });
   };
 
   for (const metric of input.metrics) {
-    const targets = (input.targets ?? []).filter((t): t is Extract<Target, { kind: 'absolute' }> => t.kind === 'absolute' && t.metric === metric.name);
-    place(timeseriesPanel({
-      title: metric.name,
-      description: [metric.description ?? `${metric.kind} of ${metric.metric}`, ...targets.map((t) => `target: ${t.expression}`)].join('\n'),
-      unit: GRAFANA_UNIT[metric.unit],
-      queries: [{ expr: metricQuery(metric, interval), legendFormat: metric.name }],
-      thresholds: targets.map((t) => ({ comparator: t.comparator, value: t.threshold })),
-    }));
+    const targets = (input.targets ?? []).filter(
+      (t): t is Extract<Target, { kind: 'absolute' }> => t.kind === 'absolute' && t.metric === metric.name,
+    );
+    place(
+      timeseriesPanel({
+        title: metric.name,
+        description: [
+          metric.description ?? `${metric.kind} of ${metric.metric}`,
+          ...targets.map((t) => `target: ${t.expression}`),
+        ].join('\n'),
+        unit: GRAFANA_UNIT[metric.unit],
+        queries: [{ expr: metricQuery(metric, interval), legendFormat: metric.name }],
+        thresholds: targets.map((t) => ({ comparator: t.comparator, value: t.threshold })),
+      }),
+    );
   }
 
   // One panel per family split by pipeline step, even when several metrics select steps of it.
@@ -77,19 +94,22 @@ export function grafanaDashboard(input: DashboardInput, options: DashboardOption
     const key = `${metric.kind}|${metric.metric}|${metric.quantile ?? ''}`;
     if (stepFamilies.has(key)) continue;
     stepFamilies.add(key);
-    place(timeseriesPanel({
-      title: `${metric.metric} by ${STEP_LABEL}`,
-      description: `${metric.name} split by the '${STEP_LABEL}' label, to see which step of the pipeline the time goes to.`,
-      unit: GRAFANA_UNIT[metric.unit],
-      queries: [{ expr: metricQuery(metric, interval, STEP_LABEL), legendFormat: `{{${STEP_LABEL}}}` }],
-      thresholds: [],
-    }));
+    place(
+      timeseriesPanel({
+        title: `${metric.metric} by ${STEP_LABEL}`,
+        description: `${metric.name} split by the '${STEP_LABEL}' label, to see which step of the pipeline the time goes to.`,
+        unit: GRAFANA_UNIT[metric.unit],
+        queries: [{ expr: metricQuery(metric, interval, STEP_LABEL), legendFormat: `{{${STEP_LABEL}}}` }],
+        thresholds: [],
+      }),
+    );
   }
 
   return {
     title,
     uid: options.uid ?? dashboardUid(title),
-    description: 'Server metrics defined in perf-gate.yml, with the PromQL that matches how perf-gate computes them per round.',
+    description:
+      'Server metrics defined in perf-gate.yml, with the PromQL that matches how perf-gate computes them per round.',
     tags: ['perf-gate'],
     timezone: 'browser',
     editable: true,
@@ -99,7 +119,19 @@ export function grafanaDashboard(input: DashboardInput, options: DashboardOption
     time: { from: 'now-6h', to: 'now' },
     refresh: '1m',
     templating: {
-      list: [{ type: 'datasource', name: 'datasource', label: 'Prometheus', query: 'prometheus', hide: 0, refresh: 1, regex: '', current: {}, options: [] }],
+      list: [
+        {
+          type: 'datasource',
+          name: 'datasource',
+          label: 'Prometheus',
+          query: 'prometheus',
+          hide: 0,
+          refresh: 1,
+          regex: '',
+          current: {},
+          options: [],
+        },
+      ],
     },
     annotations: {
       list: [
@@ -122,7 +154,11 @@ export function grafanaDashboard(input: DashboardInput, options: DashboardOption
  * The PromQL for one server metric. With `byLabel`, the series are kept apart by that label (and its
  * own equality matcher is dropped), for the per-step panels.
  */
-export function metricQuery(metric: ServerMetricDefinition, rateInterval = '$__rate_interval', byLabel?: string): string {
+export function metricQuery(
+  metric: ServerMetricDefinition,
+  rateInterval = '$__rate_interval',
+  byLabel?: string,
+): string {
   const labels = { ...(metric.labels ?? {}) };
   if (byLabel) delete labels[byLabel];
   const by = (extra: string[] = []): string => {
@@ -132,13 +168,16 @@ export function metricQuery(metric: ServerMetricDefinition, rateInterval = '$__r
   const rate = (name: string, matchers: Record<string, string> | undefined, extra?: string[]): string =>
     `sum${by(extra)} (rate(${selector(name, matchers)}[${rateInterval}]))`;
   // Same rule as src/metrics/compute-server-metrics.ts: *_seconds shown in ms when the unit is ms.
-  const scaled = (expr: string): string => (metric.unit === 'ms' && metric.metric.endsWith('_seconds') ? `1000 * (${expr})` : expr);
+  const scaled = (expr: string): string =>
+    metric.unit === 'ms' && metric.metric.endsWith('_seconds') ? `1000 * (${expr})` : expr;
 
   switch (metric.kind) {
     case 'histogram_mean':
       return scaled(`${rate(`${metric.metric}_sum`, labels)} / ${rate(`${metric.metric}_count`, labels)}`);
     case 'histogram_quantile':
-      return scaled(`histogram_quantile(${formatNumber(metric.quantile ?? 0.5)}, ${rate(`${metric.metric}_bucket`, labels, ['le'])})`);
+      return scaled(
+        `histogram_quantile(${formatNumber(metric.quantile ?? 0.5)}, ${rate(`${metric.metric}_bucket`, labels, ['le'])})`,
+      );
     case 'counter_ratio': {
       const denominator = metric.denominator!;
       return `${rate(counterSeries(metric.metric), labels)} / ${rate(counterSeries(denominator.metric), denominator.labels)}`;
@@ -217,12 +256,21 @@ function timeseriesPanel(spec: {
         unit: spec.unit,
         min: 0,
         color: { mode: 'palette-classic' },
-        custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', thresholdsStyle: { mode: hasTarget ? 'line' : 'off' } },
+        custom: {
+          drawStyle: 'line',
+          lineWidth: 1,
+          fillOpacity: 10,
+          showPoints: 'never',
+          thresholdsStyle: { mode: hasTarget ? 'line' : 'off' },
+        },
         thresholds: { mode: 'absolute', steps },
       },
       overrides: [],
     },
-    options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+    options: {
+      legend: { displayMode: 'list', placement: 'bottom', showLegend: true },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
     targets: spec.queries.map((q, i) => ({
       refId: String.fromCharCode(65 + i),
       datasource: DATASOURCE,

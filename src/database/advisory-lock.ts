@@ -91,9 +91,10 @@ export async function acquireAdvisoryLock(options: AcquireOptions): Promise<{ wa
   let interval = options.pollMs ?? 100;
   let announced = false;
   for (;;) {
-    const result = await options.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [
-      options.key,
-    ]);
+    const result = await options.client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+      [options.key],
+    );
     if (result.rows[0]?.locked) return { waitedMs: now() - started };
     const waited = now() - started;
     if (!announced) {
@@ -121,7 +122,12 @@ export async function acquireAdvisoryLock(options: AcquireOptions): Promise<{ wa
  * have been ended, or something run on it may have released the lock. Either way another runner can
  * hold the lock now, and going on would apply files beside it. `next` names what was about to run.
  */
-export async function assertAdvisoryLockHeld(client: pg.Client, key: string, label: string, next: string): Promise<void> {
+export async function assertAdvisoryLockHeld(
+  client: pg.Client,
+  key: string,
+  label: string,
+  next: string,
+): Promise<void> {
   let held: boolean;
   try {
     const result = await client.query<{ held: boolean }>(
@@ -152,6 +158,7 @@ function describeHolder(holder: LockHolder): string {
   const parts = [`pid ${holder.pid}`];
   if (holder.applicationName) parts.push(`application "${holder.applicationName}"`);
   if (holder.clientAddress) parts.push(`from ${holder.clientAddress}`);
-  if (holder.state) parts.push(`${holder.state}${holder.sinceSeconds !== null ? ` for ${holder.sinceSeconds.toFixed(1)} s` : ''}`);
+  if (holder.state)
+    parts.push(`${holder.state}${holder.sinceSeconds !== null ? ` for ${holder.sinceSeconds.toFixed(1)} s` : ''}`);
   return parts.join(', ');
 }

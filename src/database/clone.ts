@@ -24,10 +24,16 @@ export function baselineDatabaseName(source: string, suffix = '_baseline'): stri
 /** Opens a connection to the same server's maintenance database (postgres, else template1). */
 async function maintenanceClient(url: string): Promise<pg.Client> {
   try {
-    return await connectClient(withDatabase(url, 'postgres'), { purpose: 'creating or dropping a database', applicationName: 'perf-gate-admin' });
+    return await connectClient(withDatabase(url, 'postgres'), {
+      purpose: 'creating or dropping a database',
+      applicationName: 'perf-gate-admin',
+    });
   } catch (error) {
     if (!(error instanceof InfrastructureError) || !error.message.includes('3D000')) throw error;
-    return connectClient(withDatabase(url, 'template1'), { purpose: 'creating or dropping a database', applicationName: 'perf-gate-admin' });
+    return connectClient(withDatabase(url, 'template1'), {
+      purpose: 'creating or dropping a database',
+      applicationName: 'perf-gate-admin',
+    });
   }
 }
 
@@ -72,7 +78,8 @@ export async function cloneDatabase(options: CloneOptions): Promise<ClonedDataba
   for (const secret of databaseSecrets(options.sourceUrl)) log.addSecret(secret);
   const masker = maskerFor(options.sourceUrl);
   const targetName = options.targetName ?? baselineDatabaseName(source.database);
-  if (targetName === source.database) throw new InputError(`baseline database name ${JSON.stringify(targetName)} equals the preview database's`);
+  if (targetName === source.database)
+    throw new InputError(`baseline database name ${JSON.stringify(targetName)} equals the preview database's`);
   const admin = await maintenanceClient(options.sourceUrl);
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [targetName]);
@@ -94,7 +101,10 @@ export async function cloneDatabase(options: CloneOptions): Promise<ClonedDataba
       if (others.length > 0) {
         const list = others
           .slice(0, 5)
-          .map((s) => `pid ${s.pid}${s.application_name ? ` "${s.application_name}"` : ''}${s.state ? ` ${s.state}` : ''}${s.client_addr ? ` from ${s.client_addr}` : ''}`)
+          .map(
+            (s) =>
+              `pid ${s.pid}${s.application_name ? ` "${s.application_name}"` : ''}${s.state ? ` ${s.state}` : ''}${s.client_addr ? ` from ${s.client_addr}` : ''}`,
+          )
           .join('; ');
         throw new InfrastructureError(
           `cannot copy "${source.database}" to "${targetName}": CREATE DATABASE ... TEMPLATE needs the source to have no ` +
@@ -107,7 +117,9 @@ export async function cloneDatabase(options: CloneOptions): Promise<ClonedDataba
         await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [ours.map((s) => s.pid)]);
       }
       try {
-        await admin.query(`CREATE DATABASE ${quoteIdentifier(targetName)} TEMPLATE ${quoteIdentifier(source.database)}`);
+        await admin.query(
+          `CREATE DATABASE ${quoteIdentifier(targetName)} TEMPLATE ${quoteIdentifier(source.database)}`,
+        );
         break;
       } catch (error) {
         const fields = postgresErrorFields(error);
@@ -123,13 +135,17 @@ export async function cloneDatabase(options: CloneOptions): Promise<ClonedDataba
               ? '; another session keeps connecting to the source database (a backend with a pool?); stop it before the copy'
               : '';
         throw new InfrastructureError(
-          masker.mask(`cannot copy "${source.database}" to "${targetName}": ${fields?.message ?? (error as Error).message}${fields?.code ? ` (SQLSTATE ${fields.code})` : ''}${advice}`),
+          masker.mask(
+            `cannot copy "${source.database}" to "${targetName}": ${fields?.message ?? (error as Error).message}${fields?.code ? ` (SQLSTATE ${fields.code})` : ''}${advice}`,
+          ),
         );
       }
     }
     const durationMs = performance.now() - started;
     const url = withDatabase(options.sourceUrl, targetName);
-    log.info(`copied "${source.database}" to "${targetName}" in ${durationMs.toFixed(0)} ms (CREATE DATABASE ... TEMPLATE)`);
+    log.info(
+      `copied "${source.database}" to "${targetName}" in ${durationMs.toFixed(0)} ms (CREATE DATABASE ... TEMPLATE)`,
+    );
     return { name: targetName, url, durationMs, drop: () => dropDatabase({ url, log }) };
   } finally {
     await closeQuietly(admin);
@@ -150,7 +166,9 @@ export async function dropDatabase(options: { url: string; log: Logger }): Promi
     await dropDatabaseWith(admin, target.database);
     options.log.info(`dropped database "${target.database}"`);
   } catch (error) {
-    throw new InfrastructureError(maskerFor(options.url).mask(`could not drop database "${target.database}": ${(error as Error).message}`));
+    throw new InfrastructureError(
+      maskerFor(options.url).mask(`could not drop database "${target.database}": ${(error as Error).message}`),
+    );
   } finally {
     await closeQuietly(admin);
   }

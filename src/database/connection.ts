@@ -43,7 +43,7 @@ function connectionAdvice(code: string | undefined): string {
     case '28P01':
       return 'check the password in the database URL (percent-encode special characters)';
     case '28000':
-      return 'the server rejected this user/host combination (pg_hba.conf); check the user and the server\'s access rules';
+      return "the server rejected this user/host combination (pg_hba.conf); check the user and the server's access rules";
     case '3D000':
       return 'the database does not exist; create it first or fix the name in the URL';
     case '53300':

@@ -51,7 +51,10 @@ function formatUrl(parsed: URL, hostless: boolean): string {
 const TLS_PARAM = /^(ssl.*|uselibpqcompat)$/i;
 
 /** Host, port, database, user and password exactly as node-postgres resolves them for `url`. */
-function nodePostgresView(parsed: URL, hostless: boolean): { host: string; port: number; database: string; user: string; password: string } {
+function nodePostgresView(
+  parsed: URL,
+  hostless: boolean,
+): { host: string; port: number; database: string; user: string; password: string } {
   const copy = new URL(parsed.href);
   for (const key of [...copy.searchParams.keys()]) if (TLS_PARAM.test(key)) copy.searchParams.delete(key);
   const text = copy.search === parsed.search ? formatUrl(parsed, hostless) : formatUrl(copy, hostless);
@@ -99,7 +102,9 @@ export function parseDatabaseUrl(input: string, inputName: string): DatabaseUrl 
   try {
     view = nodePostgresView(parsed, hostless);
   } catch (error) {
-    throw new InputError(`${inputName}: ${JSON.stringify(shown)} is not a URL node-postgres can use: ${maskerMessage((error as Error).message, input)}`);
+    throw new InputError(
+      `${inputName}: ${JSON.stringify(shown)} is not a URL node-postgres can use: ${maskerMessage((error as Error).message, input)}`,
+    );
   }
   if (!Number.isInteger(view.port) || view.port < 1 || view.port > 65535) {
     throw invalidValue(inputName, shown, 'a port between 1 and 65535 (in the URL or its ?port= parameter)');
@@ -265,12 +270,21 @@ export function connectionDestinations(url: string, inputName = 'database-url'):
       if (v && !out.some((d) => d.kind === kind && d.value === v)) out.push({ kind, value: v, from });
     }
   };
-  add('host', target.host, parsed.searchParams.has('host') ? 'its ?host= parameter, where node-postgres connects' : 'where node-postgres connects', true);
+  add(
+    'host',
+    target.host,
+    parsed.searchParams.has('host')
+      ? 'its ?host= parameter, where node-postgres connects'
+      : 'where node-postgres connects',
+    true,
+  );
   if (!hostless) add('host', safeDecode(parsed.hostname), "the URL's host", true);
-  for (const key of ['host', 'hostaddr']) for (const value of parsed.searchParams.getAll(key)) add('host', value, `its ?${key}= parameter`, true);
+  for (const key of ['host', 'hostaddr'])
+    for (const value of parsed.searchParams.getAll(key)) add('host', value, `its ?${key}= parameter`, true);
   add('database', target.database, 'the database node-postgres opens');
   add('database', safeDecode(parsed.pathname.replace(/^\//, '')), "the URL's path");
-  for (const key of ['dbname', 'database']) for (const value of parsed.searchParams.getAll(key)) add('database', value, `its ?${key}= parameter`);
+  for (const key of ['dbname', 'database'])
+    for (const value of parsed.searchParams.getAll(key)) add('database', value, `its ?${key}= parameter`);
   for (const value of parsed.searchParams.getAll('service')) add('service', value, 'its ?service= parameter');
   return out;
 }
@@ -309,6 +323,10 @@ function compilePattern(pattern: RegExp | string | undefined): RegExp {
   try {
     return new RegExp(pattern, 'i');
   } catch (error) {
-    throw invalidValue('production-database-pattern', pattern, `a valid regular expression (${(error as Error).message})`);
+    throw invalidValue(
+      'production-database-pattern',
+      pattern,
+      `a valid regular expression (${(error as Error).message})`,
+    );
   }
 }

@@ -74,7 +74,10 @@ export interface FingerprintOptions {
   ignoreRowsOf?: string[];
 }
 
-export async function schemaFingerprint(client: pg.Client, options: FingerprintOptions = {}): Promise<SchemaFingerprint> {
+export async function schemaFingerprint(
+  client: pg.Client,
+  options: FingerprintOptions = {},
+): Promise<SchemaFingerprint> {
   const entries: Record<string, string> = {};
   for (const query of CATALOG_QUERIES) {
     const result = await client.query<{ key: string; description: string | null }>(query);
@@ -169,15 +172,31 @@ export async function verifyIdempotent(options: VerifyIdempotentOptions): Promis
   const { log } = options;
   for (const secret of databaseSecrets(options.databaseUrl)) log.addSecret(secret);
   const masker = maskerFor(options.databaseUrl);
-  const client = await connectClient(options.databaseUrl, { purpose: 'the idempotency check', applicationName: 'perf-gate-idempotency' });
+  const client = await connectClient(options.databaseUrl, {
+    purpose: 'the idempotency check',
+    applicationName: 'perf-gate-idempotency',
+  });
   let result: IdempotencyResult;
   try {
     if ('command' in options) {
       const before = await schemaFingerprint(client, { data: options.data });
-      await runMigrationCommand({ command: options.command, databaseUrl: options.databaseUrl, log, cwd: options.cwd, env: options.env });
+      await runMigrationCommand({
+        command: options.command,
+        databaseUrl: options.databaseUrl,
+        log,
+        cwd: options.cwd,
+        env: options.env,
+      });
       const after = await schemaFingerprint(client, { data: options.data });
       const diff = diffFingerprints(before, after);
-      result = { idempotent: diff.length === 0, rerun: [options.command.join(' ')], diff, rolledBack: false, before: before.hash, after: after.hash };
+      result = {
+        idempotent: diff.length === 0,
+        rerun: [options.command.join(' ')],
+        diff,
+        rolledBack: false,
+        before: before.hash,
+        after: after.hash,
+      };
     } else {
       result = await verifyFiles(client, options, masker);
     }
@@ -205,14 +224,23 @@ async function verifyFiles(
   const table = parseQualifiedName(options.table ?? DEFAULT_TRACKING_TABLE);
   const files = await loadMigrationDirectory(options.dir);
   const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table.sql]);
-  if (!exists.rows[0]?.t) throw new InputError(`idempotency check: no migrations were applied yet (no ${table.schema}.${table.table}); apply them first`);
+  if (!exists.rows[0]?.t)
+    throw new InputError(
+      `idempotency check: no migrations were applied yet (no ${table.schema}.${table.table}); apply them first`,
+    );
   // Same lock as runMigrations, held the same way (by the session that runs the files): a concurrent
   // runner must not apply files while we compare.
   const key = advisoryLockKey(`${table.schema}.${table.table}`);
   const label = `migrations (${table.schema}.${table.table})`;
   let locked = false;
   try {
-    await acquireAdvisoryLock({ client, key, label, timeoutMs: options.lockTimeoutMs ?? 10 * 60_000, log: options.log });
+    await acquireAdvisoryLock({
+      client,
+      key,
+      label,
+      timeoutMs: options.lockTimeoutMs ?? 10 * 60_000,
+      log: options.log,
+    });
     locked = true;
     const applied = await readApplied(client, table);
     // planMigrations verifies the checksums: re-running an edited file would check something else.
@@ -220,9 +248,13 @@ async function verifyFiles(
     let chosen = plan.alreadyApplied;
     if (options.files?.length) {
       chosen = options.files.map((wanted) => {
-        const match = files.find((f) => f.name === wanted || (/^\d+$/.test(wanted) && BigInt(f.version) === BigInt(wanted)));
-        if (!match) throw new InputError(`idempotency check: no migration file ${JSON.stringify(wanted)} in ${options.dir}`);
-        if (!plan.alreadyApplied.includes(match)) throw new InputError(`idempotency check: ${match.name} is not applied yet; apply it first`);
+        const match = files.find(
+          (f) => f.name === wanted || (/^\d+$/.test(wanted) && BigInt(f.version) === BigInt(wanted)),
+        );
+        if (!match)
+          throw new InputError(`idempotency check: no migration file ${JSON.stringify(wanted)} in ${options.dir}`);
+        if (!plan.alreadyApplied.includes(match))
+          throw new InputError(`idempotency check: ${match.name} is not applied yet; apply it first`);
         return match;
       });
     }
@@ -258,7 +290,9 @@ async function verifyFiles(
     if (!rerunError && outside.length > 0) {
       await assertAdvisoryLockHeld(client, key, label, `running ${outside.map((f) => f.name).join(', ')} again`);
       rolledBack = false;
-      options.log.warning(`running ${outside.map((f) => f.name).join(', ')} again outside a transaction: their changes, if any, stay`);
+      options.log.warning(
+        `running ${outside.map((f) => f.name).join(', ')} again outside a transaction: their changes, if any, stay`,
+      );
       for (const file of outside) {
         try {
           await client.query(file.sql);
@@ -273,7 +307,15 @@ async function verifyFiles(
         for (const line of diffFingerprints(before, after)) if (!diff.includes(line)) diff.push(line);
       }
     }
-    return { idempotent: !rerunError && diff.length === 0, rerun, diff: rerunError ? [] : diff, rolledBack, rerunError, before: before.hash, after: after.hash };
+    return {
+      idempotent: !rerunError && diff.length === 0,
+      rerun,
+      diff: rerunError ? [] : diff,
+      rolledBack,
+      rerunError,
+      before: before.hash,
+      after: after.hash,
+    };
   } finally {
     if (locked) await releaseAdvisoryLock(client, key).catch(() => undefined);
   }

@@ -109,7 +109,9 @@ export class LockSampler {
 
   /** Starts sampling every interval until `stop()`. */
   async start(): Promise<void> {
-    const version = Number((await this.options.monitor.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v);
+    const version = Number(
+      (await this.options.monitor.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v,
+    );
     // pg_locks.waitstart exists from PostgreSQL 14.
     const waitStart = version >= 140000 ? '(extract(epoch FROM l.waitstart) * 1000)::float8' : 'NULL::float8';
     this.sql = WAITS_SQL.replace('{WAITSTART}', waitStart);
@@ -160,13 +162,18 @@ export class LockSampler {
     const at = this.now() - this.started;
     const seen = new Set<string>();
     for (const s of samples) {
-      const side: LockWaitSide | undefined = s.isMigration ? 'migration-blocked' : s.blockedByMigration ? 'blocked-by-migration' : undefined;
+      const side: LockWaitSide | undefined = s.isMigration
+        ? 'migration-blocked'
+        : s.blockedByMigration
+          ? 'blocked-by-migration'
+          : undefined;
       if (!side) continue;
       const key = `${side}|${s.pid}|${s.relation}|${s.mode}`;
       seen.add(key);
       // The server's own start of the wait, on this sampler's clock; never before the sampler began
       // (a wait older than that started before anything was watched).
-      const serverStart = s.waitStartEpochMs === null ? undefined : Math.max(0, at - Math.max(0, wallNowEpochMs - s.waitStartEpochMs));
+      const serverStart =
+        s.waitStartEpochMs === null ? undefined : Math.max(0, at - Math.max(0, wallNowEpochMs - s.waitStartEpochMs));
       const existing = this.open.get(key);
       if (existing) {
         existing.lastSeenMs = at;
@@ -174,7 +181,18 @@ export class LockSampler {
         continue;
       }
       const startMs = serverStart ?? at;
-      this.open.set(key, { key, side, pid: s.pid, relation: s.relation, mode: s.mode, command: s.command, startMs, durationMs: at - startMs, ongoing: true, lastSeenMs: at });
+      this.open.set(key, {
+        key,
+        side,
+        pid: s.pid,
+        relation: s.relation,
+        mode: s.mode,
+        command: s.command,
+        startMs,
+        durationMs: at - startMs,
+        ongoing: true,
+        lastSeenMs: at,
+      });
     }
     for (const [key, wait] of this.open) {
       if (seen.has(key)) continue;
@@ -204,7 +222,9 @@ export class LockSampler {
 
   /** The waits so far, open ones included (as ongoing). */
   waits(): LockWait[] {
-    return [...this.closed, ...[...this.open.values()].map((w) => this.finish(w, true))].sort((a, b) => a.startMs - b.startMs || a.pid - b.pid);
+    return [...this.closed, ...[...this.open.values()].map((w) => this.finish(w, true))].sort(
+      (a, b) => a.startMs - b.startMs || a.pid - b.pid,
+    );
   }
 
   private finish(wait: OpenWait, ongoing: boolean): LockWait {
@@ -214,7 +234,11 @@ export class LockSampler {
 }
 
 /** The figures a rehearsal reports about its waits. */
-export function summarizeLockWaits(waits: readonly LockWait[]): { blockedMaxMs: number; blockedSessions: number; migrationWaitedMaxMs: number } {
+export function summarizeLockWaits(waits: readonly LockWait[]): {
+  blockedMaxMs: number;
+  blockedSessions: number;
+  migrationWaitedMaxMs: number;
+} {
   const blocked = waits.filter((w) => w.side === 'blocked-by-migration');
   return {
     blockedMaxMs: Math.max(0, ...blocked.map((w) => w.durationMs)),

@@ -13,10 +13,17 @@ import type pg from 'pg';
 import { InfrastructureError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { acquireAdvisoryLock, advisoryLockKey, assertAdvisoryLockHeld, releaseAdvisoryLock } from './advisory-lock.js';
-import { closeQuietly, connectClient, maskerFor, postgresErrorFields, serverVersion, serverVersionNumber } from './connection.js';
+import {
+  closeQuietly,
+  connectClient,
+  maskerFor,
+  postgresErrorFields,
+  serverVersion,
+  serverVersionNumber,
+} from './connection.js';
 import { databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from './database-url.js';
 import { loadMigrationDirectory } from './migration-files.js';
-import { planMigrations, type AppliedMigration, type MigrationFile } from './migration-plan.js';
+import { type AppliedMigration, type MigrationFile, planMigrations } from './migration-plan.js';
 import {
   concurrentIndexTarget,
   lineOf,
@@ -95,9 +102,14 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
   const timeoutSettings = sessionTimeoutSettings(options.sessionTimeouts);
   const files = await loadMigrationDirectory(options.dir);
   const where = `${maskDatabaseUrl(target.url)}`;
-  log.info(`migrations: ${files.length} file(s) in ${options.dir}, target ${where}${options.to ? `, up to ${options.to}` : ''}`);
+  log.info(
+    `migrations: ${files.length} file(s) in ${options.dir}, target ${where}${options.to ? `, up to ${options.to}` : ''}`,
+  );
 
-  const work = await connectClient(options.databaseUrl, { purpose: 'migrations', applicationName: 'perf-gate-migrate' });
+  const work = await connectClient(options.databaseUrl, {
+    purpose: 'migrations',
+    applicationName: 'perf-gate-migrate',
+  });
   const lockKey = advisoryLockKey(`${table.schema}.${table.table}`);
   let locked = false;
   try {
@@ -127,11 +139,18 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
       await options.onSession(pid);
     }
     const applied = await readApplied(work, table);
-    const plan = planMigrations({ files, applied, to: options.to, allowOutOfOrder: options.allowOutOfOrder, dirLabel: options.dir });
+    const plan = planMigrations({
+      files,
+      applied,
+      to: options.to,
+      allowOutOfOrder: options.allowOutOfOrder,
+      dirLabel: options.dir,
+    });
     for (const missing of plan.missingFiles) {
       log.warning(`migration ${missing.name} is recorded as applied but its file is not in ${options.dir}`);
     }
-    for (const rename of plan.renamed) log.info(`note: ${rename.from} was applied under that name; the file is now ${rename.to}`);
+    for (const rename of plan.renamed)
+      log.info(`note: ${rename.from} was applied under that name; the file is now ${rename.to}`);
 
     const summary: MigrationSummary = {
       applied: [],
@@ -152,14 +171,21 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<Migr
     for (let i = 0; i < plan.toApply.length; i += 1) {
       const file = plan.toApply[i]!;
       const notTried = plan.toApply.slice(i + 1).map((f) => f.name);
-      await assertAdvisoryLockHeld(work, lockKey, lockLabel, `${file.name}${notTried.length ? ` (not tried: ${notTried.join(', ')})` : ''}`);
+      await assertAdvisoryLockHeld(
+        work,
+        lockKey,
+        lockLabel,
+        `${file.name}${notTried.length ? ` (not tried: ${notTried.join(', ')})` : ''}`,
+      );
       const durationMs = file.transactional
         ? await applyInTransaction(work, table, file, notTried, masker)
         : await applyWithoutTransaction(work, table, file, notTried, masker);
       summary.applied.push({ name: file.name, checksum: file.checksum, durationMs });
       log.info(`applied ${file.name} in ${durationMs.toFixed(1)} ms${file.transactional ? '' : ' (no transaction)'}`);
     }
-    log.info(`migrations done: ${summary.applied.length} applied, ${summary.skipped.length} already applied, ${summary.pending.length} pending`);
+    log.info(
+      `migrations done: ${summary.applied.length} applied, ${summary.skipped.length} already applied, ${summary.pending.length} pending`,
+    );
     return summary;
   } finally {
     if (locked) await releaseAdvisoryLock(work, lockKey).catch(() => undefined);
@@ -176,13 +202,24 @@ async function dryRun(
 ): Promise<MigrationSummary> {
   const exists = await work.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table.sql]);
   const applied = exists.rows[0]?.t ? await readApplied(work, table) : [];
-  const plan = planMigrations({ files, applied, to: options.to, allowOutOfOrder: options.allowOutOfOrder, dirLabel: options.dir });
+  const plan = planMigrations({
+    files,
+    applied,
+    to: options.to,
+    allowOutOfOrder: options.allowOutOfOrder,
+    dirLabel: options.dir,
+  });
   const { log } = options;
-  log.info(`dry run: ${plan.toApply.length} migration(s) would be applied, ${plan.alreadyApplied.length} already applied; nothing was changed`);
+  log.info(
+    `dry run: ${plan.toApply.length} migration(s) would be applied, ${plan.alreadyApplied.length} already applied; nothing was changed`,
+  );
   for (const file of plan.toApply) {
-    await log.group(`would apply ${file.name}${file.transactional ? '' : ' (no transaction)'} ${file.checksum}`, async () => {
-      for (const line of file.sql.split(/\r?\n/)) log.info(line);
-    });
+    await log.group(
+      `would apply ${file.name}${file.transactional ? '' : ' (no transaction)'} ${file.checksum}`,
+      async () => {
+        for (const line of file.sql.split(/\r?\n/)) log.info(line);
+      },
+    );
   }
   return {
     applied: [],
@@ -207,7 +244,10 @@ function sessionTimeoutSettings(timeouts: MigrationSessionTimeouts | undefined):
   ] as const) {
     if (ms === undefined) continue;
     // PostgreSQL's limit for both settings is INT_MAX milliseconds.
-    if (!(Number.isInteger(ms) && ms >= 0 && ms <= 2_147_483_647)) throw new InputError(`migration ${setting}: got ${ms}; expected an integer number of milliseconds from 0 to 2147483647`);
+    if (!(Number.isInteger(ms) && ms >= 0 && ms <= 2_147_483_647))
+      throw new InputError(
+        `migration ${setting}: got ${ms}; expected an integer number of milliseconds from 0 to 2147483647`,
+      );
     settings.push([setting, ms]);
   }
   return settings;
@@ -218,7 +258,10 @@ async function applySessionTimeouts(client: pg.Client, settings: [string, number
   for (const [setting, ms] of settings) await client.query(`SET ${setting} = ${ms}`);
 }
 
-export async function ensureTrackingTable(client: pg.Client, table: ReturnType<typeof parseQualifiedName>): Promise<void> {
+export async function ensureTrackingTable(
+  client: pg.Client,
+  table: ReturnType<typeof parseQualifiedName>,
+): Promise<void> {
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(table.schema)}`);
   await client.query(`CREATE TABLE IF NOT EXISTS ${table.sql} (
     version bigint PRIMARY KEY,
@@ -230,7 +273,10 @@ export async function ensureTrackingTable(client: pg.Client, table: ReturnType<t
   )`);
 }
 
-export async function readApplied(client: pg.Client, table: ReturnType<typeof parseQualifiedName>): Promise<AppliedMigration[]> {
+export async function readApplied(
+  client: pg.Client,
+  table: ReturnType<typeof parseQualifiedName>,
+): Promise<AppliedMigration[]> {
   const result = await client.query<{ version: string; name: string; checksum: string }>(
     `SELECT version::text AS version, name, checksum FROM ${table.sql} ORDER BY version`,
   );
@@ -288,7 +334,13 @@ async function applyWithoutTransaction(
     const leftover = invalid.length
       ? `; it left ${invalid.map((i) => `invalid index ${i.qualified}`).join(', ')}: drop it (DROP INDEX CONCURRENTLY ${invalid[0]!.qualified}) before retrying`
       : '';
-    throw migrationFailure(file, error, notTried, masker, `ran without a transaction, so nothing could be rolled back${leftover}`);
+    throw migrationFailure(
+      file,
+      error,
+      notTried,
+      masker,
+      `ran without a transaction, so nothing could be rolled back${leftover}`,
+    );
   }
   const durationMs = performance.now() - started;
   if (index) {
@@ -347,7 +399,9 @@ export function migrationFailure(
       const gutter = `${line} | `;
       pointer = [`  ${gutter}${text}`, `  ${' '.repeat(gutter.length)}${' '.repeat(Math.max(0, column - 1))}^`];
     }
-    lines.push(`migration ${file.name} failed${at}: ${fields.message}${fields.code ? ` (SQLSTATE ${fields.code})` : ''}`);
+    lines.push(
+      `migration ${file.name} failed${at}: ${fields.message}${fields.code ? ` (SQLSTATE ${fields.code})` : ''}`,
+    );
     lines.push(...pointer);
     if (fields.detail) lines.push(`  detail: ${fields.detail}`);
     if (fields.hint) lines.push(`  hint: ${fields.hint}`);
@@ -355,11 +409,18 @@ export function migrationFailure(
   } else {
     lines.push(`migration ${file.name} failed: ${(error as Error)?.message ?? String(error)}`);
   }
-  lines.push(`${file.name} ${outcome}; earlier migrations stay applied${notTried.length ? `; not tried: ${notTried.join(', ')}` : ''}`);
+  lines.push(
+    `${file.name} ${outcome}; earlier migrations stay applied${notTried.length ? `; not tried: ${notTried.join(', ')}` : ''}`,
+  );
   // 55P03 lock_not_available is what lock_timeout raises; 57014 query_canceled is what statement_timeout raises.
-  if (fields?.code === '55P03') lines.push('the migration waited for a lock longer than lock_timeout allows: another session held a conflicting lock (a long transaction, or traffic); on a live service this is the wait every query queued behind the migration would have shared');
-  if (fields?.code === '57014') lines.push('the statement was cancelled: it ran longer than statement_timeout allows, or someone cancelled it');
+  if (fields?.code === '55P03')
+    lines.push(
+      'the migration waited for a lock longer than lock_timeout allows: another session held a conflicting lock (a long transaction, or traffic); on a live service this is the wait every query queued behind the migration would have shared',
+    );
+  if (fields?.code === '57014')
+    lines.push('the statement was cancelled: it ran longer than statement_timeout allows, or someone cancelled it');
   // 57P01..57P03: the server ended the session (pg_terminate_backend, shutdown). The migration lock went with it.
-  if (fields?.code?.startsWith('57P')) lines.push('the migrating session was ended, and the migration lock with it: run the migrations again');
+  if (fields?.code?.startsWith('57P'))
+    lines.push('the migrating session was ended, and the migration lock with it: run the migrations again');
   return new InfrastructureError(masker.mask(lines.join('\n')));
 }

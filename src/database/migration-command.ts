@@ -29,12 +29,15 @@ export interface MigrationCommandResult {
 
 /** The command as a reader sees it: arguments quoted where needed, database passwords masked. */
 export function describeMigrationCommand(command: string[], databaseUrls: string[]): string {
-  return maskerFor(...databaseUrls).mask(command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' '));
+  return maskerFor(...databaseUrls).mask(
+    command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' '),
+  );
 }
 
 export async function runMigrationCommand(options: MigrationCommandOptions): Promise<MigrationCommandResult> {
   const { command, log } = options;
-  if (command.length === 0 || !command[0]) throw new InputError('migrations-command: empty command; expected e.g. ["python", "migrate.py"]');
+  if (command.length === 0 || !command[0])
+    throw new InputError('migrations-command: empty command; expected e.g. ["python", "migrate.py"]');
   for (const secret of databaseSecrets(options.databaseUrl)) log.addSecret(secret);
   const masker = maskerFor(options.databaseUrl);
   const shown = describeMigrationCommand(command, [options.databaseUrl]);
@@ -64,17 +67,23 @@ export async function runMigrationCommand(options: MigrationCommandOptions): Pro
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     }, options.timeoutMs);
   }
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, spawnError: error }));
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>(
+    (resolve) => {
+      child.once('error', (error) => resolve({ code: null, signal: null, spawnError: error }));
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    },
+  );
   clearTimeout(timer);
   await Promise.all([out, err]);
   const durationMs = performance.now() - started;
   if (exit.spawnError) {
     throw new InfrastructureError(
-      masker.mask(`migration command ${shown} could not start: ${exit.spawnError.message}` +
-        ((exit.spawnError as { code?: string }).code === 'ENOENT' ? ` (is ${command[0]} installed and on PATH?)` : '')),
+      masker.mask(
+        `migration command ${shown} could not start: ${exit.spawnError.message}` +
+          ((exit.spawnError as { code?: string }).code === 'ENOENT'
+            ? ` (is ${command[0]} installed and on PATH?)`
+            : ''),
+      ),
     );
   }
   if (exit.code !== 0) {

@@ -2,7 +2,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { classifyMigrationFileName, describeMigrationFile, orderMigrationFiles, type MigrationFile } from './migration-plan.js';
+import {
+  classifyMigrationFileName,
+  describeMigrationFile,
+  type MigrationFile,
+  orderMigrationFiles,
+} from './migration-plan.js';
 
 export async function loadMigrationDirectory(dir: string): Promise<MigrationFile[]> {
   let names: string[];

@@ -12,7 +12,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
-import { InfrastructureError, errorMessage } from '../errors.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
 
 export interface LintFinding {
   /** The file as given to squawk (the migration's path). */
@@ -86,31 +86,48 @@ export function findSquawk(lookup: SquawkLookup): string | undefined {
 /** What to tell a user who asked for linting and has no squawk. */
 export const SQUAWK_MISSING =
   'squawk (the PostgreSQL migration linter) is not installed: add it with `npm install --save-dev squawk-cli`, ' +
-  "set `migrations.lint.squawk` to its path, or turn the lint off with `migrations.lint.enabled: false`";
+  'set `migrations.lint.squawk` to its path, or turn the lint off with `migrations.lint.enabled: false`';
 
-function run(file: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    execFile(file, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(new InfrastructureError(`squawk could not be run (${file}): ${errorMessage(error)}`));
-        return;
-      }
-      resolvePromise({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      file,
+      args,
+      { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new InfrastructureError(`squawk could not be run (${file}): ${errorMessage(error)}`));
+          return;
+        }
+        resolvePromise({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 export async function squawkVersion(squawk: string, cwd: string): Promise<string> {
   const { code, stdout, stderr } = await run(squawk, ['--version'], cwd, 10_000);
   const version = /squawk\s+(\S+)/.exec(stdout)?.[1];
-  if (code !== 0 || !version) throw new InfrastructureError(`'${squawk} --version' did not print a squawk version (exit ${code}): ${(stderr || stdout).trim().slice(0, 300)}`);
+  if (code !== 0 || !version)
+    throw new InfrastructureError(
+      `'${squawk} --version' did not print a squawk version (exit ${code}): ${(stderr || stdout).trim().slice(0, 300)}`,
+    );
   return version;
 }
 
 export async function lintMigrations(options: LintOptions): Promise<LintReport> {
   const version = await squawkVersion(options.squawk, options.cwd);
   if (options.files.length === 0) return { squawkVersion: version, findings: [] };
-  const args = ['--reporter', 'json', options.assumeInTransaction ? '--assume-in-transaction' : '--no-assume-in-transaction'];
+  const args = [
+    '--reporter',
+    'json',
+    options.assumeInTransaction ? '--assume-in-transaction' : '--no-assume-in-transaction',
+  ];
   if (options.postgresVersion) args.push('--pg-version', options.postgresVersion);
   if (options.exclude?.length) args.push(`--exclude=${options.exclude.join(',')}`);
   if (options.include?.length) args.push(`--include=${options.include.join(',')}`);
@@ -139,7 +156,8 @@ export function parseSquawkReport(text: string): LintFinding[] {
     const item = raw as Record<string, unknown>;
     const field = <T>(name: string, check: (v: unknown) => v is T): T => {
       const value = item?.[name];
-      if (!check(value)) throw new InfrastructureError(`squawk's report, finding ${i}: field '${name}' is ${JSON.stringify(value)}`);
+      if (!check(value))
+        throw new InfrastructureError(`squawk's report, finding ${i}: field '${name}' is ${JSON.stringify(value)}`);
       return value;
     };
     const isString = (v: unknown): v is string => typeof v === 'string';

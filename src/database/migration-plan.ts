@@ -62,7 +62,9 @@ export function migrationChecksum(sql: string): string {
 export function describeMigrationFile(name: string, content: string, dirLabel = 'migrations'): MigrationFile {
   const kind = classifyMigrationFileName(name);
   if (kind === undefined || kind === 'ignore') {
-    throw new InputError(`${dirLabel}/${name}: not a migration file name; expected NNN_name.sql, e.g. 022_add_index.sql`);
+    throw new InputError(
+      `${dirLabel}/${name}: not a migration file name; expected NNN_name.sql, e.g. 022_add_index.sql`,
+    );
   }
   const sql = content.replace(/^\uFEFF/, '');
   const firstLine = sql.split('\n', 1)[0] ?? '';
@@ -76,8 +78,7 @@ export function describeMigrationFile(name: string, content: string, dirLabel = 
           `half-applied and unrecorded; split it into one file per statement`,
       );
     }
-  }
-  else {
+  } else {
     const control = splitStatements(sql)
       .map(stripLeadingComments)
       .find((statement) => TRANSACTION_CONTROL.test(statement));

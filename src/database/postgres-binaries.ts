@@ -25,14 +25,18 @@ export function findPostgresBinaries(env: NodeJS.ProcessEnv = process.env): Post
   const candidates: { dir: string; source: string }[] = [];
   if (env.PG_BIN) candidates.push({ dir: env.PG_BIN, source: 'PG_BIN' });
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8', env });
-  if (pgConfig.status === 0 && pgConfig.stdout.trim()) candidates.push({ dir: pgConfig.stdout.trim(), source: 'pg_config --bindir' });
+  if (pgConfig.status === 0 && pgConfig.stdout.trim())
+    candidates.push({ dir: pgConfig.stdout.trim(), source: 'pg_config --bindir' });
   if (existsSync('/usr/lib/postgresql')) {
     const versions = readdirSync('/usr/lib/postgresql')
       .filter((v) => /^\d+(\.\d+)?$/.test(v))
       .sort((a, b) => Number(b) - Number(a));
-    for (const v of versions) candidates.push({ dir: join('/usr/lib/postgresql', v, 'bin'), source: '/usr/lib/postgresql' });
+    for (const v of versions)
+      candidates.push({ dir: join('/usr/lib/postgresql', v, 'bin'), source: '/usr/lib/postgresql' });
   }
   for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) candidates.push({ dir, source: 'PATH' });
   const found = candidates.find((c) => complete(c.dir));
-  return found ? { dir: found.dir, initdb: join(found.dir, 'initdb'), pgCtl: join(found.dir, 'pg_ctl'), source: found.source } : undefined;
+  return found
+    ? { dir: found.dir, initdb: join(found.dir, 'initdb'), pgCtl: join(found.dir, 'pg_ctl'), source: found.source }
+    : undefined;
 }

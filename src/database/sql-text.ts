@@ -166,7 +166,7 @@ export function parseQualifiedName(name: string): { schema: string; table: strin
  * index and table names as written (unquoted), so the runner can check `pg_index.indisvalid` after it.
  */
 export function concurrentIndexTarget(statement: string): { index?: string; table?: string } | undefined {
-  const ident = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`;
+  const ident = '(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)';
   const qualified = String.raw`${ident}(?:\s*\.\s*${ident})?`;
   const re = new RegExp(
     String.raw`^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:(${ident})\s+)?ON\s+(?:ONLY\s+)?(${qualified})`,

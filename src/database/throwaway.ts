@@ -6,16 +6,26 @@
  * (scram-sha-256) even there, runs with fsync off (its data is worthless after the run), and is
  * removed by stop().
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
+import { findFreePort } from '../backend/port-check.js';
 import { InfrastructureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
-import { findFreePort } from '../backend/port-check.js';
 
 export interface ThrowawayPostgres {
   /** Superuser URL to the `postgres` database (contains the password: register it as a secret). */
@@ -65,7 +75,6 @@ export async function startThrowawayPostgres(options: ThrowawayOptions): Promise
   return startCluster(binaries, options);
 }
 
-
 /** initdb refuses to run as root; as root we run the server as the `postgres` system user. */
 function serverUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
@@ -102,7 +111,19 @@ async function startCluster(bin: PostgresBinaries, options: ThrowawayOptions): P
     if (user) chownSync(pwFile, user.uid, user.gid);
     const init = spawnSync(
       bin.initdb,
-      ['-D', data, '-U', 'postgres', `--pwfile=${pwFile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      [
+        '-D',
+        data,
+        '-U',
+        'postgres',
+        `--pwfile=${pwFile}`,
+        '--auth-local=scram-sha-256',
+        '--auth-host=scram-sha-256',
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
       { ...(user ?? {}), cwd: root, encoding: 'utf8' },
     );
     rmSync(pwFile, { force: true });
@@ -207,7 +228,8 @@ function serverPid(handle: ThrowawayHandle): number | undefined {
   const data = join(handle.dataDir!, 'data');
   const fromFile = Number(safeRead(join(data, 'postmaster.pid')).split('\n', 1)[0]);
   if (fromFile > 0 && isAlive(fromFile)) return fromFile;
-  if (handle.pid && isAlive(handle.pid) && safeRead(`/proc/${handle.pid}/cmdline`).split('\0').includes(data)) return handle.pid;
+  if (handle.pid && isAlive(handle.pid) && safeRead(`/proc/${handle.pid}/cmdline`).split('\0').includes(data))
+    return handle.pid;
   return undefined;
 }
 
@@ -301,7 +323,8 @@ async function startPglite(options: ThrowawayOptions): Promise<ThrowawayPostgres
   // and time out; pools in the backend under test open several.
   const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 100 });
   await server.start();
-  const version = (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
+  const version =
+    (await db.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? 'unknown';
   options.log.info(`throwaway PGlite (PostgreSQL ${version}) on 127.0.0.1:${port}; one session for all connections`);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -1,5 +1,5 @@
-import type { Comparator, Target, TargetStatus } from './target.js';
 import type { MetricDirection } from '../model/round-record.js';
+import type { Comparator, Target, TargetStatus } from './target.js';
 
 /**
  * Where a target's threshold sits on the analysis scale, and which side of it passes.
@@ -30,7 +30,11 @@ export function decisionRule(target: Target, direction: MetricDirection): Decisi
         ? { bound: Math.log(1 + target.maxRegression), passSide: 'below', inclusive: true }
         : { bound: Math.log(1 - target.maxRegression), passSide: 'above', inclusive: true };
     case 'absolute':
-      return { bound: target.threshold, passSide: comparatorSide(target.comparator), inclusive: target.comparator.endsWith('=') };
+      return {
+        bound: target.threshold,
+        passSide: comparatorSide(target.comparator),
+        inclusive: target.comparator.endsWith('='),
+      };
   }
 }
 
@@ -44,7 +48,10 @@ function comparatorSide(comparator: Comparator): 'below' | 'above' {
  * inconclusive when it straddles the threshold. An interval touching the bound exactly counts as
  * on the side that `inclusive` gives the bound to.
  */
-export function judgeInterval(interval: readonly [number, number], rule: DecisionRule): Exclude<TargetStatus, 'no-data'> {
+export function judgeInterval(
+  interval: readonly [number, number],
+  rule: DecisionRule,
+): Exclude<TargetStatus, 'no-data'> {
   const [low, high] = interval;
   if (rule.passSide === 'below') {
     if (high < rule.bound || (rule.inclusive && high === rule.bound)) return 'pass';

@@ -1,17 +1,22 @@
 import { mean } from 'simple-statistics';
-import type { Target, TargetStatus } from './target.js';
-import type { ErrorCounts, MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../model/round-record.js';
 import { invalidValue } from '../errors.js';
-import { analyzeLocation, INTERVAL_METHODS, type IntervalMethod, type LocationAnalysis } from '../stats/location-analysis.js';
-import { candidateValues, pairRounds, pairedLogRatios, type Exclusion } from '../stats/paired-rounds.js';
-import { holm } from '../stats/holm.js';
-import { signTest } from '../stats/sign-test.js';
+import type { ErrorCounts, MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../model/round-record.js';
+import { studentTQuantile } from '../stats/distributions.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
+import { holm } from '../stats/holm.js';
+import {
+  analyzeLocation,
+  INTERVAL_METHODS,
+  type IntervalMethod,
+  type LocationAnalysis,
+} from '../stats/location-analysis.js';
 import { studentTInterval } from '../stats/location-interval.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
-import { studentTQuantile } from '../stats/distributions.js';
+import { candidateValues, type Exclusion, pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
 import { alphaForLook, type SequentialPlan } from '../stats/sequential.js';
-import { decisionRule, judgeInterval, type DecisionRule } from './decision-rule.js';
+import { signTest } from '../stats/sign-test.js';
+import { type DecisionRule, decisionRule, judgeInterval } from './decision-rule.js';
+import type { Target, TargetStatus } from './target.js';
 import type { CandidateFailures, ErrorControl, ExclusionCount, TargetReason } from './target-reason.js';
 
 export type { CandidateFailures } from './target-reason.js';
@@ -42,7 +47,12 @@ export interface CrossCheck {
    * The other interval method at the same level, in `estimate` terms: Student t (geometric-mean
    * ratio) when the main method is Hodges–Lehmann or bootstrap, Hodges–Lehmann when it is t.
    */
-  otherMethod: { method: IntervalMethod; estimate: number; ci: [number, number]; status: Exclude<TargetStatus, 'no-data'> };
+  otherMethod: {
+    method: IntervalMethod;
+    estimate: number;
+    ci: [number, number];
+    status: Exclude<TargetStatus, 'no-data'>;
+  };
   /** Relative targets: benchstat-style Mann–Whitney U of baseline vs candidate round values (no pairing). */
   mannWhitneyPValue?: number;
   /** Whether the other method leads to the same status as the main interval. */
@@ -133,26 +143,39 @@ interface Prepared {
  * on the candidate's own values, each with a three-outcome interval rule, Holm's step-down across
  * targets and (optionally) the alpha spent at this sequential look. Pure: same input, same output.
  */
-export function evaluateTargets(targets: readonly Target[], rounds: readonly RoundRecord[], metrics: readonly MetricInfo[], options: EvaluateOptions = {}): GateEvaluation {
+export function evaluateTargets(
+  targets: readonly Target[],
+  rounds: readonly RoundRecord[],
+  metrics: readonly MetricInfo[],
+  options: EvaluateOptions = {},
+): GateEvaluation {
   const method = options.method ?? 'hodges-lehmann';
   const minPairs = options.minPairs ?? 5;
   const power = options.power ?? 0.8;
   const seed = options.seed ?? 1;
-  if (!INTERVAL_METHODS.includes(method)) throw invalidValue("evaluation option 'method'", method, INTERVAL_METHODS.join(', '));
-  if (!(Number.isInteger(minPairs) && minPairs >= 2)) throw invalidValue("config key 'gate.minPairs'", minPairs, 'an integer >= 2');
+  if (!INTERVAL_METHODS.includes(method))
+    throw invalidValue("evaluation option 'method'", method, INTERVAL_METHODS.join(', '));
+  if (!(Number.isInteger(minPairs) && minPairs >= 2))
+    throw invalidValue("config key 'gate.minPairs'", minPairs, 'an integer >= 2');
   if (!(power > 0 && power < 1)) throw invalidValue("evaluation option 'power'", power, 'a number between 0 and 1');
   let alpha: number;
   if (options.sequential) {
     alpha = alphaForLook(options.sequential.plan, options.sequential.look);
   } else {
     alpha = options.alpha ?? 0.02;
-    if (!(alpha > 0 && alpha < 1)) throw invalidValue("evaluation option 'alpha'", alpha, 'a number between 0 and 1, e.g. 0.02');
+    if (!(alpha > 0 && alpha < 1))
+      throw invalidValue("evaluation option 'alpha'", alpha, 'a number between 0 and 1, e.g. 0.02');
   }
 
   const metricByName = new Map(metrics.map((m) => [m.name, m]));
   const prepared: Prepared[] = targets.map((target, i) => {
     const info = metricByName.get(target.metric);
-    if (!info) throw invalidValue(`targets[${i}] ("${target.expression}") metric`, target.metric, [...metricByName.keys()].join(', ') || 'a metric the run measures');
+    if (!info)
+      throw invalidValue(
+        `targets[${i}] ("${target.expression}") metric`,
+        target.metric,
+        [...metricByName.keys()].join(', ') || 'a metric the run measures',
+      );
     validateTarget(target, info, i);
     const rule = decisionRule(target, info.direction);
     if (target.kind === 'absolute') {
@@ -160,7 +183,16 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
       return { target, info, rule, relative: false, values, baseline: [], candidate: values, excluded };
     }
     const paired = pairRounds(rounds, target.metric, true);
-    return { target, info, rule, relative: true, values: pairedLogRatios(paired), baseline: paired.baseline, candidate: paired.candidate, excluded: paired.excluded };
+    return {
+      target,
+      info,
+      rule,
+      relative: true,
+      values: pairedLogRatios(paired),
+      baseline: paired.baseline,
+      candidate: paired.candidate,
+      excluded: paired.excluded,
+    };
   });
 
   // A candidate round in which no request succeeded is measured, not missing: its error rate is 1, and it
@@ -169,7 +201,9 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
   // once, without an interval, except one that even a 100 % error rate meets ("error_rate <= 1").
   const candidateFailures = failuresOf(rounds);
   if (candidateFailures) {
-    for (const p of prepared) p.failedRequests = p.target.kind !== 'absolute' || p.target.metric !== 'error_rate' || judgeInterval([1, 1], p.rule) === 'fail';
+    for (const p of prepared)
+      p.failedRequests =
+        p.target.kind !== 'absolute' || p.target.metric !== 'error_rate' || judgeInterval([1, 1], p.rule) === 'fail';
   }
 
   // Decision p-value per judgeable target: two-sided p of the one-sided test toward the side the
@@ -182,7 +216,10 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
     p.rawPValue = Math.min(1, 2 * Math.min(pBelow, pAbove));
   }
   const family = prepared.filter((p) => p.analysis);
-  const steps = holm(family.map((p) => p.rawPValue!), alpha);
+  const steps = holm(
+    family.map((p) => p.rawPValue!),
+    alpha,
+  );
   // Step-down stops at the first kept hypothesis; later ones are reported at that step's level so an
   // interval never shows a decision Holm did not make.
   const firstKeptRank = Math.min(...steps.filter((s) => !s.rejected).map((s) => s.rank), family.length + 1);
@@ -194,9 +231,15 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
   });
 
   const evaluations = prepared.map((p) =>
-    p.failedRequests ? failedWithoutSuccess(p, candidateFailures!, method) : evaluateOne(p, levelFor.get(p), { minPairs, power, method }),
+    p.failedRequests
+      ? failedWithoutSuccess(p, candidateFailures!, method)
+      : evaluateOne(p, levelFor.get(p), { minPairs, power, method }),
   );
-  const verdict: GateVerdict = evaluations.some((e) => e.status === 'fail') ? 'fail' : evaluations.length > 0 && evaluations.every((e) => e.status === 'pass') ? 'pass' : 'inconclusive';
+  const verdict: GateVerdict = evaluations.some((e) => e.status === 'fail')
+    ? 'fail'
+    : evaluations.length > 0 && evaluations.every((e) => e.status === 'pass')
+      ? 'pass'
+      : 'inconclusive';
   const failedOutright = prepared.filter((p) => p.failedRequests).length;
   return {
     verdict,
@@ -204,7 +247,13 @@ export function evaluateTargets(targets: readonly Target[], rounds: readonly Rou
     ...(candidateFailures ? { candidateFailures } : {}),
     alpha,
     ...(options.sequential ? { look: options.sequential.look } : {}),
-    errorControl: errorControl(family.length, prepared.length - family.length - failedOutright, alpha, options, failedOutright ? { targets: failedOutright, failures: candidateFailures! } : undefined),
+    errorControl: errorControl(
+      family.length,
+      prepared.length - family.length - failedOutright,
+      alpha,
+      options,
+      failedOutright ? { targets: failedOutright, failures: candidateFailures! } : undefined,
+    ),
   };
 }
 
@@ -220,12 +269,19 @@ export function failuresOf(rounds: readonly RoundRecord[]): CandidateFailures | 
   for (const { client } of measured) {
     requests += client.requests;
     ok += client.ok;
-    for (const [status, count] of Object.entries(client.errors.status)) errors.status[status] = (errors.status[status] ?? 0) + count;
+    for (const [status, count] of Object.entries(client.errors.status))
+      errors.status[status] = (errors.status[status] ?? 0) + count;
     errors.timeout += client.errors.timeout;
     errors.reset += client.errors.reset;
     errors.other += client.errors.other;
   }
-  return { rounds: measured.length, roundsWithoutSuccess: withoutSuccess.length, requests, failed: requests - ok, errors };
+  return {
+    rounds: measured.length,
+    roundsWithoutSuccess: withoutSuccess.length,
+    requests,
+    failed: requests - ok,
+    errors,
+  };
 }
 
 function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: IntervalMethod): TargetEvaluation {
@@ -257,16 +313,27 @@ function failedWithoutSuccess(p: Prepared, failures: CandidateFailures, method: 
 function validateTarget(target: Target, info: MetricInfo, i: number): void {
   const where = `targets[${i}] ("${target.expression}")`;
   if (target.kind === 'improvement') {
-    const max = info.direction === 'lower-is-better' ? '< 1 (a lower-is-better metric cannot improve by 100 % or more)' : '> 0';
-    if (!(target.minImprovement > 0 && (info.direction === 'higher-is-better' || target.minImprovement < 1))) throw invalidValue(`${where} improvement`, target.minImprovement, `a fraction > 0 and ${max}`);
+    const max =
+      info.direction === 'lower-is-better' ? '< 1 (a lower-is-better metric cannot improve by 100 % or more)' : '> 0';
+    if (!(target.minImprovement > 0 && (info.direction === 'higher-is-better' || target.minImprovement < 1)))
+      throw invalidValue(`${where} improvement`, target.minImprovement, `a fraction > 0 and ${max}`);
   } else if (target.kind === 'regression') {
-    if (!(target.maxRegression >= 0 && (info.direction === 'lower-is-better' || target.maxRegression < 1))) throw invalidValue(`${where} regression`, target.maxRegression, 'a fraction >= 0 (and < 1 on a higher-is-better metric)');
+    if (!(target.maxRegression >= 0 && (info.direction === 'lower-is-better' || target.maxRegression < 1)))
+      throw invalidValue(
+        `${where} regression`,
+        target.maxRegression,
+        'a fraction >= 0 (and < 1 on a higher-is-better metric)',
+      );
   } else if (!Number.isFinite(target.threshold)) {
     throw invalidValue(`${where} threshold`, target.threshold, 'a finite number');
   }
 }
 
-function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | undefined, options: { minPairs: number; power: number; method: IntervalMethod }): TargetEvaluation {
+function evaluateOne(
+  p: Prepared,
+  level: { alpha: number; adjusted: number } | undefined,
+  options: { minPairs: number; power: number; method: IntervalMethod },
+): TargetEvaluation {
   const { target, info, rule, relative } = p;
   const toEstimate = relative ? (x: number) => Math.expm1(x) : (x: number) => x;
   const base = {
@@ -280,7 +347,11 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
     excluded: p.excluded,
     method: options.method,
     ...(relative && p.values.length > 0
-      ? { baselineValue: geometricMean(p.baseline), candidateValue: geometricMean(p.candidate), geometricMeanChange: Math.expm1(mean(p.values)) }
+      ? {
+          baselineValue: geometricMean(p.baseline),
+          candidateValue: geometricMean(p.candidate),
+          geometricMeanChange: Math.expm1(mean(p.values)),
+        }
       : {}),
   };
   if (!p.analysis || !level) {
@@ -292,13 +363,20 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
       confidenceLevel: null,
       minDetectableEffect: null,
       samplesNeeded: null,
-      reason: { kind: 'no-data', relative, samples: p.values.length, needed: options.minPairs, excluded: countExclusions(p.excluded) },
+      reason: {
+        kind: 'no-data',
+        relative,
+        samples: p.values.length,
+        needed: options.minPairs,
+        excluded: countExclusions(p.excluded),
+      },
     };
   }
   const confidenceLevel = 1 - level.alpha;
   const interval = p.analysis.interval(confidenceLevel);
   const status = judgeInterval(interval, rule);
-  const other = options.method === 't' ? hodgesLehmann(p.values, confidenceLevel) : studentTInterval(p.values, confidenceLevel);
+  const other =
+    options.method === 't' ? hodgesLehmann(p.values, confidenceLevel) : studentTInterval(p.values, confidenceLevel);
   const otherStatus = judgeInterval(other.interval, rule);
   const crossCheck: CrossCheck = {
     signTestPValue: signTest(p.values.map((v) => v - rule.bound)).pValue,
@@ -314,7 +392,8 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
   const n = p.values.length;
   const spread = p.analysis.spread;
   const df = n - 1;
-  const delta = (studentTQuantile(1 - level.alpha / 2, df) + studentTQuantile(options.power, df)) * (spread / Math.sqrt(n));
+  const delta =
+    (studentTQuantile(1 - level.alpha / 2, df) + studentTQuantile(options.power, df)) * (spread / Math.sqrt(n));
   const unbounded = !Number.isFinite(interval[0]) || !Number.isFinite(interval[1]);
   const minDetectableEffect = Number.isFinite(delta) && !unbounded ? (relative ? Math.expm1(delta) : delta) : null;
   const estimate = toEstimate(p.analysis.estimate);
@@ -331,7 +410,13 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
     minDetectableEffect,
     samplesNeeded: samplesNeeded(Math.abs(p.analysis.estimate - rule.bound), spread, level.alpha, options.power),
     reason: unbounded
-      ? { kind: 'too-few-samples', relative, samples: n, level: confidenceLevel, needed: minSamplesForDistributionFree(confidenceLevel) }
+      ? {
+          kind: 'too-few-samples',
+          relative,
+          samples: n,
+          level: confidenceLevel,
+          needed: minSamplesForDistributionFree(confidenceLevel),
+        }
       : {
           kind: 'decided',
           status,
@@ -351,7 +436,8 @@ function evaluateOne(p: Prepared, level: { alpha: number; adjusted: number } | u
 export function samplesNeeded(distance: number, spread: number, alpha: number, power: number): number | null {
   if (!(distance > 0) || !Number.isFinite(spread)) return null;
   if (spread === 0) return 2;
-  const enough = (n: number) => (studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(power, n - 1)) * (spread / Math.sqrt(n)) <= distance;
+  const enough = (n: number) =>
+    (studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(power, n - 1)) * (spread / Math.sqrt(n)) <= distance;
   if (!enough(10_000)) return null;
   let lo = 2;
   let hi = 10_000;
@@ -387,8 +473,15 @@ function countExclusions(excluded: readonly Exclusion[]): ExclusionCount[] {
   return [...groups.values()];
 }
 
-function errorControl(judged: number, notJudged: number, alpha: number, options: EvaluateOptions, failedWithoutTest?: ErrorControl['failedWithoutTest']): ErrorControl {
-  const procedure: ErrorControl['procedure'] = judged === 0 && failedWithoutTest ? 'none' : judged <= 1 ? 'single-interval' : 'holm';
+function errorControl(
+  judged: number,
+  notJudged: number,
+  alpha: number,
+  options: EvaluateOptions,
+  failedWithoutTest?: ErrorControl['failedWithoutTest'],
+): ErrorControl {
+  const procedure: ErrorControl['procedure'] =
+    judged === 0 && failedWithoutTest ? 'none' : judged <= 1 ? 'single-interval' : 'holm';
   return {
     procedure,
     alpha,
@@ -397,7 +490,14 @@ function errorControl(judged: number, notJudged: number, alpha: number, options:
     notJudged,
     ...(failedWithoutTest ? { failedWithoutTest } : {}),
     ...(options.sequential
-      ? { sequential: { look: options.sequential.look, looks: options.sequential.plan.pairsAtLook.length, alphaOverAllLooks: options.sequential.plan.alpha, spending: options.sequential.plan.spending } }
+      ? {
+          sequential: {
+            look: options.sequential.look,
+            looks: options.sequential.plan.pairsAtLook.length,
+            alphaOverAllLooks: options.sequential.plan.alpha,
+            spending: options.sequential.plan.spending,
+          },
+        }
       : {}),
   };
 }

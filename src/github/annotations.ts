@@ -8,8 +8,8 @@
  * in the file get no annotation rather than a made-up line.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { isInside } from '../config/workspace-paths.js';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import { formatChange, formatInterval, formatValue } from '../report/format.js';
 import type { Results, TargetResult } from '../report/results.js';
 import { defusedPlainText } from '../report/untrusted-text.js';
@@ -56,7 +56,10 @@ function describe(t: TargetResult): string {
  * One annotation per missed target ('failure') and per undecided one ('warning': inconclusive or
  * no data), on the line of the config file where it is written.
  */
-export function targetAnnotations(results: Pick<Results, 'targets'>, config: { path: string; text: string }): CheckAnnotation[] {
+export function targetAnnotations(
+  results: Pick<Results, 'targets'>,
+  config: { path: string; text: string },
+): CheckAnnotation[] {
   const lines = targetLines(config.text);
   const annotations: CheckAnnotation[] = [];
   for (const t of results.targets) {
@@ -69,7 +72,11 @@ export function targetAnnotations(results: Pick<Results, 'targets'>, config: { p
       start_line: line,
       end_line: line,
       annotation_level: missed ? 'failure' : 'warning',
-      title: missed ? 'perf-gate: target missed' : t.status === 'no-data' ? 'perf-gate: no data for target' : 'perf-gate: target inconclusive',
+      title: missed
+        ? 'perf-gate: target missed'
+        : t.status === 'no-data'
+          ? 'perf-gate: no data for target'
+          : 'perf-gate: target inconclusive',
       message: describe(t),
     });
   }

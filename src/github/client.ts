@@ -42,7 +42,9 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         return false;
       }
       if (waited + retryAfter > maxWait) {
-        options.log.warning(`${what} asks to wait ${retryAfter}s; perf-gate waits at most ${maxWait}s in all (${waited}s so far): not retrying`);
+        options.log.warning(
+          `${what} asks to wait ${retryAfter}s; perf-gate waits at most ${maxWait}s in all (${waited}s so far): not retrying`,
+        );
         return false;
       }
       waited += retryAfter;

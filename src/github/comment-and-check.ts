@@ -6,14 +6,14 @@
  * GitHub does not accept at all (401: wrong, expired, revoked) is an infrastructure failure (exit 3):
  * nothing can be published with it.
  */
-import { InfrastructureError, errorMessage } from '../errors.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { headline } from '../report/markdown.js';
 import type { Results, Verdict } from '../report/results.js';
-import { MAX_ANNOTATIONS_PER_REQUEST, type CheckAnnotation } from './annotations.js';
-import { createGitHubClient, isRateLimited, type GitHubClient } from './client.js';
-import { isForkRepository, runIsFromFork, type RunContext } from './event-context.js';
-import { commentMarker, upsertStickyComment, type CommentMode } from './sticky-comment.js';
+import { type CheckAnnotation, MAX_ANNOTATIONS_PER_REQUEST } from './annotations.js';
+import { createGitHubClient, type GitHubClient, isRateLimited } from './client.js';
+import { isForkRepository, type RunContext, runIsFromFork } from './event-context.js';
+import { type CommentMode, commentMarker, upsertStickyComment } from './sticky-comment.js';
 
 export interface CommentAndCheckOptions {
   results: Results;
@@ -110,7 +110,13 @@ function isHeadOfRun(pr: PullRequestData, context: RunContext): boolean {
   const head = context.headRepository;
   const repo = pr.head.repo;
   return Boolean(
-    head && context.headBranch && repo && pr.head.sha === context.sha && pr.head.ref === context.headBranch && sameName(repo.owner.login, head.owner) && sameName(repo.name, head.repo),
+    head &&
+      context.headBranch &&
+      repo &&
+      pr.head.sha === context.sha &&
+      pr.head.ref === context.headBranch &&
+      sameName(repo.owner.login, head.owner) &&
+      sameName(repo.name, head.repo),
   );
 }
 
@@ -137,7 +143,11 @@ export const FORK_NOTICE =
  * results on such a commit would show on the maintainer's branch, and on any PR opened from it later.
  */
 async function baseBranchesAtCommit(client: GitHubClient, context: RunContext, sha: string): Promise<string[]> {
-  const { data } = await client.rest.repos.listBranchesForHeadCommit({ owner: context.owner, repo: context.repo, commit_sha: sha });
+  const { data } = await client.rest.repos.listBranchesForHeadCommit({
+    owner: context.owner,
+    repo: context.repo,
+    commit_sha: sha,
+  });
   return (data as { name: string }[]).map((branch) => branch.name);
 }
 
@@ -147,7 +157,12 @@ async function baseBranchesAtCommit(client: GitHubClient, context: RunContext, s
  * of someone else's PR would show there, and could satisfy its branch protection.
  */
 async function otherPullRequestsAtCommit(client: GitHubClient, context: RunContext): Promise<PullRequestData[]> {
-  const open = (await client.paginate(client.rest.pulls.list, { owner: context.owner, repo: context.repo, state: 'open', per_page: 100 })) as PullRequestData[];
+  const open = (await client.paginate(client.rest.pulls.list, {
+    owner: context.owner,
+    repo: context.repo,
+    state: 'open',
+    per_page: 100,
+  })) as PullRequestData[];
   return open.filter((pr) => pr.head.sha === context.sha && !isHeadOfRun(pr, context));
 }
 
@@ -169,7 +184,11 @@ export async function findPullRequestForRun(
   const fromFork = isForkRepository(context.headRepository, context);
   if (recordedNumber !== undefined && Number.isSafeInteger(recordedNumber) && recordedNumber > 0) {
     try {
-      const { data } = await client.rest.pulls.get({ owner: context.owner, repo: context.repo, pull_number: recordedNumber });
+      const { data } = await client.rest.pulls.get({
+        owner: context.owner,
+        repo: context.repo,
+        pull_number: recordedNumber,
+      });
       const pr = data as PullRequestData;
       if (pr.state === 'open' && isHeadOfRun(pr, context)) return { number: pr.number, headSha: sha, fromFork };
     } catch (error) {
@@ -193,7 +212,10 @@ export async function findPullRequestForRun(
  * commit, or they were read from a file under an event that does not say whose job wrote it.
  */
 export function resultsFromFork(context: RunContext | undefined, resultsFromArtifact: boolean): boolean {
-  return context !== undefined && (runIsFromFork(context) || (resultsFromArtifact && !ARTIFACT_EVENTS.has(context.eventName)));
+  return (
+    context !== undefined &&
+    (runIsFromFork(context) || (resultsFromArtifact && !ARTIFACT_EVENTS.has(context.eventName)))
+  );
 }
 
 /** The text published for `markdown`: a fork's results carry FORK_NOTICE first. */
@@ -221,11 +243,16 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
   if (!pullRequest && context.eventName === 'workflow_run' && options.commentMode !== 'off') {
     try {
       pullRequest = await findPullRequestForRun(client, context, options.pullRequestNumber);
-      if (pullRequest) log.info(`workflow_run: commenting on pull request #${pullRequest.number}, whose head is the measured commit`);
+      if (pullRequest)
+        log.info(`workflow_run: commenting on pull request #${pullRequest.number}, whose head is the measured commit`);
       else log.info(`workflow_run: no open pull request has head ${context.sha ?? '(unknown commit)'}; no PR comment`);
     } catch (error) {
       throwIfBadCredentials(error);
-      warn(isRateLimited(error) ? rateLimited(error, 'the lookup of the pull request (so the PR comment)') : `Could not look up the pull request of this workflow_run: ${errorMessage(error)}`);
+      warn(
+        isRateLimited(error)
+          ? rateLimited(error, 'the lookup of the pull request (so the PR comment)')
+          : `Could not look up the pull request of this workflow_run: ${errorMessage(error)}`,
+      );
     }
   }
 
@@ -257,8 +284,12 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
     try {
       const others = await otherPullRequestsAtCommit(client, context);
       if (others.length > 0) {
-        const names = others.map((pr) => `#${pr.number} (${pr.head.repo ? `${pr.head.repo.owner.login}:` : ''}${pr.head.ref})`).join(', ');
-        warn(`No Check run: the measured commit ${context.sha} is also the head of ${names}, which this run from a fork is not about; a Check on the commit would show there too.`);
+        const names = others
+          .map((pr) => `#${pr.number} (${pr.head.repo ? `${pr.head.repo.owner.login}:` : ''}${pr.head.ref})`)
+          .join(', ');
+        warn(
+          `No Check run: the measured commit ${context.sha} is also the head of ${names}, which this run from a fork is not about; a Check on the commit would show there too.`,
+        );
         return outcome;
       }
       const branches = await baseBranchesAtCommit(client, context, context.sha);
@@ -271,7 +302,9 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
       }
     } catch (error) {
       throwIfBadCredentials(error);
-      warn(`No Check run: could not make sure the measured commit heads no one else's pull request or branch (${httpStatus(error) ?? 'error'}: ${errorMessage(error)}).`);
+      warn(
+        `No Check run: could not make sure the measured commit heads no one else's pull request or branch (${httpStatus(error) ?? 'error'}: ${errorMessage(error)}).`,
+      );
       return outcome;
     }
   }
@@ -281,7 +314,10 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
       const name = fromFork ? forkCheckName(options.checkName) : options.checkName;
       const title = fromFork ? `Unverified, reported by the fork's own job: ${headline(results)}` : headline(results);
       const annotations = (options.annotations ?? []).slice(0, MAX_ANNOTATIONS_PER_REQUEST);
-      const summary = markdown.length > CHECK_SUMMARY_LIMIT ? `${markdown.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n…(truncated)` : markdown;
+      const summary =
+        markdown.length > CHECK_SUMMARY_LIMIT
+          ? `${markdown.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n…(truncated)`
+          : markdown;
       const { data } = await client.rest.checks.create({
         owner: context.owner,
         repo: context.repo,
@@ -292,11 +328,16 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
         output: { title, summary, ...(annotations.length ? { annotations } : {}) },
       });
       outcome.checkUrl = data.html_url ?? undefined;
-      log.info(`Check run '${name}': ${CHECK_CONCLUSION[results.verdict]}${fromFork ? " (a fork's results: informational, not the required check)" : ''}`);
+      log.info(
+        `Check run '${name}': ${CHECK_CONCLUSION[results.verdict]}${fromFork ? " (a fork's results: informational, not the required check)" : ''}`,
+      );
     } catch (error) {
       throwIfBadCredentials(error);
       if (isRateLimited(error)) warn(rateLimited(error, 'the Check run'));
-      else if (cannotWrite(error)) warn(`The token cannot create Check runs (${httpStatus(error)}); give the workflow 'checks: write' or set check-name to ''.`);
+      else if (cannotWrite(error))
+        warn(
+          `The token cannot create Check runs (${httpStatus(error)}); give the workflow 'checks: write' or set check-name to ''.`,
+        );
       else warn(`Could not create the Check run: ${errorMessage(error)}`);
     }
   }

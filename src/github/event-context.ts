@@ -74,7 +74,7 @@ interface PullRequestPayload {
 
 export function readRunContext(env: NodeJS.ProcessEnv): RunContext | undefined {
   const repository = env.GITHUB_REPOSITORY;
-  if (!repository || !repository.includes('/')) return undefined;
+  if (!repository?.includes('/')) return undefined;
   const [owner, repo] = repository.split('/') as [string, string];
   let payload: Record<string, unknown> = {};
   if (env.GITHUB_EVENT_PATH) {
@@ -85,14 +85,26 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext | undefined {
     }
   }
   const eventName = env.GITHUB_EVENT_NAME ?? '';
-  const context: RunContext = { owner, repo, eventName, sha: env.GITHUB_SHA, workflow: env.GITHUB_WORKFLOW, job: env.GITHUB_JOB };
-  if (env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID) context.runUrl = `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`;
+  const context: RunContext = {
+    owner,
+    repo,
+    eventName,
+    sha: env.GITHUB_SHA,
+    workflow: env.GITHUB_WORKFLOW,
+    job: env.GITHUB_JOB,
+  };
+  if (env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID)
+    context.runUrl = `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`;
 
   const pr = payload.pull_request as PullRequestPayload | undefined;
   if (pr && typeof pr.number === 'number') {
     // head.repo is null when the fork was deleted after the PR was opened: still a fork's PR.
     const base = repositoryName(pr.base.repo) ?? { owner, repo };
-    context.pullRequest = { number: pr.number, headSha: pr.head.sha, fromFork: isForkRepository(repositoryName(pr.head.repo), base) };
+    context.pullRequest = {
+      number: pr.number,
+      headSha: pr.head.sha,
+      fromFork: isForkRepository(repositoryName(pr.head.repo), base),
+    };
     context.sha = pr.head.sha;
     if (typeof pr.head.ref === 'string') context.headBranch = pr.head.ref;
     const head = repositoryName(pr.head.repo);
@@ -100,7 +112,13 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext | undefined {
   }
   // workflow_run: the second half of the fork-safe pattern comments on the PR that triggered the run.
   const run = payload.workflow_run as
-    | { head_sha?: string; head_branch?: string; pull_requests?: RunPullRequestPayload[]; head_repository?: RepositoryPayload | null; repository?: RepositoryPayload | null }
+    | {
+        head_sha?: string;
+        head_branch?: string;
+        pull_requests?: RunPullRequestPayload[];
+        head_repository?: RepositoryPayload | null;
+        repository?: RepositoryPayload | null;
+      }
     | undefined;
   // For workflow_run, GITHUB_SHA is the default branch's head, not the commit that was measured
   // (docs.github.com, "Events that trigger workflows": workflow_run), so the Check goes on head_sha.
@@ -114,7 +132,11 @@ export function readRunContext(env: NodeJS.ProcessEnv): RunContext | undefined {
   const runPr = run?.head_sha ? run.pull_requests?.find((pr) => isPullRequestOfRun(pr, run)) : undefined;
   if (!context.pullRequest && runPr && run?.head_sha) {
     const base = repositoryName(run.repository) ?? { owner, repo };
-    context.pullRequest = { number: runPr.number, headSha: run.head_sha, fromFork: isForkRepository(repositoryName(run.head_repository), base) };
+    context.pullRequest = {
+      number: runPr.number,
+      headSha: run.head_sha,
+      fromFork: isForkRepository(repositoryName(run.head_repository), base),
+    };
   }
   return context;
 }
@@ -135,7 +157,12 @@ function repositoryName(repo: RepositoryPayload | null | undefined): RepositoryN
  */
 function isPullRequestOfRun(
   pr: RunPullRequestPayload,
-  run: { head_sha?: string; head_branch?: string; head_repository?: RepositoryPayload | null; repository?: RepositoryPayload | null },
+  run: {
+    head_sha?: string;
+    head_branch?: string;
+    head_repository?: RepositoryPayload | null;
+    repository?: RepositoryPayload | null;
+  },
 ): boolean {
   if (typeof pr?.number !== 'number' || pr.head?.sha !== run.head_sha) return false;
   if (run.head_branch !== undefined && pr.head?.ref !== run.head_branch) return false;

@@ -9,10 +9,10 @@
  * and the config is read only from inside the workspace and only to find line numbers (publish.ts).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { InputError, errorMessage, invalidValue } from '../errors.js';
+import { errorMessage, InputError, invalidValue } from '../errors.js';
 import type { Results } from '../report/results.js';
 import { MAX_RESULTS_BYTES, parseResultsJson, validateResults } from '../report/results-schema.js';
-import { publish, type Publication, type PublishSinks } from './publish.js';
+import { type Publication, type PublishSinks, publish } from './publish.js';
 
 /**
  * Reads results.json and checks it against schema/results.schema.json before any of it is used: the
@@ -24,7 +24,8 @@ export function readResultsFile(resultsPath: string): Results {
   let text: string;
   try {
     const size = statSync(resultsPath).size;
-    if (size > MAX_RESULTS_BYTES) throw invalidValue(`${source} size`, `${size} bytes`, `at most ${MAX_RESULTS_BYTES} bytes`);
+    if (size > MAX_RESULTS_BYTES)
+      throw invalidValue(`${source} size`, `${size} bytes`, `at most ${MAX_RESULTS_BYTES} bytes`);
     text = readFileSync(resultsPath, 'utf8');
   } catch (error) {
     if (error instanceof InputError) throw error;
@@ -40,7 +41,10 @@ export function readResultsFile(resultsPath: string): Results {
 }
 
 /** Reads a results.json an earlier job wrote and publishes it as a file from an artifact (publish.ts). */
-export async function publishFromResults(resultsPath: string, sinks: PublishSinks): Promise<Publication & { results: Results }> {
+export async function publishFromResults(
+  resultsPath: string,
+  sinks: PublishSinks,
+): Promise<Publication & { results: Results }> {
   const results = readResultsFile(resultsPath);
   const publication = await publish(results, sinks, { configPath: results.config, fromArtifact: true });
   return { ...publication, results };

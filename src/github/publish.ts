@@ -14,9 +14,14 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Results } from '../report/results.js';
-import { targetAnnotations, workspaceRelativePath, type CheckAnnotation } from './annotations.js';
+import { type CheckAnnotation, targetAnnotations, workspaceRelativePath } from './annotations.js';
 import type { GitHubClient } from './client.js';
-import { publishCommentAndCheck, publishedMarkdown, resultsFromFork, type PublishOutcome } from './comment-and-check.js';
+import {
+  type PublishOutcome,
+  publishCommentAndCheck,
+  publishedMarkdown,
+  resultsFromFork,
+} from './comment-and-check.js';
 import type { RunContext } from './event-context.js';
 import type { CommentMode } from './sticky-comment.js';
 
@@ -89,7 +94,12 @@ const MAX_ANNOTATED_CONFIG_BYTES = 1024 * 1024;
  * fork's workflow wrote: it is read only inside the workspace with symlinks followed (a downloaded
  * artifact can hold a symlink), only as a regular file (not /dev/zero, not a FIFO), and small.
  */
-function configAnnotations(results: Results, configPath: string | null, github: GitHubTarget, log: Logger): CheckAnnotation[] {
+function configAnnotations(
+  results: Results,
+  configPath: string | null,
+  github: GitHubTarget,
+  log: Logger,
+): CheckAnnotation[] {
   const { workspace, cwd } = github;
   if (!configPath || !workspace || !results.targets.some((t) => t.status !== 'pass')) return [];
   const path = workspaceRelativePath(configPath, workspace, cwd);
@@ -101,7 +111,9 @@ function configAnnotations(results: Results, configPath: string | null, github: 
   try {
     const stat = statSync(absolute);
     if (!stat.isFile() || stat.size > MAX_ANNOTATED_CONFIG_BYTES) {
-      log.debug(`config '${path}' is not a regular file of at most ${MAX_ANNOTATED_CONFIG_BYTES} bytes: no Check annotations`);
+      log.debug(
+        `config '${path}' is not a regular file of at most ${MAX_ANNOTATED_CONFIG_BYTES} bytes: no Check annotations`,
+      );
       return [];
     }
     return targetAnnotations(results, { path, text: readFileSync(absolute, 'utf8') });

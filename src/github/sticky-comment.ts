@@ -27,7 +27,9 @@ export interface StickyCommentResult {
 
 /** The hidden marker that identifies our comment: keyed on workflow, job and an optional user key. */
 export function commentMarker(parts: { workflow?: string; job?: string; key?: string }): string {
-  const key = [parts.workflow ?? '', parts.job ?? '', parts.key ?? ''].map((p) => p.replace(/--/g, '-').replace(/[<>]/g, '')).join(':');
+  const key = [parts.workflow ?? '', parts.job ?? '', parts.key ?? '']
+    .map((p) => p.replace(/--/g, '-').replace(/[<>]/g, ''))
+    .join(':');
   return `<!-- perf-gate:sticky-comment ${key} -->`;
 }
 
@@ -62,7 +64,9 @@ export async function tokenLogin(client: GitHubClient, log: Logger): Promise<str
     if (typeof data.viewer?.login === 'string' && data.viewer.login) login = data.viewer.login;
   } catch (error) {
     if ((error as { status?: unknown } | null)?.status === 401) throw error;
-    log.debug(`could not ask GitHub which account the token acts as (${(error as Error).message}); assuming ${GITHUB_ACTIONS_LOGIN}`);
+    log.debug(
+      `could not ask GitHub which account the token acts as (${(error as Error).message}); assuming ${GITHUB_ACTIONS_LOGIN}`,
+    );
   }
   loginOfClient.set(client, login);
   return login;
@@ -70,10 +74,17 @@ export async function tokenLogin(client: GitHubClient, log: Logger): Promise<str
 
 function isOurs(comment: IssueComment, marker: string, login: string): boolean {
   const body = comment.body ?? '';
-  return (body === marker || body.startsWith(`${marker}\n`)) && comment.user?.login.toLowerCase() === login.toLowerCase();
+  return (
+    (body === marker || body.startsWith(`${marker}\n`)) && comment.user?.login.toLowerCase() === login.toLowerCase()
+  );
 }
 
-async function findMarked(client: GitHubClient, target: StickyCommentTarget, marker: string, login: string): Promise<IssueComment[]> {
+async function findMarked(
+  client: GitHubClient,
+  target: StickyCommentTarget,
+  marker: string,
+  login: string,
+): Promise<IssueComment[]> {
   const comments = (await client.paginate(client.rest.issues.listComments, {
     owner: target.owner,
     repo: target.repo,
@@ -112,7 +123,12 @@ export async function upsertStickyComment(options: {
       log.info(`PR comment unchanged: ${first.html_url}`);
       return { action: 'unchanged', url: first.html_url, id: first.id };
     }
-    const { data } = await client.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: first.id, body });
+    const { data } = await client.rest.issues.updateComment({
+      owner: target.owner,
+      repo: target.repo,
+      comment_id: first.id,
+      body,
+    });
     log.info(`PR comment updated: ${data.html_url}`);
     return { action: 'updated', url: data.html_url, id: data.id };
   }
@@ -120,7 +136,12 @@ export async function upsertStickyComment(options: {
   if (mode === 'recreate') {
     for (const old of existing) await deleteIfPresent(client, target, old.id);
   }
-  const { data } = await client.rest.issues.createComment({ owner: target.owner, repo: target.repo, issue_number: target.issueNumber, body });
+  const { data } = await client.rest.issues.createComment({
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    body,
+  });
   // A concurrent run may have created its own comment between our list and our create: keep the oldest.
   // GitHub names the author of what we just created: that is the token's identity, whatever was assumed.
   const author = data.user?.login ?? login;

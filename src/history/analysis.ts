@@ -3,7 +3,7 @@
  * points, src/stats/change-points.ts) and how far it has crept (the chain of paired estimates,
  * src/stats/drift.ts). Pure: records in, numbers out; the CLI words them.
  */
-import { changePoints, type ChangePointAnalysis } from '../stats/change-points.js';
+import { type ChangePointAnalysis, changePoints } from '../stats/change-points.js';
 import { cumulativeDrift, type PairedChange } from '../stats/drift.js';
 import type { HistoryMetric, HistoryRecord, RunnerFingerprint } from './record.js';
 
@@ -15,7 +15,9 @@ export interface MetricPoint {
 
 /** The runs that measured `metric`, in the order of the records (oldest first). */
 export function metricPoints(records: readonly HistoryRecord[], metric: string): MetricPoint[] {
-  return records.flatMap((record) => record.metrics.filter((m) => m.name === metric).map((m) => ({ record, metric: m })));
+  return records.flatMap((record) =>
+    record.metrics.filter((m) => m.name === metric).map((m) => ({ record, metric: m })),
+  );
 }
 
 /** The runner kind two absolute values must share to be compared: the CPU model and count. */
@@ -105,7 +107,11 @@ export function metricChanges(records: readonly HistoryRecord[], metric: string,
   };
   if (report.tooFewRuns) return report;
   const values = points.map((p) => p.metric.values.candidate as number);
-  const analysis = changePoints(values, { significance: search.significance, minSegmentSize: search.minSegmentSize, maxChangePoints: search.maxChangePoints ?? 10 });
+  const analysis = changePoints(values, {
+    significance: search.significance,
+    minSegmentSize: search.minSegmentSize,
+    maxChangePoints: search.maxChangePoints ?? 10,
+  });
   report.stoppedBy = analysis.stoppedBy;
   report.changes = analysis.changePoints.map((point) => {
     const first = points[point.index]!.record;
@@ -150,7 +156,11 @@ export interface DriftReport {
  * estimate of one commit against its parent. A commit measured more than once counts once (its latest
  * run); a run without a closed interval cannot say how uncertain its link is and is left out.
  */
-export function metricDrift(records: readonly HistoryRecord[], metric: string, options: { level?: number; top?: number } = {}): DriftReport {
+export function metricDrift(
+  records: readonly HistoryRecord[],
+  metric: string,
+  options: { level?: number; top?: number } = {},
+): DriftReport {
   const points = metricPoints(records, metric);
   const latestOf = new Map<string, MetricPoint>();
   for (const point of points) latestOf.set(point.record.sha, point);
@@ -158,11 +168,27 @@ export function metricDrift(records: readonly HistoryRecord[], metric: string, o
   let noInterval = 0;
   for (const point of latestOf.values()) {
     const { estimate, interval } = point.metric;
-    if (estimate === null || interval === null || interval.lower === null || interval.upper === null || !(interval.lower <= estimate && estimate <= interval.upper) || interval.lower <= -1) {
+    if (
+      estimate === null ||
+      interval === null ||
+      interval.lower === null ||
+      interval.upper === null ||
+      !(interval.lower <= estimate && estimate <= interval.upper) ||
+      interval.lower <= -1
+    ) {
       noInterval += 1;
       continue;
     }
-    chain.push({ point, change: { id: point.record.sha, ratio: 1 + estimate, lower: 1 + interval.lower, upper: 1 + interval.upper, level: interval.level } });
+    chain.push({
+      point,
+      change: {
+        id: point.record.sha,
+        ratio: 1 + estimate,
+        lower: 1 + interval.lower,
+        upper: 1 + interval.upper,
+        level: interval.level,
+      },
+    });
   }
   const level = options.level ?? 0.95;
   const drift = cumulativeDrift(
@@ -178,6 +204,8 @@ export function metricDrift(records: readonly HistoryRecord[], metric: string, o
     lower: drift.lower - 1,
     upper: drift.upper - 1,
     level,
-    contributors: drift.contributions.slice(0, options.top ?? 5).map((c) => ({ sha: c.id, time: bySha.get(c.id)!.record.time, change: c.ratio - 1, share: c.share })),
+    contributors: drift.contributions
+      .slice(0, options.top ?? 5)
+      .map((c) => ({ sha: c.id, time: bySha.get(c.id)!.record.time, change: c.ratio - 1, share: c.share })),
   };
 }

@@ -41,7 +41,13 @@ function configHashOf(configName: string, repoDir: string): string {
   return configHash(configName);
 }
 
-export async function checkoutContext(options: { git: GitCli; run: RunContext | undefined; refName?: string; configName: string; log: Logger }): Promise<RecordContext> {
+export async function checkoutContext(options: {
+  git: GitCli;
+  run: RunContext | undefined;
+  refName?: string;
+  configName: string;
+  log: Logger;
+}): Promise<RecordContext> {
   const { git, run, log } = options;
   const repository = run ? `${run.owner}/${run.repo}` : await repositoryFromCheckout(git);
   const sha = run?.sha ?? (await git.output(['rev-parse', 'HEAD'])).trim();
@@ -53,8 +59,16 @@ export async function checkoutContext(options: { git: GitCli; run: RunContext | 
     branch = symbolic.exitCode === 0 ? symbolic.stdout.trim() : undefined;
   }
   if (!branch) {
-    log.warning(`history: the checkout's HEAD is detached and no branch was given; the run is recorded on branch 'HEAD'`);
+    log.warning(
+      `history: the checkout's HEAD is detached and no branch was given; the run is recorded on branch 'HEAD'`,
+    );
     branch = 'HEAD';
   }
-  return { repository, branch, sha, runUrl: run?.runUrl ?? null, configHash: configHashOf(options.configName, git.cwd) };
+  return {
+    repository,
+    branch,
+    sha,
+    runUrl: run?.runUrl ?? null,
+    configHash: configHashOf(options.configName, git.cwd),
+  };
 }

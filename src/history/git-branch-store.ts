@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { InfrastructureError, InputError, invalidValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GitCli, GitResult } from './git-cli.js';
-import { MONTH_FILE, historyRecordProblem, monthFileOf, type HistoryRecord } from './record.js';
+import { type HistoryRecord, historyRecordProblem, MONTH_FILE, monthFileOf } from './record.js';
 
 export const DEFAULT_DATA_BRANCH = 'perf-gate-data';
 
@@ -79,7 +79,8 @@ export type PushOutcome = { kind: 'pushed' } | { kind: 'moved'; reason: string }
  * client's own fast-forward check; `[remote rejected]` ones from the server losing the race for the
  * ref lock to a push that arrived at the same moment (receive-pack's ref transaction).
  */
-const RACE_REASONS = /fetch first|non-fast-forward|stale info|cannot lock ref|failed to lock|failed to update ref|incorrect old value|but expected|reference already exists/i;
+const RACE_REASONS =
+  /fetch first|non-fast-forward|stale info|cannot lock ref|failed to lock|failed to update ref|incorrect old value|but expected|reference already exists/i;
 
 /**
  * Reads `git push --porcelain` for the one ref pushed. A status line is `<flag>\t<from>:<to>\t<summary>`;
@@ -94,13 +95,19 @@ export function classifyPush(result: Pick<GitResult, 'stdout' | 'stderr' | 'exit
     .filter((line) => /^(remote:|error:|fatal:)/.test(line.trim()))
     .join('\n')
     .trim();
-  const reason = [summary.trim(), remoteSaid].filter((part) => part !== '').join('\n') || `git push exited ${result.exitCode} with no status for ${ref}`;
+  const reason =
+    [summary.trim(), remoteSaid].filter((part) => part !== '').join('\n') ||
+    `git push exited ${result.exitCode} with no status for ${ref}`;
   if (flag === '!' && RACE_REASONS.test(summary)) return { kind: 'moved', reason: summary.trim() };
   return { kind: 'refused', reason };
 }
 
 /** "Full jitter" backoff: a wait drawn uniformly from [0, min(cap, base·2^(attempt−1))). Pure given `random`. */
-export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, random: () => number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
+  random: () => number,
+): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }
@@ -123,10 +130,17 @@ export class GitBranchStore {
     this.log = options.log;
     this.remote = options.remote ?? 'origin';
     this.branch = options.branch ?? DEFAULT_DATA_BRANCH;
-    if (!BRANCH_NAME.test(this.branch)) throw invalidValue('history branch', this.branch, 'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")');
-    if (this.remote === '' || this.remote.startsWith('-')) throw invalidValue('history remote', this.remote, 'a remote name or URL');
+    if (!BRANCH_NAME.test(this.branch))
+      throw invalidValue(
+        'history branch',
+        this.branch,
+        'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")',
+      );
+    if (this.remote === '' || this.remote.startsWith('-'))
+      throw invalidValue('history remote', this.remote, 'a remote name or URL');
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1) throw invalidValue('history retry.maxAttempts', this.retry.maxAttempts, 'a whole number ≥ 1');
+    if (!Number.isInteger(this.retry.maxAttempts) || this.retry.maxAttempts < 1)
+      throw invalidValue('history retry.maxAttempts', this.retry.maxAttempts, 'a whole number ≥ 1');
     this.identity = options.identity ?? { name: 'perf-gate', email: 'perf-gate@users.noreply.github.com' };
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
@@ -153,17 +167,25 @@ export class GitBranchStore {
       const commit = await this.commitAppend(tip, file, existing, line, record);
       const outcome = classifyPush(await this.push(commit), this.ref);
       if (outcome.kind === 'pushed') {
-        this.log.info(`history: run ${record.runId} appended to ${file} on ${this.branch} (${commit.slice(0, 12)}${attempt > 1 ? `, attempt ${attempt}` : ''})`);
+        this.log.info(
+          `history: run ${record.runId} appended to ${file} on ${this.branch} (${commit.slice(0, 12)}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
+        );
         return { commit, file, attempts: attempt };
       }
       if (outcome.kind === 'refused') {
-        throw new InfrastructureError(this.git.mask(`history: ${this.remote} refused the push to ${this.branch}: ${outcome.reason}`));
+        throw new InfrastructureError(
+          this.git.mask(`history: ${this.remote} refused the push to ${this.branch}: ${outcome.reason}`),
+        );
       }
       if (attempt >= this.retry.maxAttempts) {
-        throw new InfrastructureError(`history: ${this.branch} on ${this.remote} kept moving: the append lost the race ${attempt} times (last: ${outcome.reason}); other jobs are appending faster than this one can, try again later`);
+        throw new InfrastructureError(
+          `history: ${this.branch} on ${this.remote} kept moving: the append lost the race ${attempt} times (last: ${outcome.reason}); other jobs are appending faster than this one can, try again later`,
+        );
       }
       const wait = backoffDelay(attempt, this.retry, this.random);
-      this.log.info(`history: ${this.branch} moved while appending (${outcome.reason}); rebuilding on its new tip in ${wait} ms (attempt ${attempt + 1} of ${this.retry.maxAttempts})`);
+      this.log.info(
+        `history: ${this.branch} moved while appending (${outcome.reason}); rebuilding on its new tip in ${wait} ms (attempt ${attempt + 1} of ${this.retry.maxAttempts})`,
+      );
       await this.sleep(wait);
     }
   }
@@ -171,8 +193,10 @@ export class GitBranchStore {
   /** Records from the data branch, oldest first; a line that is not a sound record is skipped with a warning. */
   async read(query: ReadQuery = {}): Promise<HistoryRecord[]> {
     const since = query.since === undefined ? undefined : new Date(query.since);
-    if (since && Number.isNaN(since.getTime())) throw invalidValue('history since', query.since, 'an ISO date or time (2026-11-01)');
-    if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit > 0)) throw invalidValue('history limit', query.limit, 'a whole number ≥ 1');
+    if (since && Number.isNaN(since.getTime()))
+      throw invalidValue('history since', query.since, 'an ISO date or time (2026-11-01)');
+    if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit > 0))
+      throw invalidValue('history limit', query.limit, 'a whole number ≥ 1');
     const tip = await this.fetchTip();
     if (!tip) return [];
     const sinceMonth = since?.toISOString().slice(0, 7);
@@ -198,12 +222,16 @@ export class GitBranchStore {
       try {
         value = JSON.parse(line);
       } catch (error) {
-        this.log.warning(`history: ${this.branch}:${path} line ${index + 1} is not JSON (${(error as Error).message}); skipped`);
+        this.log.warning(
+          `history: ${this.branch}:${path} line ${index + 1} is not JSON (${(error as Error).message}); skipped`,
+        );
         continue;
       }
       const problem = historyRecordProblem(value);
       if (problem) {
-        this.log.warning(`history: ${this.branch}:${path} line ${index + 1} is not a history record (${problem.message}); skipped`);
+        this.log.warning(
+          `history: ${this.branch}:${path} line ${index + 1} is not a history record (${problem.message}); skipped`,
+        );
         continue;
       }
       records.push(value as HistoryRecord);
@@ -213,18 +241,43 @@ export class GitBranchStore {
 
   /** The data branch's tip on the remote, its objects fetched; null when the branch does not exist yet. */
   private async fetchTip(): Promise<string | null> {
-    const listed = await this.git.exec(['ls-remote', '--exit-code', '--refs', this.remote, this.ref], { allowFailure: true });
+    const listed = await this.git.exec(['ls-remote', '--exit-code', '--refs', this.remote, this.ref], {
+      allowFailure: true,
+    });
     // --exit-code: 2 means the remote answered and has no such ref.
     if (listed.exitCode === 2) return null;
-    if (listed.exitCode !== 0) throw new InfrastructureError(this.git.mask(`history: git ls-remote ${this.remote} ${this.ref} failed (exit ${listed.exitCode}): ${listed.stderr.trim()}`));
-    const tip = listed.stdout.split('\n').find((line) => line.endsWith(`\t${this.ref}`))?.split('\t')[0];
-    if (!tip) throw new InfrastructureError(`history: git ls-remote ${this.remote} ${this.ref} printed no commit for the branch`);
+    if (listed.exitCode !== 0)
+      throw new InfrastructureError(
+        this.git.mask(
+          `history: git ls-remote ${this.remote} ${this.ref} failed (exit ${listed.exitCode}): ${listed.stderr.trim()}`,
+        ),
+      );
+    const tip = listed.stdout
+      .split('\n')
+      .find((line) => line.endsWith(`\t${this.ref}`))
+      ?.split('\t')[0];
+    if (!tip)
+      throw new InfrastructureError(
+        `history: git ls-remote ${this.remote} ${this.ref} printed no commit for the branch`,
+      );
     if (await this.hasCommit(tip)) return tip;
     // No destination and an empty refmap: objects only, no ref (and no FETCH_HEAD) written in the checkout.
-    await this.git.exec(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-auto-gc', '--refmap=', this.remote, this.ref]);
+    await this.git.exec([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      '--no-auto-gc',
+      '--refmap=',
+      this.remote,
+      this.ref,
+    ]);
     // The fetch brought the branch's tip as it is now; it holds `tip` unless the branch was rewritten meanwhile.
     if (await this.hasCommit(tip)) return tip;
-    throw new InfrastructureError(`history: ${this.branch} on ${this.remote} was rewritten while it was fetched (commit ${tip} is gone); it must only ever move forward`);
+    throw new InfrastructureError(
+      `history: ${this.branch} on ${this.remote} was rewritten while it was fetched (commit ${tip} is gone); it must only ever move forward`,
+    );
   }
 
   private async hasCommit(sha: string): Promise<boolean> {
@@ -249,12 +302,21 @@ export class GitBranchStore {
     const header = stdoutBytes.subarray(0, headerEnd).toString('utf8').split(' ');
     if (header.at(-1) === 'missing') return Buffer.alloc(0);
     const size = Number(header[2]);
-    if (header[1] !== 'blob' || !Number.isInteger(size)) throw new InfrastructureError(`history: ${this.branch}:${path} is not a file (git cat-file said ${JSON.stringify(header.join(' '))})`);
+    if (header[1] !== 'blob' || !Number.isInteger(size))
+      throw new InfrastructureError(
+        `history: ${this.branch}:${path} is not a file (git cat-file said ${JSON.stringify(header.join(' '))})`,
+      );
     return stdoutBytes.subarray(headerEnd + 1, headerEnd + 1 + size);
   }
 
   /** A commit on `tip` (or an orphan commit) whose `file` is `existing` plus `line`, built in a throwaway index. */
-  private async commitAppend(tip: string | null, file: string, existing: Buffer, line: string, record: HistoryRecord): Promise<string> {
+  private async commitAppend(
+    tip: string | null,
+    file: string,
+    existing: Buffer,
+    line: string,
+    record: HistoryRecord,
+  ): Promise<string> {
     // A file edited by hand may have lost its final newline: the new record still starts a line of its own.
     const separator = existing.length > 0 && existing[existing.length - 1] !== 0x0a ? '\n' : '';
     const content = Buffer.concat([existing, Buffer.from(`${separator}${line}\n`, 'utf8')]);
@@ -266,8 +328,17 @@ export class GitBranchStore {
       await this.git.exec(['update-index', '--add', '--cacheinfo', `100644,${blob},${file}`], { env });
       const tree = (await this.git.output(['write-tree'], { env })).trim();
       const message = `Record run ${record.runId}: ${record.verdict} at ${record.repository}@${record.sha.slice(0, 12)} (${record.branch})`;
-      const who = { GIT_AUTHOR_NAME: this.identity.name, GIT_AUTHOR_EMAIL: this.identity.email, GIT_COMMITTER_NAME: this.identity.name, GIT_COMMITTER_EMAIL: this.identity.email };
-      return (await this.git.output(['commit-tree', '--no-gpg-sign', ...(tip ? ['-p', tip] : []), '-m', message, tree], { env: who })).trim();
+      const who = {
+        GIT_AUTHOR_NAME: this.identity.name,
+        GIT_AUTHOR_EMAIL: this.identity.email,
+        GIT_COMMITTER_NAME: this.identity.name,
+        GIT_COMMITTER_EMAIL: this.identity.email,
+      };
+      return (
+        await this.git.output(['commit-tree', '--no-gpg-sign', ...(tip ? ['-p', tip] : []), '-m', message, tree], {
+          env: who,
+        })
+      ).trim();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -276,6 +347,17 @@ export class GitBranchStore {
   /** Pushes the commit to the branch as a fast-forward (never forced); the outcome is read by `classifyPush`. */
   private push(commit: string): Promise<GitResult> {
     // --no-verify: the checkout's own pre-push hooks guard its code branches, not this data.
-    return this.git.exec(['push', '--porcelain', '--no-verify', '--no-signed', '--no-recurse-submodules', this.remote, `${commit}:${this.ref}`], { allowFailure: true });
+    return this.git.exec(
+      [
+        'push',
+        '--porcelain',
+        '--no-verify',
+        '--no-signed',
+        '--no-recurse-submodules',
+        this.remote,
+        `${commit}:${this.ref}`,
+      ],
+      { allowFailure: true },
+    );
   }
 }

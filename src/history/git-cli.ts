@@ -74,7 +74,12 @@ export class GitCli {
     const command = this.mask(formatGitCommand(args));
     const env = { ...process.env, ...FIXED_ENV, ...options.env };
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [...args], { cwd: this.cwd, env, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs ?? this.defaultTimeoutMs });
+      const child = spawn('git', [...args], {
+        cwd: this.cwd,
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+      });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -82,13 +87,26 @@ export class GitCli {
       // A git that exits before reading all of stdin makes the write fail with EPIPE; its exit status says why.
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
-      child.once('error', (error) => reject(new InfrastructureError(this.mask(`${command} could not run: ${error.message}`), { cause: error })));
+      child.once('error', (error) =>
+        reject(new InfrastructureError(this.mask(`${command} could not run: ${error.message}`), { cause: error })),
+      );
       child.once('close', (code, signal) => {
         const bytes = Buffer.concat(stdout);
-        const result = { stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: Buffer.concat(stderr).toString('utf8'), exitCode: code ?? -1 };
+        const result = {
+          stdout: bytes.toString('utf8'),
+          stdoutBytes: bytes,
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          exitCode: code ?? -1,
+        };
         if (result.exitCode === 0 || (options.allowFailure && !signal)) return resolve(result);
-        const why = signal ? `was killed by ${signal} (timeout ${options.timeoutMs ?? this.defaultTimeoutMs} ms?)` : `failed (exit ${result.exitCode})`;
-        reject(new InfrastructureError(this.mask(`${command} ${why}: ${result.stderr.trim() || result.stdout.trim() || 'no output'}`)));
+        const why = signal
+          ? `was killed by ${signal} (timeout ${options.timeoutMs ?? this.defaultTimeoutMs} ms?)`
+          : `failed (exit ${result.exitCode})`;
+        reject(
+          new InfrastructureError(
+            this.mask(`${command} ${why}: ${result.stderr.trim() || result.stdout.trim() || 'no output'}`),
+          ),
+        );
       });
     });
   }

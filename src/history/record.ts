@@ -5,7 +5,7 @@
  * because the data branch is a file anyone with write access can edit by hand.
  */
 import { createHash } from 'node:crypto';
-import { invalidValue, type InputError } from '../errors.js';
+import { type InputError, invalidValue } from '../errors.js';
 import type { TargetStatus } from '../gate/target.js';
 import type { MetricDirection, MetricUnit } from '../model/round-record.js';
 import type { Results, Verdict } from '../report/results.js';
@@ -111,13 +111,15 @@ function runnerFrom(environment: Results['environment']): RunnerFingerprint {
  */
 export function recordFromResults(results: Results, context: RecordContext): HistoryRecord {
   const level = results.decision?.confidence ?? context.confidence;
-  const targetsOf = (metric: string) => results.targets.filter((t) => t.metric === metric).map((t) => ({ expression: t.expression, status: t.status }));
+  const targetsOf = (metric: string) =>
+    results.targets.filter((t) => t.metric === metric).map((t) => ({ expression: t.expression, status: t.status }));
   const metrics: HistoryMetric[] = results.metrics.map((m) => ({
     name: m.name,
     unit: m.unit,
     direction: m.direction,
     estimate: finiteOrNull(m.change),
-    interval: m.ci && level !== undefined ? { lower: finiteOrNull(m.ci[0]), upper: finiteOrNull(m.ci[1]), level } : null,
+    interval:
+      m.ci && level !== undefined ? { lower: finiteOrNull(m.ci[0]), upper: finiteOrNull(m.ci[1]), level } : null,
     values: { baseline: finiteOrNull(m.baseline), candidate: finiteOrNull(m.candidate) },
     pairs: m.pairs,
     targets: targetsOf(m.name),
@@ -170,11 +172,18 @@ const DIRECTIONS: readonly MetricDirection[] = ['lower-is-better', 'higher-is-be
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
 type Check = (value: unknown) => boolean;
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const text: Check = (value) => typeof value === 'string' && value !== '';
 const figure: Check = (value) => value === null || (typeof value === 'number' && Number.isFinite(value));
-const oneOf = (allowed: readonly string[]): Check => (value) => typeof value === 'string' && allowed.includes(value);
-const orNull = (check: Check): Check => (value) => value === null || check(value);
+const oneOf =
+  (allowed: readonly string[]): Check =>
+  (value) =>
+    typeof value === 'string' && allowed.includes(value);
+const orNull =
+  (check: Check): Check =>
+  (value) =>
+    value === null || check(value);
 
 /** Checks `fields` of `value` and returns the first failure as an InputError naming the field, or null. */
 function checkFields(value: unknown, path: string, fields: Record<string, [Check, string]>): InputError | null {
@@ -200,14 +209,24 @@ function checkMetric(value: unknown, path: string): InputError | null {
   const metric = value as Record<string, unknown>;
   if (metric.interval !== null) {
     const level: Check = (v) => typeof v === 'number' && v > 0 && v < 1;
-    const bad = checkFields(metric.interval, `${path}.interval`, { lower: [figure, 'a finite number or null'], upper: [figure, 'a finite number or null'], level: [level, 'a level between 0 and 1'] });
+    const bad = checkFields(metric.interval, `${path}.interval`, {
+      lower: [figure, 'a finite number or null'],
+      upper: [figure, 'a finite number or null'],
+      level: [level, 'a level between 0 and 1'],
+    });
     if (bad) return bad;
   }
-  const values = checkFields(metric.values, `${path}.values`, { baseline: [figure, 'a finite number or null'], candidate: [figure, 'a finite number or null'] });
+  const values = checkFields(metric.values, `${path}.values`, {
+    baseline: [figure, 'a finite number or null'],
+    candidate: [figure, 'a finite number or null'],
+  });
   if (values) return values;
   const targets = metric.targets as unknown[];
   for (const [index, target] of targets.entries()) {
-    const bad = checkFields(target, `${path}.targets[${index}]`, { expression: [text, 'a target expression'], status: [oneOf(TARGET_STATUSES), TARGET_STATUSES.join(', ')] });
+    const bad = checkFields(target, `${path}.targets[${index}]`, {
+      expression: [text, 'a target expression'],
+      status: [oneOf(TARGET_STATUSES), TARGET_STATUSES.join(', ')],
+    });
     if (bad) return bad;
   }
   return null;
@@ -219,11 +238,17 @@ function checkMetric(value: unknown, path: string): InputError | null {
  */
 export function historyRecordProblem(value: unknown): InputError | null {
   const problem = checkFields(value, '', {
-    version: [(v) => v === HISTORY_RECORD_VERSION, `${HISTORY_RECORD_VERSION} (this perf-gate reads version ${HISTORY_RECORD_VERSION} records)`],
+    version: [
+      (v) => v === HISTORY_RECORD_VERSION,
+      `${HISTORY_RECORD_VERSION} (this perf-gate reads version ${HISTORY_RECORD_VERSION} records)`,
+    ],
     repository: [text, 'an "owner/name"'],
     branch: [text, 'a branch name'],
     sha: [(v) => typeof v === 'string' && /^[0-9a-f]{7,64}$/.test(v), 'a commit SHA (hex)'],
-    time: [(v) => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v)), 'an ISO 8601 time in UTC (2026-12-02T09:31:13.464Z)'],
+    time: [
+      (v) => typeof v === 'string' && ISO_UTC.test(v) && !Number.isNaN(Date.parse(v)),
+      'an ISO 8601 time in UTC (2026-12-02T09:31:13.464Z)',
+    ],
     runId: [text, 'a run id'],
     runUrl: [orNull(text), 'a URL or null'],
     runner: [isObject, 'an object'],

@@ -61,7 +61,14 @@ function list(root: string, dir: string): string[] {
 const SQL_MIGRATION = /^\d+_[\w-]+\.sql$/;
 
 function findSqlMigrations(root: string): string | undefined {
-  const candidates = ['migrations', 'db/migrations', 'sql/migrations', 'database/migrations', 'backend/migrations', 'migrations/sql'];
+  const candidates = [
+    'migrations',
+    'db/migrations',
+    'sql/migrations',
+    'database/migrations',
+    'backend/migrations',
+    'migrations/sql',
+  ];
   return candidates.find((dir) => list(root, dir).some((f) => SQL_MIGRATION.test(f)));
 }
 
@@ -71,17 +78,29 @@ function hasPythonDependency(text: string, name: string): boolean {
 }
 
 /** Where Python services usually keep the application object, in order of likelihood. */
-const PYTHON_APP_FILES = ['main.py', 'app.py', 'app/main.py', 'src/main.py', 'api/main.py', 'server.py', 'app/__init__.py', 'asgi.py', 'wsgi.py'];
+const PYTHON_APP_FILES = [
+  'main.py',
+  'app.py',
+  'app/main.py',
+  'src/main.py',
+  'api/main.py',
+  'server.py',
+  'app/__init__.py',
+  'asgi.py',
+  'wsgi.py',
+];
 
 /**
  * The "module:attribute" of the application object: a module-level `name = FastAPI(` (or Flask(,
  * Starlette(), the form uvicorn, gunicorn and hypercorn all take.
  */
-function findPythonApp(root: string, constructor: RegExp): string | undefined {
+function findPythonApp(root: string, appConstructor: RegExp): string | undefined {
   const files = [...PYTHON_APP_FILES];
   for (const dir of list(root, 'src')) files.push(`src/${dir}/main.py`, `src/${dir}/app.py`);
   for (const file of files) {
-    const match = new RegExp(`^([A-Za-z_][A-Za-z0-9_]*)\\s*(?::[^=]+)?=\\s*${constructor.source}`, 'm').exec(read(root, file));
+    const match = new RegExp(`^([A-Za-z_][A-Za-z0-9_]*)\\s*(?::[^=]+)?=\\s*${appConstructor.source}`, 'm').exec(
+      read(root, file),
+    );
     if (!match) continue;
     const module = file
       .replace(/^src\//, '')
@@ -95,7 +114,8 @@ function findPythonApp(root: string, constructor: RegExp): string | undefined {
 
 function findDjangoWsgi(root: string): string | undefined {
   for (const entry of list(root, '.')) {
-    if (existsSync(join(root, entry, 'wsgi.py')) && existsSync(join(root, entry, 'settings.py'))) return `${entry}.wsgi:application`;
+    if (existsSync(join(root, entry, 'wsgi.py')) && existsSync(join(root, entry, 'settings.py')))
+      return `${entry}.wsgi:application`;
   }
   return undefined;
 }
@@ -103,12 +123,15 @@ function findDjangoWsgi(root: string): string | undefined {
 /** The first *.jsonl file near the root whose first line is a request perf-gate can send. */
 function findWorkloadFile(root: string): string | undefined {
   for (const dir of ['.', 'bench', 'perf', 'load', 'loadtest', 'benchmarks', 'workload']) {
-    for (const name of list(root, dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const name of list(root, dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()) {
       const path = join(root, dir, name);
       const first = read(root, relative(root, path)).split('\n', 1)[0] ?? '';
       try {
         const request = JSON.parse(first) as { method?: unknown; path?: unknown };
-        if (typeof request.method === 'string' && typeof request.path === 'string' && request.path.startsWith('/')) return relative(root, path);
+        if (typeof request.method === 'string' && typeof request.path === 'string' && request.path.startsWith('/'))
+          return relative(root, path);
       } catch {
         // not a request file
       }
@@ -125,12 +148,23 @@ interface FlyFacts {
 /** fly.toml's internal port and the path of its first HTTP check ([[http_service.checks]] or [[services.http_checks]]). */
 function readFlyToml(text: string): FlyFacts {
   const port = /^\s*internal_port\s*=\s*(\d+)/m.exec(text);
-  const check = /\[\[(?:http_service\.checks|services\.http_checks)\]\][^[]*?^\s*path\s*=\s*["']([^"']+)["']/ms.exec(text);
+  const check = /\[\[(?:http_service\.checks|services\.http_checks)\]\][^[]*?^\s*path\s*=\s*["']([^"']+)["']/ms.exec(
+    text,
+  );
   return { port: port ? Number(port[1]) : undefined, healthPath: check?.[1] };
 }
 
 export function detectProject(root: string): DetectedProject {
-  const python = ['pyproject.toml', 'requirements.txt', 'requirements/base.txt', 'requirements/prod.txt', 'Pipfile', 'setup.cfg'].map((f) => read(root, f)).join('\n');
+  const python = [
+    'pyproject.toml',
+    'requirements.txt',
+    'requirements/base.txt',
+    'requirements/prod.txt',
+    'Pipfile',
+    'setup.cfg',
+  ]
+    .map((f) => read(root, f))
+    .join('\n');
   const pkgText = read(root, 'package.json');
   const dockerfileText = read(root, 'Dockerfile');
   const project: DetectedProject = {
@@ -162,12 +196,19 @@ export function detectProject(root: string): DetectedProject {
     else if (project.framework === 'flask') project.appModule = findPythonApp(root, /Flask\(/);
     else if (project.framework === 'django') project.appModule = findDjangoWsgi(root);
     if (project.framework === 'flask') project.port = 5000;
-    project.prometheusClient = hasPythonDependency(python, 'prometheus[-_]client') || hasPythonDependency(python, 'prometheus-fastapi-instrumentator');
+    project.prometheusClient =
+      hasPythonDependency(python, 'prometheus[-_]client') ||
+      hasPythonDependency(python, 'prometheus-fastapi-instrumentator');
     if (existsSync(join(root, 'alembic.ini'))) project.migrationCommand = ['alembic', 'upgrade', 'head'];
   } else if (pkgText) {
     project.language = 'node';
     project.port = 3000;
-    let pkg: { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; scripts?: Record<string, string>; main?: string } = {};
+    let pkg: {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+      scripts?: Record<string, string>;
+      main?: string;
+    } = {};
     try {
       pkg = JSON.parse(pkgText) as typeof pkg;
     } catch {
@@ -180,7 +221,9 @@ export function detectProject(root: string): DetectedProject {
     if (pkg.scripts?.start) project.nodeStart = { script: 'start' };
     else if (typeof pkg.main === 'string' && pkg.main !== '') project.nodeStart = { main: pkg.main };
     else {
-      const main = ['server.js', 'server.mjs', 'index.js', 'index.mjs', 'app.js', 'src/server.js', 'src/index.js'].find((f) => existsSync(join(root, f)));
+      const main = ['server.js', 'server.mjs', 'index.js', 'index.mjs', 'app.js', 'src/server.js', 'src/index.js'].find(
+        (f) => existsSync(join(root, f)),
+      );
       if (main) project.nodeStart = { main };
     }
   } else if (existsSync(join(root, 'go.mod'))) {
@@ -202,7 +245,13 @@ export function detectProject(root: string): DetectedProject {
 
 /** One line for the user: what init found. */
 export function describeDetected(p: DetectedProject): string {
-  const start = p.appModule ? `app ${p.appModule}` : p.nodeStart ? ('script' in p.nodeStart ? 'npm start' : p.nodeStart.main) : undefined;
+  const start = p.appModule
+    ? `app ${p.appModule}`
+    : p.nodeStart
+      ? 'script' in p.nodeStart
+        ? 'npm start'
+        : p.nodeStart.main
+      : undefined;
   return [
     p.language,
     p.framework,
@@ -210,7 +259,11 @@ export function describeDetected(p: DetectedProject): string {
     start,
     p.dockerfile ? 'Dockerfile' : 'no Dockerfile',
     p.flyToml ? `fly.toml (port ${p.port}${p.healthPath ? `, health check ${p.healthPath}` : ''})` : undefined,
-    p.sqlMigrationsDir ? `SQL migrations in ${p.sqlMigrationsDir}` : p.migrationCommand ? `migrations by ${p.migrationCommand.join(' ')}` : 'no migrations found',
+    p.sqlMigrationsDir
+      ? `SQL migrations in ${p.sqlMigrationsDir}`
+      : p.migrationCommand
+        ? `migrations by ${p.migrationCommand.join(' ')}`
+        : 'no migrations found',
     p.workloadFile ? `workload ${p.workloadFile}` : undefined,
     p.prometheusClient ? 'Prometheus client' : undefined,
   ]

@@ -29,17 +29,29 @@ function migrationsBlock(p: DetectedProject): string {
       '    strategy: shared                  # both variants on the migrated database',
     ].join('\n');
   }
-  return ['  # migrations:', '  #   dir: migrations                 # NNN_name.sql files', '  baseline:', '    strategy: shared'].join('\n');
+  return [
+    '  # migrations:',
+    '  #   dir: migrations                 # NNN_name.sql files',
+    '  baseline:',
+    '    strategy: shared',
+  ].join('\n');
 }
 
 /** The workload: the project's request file when it has one, else a placeholder list to edit. */
 function workloadBlock(p: DetectedProject): string[] {
   if (p.workloadFile) {
-    return ['  workload:', `    file: ${p.workloadFile}                # one JSON request per line: method, path, headers, body`, '    order: sequential'];
+    return [
+      '  workload:',
+      `    file: ${p.workloadFile}                # one JSON request per line: method, path, headers, body`,
+      '    order: sequential',
+    ];
   }
   const requests =
     p.framework === 'fastapi'
-      ? ['      - { method: POST, path: /api/search, body: { query: "what is perf-gate" }, weight: 3 }   # <- your busiest endpoints', '      - { method: GET, path: /health, weight: 1 }']
+      ? [
+          '      - { method: POST, path: /api/search, body: { query: "what is perf-gate" }, weight: 3 }   # <- your busiest endpoints',
+          '      - { method: GET, path: /health, weight: 1 }',
+        ]
       : ['      - { method: GET, path: /, weight: 1 }   # <- your busiest endpoints'];
   return ['  workload:', '    requests:', ...requests];
 }
@@ -58,24 +70,35 @@ export function startCommand(p: DetectedProject): { command: string[]; known: bo
   const app = p.appModule ?? 'main:app';
   const known = p.appModule !== undefined;
   if (p.language === 'python') {
-    if (p.framework === 'django' && p.server !== 'gunicorn') return { command: ['python3', 'manage.py', 'runserver', '127.0.0.1:{port}', '--noreload'], known };
+    if (p.framework === 'django' && p.server !== 'gunicorn')
+      return { command: ['python3', 'manage.py', 'runserver', '127.0.0.1:{port}', '--noreload'], known };
     if (p.server === 'gunicorn') {
       const worker = p.framework === 'fastapi' ? ['--worker-class', 'uvicorn.workers.UvicornWorker'] : [];
       return { command: ['python3', '-m', 'gunicorn', app, ...worker, '--bind', '127.0.0.1:{port}'], known };
     }
-    if (p.server === 'hypercorn') return { command: ['python3', '-m', 'hypercorn', app, '--bind', '127.0.0.1:{port}'], known };
-    if (p.framework === 'flask' && p.server === undefined) return { command: ['python3', '-m', 'flask', '--app', app.split(':')[0] ?? app, 'run', '--port', '{port}'], known };
+    if (p.server === 'hypercorn')
+      return { command: ['python3', '-m', 'hypercorn', app, '--bind', '127.0.0.1:{port}'], known };
+    if (p.framework === 'flask' && p.server === undefined)
+      return {
+        command: ['python3', '-m', 'flask', '--app', app.split(':')[0] ?? app, 'run', '--port', '{port}'],
+        known,
+      };
     return { command: ['python3', '-m', 'uvicorn', app, '--host', '127.0.0.1', '--port', '{port}'], known };
   }
-  if (p.language === 'node' && p.nodeStart) return { command: 'script' in p.nodeStart ? ['npm', 'start'] : ['node', p.nodeStart.main], known: true };
+  if (p.language === 'node' && p.nodeStart)
+    return { command: 'script' in p.nodeStart ? ['npm', 'start'] : ['node', p.nodeStart.main], known: true };
   if (p.language === 'node') return { command: ['node', 'server.js'], known: false };
   return { command: ['./start-server', '--port', '{port}'], known: false };
 }
 
 export function starterConfig(p: DetectedProject): string {
   const health = p.healthPath ?? '/health';
-  const healthNote = p.healthPath ? '# from fly.toml\'s check' : '# <- a path that answers 200 once the service is ready';
-  const metrics = p.prometheusClient ? ['  metricsPath: /metrics               # Prometheus text, scraped before and after each round'] : ['  # metricsPath: /metrics             # if the service serves Prometheus text'];
+  const healthNote = p.healthPath
+    ? "# from fly.toml's check"
+    : '# <- a path that answers 200 once the service is ready';
+  const metrics = p.prometheusClient
+    ? ['  metricsPath: /metrics               # Prometheus text, scraped before and after each round']
+    : ['  # metricsPath: /metrics             # if the service serves Prometheus text'];
   const start = startCommand(p);
   const backend = p.dockerfile
     ? [

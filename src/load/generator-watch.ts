@@ -59,10 +59,14 @@ export function saturationReasons(
 ): string[] {
   const reasons: string[] = [];
   if (figures.eventLoopDelayP99Ms > thresholds.eventLoopDelayP99Ms) {
-    reasons.push(`event-loop delay p99 ${figures.eventLoopDelayP99Ms.toFixed(1)} ms > ${thresholds.eventLoopDelayP99Ms} ms`);
+    reasons.push(
+      `event-loop delay p99 ${figures.eventLoopDelayP99Ms.toFixed(1)} ms > ${thresholds.eventLoopDelayP99Ms} ms`,
+    );
   }
   if (figures.cpuShare > thresholds.cpuShare) {
-    reasons.push(`CPU ${(figures.cpuShare * 100).toFixed(0)} % of one core > ${(thresholds.cpuShare * 100).toFixed(0)} %`);
+    reasons.push(
+      `CPU ${(figures.cpuShare * 100).toFixed(0)} % of one core > ${(thresholds.cpuShare * 100).toFixed(0)} %`,
+    );
   }
   if (sends > 0 && generatorLateSends / sends > thresholds.lateShare) {
     reasons.push(`${generatorLateSends} of ${sends} sends left late (> ${(thresholds.lateShare * 100).toFixed(0)} %)`);

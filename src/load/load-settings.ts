@@ -32,14 +32,16 @@ export interface LoadSettings {
 export function checkLoadSettings(settings: LoadSettings): LoadSettings {
   if (!LOAD_MODES.includes(settings.mode)) throw invalidValue('load.mode', settings.mode, LOAD_MODES.join(', '));
   if (settings.mode === 'open') positive('load.rate', settings.rate);
-  if (settings.mode === 'closed' && settings.connections !== undefined) wholePositive('load.connections', settings.connections);
+  if (settings.mode === 'closed' && settings.connections !== undefined)
+    wholePositive('load.connections', settings.connections);
   if (settings.maxInFlight !== undefined) wholePositive('load.connections', settings.maxInFlight);
   positive('load.roundDuration', settings.roundDurationMs);
   if (!(Number.isFinite(settings.warmupMs) && settings.warmupMs >= 0)) {
     throw invalidValue('load.warmup', settings.warmupMs, 'a number of milliseconds >= 0');
   }
   wholePositive('load.pairs', settings.pairs);
-  if (!ROUND_DESIGNS.includes(settings.design)) throw invalidValue('load.design', settings.design, ROUND_DESIGNS.join(', '));
+  if (!ROUND_DESIGNS.includes(settings.design))
+    throw invalidValue('load.design', settings.design, ROUND_DESIGNS.join(', '));
   if (!Number.isFinite(settings.seed)) throw invalidValue('load.seed', settings.seed, 'a finite number');
   if (settings.timeoutMs !== undefined) positive('load.timeout', settings.timeoutMs);
   if (settings.rateTolerance !== undefined && !(settings.rateTolerance >= 0 && settings.rateTolerance < 1)) {
@@ -49,7 +51,8 @@ export function checkLoadSettings(settings: LoadSettings): LoadSettings {
 }
 
 function positive(key: string, value: number | undefined): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidValue(key, value, 'a number > 0');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw invalidValue(key, value, 'a number > 0');
 }
 
 function wholePositive(key: string, value: number): void {

@@ -6,7 +6,7 @@
  * `maxInFlight` requests are in flight: the sends the cap holds back keep their planned time as latency origin.
  */
 import type { Dispatcher } from 'undici';
-import { createLatencyHistogram, recordLatencyMs, type Histogram } from './latency-histogram.js';
+import { createLatencyHistogram, type Histogram, recordLatencyMs } from './latency-histogram.js';
 import type { RoundRequests } from './round-requests.js';
 
 /** Timers fire with millisecond granularity, so a send may leave up to this long before its planned time. */
@@ -35,8 +35,19 @@ export interface OpenLoopSends {
 }
 
 /** Sends at the planned rate through `pool` from `t0` (performance.now() time) until the round finished. */
-export async function sendOpenLoop(requests: RoundRequests, pool: Dispatcher, settings: OpenLoopSettings, t0: number): Promise<OpenLoopSends> {
-  const sends: OpenLoopSends = { planned: 0, lateSends: 0, generatorLateSends: 0, capReached: false, sendLag: createLatencyHistogram() };
+export async function sendOpenLoop(
+  requests: RoundRequests,
+  pool: Dispatcher,
+  settings: OpenLoopSettings,
+  t0: number,
+): Promise<OpenLoopSends> {
+  const sends: OpenLoopSends = {
+    planned: 0,
+    lateSends: 0,
+    generatorLateSends: 0,
+    capReached: false,
+    sendLag: createLatencyHistogram(),
+  };
   if (requests.stopped) {
     await requests.finished;
     return sends;
@@ -69,7 +80,7 @@ export async function sendOpenLoop(requests: RoundRequests, pool: Dispatcher, se
         if (!fromCompletion && !blockedByCap) sends.generatorLateSends++;
       }
       dispatched++;
-      requests.send(pool, plannedAt < now ? plannedAt : now, onCompletion);
+      requests.send(pool, Math.min(plannedAt, now), onCompletion);
       if ((dispatched & 15) === 0) now = performance.now();
     }
     if (dispatched < due) return; // held by the cap: the next completion calls pump again

@@ -20,7 +20,9 @@ export function pinProcess(pid: number, cpus: string, what: string, log: Logger)
     process.kill(pid, 0);
   } catch (error) {
     // taskset -a exits 0 for a pid that has no threads left, so check first.
-    log.warning(`could not pin ${what} (pid ${pid}) to CPUs ${cpus}: ${(error as NodeJS.ErrnoException).code === 'ESRCH' ? 'no such process' : (error as Error).message}`);
+    log.warning(
+      `could not pin ${what} (pid ${pid}) to CPUs ${cpus}: ${(error as NodeJS.ErrnoException).code === 'ESRCH' ? 'no such process' : (error as Error).message}`,
+    );
     return false;
   }
   const result = spawnSync('taskset', ['-a', '-c', '-p', cpus, String(pid)], { encoding: 'utf8' });

@@ -99,7 +99,10 @@ export class RoundRequests {
   }
 
   private endStragglers(): void {
-    const error = Object.assign(new Error(`no complete response within ${this.timeoutMs} ms after the round stopped sending`), { code: ROUND_DEADLINE });
+    const error = Object.assign(
+      new Error(`no complete response within ${this.timeoutMs} ms after the round stopped sending`),
+      { code: ROUND_DEADLINE },
+    );
     for (const handler of this.live) handler.abortRequest?.(error);
   }
 }

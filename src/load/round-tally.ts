@@ -3,8 +3,9 @@
  * other outcome counted by cause. Errors never enter the histogram. Pure counting, no clock and no I/O: the
  * caller passes the instants, so the same tally serves the open-loop and the closed-loop senders.
  */
-import { createLatencyHistogram, recordLatencyMs, type Histogram } from './latency-histogram.js';
+
 import type { ErrorCounts } from '../model/round-record.js';
+import { createLatencyHistogram, type Histogram, recordLatencyMs } from './latency-histogram.js';
 
 type ErrorKind = 'timeout' | 'reset' | 'refused' | 'unsent' | 'other';
 

@@ -3,13 +3,13 @@
  * candidate (round-plan.ts). Everything outside load generation is injected: server metrics come through
  * `serverMetrics` hooks, persistence through `onRound`, so this module knows nothing of Prometheus or reports.
  */
-import { InfrastructureError, errorMessage } from '../errors.js';
-import { logProgress, type Logger } from '../log.js';
+import { errorMessage, InfrastructureError } from '../errors.js';
+import { type Logger, logProgress } from '../log.js';
+import type { RoundRecord, Variant } from '../model/round-record.js';
 import { clientMetricValues } from './client-metric-values.js';
 import { checkLoadSettings, type LoadSettings } from './load-settings.js';
 import { planRounds } from './round-plan.js';
-import type { RoundRecord, Variant } from '../model/round-record.js';
-import { createLoadPool, runRound, type LoadPool, type RoundOutcome, type RunRoundOptions } from './run-round.js';
+import { createLoadPool, type LoadPool, type RoundOutcome, type RunRoundOptions, runRound } from './run-round.js';
 import type { Workload } from './workload.js';
 
 export interface BenchmarkVariantTarget {
@@ -20,7 +20,11 @@ export interface ServerMetricsHooks {
   /** A parsed scrape of the variant's /metrics, opaque here. */
   scrape(variant: Variant): Promise<unknown>;
   /** Server metric values over one round from the scrapes taken before and after it. */
-  compute(before: unknown, after: unknown, elapsedSeconds: number): { values: Record<string, number | null>; invalidReasons: string[] };
+  compute(
+    before: unknown,
+    after: unknown,
+    elapsedSeconds: number,
+  ): { values: Record<string, number | null>; invalidReasons: string[] };
 }
 
 export interface RunBenchmarkOptions {
@@ -64,7 +68,9 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<Benchm
   try {
     return await benchmarkWith(options, pools);
   } finally {
-    await Promise.all([...pools.values()].map((pool) => pool.close().catch(() => pool.destroy().catch(() => undefined))));
+    await Promise.all(
+      [...pools.values()].map((pool) => pool.close().catch(() => pool.destroy().catch(() => undefined))),
+    );
   }
 }
 
@@ -72,23 +78,38 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
   const { targets, workload, log, signal, serverMetrics } = options;
   const load = checkLoadSettings(options.load);
   const startPair = options.startPair ?? 0;
-  const plan = planRounds({ pairs: load.pairs, design: load.design, seed: load.seed, startPair }).filter((r) => !options.only || r.variant === options.only);
+  const plan = planRounds({ pairs: load.pairs, design: load.design, seed: load.seed, startPair }).filter(
+    (r) => !options.only || r.variant === options.only,
+  );
   const rounds: RoundRecord[] = [];
-  const abortReason = () => (signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? 'aborted'));
+  const abortReason = () =>
+    signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? 'aborted');
 
   // One keep-alive pool per variant for the whole benchmark: connections opened during warm-up serve
   // every round, so no measured round pays for handshakes the other variant's round did not.
   const poolFor = (variant: Variant): LoadPool => {
     let pool = pools.get(variant);
     if (!pool) {
-      pool = createLoadPool(targets[variant].baseUrl, { mode: load.mode, maxInFlight: load.maxInFlight, connections: load.connections, timeoutMs: load.timeoutMs });
+      pool = createLoadPool(targets[variant].baseUrl, {
+        mode: load.mode,
+        maxInFlight: load.maxInFlight,
+        connections: load.connections,
+        timeoutMs: load.timeoutMs,
+      });
       pools.set(variant, pool);
     }
     return pool;
   };
 
   const roundOptions = (variant: Variant, durationMs: number, seed: number): RunRoundOptions => {
-    const options: RunRoundOptions = { baseUrl: targets[variant].baseUrl, workload, mode: load.mode, durationMs, seed, pool: poolFor(variant) };
+    const options: RunRoundOptions = {
+      baseUrl: targets[variant].baseUrl,
+      workload,
+      mode: load.mode,
+      durationMs,
+      seed,
+      pool: poolFor(variant),
+    };
     if (load.rate !== undefined) options.rate = load.rate;
     if (load.connections !== undefined) options.connections = load.connections;
     if (load.maxInFlight !== undefined) options.maxInFlight = load.maxInFlight;
@@ -178,10 +199,19 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
 
     const { latencyMs } = outcome.stats;
     // Latency is that of successful responses: with none, there is no latency to print (not 0 ms).
-    const latency = outcome.stats.ok > 0 ? `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms` : 'no successful response';
-    logProgress(log, k + 1, plan.length, `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ${latency}`);
+    const latency =
+      outcome.stats.ok > 0
+        ? `p50 ${latencyMs.p50.toFixed(1)} ms, p99 ${latencyMs.p99.toFixed(1)} ms`
+        : 'no successful response';
+    logProgress(
+      log,
+      k + 1,
+      plan.length,
+      `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ${latency}`,
+    );
     for (const detail of outcome.flagDetails) log.warning(`${position} ${variant}: ${detail}`);
-    if (metricsProblems.length > 0) log.warning(`${position} ${variant}: server metrics not measured: ${metricsProblems.join('; ')}`);
+    if (metricsProblems.length > 0)
+      log.warning(`${position} ${variant}: server metrics not measured: ${metricsProblems.join('; ')}`);
     if (!record.valid) log.warning(`${position} ${variant} is invalid: ${invalidReasons.join('; ')}`);
     await options.onRound?.(record, rounds.slice());
   }
@@ -189,7 +219,10 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
 }
 
 /** With a problem in the server metrics, none of them is trusted for the round: every value is null. */
-function serverValuesOrNull(values: Record<string, number | null>, problems: readonly string[]): Record<string, number | null> {
+function serverValuesOrNull(
+  values: Record<string, number | null>,
+  problems: readonly string[],
+): Record<string, number | null> {
   if (problems.length === 0) return values;
   return Object.fromEntries(Object.keys(values).map((name) => [name, null]));
 }

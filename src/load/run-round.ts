@@ -28,16 +28,22 @@
  * invalid only when the generator could not measure it: aborted, requests the generator refused to send, or
  * too many sends the generator itself (not the cap) sent late.
  */
-import { Client, Pool, type Dispatcher } from 'undici';
+import { Client, type Dispatcher, Pool } from 'undici';
 import { InfrastructureError, invalidValue } from '../errors.js';
+import { type ClientRoundStats, describeErrors } from '../model/round-record.js';
 import { sendClosedLoop } from './closed-loop-sender.js';
-import { DEFAULT_SATURATION, saturationReasons, watchGenerator, type GeneratorFigures, type SaturationThresholds } from './generator-watch.js';
-import { encodeHistogram, summarizeLatency, type Histogram } from './latency-histogram.js';
-import { sendOpenLoop, type OpenLoopSends } from './open-loop-sender.js';
+import {
+  DEFAULT_SATURATION,
+  type GeneratorFigures,
+  type SaturationThresholds,
+  saturationReasons,
+  watchGenerator,
+} from './generator-watch.js';
+import { encodeHistogram, type Histogram, summarizeLatency } from './latency-histogram.js';
+import { type OpenLoopSends, sendOpenLoop } from './open-loop-sender.js';
 import { createRequestPicker } from './request-picker.js';
 import { RoundRequests } from './round-requests.js';
 import { RoundTally } from './round-tally.js';
-import { describeErrors, type ClientRoundStats } from '../model/round-record.js';
 import type { Workload, WorkloadRequest } from './workload.js';
 
 export type LoadMode = 'open' | 'closed';
@@ -128,7 +134,10 @@ export interface LoadPool {
   destroy(): Promise<void>;
 }
 
-export function createLoadPool(baseUrl: string, options: Pick<RunRoundOptions, 'mode' | 'maxInFlight' | 'connections' | 'timeoutMs'>): LoadPool {
+export function createLoadPool(
+  baseUrl: string,
+  options: Pick<RunRoundOptions, 'mode' | 'maxInFlight' | 'connections' | 'timeoutMs'>,
+): LoadPool {
   const mode = options.mode ?? 'open';
   const origin = new URL(baseUrl).origin;
   const common = {
@@ -160,10 +169,13 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   const nextRequest = prepareRequests(options.workload, base, settings);
   const ownPool = options.pool === undefined;
   const pool = options.pool ?? createLoadPool(options.baseUrl, options);
-  if (pool.mode !== settings.mode) throw new Error(`runRound: a ${pool.mode}-loop pool was given to a ${settings.mode}-loop round`);
+  if (pool.mode !== settings.mode)
+    throw new Error(`runRound: a ${pool.mode}-loop pool was given to a ${settings.mode}-loop round`);
   if (settings.mode === 'closed' && pool.senders.length !== settings.connections) {
     // Fewer clients would queue senders behind each other and count the queueing as latency.
-    throw new Error(`runRound: a closed-loop pool of ${pool.senders.length} connections was given to a round of ${settings.connections}`);
+    throw new Error(
+      `runRound: a closed-loop pool of ${pool.senders.length} connections was given to a round of ${settings.connections}`,
+    );
   }
 
   const tally = new RoundTally(settings.deadAfterRefusals);
@@ -247,7 +259,12 @@ function judgeRound(
     flagDetails.push(`${name}: ${detail}`);
   };
   if (aborted) invalidReasons.push('aborted');
-  const saturation = saturationReasons(figures, openLoop?.generatorLateSends ?? 0, openLoop ? openLoop.planned : requests, settings.saturation);
+  const saturation = saturationReasons(
+    figures,
+    openLoop?.generatorLateSends ?? 0,
+    openLoop ? openLoop.planned : requests,
+    settings.saturation,
+  );
   if (openLoop !== null) {
     const { planned, generatorLateSends, capReached } = openLoop;
     stats.targetRate = settings.rate;
@@ -278,7 +295,9 @@ function judgeRound(
   }
   if (!aborted && requests === 0) invalidReasons.push('no request was sent');
   if (!aborted && tally.unsent > 0) {
-    invalidReasons.push(`${tally.unsent} of ${requests} requests were never sent: the load generator refused them (${tally.unsentExample})`);
+    invalidReasons.push(
+      `${tally.unsent} of ${requests} requests were never sent: the load generator refused them (${tally.unsentExample})`,
+    );
   }
   // A round whose requests all failed is measured: its error rate is 1, and it has no success latency.
   if (!aborted && tally.unsent === 0 && requests > 0 && tally.ok === 0) {
@@ -327,7 +346,12 @@ function checkOptions(options: RunRoundOptions): CheckedOptions {
   } catch {
     throw invalidValue('baseUrl', options.baseUrl, 'an http:// or https:// URL');
   }
-  const positive = (name: string, value: number | undefined, fallback: number | undefined, integer: boolean): number => {
+  const positive = (
+    name: string,
+    value: number | undefined,
+    fallback: number | undefined,
+    integer: boolean,
+  ): number => {
     const v = value ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
       throw invalidValue(name, value, integer ? 'a whole number > 0' : 'a number > 0');
@@ -341,7 +365,8 @@ function checkOptions(options: RunRoundOptions): CheckedOptions {
     return v;
   };
   const rateTolerance = options.rateTolerance ?? 0.05;
-  if (!(rateTolerance >= 0 && rateTolerance < 1)) throw invalidValue('load.rateTolerance', rateTolerance, 'a share from 0 to below 1');
+  if (!(rateTolerance >= 0 && rateTolerance < 1))
+    throw invalidValue('load.rateTolerance', rateTolerance, 'a share from 0 to below 1');
   return {
     mode,
     rate,
@@ -355,6 +380,9 @@ function checkOptions(options: RunRoundOptions): CheckedOptions {
     seed: options.seed ?? 1,
     saturation: { ...DEFAULT_SATURATION, ...options.saturation },
     deadAfterRefusals: positive('deadAfterRefusals', options.deadAfterRefusals, 20, true),
-    maxRequests: options.maxRequests === undefined ? Number.POSITIVE_INFINITY : positive('maxRequests', options.maxRequests, undefined, true),
+    maxRequests:
+      options.maxRequests === undefined
+        ? Number.POSITIVE_INFINITY
+        : positive('maxRequests', options.maxRequests, undefined, true),
   };
 }

@@ -5,8 +5,14 @@
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { InputError, errorMessage } from '../errors.js';
-import { jsonErrorWithoutText, parseWorkload, parseWorkloadJsonl, type Workload, type WorkloadOrder } from './workload.js';
+import { errorMessage, InputError } from '../errors.js';
+import {
+  jsonErrorWithoutText,
+  parseWorkload,
+  parseWorkloadJsonl,
+  type Workload,
+  type WorkloadOrder,
+} from './workload.js';
 
 export interface LoadWorkloadFileOptions {
   /** Defaults: `weighted` for a mix, `sequential` for JSONL. */

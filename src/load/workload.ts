@@ -38,7 +38,8 @@ const CONNECTION_HEADERS = ['connection', 'content-length', 'expect', 'keep-aliv
 /** Validates a `{ requests: [...] }` object (already parsed from JSON or YAML). */
 export function parseWorkload(data: unknown, source: string, order: WorkloadOrder = 'weighted'): Workload {
   // The kind of value only, not the value: the file may be anything (a key file, a password list).
-  if (!isPlainObject(data)) throw new InputError(`${source}: got ${kindOf(data)}; expected an object with a "requests" list`);
+  if (!isPlainObject(data))
+    throw new InputError(`${source}: got ${kindOf(data)}; expected an object with a "requests" list`);
   for (const key of Object.keys(data)) {
     if (key !== 'requests') throw invalidValue(`${source}: key '${key}'`, key, 'only "requests" at the top level');
   }
@@ -94,7 +95,8 @@ function parseRequest(item: unknown, where: string, allowWeight: boolean): Workl
   for (const key of Object.keys(item)) {
     // Unknown keys are refused rather than ignored: a typo such as "header" would otherwise silently send
     // requests without the intended headers and measure something else.
-    if (!allowedKeys.includes(key)) throw invalidValue(`${where}: key '${key}'`, key, `one of ${allowedKeys.join(', ')}`);
+    if (!allowedKeys.includes(key))
+      throw invalidValue(`${where}: key '${key}'`, key, `one of ${allowedKeys.join(', ')}`);
   }
 
   const rawMethod = item.method;
@@ -107,12 +109,17 @@ function parseRequest(item: unknown, where: string, allowWeight: boolean): Workl
   // Printable ASCII only. undici writes the request line as Latin-1: it refuses characters above U+00FF at
   // send time, and sends "ö" as the single byte 0xF6, not as UTF-8 "%C3%B6", which is a different request.
   if (typeof path !== 'string' || !/^\/[\x21-\x7e]*$/.test(path)) {
-    throw invalidValue(`${where}.path`, path, 'a path starting with "/" in printable ASCII, without spaces; percent-encode anything else, e.g. "/search?q=gr%C3%B6%C3%9Fe"');
+    throw invalidValue(
+      `${where}.path`,
+      path,
+      'a path starting with "/" in printable ASCII, without spaces; percent-encode anything else, e.g. "/search?q=gr%C3%B6%C3%9Fe"',
+    );
   }
 
   const headers: Record<string, string> = {};
   if (item.headers !== undefined) {
-    if (!isPlainObject(item.headers)) throw invalidValue(`${where}.headers`, item.headers, 'an object of header name -> string');
+    if (!isPlainObject(item.headers))
+      throw invalidValue(`${where}.headers`, item.headers, 'an object of header name -> string');
     for (const [name, value] of Object.entries(item.headers)) {
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
         throw invalidValue(`${where}.headers`, name, 'header names made of token characters (RFC 9110 section 5.1)');
@@ -121,11 +128,19 @@ function parseRequest(item: unknown, where: string, allowWeight: boolean): Workl
       // Framing and connection handling belong to the generator: a recorded "Connection: close" would measure
       // a TCP handshake per request, and undici refuses the others outright.
       if (CONNECTION_HEADERS.includes(lower)) {
-        throw invalidValue(`${where}.headers`, name, `any header except ${CONNECTION_HEADERS.join(', ')} (perf-gate sets framing and keep-alive itself)`);
+        throw invalidValue(
+          `${where}.headers`,
+          name,
+          `any header except ${CONNECTION_HEADERS.join(', ')} (perf-gate sets framing and keep-alive itself)`,
+        );
       }
       if (typeof value !== 'string') throw invalidValue(`${where}.headers.${name}`, value, 'a string');
       if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
-        throw invalidValue(`${where}.headers.${name}`, value, 'a value without line breaks or other control characters');
+        throw invalidValue(
+          `${where}.headers.${name}`,
+          value,
+          'a value without line breaks or other control characters',
+        );
       }
       headers[lower] = value;
     }

@@ -3,12 +3,12 @@ import { counterDelta, detectRestart, histogramDelta } from './deltas.js';
 import type { Exposition } from './exposition.js';
 import { histogramQuantile } from './histogram-quantile.js';
 import {
+  type HistogramSnapshot,
+  type LabelMatchers,
   selectCounterSeries,
   selectGaugeSeries,
   selectHistogramSeries,
   sumHistograms,
-  type HistogramSnapshot,
-  type LabelMatchers,
 } from './select-series.js';
 import type { ServerMetricDefinition } from './server-metric-definition.js';
 
@@ -94,7 +94,12 @@ function notExposed(metric: string, where: 'before' | 'after' | 'both'): Outcome
   return { value: null, warning: `metric ${metric} not exposed by the server${when}` };
 }
 
-function computeOne(def: ServerMetricDefinition, before: Exposition, after: Exposition, elapsedSeconds: number): Outcome {
+function computeOne(
+  def: ServerMetricDefinition,
+  before: Exposition,
+  after: Exposition,
+  elapsedSeconds: number,
+): Outcome {
   switch (def.kind) {
     case 'histogram_mean':
     case 'histogram_quantile': {
@@ -104,12 +109,16 @@ function computeOne(def: ServerMetricDefinition, before: Exposition, after: Expo
       const scale = def.unit === 'ms' && def.metric.endsWith('_seconds') ? 1000 : 1;
       if (histogram.count === 0) return { value: null };
       if (def.kind === 'histogram_mean') {
-        if (Number.isNaN(histogram.sum)) return { value: null, warning: `metric ${def.metric} has no _sum, so no mean` };
+        if (Number.isNaN(histogram.sum))
+          return { value: null, warning: `metric ${def.metric} has no _sum, so no mean` };
         return { value: (histogram.sum / histogram.count) * scale };
       }
       const quantile = histogramQuantile(def.quantile ?? Number.NaN, histogram.buckets);
       if (Number.isNaN(quantile)) {
-        return { value: null, warning: `metric ${def.metric} gave no quantile (no +Inf bucket, or fewer than two buckets)` };
+        return {
+          value: null,
+          warning: `metric ${def.metric} gave no quantile (no +Inf bucket, or fewer than two buckets)`,
+        };
       }
       return { value: quantile * scale };
     }
@@ -121,7 +130,8 @@ function computeOne(def: ServerMetricDefinition, before: Exposition, after: Expo
     case 'counter_ratio': {
       const numerator = counterRoundDelta(def.metric, def.labels, before, after);
       const denominatorDef = def.denominator;
-      if (denominatorDef === undefined) throw invalidValue(`${def.name}.denominator`, undefined, 'a denominator for kind counter_ratio');
+      if (denominatorDef === undefined)
+        throw invalidValue(`${def.name}.denominator`, undefined, 'a denominator for kind counter_ratio');
       const denominator = counterRoundDelta(denominatorDef.metric, denominatorDef.labels, before, after);
       if ('value' in numerator) return numerator;
       if ('value' in denominator) return denominator;
@@ -172,7 +182,11 @@ function counterRoundDelta(
     total += delta.delta;
   }
   for (const key of start?.keys() ?? []) {
-    if (!end.has(key)) return { value: null, invalid: `counter ${metric}${keyToLabels(key)} disappeared between scrapes (counter reset)` };
+    if (!end.has(key))
+      return {
+        value: null,
+        invalid: `counter ${metric}${keyToLabels(key)} disappeared between scrapes (counter reset)`,
+      };
   }
   return { delta: total };
 }
@@ -193,7 +207,11 @@ function histogramRoundDelta(
     deltas.push(delta.delta);
   }
   for (const key of start?.keys() ?? []) {
-    if (!end.has(key)) return { value: null, invalid: `histogram ${metric}${keyToLabels(key)} disappeared between scrapes (counter reset)` };
+    if (!end.has(key))
+      return {
+        value: null,
+        invalid: `histogram ${metric}${keyToLabels(key)} disappeared between scrapes (counter reset)`,
+      };
   }
   return { histogram: sumHistograms(deltas) };
 }

@@ -21,11 +21,13 @@ export function histogramDelta(
   after: HistogramSnapshot,
   what = 'histogram',
 ): Delta<HistogramSnapshot> {
-  if (before === undefined) return { ok: true, delta: { buckets: after.buckets.map((b) => ({ ...b })), count: after.count, sum: after.sum } };
+  if (before === undefined)
+    return { ok: true, delta: { buckets: after.buckets.map((b) => ({ ...b })), count: after.count, sum: after.sum } };
   const afterCounts = new Map(after.buckets.map((b) => [b.upperBound, b.count]));
   for (const bucket of before.buckets) {
     const now = afterCounts.get(bucket.upperBound);
-    if (now === undefined) return { ok: false, reason: `${what} lost its bucket le=${formatBound(bucket.upperBound)} between scrapes` };
+    if (now === undefined)
+      return { ok: false, reason: `${what} lost its bucket le=${formatBound(bucket.upperBound)} between scrapes` };
     if (now < bucket.count) {
       return {
         ok: false,
@@ -40,7 +42,10 @@ export function histogramDelta(
   return {
     ok: true,
     delta: {
-      buckets: after.buckets.map((b) => ({ upperBound: b.upperBound, count: b.count - (beforeCounts.get(b.upperBound) ?? 0) })),
+      buckets: after.buckets.map((b) => ({
+        upperBound: b.upperBound,
+        count: b.count - (beforeCounts.get(b.upperBound) ?? 0),
+      })),
       count: after.count - before.count,
       // The sum may legitimately fall (negative observations), so it is not a reset signal.
       sum: after.sum - before.sum,

@@ -134,7 +134,9 @@ class ParserState {
     } else {
       const type = rest.trimEnd();
       if (!METRIC_TYPES.has(type)) {
-        cursor.fail(`unknown metric type ${JSON.stringify(type)} for ${name}; expected one of ${[...METRIC_TYPES].join(', ')}`);
+        cursor.fail(
+          `unknown metric type ${JSON.stringify(type)} for ${name}; expected one of ${[...METRIC_TYPES].join(', ')}`,
+        );
       }
       if (this.typed.has(name)) cursor.fail(`second # TYPE line for ${name}`);
       if (family.samples.length > 0) cursor.fail(`# TYPE line for ${name} comes after its samples`);
@@ -163,7 +165,11 @@ class ParserState {
       blank = cursor.skipBlanks();
     }
     if (!blank || cursor.atEnd()) {
-      cursor.fail(cursor.atEnd() ? `sample ${name} has no value` : `invalid character ${JSON.stringify(cursor.peek())} after ${name}`);
+      cursor.fail(
+        cursor.atEnd()
+          ? `sample ${name} has no value`
+          : `invalid character ${JSON.stringify(cursor.peek())} after ${name}`,
+      );
     }
     const valueToken = cursor.readToken();
     const value = parsePrometheusNumber(valueToken);
@@ -187,11 +193,13 @@ class ParserState {
     const token = cursor.readToken();
     if (this.format === 'openmetrics-1.0') {
       const seconds = parsePrometheusNumber(token);
-      if (seconds === undefined || !Number.isFinite(seconds)) cursor.fail(`invalid timestamp ${JSON.stringify(token)} for ${name}`);
+      if (seconds === undefined || !Number.isFinite(seconds))
+        cursor.fail(`invalid timestamp ${JSON.stringify(token)} for ${name}`);
       return seconds * 1000;
     }
     const ms = parseIntegerToken(token);
-    if (ms === undefined) cursor.fail(`invalid timestamp ${JSON.stringify(token)} for ${name} (expected integer milliseconds)`);
+    if (ms === undefined)
+      cursor.fail(`invalid timestamp ${JSON.stringify(token)} for ${name} (expected integer milliseconds)`);
     return ms;
   }
 
@@ -242,16 +250,18 @@ class ParserState {
 function checkSampleShape(family: MetricFamily, sample: Sample, cursor: Cursor): void {
   const isHistogram = family.type === 'histogram' || family.type === 'gaugehistogram';
   if (isHistogram && sample.name === `${family.name}_bucket`) {
-    const le = sample.labels['le'];
+    const le = sample.labels.le;
     if (le === undefined) cursor.fail(`histogram bucket ${sample.name} has no "le" label`);
     const bound = parsePrometheusNumber(le);
-    if (bound === undefined || Number.isNaN(bound)) cursor.fail(`histogram bucket ${sample.name} has an invalid le=${JSON.stringify(le)}`);
+    if (bound === undefined || Number.isNaN(bound))
+      cursor.fail(`histogram bucket ${sample.name} has an invalid le=${JSON.stringify(le)}`);
   }
   if (family.type === 'summary' && sample.name === family.name) {
-    const quantile = sample.labels['quantile'];
+    const quantile = sample.labels.quantile;
     if (quantile === undefined) cursor.fail(`summary sample ${sample.name} has no "quantile" label`);
     const q = parsePrometheusNumber(quantile);
-    if (q === undefined) cursor.fail(`summary sample ${sample.name} has an invalid quantile=${JSON.stringify(quantile)}`);
+    if (q === undefined)
+      cursor.fail(`summary sample ${sample.name} has an invalid quantile=${JSON.stringify(quantile)}`);
   }
 }
 
@@ -373,7 +383,7 @@ class Cursor {
       if (this.peek() !== '"') this.fail(`expected a quoted value for label ${name}`);
       this.advance();
       const value = this.readLabelValue(name);
-      if (Object.prototype.hasOwnProperty.call(labels, name)) this.fail(`duplicate label ${name}`);
+      if (Object.hasOwn(labels, name)) this.fail(`duplicate label ${name}`);
       labels[name] = value;
       this.skipBlanks();
       if (this.peek() === ',') {

@@ -13,7 +13,10 @@ export interface MetricsResponse {
 }
 
 /** Injected transport, for callers that already have an HTTP client (the default uses undici.request). */
-export type MetricsFetcher = (url: string, options: { timeoutMs: number; accept: string; maxBytes: number }) => Promise<MetricsResponse>;
+export type MetricsFetcher = (
+  url: string,
+  options: { timeoutMs: number; accept: string; maxBytes: number },
+) => Promise<MetricsResponse>;
 
 export interface ScrapeOptions {
   timeoutMs: number;
@@ -34,7 +37,11 @@ export async function scrapeMetrics(url: string, options: ScrapeOptions): Promis
   const fetcher = options.fetch ?? undiciFetcher;
   let response: MetricsResponse;
   try {
-    response = await fetcher(url, { timeoutMs: options.timeoutMs, accept: ACCEPT, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES });
+    response = await fetcher(url, {
+      timeoutMs: options.timeoutMs,
+      accept: ACCEPT,
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+    });
   } catch (error) {
     const cause = redactText(errorMessage(error), url, shown);
     throw new InfrastructureError(`scraping metrics from ${shown} failed: ${cause}`, { cause: error });
@@ -45,9 +52,12 @@ export async function scrapeMetrics(url: string, options: ScrapeOptions): Promis
   return response.body;
 }
 
-async function undiciFetcher(url: string, options: { timeoutMs: number; accept: string; maxBytes: number }): Promise<MetricsResponse> {
+async function undiciFetcher(
+  url: string,
+  options: { timeoutMs: number; accept: string; maxBytes: number },
+): Promise<MetricsResponse> {
   const signal = AbortSignal.timeout(options.timeoutMs);
-  let response;
+  let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(url, {
       method: 'GET',
@@ -68,7 +78,9 @@ async function undiciFetcher(url: string, options: { timeoutMs: number; accept: 
       size += buffer.length;
       if (size > options.maxBytes) {
         response.body.destroy();
-        throw new Error(`response larger than ${options.maxBytes} bytes, the most perf-gate reads from a metrics page; expose fewer series there`);
+        throw new Error(
+          `response larger than ${options.maxBytes} bytes, the most perf-gate reads from a metrics page; expose fewer series there`,
+        );
       }
       chunks.push(buffer);
     }

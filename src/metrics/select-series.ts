@@ -13,7 +13,7 @@ export type LabelMatchers = Readonly<Record<string, string>>;
 export function matchesLabels(labels: Labels, matchers: LabelMatchers | undefined): boolean {
   if (matchers === undefined) return true;
   for (const [name, wanted] of Object.entries(matchers)) {
-    const actual = Object.prototype.hasOwnProperty.call(labels, name) ? labels[name]! : '';
+    const actual = Object.hasOwn(labels, name) ? labels[name]! : '';
     if (actual !== wanted) return false;
   }
   return true;
@@ -127,7 +127,7 @@ export function selectHistogramSeries(
       series.set(key, acc);
     }
     if (sample.name === bucketName) {
-      const bound = parsePrometheusNumber(sample.labels['le'] ?? '');
+      const bound = parsePrometheusNumber(sample.labels.le ?? '');
       if (bound === undefined || Number.isNaN(bound)) continue;
       // le="1" and le="1.0" are one bucket, as in Prometheus (it coalesces equal bounds).
       acc.buckets.set(bound, (acc.buckets.get(bound) ?? 0) + sample.value);
@@ -139,9 +139,9 @@ export function selectHistogramSeries(
   }
   const out = new Map<string, HistogramSnapshot>();
   for (const [key, acc] of series) {
-    const buckets = [...acc.buckets.entries()].map(([upperBound, count]) => ({ upperBound, count })).sort((a, b) =>
-      a.upperBound < b.upperBound ? -1 : a.upperBound > b.upperBound ? 1 : 0,
-    );
+    const buckets = [...acc.buckets.entries()]
+      .map(([upperBound, count]) => ({ upperBound, count }))
+      .sort((a, b) => (a.upperBound < b.upperBound ? -1 : a.upperBound > b.upperBound ? 1 : 0));
     const infBucket = acc.buckets.get(Number.POSITIVE_INFINITY);
     out.set(key, { buckets, count: acc.count ?? infBucket ?? 0, sum: acc.sum ?? Number.NaN });
   }
@@ -154,7 +154,8 @@ export function sumHistograms(histograms: Iterable<HistogramSnapshot>): Histogra
   let count = 0;
   let sum = 0;
   for (const histogram of histograms) {
-    for (const bucket of histogram.buckets) buckets.set(bucket.upperBound, (buckets.get(bucket.upperBound) ?? 0) + bucket.count);
+    for (const bucket of histogram.buckets)
+      buckets.set(bucket.upperBound, (buckets.get(bucket.upperBound) ?? 0) + bucket.count);
     count += histogram.count;
     sum += histogram.sum;
   }

@@ -25,7 +25,13 @@ export interface ServerMetricDefinition {
 
 export type ServerMetricKind = ServerMetricDefinition['kind'];
 
-export const SERVER_METRIC_KINDS: readonly ServerMetricKind[] = ['histogram_mean', 'histogram_quantile', 'counter_ratio', 'counter_rate', 'gauge'];
+export const SERVER_METRIC_KINDS: readonly ServerMetricKind[] = [
+  'histogram_mean',
+  'histogram_quantile',
+  'counter_ratio',
+  'counter_rate',
+  'gauge',
+];
 
 /**
  * The units that make sense for each kind, the first being the default: a ratio of counters is a ratio, a

@@ -1,11 +1,11 @@
 import { errorMessage, InfrastructureError, InputError } from '../errors.js';
+import type { ServerMetricsHooks as BenchmarkMetricsHooks } from '../load/run-benchmark.js';
 import type { Logger } from '../log.js';
 import type { Variant } from '../model/round-record.js';
-import type { ServerMetricsHooks as BenchmarkMetricsHooks } from '../load/run-benchmark.js';
 import { computeServerMetrics, type ServerMetricsResult } from './compute-server-metrics.js';
 import type { Exposition } from './exposition.js';
 import { parseExposition } from './parse-exposition.js';
-import { redactUrl, scrapeMetrics, type MetricsFetcher } from './scrape-metrics.js';
+import { type MetricsFetcher, redactUrl, scrapeMetrics } from './scrape-metrics.js';
 import type { ServerMetricDefinition } from './server-metric-definition.js';
 
 /**
@@ -45,7 +45,10 @@ export function createServerMetricsHooks(options: {
       } catch (error) {
         // The backend's output is at fault, not perf-gate's configuration: say where it came from.
         if (error instanceof InputError) {
-          throw new InfrastructureError(`the ${variant} backend's metrics at ${redactUrl(url)} are malformed: ${errorMessage(error)}`, { cause: error });
+          throw new InfrastructureError(
+            `the ${variant} backend's metrics at ${redactUrl(url)} are malformed: ${errorMessage(error)}`,
+            { cause: error },
+          );
         }
         throw error;
       }
@@ -53,7 +56,12 @@ export function createServerMetricsHooks(options: {
       return exposition;
     },
     compute(before, after, elapsedSeconds) {
-      const result = computeServerMetrics(options.definitions, before as Exposition, after as Exposition, elapsedSeconds);
+      const result = computeServerMetrics(
+        options.definitions,
+        before as Exposition,
+        after as Exposition,
+        elapsedSeconds,
+      );
       if (options.log !== undefined) {
         const variant = variantOf.get(after as Exposition);
         for (const warning of result.warnings) {

@@ -22,14 +22,62 @@ export interface MetricInfo {
 
 /** Client-side metrics every round yields; server metrics come from the config. */
 export const CLIENT_METRICS: readonly MetricInfo[] = [
-  { name: 'latency_p50', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, median' },
-  { name: 'latency_p90', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, 90th percentile' },
-  { name: 'latency_p95', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, 95th percentile' },
-  { name: 'latency_p99', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, 99th percentile' },
-  { name: 'latency_max', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, maximum' },
-  { name: 'latency_mean', unit: 'ms', direction: 'lower-is-better', source: 'client', description: 'client latency, mean' },
-  { name: 'throughput', unit: 'req/s', direction: 'higher-is-better', source: 'client', description: 'completed requests per second' },
-  { name: 'error_rate', unit: 'ratio', direction: 'lower-is-better', source: 'client', description: 'share of requests that failed' },
+  {
+    name: 'latency_p50',
+    unit: 'ms',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'client latency, median',
+  },
+  {
+    name: 'latency_p90',
+    unit: 'ms',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'client latency, 90th percentile',
+  },
+  {
+    name: 'latency_p95',
+    unit: 'ms',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'client latency, 95th percentile',
+  },
+  {
+    name: 'latency_p99',
+    unit: 'ms',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'client latency, 99th percentile',
+  },
+  {
+    name: 'latency_max',
+    unit: 'ms',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'client latency, maximum',
+  },
+  {
+    name: 'latency_mean',
+    unit: 'ms',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'client latency, mean',
+  },
+  {
+    name: 'throughput',
+    unit: 'req/s',
+    direction: 'higher-is-better',
+    source: 'client',
+    description: 'completed requests per second',
+  },
+  {
+    name: 'error_rate',
+    unit: 'ratio',
+    direction: 'lower-is-better',
+    source: 'client',
+    description: 'share of requests that failed',
+  },
 ];
 
 export interface ErrorCounts {
@@ -43,7 +91,8 @@ export interface ErrorCounts {
 /** "HTTP 500 × 40, timeout × 3": failed requests by kind, for messages. */
 export function describeErrors(errors: ErrorCounts): string {
   const parts = Object.entries(errors.status).map(([status, count]) => `HTTP ${status} × ${count}`);
-  for (const kind of ['timeout', 'reset', 'other'] as const) if (errors[kind] > 0) parts.push(`${kind} × ${errors[kind]}`);
+  for (const kind of ['timeout', 'reset', 'other'] as const)
+    if (errors[kind] > 0) parts.push(`${kind} × ${errors[kind]}`);
   return parts.join(', ') || 'no errors';
 }
 

@@ -7,9 +7,15 @@ import type { GateEvaluation } from '../gate/evaluate-targets.js';
 import type { MetricInfo, RoundRecord } from '../model/round-record.js';
 import { headline } from '../report/headline.js';
 import { errorControlText, intervalMethodsText, targetNote } from '../report/reason-text.js';
-import { RESULTS_SCHEMA_VERSION, type MetricSummary, type Results, type TargetResult, type Verdict } from '../report/results.js';
+import {
+  type MetricSummary,
+  RESULTS_SCHEMA_VERSION,
+  type Results,
+  type TargetResult,
+  type Verdict,
+} from '../report/results.js';
 import { studentTInterval } from '../stats/location-interval.js';
-import { pairRounds, pairedLogRatios } from '../stats/paired-rounds.js';
+import { pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
 
 export interface BuildResultsInput {
   version: string;
@@ -33,7 +39,10 @@ export interface BuildResultsInput {
 
 export function summarizeMetric(info: MetricInfo, rounds: RoundRecord[], confidence: number): MetricSummary {
   const valuesOf = (variant: 'baseline' | 'candidate') =>
-    rounds.filter((r) => r.valid && r.variant === variant).map((r) => r.values[info.name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    rounds
+      .filter((r) => r.valid && r.variant === variant)
+      .map((r) => r.values[info.name])
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const b = valuesOf('baseline');
   const c = valuesOf('candidate');
   const paired = pairRounds(rounds, info.name, true);
@@ -93,7 +102,9 @@ export function buildResults(input: BuildResultsInput): Results {
   else verdict = evaluation.verdict;
 
   const intervalMethods = evaluation ? [...new Set(evaluation.targets.map((t) => t.method))] : [];
-  const metrics = input.catalog.map((info) => summarizeMetric(info, input.rounds, input.confidence)).filter((m) => m.baseline !== null || m.candidate !== null);
+  const metrics = input.catalog
+    .map((info) => summarizeMetric(info, input.rounds, input.confidence))
+    .filter((m) => m.baseline !== null || m.candidate !== null);
   const partial = { verdict, targets, error: input.error, mode: input.mode };
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,

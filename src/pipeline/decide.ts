@@ -14,7 +14,7 @@ import type { Results } from '../report/results.js';
 import { buildResults } from './build-results.js';
 import type { RunState } from './run-state.js';
 import { sequentialPlan } from './stages/bench.js';
-import { withStoredBaseline, type StoredBaseline } from './stored-baseline.js';
+import { type StoredBaseline, withStoredBaseline } from './stored-baseline.js';
 
 export interface DecideInput {
   /** perf-gate's version, recorded in results.json. */
@@ -36,7 +36,10 @@ export function decide(input: DecideInput): Results {
   const catalog = metricCatalog(config);
   const plan = sequentialPlan({ config });
   const look = Math.min(state.bench?.look ?? 1, plan.pairsAtLook.length);
-  const evaluation = rounds.length > 0 && !state.failure ? evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } }) : null;
+  const evaluation =
+    rounds.length > 0 && !state.failure
+      ? evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } })
+      : null;
   // Masked before rendering: report.md, report.html and results.json all come from this one object.
   const results = maskResults(
     buildResults({
@@ -52,11 +55,22 @@ export function decide(input: DecideInput): Results {
       confidence: config.gate.confidence,
       plannedPairs: config.load.pairs,
       stoppingReason: state.bench?.stoppingReason ?? (state.failure ? `${state.failure.stage} failed` : 'not started'),
-      migration: state.database ? { strategy: state.database.strategy, throwaway: state.database.throwaway?.kind ?? null, serverVersion: state.database.serverVersion ?? null, ...state.database.migration } : null,
+      migration: state.database
+        ? {
+            strategy: state.database.strategy,
+            throwaway: state.database.throwaway?.kind ?? null,
+            serverVersion: state.database.serverVersion ?? null,
+            ...state.database.migration,
+          }
+        : null,
       environment: {
         ...(state.backend?.environment ?? {}),
         postgres: state.database?.serverVersion ?? null,
-        ...(stored ? { baseline: `stored: ${stored.rounds.length} candidate rounds of run ${stored.runId} (finished ${stored.finishedAt}), not interleaved with this run, so drift between the two runs is not cancelled` } : {}),
+        ...(stored
+          ? {
+              baseline: `stored: ${stored.rounds.length} candidate rounds of run ${stored.runId} (finished ${stored.finishedAt}), not interleaved with this run, so drift between the two runs is not cancelled`,
+            }
+          : {}),
       },
       error: state.failure,
       mode: state.aa ? 'aa' : undefined,
@@ -65,7 +79,11 @@ export function decide(input: DecideInput): Results {
   );
   // Masked like the rest: a migration error quotes Postgres, which can quote a value.
   const masker = SecretMasker.of([...state.secrets, ...config.secrets]);
-  if (state.rehearsal) results.rehearsal = { ...state.rehearsal, ...(state.rehearsal.error ? { error: masker.mask(state.rehearsal.error) } : {}) };
+  if (state.rehearsal)
+    results.rehearsal = {
+      ...state.rehearsal,
+      ...(state.rehearsal.error ? { error: masker.mask(state.rehearsal.error) } : {}),
+    };
   if (state.database?.lint) results.migrationLint = state.database.lint;
   if (input.pullRequest) results.pullRequest = { number: input.pullRequest.number, headSha: input.pullRequest.headSha };
   return results;

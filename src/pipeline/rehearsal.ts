@@ -10,14 +10,14 @@
  * each wait (session, relation, lock mode, duration), so a slow slice is explained, not only seen.
  */
 import type pg from 'pg';
-import { LockSampler, summarizeLockWaits, type LockWait } from '../database/lock-sampler.js';
-import { runMigrations, type MigrationSessionTimeouts } from '../database/migrate.js';
 import { closeQuietly, connectClient } from '../database/connection.js';
+import { LockSampler, type LockWait, summarizeLockWaits } from '../database/lock-sampler.js';
+import { type MigrationSessionTimeouts, runMigrations } from '../database/migrate.js';
 import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
-import { createLatencyHistogram, summarizeLatency, type Histogram } from '../load/latency-histogram.js';
+import { createLatencyHistogram, type Histogram, summarizeLatency } from '../load/latency-histogram.js';
 import { createLoadPool, runRound } from '../load/run-round.js';
 import type { Workload } from '../load/workload.js';
+import type { Logger } from '../log.js';
 
 export type RehearsalPhase = 'before' | 'during' | 'after';
 
@@ -89,7 +89,9 @@ async function userTableSizes(client: pg.Client): Promise<Map<string, TouchedTab
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
   );
-  return new Map(result.rows.map((r) => [r.relation, { relation: r.relation, rows: Number(r.rows), bytes: Number(r.bytes) }]));
+  return new Map(
+    result.rows.map((r) => [r.relation, { relation: r.relation, rows: Number(r.rows), bytes: Number(r.bytes) }]),
+  );
 }
 
 function windowOf(slices: readonly { requests: number; failed: number; histogram: Histogram }[]): RehearsalWindow {
@@ -102,7 +104,12 @@ function windowOf(slices: readonly { requests: number; failed: number; histogram
     failed += s.failed;
   }
   const latency = summarizeLatency(merged);
-  return { requests, failed, errorRate: requests > 0 ? failed / requests : 0, latencyMs: { p50: latency.p50, p99: latency.p99, max: latency.max } };
+  return {
+    requests,
+    failed,
+    errorRate: requests > 0 ? failed / requests : 0,
+    latencyMs: { p50: latency.p50, p99: latency.p99, max: latency.max },
+  };
 }
 
 export async function rehearseMigrations(options: RehearsalOptions): Promise<RehearsalRecord> {
@@ -111,8 +118,15 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
   const beforeMs = options.beforeMs ?? 3_000;
   const afterMs = options.afterMs ?? 2_000;
   const intervalMs = options.samplingIntervalMs ?? 25;
-  const monitor = await connectClient(options.databaseUrl, { purpose: 'the migration rehearsal', applicationName: 'perf-gate-rehearsal' });
-  const pool = createLoadPool(options.baseUrl, { mode: 'open', maxInFlight: options.maxInFlight, timeoutMs: options.timeoutMs });
+  const monitor = await connectClient(options.databaseUrl, {
+    purpose: 'the migration rehearsal',
+    applicationName: 'perf-gate-rehearsal',
+  });
+  const pool = createLoadPool(options.baseUrl, {
+    mode: 'open',
+    maxInFlight: options.maxInFlight,
+    timeoutMs: options.timeoutMs,
+  });
   const slices: (RehearsalSlice & { histogram: Histogram })[] = [];
   const t0 = performance.now();
   const since = () => performance.now() - t0;
@@ -146,13 +160,26 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
         durationMs: endMs - startMs,
         requests: outcome.stats.requests,
         failed,
-        latencyMs: { p50: outcome.stats.latencyMs.p50, p99: outcome.stats.latencyMs.p99, max: outcome.stats.latencyMs.max },
+        latencyMs: {
+          p50: outcome.stats.latencyMs.p50,
+          p99: outcome.stats.latencyMs.p99,
+          max: outcome.stats.latencyMs.max,
+        },
         histogram: outcome.histogram,
       });
     };
 
     // A warm-up slice first (connections, JIT, the backend's caches), not counted anywhere.
-    await runRound({ baseUrl: options.baseUrl, workload: options.workload, mode: 'open', rate: options.rate, durationMs: sliceMs, timeoutMs: options.timeoutMs, pool, signal: options.signal });
+    await runRound({
+      baseUrl: options.baseUrl,
+      workload: options.workload,
+      mode: 'open',
+      rate: options.rate,
+      durationMs: sliceMs,
+      timeoutMs: options.timeoutMs,
+      pool,
+      signal: options.signal,
+    });
     while (since() < beforeMs) await slice();
 
     const migration = (async () => {

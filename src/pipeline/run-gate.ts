@@ -10,19 +10,26 @@
  * exits 128 + the signal number (130, 143), or 3 when something could not be removed.
  */
 import { resolve } from 'node:path';
-import { SIGNAL_EXIT_CODES, installSignalCleanup, type InterruptSignal } from '../backend/signal-cleanup.js';
+import { type InterruptSignal, installSignalCleanup, SIGNAL_EXIT_CODES } from '../backend/signal-cleanup.js';
 import type { PerfGateConfig } from '../config/config.js';
-import { ExitCode, InfrastructureError, PerfGateError, errorMessage } from '../errors.js';
+import { ExitCode, errorMessage, InfrastructureError, PerfGateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Results } from '../report/results.js';
-import { cleanupStage } from './stages/cleanup.js';
-import { makeReportDir } from './report-dir.js';
 import type { StageContext } from './context.js';
-import { MEASURING_STAGES, currentStage, newRunState, unfinishedStage, writeRunState, type RunState } from './run-state.js';
+import { makeReportDir } from './report-dir.js';
+import {
+  currentStage,
+  MEASURING_STAGES,
+  newRunState,
+  type RunState,
+  unfinishedStage,
+  writeRunState,
+} from './run-state.js';
+import { benchStage, loadWorkload } from './stages/bench.js';
 import { bootStage } from './stages/boot.js';
-import { loadWorkload, benchStage } from './stages/bench.js';
-import { migrateStageTitle, migrateStage } from './stages/migrate.js';
-import { compareStage, type CompareOptions, type CompareOutcome } from './stages/compare.js';
+import { cleanupStage } from './stages/cleanup.js';
+import { type CompareOptions, type CompareOutcome, compareStage } from './stages/compare.js';
+import { migrateStage, migrateStageTitle } from './stages/migrate.js';
 
 /** The stages that run in order before `compare`. */
 export type StageName = (typeof MEASURING_STAGES)[number];
@@ -58,7 +65,8 @@ export function createContext(options: {
   const reportDir = resolve(options.state.reportDir);
   makeReportDir(reportDir);
   // The config's own secrets join the run's, so the cleanup step (which reads no config) masks them too.
-  for (const secret of options.config.secrets) if (!options.state.secrets.includes(secret)) options.state.secrets.push(secret);
+  for (const secret of options.config.secrets)
+    if (!options.state.secrets.includes(secret)) options.state.secrets.push(secret);
   for (const secret of options.state.secrets) options.log.addSecret(secret);
   const controller = new AbortController();
   options.signal?.addEventListener('abort', () => controller.abort(options.signal!.reason), { once: true });
@@ -79,7 +87,10 @@ export function createContext(options: {
   return ctx;
 }
 
-const STAGES: Record<StageName, { title: string | ((ctx: StageContext) => string); run: (ctx: StageContext) => Promise<unknown> }> = {
+const STAGES: Record<
+  StageName,
+  { title: string | ((ctx: StageContext) => string); run: (ctx: StageContext) => Promise<unknown> }
+> = {
   migrate: {
     title: (ctx) => migrateStageTitle(ctx.config),
     // The workload is read first: a bad request file stops the run before any database is touched.
@@ -102,11 +113,16 @@ export async function runStage(ctx: StageContext, stage: StageName): Promise<voi
   ctx.saveState();
   try {
     await ctx.log.group(typeof title === 'function' ? title(ctx) : title, () => run(ctx));
-    if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InfrastructureError(`${stage}: interrupted`);
+    if (ctx.signal.aborted)
+      throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new InfrastructureError(`${stage}: interrupted`);
     ctx.state.stages[stage]!.finishedAt = new Date().toISOString();
   } catch (error) {
     // An interruption is recorded by the signal handler first; the abort it causes must not replace it.
-    ctx.state.failure ??= { stage, message: errorMessage(error), exitCode: error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure };
+    ctx.state.failure ??= {
+      stage,
+      message: errorMessage(error),
+      exitCode: error instanceof PerfGateError ? error.exitCode : ExitCode.infrastructure,
+    };
     throw error;
   } finally {
     ctx.saveState();
@@ -118,9 +134,13 @@ export async function runStage(ctx: StageContext, stage: StageName): Promise<voi
  * finish (its process was killed, or it never ran) the verdict is `error` naming that stage: rounds
  * of an unfinished bench are never judged as if the run were complete.
  */
-export async function runCompare(ctx: StageContext, report: CompareOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
+export async function runCompare(
+  ctx: StageContext,
+  report: CompareOptions,
+): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   ctx.state.failure ??= unfinishedStage(ctx.state);
-  if (ctx.state.failure && !ctx.state.failure.signal) ctx.log.error(`${ctx.state.failure.stage}: ${ctx.state.failure.message}`);
+  if (ctx.state.failure && !ctx.state.failure.signal)
+    ctx.log.error(`${ctx.state.failure.stage}: ${ctx.state.failure.message}`);
   ctx.state.stages.compare = { startedAt: new Date().toISOString() };
   ctx.saveState();
   const outcome = await compareStage(ctx, report);
@@ -142,7 +162,11 @@ export interface InterruptGuard {
  * what the process owes (the report, in the whole gate) and removes what the run started; when it
  * throws, the exit code is 3.
  */
-export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>, settleMs = INTERRUPT_SETTLE_MS): InterruptGuard {
+export function guardInterrupts(
+  ctx: StageContext,
+  finish: () => Promise<void>,
+  settleMs = INTERRUPT_SETTLE_MS,
+): InterruptGuard {
   let inFlight: Promise<unknown> = Promise.resolve();
   let interrupted: Promise<number> | undefined;
   const uninstall = installSignalCleanup({
@@ -181,9 +205,12 @@ export function guardInterrupts(ctx: StageContext, finish: () => Promise<void>, 
 
 /** Runs `cleanupStage` and saves the state; throws listing whatever could not be removed. */
 export async function cleanupAndCheck(ctx: StageContext): Promise<void> {
-  const problems = await ctx.log.group('cleanup', () => cleanupStage({ state: ctx.state, teardown: ctx.teardown, log: ctx.log }));
+  const problems = await ctx.log.group('cleanup', () =>
+    cleanupStage({ state: ctx.state, teardown: ctx.teardown, log: ctx.log }),
+  );
   ctx.saveState();
-  if (problems.length > 0) throw new InfrastructureError(`cleanup: ${problems.length} problem(s):\n${problems.join('\n')}`);
+  if (problems.length > 0)
+    throw new InfrastructureError(`cleanup: ${problems.length} problem(s):\n${problems.join('\n')}`);
 }
 
 /**
@@ -203,7 +230,10 @@ export async function runStageProcess(ctx: StageContext, stage: StageName): Prom
 }
 
 /** `compare` in its own process: interrupted, it still writes results.json (verdict `error`, not published). */
-export async function runCompareProcess(ctx: StageContext, report: CompareOptions): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
+export async function runCompareProcess(
+  ctx: StageContext,
+  report: CompareOptions,
+): Promise<{ results: Results; exitCode: number; resultsPath: string; reportPath: string }> {
   let written: CompareOutcome | undefined;
   // Nothing to unwind: compare starts nothing, and what it waits on (GitHub) is what may hang.
   const guard = guardInterrupts(
@@ -237,7 +267,9 @@ export function exitCodeFor(results: Results, failOnInconclusive: boolean, log: 
         log.error('the verdict is inconclusive and fail-on-inconclusive is set');
         return ExitCode.targetMissed;
       }
-      log.warning('the verdict is inconclusive: the data could not decide every target (see the report); not failing because fail-on-inconclusive is off');
+      log.warning(
+        'the verdict is inconclusive: the data could not decide every target (see the report); not failing because fail-on-inconclusive is off',
+      );
       return ExitCode.ok;
     case 'error':
       return results.error?.exitCode ?? ExitCode.infrastructure;
@@ -268,7 +300,15 @@ export async function runWholeGate(options: {
   const { config, log } = options;
   const state = newRunState({ configPath: options.configPath, overrides: {}, reportDir: config.report.dir });
   if (options.aa) state.aa = true;
-  const ctx = createContext({ config, log, state, statePath: options.statePath, packageRoot: options.packageRoot, preferPglite: options.preferPglite, env: options.env });
+  const ctx = createContext({
+    config,
+    log,
+    state,
+    statePath: options.statePath,
+    packageRoot: options.packageRoot,
+    preferPglite: options.preferPglite,
+    env: options.env,
+  });
   ctx.saveState();
   let written: CompareOutcome | undefined;
   const guard = guardInterrupts(ctx, async () => {
@@ -308,7 +348,8 @@ export async function runWholeGate(options: {
   }
   if (guard.interrupted) {
     const exitCode = await guard.interrupted;
-    if (!written) throw new InfrastructureError(`${state.failure?.message ?? 'interrupted'}; results.json could not be written`);
+    if (!written)
+      throw new InfrastructureError(`${state.failure?.message ?? 'interrupted'}; results.json could not be written`);
     return { ...written, exitCode };
   }
   return outcome!;

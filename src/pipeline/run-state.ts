@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../atomic-file.js';
 import type { RunningBackend } from '../backend/backend-spec.js';
 import type { ConfigOverrides } from '../config/load.js';
 import type { MigrationSummary } from '../database/migrate.js';
-import { ExitCode, InputError, errorMessage, invalidValue } from '../errors.js';
+import { ExitCode, errorMessage, InputError, invalidValue } from '../errors.js';
 import type { Variant } from '../model/round-record.js';
 import type { MigrationLintResult, MigrationRehearsalResult } from '../report/results.js';
 
@@ -24,7 +24,10 @@ export interface ThrowawayDatabaseState {
 }
 
 /** What the state records of a throwaway server: only what `cleanup` reads back. */
-export function throwawayState(kind: ThrowawayDatabaseState['kind'], handle: { dataDir?: string; pid?: number }): ThrowawayDatabaseState {
+export function throwawayState(
+  kind: ThrowawayDatabaseState['kind'],
+  handle: { dataDir?: string; pid?: number },
+): ThrowawayDatabaseState {
   return { kind, dataDir: handle.dataDir, pid: handle.pid };
 }
 
@@ -76,7 +79,11 @@ export interface RunState {
   /** Values every stage process registers with its logger's masker before printing anything. */
   secrets: string[];
   database?: DatabaseState;
-  backend?: { statePath: string; running: Partial<Record<Variant, RunningBackend>>; environment?: Record<string, unknown> };
+  backend?: {
+    statePath: string;
+    running: Partial<Record<Variant, RunningBackend>>;
+    environment?: Record<string, unknown>;
+  };
   /** The rounds themselves are in the report folder's rounds.json (bench.ts, roundsPath). */
   bench?: { complete: boolean; stoppingReason?: string; look?: number };
   failure?: StageFailure;
@@ -96,10 +103,24 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export function newRunState(options: { configPath: string | null; overrides: ConfigOverrides; reportDir: string; now?: Date }): RunState {
+export function newRunState(options: {
+  configPath: string | null;
+  overrides: ConfigOverrides;
+  reportDir: string;
+  now?: Date;
+}): RunState {
   const { databaseUrl: _secret, ...overrides } = options.overrides;
   const now = options.now ?? new Date();
-  return { version: 1, runId: newRunId(now), configPath: options.configPath, overrides, reportDir: options.reportDir, startedAt: now.toISOString(), secrets: [], stages: {} };
+  return {
+    version: 1,
+    runId: newRunId(now),
+    configPath: options.configPath,
+    overrides,
+    reportDir: options.reportDir,
+    startedAt: now.toISOString(),
+    secrets: [],
+    stages: {},
+  };
 }
 
 export function readRunState(path: string): RunState {
@@ -108,7 +129,10 @@ export function readRunState(path: string): RunState {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`state file '${path}': not found; run 'perf-gate migrate' (or 'boot') with the same --state first`);
+    if (code === 'ENOENT')
+      throw new InputError(
+        `state file '${path}': not found; run 'perf-gate migrate' (or 'boot') with the same --state first`,
+      );
     throw new InputError(`state file '${path}': cannot be read: ${errorMessage(error)}`);
   }
   let parsed: unknown;
@@ -130,7 +154,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 const isStringList: Shape = (v) => Array.isArray(v) && v.every(isString);
 const oneOf =
   (...values: unknown[]): Shape =>
-  (v) => values.includes(v);
+  (v) =>
+    values.includes(v);
 
 /**
  * Checks the fields later stages read, so a hand-edited or foreign file stops here naming the field,
@@ -144,7 +169,8 @@ function checkRunState(value: unknown, path: string): RunState {
     if (optional && given === undefined) return;
     if (!shape(given)) throw invalidValue(`state file '${path}': field '${field}'`, given, expected);
   };
-  if (!isObject(value) || value.version !== 1 || typeof value.runId !== 'string') throw new InputError(`state file '${path}': not a perf-gate state file (version 1 with a runId)`);
+  if (!isObject(value) || value.version !== 1 || typeof value.runId !== 'string')
+    throw new InputError(`state file '${path}': not a perf-gate state file (version 1 with a runId)`);
   const state = value as unknown as RunState;
   check(state, 'configPath', (v) => v === null || isString(v), 'a path or null');
   check(state, 'overrides', isObject, 'an object');
@@ -164,7 +190,12 @@ function checkRunState(value: unknown, path: string): RunState {
   if (database) {
     check(database, 'database.candidateUrl', isString, 'a database URL');
     check(database, 'database.baselineUrl', isString, 'a database URL');
-    check(database, 'database.strategy', oneOf('template-copy', 'separate-url', 'shared'), "'template-copy', 'separate-url' or 'shared'");
+    check(
+      database,
+      'database.strategy',
+      oneOf('template-copy', 'separate-url', 'shared'),
+      "'template-copy', 'separate-url' or 'shared'",
+    );
     check(database, 'database.createdDatabases', isStringList, 'a list of database names');
     check(database, 'database.serverVersion', isString, 'a version', true);
     check(database, 'database.migration', isObject, 'an object', true);
@@ -218,7 +249,11 @@ export function unfinishedStage(state: RunState): StageFailure | undefined {
     return { stage, message, exitCode: ExitCode.infrastructure };
   }
   if (state.bench && !state.bench.complete) {
-    return { stage: 'bench', message: 'the bench stage did not complete its rounds; its results are incomplete', exitCode: ExitCode.infrastructure };
+    return {
+      stage: 'bench',
+      message: 'the bench stage did not complete its rounds; its results are incomplete',
+      exitCode: ExitCode.infrastructure,
+    };
   }
   return undefined;
 }

@@ -7,8 +7,8 @@
  * whenever one can be had.
  */
 import { resolve } from 'node:path';
-import { readResultsFile } from '../github/publish-from-results.js';
 import { InputError } from '../errors.js';
+import { readResultsFile } from '../github/publish-from-results.js';
 import type { RoundRecord } from '../model/round-record.js';
 
 export const STORED_BASELINE_FLAG = 'stored-baseline';
@@ -27,7 +27,9 @@ export function loadStoredBaseline(path: string, baseDir: string): StoredBaselin
     .filter((r) => r.variant === 'candidate' && r.valid)
     .map((r, k): RoundRecord => ({ ...r, variant: 'baseline', pair: k, flags: [...r.flags, STORED_BASELINE_FLAG] }));
   if (rounds.length === 0) {
-    throw new InputError(`config key 'backend.baseline.results': ${path} holds no valid candidate rounds to use as the baseline (run ${results.runId}, verdict ${results.verdict})`);
+    throw new InputError(
+      `config key 'backend.baseline.results': ${path} holds no valid candidate rounds to use as the baseline (run ${results.runId}, verdict ${results.verdict})`,
+    );
   }
   return { path: full, runId: results.runId, finishedAt: results.finishedAt, rounds };
 }

@@ -16,7 +16,11 @@ export interface ReportFiles {
 }
 
 export function writeReports(results: Results, dir: string, options: { runUrl?: string }): ReportFiles {
-  const files = { resultsPath: join(dir, 'results.json'), reportPath: join(dir, 'report.md'), htmlPath: join(dir, 'report.html') };
+  const files = {
+    resultsPath: join(dir, 'results.json'),
+    reportPath: join(dir, 'report.md'),
+    htmlPath: join(dir, 'report.html'),
+  };
   // Reports are for people and the artifact upload; readable like any file the user writes.
   writeJsonAtomic(files.resultsPath, results, { mode: 0o644 });
   writeFileAtomic(files.reportPath, commentMarkdown(results, options.runUrl), { mode: 0o644 });

@@ -13,7 +13,12 @@ import { visibleText } from './untrusted-text.js';
  * a pull request's code, and they would reorder or hide what the reader sees.
  */
 export function escapeMarkup(text: string): string {
-  return visibleText(String(text)).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return visibleText(String(text))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** About `count` evenly spaced round numbers (steps of 1, 2 or 5 × 10^k) covering [min, max]. */
@@ -66,7 +71,12 @@ function marker(series: number, x: number, y: number, hollow: boolean): string {
   return `<path class="${cls}" d="M${num(x)} ${num(y - 5.5)}L${num(x + 5.5)} ${num(y)}L${num(x)} ${num(y + 5.5)}L${num(x - 5.5)} ${num(y)}Z"/>`;
 }
 
-function yAxis(ticks: number[], scale: (v: number) => number, format: (v: number) => string, plotRight: number): string {
+function yAxis(
+  ticks: number[],
+  scale: (v: number) => number,
+  format: (v: number) => string,
+  plotRight: number,
+): string {
   return ticks
     .map((t) => {
       const y = num(scale(t));
@@ -115,7 +125,8 @@ function legend(items: LegendItem[], top: number): string {
     let swatch: string;
     if (item.series !== undefined) swatch = marker(item.series, x + 8, y, item.hollow ?? false);
     else if (item.band) swatch = `<rect class="band" x="${x}" y="${y - 6}" width="16" height="12"/>`;
-    else if (item.bar !== undefined) swatch = `<rect class="bar s${item.bar}" x="${x}" y="${y - 6}" width="14" height="12"/>`;
+    else if (item.bar !== undefined)
+      swatch = `<rect class="bar s${item.bar}" x="${x}" y="${y - 6}" width="14" height="12"/>`;
     else swatch = `<line class="ref ${item.line ?? 'neutral'}" x1="${x}" x2="${x + 18}" y1="${y}" y2="${y}"/>`;
     return `${swatch}<text class="legend" x="${x + 24}" y="${y}" dominant-baseline="middle">${escapeMarkup(item.label)}</text>`;
   });
@@ -149,7 +160,10 @@ export function groupedBarChart(spec: BarChartSpec): string {
   const scale = (v: number) => plotBottom - ((v - bottom) / (top - bottom)) * (plotBottom - MARGIN.top);
   const groupWidth = (plotRight - MARGIN.left) / Math.max(1, spec.categories.length);
   const barWidth = Math.min(56, (groupWidth * 0.7) / Math.max(1, spec.series.length));
-  const parts: string[] = [open({ id: spec.id, title: spec.title, desc: spec.desc, height }), yAxis(ticks, scale, spec.tickFormat ?? spec.formatValue, plotRight)];
+  const parts: string[] = [
+    open({ id: spec.id, title: spec.title, desc: spec.desc, height }),
+    yAxis(ticks, scale, spec.tickFormat ?? spec.formatValue, plotRight),
+  ];
   spec.categories.forEach((category, c) => {
     const groupLeft = MARGIN.left + c * groupWidth + (groupWidth - barWidth * spec.series.length) / 2;
     spec.series.forEach((s, i) => {
@@ -163,10 +177,14 @@ export function groupedBarChart(spec: BarChartSpec): string {
         `<text class="value" x="${num(x + barWidth / 2)}" y="${num(y - 5)}" text-anchor="middle">${escapeMarkup(spec.formatValue(v))}</text>`,
       );
     });
-    parts.push(`<text class="tick" x="${num(MARGIN.left + (c + 0.5) * groupWidth)}" y="${plotBottom + 18}" text-anchor="middle">${escapeMarkup(category)}</text>`);
+    parts.push(
+      `<text class="tick" x="${num(MARGIN.left + (c + 0.5) * groupWidth)}" y="${plotBottom + 18}" text-anchor="middle">${escapeMarkup(category)}</text>`,
+    );
   });
   parts.push(`<line class="axis" x1="${MARGIN.left}" x2="${plotRight}" y1="${num(scale(0))}" y2="${num(scale(0))}"/>`);
-  parts.push(`<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeMarkup(spec.yLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeMarkup(spec.yLabel)}</text>`,
+  );
   parts.push(legend(legendItems, plotBottom + MARGIN.bottom + 10));
   parts.push('</svg>');
   return parts.join('');
@@ -201,7 +219,8 @@ export interface LineChartSpec {
 export function lineChart(spec: LineChartSpec): string {
   const references = spec.references ?? [];
   const items: LegendItem[] = spec.series.map((s, i) => ({ label: s.name, series: i }));
-  if (spec.hollowLabel && spec.series.some((s) => s.points.some((p) => p.hollow))) items.push({ label: spec.hollowLabel, series: 0, hollow: true });
+  if (spec.hollowLabel && spec.series.some((s) => s.points.some((p) => p.hollow)))
+    items.push({ label: spec.hollowLabel, series: 0, hollow: true });
   for (const ref of references) items.push({ label: `${ref.label} (${spec.formatValue(ref.value)})`, line: ref.kind });
   if (spec.band) items.push({ label: spec.band.label, band: true });
   const plotBottom = MARGIN.top + 220;
@@ -220,33 +239,54 @@ export function lineChart(spec: LineChartSpec): string {
   const minX = xs.length ? Math.min(...xs) : 0;
   const maxX = xs.length ? Math.max(...xs) : 1;
   const inset = 18;
-  const scaleX = (v: number) => (maxX === minX ? (MARGIN.left + plotRight) / 2 : MARGIN.left + inset + ((v - minX) / (maxX - minX)) * (plotRight - MARGIN.left - 2 * inset));
+  const scaleX = (v: number) =>
+    maxX === minX
+      ? (MARGIN.left + plotRight) / 2
+      : MARGIN.left + inset + ((v - minX) / (maxX - minX)) * (plotRight - MARGIN.left - 2 * inset);
 
-  const parts: string[] = [open({ id: spec.id, title: spec.title, desc: spec.desc, height }), yAxis(ticks, scaleY, spec.tickFormat ?? spec.formatValue, plotRight)];
+  const parts: string[] = [
+    open({ id: spec.id, title: spec.title, desc: spec.desc, height }),
+    yAxis(ticks, scaleY, spec.tickFormat ?? spec.formatValue, plotRight),
+  ];
   if (spec.band) {
     const y1 = scaleY(Math.max(spec.band.from, spec.band.to));
     const y2 = scaleY(Math.min(spec.band.from, spec.band.to));
-    parts.push(`<rect class="band" x="${MARGIN.left}" y="${num(y1)}" width="${plotRight - MARGIN.left}" height="${num(Math.max(1, y2 - y1))}"/>`);
+    parts.push(
+      `<rect class="band" x="${MARGIN.left}" y="${num(y1)}" width="${plotRight - MARGIN.left}" height="${num(Math.max(1, y2 - y1))}"/>`,
+    );
   }
   for (const ref of references) {
     const y = num(scaleY(ref.value));
-    parts.push(`<line class="ref ${ref.kind}" x1="${MARGIN.left}" x2="${plotRight}" y1="${y}" y2="${y}"><title>${escapeMarkup(`${ref.label}: ${spec.formatValue(ref.value)}`)}</title></line>`);
+    parts.push(
+      `<line class="ref ${ref.kind}" x1="${MARGIN.left}" x2="${plotRight}" y1="${y}" y2="${y}"><title>${escapeMarkup(`${ref.label}: ${spec.formatValue(ref.value)}`)}</title></line>`,
+    );
   }
   // X ticks: every integer x, thinned so labels never collide.
   const xTickStep = Math.max(1, Math.ceil((maxX - minX + 1) / 20));
   for (let x = minX; x <= maxX && xs.length; x += xTickStep) {
-    parts.push(`<text class="tick" x="${num(scaleX(x))}" y="${plotBottom + 18}" text-anchor="middle">${escapeMarkup(String(x))}</text>`);
+    parts.push(
+      `<text class="tick" x="${num(scaleX(x))}" y="${plotBottom + 18}" text-anchor="middle">${escapeMarkup(String(x))}</text>`,
+    );
   }
   spec.series.forEach((s, i) => {
     const joined = s.points.filter((p) => !p.hollow).sort((a, b) => a.x - b.x);
-    if (joined.length > 1) parts.push(`<polyline class="line s${i}" points="${joined.map((p) => `${num(scaleX(p.x))},${num(scaleY(p.y))}`).join(' ')}"/>`);
+    if (joined.length > 1)
+      parts.push(
+        `<polyline class="line s${i}" points="${joined.map((p) => `${num(scaleX(p.x))},${num(scaleY(p.y))}`).join(' ')}"/>`,
+      );
     for (const p of s.points) {
-      parts.push(`<g>${marker(i, scaleX(p.x), scaleY(p.y), p.hollow ?? false)}<title>${escapeMarkup(`${s.name}, ${spec.xLabel.toLowerCase()} ${p.x}: ${spec.formatValue(p.y)}${p.hollow ? ' (invalid, not used)' : ''}`)}</title></g>`);
+      parts.push(
+        `<g>${marker(i, scaleX(p.x), scaleY(p.y), p.hollow ?? false)}<title>${escapeMarkup(`${s.name}, ${spec.xLabel.toLowerCase()} ${p.x}: ${spec.formatValue(p.y)}${p.hollow ? ' (invalid, not used)' : ''}`)}</title></g>`,
+      );
     }
   });
   parts.push(`<line class="axis" x1="${MARGIN.left}" x2="${plotRight}" y1="${plotBottom}" y2="${plotBottom}"/>`);
-  parts.push(`<text class="axis-label" x="${num((MARGIN.left + plotRight) / 2)}" y="${plotBottom + 34}" text-anchor="middle">${escapeMarkup(spec.xLabel)}</text>`);
-  parts.push(`<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeMarkup(spec.yLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" x="${num((MARGIN.left + plotRight) / 2)}" y="${plotBottom + 34}" text-anchor="middle">${escapeMarkup(spec.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeMarkup(spec.yLabel)}</text>`,
+  );
 
   parts.push(legend(items, plotBottom + MARGIN.bottom + 10));
   parts.push('</svg>');

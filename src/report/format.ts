@@ -25,7 +25,13 @@ export function formatValue(value: number | null | undefined, unit: MetricUnit):
   if (value < 0) return MINUS + formatValue(-value, unit);
   switch (unit) {
     case 'ms':
-      return bounded(value >= 1000 ? `${significant(value / 1000)} s` : value < 1 ? `${significant(value * 1000)} µs` : `${significant(value)} ms`);
+      return bounded(
+        value >= 1000
+          ? `${significant(value / 1000)} s`
+          : value < 1
+            ? `${significant(value * 1000)} µs`
+            : `${significant(value)} ms`,
+      );
     case 'ratio':
       return bounded(`${significant(value * 100)} %`);
     case 'req/s':

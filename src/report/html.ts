@@ -6,7 +6,7 @@
  * messages, round reasons) may be written by a pull request's author, so all of it is escaped.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
-import { escapeMarkup, groupedBarChart, lineChart, type LinePoint } from './charts.js';
+import { escapeMarkup, groupedBarChart, type LinePoint, lineChart } from './charts.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { formatDetectable, pairRatios } from './markdown.js';
@@ -29,7 +29,12 @@ const STATUS_TEXT: Record<TargetResult['status'], string> = {
   'no-data': 'no data',
 };
 
-const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', error: 'ERROR' };
+const VERDICT_WORD: Record<Verdict, string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  inconclusive: 'INCONCLUSIVE',
+  error: 'ERROR',
+};
 
 /*
  * results.json may come from a pull request's code: strings go through e() (escapeMarkup), counts
@@ -37,7 +42,9 @@ const VERDICT_WORD: Record<Verdict, string> = { pass: 'PASS', fail: 'FAIL', inco
  * it was checked to be one of its values.
  */
 function verdictOf(results: Results): Verdict {
-  return typeof results.verdict === 'string' && Object.hasOwn(VERDICT_WORD, results.verdict) ? results.verdict : 'error';
+  return typeof results.verdict === 'string' && Object.hasOwn(VERDICT_WORD, results.verdict)
+    ? results.verdict
+    : 'error';
 }
 
 function statusOf(t: TargetResult): TargetResult['status'] | 'unknown' {
@@ -128,7 +135,10 @@ function verdictBanner(results: Results): string {
 
 /** The change cell of a target, as in the PR comment: relative change or absolute value, with its interval. */
 function targetChange(t: TargetResult): string {
-  if (t.kind === 'absolute') return t.ci ? `${formatValue(t.estimate, t.unit)} ${formatInterval(t.ci, (v) => formatValue(v, t.unit))}` : formatValue(t.estimate, t.unit);
+  if (t.kind === 'absolute')
+    return t.ci
+      ? `${formatValue(t.estimate, t.unit)} ${formatInterval(t.ci, (v) => formatValue(v, t.unit))}`
+      : formatValue(t.estimate, t.unit);
   return t.ci ? `${formatChange(t.estimate)} ${formatInterval(t.ci, formatChange)}` : formatChange(t.estimate);
 }
 
@@ -189,7 +199,9 @@ function figure(chart: { caption: string; svg: string }): string {
 /** Axis ticks: the report's units without the 0 ms → "0 µs" switch and without trailing zeros. */
 export function axisTick(value: number, unit: MetricUnit): string {
   if (value === 0) return unit === 'ratio' ? '0 %' : unit === 'count' ? '0' : `0 ${unit}`;
-  return formatValue(value, unit).replace(/\.0+(?=\D|$)/, '').replace(/(\.\d*?[1-9])0+(?=\D|$)/, '$1');
+  return formatValue(value, unit)
+    .replace(/\.0+(?=\D|$)/, '')
+    .replace(/(\.\d*?[1-9])0+(?=\D|$)/, '$1');
 }
 
 function latencyBars(results: Results): { caption: string; svg: string } | undefined {
@@ -197,21 +209,28 @@ function latencyBars(results: Results): { caption: string; svg: string } | undef
   const found = quantiles.map((q) => results.metrics.find((m) => m.name === `latency_${q}`));
   if (found.every((m) => !m || (m.baseline === null && m.candidate === null))) return undefined;
   const format = (v: number) => formatValue(v, 'ms');
-  const described = quantiles.map((q, i) => `${q}: baseline ${format(found[i]?.baseline ?? NaN)}, candidate ${format(found[i]?.candidate ?? NaN)}`).join('; ');
+  const described = quantiles
+    .map(
+      (q, i) => `${q}: baseline ${format(found[i]?.baseline ?? NaN)}, candidate ${format(found[i]?.candidate ?? NaN)}`,
+    )
+    .join('; ');
   const title = 'Client latency per variant (median over valid rounds)';
-  return { caption: title, svg: groupedBarChart({
-    id: 'chart-latency',
-    title,
-    desc: `Grouped bars of the p50, p95 and p99 client latency. ${described}.`,
-    categories: quantiles,
-    series: [
-      { name: 'baseline', values: found.map((m) => m?.baseline ?? null) },
-      { name: 'candidate', values: found.map((m) => m?.candidate ?? null) },
-    ],
-    formatValue: format,
-    tickFormat: (v) => axisTick(v, 'ms'),
-    yLabel: 'latency',
-  }) };
+  return {
+    caption: title,
+    svg: groupedBarChart({
+      id: 'chart-latency',
+      title,
+      desc: `Grouped bars of the p50, p95 and p99 client latency. ${described}.`,
+      categories: quantiles,
+      series: [
+        { name: 'baseline', values: found.map((m) => m?.baseline ?? null) },
+        { name: 'candidate', values: found.map((m) => m?.candidate ?? null) },
+      ],
+      formatValue: format,
+      tickFormat: (v) => axisTick(v, 'ms'),
+      yLabel: 'latency',
+    }),
+  };
 }
 
 function ratioChart(results: Results, t: TargetResult, index: number): { caption: string; svg: string } | undefined {
@@ -221,26 +240,34 @@ function ratioChart(results: Results, t: TargetResult, index: number): { caption
   const format = (v: number) => `${Number(v.toFixed(3))}×`;
   const outside = ratios.filter((r) => (t.threshold < 0 ? r.ratio > bound : r.ratio < bound)).length;
   const title = `${t.metric}: candidate / baseline per round pair (target: ${t.expression})`;
-  return { caption: title, svg: lineChart({
-    id: `chart-ratio-${index}`,
-    title,
-    desc:
-      `Ratio of the candidate's to the baseline's ${t.metric} in each of ${ratios.length} valid round pairs, ` +
-      `from ${format(Math.min(...ratios.map((r) => r.ratio)))} to ${format(Math.max(...ratios.map((r) => r.ratio)))}. ` +
-      `The target's bound is ${format(bound)}; ${outside} of ${ratios.length} pairs are on the wrong side of it.`,
-    xLabel: 'Round pair',
-    yLabel: 'candidate / baseline',
-    series: [{ name: 'candidate / baseline', points: ratios.map((r) => ({ x: r.pair + 1, y: r.ratio })) }],
-    references: [
-      { value: bound, label: 'target bound', kind: 'threshold' },
-      { value: 1, label: 'no change', kind: 'neutral' },
-    ],
-    band: t.ci ? { from: 1 + t.ci[0], to: 1 + t.ci[1], label: 'interval of the estimate' } : undefined,
-    formatValue: format,
-  }) };
+  return {
+    caption: title,
+    svg: lineChart({
+      id: `chart-ratio-${index}`,
+      title,
+      desc:
+        `Ratio of the candidate's to the baseline's ${t.metric} in each of ${ratios.length} valid round pairs, ` +
+        `from ${format(Math.min(...ratios.map((r) => r.ratio)))} to ${format(Math.max(...ratios.map((r) => r.ratio)))}. ` +
+        `The target's bound is ${format(bound)}; ${outside} of ${ratios.length} pairs are on the wrong side of it.`,
+      xLabel: 'Round pair',
+      yLabel: 'candidate / baseline',
+      series: [{ name: 'candidate / baseline', points: ratios.map((r) => ({ x: r.pair + 1, y: r.ratio })) }],
+      references: [
+        { value: bound, label: 'target bound', kind: 'threshold' },
+        { value: 1, label: 'no change', kind: 'neutral' },
+      ],
+      band: t.ci ? { from: 1 + t.ci[0], to: 1 + t.ci[1], label: 'interval of the estimate' } : undefined,
+      formatValue: format,
+    }),
+  };
 }
 
-function perRoundChart(results: Results, t: TargetResult, units: Map<string, MetricUnit>, index: number): { caption: string; svg: string } | undefined {
+function perRoundChart(
+  results: Results,
+  t: TargetResult,
+  units: Map<string, MetricUnit>,
+  index: number,
+): { caption: string; svg: string } | undefined {
   const unit = units.get(t.metric) ?? t.unit;
   const format = (v: number) => formatValue(v, unit);
   const pointsOf = (variant: RoundRecord['variant']): LinePoint[] =>
@@ -254,24 +281,27 @@ function perRoundChart(results: Results, t: TargetResult, units: Map<string, Met
   if (baseline.length + candidate.length === 0) return undefined;
   const invalid = [...baseline, ...candidate].filter((p) => p.hollow).length;
   const title = `${t.metric} in each round, per variant`;
-  return { caption: title, svg: lineChart({
-    id: `chart-rounds-${index}`,
-    title,
-    desc:
-      `${t.metric} measured in each round: ${baseline.length} baseline and ${candidate.length} candidate rounds` +
-      `${invalid ? `, ${invalid} of them invalid (hollow markers, not used)` : ''}.` +
-      (t.kind === 'absolute' ? ` The target's bound is ${format(t.threshold)}.` : ''),
-    xLabel: 'Round pair',
-    yLabel: t.metric,
-    series: [
-      { name: 'baseline', points: baseline },
-      { name: 'candidate', points: candidate },
-    ],
-    references: t.kind === 'absolute' ? [{ value: t.threshold, label: 'target bound', kind: 'threshold' }] : [],
-    formatValue: format,
-    tickFormat: (v) => axisTick(v, unit),
-    hollowLabel: 'invalid round (not used)',
-  }) };
+  return {
+    caption: title,
+    svg: lineChart({
+      id: `chart-rounds-${index}`,
+      title,
+      desc:
+        `${t.metric} measured in each round: ${baseline.length} baseline and ${candidate.length} candidate rounds` +
+        `${invalid ? `, ${invalid} of them invalid (hollow markers, not used)` : ''}.` +
+        (t.kind === 'absolute' ? ` The target's bound is ${format(t.threshold)}.` : ''),
+      xLabel: 'Round pair',
+      yLabel: t.metric,
+      series: [
+        { name: 'baseline', points: baseline },
+        { name: 'candidate', points: candidate },
+      ],
+      references: t.kind === 'absolute' ? [{ value: t.threshold, label: 'target bound', kind: 'threshold' }] : [],
+      formatValue: format,
+      tickFormat: (v) => axisTick(v, unit),
+      hollowLabel: 'invalid round (not used)',
+    }),
+  };
 }
 
 function metricsTable(metrics: MetricSummary[]): string {
@@ -289,11 +319,18 @@ function metricsTable(metrics: MetricSummary[]): string {
 }
 
 function roundsTable(results: Results, units: Map<string, MetricUnit>): string {
-  const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter((v, i, a) => a.indexOf(v) === i);
+  const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter(
+    (v, i, a) => a.indexOf(v) === i,
+  );
   const rows = results.rounds.map((r) => {
     const requests = countText(r.client?.requests);
     const errors = countText((r.client?.requests ?? NaN) - (r.client?.ok ?? NaN));
-    const cells = shown.map((name) => `<td class="num">${e(formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`).join('');
+    const cells = shown
+      .map(
+        (name) =>
+          `<td class="num">${e(formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`,
+      )
+      .join('');
     const status = r.valid
       ? r.flags.length
         ? `<span class="badge badge-inconclusive">flagged</span> ${e(r.flags.map(String).join(', '))}`
@@ -335,7 +372,10 @@ function valueBlock(value: unknown, empty: string): string {
   if (typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return `<p class="empty">${e(empty)}</p>`;
-    const rows = entries.map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${typeof v === 'string' ? e(v) : `<code>${e(JSON.stringify(v) ?? String(v))}</code>`}</td></tr>`);
+    const rows = entries.map(
+      ([k, v]) =>
+        `<tr><th scope="row">${e(k)}</th><td>${typeof v === 'string' ? e(v) : `<code>${e(JSON.stringify(v) ?? String(v))}</code>`}</td></tr>`,
+    );
     return `<div class="scroll"><table class="kv"><tbody>${rows.join('')}</tbody></table></div>`;
   }
   return `<pre>${e(JSON.stringify(value, null, 2) ?? String(value))}</pre>`;

@@ -6,10 +6,10 @@
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
-import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 import { headline } from './headline.js';
 import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
+import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
 
 // The headline is also results.json's own line; it lives in headline.ts so building results.json needs no renderer.
 export { headline } from './headline.js';
@@ -34,7 +34,9 @@ export interface MarkdownOptions {
 
 /** The status cell; a status outside the enum (a results.json the schema was not run on) shows as unknown. */
 function statusIcon(status: unknown): string {
-  return typeof status === 'string' && Object.hasOwn(STATUS_ICON, status) ? STATUS_ICON[status as TargetResult['status']] : '❔ unknown';
+  return typeof status === 'string' && Object.hasOwn(STATUS_ICON, status)
+    ? STATUS_ICON[status as TargetResult['status']]
+    : '❔ unknown';
 }
 
 function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
@@ -44,7 +46,9 @@ function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
   const candidate = formatValue(m?.candidate, unit);
   let change: string;
   if (t.kind === 'absolute') {
-    change = t.ci ? `${formatValue(t.estimate, unit)} ${formatInterval(t.ci, (v) => formatValue(v, unit))}` : formatValue(t.estimate, unit);
+    change = t.ci
+      ? `${formatValue(t.estimate, unit)} ${formatInterval(t.ci, (v) => formatValue(v, unit))}`
+      : formatValue(t.estimate, unit);
   } else {
     change = t.ci ? `${formatChange(t.estimate)} ${formatInterval(t.ci, formatChange)}` : formatChange(t.estimate);
   }
@@ -65,7 +69,7 @@ export function formatDetectable(t: TargetResult): string {
  */
 function truncateAtLine(text: string, limit: number): string {
   const cut = text.lastIndexOf('\n', limit);
-  return text.slice(0, cut > 0 ? cut : 0);
+  return text.slice(0, Math.max(cut, 0));
 }
 
 /*
@@ -103,7 +107,15 @@ function latencyChart(results: Results): string | undefined {
     labels.push(`"${q} base"`, `"${q} cand"`);
     values.push(mermaidNumber(m.baseline), mermaidNumber(m.candidate));
   }
-  return ['```mermaid', 'xychart-beta', '  title "Client latency, median of rounds (ms)"', `  x-axis [${labels.join(', ')}]`, '  y-axis "ms"', `  bar [${values.join(', ')}]`, '```'].join('\n');
+  return [
+    '```mermaid',
+    'xychart-beta',
+    '  title "Client latency, median of rounds (ms)"',
+    `  x-axis [${labels.join(', ')}]`,
+    '  y-axis "ms"',
+    `  bar [${values.join(', ')}]`,
+    '```',
+  ].join('\n');
 }
 
 /** A round's value of one metric, read as an own property only (never Object.prototype's). */
@@ -143,7 +155,8 @@ function ratioChart(results: Results): string | undefined {
     `  line [${ratios.map(() => '1').join(', ')}]`,
   ];
   // The target's bound as a ratio (threshold -0.2 -> 0.8), so a reader sees which side each pair fell on.
-  if (relative && Number.isFinite(relative.threshold)) lines.push(`  line [${ratios.map(() => mermaidNumber(1 + relative.threshold)).join(', ')}]`);
+  if (relative && Number.isFinite(relative.threshold))
+    lines.push(`  line [${ratios.map(() => mermaidNumber(1 + relative.threshold)).join(', ')}]`);
   lines.push('```');
   return lines.join('\n');
 }
@@ -153,15 +166,26 @@ function metricsTable(results: Results): string {
     (m) =>
       `| ${markdownText(m.name, { cell: true })} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.candidate, m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${countText(m.pairs)} |`,
   );
-  return ['| Metric | Baseline | Candidate | Change | Interval | Pairs |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  return [
+    '| Metric | Baseline | Candidate | Change | Interval | Pairs |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
 }
 
 function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): string {
-  const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter((v, i, a) => a.indexOf(v) === i);
+  const shown = ['latency_p50', 'latency_p99', 'throughput', ...results.targets.map((t) => t.metric)].filter(
+    (v, i, a) => a.indexOf(v) === i,
+  );
   const header = `| # | Pair | Variant | ${shown.map((name) => markdownText(name, { cell: true })).join(' | ')} | Valid |`;
   const rows = results.rounds.map((r) => {
     const cells = shown.map((name) => formatValue(ownValue(r.values, name), metricUnits.get(name) ?? 'count'));
-    const valid = r.valid === true ? (r.flags.length ? `⚠️ ${markdownText(r.flags.join(', '), { cell: true })}` : '✓') : `✗ ${markdownText(r.invalidReasons.join('; '), { cell: true })}`;
+    const valid =
+      r.valid === true
+        ? r.flags.length
+          ? `⚠️ ${markdownText(r.flags.join(', '), { cell: true })}`
+          : '✓'
+        : `✗ ${markdownText(r.invalidReasons.join('; '), { cell: true })}`;
     return `| ${ordinalText(r.index)} | ${ordinalText(r.pair)} | ${r.variant === 'baseline' || r.variant === 'candidate' ? r.variant : markdownText(r.variant, { cell: true })} | ${cells.join(' | ')} | ${valid} |`;
   });
   return [header, `|${' --- |'.repeat(shown.length + 4)}`, ...rows].join('\n');
@@ -171,7 +195,10 @@ function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): st
 const JSON_HIDDEN = /[\u0080-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
 function jsonBlock(value: unknown): string {
-  const json = (JSON.stringify(value, null, 2) ?? 'null').replace(JSON_HIDDEN, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const json = (JSON.stringify(value, null, 2) ?? 'null').replace(
+    JSON_HIDDEN,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return fencedBlock('json', json);
 }
 
@@ -182,10 +209,17 @@ function details(summary: string, body: string): string {
 export function renderMarkdown(results: Results, options: MarkdownOptions = {}): string {
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT - 512;
   // Client metrics keep their units even when no summary row exists (a run without valid pairs).
-  const units = new Map<string, MetricUnit>([...CLIENT_METRICS.map((m) => [m.name, m.unit] as const), ...results.metrics.map((m) => [m.name, m.unit] as const), ...results.targets.map((t) => [t.metric, t.unit] as const)]);
+  const units = new Map<string, MetricUnit>([
+    ...CLIENT_METRICS.map((m) => [m.name, m.unit] as const),
+    ...results.metrics.map((m) => [m.name, m.unit] as const),
+    ...results.targets.map((t) => [t.metric, t.unit] as const),
+  ]);
   // The headline is perf-gate's own words, counts and a checked stage name (see headline()).
   const head: string[] = [`### ${headline(results)}`];
-  if (results.error) head.push(`> **${stageText(results.error.stage) ?? (markdownText(results.error.stage) || 'error')}**: ${markdownText(results.error.message, { maxLength: 2000 }) || '(no message)'}`);
+  if (results.error)
+    head.push(
+      `> **${stageText(results.error.stage) ?? (markdownText(results.error.stage) || 'error')}**: ${markdownText(results.error.message, { maxLength: 2000 }) || '(no message)'}`,
+    );
   if (results.targets.length > 0) head.push(targetsTable(results));
   if (results.decision) {
     const d = results.decision;
@@ -198,13 +232,28 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   // Optional sections in order of usefulness; the last ones are dropped first when over the limit.
   const optional: { name: string; text: string }[] = [];
   if (charts.length) optional.push({ name: 'charts', text: charts.join('\n\n') });
-  if (results.rehearsal) optional.push({ name: 'migration rehearsal', text: details(rehearsalSummary(results.rehearsal), rehearsalSection(results.rehearsal)) });
-  if (results.migrationLint) optional.push({ name: 'migration lint', text: details(lintSummary(results.migrationLint), lintSection(results.migrationLint)) });
-  if (results.metrics.length) optional.push({ name: 'all metrics', text: details('All metrics', metricsTable(results)) });
-  if (results.decision) optional.push({ name: 'how the decision was made', text: details('How the decision was made', decisionText(results)) });
-  if (results.migration) optional.push({ name: 'migration summary', text: details('Migration', jsonBlock(results.migration)) });
+  if (results.rehearsal)
+    optional.push({
+      name: 'migration rehearsal',
+      text: details(rehearsalSummary(results.rehearsal), rehearsalSection(results.rehearsal)),
+    });
+  if (results.migrationLint)
+    optional.push({
+      name: 'migration lint',
+      text: details(lintSummary(results.migrationLint), lintSection(results.migrationLint)),
+    });
+  if (results.metrics.length)
+    optional.push({ name: 'all metrics', text: details('All metrics', metricsTable(results)) });
+  if (results.decision)
+    optional.push({
+      name: 'how the decision was made',
+      text: details('How the decision was made', decisionText(results)),
+    });
+  if (results.migration)
+    optional.push({ name: 'migration summary', text: details('Migration', jsonBlock(results.migration)) });
   optional.push({ name: 'environment', text: details('Environment', jsonBlock(results.environment)) });
-  if (results.rounds.length) optional.push({ name: 'rounds', text: details(`Rounds (${results.rounds.length})`, roundsTable(results, units)) });
+  if (results.rounds.length)
+    optional.push({ name: 'rounds', text: details(`Rounds (${results.rounds.length})`, roundsTable(results, units)) });
 
   const links: string[] = [];
   if (options.runUrl) links.push(`[workflow run](${options.runUrl})`);
@@ -213,9 +262,14 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
 
   const cut: string[] = [];
   for (;;) {
-    const note = cut.length ? [`<sub>Trimmed to fit GitHub's comment size limit: ${cut.join(', ')} left out; see results.json in the report artifact.</sub>`] : [];
-    const body = [...head, ...optional.map((s) => s.text), ...note, footer].join('\n\n') + '\n';
-    if (body.length <= limit || optional.length === 0) return body.length <= limit ? body : truncateAtLine(body, limit - 20) + '\n\n…(truncated)\n';
+    const note = cut.length
+      ? [
+          `<sub>Trimmed to fit GitHub's comment size limit: ${cut.join(', ')} left out; see results.json in the report artifact.</sub>`,
+        ]
+      : [];
+    const body = `${[...head, ...optional.map((s) => s.text), ...note, footer].join('\n\n')}\n`;
+    if (body.length <= limit || optional.length === 0)
+      return body.length <= limit ? body : `${truncateAtLine(body, limit - 20)}\n\n…(truncated)\n`;
     cut.unshift(optional.pop()!.name);
   }
 }

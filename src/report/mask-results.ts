@@ -16,7 +16,11 @@ function maskReason(reason: TargetReason, text: (value: string) => string): Targ
   return {
     ...reason,
     excluded: reason.excluded.map((e) =>
-      e.cause === 'round-invalid' ? { ...e, invalidReasons: e.invalidReasons.map(text) } : e.cause === 'not-measured' ? { ...e, serverMetricsProblems: e.serverMetricsProblems.map(text) } : e,
+      e.cause === 'round-invalid'
+        ? { ...e, invalidReasons: e.invalidReasons.map(text) }
+        : e.cause === 'not-measured'
+          ? { ...e, serverMetricsProblems: e.serverMetricsProblems.map(text) }
+          : e,
     ),
   };
 }

@@ -71,9 +71,16 @@ export function targetNote(expression: string, reason: TargetReason): string {
     case 'decided': {
       const f = (x: number) => figureText(x, reason.relative, reason.unit);
       const what = reason.relative ? `change ${f(reason.estimate)}` : `candidate ${f(reason.estimate)}`;
-      const where = reason.status === 'pass' ? 'wholly on the passing side of' : reason.status === 'fail' ? 'wholly on the failing side of' : 'straddles';
+      const where =
+        reason.status === 'pass'
+          ? 'wholly on the passing side of'
+          : reason.status === 'fail'
+            ? 'wholly on the failing side of'
+            : 'straddles';
       const samples = `${reason.samples} ${reason.relative ? 'pairs' : 'rounds'}`;
-      const caution = reason.crossCheck.agrees ? '' : ` Cross-check: the ${reason.crossCheck.method} interval says ${reason.crossCheck.status}; a few rounds may dominate the result.`;
+      const caution = reason.crossCheck.agrees
+        ? ''
+        : ` Cross-check: the ${reason.crossCheck.method} interval says ${reason.crossCheck.status}; a few rounds may dominate the result.`;
       return `${expression}: ${what}, ${levelText(reason.level)} interval [${f(reason.interval[0])}, ${f(reason.interval[1])}] ${where} the threshold ${f(reason.threshold)} (${samples}): ${reason.status}.${caution}`;
     }
     case 'too-few-samples':
@@ -94,8 +101,12 @@ export function errorControlText(control: ErrorControl): string {
     ? ` This is look ${control.sequential.look} of ${control.sequential.looks}; it uses α = ${shareText(alpha)} of the ${shareText(control.sequential.alphaOverAllLooks)} spent over all looks (${control.sequential.spending} spending), so stopping early does not raise the error rate.`
     : '';
   const skipped =
-    (control.notJudged > 0 ? ` ${control.notJudged} target(s) without enough data were not judged and count as inconclusive.` : '') +
-    (control.failedWithoutTest ? ` ${control.failedWithoutTest.targets} target(s) failed without a test: ${candidateFailuresText(control.failedWithoutTest.failures)}.` : '');
+    (control.notJudged > 0
+      ? ` ${control.notJudged} target(s) without enough data were not judged and count as inconclusive.`
+      : '') +
+    (control.failedWithoutTest
+      ? ` ${control.failedWithoutTest.targets} target(s) failed without a test: ${candidateFailuresText(control.failedWithoutTest.failures)}.`
+      : '');
   switch (control.procedure) {
     case 'none':
       return `No target was judged with an interval.${skipped}`;

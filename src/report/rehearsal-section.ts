@@ -17,7 +17,11 @@ function bytesText(bytes: number): string {
 
 function rowsText(rows: number): string {
   if (!Number.isFinite(rows) || rows < 0) return '—';
-  return rows >= 1e6 ? `${(rows / 1e6).toFixed(1)} M` : rows >= 1e3 ? `${(rows / 1e3).toFixed(0)} k` : String(Math.round(rows));
+  return rows >= 1e6
+    ? `${(rows / 1e6).toFixed(1)} M`
+    : rows >= 1e3
+      ? `${(rows / 1e3).toFixed(0)} k`
+      : String(Math.round(rows));
 }
 
 /** The summary line: the one figure that matters, the longest a request waited on the migration. */
@@ -50,30 +54,64 @@ export function rehearsalSection(r: MigrationRehearsalResult): string {
   );
   const blocked = r.waits.filter((w) => w.side === 'blocked-by-migration');
   if (blocked.length > 0) {
-    lines.push('', `${countText(r.blockedSessions)} session(s) waited on the migration's locks, the longest ${ms(r.blockedMaxMs)}:`, '', '| waited | statement | lock mode | on |', '| ---: | --- | --- | --- |');
-    for (const w of blocked.slice(0, 8)) lines.push(`| ${ms(w.durationMs)}${w.ongoing ? '+' : ''} | ${markdownText(w.command, { cell: true }) || '—'} | ${markdownText(w.mode, { cell: true })} | ${markdownText(w.relation, { cell: true })} |`);
+    lines.push(
+      '',
+      `${countText(r.blockedSessions)} session(s) waited on the migration's locks, the longest ${ms(r.blockedMaxMs)}:`,
+      '',
+      '| waited | statement | lock mode | on |',
+      '| ---: | --- | --- | --- |',
+    );
+    for (const w of blocked.slice(0, 8))
+      lines.push(
+        `| ${ms(w.durationMs)}${w.ongoing ? '+' : ''} | ${markdownText(w.command, { cell: true }) || '—'} | ${markdownText(w.mode, { cell: true })} | ${markdownText(w.relation, { cell: true })} |`,
+      );
     if (blocked.length > 8) lines.push(`| … | ${countText(blocked.length - 8)} more | | |`);
   } else {
     lines.push('', 'No session waited on a lock the migration held.');
   }
-  if (r.migrationWaitedMaxMs > 0) lines.push('', `The migration itself waited ${ms(r.migrationWaitedMaxMs)} for locks other sessions held.`);
+  if (r.migrationWaitedMaxMs > 0)
+    lines.push('', `The migration itself waited ${ms(r.migrationWaitedMaxMs)} for locks other sessions held.`);
   if (r.tables.length > 0) {
-    lines.push('', `Tables it locked: ${r.tables.slice(0, 10).map((t) => `${markdownText(t.relation)} (${rowsText(t.rows)} rows, ${bytesText(t.bytes)})`).join(', ')}.`);
+    lines.push(
+      '',
+      `Tables it locked: ${r.tables
+        .slice(0, 10)
+        .map((t) => `${markdownText(t.relation)} (${rowsText(t.rows)} rows, ${bytesText(t.bytes)})`)
+        .join(', ')}.`,
+    );
   }
-  lines.push('', `<sub>Lock waits sampled from pg_locks every ${ms(r.sampling.intervalMs)} (${countText(r.sampling.samples)} samples); a wait shorter than that can be missed.</sub>`);
+  lines.push(
+    '',
+    `<sub>Lock waits sampled from pg_locks every ${ms(r.sampling.intervalMs)} (${countText(r.sampling.samples)} samples); a wait shorter than that can be missed.</sub>`,
+  );
   return lines.join('\n');
 }
 
 export function lintSummary(lint: MigrationLintResult): string {
   if (lint.note && lint.findings.length === 0) return 'Migration lint: not run';
-  return lint.findings.length === 0 ? 'Migration lint: squawk found nothing' : `⚠️ Migration lint: squawk found ${countText(lint.findings.length)} issue(s)`;
+  return lint.findings.length === 0
+    ? 'Migration lint: squawk found nothing'
+    : `⚠️ Migration lint: squawk found ${countText(lint.findings.length)} issue(s)`;
 }
 
 export function lintSection(lint: MigrationLintResult): string {
-  if (lint.findings.length === 0) return lint.note ? markdownText(lint.note, { maxLength: 500 }) : `squawk ${markdownText(lint.squawkVersion)} found nothing in the migrations this run applied.`;
+  if (lint.findings.length === 0)
+    return lint.note
+      ? markdownText(lint.note, { maxLength: 500 })
+      : `squawk ${markdownText(lint.squawkVersion)} found nothing in the migrations this run applied.`;
   const rows = lint.findings
     .slice(0, 30)
-    .map((f) => `| ${markdownText(`${f.file}:${f.line}`, { cell: true })} | ${markdownText(f.rule, { cell: true })} | ${markdownText(f.message, { cell: true, maxLength: 300 })} |`);
+    .map(
+      (f) =>
+        `| ${markdownText(`${f.file}:${f.line}`, { cell: true })} | ${markdownText(f.rule, { cell: true })} | ${markdownText(f.message, { cell: true, maxLength: 300 })} |`,
+    );
   const more = lint.findings.length > 30 ? [`| … | ${countText(lint.findings.length - 30)} more | |`] : [];
-  return [`squawk ${markdownText(lint.squawkVersion)} on the migrations this run applied:`, '', '| where | rule | finding |', '| --- | --- | --- |', ...rows, ...more].join('\n');
+  return [
+    `squawk ${markdownText(lint.squawkVersion)} on the migrations this run applied:`,
+    '',
+    '| where | rule | finding |',
+    '| --- | --- | --- |',
+    ...rows,
+    ...more,
+  ].join('\n');
 }

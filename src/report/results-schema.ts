@@ -24,7 +24,13 @@ export const MAX_RESULTS_BYTES = 32 * 1024 * 1024;
 // (which may add fields) still reads, and nothing unlisted can reach a report.
 // strictTypes/strictTuples off: the schema is draft-07 and nullable types ("type": ["array", "null"])
 // with tuple items are valid there; unknown or misspelt keywords still fail to compile (strict).
-const ajv = new Ajv({ allErrors: false, strict: true, strictTypes: false, strictTuples: false, removeAdditional: true });
+const ajv = new Ajv({
+  allErrors: false,
+  strict: true,
+  strictTypes: false,
+  strictTuples: false,
+  removeAdditional: true,
+});
 const validate = ajv.compile<Results>(schema);
 
 /** "/rounds/3/pair" -> "rounds[3].pair": the path as a reader of the JSON would write it. */
@@ -110,12 +116,20 @@ function given(value: unknown): string {
 export function validateResults(document: unknown, source: string): Results {
   // What the file is and which version it is come first: a k6 summary or a results.json of another
   // schema version is named as such, not by the first field that differs.
-  const head = document !== null && typeof document === 'object' && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
+  const head =
+    document !== null && typeof document === 'object' && !Array.isArray(document)
+      ? (document as Record<string, unknown>)
+      : undefined;
   const tool = head && Object.hasOwn(head, 'tool') ? (head.tool as Record<string, unknown> | null) : undefined;
   const toolName = tool !== null && typeof tool === 'object' && Object.hasOwn(tool, 'name') ? tool.name : undefined;
-  if (toolName !== 'perf-gate') throw new InputError(`${source} field 'tool.name': got ${given(toolName)}; expected "perf-gate" (a results.json written by perf-gate)`);
+  if (toolName !== 'perf-gate')
+    throw new InputError(
+      `${source} field 'tool.name': got ${given(toolName)}; expected "perf-gate" (a results.json written by perf-gate)`,
+    );
   if (head!.schemaVersion !== RESULTS_SCHEMA_VERSION) {
-    throw new InputError(`${source} field 'schemaVersion': got ${given(head!.schemaVersion)}; expected ${RESULTS_SCHEMA_VERSION} (this perf-gate reads results schema version ${RESULTS_SCHEMA_VERSION}; see schema/results.schema.json)`);
+    throw new InputError(
+      `${source} field 'schemaVersion': got ${given(head!.schemaVersion)}; expected ${RESULTS_SCHEMA_VERSION} (this perf-gate reads results schema version ${RESULTS_SCHEMA_VERSION}; see schema/results.schema.json)`,
+    );
   }
   if (validate(document)) return document;
   const error = validate.errors![0]!;
@@ -133,7 +147,8 @@ export function parseResultsJson(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
     const plain = Object.create(null) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(plain, k, { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(plain, k, { value: v, enumerable: true, writable: true, configurable: true });
     return plain;
   });
 }

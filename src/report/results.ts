@@ -5,9 +5,9 @@
  */
 import type { TargetStatus } from '../gate/target.js';
 import type { ErrorControl, TargetReason } from '../gate/target-reason.js';
-import type { IntervalMethod } from '../stats/location-analysis.js';
-import type { MetricDirection, MetricUnit, RoundRecord } from '../model/round-record.js';
 import type { RoundPlanRecord } from '../load/round-plan.js';
+import type { MetricDirection, MetricUnit, RoundRecord } from '../model/round-record.js';
+import type { IntervalMethod } from '../stats/location-analysis.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -87,7 +87,15 @@ export interface MigrationRehearsalResult {
   blockedMaxMs: number;
   blockedSessions: number;
   migrationWaitedMaxMs: number;
-  waits: { side: 'blocked-by-migration' | 'migration-blocked'; relation: string; mode: string; command: string; startMs: number; durationMs: number; ongoing: boolean }[];
+  waits: {
+    side: 'blocked-by-migration' | 'migration-blocked';
+    relation: string;
+    mode: string;
+    command: string;
+    startMs: number;
+    durationMs: number;
+    ongoing: boolean;
+  }[];
   tables: { relation: string; rows: number; bytes: number }[];
   before: RehearsalWindowResult;
   during: RehearsalWindowResult;
@@ -99,7 +107,15 @@ export interface MigrationRehearsalResult {
 /** squawk's findings on the migrations the run applied, or why there are none. */
 export interface MigrationLintResult {
   squawkVersion: string | null;
-  findings: { file: string; line: number; column: number; level: 'error' | 'warning'; rule: string; message: string; help?: string }[];
+  findings: {
+    file: string;
+    line: number;
+    column: number;
+    level: 'error' | 'warning';
+    rule: string;
+    message: string;
+    help?: string;
+  }[];
   /** Set when nothing was linted: why (squawk not installed, no pending file). */
   note?: string;
 }

@@ -7,7 +7,9 @@ const STATUS_WORD = { pass: 'met', fail: 'MISSED', inconclusive: 'inconclusive',
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '))
+    .join('\n');
 }
 
 export function renderTerminal(results: Results): string {
@@ -17,20 +19,37 @@ export function renderTerminal(results: Results): string {
     for (const t of results.targets) {
       const m = results.metrics.find((x) => x.name === t.metric);
       const interval = (format: (v: number) => string) => (t.ci ? ` ${formatInterval(t.ci, format)}` : '');
-      const change = t.kind === 'absolute' ? `${formatValue(t.estimate, t.unit)}${interval((v) => formatValue(v, t.unit))}` : `${formatChange(t.estimate)}${interval(formatChange)}`;
-      rows.push([t.expression, formatValue(m?.baseline, t.unit), formatValue(m?.candidate, t.unit), change, STATUS_WORD[t.status]]);
+      const change =
+        t.kind === 'absolute'
+          ? `${formatValue(t.estimate, t.unit)}${interval((v) => formatValue(v, t.unit))}`
+          : `${formatChange(t.estimate)}${interval(formatChange)}`;
+      rows.push([
+        t.expression,
+        formatValue(m?.baseline, t.unit),
+        formatValue(m?.candidate, t.unit),
+        change,
+        STATUS_WORD[t.status],
+      ]);
     }
     out.push(table(rows), '');
   }
   const others = results.metrics.filter((m) => !results.targets.some((t) => t.metric === m.name));
   if (others.length) {
     const rows = [['other metrics', 'baseline', 'candidate', 'change [interval]']];
-    for (const m of others) rows.push([m.name, formatValue(m.baseline, m.unit), formatValue(m.candidate, m.unit), `${formatChange(m.change)}${m.ci ? ` ${formatInterval(m.ci, formatChange)}` : ''}`]);
+    for (const m of others)
+      rows.push([
+        m.name,
+        formatValue(m.baseline, m.unit),
+        formatValue(m.candidate, m.unit),
+        `${formatChange(m.change)}${m.ci ? ` ${formatInterval(m.ci, formatChange)}` : ''}`,
+      ]);
     out.push(table(rows), '');
   }
   if (results.decision) {
     const d = results.decision;
-    out.push(`${d.validPairs} valid of ${d.measuredPairs} round pairs. ${d.multipleComparisons.trim().replace(/\.?$/, '.')} Stopped: ${d.stoppingReason}.`);
+    out.push(
+      `${d.validPairs} valid of ${d.measuredPairs} round pairs. ${d.multipleComparisons.trim().replace(/\.?$/, '.')} Stopped: ${d.stoppingReason}.`,
+    );
   }
   if (results.error) out.push(`error in ${results.error.stage}: ${results.error.message}`);
   return out.join('\n');

@@ -23,7 +23,9 @@ export const MAX_SHOWN_LENGTH = 300;
  * isolates, which reorder what a reader sees (CVE-2021-42574, "Trojan Source"); zero-width and other
  * invisible format characters, which hide text or join it to something else.
  */
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/gu;
+const HIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this pattern's purpose
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/gu;
 
 /** `text` without hidden characters (see HIDDEN), keeping its line breaks and tabs: for a <pre>. */
 export function visibleText(text: string): string {
@@ -43,7 +45,9 @@ export function plainText(value: unknown, maxLength = MAX_SHOWN_LENGTH): string 
   const oneLine = text.replace(/\r\n|[\r\n\t\v\f\u0085\u2028\u2029]/g, ' ').replace(HIDDEN, '');
   if (oneLine.length <= maxLength) return oneLine;
   // Cut by code points, so a surrogate pair is never split.
-  return `${Array.from(oneLine).slice(0, Math.max(1, maxLength - 1)).join('')}…`;
+  return `${Array.from(oneLine)
+    .slice(0, Math.max(1, maxLength - 1))
+    .join('')}…`;
 }
 
 function longestBacktickRun(text: string): number {
@@ -97,12 +101,16 @@ const MAX_COUNT = 999_999;
 
 /** A count from the file (pairs, a round's index): printed only when it is a whole number in range. */
 export function countText(value: unknown): string {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_COUNT ? String(value) : '—';
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= MAX_COUNT
+    ? String(value)
+    : '—';
 }
 
 /** A position from the file counted from 0, shown counted from 1 (round 0 is "1"). */
 export function ordinalText(value: unknown): string {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < MAX_COUNT ? String(value + 1) : '—';
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < MAX_COUNT
+    ? String(value + 1)
+    : '—';
 }
 
 /**

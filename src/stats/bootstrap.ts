@@ -13,7 +13,11 @@ export interface BootstrapOptions {
  * for a statistic of one sample, the mean by default. Kept as a cross-check and for calibration: at
  * 10-30 pairs it is known to under-cover (docs/statistics.md has the measured figures).
  */
-export function bootstrapInterval(values: readonly number[], level: number, options: BootstrapOptions): { estimate: number; interval: [number, number]; replicates: number[] } {
+export function bootstrapInterval(
+  values: readonly number[],
+  level: number,
+  options: BootstrapOptions,
+): { estimate: number; interval: [number, number]; replicates: number[] } {
   const statistic = options.statistic ?? ((sample: readonly number[]) => mean(sample as number[]));
   const resamples = options.resamples ?? 2000;
   const random = createRandom(options.seed);

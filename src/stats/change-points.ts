@@ -150,7 +150,11 @@ export function bestSplit(values: readonly number[], start: number, end: number,
 }
 
 /** The best split over all segments (bounds sorted, consecutive); ties go to the earliest. */
-function bestSplitOfSegments(values: readonly number[], bounds: readonly number[], minSegmentSize: number): Split | null {
+function bestSplitOfSegments(
+  values: readonly number[],
+  bounds: readonly number[],
+  minSegmentSize: number,
+): Split | null {
   let best: Split | null = null;
   for (let s = 0; s + 1 < bounds.length; s++) {
     const split = bestSplit(values, bounds[s]!, bounds[s + 1]!, minSegmentSize);
@@ -173,7 +177,13 @@ function shuffleSegment(copy: number[], start: number, end: number, random: Rand
  * The permutation test of the paper: under "no further change", the values of each current segment
  * are exchangeable, so each permutation shuffles within every segment and takes the best split again.
  */
-function permutationPValue(values: readonly number[], bounds: readonly number[], observed: number, options: Required<ChangePointOptions>, random: Random): number {
+function permutationPValue(
+  values: readonly number[],
+  bounds: readonly number[],
+  observed: number,
+  options: Required<ChangePointOptions>,
+  random: Random,
+): number {
   let atLeast = 0;
   for (let r = 0; r < options.permutations; r++) {
     const copy = [...values];
@@ -194,12 +204,17 @@ function summarize(values: readonly number[], start: number, end: number): Segme
 
 function validate(values: readonly number[], options: ChangePointOptions): Required<ChangePointOptions> {
   const complete = { permutations: DEFAULT_PERMUTATIONS, seed: 1, scale: 'linear' as const, ...options };
-  if (!values.every(Number.isFinite)) throw new RangeError('change points: every value of the series must be a finite number');
+  if (!values.every(Number.isFinite))
+    throw new RangeError('change points: every value of the series must be a finite number');
   if (!Number.isInteger(complete.minSegmentSize) || complete.minSegmentSize < 2) {
-    throw new RangeError(`change points: minSegmentSize must be an integer of at least 2 (got ${complete.minSegmentSize})`);
+    throw new RangeError(
+      `change points: minSegmentSize must be an integer of at least 2 (got ${complete.minSegmentSize})`,
+    );
   }
   if (!(complete.significance > 0 && complete.significance < 1)) {
-    throw new RangeError(`change points: significance must lie strictly between 0 and 1 (got ${complete.significance})`);
+    throw new RangeError(
+      `change points: significance must lie strictly between 0 and 1 (got ${complete.significance})`,
+    );
   }
   if (!Number.isInteger(complete.maxChangePoints) || complete.maxChangePoints < 0) {
     throw new RangeError(`change points: maxChangePoints must be a whole number (got ${complete.maxChangePoints})`);
@@ -255,7 +270,11 @@ export function changePoints(values: readonly number[], options: ChangePointOpti
       after,
       meanDifference: after.mean - before.mean,
       meanRatio: logScale ? Math.exp(after.mean - before.mean) : positive ? after.mean / before.mean : null,
-      relativeChange: logScale ? Math.expm1(after.median - before.median) : positive ? after.median / before.median - 1 : null,
+      relativeChange: logScale
+        ? Math.expm1(after.median - before.median)
+        : positive
+          ? after.median / before.median - 1
+          : null,
     };
   });
   changePoints.sort((a, b) => a.index - b.index);

@@ -65,11 +65,15 @@ export function logStandardError(change: PairedChange): number {
 
 function validate(change: PairedChange): void {
   const { id, ratio, lower, upper, level } = change;
-  if (!(level > 0 && level < 1)) throw new RangeError(`drift: change ${id}: level must lie strictly between 0 and 1 (got ${level})`);
+  if (!(level > 0 && level < 1))
+    throw new RangeError(`drift: change ${id}: level must lie strictly between 0 and 1 (got ${level})`);
   if (![ratio, lower, upper].every((v) => Number.isFinite(v) && v > 0)) {
-    throw new RangeError(`drift: change ${id}: ratio and interval must be positive finite numbers (got ${ratio} in [${lower}, ${upper}])`);
+    throw new RangeError(
+      `drift: change ${id}: ratio and interval must be positive finite numbers (got ${ratio} in [${lower}, ${upper}])`,
+    );
   }
-  if (!(lower <= ratio && ratio <= upper)) throw new RangeError(`drift: change ${id}: ratio ${ratio} lies outside its interval [${lower}, ${upper}]`);
+  if (!(lower <= ratio && ratio <= upper))
+    throw new RangeError(`drift: change ${id}: ratio ${ratio} lies outside its interval [${lower}, ${upper}]`);
 }
 
 /**
@@ -80,7 +84,12 @@ function validate(change: PairedChange): void {
 export function cumulativeDrift(changes: readonly PairedChange[], level = 0.95): Drift {
   if (!(level > 0 && level < 1)) throw new RangeError(`drift: level must lie strictly between 0 and 1 (got ${level})`);
   for (const change of changes) validate(change);
-  const links = changes.map((change) => ({ id: change.id, ratio: change.ratio, logRatio: Math.log(change.ratio), standardError: logStandardError(change) }));
+  const links = changes.map((change) => ({
+    id: change.id,
+    ratio: change.ratio,
+    logRatio: Math.log(change.ratio),
+    standardError: logStandardError(change),
+  }));
   const logRatio = links.reduce((sum, link) => sum + link.logRatio, 0);
   const logStandardErrorOfSum = Math.sqrt(links.reduce((sum, link) => sum + link.standardError ** 2, 0));
   const halfWidth = normalQuantile((1 + level) / 2) * logStandardErrorOfSum;

@@ -17,7 +17,9 @@ export interface HolmStep {
 
 export function holm(pValues: readonly number[], alpha: number): HolmStep[] {
   const m = pValues.length;
-  const order = pValues.map((p, index) => ({ p: Number.isNaN(p) ? 1 : p, index })).sort((a, b) => a.p - b.p || a.index - b.index);
+  const order = pValues
+    .map((p, index) => ({ p: Number.isNaN(p) ? 1 : p, index }))
+    .sort((a, b) => a.p - b.p || a.index - b.index);
   const steps: HolmStep[] = new Array(m);
   let runningMax = 0;
   let stillRejecting = true;

@@ -1,9 +1,8 @@
-import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { studentTInterval, studentTTest } from './location-interval.js';
-import { hodgesLehmann } from './hodges-lehmann.js';
-import { wilcoxonSignedRank } from './wilcoxon.js';
+import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import { bootstrapInterval } from './bootstrap.js';
-import { median } from 'simple-statistics';
+import { hodgesLehmann } from './hodges-lehmann.js';
+import { studentTInterval, studentTTest } from './location-interval.js';
+import { wilcoxonSignedRank } from './wilcoxon.js';
 
 /**
  * How the interval of a location (mean log ratio, or the candidate's own mean) is computed.

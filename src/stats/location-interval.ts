@@ -1,6 +1,6 @@
 import { mean, sampleStandardDeviation } from 'simple-statistics';
-import { studentTQuantile, studentTSurvival } from './distributions.js';
 import type { Alternative } from './alternative.js';
+import { studentTQuantile, studentTSurvival } from './distributions.js';
 
 export interface MeanInterval {
   estimate: number;
@@ -21,7 +21,11 @@ export function studentTInterval(values: readonly number[], level: number): Mean
 }
 
 /** One-sample t test of the mean against `mu0`, as scipy.stats.ttest_1samp. */
-export function studentTTest(values: readonly number[], mu0: number, alternative: Alternative = 'two-sided'): { statistic: number; pValue: number; df: number } {
+export function studentTTest(
+  values: readonly number[],
+  mu0: number,
+  alternative: Alternative = 'two-sided',
+): { statistic: number; pValue: number; df: number } {
   const n = values.length;
   const df = n - 1;
   if (n < 2) return { statistic: Number.NaN, pValue: Number.NaN, df };
@@ -34,6 +38,10 @@ export function studentTTest(values: readonly number[], mu0: number, alternative
     return { statistic: t, pValue: p, df };
   }
   const p =
-    alternative === 'greater' ? studentTSurvival(t, df) : alternative === 'less' ? studentTSurvival(-t, df) : Math.min(1, 2 * studentTSurvival(Math.abs(t), df));
+    alternative === 'greater'
+      ? studentTSurvival(t, df)
+      : alternative === 'less'
+        ? studentTSurvival(-t, df)
+        : Math.min(1, 2 * studentTSurvival(Math.abs(t), df));
   return { statistic: t, pValue: p, df };
 }

@@ -1,6 +1,6 @@
+import type { Alternative, TestMethod, TestResult } from './alternative.js';
 import { normalSurvival } from './distributions.js';
 import { midRanks, tieSum } from './ranks.js';
-import type { Alternative, TestMethod, TestResult } from './alternative.js';
 
 /**
  * Mann–Whitney U test of two independent samples, following scipy.stats.mannwhitneyu:

@@ -53,28 +53,55 @@ export function pairRounds(rounds: readonly RoundRecord[], metric: string, requi
   return result;
 }
 
-function exclusionCause(baseline: RoundRecord | undefined, candidate: RoundRecord | undefined, metric: string, requirePositive: boolean): ExclusionCause | undefined {
+function exclusionCause(
+  baseline: RoundRecord | undefined,
+  candidate: RoundRecord | undefined,
+  metric: string,
+  requirePositive: boolean,
+): ExclusionCause | undefined {
   if (!baseline) return { cause: 'round-missing', variant: 'baseline' };
   if (!candidate) return { cause: 'round-missing', variant: 'candidate' };
-  if (!baseline.valid) return { cause: 'round-invalid', variant: 'baseline', invalidReasons: [...baseline.invalidReasons] };
-  if (!candidate.valid) return { cause: 'round-invalid', variant: 'candidate', invalidReasons: [...candidate.invalidReasons] };
-  for (const [variant, round] of [['baseline', baseline], ['candidate', candidate]] as const) {
+  if (!baseline.valid)
+    return { cause: 'round-invalid', variant: 'baseline', invalidReasons: [...baseline.invalidReasons] };
+  if (!candidate.valid)
+    return { cause: 'round-invalid', variant: 'candidate', invalidReasons: [...candidate.invalidReasons] };
+  for (const [variant, round] of [
+    ['baseline', baseline],
+    ['candidate', candidate],
+  ] as const) {
     const value = round.values[metric];
-    if (value === null || value === undefined || !Number.isFinite(value)) return { cause: 'not-measured', variant, metric, serverMetricsProblems: serverMetricsProblems(round, metric) };
+    if (value === null || value === undefined || !Number.isFinite(value))
+      return { cause: 'not-measured', variant, metric, serverMetricsProblems: serverMetricsProblems(round, metric) };
     if (requirePositive && value <= 0) return { cause: 'not-positive', variant, metric, value };
   }
   return undefined;
 }
 
 /** The candidate's own values from its valid rounds (for absolute targets; pairing not needed). */
-export function candidateValues(rounds: readonly RoundRecord[], metric: string): { values: number[]; excluded: Exclusion[] } {
+export function candidateValues(
+  rounds: readonly RoundRecord[],
+  metric: string,
+): { values: number[]; excluded: Exclusion[] } {
   const values: number[] = [];
   const excluded: Exclusion[] = [];
   for (const round of rounds) {
     if (round.variant !== 'candidate') continue;
     const value = round.values[metric];
-    if (!round.valid) excluded.push({ pair: round.pair, cause: 'round-invalid', variant: 'candidate', invalidReasons: [...round.invalidReasons] });
-    else if (value === null || value === undefined || !Number.isFinite(value)) excluded.push({ pair: round.pair, cause: 'not-measured', variant: 'candidate', metric, serverMetricsProblems: serverMetricsProblems(round, metric) });
+    if (!round.valid)
+      excluded.push({
+        pair: round.pair,
+        cause: 'round-invalid',
+        variant: 'candidate',
+        invalidReasons: [...round.invalidReasons],
+      });
+    else if (value === null || value === undefined || !Number.isFinite(value))
+      excluded.push({
+        pair: round.pair,
+        cause: 'not-measured',
+        variant: 'candidate',
+        metric,
+        serverMetricsProblems: serverMetricsProblems(round, metric),
+      });
     else values.push(value);
   }
   return { values, excluded };

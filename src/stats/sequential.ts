@@ -23,10 +23,18 @@ export interface SequentialPlan {
 }
 
 /** Looks at minPairs, minPairs + blockPairs, ... up to and including maxPairs. */
-export function planLooks(options: { alpha: number; minPairs: number; blockPairs: number; maxPairs: number; spending?: SpendingFunction }): SequentialPlan {
+export function planLooks(options: {
+  alpha: number;
+  minPairs: number;
+  blockPairs: number;
+  maxPairs: number;
+  spending?: SpendingFunction;
+}): SequentialPlan {
   const { minPairs, blockPairs, maxPairs } = options;
   if (!(minPairs >= 2 && blockPairs >= 1 && maxPairs >= minPairs)) {
-    throw new RangeError(`planLooks: need minPairs >= 2, blockPairs >= 1, maxPairs >= minPairs; got ${minPairs}, ${blockPairs}, ${maxPairs}`);
+    throw new RangeError(
+      `planLooks: need minPairs >= 2, blockPairs >= 1, maxPairs >= minPairs; got ${minPairs}, ${blockPairs}, ${maxPairs}`,
+    );
   }
   const pairsAtLook: number[] = [];
   for (let p = minPairs; p < maxPairs; p += blockPairs) pairsAtLook.push(p);
@@ -93,9 +101,15 @@ export function decideContinuation(input: {
 }): ContinuationDecision {
   const { plan, look, pairsDone, statuses } = input;
   const looks = plan.pairsAtLook.length;
-  if (statuses.length > 0 && statuses.every((s) => s === 'pass' || s === 'fail')) return { continue: false, reason: 'all targets decided' };
+  if (statuses.length > 0 && statuses.every((s) => s === 'pass' || s === 'fail'))
+    return { continue: false, reason: 'all targets decided' };
   if ((input.stopOnFail ?? true) && statuses.includes('fail')) return { continue: false, reason: 'a target failed' };
   const budget = plan.pairsAtLook[looks - 1]!;
   if (look >= looks || pairsDone >= budget) return { continue: false, reason: 'budget exhausted' };
-  return { continue: true, reason: 'continue: targets undecided', nextPairs: plan.pairsAtLook[look]!, nextLook: look + 1 };
+  return {
+    continue: true,
+    reason: 'continue: targets undecided',
+    nextPairs: plan.pairsAtLook[look]!,
+    nextLook: look + 1,
+  };
 }

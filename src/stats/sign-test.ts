@@ -1,5 +1,5 @@
-import { logGamma } from './distributions.js';
 import type { Alternative } from './alternative.js';
+import { logGamma } from './distributions.js';
 
 export interface SignTestResult {
   positive: number;

@@ -1,6 +1,6 @@
+import type { Alternative, TestMethod, TestResult } from './alternative.js';
 import { normalSurvival } from './distributions.js';
 import { midRanks, tieSum } from './ranks.js';
-import type { Alternative, TestMethod, TestResult } from './alternative.js';
 
 /**
  * Counts of the signed-rank statistic W+ for n untied, non-zero differences: the coefficients of
@@ -43,7 +43,11 @@ export function wilcoxonSignedRank(
   const rMinus = total - rPlus;
   const hasTies = tieGroupSizes.some((t) => t > 1);
   const method: TestMethod =
-    options.method === undefined || options.method === 'auto' ? (n <= 50 && !hasTies && !hasZeros ? 'exact' : 'asymptotic') : options.method;
+    options.method === undefined || options.method === 'auto'
+      ? n <= 50 && !hasTies && !hasZeros
+        ? 'exact'
+        : 'asymptotic'
+      : options.method;
   const statistic = alternative === 'two-sided' ? Math.min(rPlus, rMinus) : rPlus;
 
   let p: number;
@@ -62,9 +66,15 @@ export function wilcoxonSignedRank(
     const mean = total / 2;
     const se = Math.sqrt((n * (n + 1) * (2 * n + 1) - tieSum(tieGroupSizes) / 2) / 24);
     let shift = 0;
-    if (continuity) shift = alternative === 'greater' ? 0.5 : alternative === 'less' ? -0.5 : 0.5 * Math.sign(rPlus - mean);
+    if (continuity)
+      shift = alternative === 'greater' ? 0.5 : alternative === 'less' ? -0.5 : 0.5 * Math.sign(rPlus - mean);
     const z = (rPlus - mean - shift) / se;
-    p = alternative === 'greater' ? normalSurvival(z) : alternative === 'less' ? normalSurvival(-z) : 2 * normalSurvival(Math.abs(z));
+    p =
+      alternative === 'greater'
+        ? normalSurvival(z)
+        : alternative === 'less'
+          ? normalSurvival(-z)
+          : 2 * normalSurvival(Math.abs(z));
   }
   return { statistic, pValue: Math.min(1, Math.max(0, p)), method };
 }

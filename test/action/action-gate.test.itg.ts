@@ -9,9 +9,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAction, type ActionRun, type RunActionOptions } from '../harness/composite-runner.js';
+import { parse as parseYaml } from 'yaml';
+import { type ActionRun, type RunActionOptions, runAction } from '../harness/composite-runner.js';
 import { loadEventFixture } from '../harness/events.js';
 import { probeDocker } from '../helpers/docker.js';
 import { FakeGitHubApi } from '../helpers/fake-github-api.js';
@@ -30,7 +30,8 @@ let api: FakeGitHubApi;
 const runs: ActionRun[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist/index.js'))) throw new Error('dist/index.js is missing: the action runs the bundle (npm run build)');
+  if (!existsSync(join(root, 'dist/index.js')))
+    throw new Error('dist/index.js is missing: the action runs the bundle (npm run build)');
   api = await FakeGitHubApi.start();
 });
 afterAll(async () => {
@@ -38,8 +39,18 @@ afterAll(async () => {
   await api?.close();
 });
 
-async function gate(options: Omit<RunActionOptions, 'actionDir' | 'apiUrl' | 'githubToken' | 'repository'>, server: FakeGitHubApi = api): Promise<ActionRun> {
-  const run = await runAction({ actionDir: root, apiUrl: server.baseUrl, githubToken: server.token, repository: `${OWNER}/${REPO}`, stepTimeoutMs: 300_000, ...options });
+async function gate(
+  options: Omit<RunActionOptions, 'actionDir' | 'apiUrl' | 'githubToken' | 'repository'>,
+  server: FakeGitHubApi = api,
+): Promise<ActionRun> {
+  const run = await runAction({
+    actionDir: root,
+    apiUrl: server.baseUrl,
+    githubToken: server.token,
+    repository: `${OWNER}/${REPO}`,
+    stepTimeoutMs: 300_000,
+    ...options,
+  });
   runs.push(run);
   return run;
 }
@@ -47,11 +58,17 @@ async function gate(options: Omit<RunActionOptions, 'actionDir' | 'apiUrl' | 'gi
 /** What the steps printed, for failure messages, masked as the runner's log would be. */
 function transcript(run: ActionRun): string {
   const mask = (text: string) => {
-    let out = text.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n');
+    let out = text
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n');
     for (const secret of [...run.masks].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
     return out;
   };
-  const steps = run.steps.map((s) => `--- ${s.id} (${s.outcome}, exit ${s.exitCode})\n${mask(s.stdout.slice(-2500))}\n${mask(s.stderr.slice(-2500))}`);
+  const steps = run.steps.map(
+    (s) =>
+      `--- ${s.id} (${s.outcome}, exit ${s.exitCode})\n${mask(s.stdout.slice(-2500))}\n${mask(s.stderr.slice(-2500))}`,
+  );
   // A backend that died early says why only in its own log.
   for (const variant of ['baseline', 'candidate']) {
     const log = join(run.workspace, 'perf-gate-report', `backend-${variant}.log`);
@@ -60,12 +77,19 @@ function transcript(run: ActionRun): string {
   return steps.join('\n');
 }
 
-function readResults(run: ActionRun): { verdict: string; rounds: unknown[]; targets: { expression: string; status: string }[]; error?: { stage: string; exitCode: number } } {
+function readResults(run: ActionRun): {
+  verdict: string;
+  rounds: unknown[];
+  targets: { expression: string; status: string }[];
+  error?: { stage: string; exitCode: number };
+} {
   return JSON.parse(readFileSync(run.outputs['results-path']!, 'utf8'));
 }
 
 function managedContainers(): string {
-  return spawnSync('docker', ['ps', '-a', '--filter', 'label=perf-gate.managed', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout.trim();
+  return spawnSync('docker', ['ps', '-a', '--filter', 'label=perf-gate.managed', '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  }).stdout.trim();
 }
 
 /**
@@ -78,7 +102,12 @@ function processesOfRun(run: ActionRun): number[] {
   for (const entry of spawnSync('ls', ['/proc'], { encoding: 'utf8' }).stdout.split('\n')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').some((v) => v.startsWith(marker))) pids.push(Number(entry));
+      if (
+        readFileSync(`/proc/${entry}/environ`, 'utf8')
+          .split('\0')
+          .some((v) => v.startsWith(marker))
+      )
+        pids.push(Number(entry));
     } catch {
       // The process ended while we looked, or is not ours to read.
     }
@@ -88,7 +117,9 @@ function processesOfRun(run: ActionRun): number[] {
 
 describe('action.yml as written', () => {
   it('passes inputs to scripts only through env:, never as ${{ }} inside run:', () => {
-    const action = parseYaml(readFileSync(join(root, 'action.yml'), 'utf8')) as { runs: { steps: { id: string; run: string; env?: Record<string, string> }[] } };
+    const action = parseYaml(readFileSync(join(root, 'action.yml'), 'utf8')) as {
+      runs: { steps: { id: string; run: string; env?: Record<string, string> }[] };
+    };
     for (const step of action.runs.steps) {
       expect(step.run, `step ${step.id}`).not.toContain('${{');
       // Every stage finds the run through the same state file.
@@ -110,12 +141,26 @@ describe('the action through the runner harness', () => {
       await admin.end();
       const password = 'Harness-Pw-7f3e9a1c';
       const databaseUrl = cluster.urlFor('gate_preview').replace('postgres@', `postgres:${password}@`);
-      const run = await gate({ event: loadEventFixture('pull_request'), inputs: { config: PASS_CONFIG, 'database-url': databaseUrl }, secrets: [databaseUrl] });
+      const run = await gate({
+        event: loadEventFixture('pull_request'),
+        inputs: { config: PASS_CONFIG, 'database-url': databaseUrl },
+        secrets: [databaseUrl],
+      });
 
       expect(run.outcome, transcript(run)).toBe('success');
-      expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual(['migrate:success', 'boot:success', 'bench:success', 'compare:success', 'cleanup:success']);
+      expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+        'migrate:success',
+        'boot:success',
+        'bench:success',
+        'compare:success',
+        'cleanup:success',
+      ]);
       expect(run.outputs.verdict).toBe('pass');
-      expect(readResults(run).targets.map((t) => `${t.expression}: ${t.status}`)).toEqual(['pipeline_time improves >= 20%: pass', 'early_exit_rate >= 30%: pass', 'error_rate <= 1%: pass']);
+      expect(readResults(run).targets.map((t) => `${t.expression}: ${t.status}`)).toEqual([
+        'pipeline_time improves >= 20%: pass',
+        'early_exit_rate >= 30%: pass',
+        'error_rate <= 1%: pass',
+      ]);
       const report = readFileSync(run.outputs['report-path']!, 'utf8');
       expect(report.split('\n')[0]).toBe('### ✅ perf-gate: all 3 targets met');
 
@@ -125,7 +170,12 @@ describe('the action through the runner harness', () => {
       expect(run.outputs['comment-url']).toBe(comments[0]!.html_url);
       const check = api.checkRuns.at(-1)!;
       // The Check belongs to the PR's head commit, not to GITHUB_SHA (the test merge commit).
-      expect(check).toMatchObject({ name: 'perf-gate', head_sha: PR_HEAD_SHA, status: 'completed', conclusion: 'success' });
+      expect(check).toMatchObject({
+        name: 'perf-gate',
+        head_sha: PR_HEAD_SHA,
+        status: 'completed',
+        conclusion: 'success',
+      });
       expect(run.summary).toContain('✅ perf-gate: all 3 targets met');
 
       // perf-gate registered the password with ::add-mask:: itself, in the first step.
@@ -145,10 +195,19 @@ describe('the action through the runner harness', () => {
     const { buildBackendRagImage } = await import('../../examples/backend-rag/build-image.mjs');
     buildBackendRagImage();
     const before = api.commentsOn(OWNER, REPO, 42).length;
-    const run = await gate({ event: loadEventFixture('pull_request'), inputs: { config: DOCKER_MISS_CONFIG, 'comment-key': 'docker' } });
+    const run = await gate({
+      event: loadEventFixture('pull_request'),
+      inputs: { config: DOCKER_MISS_CONFIG, 'comment-key': 'docker' },
+    });
 
     expect(run.outcome, transcript(run)).toBe('failure');
-    expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual(['migrate:success', 'boot:success', 'bench:success', 'compare:failure', 'cleanup:success']);
+    expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'migrate:success',
+      'boot:success',
+      'bench:success',
+      'compare:failure',
+      'cleanup:success',
+    ]);
     expect(run.step('compare').exitCode).toBe(1);
     expect(run.outputs.verdict).toBe('fail');
     const comments = api.commentsOn(OWNER, REPO, 42);
@@ -169,7 +228,10 @@ describe('the action through the runner harness', () => {
     readOnly.inject('createComment', { kind: 'forbidden-integration' }, Infinity);
     readOnly.inject('createCheckRun', { kind: 'forbidden-integration' }, Infinity);
     try {
-      const run = await gate({ event: loadEventFixture('pull_request-fork'), inputs: { config: PASS_CONFIG } }, readOnly);
+      const run = await gate(
+        { event: loadEventFixture('pull_request-fork'), inputs: { config: PASS_CONFIG } },
+        readOnly,
+      );
       expect(run.outcome, transcript(run)).toBe('success');
       expect(run.outputs.verdict).toBe('pass');
       expect(run.outputs['comment-url']).toBe('');
@@ -190,15 +252,31 @@ describe('the action through the runner harness', () => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const revoked = 'ghp_revokedTokenValue0123456789abcdef';
     const requestsBefore = api.requests.length;
-    const run = await runAction({ actionDir: root, apiUrl: api.baseUrl, githubToken: revoked, repository: `${OWNER}/${REPO}`, stepTimeoutMs: 300_000, event: loadEventFixture('pull_request'), inputs: { config: PASS_CONFIG, 'comment-key': 'revoked' } });
+    const run = await runAction({
+      actionDir: root,
+      apiUrl: api.baseUrl,
+      githubToken: revoked,
+      repository: `${OWNER}/${REPO}`,
+      stepTimeoutMs: 300_000,
+      event: loadEventFixture('pull_request'),
+      inputs: { config: PASS_CONFIG, 'comment-key': 'revoked' },
+    });
     runs.push(run);
-    expect(run.steps.map((s) => `${s.id}:${s.outcome}`), transcript(run)).toEqual(['migrate:success', 'boot:success', 'bench:success', 'compare:failure', 'cleanup:success']);
+    expect(
+      run.steps.map((s) => `${s.id}:${s.outcome}`),
+      transcript(run),
+    ).toEqual(['migrate:success', 'boot:success', 'bench:success', 'compare:failure', 'cleanup:success']);
     expect(run.step('compare').exitCode).toBe(3);
     expect(run.outputs.verdict).toBe('pass');
     expect(existsSync(run.outputs['results-path']!)).toBe(true);
     expect(run.summary).toContain('✅ perf-gate: all 3 targets met');
     const errors = run.annotations.filter((a) => a.command === 'error').map((a) => a.message);
-    expect(errors.some((e) => e.includes('GitHub refused the token (401 Bad credentials') && e.includes('wrong, expired or revoked')), transcript(run)).toBe(true);
+    expect(
+      errors.some(
+        (e) => e.includes('GitHub refused the token (401 Bad credentials') && e.includes('wrong, expired or revoked'),
+      ),
+      transcript(run),
+    ).toBe(true);
     // Refused at the first request: nothing written, nothing retried.
     expect(api.requests.slice(requestsBefore).map((r) => r.status)).toEqual([401]);
     expect(run.leaks).toEqual([]);
@@ -215,17 +293,32 @@ describe('the action through the runner harness', () => {
     expect(existsSync(run.outputs['report-path']!)).toBe(true);
     const requests = api.requests.slice(requestsBefore);
     expect(requests.map((r) => r.route)).toEqual(['createCheckRun']);
-    expect(api.checkRuns.at(-1)).toMatchObject({ name: 'perf-gate release', head_sha: (event.payload as { after: string }).after, conclusion: 'success' });
+    expect(api.checkRuns.at(-1)).toMatchObject({
+      name: 'perf-gate release',
+      head_sha: (event.payload as { after: string }).after,
+      conclusion: 'success',
+    });
   }, 300_000);
 
   it('a failing migration: exit 3 surfaced, nothing booted or benchmarked, the report says so, cleanup ran', async (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
-    const run = await gate({ event: loadEventFixture('pull_request'), inputs: { config: FAILING_MIGRATION_CONFIG, 'comment-key': 'migration' } });
+    const run = await gate({
+      event: loadEventFixture('pull_request'),
+      inputs: { config: FAILING_MIGRATION_CONFIG, 'comment-key': 'migration' },
+    });
     expect(run.outcome, transcript(run)).toBe('failure');
-    expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual(['migrate:failure', 'boot:skipped', 'bench:skipped', 'compare:failure', 'cleanup:success']);
+    expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'migrate:failure',
+      'boot:skipped',
+      'bench:skipped',
+      'compare:failure',
+      'cleanup:success',
+    ]);
     expect(run.step('migrate').exitCode).toBe(3);
     const errors = run.annotations.filter((a) => a.command === 'error').map((a) => a.message);
-    expect(errors.some((e) => e.includes('002_broken.sql') && e.includes('column "missing_column" does not exist'))).toBe(true);
+    expect(
+      errors.some((e) => e.includes('002_broken.sql') && e.includes('column "missing_column" does not exist')),
+    ).toBe(true);
     expect(run.outputs.verdict).toBe('error');
     const results = readResults(run);
     expect(results.rounds).toHaveLength(0);
@@ -236,7 +329,10 @@ describe('the action through the runner harness', () => {
   it("check-name '' skips the Check, as action.yml documents", async (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const checksBefore = api.requestsTo('createCheckRun').length;
-    const run = await gate({ event: loadEventFixture('pull_request'), inputs: { config: FAILING_MIGRATION_CONFIG, 'comment-mode': 'off', 'check-name': '' } });
+    const run = await gate({
+      event: loadEventFixture('pull_request'),
+      inputs: { config: FAILING_MIGRATION_CONFIG, 'comment-mode': 'off', 'check-name': '' },
+    });
     expect(run.outputs.verdict, transcript(run)).toBe('error');
     expect(api.requestsTo('createCheckRun').length - checksBefore).toBe(0);
   }, 300_000);
@@ -256,7 +352,12 @@ describe('the action through the runner harness', () => {
     // npm install runs, so whatever the steps start must work without node_modules.
     const download = mkdtempSync(join(tmpdir(), 'perf-gate-downloaded-action-'));
     try {
-      const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+      const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+        cwd: root,
+        encoding: 'utf8',
+      })
+        .stdout.split('\0')
+        .filter(Boolean);
       for (const file of files) {
         if (!existsSync(join(root, file))) continue;
         mkdirSync(dirname(join(download, file)), { recursive: true });
@@ -264,7 +365,16 @@ describe('the action through the runner harness', () => {
       }
       expect(existsSync(join(download, 'node_modules'))).toBe(false);
       // Stop after boot (as if the workflow were cancelled): the default's full benchmark takes minutes.
-      const run = await runAction({ actionDir: download, event: loadEventFixture('pull_request'), apiUrl: api.baseUrl, githubToken: api.token, repository: `${OWNER}/${REPO}`, inputs: { 'comment-mode': 'off', 'check-name': '' }, cancelAfterStep: 'boot', stepTimeoutMs: 300_000 });
+      const run = await runAction({
+        actionDir: download,
+        event: loadEventFixture('pull_request'),
+        apiUrl: api.baseUrl,
+        githubToken: api.token,
+        repository: `${OWNER}/${REPO}`,
+        inputs: { 'comment-mode': 'off', 'check-name': '' },
+        cancelAfterStep: 'boot',
+        stepTimeoutMs: 300_000,
+      });
       runs.push(run);
       expect(run.step('migrate').outcome, transcript(run)).toBe('success');
       expect(run.step('boot').outcome, transcript(run)).toBe('success');

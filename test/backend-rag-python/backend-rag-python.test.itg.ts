@@ -4,15 +4,15 @@
  * SLOWDOWN, shutdown, and a short real `perf-gate run` gating it end to end through the bundled CLI.
  * It shares the Node backend's migrations and workload file, so the Node helpers apply them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeQuery, questionHash } from '../../examples/backend-rag/lib/query-text.mjs';
 import { freePort, probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { applyMigrations, exampleDir as nodeExampleDir, scrape, search, withClient } from '../helpers/rag-server.js';
 import { requireService, type ServiceProbe } from '../helpers/services.js';
-import { normalizeQuery, questionHash } from '../../examples/backend-rag/lib/query-text.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const exampleDir = join(root, 'examples/backend-rag-python');
@@ -50,7 +50,10 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(python, [serverPath], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(python, [serverPath], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -200,7 +203,10 @@ describe.skipIf(!postgresAvailable)('backend-rag-python against PostgreSQL', () 
     const server = await start({ DATABASE_URL: ragUrl });
     const response = await search(server.baseUrl, `  ${golden.question.toUpperCase().replace(/ /g, ', ')}?!`);
     expect(response.query).toBe(golden.question);
-    expect(response.golden).toEqual({ answer: expect.stringContaining(`document ${golden.documentId}`), documentId: golden.documentId });
+    expect(response.golden).toEqual({
+      answer: expect.stringContaining(`document ${golden.documentId}`),
+      documentId: golden.documentId,
+    });
     expect(response.steps).toEqual({ golden_lookup: true, retrieval: true, rerank: true });
     expect(response.results.map((r) => r.id)).toContain(golden.documentId);
   });
@@ -212,7 +218,10 @@ describe.skipIf(!postgresAvailable)('backend-rag-python against PostgreSQL', () 
     expect(response.results).toHaveLength(20);
     expect(response.results.find((r) => r.id === title.id)?.score).toBe(1);
     expect(response.topScore).toBe(1);
-    for (const r of response.results) expect(r.score).toBeGreaterThanOrEqual(0), expect(r.score).toBeLessThanOrEqual(1);
+    for (const r of response.results) {
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+    }
     const rerankScores = response.results.map((r) => r.rerankScore ?? NaN);
     expect(rerankScores).toEqual([...rerankScores].sort((a, b) => b - a));
   });
@@ -246,7 +255,8 @@ describe.skipIf(!postgresAvailable)('backend-rag-python against PostgreSQL', () 
     for (const step of ['golden_lookup', 'embedding', 'retrieval', 'rerank', 'total']) {
       expect(before.value(`rag_pipeline_duration_seconds_count{step="${step}"}`)).toBe(0);
     }
-    for (const query of ['golden_lookup', 'retrieval']) expect(before.value(`rag_db_query_duration_seconds_count{query="${query}"}`)).toBe(0);
+    for (const query of ['golden_lookup', 'retrieval'])
+      expect(before.value(`rag_db_query_duration_seconds_count{query="${query}"}`)).toBe(0);
     expect(before.value('rag_db_pool_wait_seconds_bucket{le="0.01"}')).toBe(0);
     expect(before.value('rag_pipeline_duration_seconds_bucket{le="0.0005",step="total"}')).toBe(0);
     expect(before.value('rag_searches_total')).toBe(0);
@@ -367,7 +377,12 @@ describe.skipIf(!postgresAvailable)('perf-gate run on the Python backend', () =>
     const results = JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8')) as {
       verdict: string;
       targets: { expression: string; status: string; estimate: number | null }[];
-      rounds: { variant: string; valid: boolean; client: { requests: number; ok: number }; values: Record<string, number | null> }[];
+      rounds: {
+        variant: string;
+        valid: boolean;
+        client: { requests: number; ok: number };
+        values: Record<string, number | null>;
+      }[];
     };
     const expectedCode: Record<string, number> = { pass: 0, inconclusive: 0, fail: 1 };
     expect(Object.keys(expectedCode), stderr.slice(-3000)).toContain(results.verdict);
@@ -386,9 +401,13 @@ describe.skipIf(!postgresAvailable)('perf-gate run on the Python backend', () =>
     expect(target('early_exit_rate >= 30%').estimate).toBeGreaterThan(0.3);
     expect(target('early_exit_rate >= 30%').estimate).toBeLessThan(0.5);
     // Everything the run started is gone: the two Python servers and the throwaway database server.
-    const state = JSON.parse(readFileSync(join(reportDir, 'backend-state.json'), 'utf8')) as { entries: { pid?: number }[] };
+    const state = JSON.parse(readFileSync(join(reportDir, 'backend-state.json'), 'utf8')) as {
+      entries: { pid?: number }[];
+    };
     expect(state.entries.filter((e) => e.pid).length).toBe(2);
     for (const entry of state.entries) if (entry.pid) expect(() => process.kill(entry.pid!, 0)).toThrow();
-    expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toContain('backend-rag-python: listening on');
+    expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toContain(
+      'backend-rag-python: listening on',
+    );
   }, 300_000);
 });

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDocker } from '../helpers/docker.js';
 import { freePort, probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
-import { requireService } from '../helpers/services.js';
 import { applyMigrations, exampleDir, scrape, search, withClient } from '../helpers/rag-server.js';
+import { requireService } from '../helpers/services.js';
 
 const available = requireService('postgres', probePostgres()) && requireService('docker', probeDocker());
 const TAG = 'perf-gate/backend-rag:local';
@@ -34,7 +34,10 @@ describe.skipIf(!available)('backend-rag docker image', () => {
   });
 
   it('builds with build-image.mjs and serves searches and metrics from a container', async () => {
-    const build = spawnSync(process.execPath, [join(exampleDir, 'build-image.mjs'), '--tag', TAG], { encoding: 'utf8', timeout: 300_000 });
+    const build = spawnSync(process.execPath, [join(exampleDir, 'build-image.mjs'), '--tag', TAG], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
     expect(build.stdout).toMatch(new RegExp(`^${TAG} \\((built|reused)\\)`));
@@ -43,8 +46,20 @@ describe.skipIf(!available)('backend-rag docker image', () => {
 
     const port = await freePort();
     const run = docker([
-      'run', '-d', '--name', containerName, '--network', 'host',
-      '-e', `DATABASE_URL=${cluster.urlFor('rag')}`, '-e', `PORT=${port}`, '-e', 'HOST=127.0.0.1', '-e', 'EARLY_EXIT_SCORE=0.9',
+      'run',
+      '-d',
+      '--name',
+      containerName,
+      '--network',
+      'host',
+      '-e',
+      `DATABASE_URL=${cluster.urlFor('rag')}`,
+      '-e',
+      `PORT=${port}`,
+      '-e',
+      'HOST=127.0.0.1',
+      '-e',
+      'EARLY_EXIT_SCORE=0.9',
       TAG,
     ]);
     expect(run.stderr).toBe('');
@@ -52,12 +67,18 @@ describe.skipIf(!available)('backend-rag docker image', () => {
     const baseUrl = `http://127.0.0.1:${port}`;
     let healthy = false;
     for (let i = 0; i < 100 && !healthy; i += 1) {
-      healthy = await fetch(`${baseUrl}/health`).then((r) => r.status === 200, () => false);
+      healthy = await fetch(`${baseUrl}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(healthy, docker(['logs', containerName]).stderr).toBe(true);
 
-    const title = await withClient(cluster.urlFor('rag'), async (client) => (await client.query('SELECT title FROM documents WHERE id = 99')).rows[0].title as string);
+    const title = await withClient(
+      cluster.urlFor('rag'),
+      async (client) => (await client.query('SELECT title FROM documents WHERE id = 99')).rows[0].title as string,
+    );
     const response = await search(baseUrl, title);
     expect(response.results[0].id).toBe(99);
     expect(response.earlyExit).toBe(true);

@@ -6,17 +6,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
-import { requireService } from '../helpers/services.js';
 import {
   applyMigrations,
   exampleDir,
+  type RunningServer,
   runServerToExit,
   scrape,
   search,
   startServer,
   withClient,
-  type RunningServer,
 } from '../helpers/rag-server.js';
+import { requireService } from '../helpers/services.js';
 
 const postgresAvailable = requireService('postgres', probePostgres());
 
@@ -134,7 +134,10 @@ describe.skipIf(!postgresAvailable)('backend-rag against PostgreSQL', () => {
     const shouted = `  ${golden.question.toUpperCase().replace(/ /g, ', ')}?!`;
     const response = await search(server.baseUrl, shouted);
     expect(response.query).toBe(golden.question);
-    expect(response.golden).toEqual({ answer: expect.stringContaining(`document ${golden.documentId}`), documentId: golden.documentId });
+    expect(response.golden).toEqual({
+      answer: expect.stringContaining(`document ${golden.documentId}`),
+      documentId: golden.documentId,
+    });
     expect(response.steps).toEqual({ golden_lookup: true, retrieval: true, rerank: true });
     expect(response.results.map((r) => r.id)).toContain(golden.documentId);
   });
@@ -148,7 +151,10 @@ describe.skipIf(!postgresAvailable)('backend-rag against PostgreSQL', () => {
       expect(response.results.find((r) => r.id === title.id)?.score).toBe(1);
       expect(response.topScore).toBe(1);
       // Scores are normalized to 0..1 and, after the rerank, ordered by the rerank score.
-      for (const r of response.results) expect(r.score).toBeGreaterThanOrEqual(0), expect(r.score).toBeLessThanOrEqual(1);
+      for (const r of response.results) {
+        expect(r.score).toBeGreaterThanOrEqual(0);
+        expect(r.score).toBeLessThanOrEqual(1);
+      }
       const rerankScores = response.results.map((r) => r.rerankScore ?? NaN);
       expect(rerankScores).toEqual([...rerankScores].sort((a, b) => b - a));
     }

@@ -1,7 +1,12 @@
 /** The backend's pure parts: knob parsing, query normalization, and the rerank step. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_RERANK_WORK, maskDatabaseUrl, parseConfig } from '../../examples/backend-rag/lib/config.mjs';
+import {
+  ConfigError,
+  DEFAULT_RERANK_WORK,
+  maskDatabaseUrl,
+  parseConfig,
+} from '../../examples/backend-rag/lib/config.mjs';
 import { normalizeQuery, orTsQuery, queryTerms, questionHash } from '../../examples/backend-rag/lib/query-text.mjs';
 import { burnWork, rerank, rerankRows } from '../../examples/backend-rag/lib/rerank.mjs';
 
@@ -21,7 +26,13 @@ describe('parseConfig', () => {
   });
 
   it('reads the candidate settings', () => {
-    const config = parseConfig({ DATABASE_URL: url, DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9', SLOWDOWN: '0.05', PORT: '9000' });
+    const config = parseConfig({
+      DATABASE_URL: url,
+      DB_POOL_SIZE: '20',
+      EARLY_EXIT_SCORE: '0.9',
+      SLOWDOWN: '0.05',
+      PORT: '9000',
+    });
     expect(config).toMatchObject({ poolSize: 20, earlyExitScore: 0.9, slowdown: 0.05, port: 9000 });
   });
 
@@ -37,7 +48,9 @@ describe('parseConfig', () => {
     ['RERANK_WORK', 'lots'],
   ])('%s=%s is a ConfigError naming the variable', (name, value) => {
     expect(() => parseConfig({ DATABASE_URL: url, [name]: value })).toThrow(ConfigError);
-    expect(() => parseConfig({ DATABASE_URL: url, [name]: value })).toThrow(`${name}: got ${JSON.stringify(value)}; expected`);
+    expect(() => parseConfig({ DATABASE_URL: url, [name]: value })).toThrow(
+      `${name}: got ${JSON.stringify(value)}; expected`,
+    );
   });
 
   it('masks the password of a database URL for log lines', () => {
@@ -49,7 +62,9 @@ describe('parseConfig', () => {
 describe('query text', () => {
   it('normalizes case, punctuation and spacing to the stored golden form', () => {
     expect(normalizeQuery('  What IS  mohany, kanyji-feguba?! ')).toBe('what is mohany kanyji feguba');
-    expect(questionHash('what is mohany kanyji feguba')).toBe(createHash('md5').update('what is mohany kanyji feguba').digest('hex'));
+    expect(questionHash('what is mohany kanyji feguba')).toBe(
+      createHash('md5').update('what is mohany kanyji feguba').digest('hex'),
+    );
   });
 
   it('builds an OR query of distinct terms that cannot carry tsquery syntax', () => {
@@ -77,7 +92,10 @@ describe('rerank', () => {
       const [a, b] = [first[i - 1], first[i]];
       expect(a.rerankScore > b.rerankScore || (a.rerankScore === b.rerankScore && a.id < b.id)).toBe(true);
     }
-    for (const c of first) expect(c.rerankScore).toBeGreaterThanOrEqual(0), expect(c.rerankScore).toBeLessThanOrEqual(1);
+    for (const c of first) {
+      expect(c.rerankScore).toBeGreaterThanOrEqual(0);
+      expect(c.rerankScore).toBeLessThanOrEqual(1);
+    }
   });
 
   it('depends on the query: a different query changes the model scores', () => {

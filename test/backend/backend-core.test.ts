@@ -1,11 +1,20 @@
 /** The pure parts of the backend stage: argv building, labels and leftovers, env diff. */
 import { describe, expect, it } from 'vitest';
-import { validateBackendSpecs, type BackendSpec } from '../../src/backend/backend-spec.js';
 import { lastLines } from '../../src/backend/backend-logs.js';
+import { type BackendSpec, validateBackendSpecs } from '../../src/backend/backend-spec.js';
 import { dockerRunArgs, formatCommand, parseJsonLines } from '../../src/backend/docker-cli.js';
 import { diffEnvironments, isSecretName, maskValue } from '../../src/backend/environment-info.js';
 import { parseProcStat } from '../../src/backend/process-control.js';
-import { containerName, judgeLeftover, labelsFor, labelsFromEnv, labelsToEnv, makeRunId, parseEnviron, selectLeftovers } from '../../src/backend/run-labels.js';
+import {
+  containerName,
+  judgeLeftover,
+  labelsFor,
+  labelsFromEnv,
+  labelsToEnv,
+  makeRunId,
+  parseEnviron,
+  selectLeftovers,
+} from '../../src/backend/run-labels.js';
 
 describe('dockerRunArgs', () => {
   const args = dockerRunArgs({
@@ -29,7 +38,9 @@ describe('dockerRunArgs', () => {
     expect(args[args.indexOf('--cpuset-cpus') + 1]).toBe('1');
   });
   it('rejects an env name that would smuggle a value', () => {
-    expect(() => dockerRunArgs({ image: 'x', name: 'n', labels: {}, env: { 'A=b': 'c' }, network: 'host' })).toThrow(/not a valid name/);
+    expect(() => dockerRunArgs({ image: 'x', name: 'n', labels: {}, env: { 'A=b': 'c' }, network: 'host' })).toThrow(
+      /not a valid name/,
+    );
   });
   it('quotes arguments with spaces in messages', () => {
     expect(formatCommand('docker', ['run', 'a b'])).toBe('docker run "a b"');
@@ -44,7 +55,8 @@ describe('parseJsonLines', () => {
 
 describe('leftover selection', () => {
   const now = 1_700_000_000_000;
-  const labels = (runId: string, expiresAtMs: number, jobKey = 'o/r/wf/job') => labelsFor({ runId, jobKey, expiresAtMs }, 'baseline');
+  const labels = (runId: string, expiresAtMs: number, jobKey = 'o/r/wf/job') =>
+    labelsFor({ runId, jobKey, expiresAtMs }, 'baseline');
   it('selects only expired resources of other runs of the same job key', () => {
     const resources = [
       { id: 'expired', labels: labels('old', now - 1000) },
@@ -53,20 +65,38 @@ describe('leftover selection', () => {
       { id: 'other-job', labels: labels('old2', now - 1000, 'o/r/wf/other') },
       { id: 'foreign', labels: { 'com.example': 'x' } },
     ];
-    expect(selectLeftovers(resources, { now, currentRunId: 'current', jobKey: 'o/r/wf/job' }).map((r) => r.id)).toEqual(['expired']);
-    expect(selectLeftovers(resources, { now, currentRunId: 'current' }).map((r) => r.id)).toEqual(['expired', 'other-job']);
+    expect(selectLeftovers(resources, { now, currentRunId: 'current', jobKey: 'o/r/wf/job' }).map((r) => r.id)).toEqual(
+      ['expired'],
+    );
+    expect(selectLeftovers(resources, { now, currentRunId: 'current' }).map((r) => r.id)).toEqual([
+      'expired',
+      'other-job',
+    ]);
   });
   it('keeps a resource whose deadline cannot be read', () => {
-    expect(judgeLeftover({ 'perf-gate.managed': 'true', 'perf-gate.run-id': 'x' }, { now })).toEqual({ leftover: false, why: 'no deadline label' });
+    expect(judgeLeftover({ 'perf-gate.managed': 'true', 'perf-gate.run-id': 'x' }, { now })).toEqual({
+      leftover: false,
+      why: 'no deadline label',
+    });
   });
   it('round-trips labels through a process environment', () => {
     const l = labels('r', now);
-    expect(labelsFromEnv(parseEnviron(`PATH=/bin\0${Object.entries(labelsToEnv(l)).map(([k, v]) => `${k}=${v}`).join('\0')}\0`))).toEqual(l);
+    expect(
+      labelsFromEnv(
+        parseEnviron(
+          `PATH=/bin\0${Object.entries(labelsToEnv(l))
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\0')}\0`,
+        ),
+      ),
+    ).toEqual(l);
     expect(labelsFromEnv({ PATH: '/bin' })).toBeUndefined();
   });
   it('names containers safely and uniquely per run and variant', () => {
     expect(containerName('123/4 job:x', 'candidate')).toBe('perf-gate-123-4-job-x-candidate');
-    expect(makeRunId({ GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'perf' }, 'ab12')).toBe('99-2-perf-ab12');
+    expect(makeRunId({ GITHUB_RUN_ID: '99', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'perf' }, 'ab12')).toBe(
+      '99-2-perf-ab12',
+    );
     expect(makeRunId({}, 'ab12')).toBe('local-ab12');
   });
 });
@@ -94,23 +124,33 @@ describe('environment diff', () => {
 describe('validateBackendSpecs', () => {
   const cmd = (port: number): BackendSpec => ({ kind: 'command', command: ['node', 'server.js'], port });
   it('refuses both variants on one host port, naming the key', () => {
-    expect(() => validateBackendSpecs({ baseline: cmd(8080), candidate: cmd(8080) })).toThrow(/backend\.candidate\.port/);
+    expect(() => validateBackendSpecs({ baseline: cmd(8080), candidate: cmd(8080) })).toThrow(
+      /backend\.candidate\.port/,
+    );
   });
   it('allows the same container port on the bridge network', () => {
     const image: BackendSpec = { kind: 'image', image: 'app', port: 8080 };
     expect(() => validateBackendSpecs({ baseline: image, candidate: image })).not.toThrow();
   });
   it('names bad values', () => {
-    expect(() => validateBackendSpecs({ baseline: { kind: 'url', url: 'ftp://x' }, candidate: cmd(1) })).toThrow(/backend\.baseline\.url: got "ftp:\/\/x"/);
+    expect(() => validateBackendSpecs({ baseline: { kind: 'url', url: 'ftp://x' }, candidate: cmd(1) })).toThrow(
+      /backend\.baseline\.url: got "ftp:\/\/x"/,
+    );
     expect(() => validateBackendSpecs({ baseline: cmd(70000), candidate: cmd(1) })).toThrow(/backend\.baseline\.port/);
-    expect(() => validateBackendSpecs({ baseline: { ...cmd(1), healthPath: 'health' }, candidate: cmd(2) })).toThrow(/healthPath/);
+    expect(() => validateBackendSpecs({ baseline: { ...cmd(1), healthPath: 'health' }, candidate: cmd(2) })).toThrow(
+      /healthPath/,
+    );
   });
 });
 
 describe('small parsers', () => {
   it('reads /proc/<pid>/stat even when the command name has spaces and parentheses', () => {
     const fields = ['S', '1', '4242', '4242', ...Array.from({ length: 15 }, (_, i) => String(i)), '987654', '0'];
-    expect(parseProcStat(`4242 (node (x) y) ${fields.join(' ')}`)).toEqual({ state: 'S', pgid: 4242, startTicks: '987654' });
+    expect(parseProcStat(`4242 (node (x) y) ${fields.join(' ')}`)).toEqual({
+      state: 'S',
+      pgid: 4242,
+      startTicks: '987654',
+    });
   });
   it('takes the last lines of a log', () => {
     expect(lastLines('a\nb\nc\n', 2)).toEqual(['b', 'c']);

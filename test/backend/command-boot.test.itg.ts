@@ -6,10 +6,16 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { BackendBootError, bootBackends, removeBackendsFromState, removeLeftovers, type CommandBackendSpec } from '../../src/backend/index.js';
+import {
+  BackendBootError,
+  bootBackends,
+  type CommandBackendSpec,
+  removeBackendsFromState,
+  removeLeftovers,
+} from '../../src/backend/index.js';
 import { MemoryLogger } from '../../src/log.js';
-import { freePort } from '../helpers/postgres.js';
 import { fixtureServer, isAlive, startBootChild, tempDir, uniqueRunId } from '../helpers/backend-boot.js';
+import { freePort } from '../helpers/postgres.js';
 
 const command = async (env: Record<string, string> = {}): Promise<CommandBackendSpec> => ({
   kind: 'command',
@@ -26,10 +32,15 @@ describe('backend stage with local processes', () => {
       reportDir: dir,
       statePath: join(dir, 'state.json'),
       log: new MemoryLogger(),
-      specs: { baseline: await command({ VARIANT_LABEL: 'base', HEALTH_DELAY_MS: '300' }), candidate: await command({ VARIANT_LABEL: 'cand' }) },
+      specs: {
+        baseline: await command({ VARIANT_LABEL: 'base', HEALTH_DELAY_MS: '300' }),
+        candidate: await command({ VARIANT_LABEL: 'cand' }),
+      },
     });
     const { baseline, candidate } = session.backends;
-    console.log(`[command ok] both healthy after ${session.bothHealthyMs.toFixed(0)} ms; baseline ${baseline.timeToHealthyMs.toFixed(0)} ms, candidate ${candidate.timeToHealthyMs.toFixed(0)} ms; ${baseline.description}`);
+    console.log(
+      `[command ok] both healthy after ${session.bothHealthyMs.toFixed(0)} ms; baseline ${baseline.timeToHealthyMs.toFixed(0)} ms, candidate ${candidate.timeToHealthyMs.toFixed(0)} ms; ${baseline.description}`,
+    );
     try {
       const answers = await Promise.all([baseline, candidate].map(async (b) => (await request(b.baseUrl)).body.json()));
       expect(answers.map((a) => (a as { variant: string }).variant)).toEqual(['base', 'cand']);
@@ -47,7 +58,14 @@ describe('backend stage with local processes', () => {
     const dir = tempDir('cmd-exit');
     const log = new MemoryLogger();
     const specs = { baseline: await command({ FIXTURE_MODE: 'exit-now' }), candidate: await command() };
-    const error = await bootBackends({ runId: uniqueRunId('cmd-exit'), reportDir: dir, statePath: join(dir, 'state.json'), log, healthTimeoutMs: 120_000, specs }).then(
+    const error = await bootBackends({
+      runId: uniqueRunId('cmd-exit'),
+      reportDir: dir,
+      statePath: join(dir, 'state.json'),
+      log,
+      healthTimeoutMs: 120_000,
+      specs,
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -57,7 +75,9 @@ describe('backend stage with local processes', () => {
     expect((error as Error).message).toMatch(/ended with exit code 3/);
     expect(log.lines.join('\n')).toContain('fatal: missing configuration');
     // The candidate was stopped too: its port is free again.
-    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { entries: { pid: number; removed?: boolean }[] };
+    const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as {
+      entries: { pid: number; removed?: boolean }[];
+    };
     expect(state.entries.every((entry) => entry.removed && !isAlive(entry.pid))).toBe(true);
   });
 
@@ -67,7 +87,13 @@ describe('backend stage with local processes', () => {
     const taken = await command();
     await new Promise<void>((resolve) => blocker.listen(taken.port, '127.0.0.1', resolve));
     try {
-      const error = await bootBackends({ runId: uniqueRunId('cmd-port'), reportDir: dir, statePath: join(dir, 'state.json'), log: new MemoryLogger(), specs: { baseline: await command(), candidate: taken } }).then(
+      const error = await bootBackends({
+        runId: uniqueRunId('cmd-port'),
+        reportDir: dir,
+        statePath: join(dir, 'state.json'),
+        log: new MemoryLogger(),
+        specs: { baseline: await command(), candidate: taken },
+      }).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -82,8 +108,14 @@ describe('backend stage with local processes', () => {
       reportDir: dir,
       statePath: join(dir, 'state2.json'),
       log: new MemoryLogger(),
-      specs: { baseline: { ...(await command()), command: ['/nonexistent/perf-gate-server'] }, candidate: await command() },
-    }).then(() => undefined, (e: unknown) => e);
+      specs: {
+        baseline: { ...(await command()), command: ['/nonexistent/perf-gate-server'] },
+        candidate: await command(),
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     console.log(`[command missing program] error: ${(missing as Error).message}`);
     expect((missing as BackendBootError).step).toBe('start');
     expect((missing as Error).message).toContain('ENOENT');
@@ -92,7 +124,14 @@ describe('backend stage with local processes', () => {
   it('times out a never-healthy process and stops it', async () => {
     const dir = tempDir('cmd-unhealthy');
     const log = new MemoryLogger();
-    const error = await bootBackends({ runId: uniqueRunId('cmd-unhealthy'), reportDir: dir, statePath: join(dir, 'state.json'), log, healthTimeoutMs: 2_000, specs: { baseline: await command(), candidate: await command({ FIXTURE_MODE: 'never-healthy' }) } }).then(
+    const error = await bootBackends({
+      runId: uniqueRunId('cmd-unhealthy'),
+      reportDir: dir,
+      statePath: join(dir, 'state.json'),
+      log,
+      healthTimeoutMs: 2_000,
+      specs: { baseline: await command(), candidate: await command({ FIXTURE_MODE: 'never-healthy' }) },
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -105,7 +144,12 @@ describe('backend stage with local processes', () => {
 
   it('SIGTERM to a perf-gate process stops its backend processes and exits 143', async () => {
     const dir = tempDir('cmd-sigterm');
-    const boot = await startBootChild({ runId: uniqueRunId('cmd-sigterm'), reportDir: dir, statePath: join(dir, 'state.json'), specs: { baseline: await command(), candidate: await command() } });
+    const boot = await startBootChild({
+      runId: uniqueRunId('cmd-sigterm'),
+      reportDir: dir,
+      statePath: join(dir, 'state.json'),
+      specs: { baseline: await command(), candidate: await command() },
+    });
     const pids = Object.values(boot.ready.backends).map((b) => b.pid!);
     expect(pids.every(isAlive)).toBe(true);
     boot.child.kill('SIGTERM');
@@ -118,7 +162,12 @@ describe('backend stage with local processes', () => {
   it('backends outlive a killed boot process; removeBackendsFromState or the next run removes them', async () => {
     const dir = tempDir('cmd-leftover');
     const jobKey = `test/cmd-leftover/${process.pid}`;
-    const first = await startBootChild({ runId: uniqueRunId('cmd-a'), reportDir: join(dir, 'a'), statePath: join(dir, 'a.json'), specs: { baseline: await command(), candidate: await command() } });
+    const first = await startBootChild({
+      runId: uniqueRunId('cmd-a'),
+      reportDir: join(dir, 'a'),
+      statePath: join(dir, 'a.json'),
+      specs: { baseline: await command(), candidate: await command() },
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     const firstPids = Object.values(first.ready.backends).map((b) => b.pid!);
@@ -128,15 +177,32 @@ describe('backend stage with local processes', () => {
     console.log(`[command removeBackendsFromState] ${log.lines.join('\n')}`);
     expect(firstPids.some(isAlive)).toBe(false);
 
-    const crashed = await startBootChild({ runId: uniqueRunId('cmd-crashed'), jobKey, ttlMs: 1, reportDir: join(dir, 'c'), statePath: join(dir, 'c.json'), specs: { baseline: await command(), candidate: await command() } });
-    const live = await startBootChild({ runId: uniqueRunId('cmd-live'), jobKey, ttlMs: 600_000, reportDir: join(dir, 'l'), statePath: join(dir, 'l.json'), specs: { baseline: await command(), candidate: await command() } });
+    const crashed = await startBootChild({
+      runId: uniqueRunId('cmd-crashed'),
+      jobKey,
+      ttlMs: 1,
+      reportDir: join(dir, 'c'),
+      statePath: join(dir, 'c.json'),
+      specs: { baseline: await command(), candidate: await command() },
+    });
+    const live = await startBootChild({
+      runId: uniqueRunId('cmd-live'),
+      jobKey,
+      ttlMs: 600_000,
+      reportDir: join(dir, 'l'),
+      statePath: join(dir, 'l.json'),
+      specs: { baseline: await command(), candidate: await command() },
+    });
     crashed.child.kill('SIGKILL');
     await crashed.exited;
     const crashedPids = Object.values(crashed.ready.backends).map((b) => b.pid!);
     const livePids = Object.values(live.ready.backends).map((b) => b.pid!);
     try {
       const sweepLog = new MemoryLogger();
-      const swept = await removeLeftovers({ jobKey, currentRunId: uniqueRunId('cmd-next'), containers: false }, sweepLog);
+      const swept = await removeLeftovers(
+        { jobKey, currentRunId: uniqueRunId('cmd-next'), containers: false },
+        sweepLog,
+      );
       console.log(`[command leftover sweep] ${JSON.stringify(swept)}\n${sweepLog.lines.join('\n')}`);
       expect(swept.processGroups.sort()).toEqual([...crashedPids].sort());
       expect(crashedPids.some(isAlive)).toBe(false);

@@ -7,13 +7,27 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackendBootError, bootBackends, removeBackendsFromState, DockerCli, LABEL, removeLeftovers } from '../../src/backend/index.js';
 import type { ImageBackendSpec } from '../../src/backend/index.js';
+import {
+  BackendBootError,
+  bootBackends,
+  DockerCli,
+  LABEL,
+  removeBackendsFromState,
+  removeLeftovers,
+} from '../../src/backend/index.js';
 import { MemoryLogger } from '../../src/log.js';
+import {
+  buildFixtureImage,
+  containersWithLabel,
+  removeContainersWithLabel,
+  startBootChild,
+  tempDir,
+  uniqueRunId,
+} from '../helpers/backend-boot.js';
 import { probeDocker } from '../helpers/docker.js';
 import { freePort } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { buildFixtureImage, containersWithLabel, removeContainersWithLabel, startBootChild, tempDir, uniqueRunId } from '../helpers/backend-boot.js';
 
 const hasDocker = requireService('docker', probeDocker());
 const suiteLabel = `perf-gate.test-suite=docker-boot-${process.pid}`;
@@ -55,12 +69,18 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
       log,
       specs: {
         baseline: spec({ env: { VARIANT_LABEL: 'base', HEALTH_DELAY_MS: '300', DB_PASSWORD: 'hunter2-secret' } }),
-        candidate: spec({ env: { VARIANT_LABEL: 'cand', HEALTH_DELAY_MS: '300', DB_PASSWORD: 'other-secret', PORT: String(hostPort) }, network: 'host', port: hostPort }),
+        candidate: spec({
+          env: { VARIANT_LABEL: 'cand', HEALTH_DELAY_MS: '300', DB_PASSWORD: 'other-secret', PORT: String(hostPort) },
+          network: 'host',
+          port: hostPort,
+        }),
       },
     });
     try {
       const { baseline, candidate } = session.backends;
-      console.log(`[docker ok] both healthy after ${session.bothHealthyMs.toFixed(0)} ms; baseline ${baseline.timeToHealthyMs.toFixed(0)} ms (bridge ${baseline.baseUrl}), candidate ${candidate.timeToHealthyMs.toFixed(0)} ms (host ${candidate.baseUrl})`);
+      console.log(
+        `[docker ok] both healthy after ${session.bothHealthyMs.toFixed(0)} ms; baseline ${baseline.timeToHealthyMs.toFixed(0)} ms (bridge ${baseline.baseUrl}), candidate ${candidate.timeToHealthyMs.toFixed(0)} ms (host ${candidate.baseUrl})`,
+      );
       console.log(`[docker ok] descriptions: ${baseline.description} | ${candidate.description}`);
       expect(baseline.baseUrl).not.toBe(candidate.baseUrl);
       const answers = await Promise.all([baseline, candidate].map(async (b) => (await request(b.baseUrl)).body.json()));
@@ -93,7 +113,10 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
       healthTimeoutMs: 120_000,
       specs: { baseline: spec(), candidate: spec({ env: { FIXTURE_MODE: 'exit-now' } }) },
     });
-    const error = await boot.then(() => undefined, (e: unknown) => e);
+    const error = await boot.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BackendBootError);
     const boot_error = error as BackendBootError;
     console.log(`[docker exit-now] error: ${boot_error.message}`);
@@ -118,7 +141,10 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
       log,
       healthTimeoutMs: 3_000,
       specs: { baseline: spec({ env: { FIXTURE_MODE: 'never-healthy' } }), candidate: spec() },
-    }).then(() => undefined, (e: unknown) => e);
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     console.log(`[docker never-healthy] error: ${(error as Error).message}`);
     console.log(`[docker never-healthy] log:\n${log.lines.join('\n')}`);
     expect(error).toBeInstanceOf(BackendBootError);
@@ -142,7 +168,10 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
         statePath: join(dir, 'state.json'),
         log,
         specs: { baseline: spec(), candidate: spec({ network: 'host', port }) },
-      }).then(() => undefined, (e: unknown) => e);
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       console.log(`[docker port taken, host network] error: ${(hostNet as Error).message}`);
       expect((hostNet as BackendBootError).step).toBe('port check');
       expect((hostNet as Error).message).toContain(`port ${port} on 127.0.0.1 is already in use`);
@@ -152,7 +181,10 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
         statePath: join(dir, 'state2.json'),
         log,
         specs: { baseline: spec({ hostPort: port }), candidate: spec() },
-      }).then(() => undefined, (e: unknown) => e);
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       console.log(`[docker port taken, published] error: ${(published as Error).message}`);
       expect((published as BackendBootError).variant).toBe('baseline');
       expect((published as Error).message).toContain('already in use');
@@ -166,7 +198,12 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
     const dir = tempDir('docker-sigterm');
     const runId = run('sigterm');
     const statePath = join(dir, 'state.json');
-    const boot = await startBootChild({ runId, reportDir: dir, statePath, specs: { baseline: spec(), candidate: spec() } });
+    const boot = await startBootChild({
+      runId,
+      reportDir: dir,
+      statePath,
+      specs: { baseline: spec(), candidate: spec() },
+    });
     console.log(`[docker sigterm] child both healthy after ${boot.ready.bothHealthyMs.toFixed(0)} ms`);
     expect(containersWithLabel(`${LABEL.runId}=${runId}`)).toHaveLength(2);
     boot.child.kill('SIGTERM');
@@ -182,12 +219,27 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
     const jobKey = `test/leftover/${process.pid}`;
     const crashed = run('crashed');
     const live = run('live');
-    const boot = await startBootChild({ runId: crashed, jobKey, ttlMs: 1, reportDir: dir, statePath: join(dir, 'crashed.json'), specs: { baseline: spec(), candidate: spec() } });
+    const boot = await startBootChild({
+      runId: crashed,
+      jobKey,
+      ttlMs: 1,
+      reportDir: dir,
+      statePath: join(dir, 'crashed.json'),
+      specs: { baseline: spec(), candidate: spec() },
+    });
     boot.child.kill('SIGKILL'); // no handler runs: containers stay behind
     await boot.exited;
     expect(containersWithLabel(`${LABEL.runId}=${crashed}`)).toHaveLength(2);
     // A parallel run of the same job, still within its deadline.
-    const liveSession = await bootBackends({ runId: live, jobKey, ttlMs: 600_000, reportDir: join(dir, 'live'), statePath: join(dir, 'live.json'), log: new MemoryLogger(), specs: { baseline: spec(), candidate: spec() } });
+    const liveSession = await bootBackends({
+      runId: live,
+      jobKey,
+      ttlMs: 600_000,
+      reportDir: join(dir, 'live'),
+      statePath: join(dir, 'live.json'),
+      log: new MemoryLogger(),
+      specs: { baseline: spec(), candidate: spec() },
+    });
     try {
       const log = new MemoryLogger();
       const swept = await removeLeftovers({ jobKey, currentRunId: run('next'), logDir: dir, processes: false }, log);
@@ -195,7 +247,9 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
       expect(swept.containers.sort()).toEqual([`perf-gate-${crashed}-baseline`, `perf-gate-${crashed}-candidate`]);
       expect(containersWithLabel(`${LABEL.runId}=${crashed}`)).toEqual([]);
       expect(containersWithLabel(`${LABEL.runId}=${live}`)).toHaveLength(2);
-      expect(readFileSync(join(dir, `leftover-perf-gate-${crashed}-baseline.log`), 'utf8')).toContain('fixture listening');
+      expect(readFileSync(join(dir, `leftover-perf-gate-${crashed}-baseline.log`), 'utf8')).toContain(
+        'fixture listening',
+      );
     } finally {
       await liveSession.stop();
     }
@@ -208,7 +262,12 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
     const dir = tempDir('docker-state');
     const runId = run('state');
     const statePath = join(dir, 'state.json');
-    const boot = await startBootChild({ runId, reportDir: dir, statePath, specs: { baseline: spec(), candidate: spec() } });
+    const boot = await startBootChild({
+      runId,
+      reportDir: dir,
+      statePath,
+      specs: { baseline: spec(), candidate: spec() },
+    });
     boot.child.kill('SIGKILL');
     await boot.exited;
     expect(containersWithLabel(`${LABEL.runId}=${runId}`)).toHaveLength(2);
@@ -225,8 +284,18 @@ describe.skipIf(!hasDocker)('backend stage with Docker', () => {
   it('DockerCli errors name the command and stderr but never an env value', async () => {
     const docker = new DockerCli();
     const error = await docker
-      .run({ image: 'perf-gate-test/does-not-exist:never', name: `perf-gate-${run('cli')}-baseline`, labels: {}, env: { API_TOKEN: 's3cr3t-value-xyz' }, network: 'bridge', extraArgs: ['--pull', 'never'] })
-      .then(() => undefined, (e: unknown) => e as Error);
+      .run({
+        image: 'perf-gate-test/does-not-exist:never',
+        name: `perf-gate-${run('cli')}-baseline`,
+        labels: {},
+        env: { API_TOKEN: 's3cr3t-value-xyz' },
+        network: 'bridge',
+        extraArgs: ['--pull', 'never'],
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     console.log(`[docker cli] error: ${error?.message}`);
     expect(error?.message).toContain('docker run --detach');
     expect(error?.message).toContain('--env API_TOKEN');

@@ -20,12 +20,22 @@ describe('waitForHealthy', () => {
   it('keeps polling through 503s until a 2xx', async () => {
     let calls = 0;
     const url = await serve(() => (++calls < 3 ? 503 : 204));
-    const result = await waitForHealthy({ url, timeoutMs: 60_000, intervalMs: 10, checkAlive: async () => ({ alive: true }) });
+    const result = await waitForHealthy({
+      url,
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      checkAlive: async () => ({ alive: true }),
+    });
     expect(result).toMatchObject({ attempts: 3, status: 204 });
   });
   it('gives up at once when the backend has exited, long before the timeout', async () => {
     const url = await serve(() => 503);
-    const error = await waitForHealthy({ url, timeoutMs: 600_000, intervalMs: 10, checkAlive: async () => ({ alive: false, detail: 'exit code 1' }) }).catch((e: unknown) => e);
+    const error = await waitForHealthy({
+      url,
+      timeoutMs: 600_000,
+      intervalMs: 10,
+      checkAlive: async () => ({ alive: false, detail: 'exit code 1' }),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HealthWaitError);
     expect((error as HealthWaitError).reason).toBe('exited');
     expect((error as Error).message).toContain('exit code 1');
@@ -33,7 +43,13 @@ describe('waitForHealthy', () => {
   it('times out with the last problem seen (fake clock)', async () => {
     const url = await serve(() => 500);
     let t = 0;
-    const error = await waitForHealthy({ url, timeoutMs: 1_000, intervalMs: 1, now: () => (t += 300), checkAlive: async () => ({ alive: true }) }).catch((e: unknown) => e);
+    const error = await waitForHealthy({
+      url,
+      timeoutMs: 1_000,
+      intervalMs: 1,
+      now: () => (t += 300),
+      checkAlive: async () => ({ alive: true }),
+    }).catch((e: unknown) => e);
     expect((error as HealthWaitError).reason).toBe('timeout');
     expect((error as Error).message).toContain('HTTP 500');
   });

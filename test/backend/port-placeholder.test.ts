@@ -1,11 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fillPort, fillPortInEnv, fillPortInList } from '../../src/backend/port-placeholder.js';
 import { loadConfig } from '../../src/config/load.js';
-import { backendSpec } from '../../src/pipeline/stages/boot.js';
 import type { StageContext } from '../../src/pipeline/context.js';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { backendSpec } from '../../src/pipeline/stages/boot.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -14,7 +14,12 @@ describe('the {port} placeholder', () => {
     expect(fillPort('127.0.0.1:{port}', 41234)).toBe('127.0.0.1:41234');
     expect(fillPort('{port}-{port}', 8)).toBe('8-8');
     expect(fillPort('${PORT} {ports} {Port}', 8)).toBe('${PORT} {ports} {Port}');
-    expect(fillPortInList(['uvicorn', 'app:api', '--port', '{port}'], 9001)).toEqual(['uvicorn', 'app:api', '--port', '9001']);
+    expect(fillPortInList(['uvicorn', 'app:api', '--port', '{port}'], 9001)).toEqual([
+      'uvicorn',
+      'app:api',
+      '--port',
+      '9001',
+    ]);
     expect(fillPortInEnv({ BIND: '0.0.0.0:{port}', OTHER: 'x' }, 9001)).toEqual({ BIND: '0.0.0.0:9001', OTHER: 'x' });
   });
 
@@ -36,7 +41,9 @@ describe('the {port} placeholder', () => {
       );
       const config = loadConfig({ path: join(dir, 'perf-gate.yml'), packageRoot: root, env: {} });
       const ctx = { config } as StageContext;
-      const specs = await Promise.all((['baseline', 'candidate'] as const).map((v) => backendSpec(ctx, config.backend[v] as never, undefined)));
+      const specs = await Promise.all(
+        (['baseline', 'candidate'] as const).map((v) => backendSpec(ctx, config.backend[v] as never, undefined)),
+      );
       const ports = specs.map((spec) => {
         if (spec.kind !== 'command') throw new Error(`expected a command backend, got ${spec.kind}`);
         expect(spec.command.slice(-2)).toEqual(['--port', String(spec.port)]);

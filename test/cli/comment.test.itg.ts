@@ -79,17 +79,35 @@ describe('perf-gate comment', () => {
     prEvent();
     api.inject('createComment', { kind: 'forbidden-integration' });
     api.inject('createCheckRun', { kind: 'forbidden-integration' });
-    const { code, stdout, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token, '--comment-key', 'fork']);
+    const { code, stdout, log } = await run([
+      'comment',
+      '--results',
+      resultsPath,
+      '--github-token',
+      api.token,
+      '--comment-key',
+      'fork',
+    ]);
     expect(code, log).toBe(0);
     expect(log).toMatch(/warning: The token cannot write PR comments \(403/);
     expect(log).toContain('posted nothing for the fail verdict (see the warnings above)');
     expect(stdout).toBe('');
   });
 
-  it('a rate limit that asks for an hour is a "rate limited" warning and exit 0, not an hour of waiting', { timeout: 30_000 }, async () => {
+  it('a rate limit that asks for an hour is a "rate limited" warning and exit 0, not an hour of waiting', {
+    timeout: 30_000,
+  }, async () => {
     prEvent();
     api.inject('createComment', { kind: 'secondary-rate-limit', retryAfterSeconds: 3600 });
-    const { code, log } = await run(['comment', '--results', resultsPath, '--github-token', api.token, '--comment-key', 'limited']);
+    const { code, log } = await run([
+      'comment',
+      '--results',
+      resultsPath,
+      '--github-token',
+      api.token,
+      '--comment-key',
+      'limited',
+    ]);
     expect(code, log).toBe(0);
     expect(log).toMatch(/warning: GitHub is rate limiting this token \(429[^\n]*the PR comment skipped/);
     expect(log).toContain('posted the Check run for the fail verdict');
@@ -105,25 +123,36 @@ describe('perf-gate comment', () => {
     ['schemaVersion 999', { schemaVersion: 999 }, "field 'schemaVersion': got 999; expected 1"],
     ['schemaVersion 1.5', { schemaVersion: 1.5 }, "field 'schemaVersion': got 1.5; expected 1"],
     ['targets: [null]', { targets: [null] }, "field 'targets[0]': got null; expected a value of type object"],
-    ['flags: "x"', { rounds: failResults().rounds.map((r, i) => (i === 0 ? { ...r, flags: 'x' } : r)) }, `field 'rounds[0].flags': got "x"; expected a value of type array`],
-    ['status: "constructor"', { targets: failResults().targets.map((t, i) => (i === 0 ? { ...t, status: 'constructor' } : t)) }, `field 'targets[0].status': got "constructor"; expected one of "pass", "fail", "inconclusive", "no-data"`],
-  ])('refuses a results.json with %s: exit 2 naming the JSON path, no TypeError, nothing posted', async (_name, change, message) => {
-    Object.assign(process.env, {
-      GITHUB_ACTIONS: '',
-      GITHUB_API_URL: api.baseUrl,
-      GITHUB_REPOSITORY: 'acme/rag-backend',
-      GITHUB_EVENT_NAME: 'pull_request',
-      GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
-    });
-    const path = join(dir, 'hostile.json');
-    writeFileSync(path, JSON.stringify({ ...failResults(), ...change }));
-    const before = api.requests.length;
-    const { code, log } = await run(['comment', '--results', path, '--github-token', api.token]);
-    expect(code, log).toBe(2);
-    expect(log).toContain(`--results '${path}' ${message}`);
-    expect(log).not.toMatch(/TypeError|Cannot read properties/);
-    expect(api.requests.length).toBe(before);
-  });
+    [
+      'flags: "x"',
+      { rounds: failResults().rounds.map((r, i) => (i === 0 ? { ...r, flags: 'x' } : r)) },
+      `field 'rounds[0].flags': got "x"; expected a value of type array`,
+    ],
+    [
+      'status: "constructor"',
+      { targets: failResults().targets.map((t, i) => (i === 0 ? { ...t, status: 'constructor' } : t)) },
+      `field 'targets[0].status': got "constructor"; expected one of "pass", "fail", "inconclusive", "no-data"`,
+    ],
+  ])(
+    'refuses a results.json with %s: exit 2 naming the JSON path, no TypeError, nothing posted',
+    async (_name, change, message) => {
+      Object.assign(process.env, {
+        GITHUB_ACTIONS: '',
+        GITHUB_API_URL: api.baseUrl,
+        GITHUB_REPOSITORY: 'acme/rag-backend',
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: join(fixtures, 'pull_request.json'),
+      });
+      const path = join(dir, 'hostile.json');
+      writeFileSync(path, JSON.stringify({ ...failResults(), ...change }));
+      const before = api.requests.length;
+      const { code, log } = await run(['comment', '--results', path, '--github-token', api.token]);
+      expect(code, log).toBe(2);
+      expect(log).toContain(`--results '${path}' ${message}`);
+      expect(log).not.toMatch(/TypeError|Cannot read properties/);
+      expect(api.requests.length).toBe(before);
+    },
+  );
 
   it('refuses a file that is not a results.json (exit 2) without calling GitHub', async () => {
     const bogus = join(dir, 'bogus.json');

@@ -33,16 +33,26 @@ afterEach(() => {
 
 describe('perf-gate init', () => {
   it('fits a FastAPI service with a Dockerfile and SQL migrations, and the config it writes is valid', async () => {
-    const dir = project({ 'requirements.txt': 'fastapi\nuvicorn\n', Dockerfile: 'FROM python:3.12-slim\n', 'migrations/001_init.sql': 'SELECT 1;\n', 'fly.toml': '[http_service]\n  internal_port = 8081\n' });
+    const dir = project({
+      'requirements.txt': 'fastapi\nuvicorn\n',
+      Dockerfile: 'FROM python:3.12-slim\n',
+      'migrations/001_init.sql': 'SELECT 1;\n',
+      'fly.toml': '[http_service]\n  internal_port = 8081\n',
+    });
     const { code, stdout } = await init(dir);
     expect(code).toBe(0);
-    expect(stdout).toContain('detected: python, fastapi, uvicorn, Dockerfile, fly.toml (port 8081), SQL migrations in migrations');
+    expect(stdout).toContain(
+      'detected: python, fastapi, uvicorn, Dockerfile, fly.toml (port 8081), SQL migrations in migrations',
+    );
     const config = loadConfig({ path: join(dir, 'perf-gate.yml'), packageRoot: root });
     expect(config.backend.candidate).toMatchObject({ kind: 'image', port: 8081 });
     expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'app:baseline' });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
     expect(config.targets.map((t) => t.expression)).toEqual(['latency_p95 worsens <= 5%', 'error_rate <= 1%']);
-    const workflow = parse(readFileSync(join(dir, '.github/workflows/perf-gate.yml'), 'utf8')) as { permissions: Record<string, string>; jobs: Record<string, { steps: { run?: string }[] }> };
+    const workflow = parse(readFileSync(join(dir, '.github/workflows/perf-gate.yml'), 'utf8')) as {
+      permissions: Record<string, string>;
+      jobs: Record<string, { steps: { run?: string }[] }>;
+    };
     expect(workflow.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', checks: 'write' });
     // No expression is spliced into a shell script: the base ref reaches it through env.
     for (const step of workflow.jobs['perf-gate']!.steps) expect(step.run ?? '').not.toContain('${{');

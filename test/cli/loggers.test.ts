@@ -35,6 +35,7 @@ describe('TerminalLogger', () => {
     expect(s.text().startsWith('\r')).toBe(true);
     log.warning('a round was flagged');
     // The unfinished bar is wiped before the warning is written on a line of its own.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape sequence is what is checked
     expect(s.text()).toMatch(/1\/2 round 1\/2 baseline\r\u001b\[2K\[ {3}0\.0s\] .*warning: a round was flagged/);
     log.progress(2, 2, 'round 2/2 candidate');
     expect(s.text()).toMatch(/\[████████████████████\] 2\/2 round 2\/2 candidate\n$/);

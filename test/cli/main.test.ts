@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseArgs, envNameFor } from '../../src/cli/args.js';
+import { envNameFor, parseArgs } from '../../src/cli/args.js';
 import { COMMANDS, commandSpec } from '../../src/cli/commands.js';
 import { main, packageVersion } from '../../src/cli/main.js';
 import { COMMAND_HANDLERS } from '../../src/cli/run-command.js';
@@ -29,7 +29,18 @@ describe('perf-gate help and version', () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: perf-gate <command> [flags]');
-    for (const name of ['run', 'demo', 'migrate', 'verify-idempotent', 'boot', 'bench', 'compare', 'cleanup', 'validate']) expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of [
+      'run',
+      'demo',
+      'migrate',
+      'verify-idempotent',
+      'boot',
+      'bench',
+      'compare',
+      'cleanup',
+      'validate',
+    ])
+      expect(stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     expect(stdout).toContain('2 invalid input or config, 3 infrastructure failure');
   });
 
@@ -37,7 +48,7 @@ describe('perf-gate help and version', () => {
     expect((await run([])).stdout).toBe((await run(['--help'])).stdout);
   });
 
-  it('<command> --help lists that command\'s flags and their env names', async () => {
+  it("<command> --help lists that command's flags and their env names", async () => {
     const { code, stdout } = await run(['compare', '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('perf-gate compare:');
@@ -72,13 +83,17 @@ describe('bad command lines exit 2 with a message', () => {
     const { code, stdout, log } = await run(['deploy']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(log).toContain("error: command 'deploy': not known; commands: run, demo, migrate, verify-idempotent, boot, bench, compare, cleanup, comment, validate, dashboard, init");
+    expect(log).toContain(
+      "error: command 'deploy': not known; commands: run, demo, migrate, verify-idempotent, boot, bench, compare, cleanup, comment, validate, dashboard, init",
+    );
   });
 
   it('unknown flag names the flag, the command and the allowed flags', async () => {
     const { code, log } = await run(['validate', '--confg', 'x.yml']);
     expect(code).toBe(2);
-    expect(log).toContain("error: flag --confg: not known for 'validate'; allowed: --config, --help, --quiet, --verbose");
+    expect(log).toContain(
+      "error: flag --confg: not known for 'validate'; allowed: --config, --help, --quiet, --verbose",
+    );
   });
 
   it('a flag without its value', async () => {
@@ -118,20 +133,32 @@ describe('perf-gate validate', () => {
     const { code, stdout, log } = await run(['validate', '--config', fixture('bad-duration.yaml')]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(log).toContain(`error: config key 'load.roundDuration': got "5 minutes"; expected a duration such as "500ms", "5s", "2m", or a number of seconds`);
+    expect(log).toContain(
+      `error: config key 'load.roundDuration': got "5 minutes"; expected a duration such as "500ms", "5s", "2m", or a number of seconds`,
+    );
   });
 
   it('reads the request file too: a bad request in it is exit 2, naming the file and line', async () => {
     const { code, stdout, log } = await run(['validate', '--config', fixture('bad-workload.yaml')]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(log).toContain(`${fixture('bad-workload.jsonl')}:2.headers: got "Connection"; expected any header except connection`);
+    expect(log).toContain(
+      `${fixture('bad-workload.jsonl')}:2.headers: got "Connection"; expected any header except connection`,
+    );
   });
 
   it('run: the request file is read before any database is started', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'perf-gate-bad-workload-'));
     try {
-      const { code, log } = await run(['run', '--config', fixture('bad-workload.yaml'), '--report-dir', join(dir, 'report'), '--state', join(dir, 'state.json')]);
+      const { code, log } = await run([
+        'run',
+        '--config',
+        fixture('bad-workload.yaml'),
+        '--report-dir',
+        join(dir, 'report'),
+        '--state',
+        join(dir, 'state.json'),
+      ]);
       expect(code).toBe(2);
       expect(log).toContain('bad-workload.jsonl:2.headers: got "Connection"');
       expect(log).not.toMatch(/PostgreSQL|PGlite|cluster/);
@@ -162,14 +189,22 @@ describe('parseArgs', () => {
   const specs = (name: string | undefined) => commandSpec(name)?.flags;
 
   it('reads --flag value, --flag=value, switches and repeated list flags', () => {
-    const args = parseArgs(['migrate', '--dir', 'm', '--to=022', '--dry-run', '--command', './x', '--command', '--flag-for-x'], specs, {});
+    const args = parseArgs(
+      ['migrate', '--dir', 'm', '--to=022', '--dry-run', '--command', './x', '--command', '--flag-for-x'],
+      specs,
+      {},
+    );
     expect(args.command).toBe('migrate');
     expect(args.flags).toMatchObject({ dir: 'm', to: '022', 'dry-run': true, command: ['./x', '--flag-for-x'] });
   });
 
   it('falls back to PERF_GATE_<FLAG> for every flag, with - as _', () => {
     expect(envNameFor('fail-on-inconclusive')).toBe('PERF_GATE_FAIL_ON_INCONCLUSIVE');
-    const args = parseArgs(['compare'], specs, { PERF_GATE_COMMENT_MODE: 'off', PERF_GATE_FAIL_ON_INCONCLUSIVE: 'true', PERF_GATE_REPORT_DIR: '' });
+    const args = parseArgs(['compare'], specs, {
+      PERF_GATE_COMMENT_MODE: 'off',
+      PERF_GATE_FAIL_ON_INCONCLUSIVE: 'true',
+      PERF_GATE_REPORT_DIR: '',
+    });
     expect(args.flags['comment-mode']).toBe('off');
     expect(args.flags['fail-on-inconclusive']).toBe(true);
     // An empty variable counts as unset, as an empty action input does.
@@ -177,11 +212,19 @@ describe('parseArgs', () => {
   });
 
   it('a list flag from the environment is one item per line', () => {
-    expect(parseArgs(['migrate'], specs, { PERF_GATE_COMMAND: 'npm\nrun\nmigrate\n' }).flags.command).toEqual(['npm', 'run', 'migrate']);
+    expect(parseArgs(['migrate'], specs, { PERF_GATE_COMMAND: 'npm\nrun\nmigrate\n' }).flags.command).toEqual([
+      'npm',
+      'run',
+      'migrate',
+    ]);
   });
 
   it('a boolean that is not true or false is refused, naming the flag or the variable', () => {
-    expect(() => parseArgs(['run', '--json=yes'], specs, {})).toThrow(new InputError('flag --json: got "yes"; expected true or false'));
-    expect(() => parseArgs(['run'], specs, { PERF_GATE_FAIL_ON_INCONCLUSIVE: '1' })).toThrow(new InputError('PERF_GATE_FAIL_ON_INCONCLUSIVE: got "1"; expected true or false'));
+    expect(() => parseArgs(['run', '--json=yes'], specs, {})).toThrow(
+      new InputError('flag --json: got "yes"; expected true or false'),
+    );
+    expect(() => parseArgs(['run'], specs, { PERF_GATE_FAIL_ON_INCONCLUSIVE: '1' })).toThrow(
+      new InputError('PERF_GATE_FAIL_ON_INCONCLUSIVE: got "1"; expected true or false'),
+    );
   });
 });

@@ -31,10 +31,19 @@ describe('A/A mode', () => {
   });
 
   it('says "no false alarm" when nothing failed, and counts false alarms otherwise', () => {
-    const target = (status: TargetResult['status']): TargetResult => ({ expression: 'm worsens <= 0%', metric: 'm', kind: 'regression', status, estimate: 0, ci: [-0.01, 0.01], unit: 'ms', threshold: 0 });
-    expect(headline({ mode: 'aa', verdict: 'inconclusive', targets: [target('inconclusive'), target('inconclusive')] })).toBe(
-      '🔬 perf-gate A/A check: no false alarm in 2 metrics; "Detectable" is this runner\'s noise floor',
-    );
+    const target = (status: TargetResult['status']): TargetResult => ({
+      expression: 'm worsens <= 0%',
+      metric: 'm',
+      kind: 'regression',
+      status,
+      estimate: 0,
+      ci: [-0.01, 0.01],
+      unit: 'ms',
+      threshold: 0,
+    });
+    expect(
+      headline({ mode: 'aa', verdict: 'inconclusive', targets: [target('inconclusive'), target('inconclusive')] }),
+    ).toBe('🔬 perf-gate A/A check: no false alarm in 2 metrics; "Detectable" is this runner\'s noise floor');
     expect(headline({ mode: 'aa', verdict: 'fail', targets: [target('fail'), target('inconclusive')] })).toBe(
       '❌ perf-gate A/A check: 1 false alarm in 2 metrics with the candidate against itself',
     );

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EMBEDDED_DEFAULT, loadConfig, metricCatalog, parseConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/errors.js';
 import { loadWorkload } from '../../src/pipeline/stages/bench.js';
-import { MINIMAL, inputErrorOf, parse, withSections } from '../helpers/config-text.js';
+import { inputErrorOf, MINIMAL, parse, withSections } from '../helpers/config-text.js';
 
 const packageRoot = resolve(import.meta.dirname, '../..');
 const fixture = (name: string) => resolve(import.meta.dirname, '../fixtures/config', name);
@@ -30,22 +30,47 @@ describe('the embedded default', () => {
     expect(config.targets[1]).toMatchObject({ kind: 'improvement', metric: 'db_query_time', minImprovement: 0.3 });
     expect(config.targets[2]).toMatchObject({ kind: 'absolute', metric: 'early_exit_rate', comparator: '>=' });
     expect((config.targets[2] as { threshold: number }).threshold).toBeCloseTo(0.3, 12);
-    expect(config.targets[3]).toMatchObject({ kind: 'absolute', metric: 'pool_wait_p95', comparator: '<', threshold: 10 });
+    expect(config.targets[3]).toMatchObject({
+      kind: 'absolute',
+      metric: 'pool_wait_p95',
+      comparator: '<',
+      threshold: 10,
+    });
     expect((config.targets[4] as { threshold: number }).threshold).toBeCloseTo(0.01, 12);
   });
 
   it('compares pool 10 without early exit against pool 20 with early exit at 0.9, across migration 022', () => {
-    expect(config.backend.baseline).toMatchObject({ kind: 'command', env: { DB_POOL_SIZE: '10', EARLY_EXIT_SCORE: 'off' } });
-    expect(config.backend.candidate).toMatchObject({ kind: 'command', env: { DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' } });
+    expect(config.backend.baseline).toMatchObject({
+      kind: 'command',
+      env: { DB_POOL_SIZE: '10', EARLY_EXIT_SCORE: 'off' },
+    });
+    expect(config.backend.candidate).toMatchObject({
+      kind: 'command',
+      env: { DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9' },
+    });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
-    expect(config.database.migrations).toMatchObject({ kind: 'sql', dir: 'examples/backend-rag/migrations', to: '022' });
-    expect(config.load).toMatchObject({ roundDurationMs: 4000, warmupMs: 3000, timeoutMs: 10_000, pairs: 8, maxPairs: 16 });
+    expect(config.database.migrations).toMatchObject({
+      kind: 'sql',
+      dir: 'examples/backend-rag/migrations',
+      to: '022',
+    });
+    expect(config.load).toMatchObject({
+      roundDurationMs: 4000,
+      warmupMs: 3000,
+      timeoutMs: 10_000,
+      pairs: 8,
+      maxPairs: 16,
+    });
   });
 
   it('defines the four server metrics the targets use, with the right good direction', () => {
     const catalog = metricCatalog(config);
     const byName = new Map(catalog.map((m) => [m.name, m]));
-    expect(byName.get('early_exit_rate')).toMatchObject({ unit: 'ratio', direction: 'higher-is-better', source: 'server' });
+    expect(byName.get('early_exit_rate')).toMatchObject({
+      unit: 'ratio',
+      direction: 'higher-is-better',
+      source: 'server',
+    });
     expect(byName.get('pool_wait_p95')).toMatchObject({ unit: 'ms', direction: 'lower-is-better' });
     expect(config.metrics.find((m) => m.name === 'pool_wait_p95')?.quantile).toBe(0.95);
     expect(config.metrics.find((m) => m.name === 'early_exit_rate')?.denominator?.metric).toBe('rag_searches_total');
@@ -64,7 +89,10 @@ describe('a config file', () => {
     // An object body is sent as JSON text with its content type, as the same request from a request file.
     expect(config.load.workload.requests![1]!.body).toEqual({ q: 'vacuum' });
     const workload = await loadWorkload(config);
-    expect(workload.requests[1]).toMatchObject({ body: '{"q":"vacuum"}', headers: { 'content-type': 'application/json' } });
+    expect(workload.requests[1]).toMatchObject({
+      body: '{"q":"vacuum"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(config.gate).toEqual({ confidence: 0.98, minPairs: 5, failOnInconclusive: false });
     expect(config.report.dir).toBe('perf-gate-report');
   });
@@ -116,7 +144,13 @@ describe('each backend and each migration setting is read by its kind', () => {
         },
       }),
     );
-    expect(config.backend.baseline).toEqual({ kind: 'url', url: 'http://127.0.0.1:18080', healthPath: '/healthz', metricsPath: undefined, healthTimeoutMs: 60_000 });
+    expect(config.backend.baseline).toEqual({
+      kind: 'url',
+      url: 'http://127.0.0.1:18080',
+      healthPath: '/healthz',
+      metricsPath: undefined,
+      healthTimeoutMs: 60_000,
+    });
     expect(config.backend.candidate).toEqual({
       kind: 'command',
       command: ['node', 'server.js'],
@@ -132,15 +166,37 @@ describe('each backend and each migration setting is read by its kind', () => {
   });
 
   it('an image variant, with the defaults of its docker keys', () => {
-    const config = parse(withSections({ backend: { image: 'api:latest', candidate: { image: 'api:pr', memory: '512m' } } }));
-    expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'api:latest', port: 8080, network: 'bridge', dockerArgs: [], memory: undefined });
+    const config = parse(
+      withSections({ backend: { image: 'api:latest', candidate: { image: 'api:pr', memory: '512m' } } }),
+    );
+    expect(config.backend.baseline).toMatchObject({
+      kind: 'image',
+      image: 'api:latest',
+      port: 8080,
+      network: 'bridge',
+      dockerArgs: [],
+      memory: undefined,
+    });
     expect(config.backend.candidate).toMatchObject({ kind: 'image', image: 'api:pr', memory: '512m' });
   });
 
   it('a stored baseline is its results file and nothing else', () => {
-    const config = parse(withSections({ backend: { kind: 'url', url: 'http://127.0.0.1:18081', healthTimeout: '5s', baseline: { kind: 'results', results: 'runs/results.json' } } }));
+    const config = parse(
+      withSections({
+        backend: {
+          kind: 'url',
+          url: 'http://127.0.0.1:18081',
+          healthTimeout: '5s',
+          baseline: { kind: 'results', results: 'runs/results.json' },
+        },
+      }),
+    );
     expect(config.backend.baseline).toEqual({ kind: 'results', results: 'runs/results.json' });
-    expect(config.backend.candidate).toMatchObject({ kind: 'url', url: 'http://127.0.0.1:18081', healthTimeoutMs: 5000 });
+    expect(config.backend.candidate).toMatchObject({
+      kind: 'url',
+      url: 'http://127.0.0.1:18081',
+      healthTimeoutMs: 5000,
+    });
   });
 
   it('migrations are SQL files or a command, by the key given; a mapping with neither means none', () => {
@@ -151,7 +207,6 @@ describe('each backend and each migration setting is read by its kind', () => {
     expect(parse(withSections({ database: { migrations: {} } })).database.migrations).toBeUndefined();
     expect(parse(withSections({ database: { migrations: null } })).database.migrations).toBeUndefined();
   });
-
 });
 
 describe('every config error names the key, what was given and what is allowed', () => {
@@ -163,14 +218,18 @@ describe('every config error names the key, what was given and what is allowed',
   });
 
   it('unknown nested key lists the keys that are allowed there', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { roundDuraton: '5s', workload: { requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { roundDuraton: '5s', workload: { requests: [{ path: '/' }] } } })),
+    );
     expect(message).toContain("'roundDuraton'");
     expect(message).toContain("in 'load'");
     expect(message).toContain("'roundDuration'");
   });
 
   it('unknown key inside a backend variant', () => {
-    const message = inputErrorOf(() => parse(withSections({ backend: { kind: 'url', url: 'http://127.0.0.1:1', candidate: { envv: {} } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ backend: { kind: 'url', url: 'http://127.0.0.1:1', candidate: { envv: {} } } })),
+    );
     expect(message).toContain("'envv'");
     expect(message).toContain("'backend.candidate'");
     expect(message).toContain("'env'");
@@ -182,26 +241,36 @@ describe('every config error names the key, what was given and what is allowed',
   });
 
   it('an infinite number (YAML .inf) is shown as Infinity, not null', () => {
-    const message = inputErrorOf(() => parse('backend: { kind: url, url: "http://127.0.0.1:1" }\nload: { rate: .inf, workload: { requests: [{ path: / }] } }\ntargets: ["latency_p95 worsens <= 5%"]\n'));
+    const message = inputErrorOf(() =>
+      parse(
+        'backend: { kind: url, url: "http://127.0.0.1:1" }\nload: { rate: .inf, workload: { requests: [{ path: / }] } }\ntargets: ["latency_p95 worsens <= 5%"]\n',
+      ),
+    );
     expect(message).toBe("config key 'load.rate': got Infinity; expected a number >= 0.1 and <= 1000000");
   });
 
   it('wrong type: text where a number is expected, with the bounds', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { rate: 'fast', workload: { requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { rate: 'fast', workload: { requests: [{ path: '/' }] } } })),
+    );
     expect(message).toContain("config key 'load.rate'");
     expect(message).toContain('"fast"');
     expect(message).toContain('a number >= 0.1 and <= 1000000');
   });
 
   it('wrong type: a fraction where a whole number is expected', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { pairs: 2.5, workload: { requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { pairs: 2.5, workload: { requests: [{ path: '/' }] } } })),
+    );
     expect(message).toContain("config key 'load.pairs'");
     expect(message).toContain('2.5');
     expect(message).toContain('a whole number');
   });
 
   it('a value outside a fixed list names the choices', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { mode: 'burst', workload: { requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { mode: 'burst', workload: { requests: [{ path: '/' }] } } })),
+    );
     expect(message).toBe(`config key 'load.mode': got "burst"; expected one of 'open', 'closed'`);
   });
 
@@ -216,7 +285,9 @@ describe('every config error names the key, what was given and what is allowed',
     ['-2s', '"-2s"'],
     [-3, '-3'],
   ])('bad duration %s', (given, shown) => {
-    const message = inputErrorOf(() => parse(withSections({ load: { roundDuration: given, workload: { requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { roundDuration: given, workload: { requests: [{ path: '/' }] } } })),
+    );
     expect(message).toContain("config key 'load.roundDuration'");
     expect(message).toContain(shown);
     expect(message).toContain('"500ms", "5s", "2m"');
@@ -230,18 +301,26 @@ describe('every config error names the key, what was given and what is allowed',
   });
 
   it('a round shorter than 500 ms is refused', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { roundDuration: '100ms', workload: { requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { roundDuration: '100ms', workload: { requests: [{ path: '/' }] } } })),
+    );
     expect(message).toBe(`config key 'load.roundDuration': got "100ms"; expected at least 500ms`);
   });
 
   it('maxPairs below pairs, and minPairs above maxPairs', () => {
     const workload = { requests: [{ path: '/' }] };
-    expect(inputErrorOf(() => parse(withSections({ load: { pairs: 8, maxPairs: 4, workload } })))).toContain("config key 'load.maxPairs': got 4; expected a whole number >= 8");
-    expect(inputErrorOf(() => parse(withSections({ load: { pairs: 4, workload }, gate: { minPairs: 6 } })))).toBe("config key 'gate.minPairs': got 6; expected at most load.maxPairs (4)");
+    expect(inputErrorOf(() => parse(withSections({ load: { pairs: 8, maxPairs: 4, workload } })))).toContain(
+      "config key 'load.maxPairs': got 4; expected a whole number >= 8",
+    );
+    expect(inputErrorOf(() => parse(withSections({ load: { pairs: 4, workload }, gate: { minPairs: 6 } })))).toBe(
+      "config key 'gate.minPairs': got 6; expected at most load.maxPairs (4)",
+    );
   });
 
   it('unknown metric in a target lists the known metrics', () => {
-    const message = inputErrorOf(() => parse(withSections({ targets: ['latency_p95 worsens <= 5%', 'pipeline_tme improves >= 20%'] })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ targets: ['latency_p95 worsens <= 5%', 'pipeline_tme improves >= 20%'] })),
+    );
     expect(message).toContain("config key 'targets[1]'");
     expect(message).toContain("unknown metric 'pipeline_tme'");
     expect(message).toContain('latency_p50');
@@ -307,83 +386,136 @@ describe('every config error names the key, what was given and what is allowed',
   });
 
   it('workload with both a file and requests', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { workload: { file: 'q.jsonl', requests: [{ path: '/' }] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { workload: { file: 'q.jsonl', requests: [{ path: '/' }] } } })),
+    );
     expect(message).toBe("config key 'load.workload': give either 'requests' or 'file', not both");
   });
 
   it('a request path that does not start with /', () => {
     const message = inputErrorOf(() => parse(withSections({ load: { workload: { requests: [{ path: 'search' }] } } })));
-    expect(message).toMatch(/^config key 'load\.workload': requests\[0\]\.path: got "search"; expected a path starting with "\/"/);
+    expect(message).toMatch(
+      /^config key 'load\.workload': requests\[0\]\.path: got "search"; expected a path starting with "\/"/,
+    );
   });
 
   it('a request header that would change how connections are handled', () => {
-    const message = inputErrorOf(() => parse(withSections({ load: { workload: { requests: [{ path: '/', headers: { Connection: 'close' } }] } } })));
-    expect(message).toMatch(/^config key 'load\.workload': requests\[0\]\.headers: got "Connection"; expected any header except connection/);
+    const message = inputErrorOf(() =>
+      parse(withSections({ load: { workload: { requests: [{ path: '/', headers: { Connection: 'close' } }] } } })),
+    );
+    expect(message).toMatch(
+      /^config key 'load\.workload': requests\[0\]\.headers: got "Connection"; expected any header except connection/,
+    );
   });
 
   it('baseline strategy separate-url without a url', () => {
     const message = inputErrorOf(() => parse(withSections({ database: { baseline: { strategy: 'separate-url' } } })));
-    expect(message).toBe("config key 'database.baseline.url': got nothing; expected the baseline database URL (strategy 'separate-url')");
+    expect(message).toBe(
+      "config key 'database.baseline.url': got nothing; expected the baseline database URL (strategy 'separate-url')",
+    );
   });
 
   it('baseline strategy template-copy without a migrations dir', () => {
-    const message = inputErrorOf(() => parse(withSections({ database: { baseline: { strategy: 'template-copy', before: '022' } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ database: { baseline: { strategy: 'template-copy', before: '022' } } })),
+    );
     expect(message).toContain("config key 'database.baseline.strategy'");
     expect(message).toContain("'template-copy'");
     expect(message).toContain("'database.migrations.dir'");
   });
 
   it('template-copy takes its version from migrations.to when before is not given', () => {
-    const config = parse(withSections({ database: { migrations: { dir: 'migrations', to: '022' }, baseline: { strategy: 'template-copy' } } }));
+    const config = parse(
+      withSections({
+        database: { migrations: { dir: 'migrations', to: '022' }, baseline: { strategy: 'template-copy' } },
+      }),
+    );
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
   });
 
   it('migrations with both dir and command', () => {
-    const message = inputErrorOf(() => parse(withSections({ database: { migrations: { dir: 'm', command: ['./migrate.sh'] } } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ database: { migrations: { dir: 'm', command: ['./migrate.sh'] } } })),
+    );
     expect(message).toContain("config key 'database.migrations'");
     expect(message).toContain('not both');
   });
 
   it('an invalid productionPattern', () => {
     const message = inputErrorOf(() => parse(withSections({ database: { productionPattern: '(unclosed' } })));
-    expect(message).toBe(`config key 'database.productionPattern': got "(unclosed"; expected a valid regular expression`);
+    expect(message).toBe(
+      `config key 'database.productionPattern': got "(unclosed"; expected a valid regular expression`,
+    );
   });
 
   it('a server metric with a bad name, a duplicate name, or a quantile without its level', () => {
     expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'Pipeline-Time', metric: 'x' }] })))).toBe(
       `config key 'metrics[0].name': got "Pipeline-Time"; expected a lowercase name of letters, digits and _`,
     );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'latency_p95', metric: 'x' }] })))).toContain('not already used');
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', kind: 'histogram_quantile', metric: 'x' }] })))).toBe(
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'latency_p95', metric: 'x' }] })))).toContain(
+      'not already used',
+    );
+    expect(
+      inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', kind: 'histogram_quantile', metric: 'x' }] }))),
+    ).toBe(
       "config key 'metrics[0].quantile': got nothing; expected a number between 0 and 1 (kind 'histogram_quantile')",
     );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'hits', kind: 'counter_ratio', metric: 'x' }] })))).toContain("'metrics[0].denominator'");
+    expect(
+      inputErrorOf(() => parse(withSections({ metrics: [{ name: 'hits', kind: 'counter_ratio', metric: 'x' }] }))),
+    ).toContain("'metrics[0].denominator'");
   });
 
   it('a server metric whose unit, quantile or labels do not fit its kind', () => {
-    const ratio = { name: 'early_exit_rate', kind: 'counter_ratio', metric: 'rag_early_exit_total', denominator: { metric: 'rag_searches_total' } };
+    const ratio = {
+      name: 'early_exit_rate',
+      kind: 'counter_ratio',
+      metric: 'rag_early_exit_total',
+      denominator: { metric: 'rag_searches_total' },
+    };
     expect(inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, unit: 'ms' }] })))).toBe(
       `config key 'metrics[0].unit': got "ms"; expected for kind 'counter_ratio': ratio`,
     );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', quantile: 0.95 }] })))).toBe(
+    expect(
+      inputErrorOf(() =>
+        parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', quantile: 0.95 }] })),
+      ),
+    ).toBe(
       `config key 'metrics[0].quantile': got 0.95; expected no quantile: it applies only to kind 'histogram_quantile'`,
     );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', labels: { le: '0.1' } }] })))).toBe(
+    expect(
+      inputErrorOf(() =>
+        parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', labels: { le: '0.1' } }] })),
+      ),
+    ).toBe(
       `config key 'metrics[0].labels.le': got "0.1"; expected no le matcher on a histogram: perf-gate combines its buckets itself`,
     );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, labels: { 'stage-name': 'rerank' } }] })))).toBe(
+    expect(
+      inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, labels: { 'stage-name': 'rerank' } }] }))),
+    ).toBe(
       `config key 'metrics[0].labels': got "stage-name"; expected Prometheus label names (letters, digits and _, not starting with a digit)`,
     );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, denominator: { metric: 'rag searches' } }] })))).toBe(
-      `config key 'metrics[0].denominator.metric': got "rag searches"; expected a Prometheus metric family name`,
-    );
-    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', metric: 'pool_wait_seconds', denominator: { metric: 'x_total' } }] })))).toBe(
+    expect(
+      inputErrorOf(() => parse(withSections({ metrics: [{ ...ratio, denominator: { metric: 'rag searches' } }] }))),
+    ).toBe(`config key 'metrics[0].denominator.metric': got "rag searches"; expected a Prometheus metric family name`);
+    expect(
+      inputErrorOf(() =>
+        parse(
+          withSections({
+            metrics: [{ name: 'wait', metric: 'pool_wait_seconds', denominator: { metric: 'x_total' } }],
+          }),
+        ),
+      ),
+    ).toBe(
       `config key 'metrics[0].denominator': got {"metric":"x_total"}; expected no denominator with kind 'histogram_mean': only kind 'counter_ratio' has one`,
     );
     // Defaults follow the kind: a ratio of counters is a ratio, a counter per second a rate, a gauge a count.
     const config = parse(
       withSections({
-        metrics: [ratio, { name: 'searches', kind: 'counter_rate', metric: 'rag_searches_total' }, { name: 'conns', kind: 'gauge', metric: 'pool_size' }],
+        metrics: [
+          ratio,
+          { name: 'searches', kind: 'counter_rate', metric: 'rag_searches_total' },
+          { name: 'conns', kind: 'gauge', metric: 'pool_size' },
+        ],
       }),
     );
     expect(config.metrics.map((m) => m.unit)).toEqual(['ratio', 'req/s', 'count']);
@@ -392,11 +524,13 @@ describe('every config error names the key, what was given and what is allowed',
 
 describe('${VAR} interpolation', () => {
   it('replaces ${NAME} with the environment variable in any string', () => {
-    const config = parse(withSections({ database: { url: 'postgres://u:${PGPASS}@db.internal/preview' } }), { env: { PGPASS: 's3cret' } });
+    const config = parse(withSections({ database: { url: 'postgres://u:${PGPASS}@db.internal/preview' } }), {
+      env: { PGPASS: 's3cret' },
+    });
     expect(config.database.url).toBe('postgres://u:s3cret@db.internal/preview');
   });
 
-  it('expanded values, secret-like env values and URL passwords become the config\'s secrets; plain numbers do not', () => {
+  it("expanded values, secret-like env values and URL passwords become the config's secrets; plain numbers do not", () => {
     const config = parse(
       withSections({
         backend: {
@@ -412,12 +546,22 @@ describe('${VAR} interpolation', () => {
   });
 
   it('a variable that is not set is an error naming the key and the variable', () => {
-    const message = inputErrorOf(() => parse(withSections({ backend: { kind: 'url', url: 'http://127.0.0.1:1', candidate: { env: { TOKEN: '${API_TOKEN}' } } } })));
-    expect(message).toBe("config key 'backend.candidate.env.TOKEN': refers to environment variable ${API_TOKEN}, which is not set");
+    const message = inputErrorOf(() =>
+      parse(
+        withSections({
+          backend: { kind: 'url', url: 'http://127.0.0.1:1', candidate: { env: { TOKEN: '${API_TOKEN}' } } },
+        }),
+      ),
+    );
+    expect(message).toBe(
+      "config key 'backend.candidate.env.TOKEN': refers to environment variable ${API_TOKEN}, which is not set",
+    );
   });
 
   it('names the list position of a missing variable inside a list', () => {
-    const message = inputErrorOf(() => parse(withSections({ backend: { kind: 'command', command: ['node', '${SERVER_FILE}'] } })));
+    const message = inputErrorOf(() =>
+      parse(withSections({ backend: { kind: 'command', command: ['node', '${SERVER_FILE}'] } })),
+    );
     expect(message).toContain("config key 'backend.command[1]'");
     expect(message).toContain('${SERVER_FILE}');
   });
@@ -425,7 +569,9 @@ describe('${VAR} interpolation', () => {
 
 describe('CLI overrides', () => {
   it('--database-url, --fail-on-inconclusive and --report-dir win over a config that does not set them', () => {
-    const config = parse(withSections({}), { overrides: { databaseUrl: 'postgres://localhost/other', failOnInconclusive: true, reportDir: 'out' } });
+    const config = parse(withSections({}), {
+      overrides: { databaseUrl: 'postgres://localhost/other', failOnInconclusive: true, reportDir: 'out' },
+    });
     expect(config.database.url).toBe('postgres://localhost/other');
     expect(config.gate.failOnInconclusive).toBe(true);
     expect(config.report.dir).toBe('out');
@@ -441,7 +587,11 @@ describe('CLI overrides', () => {
       path: fixture('with-overridable-keys.yaml'),
       packageRoot,
       env: {},
-      overrides: { databaseUrl: 'postgres://perf@127.0.0.1:5432/other', failOnInconclusive: false, reportDir: 'cli-report' },
+      overrides: {
+        databaseUrl: 'postgres://perf@127.0.0.1:5432/other',
+        failOnInconclusive: false,
+        reportDir: 'cli-report',
+      },
     });
     expect(config.database.url).toBe('postgres://perf@127.0.0.1:5432/other');
     expect(config.gate.failOnInconclusive).toBe(false);
@@ -470,7 +620,14 @@ describe('error type', () => {
 describe('migration session settings, lint and rehearsal', () => {
   const load = (migrations: string) =>
     parseConfig(
-      ['database:', `  migrations: ${migrations}`, 'backend: { kind: command, command: [node, s.js] }', 'load: { workload: { requests: [{ method: GET, path: / }] } }', 'targets: [latency_p95 worsens <= 5%]', ''].join('\n'),
+      [
+        'database:',
+        `  migrations: ${migrations}`,
+        'backend: { kind: command, command: [node, s.js] }',
+        'load: { workload: { requests: [{ method: GET, path: / }] } }',
+        'targets: [latency_p95 worsens <= 5%]',
+        '',
+      ].join('\n'),
       { source: 'perf-gate.yml', baseDir: '/tmp', env: {}, overrides: {} },
     );
 
@@ -487,17 +644,33 @@ describe('migration session settings, lint and rehearsal', () => {
   });
 
   it('reads the timeouts as durations, lint and rehearse as booleans or mappings', () => {
-    const m = load('{ dir: m, lockTimeout: 2s, statementTimeout: 5m, lint: { exclude: [require-statement-timeout] }, rehearse: { rate: 50, before: 1s } }').database.migrations;
-    expect(m).toMatchObject({ lockTimeoutMs: 2000, statementTimeoutMs: 300_000, lint: { enabled: true, exclude: ['require-statement-timeout'] }, rehearse: { enabled: true, rate: 50, beforeMs: 1000 } });
-    expect(load('{ dir: m, lint: false, rehearse: false }').database.migrations).toMatchObject({ lint: { enabled: false }, rehearse: { enabled: false } });
+    const m = load(
+      '{ dir: m, lockTimeout: 2s, statementTimeout: 5m, lint: { exclude: [require-statement-timeout] }, rehearse: { rate: 50, before: 1s } }',
+    ).database.migrations;
+    expect(m).toMatchObject({
+      lockTimeoutMs: 2000,
+      statementTimeoutMs: 300_000,
+      lint: { enabled: true, exclude: ['require-statement-timeout'] },
+      rehearse: { enabled: true, rate: 50, beforeMs: 1000 },
+    });
+    expect(load('{ dir: m, lint: false, rehearse: false }').database.migrations).toMatchObject({
+      lint: { enabled: false },
+      rehearse: { enabled: false },
+    });
   });
 
   it('refuses what cannot apply or is not a rule name, naming the key, the value and what is allowed', () => {
     expect(() => load('{ command: [alembic, upgrade, head], lockTimeout: 2s }')).toThrow(
       "config key 'database.migrations.lockTimeout': applies to SQL migrations ('dir'); a migration command sets its own session settings",
     );
-    expect(() => load('{ dir: m, lint: { exclude: ["Bad Rule"] } }')).toThrow(/config key 'database\.migrations\.lint\.exclude'.*Bad Rule.*squawk rule names/);
-    expect(() => load('{ dir: m, rehearse: { rate: 0 } }')).toThrow(/config key 'database\.migrations\.rehearse\.rate'/);
-    expect(() => load('{ dir: m, rehearse: { during: 1s } }')).toThrow("config: unknown key 'during' in 'database.migrations.rehearse'");
+    expect(() => load('{ dir: m, lint: { exclude: ["Bad Rule"] } }')).toThrow(
+      /config key 'database\.migrations\.lint\.exclude'.*Bad Rule.*squawk rule names/,
+    );
+    expect(() => load('{ dir: m, rehearse: { rate: 0 } }')).toThrow(
+      /config key 'database\.migrations\.rehearse\.rate'/,
+    );
+    expect(() => load('{ dir: m, rehearse: { during: 1s } }')).toThrow(
+      "config: unknown key 'during' in 'database.migrations.rehearse'",
+    );
   });
 });

@@ -4,17 +4,24 @@
  * or underlines a config that runs (a stored baseline's `results` was once such a key).
  */
 import { describe, expect, it } from 'vitest';
-import { SCHEMA, loaderVerdict, schemaErrors } from '../helpers/config-schema.js';
+import { loaderVerdict, SCHEMA, schemaErrors } from '../helpers/config-schema.js';
 
 const STORED_BASELINE = {
-  backend: { kind: 'url', url: 'https://live.example.test', baseline: { kind: 'results', results: 'runs/results.json' } },
+  backend: {
+    kind: 'url',
+    url: 'https://live.example.test',
+    baseline: { kind: 'results', results: 'runs/results.json' },
+  },
   load: { workload: { requests: [{ path: '/' }] } },
   targets: ['latency_p95 worsens <= 5%'],
 };
 
 /** The keys the loader allows in `backend.<variant>`, from its unknown-key message ("allowed: 'a', 'b'"). */
 function loaderVariantKeys(): string[] {
-  const probe = loaderVerdict({ ...STORED_BASELINE, backend: { ...STORED_BASELINE.backend, candidate: { zz_not_a_key: 1 } } });
+  const probe = loaderVerdict({
+    ...STORED_BASELINE,
+    backend: { ...STORED_BASELINE.backend, candidate: { zz_not_a_key: 1 } },
+  });
   if (probe.ok) throw new Error('the loader accepted an unknown key');
   return [...(/allowed: (.*)$/.exec(probe.message)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]!);
 }

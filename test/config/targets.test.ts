@@ -6,7 +6,13 @@ import { CLIENT_METRICS, type MetricInfo } from '../../src/model/round-record.js
 const METRICS: MetricInfo[] = [
   ...CLIENT_METRICS,
   { name: 'pipeline_time', unit: 'ms', direction: 'lower-is-better', source: 'server', description: 'pipeline' },
-  { name: 'early_exit_rate', unit: 'ratio', direction: 'higher-is-better', source: 'server', description: 'early exits' },
+  {
+    name: 'early_exit_rate',
+    unit: 'ratio',
+    direction: 'higher-is-better',
+    source: 'server',
+    description: 'early exits',
+  },
   { name: 'pool_wait_p95', unit: 'ms', direction: 'lower-is-better', source: 'server', description: 'pool wait' },
   { name: 'searches', unit: 'count', direction: 'higher-is-better', source: 'server', description: 'searches' },
 ];
@@ -76,7 +82,13 @@ describe('relative targets', () => {
 
 describe('absolute targets and units', () => {
   it('"pool_wait_p95 < 10ms" is 10 in the metric unit (ms)', () => {
-    expect(parse('pool_wait_p95 < 10ms')).toEqual({ kind: 'absolute', expression: 'pool_wait_p95 < 10ms', metric: 'pool_wait_p95', comparator: '<', threshold: 10 });
+    expect(parse('pool_wait_p95 < 10ms')).toEqual({
+      kind: 'absolute',
+      expression: 'pool_wait_p95 < 10ms',
+      metric: 'pool_wait_p95',
+      comparator: '<',
+      threshold: 10,
+    });
   });
 
   it('"pool_wait_p95 < 0.01s" is the same 10 ms', () => {
@@ -92,7 +104,12 @@ describe('absolute targets and units', () => {
   });
 
   it('throughput in req/s, rps or no unit', () => {
-    for (const text of ['throughput >= 35 req/s', 'throughput >= 35req/s', 'throughput >= 35 rps', 'throughput >= 35']) {
+    for (const text of [
+      'throughput >= 35 req/s',
+      'throughput >= 35req/s',
+      'throughput >= 35 rps',
+      'throughput >= 35',
+    ]) {
       expect(parse(text)).toMatchObject({ kind: 'absolute', metric: 'throughput', comparator: '>=', threshold: 35 });
     }
   });
@@ -107,7 +124,9 @@ describe('absolute targets and units', () => {
 
   it('a unit that does not fit the metric names both units and the allowed ones', () => {
     const message = errorOf('pool_wait_p95 < 10%');
-    expect(message).toBe(`config key 'targets[0]': "pool_wait_p95 < 10%" gives a threshold in %, but pool_wait_p95 is measured in ms; allowed: ms, s`);
+    expect(message).toBe(
+      `config key 'targets[0]': "pool_wait_p95 < 10%" gives a threshold in %, but pool_wait_p95 is measured in ms; allowed: ms, s`,
+    );
     expect(errorOf('pool_wait_p95 < 10')).toContain('gives a threshold in no unit');
     expect(errorOf('throughput > 5ms')).toContain('allowed: req/s, rps, no unit');
     expect(errorOf('searches > 5%')).toContain('allowed: no unit');
@@ -120,12 +139,19 @@ describe('absolute targets and units', () => {
     expect(message).toContain('pool_wait_p95');
   });
 
-  it.each(['', 'latency_p95', 'latency_p95 fast', 'latency_p95 == 5ms', 'latency_p95 < 5 hours', '< 5ms', 'latency_p95 improves 20'])(
-    'malformed "%s" shows the three accepted forms',
-    (text) => {
-      const message = errorOf(text);
-      expect(message).toContain('cannot read target');
-      expect(message).toContain('"<metric> improves >= N%", "<metric> worsens <= N%" or "<metric> <|<=|>|>= <value>[ms|s|%|req/s]"');
-    },
-  );
+  it.each([
+    '',
+    'latency_p95',
+    'latency_p95 fast',
+    'latency_p95 == 5ms',
+    'latency_p95 < 5 hours',
+    '< 5ms',
+    'latency_p95 improves 20',
+  ])('malformed "%s" shows the three accepted forms', (text) => {
+    const message = errorOf(text);
+    expect(message).toContain('cannot read target');
+    expect(message).toContain(
+      '"<metric> improves >= N%", "<metric> worsens <= N%" or "<metric> <|<=|>|>= <value>[ms|s|%|req/s]"',
+    );
+  });
 });

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import { MemoryLogger } from '../../src/log.js';
-import { MINIMAL, inputErrorOf } from '../helpers/config-text.js';
+import { inputErrorOf, MINIMAL } from '../helpers/config-text.js';
 
 const packageRoot = join(import.meta.dirname, '../..');
 const FIRST_LINE = readFileSync('/etc/passwd', 'utf8').split('\n')[0]!;
@@ -59,7 +59,9 @@ describe('files named by a config in the workspace stay inside the workspace', (
   it('a workload file ../../../../etc/passwd: exit 2 naming the key, and nothing of the file is quoted', async () => {
     const { code, text } = await validate(configWith('passwd.yml', workloadFile('../../../../etc/passwd')));
     expect(code).toBe(2);
-    expect(text).toContain("config key 'load.workload.file': got \"../../../../etc/passwd\"; expected a path inside the workspace");
+    expect(text).toContain(
+      'config key \'load.workload.file\': got "../../../../etc/passwd"; expected a path inside the workspace',
+    );
     expect(text).not.toContain(FIRST_LINE.slice(0, 10));
   });
 
@@ -82,9 +84,23 @@ describe('files named by a config in the workspace stay inside the workspace', (
     process.env.GITHUB_WORKSPACE = workspace;
     const cases: [string, Record<string, unknown>][] = [
       ['database.migrations.dir', { database: { migrations: { dir: '../../../../etc' } } }],
-      ['backend.baseline.results', { backend: { baseline: { kind: 'results', results: join(outside, 'results.json') }, candidate: { kind: 'url', url: 'http://127.0.0.1:1' } } }],
-      ['backend.candidate.envFile', { backend: { kind: 'image', image: 'api:candidate', candidate: { envFile: 'linked-folder/.env' } } }],
-      ['backend.baseline.cwd', { backend: { kind: 'command', command: ['node', 'server.js'], baseline: { cwd: '..' } } }],
+      [
+        'backend.baseline.results',
+        {
+          backend: {
+            baseline: { kind: 'results', results: join(outside, 'results.json') },
+            candidate: { kind: 'url', url: 'http://127.0.0.1:1' },
+          },
+        },
+      ],
+      [
+        'backend.candidate.envFile',
+        { backend: { kind: 'image', image: 'api:candidate', candidate: { envFile: 'linked-folder/.env' } } },
+      ],
+      [
+        'backend.baseline.cwd',
+        { backend: { kind: 'command', command: ['node', 'server.js'], baseline: { cwd: '..' } } },
+      ],
     ];
     for (const [key, sections] of cases) {
       const message = inputErrorOf(() => loadConfig({ path: configWith('named.yml', sections), packageRoot }));
@@ -117,23 +133,47 @@ describe('files named by a config in the workspace stay inside the workspace', (
   it('report.dir: a folder the config chose out of the workspace is refused (reports are written and backend logs rewritten there)', () => {
     process.env.GITHUB_WORKSPACE = workspace;
     for (const dir of [join(outside, 'report'), '../../../../tmp/perf-gate-elsewhere', 'linked-folder/report']) {
-      const message = inputErrorOf(() => loadConfig({ path: configWith('report.yml', { report: { dir } }), packageRoot, cwd: workspace }));
+      const message = inputErrorOf(() =>
+        loadConfig({ path: configWith('report.yml', { report: { dir } }), packageRoot, cwd: workspace }),
+      );
       expect(message, dir).toContain("config key 'report.dir'");
       expect(message, dir).toContain(JSON.stringify(dir));
     }
     // Inside the workspace, or under the folder perf-gate was started in: as before.
-    expect(loadConfig({ path: configWith('report.yml', { report: { dir: 'out/report' } }), packageRoot, cwd: workspace }).report.dir).toBe('out/report');
-    expect(loadConfig({ path: configWith('report.yml', { report: { dir: 'out/report' } }), packageRoot, cwd: outside }).report.dir).toBe('out/report');
+    expect(
+      loadConfig({ path: configWith('report.yml', { report: { dir: 'out/report' } }), packageRoot, cwd: workspace })
+        .report.dir,
+    ).toBe('out/report');
+    expect(
+      loadConfig({ path: configWith('report.yml', { report: { dir: 'out/report' } }), packageRoot, cwd: outside })
+        .report.dir,
+    ).toBe('out/report');
     // A --report-dir flag is the choice of whoever runs perf-gate.
     const flag = join(outside, 'flag-report');
-    expect(loadConfig({ path: configWith('report.yml', { report: { dir: join(outside, 'report') } }), packageRoot, cwd: workspace, overrides: { reportDir: flag } }).report.dir).toBe(flag);
+    expect(
+      loadConfig({
+        path: configWith('report.yml', { report: { dir: join(outside, 'report') } }),
+        packageRoot,
+        cwd: workspace,
+        overrides: { reportDir: flag },
+      }).report.dir,
+    ).toBe(flag);
   });
 
   it('report.dir out of the workspace: run exits 2 before creating anything there', async () => {
     const target = join(outside, 'run-report');
     process.env.GITHUB_WORKSPACE = workspace;
     const log = new MemoryLogger();
-    const code = await main(['run', '--config', configWith('run-report.yml', { report: { dir: target } }), '--state', join(workspace, 'state', 'state.json')], { stdout: () => {}, log });
+    const code = await main(
+      [
+        'run',
+        '--config',
+        configWith('run-report.yml', { report: { dir: target } }),
+        '--state',
+        join(workspace, 'state', 'state.json'),
+      ],
+      { stdout: () => {}, log },
+    );
     expect(code, log.lines.join('\n')).toBe(2);
     expect(log.lines.join('\n')).toContain("config key 'report.dir'");
     expect(existsSync(target)).toBe(false);

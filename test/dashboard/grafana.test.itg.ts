@@ -3,19 +3,20 @@
  * and, with promtool, that the PromQL parses and evaluates to the same numbers perf-gate computes from
  * two scrapes of the same counters.
  */
-import { requireService } from '../helpers/services.js';
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { dashboardUid, grafanaDashboard, metricQuery, selector } from '../../src/dashboard/grafana.js';
 import { computeServerMetrics } from '../../src/metrics/compute-server-metrics.js';
 import { parseExposition } from '../../src/metrics/parse-exposition.js';
 import type { ServerMetricDefinition } from '../../src/metrics/server-metric-definition.js';
+import { requireService } from '../helpers/services.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const config = loadConfig({ packageRoot: REPO_ROOT, env: {} });
@@ -39,22 +40,36 @@ describe('grafanaDashboard on the embedded default', () => {
   it('is a dashboard Grafana imports: schemaVersion, a Prometheus datasource variable, stable uid', () => {
     expect(dashboard.schemaVersion).toBe(39);
     const variables = (dashboard.templating as { list: { type: string; name: string; query: string }[] }).list;
-    expect(variables).toContainEqual(expect.objectContaining({ type: 'datasource', name: 'datasource', query: 'prometheus' }));
+    expect(variables).toContainEqual(
+      expect.objectContaining({ type: 'datasource', name: 'datasource', query: 'prometheus' }),
+    );
     expect(dashboard.uid).toBe('perf-gate-perf-gate');
     expect(String(dashboard.uid).length).toBeLessThanOrEqual(40);
   });
 
   it('has one panel per server metric, then the pipeline split by step', () => {
-    expect(panels.map((p) => p.title)).toEqual(['pipeline_time', 'db_query_time', 'early_exit_rate', 'pool_wait_p95', 'rag_pipeline_duration_seconds by step']);
+    expect(panels.map((p) => p.title)).toEqual([
+      'pipeline_time',
+      'db_query_time',
+      'early_exit_rate',
+      'pool_wait_p95',
+      'rag_pipeline_duration_seconds by step',
+    ]);
   });
 
   it('writes the PromQL that matches how perf-gate computes each metric', () => {
     expect(exprOf('pipeline_time')).toBe(
       '1000 * (sum (rate(rag_pipeline_duration_seconds_sum{step="total"}[$__rate_interval])) / sum (rate(rag_pipeline_duration_seconds_count{step="total"}[$__rate_interval])))',
     );
-    expect(exprOf('db_query_time')).toBe('1000 * (sum (rate(rag_db_query_duration_seconds_sum[$__rate_interval])) / sum (rate(rag_db_query_duration_seconds_count[$__rate_interval])))');
-    expect(exprOf('early_exit_rate')).toBe('sum (rate(rag_early_exit_total[$__rate_interval])) / sum (rate(rag_searches_total[$__rate_interval]))');
-    expect(exprOf('pool_wait_p95')).toBe('1000 * (histogram_quantile(0.95, sum by (le) (rate(rag_db_pool_wait_seconds_bucket[$__rate_interval]))))');
+    expect(exprOf('db_query_time')).toBe(
+      '1000 * (sum (rate(rag_db_query_duration_seconds_sum[$__rate_interval])) / sum (rate(rag_db_query_duration_seconds_count[$__rate_interval])))',
+    );
+    expect(exprOf('early_exit_rate')).toBe(
+      'sum (rate(rag_early_exit_total[$__rate_interval])) / sum (rate(rag_searches_total[$__rate_interval]))',
+    );
+    expect(exprOf('pool_wait_p95')).toBe(
+      '1000 * (histogram_quantile(0.95, sum by (le) (rate(rag_db_pool_wait_seconds_bucket[$__rate_interval]))))',
+    );
     expect(exprOf('rag_pipeline_duration_seconds by step')).toBe(
       '1000 * (sum by (step) (rate(rag_pipeline_duration_seconds_sum[$__rate_interval])) / sum by (step) (rate(rag_pipeline_duration_seconds_count[$__rate_interval])))',
     );
@@ -66,9 +81,15 @@ describe('grafanaDashboard on the embedded default', () => {
     expect(byTitle('pipeline_time').unit).toBe('ms');
     expect(byTitle('early_exit_rate').unit).toBe('percentunit');
     // "pool_wait_p95 < 10ms": red from 10 up.
-    expect(byTitle('pool_wait_p95').thresholds.steps).toEqual([{ color: 'green', value: null }, { color: 'red', value: 10 }]);
+    expect(byTitle('pool_wait_p95').thresholds.steps).toEqual([
+      { color: 'green', value: null },
+      { color: 'red', value: 10 },
+    ]);
     // "early_exit_rate >= 30%": red below 0.3.
-    expect(byTitle('early_exit_rate').thresholds.steps).toEqual([{ color: 'red', value: null }, { color: 'green', value: 0.3 }]);
+    expect(byTitle('early_exit_rate').thresholds.steps).toEqual([
+      { color: 'red', value: null },
+      { color: 'green', value: 0.3 },
+    ]);
   });
 
   it('lays the panels out two per row without overlap', () => {
@@ -86,11 +107,30 @@ describe('PromQL building blocks', () => {
   });
 
   it('counter rate, gauge and counters named without _total', () => {
-    const rate: ServerMetricDefinition = { name: 'r', kind: 'counter_rate', metric: 'http_requests', labels: { code: '200' }, unit: 'req/s', direction: 'higher-is-better' };
+    const rate: ServerMetricDefinition = {
+      name: 'r',
+      kind: 'counter_rate',
+      metric: 'http_requests',
+      labels: { code: '200' },
+      unit: 'req/s',
+      direction: 'higher-is-better',
+    };
     expect(metricQuery(rate, '1m')).toBe('sum (rate(http_requests_total{code="200"}[1m]))');
-    const gauge: ServerMetricDefinition = { name: 'g', kind: 'gauge', metric: 'pool_idle', unit: 'count', direction: 'higher-is-better' };
+    const gauge: ServerMetricDefinition = {
+      name: 'g',
+      kind: 'gauge',
+      metric: 'pool_idle',
+      unit: 'count',
+      direction: 'higher-is-better',
+    };
     expect(metricQuery(gauge)).toBe('sum (pool_idle)');
-    const latency: ServerMetricDefinition = { name: 'l', kind: 'gauge', metric: 'lag_seconds', unit: 'ms', direction: 'lower-is-better' };
+    const latency: ServerMetricDefinition = {
+      name: 'l',
+      kind: 'gauge',
+      metric: 'lag_seconds',
+      unit: 'ms',
+      direction: 'lower-is-better',
+    };
     expect(metricQuery(latency)).toBe('1000 * (sum (lag_seconds))');
   });
 
@@ -106,7 +146,9 @@ describe('PromQL building blocks', () => {
  * fails these tests, and elsewhere they skip with the reason.
  */
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-const promtoolMissing = promtool.error ? `promtool not runnable (${promtool.error.message}); install the prometheus package to run this check` : undefined;
+const promtoolMissing = promtool.error
+  ? `promtool not runnable (${promtool.error.message}); install the prometheus package to run this check`
+  : undefined;
 
 describe('PromQL checked by promtool', () => {
   const dir = mkdtempSync(join(tmpdir(), 'perf-gate-promql-'));
@@ -115,7 +157,12 @@ describe('PromQL checked by promtool', () => {
 
   const queries = grafanaDashboard(config, { rateInterval: FIVE_MINUTES }).panels as PanelJson[];
   const rules = {
-    groups: [{ name: 'perf-gate-dashboard', rules: queries.map((p, i) => ({ record: `perf_gate:panel_${i + 1}`, expr: p.targets[0]!.expr })) }],
+    groups: [
+      {
+        name: 'perf-gate-dashboard',
+        rules: queries.map((p, i) => ({ record: `perf_gate:panel_${i + 1}`, expr: p.targets[0]!.expr })),
+      },
+    ],
   };
 
   function promtoolRun(args: string[]): { status: number | null; output: string } {
@@ -124,7 +171,8 @@ describe('PromQL checked by promtool', () => {
   }
 
   it('parses every panel expression (promtool check rules)', (ctx) => {
-    if (!requireService('promtool', { available: !promtoolMissing, reason: promtoolMissing ?? '' })) return ctx.skip(promtoolMissing);
+    if (!requireService('promtool', { available: !promtoolMissing, reason: promtoolMissing ?? '' }))
+      return ctx.skip(promtoolMissing);
     writeFileSync(join(dir, 'rules.yml'), stringify(rules));
     const result = promtoolRun(['check', 'rules', 'rules.yml']);
     expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
@@ -132,25 +180,73 @@ describe('PromQL checked by promtool', () => {
   });
 
   it('rejects a broken expression (so the check above can fail)', (ctx) => {
-    if (!requireService('promtool', { available: !promtoolMissing, reason: promtoolMissing ?? '' })) return ctx.skip(promtoolMissing);
-    writeFileSync(join(dir, 'broken.yml'), stringify({ groups: [{ name: 'x', rules: [{ record: 'x:y', expr: 'sum (rate(foo[$__rate_interval]))' }] }] }));
+    if (!requireService('promtool', { available: !promtoolMissing, reason: promtoolMissing ?? '' }))
+      return ctx.skip(promtoolMissing);
+    writeFileSync(
+      join(dir, 'broken.yml'),
+      stringify({ groups: [{ name: 'x', rules: [{ record: 'x:y', expr: 'sum (rate(foo[$__rate_interval]))' }] }] }),
+    );
     expect(promtoolRun(['check', 'rules', 'broken.yml']).status).not.toBe(0);
   });
 
   it('evaluates to the values perf-gate computes from two scrapes of the same counters (promtool test rules)', (ctx) => {
-    if (!requireService('promtool', { available: !promtoolMissing, reason: promtoolMissing ?? '' })) return ctx.skip(promtoolMissing);
+    if (!requireService('promtool', { available: !promtoolMissing, reason: promtoolMissing ?? '' }))
+      return ctx.skip(promtoolMissing);
     // Counters growing linearly, per minute; scraped at minute 5 and minute 10 by perf-gate, evaluated
     // by Prometheus at minute 10 over [5m]. Linear growth makes rate() exact, so the ratios must agree.
     const series: { name: string; labels: Record<string, string>; perMinute: number }[] = [];
-    const histogram = (name: string, labels: Record<string, string>, buckets: [string, number][], sumPerMinute: number): void => {
-      for (const [le, perMinute] of buckets) series.push({ name: `${name}_bucket`, labels: { ...labels, le }, perMinute });
+    const histogram = (
+      name: string,
+      labels: Record<string, string>,
+      buckets: [string, number][],
+      sumPerMinute: number,
+    ): void => {
+      for (const [le, perMinute] of buckets)
+        series.push({ name: `${name}_bucket`, labels: { ...labels, le }, perMinute });
       series.push({ name: `${name}_sum`, labels, perMinute: sumPerMinute });
       series.push({ name: `${name}_count`, labels, perMinute: buckets.at(-1)![1] });
     };
-    histogram('rag_pipeline_duration_seconds', { step: 'total' }, [['0.01', 30], ['0.05', 90], ['+Inf', 120]], 2.4);
-    histogram('rag_pipeline_duration_seconds', { step: 'rerank' }, [['0.01', 60], ['0.05', 110], ['+Inf', 120]], 1.1);
-    histogram('rag_db_query_duration_seconds', {}, [['0.005', 200], ['0.02', 330], ['+Inf', 360]], 2.7);
-    histogram('rag_db_pool_wait_seconds', {}, [['0.001', 300], ['0.005', 340], ['0.01', 355], ['+Inf', 360]], 0.4);
+    histogram(
+      'rag_pipeline_duration_seconds',
+      { step: 'total' },
+      [
+        ['0.01', 30],
+        ['0.05', 90],
+        ['+Inf', 120],
+      ],
+      2.4,
+    );
+    histogram(
+      'rag_pipeline_duration_seconds',
+      { step: 'rerank' },
+      [
+        ['0.01', 60],
+        ['0.05', 110],
+        ['+Inf', 120],
+      ],
+      1.1,
+    );
+    histogram(
+      'rag_db_query_duration_seconds',
+      {},
+      [
+        ['0.005', 200],
+        ['0.02', 330],
+        ['+Inf', 360],
+      ],
+      2.7,
+    );
+    histogram(
+      'rag_db_pool_wait_seconds',
+      {},
+      [
+        ['0.001', 300],
+        ['0.005', 340],
+        ['0.01', 355],
+        ['+Inf', 360],
+      ],
+      0.4,
+    );
     series.push({ name: 'rag_early_exit_total', labels: {}, perMinute: 47 });
     series.push({ name: 'rag_searches_total', labels: {}, perMinute: 120 });
 
@@ -162,10 +258,20 @@ describe('PromQL checked by promtool', () => {
         lines.push(`${selector(s.name, s.labels)} ${s.perMinute * minute}`);
         families.set(family, lines);
       }
-      return [...families].map(([family, lines]) => `# TYPE ${family} ${family.endsWith('_total') ? 'counter' : 'histogram'}\n${lines.join('\n')}`).join('\n') + '\n';
+      return `${[...families]
+        .map(
+          ([family, lines]) =>
+            `# TYPE ${family} ${family.endsWith('_total') ? 'counter' : 'histogram'}\n${lines.join('\n')}`,
+        )
+        .join('\n')}\n`;
     };
     const rerank = { ...config.metrics[0]!, name: 'rerank_time', labels: { step: 'rerank' } };
-    const computed = computeServerMetrics([...config.metrics, rerank], parseExposition(exposition(5)), parseExposition(exposition(10)), 300);
+    const computed = computeServerMetrics(
+      [...config.metrics, rerank],
+      parseExposition(exposition(5)),
+      parseExposition(exposition(10)),
+      300,
+    );
     expect(computed.invalidReasons).toEqual([]);
     const expected = computed.values;
 
@@ -181,16 +287,26 @@ describe('PromQL checked by promtool', () => {
           interval: '1m',
           input_series: series.map((s) => ({ series: selector(s.name, s.labels), values: `0+${s.perMinute}x10` })),
           promql_expr_test: [
-            ...config.metrics.map((m, i) => ({ expr: within(queries[i]!.targets[0]!.expr, expected[m.name]!), eval_time: '10m', exp_samples: [{ labels: '{}', value: 1 }] })),
+            ...config.metrics.map((m, i) => ({
+              expr: within(queries[i]!.targets[0]!.expr, expected[m.name]!),
+              eval_time: '10m',
+              exp_samples: [{ labels: '{}', value: 1 }],
+            })),
             {
               expr: within(stepExpr, expected.rerank_time!),
               eval_time: '10m',
-              exp_samples: [{ labels: '{step="rerank"}', value: 1 }, { labels: '{step="total"}', value: 0 }],
+              exp_samples: [
+                { labels: '{step="rerank"}', value: 1 },
+                { labels: '{step="total"}', value: 0 },
+              ],
             },
             {
               expr: within(stepExpr, expected.pipeline_time!),
               eval_time: '10m',
-              exp_samples: [{ labels: '{step="rerank"}', value: 0 }, { labels: '{step="total"}', value: 1 }],
+              exp_samples: [
+                { labels: '{step="rerank"}', value: 0 },
+                { labels: '{step="total"}', value: 1 },
+              ],
             },
           ],
         },

@@ -8,16 +8,16 @@ import { runMigrations } from '../../src/database/migrate.js';
 import { runMigrationCommand } from '../../src/database/migration-command.js';
 import { InfrastructureError, InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
+import { freshDatabase, migrationsDir, sql } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { freshDatabase, migrationsDir, sql } from '../helpers/databases.js';
 
 const referenceDir = join(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/migrations/reference');
 const available = requireService('PostgreSQL', probePostgres());
 const show = (label: string, text: string) => process.stdout.write(`\n----- ${label} -----\n${text}\n`);
 
 describe('baselineDatabaseName', () => {
-  it('stays within PostgreSQL\'s 63-byte identifier limit', () => {
+  it("stays within PostgreSQL's 63-byte identifier limit", () => {
     expect(baselineDatabaseName('rag')).toBe('rag_baseline');
     expect(new TextEncoder().encode(baselineDatabaseName('x'.repeat(80))).length).toBe(63);
   });
@@ -65,7 +65,13 @@ describe.skipIf(!available)('clone, fingerprint and command mode on a real Postg
     const db = await freshDatabase(cluster);
     await runMigrations({ databaseUrl: db.url, dir: referenceDir, log: new MemoryLogger() });
     const log = new MemoryLogger();
-    const result = await verifyIdempotent({ databaseUrl: db.url, dir: referenceDir, files: ['022'], log, data: 'content' });
+    const result = await verifyIdempotent({
+      databaseUrl: db.url,
+      dir: referenceDir,
+      files: ['022'],
+      log,
+      data: 'content',
+    });
     show('idempotent 022', log.lines.join('\n'));
     expect(result.idempotent).toBe(true);
     expect(result.rolledBack).toBe(true);
@@ -82,19 +88,31 @@ describe.skipIf(!available)('clone, fingerprint and command mode on a real Postg
     const error = await verifyIdempotent({ databaseUrl: db.url, dir, log: new MemoryLogger() }).catch((e: Error) => e);
     show('non-idempotent migration', (error as Error).message);
     expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toContain('+ index public.events_kind_idx1: CREATE INDEX events_kind_idx1 ON public.events USING btree (kind)');
+    expect((error as Error).message).toContain(
+      '+ index public.events_kind_idx1: CREATE INDEX events_kind_idx1 ON public.events USING btree (kind)',
+    );
     expect((error as Error).message).toContain('~ rows public.events: 1 row(s) -> 2 row(s)');
     // The check rolled its rerun back: still one row, one index.
     expect(await sql(db.url, 'SELECT count(*)::int AS n FROM events')).toEqual([{ n: 1 }]);
 
-    const plain = await verifyIdempotent({ databaseUrl: db.url, dir: referenceDir, log: new MemoryLogger(), throwOnDifference: false }).catch((e: Error) => e);
+    const plain = await verifyIdempotent({
+      databaseUrl: db.url,
+      dir: referenceDir,
+      log: new MemoryLogger(),
+      throwOnDifference: false,
+    }).catch((e: Error) => e);
     expect(plain).toBeInstanceOf(InputError); // reference files not applied here: a clear refusal
   });
 
   it('reports a rerun that fails (CREATE TABLE without IF NOT EXISTS) as not idempotent, with file and line', async () => {
     const db = await freshDatabase(cluster);
     await runMigrations({ databaseUrl: db.url, dir: referenceDir, log: new MemoryLogger() });
-    const error = await verifyIdempotent({ databaseUrl: db.url, dir: referenceDir, files: ['020_documents.sql'], log: new MemoryLogger() }).catch((e: Error) => e);
+    const error = await verifyIdempotent({
+      databaseUrl: db.url,
+      dir: referenceDir,
+      files: ['020_documents.sql'],
+      log: new MemoryLogger(),
+    }).catch((e: Error) => e);
     show('rerun fails', (error as Error).message);
     expect((error as Error).message).toContain('not idempotent: 020_documents.sql; running it again failed:');
     expect((error as Error).message).toContain('relation "documents" already exists (SQLSTATE 42P07)');
@@ -115,19 +133,36 @@ describe.skipIf(!available)('clone, fingerprint and command mode on a real Postg
     expect(log.lines).toContain('migrating ***');
     expect(log.lines).toContain('warning on stderr');
     expect(log.lines.join('\n')).not.toContain('Sup3rSecret');
-    const error = await runMigrationCommand({ command: ['python3', '-c', script, '7'], databaseUrl: url, log: new MemoryLogger() }).catch((e: Error) => e);
+    const error = await runMigrationCommand({
+      command: ['python3', '-c', script, '7'],
+      databaseUrl: url,
+      log: new MemoryLogger(),
+    }).catch((e: Error) => e);
     show('command mode failure', (error as Error).message);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toContain('exited with code 7');
-    const missing = await runMigrationCommand({ command: ['no-such-migrator-xyz'], databaseUrl: url, log: new MemoryLogger() }).catch((e: Error) => e);
+    const missing = await runMigrationCommand({
+      command: ['no-such-migrator-xyz'],
+      databaseUrl: url,
+      log: new MemoryLogger(),
+    }).catch((e: Error) => e);
     expect((missing as Error).message).toContain('could not start');
   });
 
   it('command mode idempotency: a script that inserts on every run is caught', async () => {
     const db = await freshDatabase(cluster);
     await sql(db.url, 'CREATE TABLE seen (id serial)');
-    const command = ['python3', '-c', "import subprocess, os; subprocess.run(['psql', os.environ['DATABASE_URL'], '-qc', 'INSERT INTO seen DEFAULT VALUES'], check=True)"];
-    const result = await verifyIdempotent({ databaseUrl: db.url, command, log: new MemoryLogger(), throwOnDifference: false });
+    const command = [
+      'python3',
+      '-c',
+      "import subprocess, os; subprocess.run(['psql', os.environ['DATABASE_URL'], '-qc', 'INSERT INTO seen DEFAULT VALUES'], check=True)",
+    ];
+    const result = await verifyIdempotent({
+      databaseUrl: db.url,
+      command,
+      log: new MemoryLogger(),
+      throwOnDifference: false,
+    });
     expect(result.idempotent).toBe(false);
     expect(result.diff).toEqual(['~ rows public.seen: 0 row(s) -> 1 row(s)']);
   });

@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { assertNotProduction, databaseSecrets, DEFAULT_PRODUCTION_PATTERN, maskDatabaseUrl, parseDatabaseUrl, withDatabase } from '../../src/database/database-url.js';
+import { describe, expect, it } from 'vitest';
+import {
+  assertNotProduction,
+  DEFAULT_PRODUCTION_PATTERN,
+  databaseSecrets,
+  maskDatabaseUrl,
+  parseDatabaseUrl,
+  withDatabase,
+} from '../../src/database/database-url.js';
 import { InputError } from '../../src/errors.js';
 import { SecretMasker } from '../../src/log.js';
 
@@ -16,7 +23,14 @@ function thrown(fn: () => unknown): Error {
 describe('parseDatabaseUrl', () => {
   it('reads user, decoded password, host, port, database and parameters', () => {
     const parsed = parseDatabaseUrl('postgresql://app:p%40ss%2Fw@db.internal:6543/rag?sslmode=require', 'database-url');
-    expect(parsed).toMatchObject({ user: 'app', password: 'p@ss/w', host: 'db.internal', port: 6543, database: 'rag', params: { sslmode: 'require' } });
+    expect(parsed).toMatchObject({
+      user: 'app',
+      password: 'p@ss/w',
+      host: 'db.internal',
+      port: 6543,
+      database: 'rag',
+      params: { sslmode: 'require' },
+    });
     expect(parseDatabaseUrl('postgres://u@127.0.0.1/x', 'database-url').port).toBe(5432);
   });
 
@@ -56,7 +70,9 @@ describe('maskDatabaseUrl and databaseSecrets', () => {
   });
 
   it('withDatabase swaps only the database', () => {
-    expect(withDatabase('postgres://a:b@h:1/one?sslmode=disable', 'two')).toBe('postgres://a:b@h:1/two?sslmode=disable');
+    expect(withDatabase('postgres://a:b@h:1/one?sslmode=disable', 'two')).toBe(
+      'postgres://a:b@h:1/two?sslmode=disable',
+    );
   });
 });
 
@@ -73,8 +89,12 @@ describe('assertNotProduction', () => {
 
   it('does not mistake "products" for production, and honours a custom pattern', () => {
     expect(() => assertNotProduction('postgres://app@localhost/products', { allow: false })).not.toThrow();
-    expect(() => assertNotProduction('postgres://app@live-db/rag', { allow: false, pattern: 'live' })).toThrow(InputError);
-    expect(() => assertNotProduction('postgres://app@h/rag', { allow: false, pattern: '(' })).toThrow(/valid regular expression/);
+    expect(() => assertNotProduction('postgres://app@live-db/rag', { allow: false, pattern: 'live' })).toThrow(
+      InputError,
+    );
+    expect(() => assertNotProduction('postgres://app@h/rag', { allow: false, pattern: '(' })).toThrow(
+      /valid regular expression/,
+    );
   });
 });
 

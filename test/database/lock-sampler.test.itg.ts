@@ -52,11 +52,21 @@ describe.skipIf(!available)('LockSampler on a real PostgreSQL', () => {
     const waits = await sampler.stop();
     expect(waits).toHaveLength(1);
     const [wait] = waits;
-    expect(wait).toMatchObject({ side: 'blocked-by-migration', relation: 'events', mode: 'RowExclusiveLock', command: 'INSERT', ongoing: false });
+    expect(wait).toMatchObject({
+      side: 'blocked-by-migration',
+      relation: 'events',
+      mode: 'RowExclusiveLock',
+      command: 'INSERT',
+      ongoing: false,
+    });
     // Waited from the INSERT until the COMMIT: about 400 ms, counted from the server's waitstart.
     expect(wait!.durationMs).toBeGreaterThan(300);
     expect(wait!.durationMs).toBeLessThan(1_500);
-    expect(summarizeLockWaits(waits)).toEqual({ blockedMaxMs: wait!.durationMs, blockedSessions: 1, migrationWaitedMaxMs: 0 });
+    expect(summarizeLockWaits(waits)).toEqual({
+      blockedMaxMs: wait!.durationMs,
+      blockedSessions: 1,
+      migrationWaitedMaxMs: 0,
+    });
     expect(sampler.sampleCount).toBeGreaterThan(5);
   });
 
@@ -71,17 +81,21 @@ describe.skipIf(!available)('LockSampler on a real PostgreSQL', () => {
     await migration.query('COMMIT');
     await select;
     const waits = await sampler.stop();
-    expect(waits.map((w) => [w.side, w.relation, w.mode, w.command])).toEqual([['blocked-by-migration', 'events', 'AccessShareLock', 'SELECT']]);
+    expect(waits.map((w) => [w.side, w.relation, w.mode, w.command])).toEqual([
+      ['blocked-by-migration', 'events', 'AccessShareLock', 'SELECT'],
+    ]);
   });
 
   it('CREATE INDEX CONCURRENTLY under the same writes: no session waits on the migration', async () => {
     const { db, migration, sampler } = await setUp('lockconc');
     // Enough rows that the build takes a while, so the writes below really run during it.
-    await sql(db.url, "INSERT INTO events (payload) SELECT md5(g::text) FROM generate_series(1, 300000) g");
+    await sql(db.url, 'INSERT INTO events (payload) SELECT md5(g::text) FROM generate_series(1, 300000) g');
     const writer = await session(db.url);
     await sampler.start();
     let built = false;
-    const build = migration.query('CREATE INDEX CONCURRENTLY events_payload_idx ON events (payload)').then(() => (built = true));
+    const build = migration
+      .query('CREATE INDEX CONCURRENTLY events_payload_idx ON events (payload)')
+      .then(() => (built = true));
     let writesDuringBuild = 0;
     while (!built) {
       await writer.query("INSERT INTO events (payload) VALUES ('during')");
@@ -103,7 +117,13 @@ describe.skipIf(!available)('LockSampler on a real PostgreSQL', () => {
     await sleep(300);
     const waits = await sampler.stop();
     expect(waits).toHaveLength(1);
-    expect(waits[0]).toMatchObject({ side: 'migration-blocked', relation: 'events', mode: 'ShareLock', command: 'CREATE', ongoing: true });
+    expect(waits[0]).toMatchObject({
+      side: 'migration-blocked',
+      relation: 'events',
+      mode: 'ShareLock',
+      command: 'CREATE',
+      ongoing: true,
+    });
     expect(waits[0]!.durationMs).toBeGreaterThan(200);
     await writer.query('COMMIT');
     expect(await build).not.toBeInstanceOf(Error);

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/database/migrate.js';
 import { InfrastructureError, InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
+import { freshDatabase, migrationsDir, sql, tableExists, withinBound } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { freshDatabase, migrationsDir, sql, tableExists, withinBound } from '../helpers/databases.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const referenceDir = join(here, '../fixtures/migrations/reference');
@@ -40,7 +40,11 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
   it('applies the reference files once; a second run applies nothing and says so', async () => {
     const db = await freshDatabase(cluster);
     const first = await runMigrations({ databaseUrl: db.url, dir: referenceDir, log: new MemoryLogger() });
-    expect(first.applied.map((a) => a.name)).toEqual(['020_documents.sql', '021_chunks.sql', '022_phase1_pipeline.sql']);
+    expect(first.applied.map((a) => a.name)).toEqual([
+      '020_documents.sql',
+      '021_chunks.sql',
+      '022_phase1_pipeline.sql',
+    ]);
     expect(first.applied.every((a) => /^sha256:[0-9a-f]{64}$/.test(a.checksum))).toBe(true);
     expect(first.serverVersion).toMatch(/^15\./);
 
@@ -52,7 +56,10 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     expect(upToDate).toBe('database is up to date: 3 migration(s) already applied, nothing to apply');
     show('second run', log.lines.join('\n'));
 
-    const rows = await sql(db.url, 'SELECT version, name, checksum, applied_at, duration_ms FROM perf_gate_migrations ORDER BY version');
+    const rows = await sql(
+      db.url,
+      'SELECT version, name, checksum, applied_at, duration_ms FROM perf_gate_migrations ORDER BY version',
+    );
     expect(rows.map((r) => r.name)).toEqual(first.applied.map((a) => a.name));
     expect(rows.map((r) => r.checksum)).toEqual(first.applied.map((a) => a.checksum));
   });
@@ -63,7 +70,9 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     expect(summary.applied.map((a) => a.name)).toEqual(['020_documents.sql', '021_chunks.sql']);
     expect(summary.pending.map((p) => p.name)).toEqual(['022_phase1_pipeline.sql']);
     expect(await tableExists(db.url, 'pipeline_runs')).toBe(false);
-    const error = await failureOf(runMigrations({ databaseUrl: db.url, dir: referenceDir, to: '023', log: new MemoryLogger() }));
+    const error = await failureOf(
+      runMigrations({ databaseUrl: db.url, dir: referenceDir, to: '023', log: new MemoryLogger() }),
+    );
     expect(error).toBeInstanceOf(InputError);
     show('to: 023', error.message);
   });
@@ -78,13 +87,18 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     const logs = Array.from({ length: 8 }, () => new MemoryLogger());
     const results = await Promise.allSettled(logs.map((log) => runMigrations({ databaseUrl: db.url, dir, log })));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    const summaries = results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof runMigrations>>>).value);
+    const summaries = results.map(
+      (r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof runMigrations>>>).value,
+    );
     const appliedNames = summaries.flatMap((s) => s.applied.map((a) => a.name)).sort();
     expect(appliedNames).toEqual(['001_slow.sql', '002_more.sql', '003_last.sql']);
     expect(summaries.filter((s) => s.applied.length === 0)).toHaveLength(7);
     expect(await sql(db.url, 'SELECT n FROM counter ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(summaries.some((s) => s.lockWaitMs > 0)).toBe(true);
-    show('a waiting runner', logs.map((l) => l.lines.join('\n')).find((t) => t.includes('waiting for the lock')) ?? '(none waited)');
+    show(
+      'a waiting runner',
+      logs.map((l) => l.lines.join('\n')).find((t) => t.includes('waiting for the lock')) ?? '(none waited)',
+    );
   });
 
   it('a runner killed mid-migration leaves nothing half-applied; the next run completes', async () => {
@@ -93,20 +107,29 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     await sql(db.url, 'CREATE TABLE sleep_control (seconds int); INSERT INTO sleep_control VALUES (30)');
     const dir = migrationsDir({
       '001_base.sql': 'CREATE TABLE base (id int);\n',
-      '002_slow.sql': "CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\nSELECT pg_sleep((SELECT seconds FROM sleep_control));\nINSERT INTO half VALUES (2);\n",
+      '002_slow.sql':
+        'CREATE TABLE half (id int);\nINSERT INTO half VALUES (1);\nSELECT pg_sleep((SELECT seconds FROM sleep_control));\nINSERT INTO half VALUES (2);\n',
       '003_after.sql': 'CREATE TABLE after_slow (id int);\n',
     });
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../fixtures/database/run-migrations-child.ts')], {
-      env: { ...process.env, PERF_GATE_TEST_DATABASE_URL: db.url, PERF_GATE_TEST_MIGRATIONS_DIR: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, '../fixtures/database/run-migrations-child.ts')],
+      {
+        env: { ...process.env, PERF_GATE_TEST_DATABASE_URL: db.url, PERF_GATE_TEST_MIGRATIONS_DIR: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let childOutput = '';
     child.stdout.on('data', (d) => (childOutput += d));
     child.stderr.on('data', (d) => (childOutput += d));
     // Wait until the child is inside the slow migration, then kill it without any chance to clean up.
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const rows = await sql(cluster.url, "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'perf-gate-migrate' AND wait_event = 'PgSleep'", [db.name]);
+      const rows = await sql(
+        cluster.url,
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'perf-gate-migrate' AND wait_event = 'PgSleep'",
+        [db.name],
+      );
       if (rows.length > 0) break;
       if (Date.now() > deadline) throw new Error(`child never reached the slow migration: ${childOutput}`);
       await new Promise((r) => setTimeout(r, 50));
@@ -120,7 +143,11 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     const log = new MemoryLogger();
     // The killed attempt was sleeping 30 s inside its transaction; finishing well inside that proves the killed runner's transaction was
     // rolled back (the server noticed the dead client) rather than waited out.
-    const summary = await withinBound(runMigrations({ databaseUrl: db.url, dir, log }), 20_000, 'the run after the kill');
+    const summary = await withinBound(
+      runMigrations({ databaseUrl: db.url, dir, log }),
+      20_000,
+      'the run after the kill',
+    );
     expect(summary.skipped.map((s) => s.name)).toEqual(['001_base.sql']);
     expect(summary.applied.map((a) => a.name)).toEqual(['002_slow.sql', '003_after.sql']);
     // Exactly one copy of the file's effects: the killed attempt left no rows behind.
@@ -132,22 +159,36 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     const db = await freshDatabase(cluster);
     // The test's own tables (not part of any migration): how long the slow file sleeps, and one row per
     // completed execution of it.
-    await sql(db.url, 'CREATE TABLE sleep_control (seconds int); INSERT INTO sleep_control VALUES (20); CREATE TABLE runs (pid int)');
+    await sql(
+      db.url,
+      'CREATE TABLE sleep_control (seconds int); INSERT INTO sleep_control VALUES (20); CREATE TABLE runs (pid int)',
+    );
     const dir = migrationsDir({
       '001_base.sql': 'CREATE TABLE base (id int);\n',
-      '002_slow.sql': '-- perf-gate: no-transaction\nINSERT INTO runs (pid) SELECT pg_backend_pid() FROM pg_sleep((SELECT seconds FROM sleep_control));\n',
+      '002_slow.sql':
+        '-- perf-gate: no-transaction\nINSERT INTO runs (pid) SELECT pg_backend_pid() FROM pg_sleep((SELECT seconds FROM sleep_control));\n',
     });
     const cli = (): { exit: Promise<number | null>; output: () => string } => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(here, '../../src/index.ts'), 'migrate', '--dir', dir, '--database-url', db.url], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(here, '../../src/index.ts'), 'migrate', '--dir', dir, '--database-url', db.url],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       child.stdout.on('data', (d) => (output += d));
       child.stderr.on('data', (d) => (output += d));
       return { exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))), output: () => output };
     };
     const sleepers = async () =>
-      (await sql<{ n: number }>(cluster.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'", [db.name]))[0]!.n;
+      (
+        await sql<{ n: number }>(
+          cluster.url,
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND wait_event = 'PgSleep'",
+          [db.name],
+        )
+      )[0]!.n;
 
     const first = cli();
     const deadline = Date.now() + 60_000;
@@ -182,7 +223,10 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     expect(firstExit).toBe(3);
     expect(first.output()).toContain('the migrating session was ended, and the migration lock with it');
     expect(secondExit).toBe(0);
-    expect((await sql(db.url, 'SELECT name FROM perf_gate_migrations ORDER BY version')).map((r) => r.name)).toEqual(['001_base.sql', '002_slow.sql']);
+    expect((await sql(db.url, 'SELECT name FROM perf_gate_migrations ORDER BY version')).map((r) => r.name)).toEqual([
+      '001_base.sql',
+      '002_slow.sql',
+    ]);
   }, 120_000);
 
   it('a file that releases the migration lock stops the run before the next file, exit 3', async () => {
@@ -212,7 +256,9 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     show('failing file', error.message);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as InfrastructureError).exitCode).toBe(3);
-    expect(error.message).toContain('migration 002_bad.sql failed at line 3, column 8: column "nope" does not exist (SQLSTATE 42703)');
+    expect(error.message).toContain(
+      'migration 002_bad.sql failed at line 3, column 8: column "nope" does not exist (SQLSTATE 42703)',
+    );
     expect(error.message).toContain('not tried: 003_later.sql');
     expect(await tableExists(db.url, 'ok')).toBe(true);
     expect(await tableExists(db.url, 'bad')).toBe(false);
@@ -239,7 +285,8 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     const db = await freshDatabase(cluster);
     const dir = migrationsDir({
       '001_table.sql': 'CREATE TABLE t (id int);\n',
-      '002_index.sql': '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\nCREATE INDEX CONCURRENTLY t_id2_idx ON t (id);\n',
+      '002_index.sql':
+        '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\nCREATE INDEX CONCURRENTLY t_id2_idx ON t (id);\n',
     });
     const error = await failureOf(runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger() }));
     show('no-transaction with two statements', error.message);
@@ -252,15 +299,21 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
   it('runs CREATE INDEX CONCURRENTLY while another runner waits for the lock, without deadlock', async () => {
     const db = await freshDatabase(cluster);
     const dir = migrationsDir({
-      '001_table.sql': 'CREATE TABLE items (id int, v int);\nINSERT INTO items SELECT g, g % 97 FROM generate_series(1, 200000) g;\nSELECT pg_sleep(0.5);\n',
-      '002_index.sql': '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS items_v_idx ON items (v);\n',
+      '001_table.sql':
+        'CREATE TABLE items (id int, v int);\nINSERT INTO items SELECT g, g % 97 FROM generate_series(1, 200000) g;\nSELECT pg_sleep(0.5);\n',
+      '002_index.sql':
+        '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS items_v_idx ON items (v);\n',
     });
     const firstLog = new MemoryLogger();
     const secondLog = new MemoryLogger();
     const first = runMigrations({ databaseUrl: db.url, dir, log: firstLog });
     await new Promise((r) => setTimeout(r, 150));
     const second = runMigrations({ databaseUrl: db.url, dir, log: secondLog });
-    const [a, b] = await withinBound(Promise.all([first, second]), 60_000, 'two runners with CREATE INDEX CONCURRENTLY');
+    const [a, b] = await withinBound(
+      Promise.all([first, second]),
+      60_000,
+      'two runners with CREATE INDEX CONCURRENTLY',
+    );
     expect(a.applied.map((x) => x.name)).toEqual(['001_table.sql', '002_index.sql']);
     expect(b.applied).toEqual([]);
     expect(secondLog.lines.some((l) => l.startsWith('waiting for the lock'))).toBe(true);
@@ -282,7 +335,10 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     expect(error.message).toContain('invalid index "public"."dup_v_key"');
     expect(error.message).toContain('DROP INDEX CONCURRENTLY "public"."dup_v_key"');
     // IF NOT EXISTS on the rerun would silently keep the invalid index: the validity check catches it.
-    writeFileSync(join(dir, '002_unique.sql'), '-- perf-gate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS dup_v_key ON dup (v);\n');
+    writeFileSync(
+      join(dir, '002_unique.sql'),
+      '-- perf-gate: no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS dup_v_key ON dup (v);\n',
+    );
     const again = await failureOf(runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger() }));
     show('IF NOT EXISTS over an invalid index', again.message);
     expect(again.message).toContain('is INVALID after the run (pg_index.indisvalid = false)');
@@ -294,8 +350,12 @@ describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {
     const log = new MemoryLogger();
     const summary = await runMigrations({ databaseUrl: db.url, dir: referenceDir, dryRun: true, log });
     expect(summary.dryRun).toBe(true);
-    expect(summary.pending.map((p) => p.name)).toEqual(['020_documents.sql', '021_chunks.sql', '022_phase1_pipeline.sql']);
-    expect(log.lines).toContain('group: would apply 020_documents.sql ' + summary.pending[0]!.checksum);
+    expect(summary.pending.map((p) => p.name)).toEqual([
+      '020_documents.sql',
+      '021_chunks.sql',
+      '022_phase1_pipeline.sql',
+    ]);
+    expect(log.lines).toContain(`group: would apply 020_documents.sql ${summary.pending[0]!.checksum}`);
     expect(log.lines).toContain('CREATE TABLE documents (');
     expect(await tableExists(db.url, 'perf_gate_migrations')).toBe(false);
     expect(await tableExists(db.url, 'documents')).toBe(false);

@@ -37,7 +37,12 @@ describe('lintMigrations with the real squawk binary', () => {
       '001_concurrent.sql': 'CREATE INDEX CONCURRENTLY IF NOT EXISTS events_payload_idx ON events (payload);\n',
       '002_default.sql': '-- a column filled per row\nALTER TABLE events ADD COLUMN score float DEFAULT random();\n',
     });
-    const report = await lintMigrations({ files: ['001_concurrent.sql', '002_default.sql'], squawk: squawk!, assumeInTransaction: false, cwd: dir });
+    const report = await lintMigrations({
+      files: ['001_concurrent.sql', '002_default.sql'],
+      squawk: squawk!,
+      assumeInTransaction: false,
+      cwd: dir,
+    });
     const rules = (name: string) => report.findings.filter((f) => f.file === name).map((f) => f.rule);
     expect(rules('001_concurrent.sql')).not.toContain('require-concurrent-index-creation');
     expect(rules('002_default.sql')).toContain('adding-field-with-default');
@@ -45,7 +50,10 @@ describe('lintMigrations with the real squawk binary', () => {
   });
 
   it('passes excluded rules through, and a clean file gives no findings', async () => {
-    const dir = scratch({ '001_index.sql': 'CREATE INDEX IF NOT EXISTS a_idx ON a (x);\n', '002_clean.sql': 'SELECT 1;\n' });
+    const dir = scratch({
+      '001_index.sql': 'CREATE INDEX IF NOT EXISTS a_idx ON a (x);\n',
+      '002_clean.sql': 'SELECT 1;\n',
+    });
     const report = await lintMigrations({
       files: ['001_index.sql', '002_clean.sql'],
       squawk: squawk!,
@@ -58,24 +66,34 @@ describe('lintMigrations with the real squawk binary', () => {
 
   it('an unknown rule name or a missing file is squawk failing (exit 3), never "no findings"', async () => {
     const dir = scratch({ '001_a.sql': 'SELECT 1;\n' });
-    await expect(lintMigrations({ files: ['001_a.sql'], squawk: squawk!, assumeInTransaction: true, cwd: dir, exclude: ['no-such-rule'] })).rejects.toThrow(
-      /squawk failed \(exit 2\).*no-such-rule/s,
-    );
-    await expect(lintMigrations({ files: ['missing.sql'], squawk: squawk!, assumeInTransaction: true, cwd: dir })).rejects.toBeInstanceOf(InfrastructureError);
+    await expect(
+      lintMigrations({
+        files: ['001_a.sql'],
+        squawk: squawk!,
+        assumeInTransaction: true,
+        cwd: dir,
+        exclude: ['no-such-rule'],
+      }),
+    ).rejects.toThrow(/squawk failed \(exit 2\).*no-such-rule/s);
+    await expect(
+      lintMigrations({ files: ['missing.sql'], squawk: squawk!, assumeInTransaction: true, cwd: dir }),
+    ).rejects.toBeInstanceOf(InfrastructureError);
   });
 
   it('a squawk that is not there is found nowhere; a named path that does not run is exit 3', async () => {
     expect(findSquawk({ searchRoots: [tmpdir()], pathVariable: '' })).toBeUndefined();
-    await expect(lintMigrations({ files: [], squawk: '/nonexistent/squawk', assumeInTransaction: true, cwd: root })).rejects.toThrow(/squawk could not be run/);
+    await expect(
+      lintMigrations({ files: [], squawk: '/nonexistent/squawk', assumeInTransaction: true, cwd: root }),
+    ).rejects.toThrow(/squawk could not be run/);
   });
 });
 
 describe('parseSquawkReport', () => {
   it('refuses a report whose fields are not what squawk writes, naming the field', () => {
     expect(() => parseSquawkReport('{"not":"a list"}')).toThrow("squawk's report is not a list of findings");
-    expect(() => parseSquawkReport('[{"file":"a.sql","line":"7","column":0,"level":"Warning","message":"m","rule_name":"r"}]')).toThrow(
-      "squawk's report, finding 0: field 'line' is \"7\"",
-    );
+    expect(() =>
+      parseSquawkReport('[{"file":"a.sql","line":"7","column":0,"level":"Warning","message":"m","rule_name":"r"}]'),
+    ).toThrow("squawk's report, finding 0: field 'line' is \"7\"");
     expect(parseSquawkReport('')).toEqual([]);
   });
 });

@@ -37,8 +37,13 @@ describe('positionToLineColumn', () => {
 
 describe('concurrentIndexTarget', () => {
   it('reads the index and table names of CREATE INDEX CONCURRENTLY', () => {
-    expect(concurrentIndexTarget('-- c\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "My Idx" ON public.items (v);')).toEqual({ index: 'My Idx', table: 'public.items' });
-    expect(concurrentIndexTarget('CREATE INDEX CONCURRENTLY ON Items (v)')).toEqual({ index: undefined, table: 'items' });
+    expect(
+      concurrentIndexTarget('-- c\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "My Idx" ON public.items (v);'),
+    ).toEqual({ index: 'My Idx', table: 'public.items' });
+    expect(concurrentIndexTarget('CREATE INDEX CONCURRENTLY ON Items (v)')).toEqual({
+      index: undefined,
+      table: 'items',
+    });
     expect(concurrentIndexTarget('VACUUM items')).toBeUndefined();
   });
 });
@@ -46,19 +51,30 @@ describe('concurrentIndexTarget', () => {
 describe('planMigrations', () => {
   it('orders numerically, applies what is missing up to `to`, skips what is applied', () => {
     const files = [file('10_c.sql'), file('2_b.sql'), file('001_a.sql')];
-    const plan = planMigrations({ files, applied: [{ name: '001_a.sql', version: '1', checksum: files[2]!.checksum }], to: '2' });
+    const plan = planMigrations({
+      files,
+      applied: [{ name: '001_a.sql', version: '1', checksum: files[2]!.checksum }],
+      to: '2',
+    });
     expect(plan.alreadyApplied.map((f) => f.name)).toEqual(['001_a.sql']);
     expect(plan.toApply.map((f) => f.name)).toEqual(['2_b.sql']);
     expect(plan.beyondTarget.map((f) => f.name)).toEqual(['10_c.sql']);
   });
 
   it('rejects duplicate numbers, an unknown `to`, and a pending file numbered below an applied one', () => {
-    expect(() => planMigrations({ files: [file('021_a.sql'), file('21_b.sql')], applied: [] })).toThrow(/share version/);
-    expect(() => planMigrations({ files: [file('001_a.sql')], applied: [], to: '7' })).toThrow(/no migration file has number 7/);
-    const b = file('002_b.sql');
-    expect(() => planMigrations({ files: [file('001_a.sql'), b], applied: [{ name: '002_b.sql', version: '2', checksum: b.checksum }] })).toThrow(
-      /001_a.sql is not applied but numbered below 002_b.sql/,
+    expect(() => planMigrations({ files: [file('021_a.sql'), file('21_b.sql')], applied: [] })).toThrow(
+      /share version/,
     );
+    expect(() => planMigrations({ files: [file('001_a.sql')], applied: [], to: '7' })).toThrow(
+      /no migration file has number 7/,
+    );
+    const b = file('002_b.sql');
+    expect(() =>
+      planMigrations({
+        files: [file('001_a.sql'), b],
+        applied: [{ name: '002_b.sql', version: '2', checksum: b.checksum }],
+      }),
+    ).toThrow(/001_a.sql is not applied but numbered below 002_b.sql/);
   });
 
   it('treats CRLF and LF copies of a file as the same checksum, but any other edit as a change', () => {
@@ -70,6 +86,9 @@ describe('planMigrations', () => {
     expect(() => describeMigrationFile('22-add.sql', 'SELECT 1')).toThrow(InputError);
     expect(() => describeMigrationFile('001_a.sql', '-- note\nCOMMIT;')).toThrow(/contains "COMMIT"/);
     expect(() => describeMigrationFile('001_a.sql', 'SAVEPOINT s; ROLLBACK TO s;')).not.toThrow();
-    expect(describeMigrationFile('001_a.sql', '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);').transactional).toBe(false);
+    expect(
+      describeMigrationFile('001_a.sql', '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);')
+        .transactional,
+    ).toBe(false);
   });
 });

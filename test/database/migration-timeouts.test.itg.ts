@@ -45,7 +45,11 @@ describe.skipIf(!available)('migration session timeouts on a real PostgreSQL', (
       await writer.query("INSERT INTO events (payload) VALUES ('held')");
       const started = performance.now();
       const error = await failureOf(
-        withinBound(runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger(), sessionTimeouts: { lockTimeoutMs: 300 } }), 10_000, 'the migration to give up'),
+        withinBound(
+          runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger(), sessionTimeouts: { lockTimeoutMs: 300 } }),
+          10_000,
+          'the migration to give up',
+        ),
       );
       const waited = performance.now() - started;
       expect(error).toBeInstanceOf(InfrastructureError);
@@ -62,7 +66,12 @@ describe.skipIf(!available)('migration session timeouts on a real PostgreSQL', (
       await writer.query('ROLLBACK').catch(() => undefined);
       await writer.end();
     }
-    const retry = await runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger(), sessionTimeouts: { lockTimeoutMs: 300 } });
+    const retry = await runMigrations({
+      databaseUrl: db.url,
+      dir,
+      log: new MemoryLogger(),
+      sessionTimeouts: { lockTimeoutMs: 300 },
+    });
     expect(retry.applied.map((a) => a.name)).toEqual(['022_index.sql']);
   });
 
@@ -76,7 +85,10 @@ describe.skipIf(!available)('migration session timeouts on a real PostgreSQL', (
     await writer.query("INSERT INTO events (payload) VALUES ('held')");
     const migration = runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger() });
     let settled = false;
-    void migration.then(() => (settled = true), () => (settled = true));
+    void migration.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(settled).toBe(false);
     await writer.query('COMMIT');
@@ -88,7 +100,14 @@ describe.skipIf(!available)('migration session timeouts on a real PostgreSQL', (
   it('a statement past statement_timeout is cancelled and rolled back, and the message says which limit', async () => {
     const db = await freshDatabase(cluster, 'stmtto');
     const dir = migrationsDir({ '023_slow.sql': 'CREATE TABLE slow_marker (id int);\nSELECT pg_sleep(5);\n' });
-    const error = await failureOf(runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger(), sessionTimeouts: { statementTimeoutMs: 200 } }));
+    const error = await failureOf(
+      runMigrations({
+        databaseUrl: db.url,
+        dir,
+        log: new MemoryLogger(),
+        sessionTimeouts: { statementTimeoutMs: 200 },
+      }),
+    );
     expect(error).toBeInstanceOf(InfrastructureError);
     expect(error.message).toContain('SQLSTATE 57014');
     expect(error.message).toContain('statement_timeout');
@@ -98,10 +117,16 @@ describe.skipIf(!available)('migration session timeouts on a real PostgreSQL', (
   it('refuses a timeout that is not a whole number of milliseconds, naming the setting and the value', async () => {
     const db = await freshDatabase(cluster, 'badto');
     const dir = migrationsDir({ '001_a.sql': 'CREATE TABLE a (id int);\n' });
-    const error = await failureOf(runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger(), sessionTimeouts: { lockTimeoutMs: 1.5 } }));
+    const error = await failureOf(
+      runMigrations({ databaseUrl: db.url, dir, log: new MemoryLogger(), sessionTimeouts: { lockTimeoutMs: 1.5 } }),
+    );
     expect(error).toBeInstanceOf(InputError);
-    expect(error.message).toBe('migration lock_timeout: got 1.5; expected an integer number of milliseconds from 0 to 2147483647');
+    expect(error.message).toBe(
+      'migration lock_timeout: got 1.5; expected an integer number of milliseconds from 0 to 2147483647',
+    );
     // Refused before connecting: not even the tracking table was created.
-    expect(await sql(db.url, "SELECT to_regclass('a') AS a, to_regclass('perf_gate_migrations') AS tracking")).toEqual([{ a: null, tracking: null }]);
+    expect(await sql(db.url, "SELECT to_regclass('a') AS a, to_regclass('perf_gate_migrations') AS tracking")).toEqual([
+      { a: null, tracking: null },
+    ]);
   });
 });

@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MigrationLintResult, MigrationRehearsalResult } from '../../src/report/results.js';
 import { probeDocker } from '../helpers/docker.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import type { MigrationLintResult, MigrationRehearsalResult } from '../../src/report/results.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'dist/index.js');
@@ -38,7 +38,9 @@ function readResults(dir: string) {
 }
 
 function managedContainers(): string {
-  return spawnSync('docker', ['ps', '-a', '--filter', 'label=perf-gate.managed', '--format', '{{.Names}}'], { encoding: 'utf8' }).stdout.trim();
+  return spawnSync('docker', ['ps', '-a', '--filter', 'label=perf-gate.managed', '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  }).stdout.trim();
 }
 
 beforeAll(() => {
@@ -50,7 +52,8 @@ describe('perf-gate CLI end to end', () => {
   it('prints help with every stage command and exits 0', () => {
     const { code, stdout } = gate(['--help']);
     expect(code).toBe(0);
-    for (const command of ['run', 'demo', 'migrate', 'boot', 'bench', 'compare', 'cleanup', 'validate']) expect(stdout).toContain(`  ${command}`);
+    for (const command of ['run', 'demo', 'migrate', 'boot', 'bench', 'compare', 'cleanup', 'validate'])
+      expect(stdout).toContain(`  ${command}`);
   });
 
   it('demo: the embedded default passes on the reference backend and leaves nothing running', (ctx) => {
@@ -68,12 +71,16 @@ describe('perf-gate CLI end to end', () => {
       'error_rate <= 1%',
     ]);
     expect(results.targets.every((t) => t.status === 'pass')).toBe(true);
-    expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[0]).toBe('### ✅ perf-gate: all 5 targets met');
+    expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[0]).toBe(
+      '### ✅ perf-gate: all 5 targets met',
+    );
     expect(stdout).toContain('pipeline_time improves >= 20%');
     // Migration 022 was linted and rehearsed under the baseline's traffic: its plain CREATE INDEX
     // statements are squawk findings on their lines; the search workload only reads, so nothing waits.
     const lint = results.migrationLint!;
-    expect(lint.findings.filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => `${f.file}:${f.line}`)).toEqual([
+    expect(
+      lint.findings.filter((f) => f.rule === 'require-concurrent-index-creation').map((f) => `${f.file}:${f.line}`),
+    ).toEqual([
       'examples/backend-rag/migrations/022_search_indexes.sql:8',
       'examples/backend-rag/migrations/022_search_indexes.sql:13',
     ]);
@@ -83,7 +90,9 @@ describe('perf-gate CLI end to end', () => {
     expect(rehearsal.during.requests).toBeGreaterThan(0);
     expect(rehearsal.tables.map((t) => t.relation).sort()).toEqual(['documents', 'golden_answers']);
     // Everything the run started is gone: backend processes and the throwaway server.
-    const state = JSON.parse(readFileSync(join(reportDir, 'backend-state.json'), 'utf8')) as { entries: { pid?: number }[] };
+    const state = JSON.parse(readFileSync(join(reportDir, 'backend-state.json'), 'utf8')) as {
+      entries: { pid?: number }[];
+    };
     for (const entry of state.entries) {
       if (entry.pid) expect(() => process.kill(entry.pid!, 0)).toThrow();
     }
@@ -98,7 +107,13 @@ describe('perf-gate CLI end to end', () => {
   it('a failing migration stops the gate before any backend starts: exit 3 and an error report', (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const reportDir = join(work, 'failing-report');
-    const { code, stderr } = gate(['run', '--config', join(root, 'test/fixtures/e2e/failing-migration.yml'), '--report-dir', reportDir]);
+    const { code, stderr } = gate([
+      'run',
+      '--config',
+      join(root, 'test/fixtures/e2e/failing-migration.yml'),
+      '--report-dir',
+      reportDir,
+    ]);
     expect(code).toBe(3);
     expect(stderr).toContain('002_broken.sql');
     expect(stderr).toContain('column "missing_column" does not exist');
@@ -117,13 +132,21 @@ describe('perf-gate CLI end to end', () => {
     const { buildBackendRagImage } = await import('../../examples/backend-rag/build-image.mjs');
     buildBackendRagImage();
     const reportDir = join(work, 'docker-report');
-    const { code, stderr } = gate(['run', '--config', join(root, 'test/fixtures/e2e/docker-gate.yml'), '--report-dir', reportDir]);
+    const { code, stderr } = gate([
+      'run',
+      '--config',
+      join(root, 'test/fixtures/e2e/docker-gate.yml'),
+      '--report-dir',
+      reportDir,
+    ]);
     expect(code, stderr.slice(-3000)).toBe(1);
     const results = readResults(reportDir);
     expect(results.verdict).toBe('fail');
     expect(results.targets.find((t) => t.expression === 'throughput improves >= 50%')?.status).toBe('fail');
     expect(results.targets.find((t) => t.expression === 'pipeline_time improves >= 20%')?.status).toBe('pass');
-    expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[0]).toBe('### ❌ perf-gate: 1 of 2 targets missed');
+    expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[0]).toBe(
+      '### ❌ perf-gate: 1 of 2 targets missed',
+    );
     expect(existsSync(join(reportDir, 'backend-baseline.log'))).toBe(true);
     expect(managedContainers()).toBe('');
   });

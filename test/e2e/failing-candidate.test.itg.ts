@@ -4,7 +4,7 @@
  * answers, or destroys every connection. The gate must read this as a missed target (verdict fail, exit 1),
  * never as missing data (inconclusive, exit 0).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,7 +24,10 @@ interface Fixture {
 let started: Fixture[] = [];
 
 async function startFixture(mode: string, label: string): Promise<Fixture> {
-  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: '0', FIXTURE_MODE: mode, VARIANT_LABEL: label }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [server], {
+    env: { ...process.env, PORT: '0', FIXTURE_MODE: mode, VARIANT_LABEL: label },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolvePort, reject) => {
     let text = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -42,7 +45,10 @@ async function startFixture(mode: string, label: string): Promise<Fixture> {
 /** Runs the CLI without blocking this process (the fixtures are separate processes, but keep the loop free). */
 function gate(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [bundle, ...args], { cwd: work, env: { ...process.env, GITHUB_ACTIONS: '', NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [bundle, ...args], {
+      cwd: work,
+      env: { ...process.env, GITHUB_ACTIONS: '', NO_COLOR: '1' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -54,11 +60,28 @@ function gate(args: string[]): Promise<{ code: number | null; stdout: string; st
 interface ResultsFile {
   verdict: string;
   targets: { expression: string; status: string; estimate: number | null; note?: string }[];
-  rounds: { variant: string; valid: boolean; invalidReasons: string[]; flags: string[]; client: { requests: number; ok: number; errors: { status: Record<string, number>; timeout: number; reset: number } } }[];
+  rounds: {
+    variant: string;
+    valid: boolean;
+    invalidReasons: string[];
+    flags: string[];
+    client: {
+      requests: number;
+      ok: number;
+      errors: { status: Record<string, number>; timeout: number; reset: number };
+    };
+  }[];
   decision: { stoppingReason: string; validPairs: number } | null;
 }
 
-async function runAgainst(mode: string): Promise<{ code: number | null; stdout: string; stderr: string; results: ResultsFile; report: string; seconds: number }> {
+async function runAgainst(mode: string): Promise<{
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  results: ResultsFile;
+  report: string;
+  seconds: number;
+}> {
   const baseline = await startFixture('ok', 'baseline');
   const candidate = await startFixture(mode, 'candidate');
   const dir = join(work, mode);
@@ -128,7 +151,9 @@ describe('perf-gate run against a candidate that fails its requests', () => {
     const errorRate = results.targets.find((t) => t.expression === 'error_rate <= 1%')!;
     expect(errorRate.status).toBe('fail');
     expect(errorRate.estimate).toBe(1);
-    expect(errorRate.note).toMatch(/in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/);
+    expect(errorRate.note).toMatch(
+      /in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/,
+    );
     expect(results.targets.find((t) => t.expression === 'latency_p95 worsens <= 10%')!.status).toBe('fail');
     // The candidate's rounds were measured: valid, flagged, with their errors counted.
     const candidate = results.rounds.filter((r) => r.variant === 'candidate');
@@ -141,7 +166,9 @@ describe('perf-gate run against a candidate that fails its requests', () => {
     // A clear failure stops at the first look.
     expect(results.decision!.stoppingReason).toBe('all targets decided');
     expect(report.split('\n')[0]).toBe('### ❌ perf-gate: 2 of 2 targets missed');
-    expect(report).toMatch(/2 target\(s\) failed without a test: in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/);
+    expect(report).toMatch(
+      /2 target\(s\) failed without a test: in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/,
+    );
   }, 120_000);
 
   it('never answers: every request ends as a timeout, rounds end in bounded time, verdict fail, exit 1', async () => {

@@ -41,7 +41,10 @@ targets:
 beforeAll(() => {
   if (!existsSync(bundle)) throw new Error('dist/index.js is missing: run npm run build');
   mkdirSync(join(work, 'migrations'));
-  writeFileSync(join(work, 'migrations/001_items.sql'), 'CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);\nINSERT INTO items VALUES (1, \'one\');\n');
+  writeFileSync(
+    join(work, 'migrations/001_items.sql'),
+    "CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);\nINSERT INTO items VALUES (1, 'one');\n",
+  );
   writeFileSync(join(work, 'perf-gate.yml'), CONFIG);
   copyFileSync(join(root, 'test/fixtures/backend/server.cjs'), join(work, 'server.cjs'));
 });
@@ -51,18 +54,42 @@ describe('PGlite fallback in the bundle', () => {
   it('run: with no PostgreSQL server binaries anywhere, the bundle migrates a PGlite database and finishes the gate', (ctx) => {
     if (!requireService('Docker engine', probeDocker())) return ctx.skip();
     // Only the node binary and its shared libraries: no initdb, pg_ctl, pg_config or /usr/lib/postgresql.
-    execFileSync(process.execPath, [join(root, 'scripts/build-node-image.mjs'), '--tag', NODE_ONLY_IMAGE, '--cmd', '--version'], { stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [join(root, 'scripts/build-node-image.mjs'), '--tag', NODE_ONLY_IMAGE, '--cmd', '--version'],
+      { stdio: 'pipe' },
+    );
     const name = `perf-gate-pglite-${process.pid}`;
     const result = spawnSync(
       'docker',
       [
-        'run', '--rm', '--name', name, '--network', 'none',
-        '-v', `${join(root, 'dist')}:/perf-gate/dist:ro`,
-        '-v', `${join(root, 'package.json')}:/perf-gate/package.json:ro`,
-        '-v', `${join(root, 'action.yml')}:/perf-gate/action.yml:ro`,
-        '-v', `${work}:/work`, '-w', '/work', '-e', 'NO_COLOR=1',
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '--network',
+        'none',
+        '-v',
+        `${join(root, 'dist')}:/perf-gate/dist:ro`,
+        '-v',
+        `${join(root, 'package.json')}:/perf-gate/package.json:ro`,
+        '-v',
+        `${join(root, 'action.yml')}:/perf-gate/action.yml:ro`,
+        '-v',
+        `${work}:/work`,
+        '-w',
+        '/work',
+        '-e',
+        'NO_COLOR=1',
         NODE_ONLY_IMAGE,
-        '/perf-gate/dist/index.js', 'run', '--config', '/work/perf-gate.yml', '--report-dir', '/work/report', '--state', '/work/state.json',
+        '/perf-gate/dist/index.js',
+        'run',
+        '--config',
+        '/work/perf-gate.yml',
+        '--report-dir',
+        '/work/report',
+        '--state',
+        '/work/state.json',
       ],
       { encoding: 'utf8', timeout: 90_000 },
     );
@@ -73,7 +100,10 @@ describe('PGlite fallback in the bundle', () => {
     expect(output).toMatch(/throwaway PGlite \(PostgreSQL \d+/);
     expect(output).toContain('applied 001_items.sql');
     expect(result.status, output.slice(-3000)).toBe(0);
-    const results = JSON.parse(readFileSync(join(work, 'report/results.json'), 'utf8')) as { verdict: string; error?: { stage: string } };
+    const results = JSON.parse(readFileSync(join(work, 'report/results.json'), 'utf8')) as {
+      verdict: string;
+      error?: { stage: string };
+    };
     expect(results.error).toBeUndefined();
     // Two one-second pairs may be too few to call: pass or inconclusive, both exit 0.
     expect(['pass', 'inconclusive']).toContain(results.verdict);

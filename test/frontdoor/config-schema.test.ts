@@ -4,10 +4,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { DEFAULT_CONFIG_YAML } from '../../src/config/default-config.js';
-import { REPO_ROOT, SCHEMA, loaderVerdict, schemaAccepts, schemaErrors, withValue } from '../helpers/config-schema.js';
+import { loaderVerdict, REPO_ROOT, SCHEMA, schemaAccepts, schemaErrors, withValue } from '../helpers/config-schema.js';
 
 const EXAMPLES_DIR = `${REPO_ROOT}examples/workflows/`;
 const EXAMPLE_ENV = { BASELINE_URL: 'https://my-rag-api-baseline.fly.dev', LIVE_URL: 'https://my-rag-api.fly.dev' };
@@ -56,13 +56,37 @@ const FULL_DOC: Record<string, unknown> = {
     timeout: '500ms',
     rateTolerance: 0.1,
     workload: {
-      requests: [{ method: 'post', path: '/search', headers: { 'content-type': 'application/json' }, body: { q: 'x' }, weight: 2 }],
+      requests: [
+        {
+          method: 'post',
+          path: '/search',
+          headers: { 'content-type': 'application/json' },
+          body: { q: 'x' },
+          weight: 2,
+        },
+      ],
       order: 'sequential',
     },
   },
   metrics: [
-    { name: 'p_time', description: 'd', kind: 'histogram_quantile', quantile: 0.5, metric: 'x_seconds', labels: { step: 'total' }, unit: 'ms', direction: 'lower-is-better' },
-    { name: 'ratio', kind: 'counter_ratio', metric: 'a_total', denominator: { metric: 'b_total', labels: { code: '200' } }, unit: 'ratio', direction: 'higher-is-better' },
+    {
+      name: 'p_time',
+      description: 'd',
+      kind: 'histogram_quantile',
+      quantile: 0.5,
+      metric: 'x_seconds',
+      labels: { step: 'total' },
+      unit: 'ms',
+      direction: 'lower-is-better',
+    },
+    {
+      name: 'ratio',
+      kind: 'counter_ratio',
+      metric: 'a_total',
+      denominator: { metric: 'b_total', labels: { code: '200' } },
+      unit: 'ratio',
+      direction: 'higher-is-better',
+    },
     { name: 'conns', kind: 'gauge', metric: 'pool_size', unit: 'count' },
   ],
   targets: ['p_time improves >= 10%', 'ratio >= 30%', 'latency_p95 worsens <= 5%', 'throughput >= 5 req/s'],
@@ -187,7 +211,9 @@ describe('the schema rejects what the loader rejects for type, enum or shape rea
   it.each(rejected)('%s', (_, path, value) => {
     const doc = withValue(DEFAULT_DOC, path, value);
     const loader = loaderVerdict(doc);
-    expect(loader.ok, 'the loader should reject this; if it now accepts it, update the schema and this case').toBe(false);
+    expect(loader.ok, 'the loader should reject this; if it now accepts it, update the schema and this case').toBe(
+      false,
+    );
     expect(schemaAccepts(doc)).toBe(false);
   });
 });
@@ -234,7 +260,8 @@ describe('the schema knows exactly the keys the loader knows', () => {
 function keysKnownBySchemaAt(path: readonly (string | number)[], doc: unknown): Set<string> {
   const definitions = SCHEMA.definitions as Record<string, Schema>;
   type Schema = { [k: string]: unknown };
-  const deref = (s: Schema): Schema => (typeof s.$ref === 'string' ? definitions[s.$ref.replace('#/definitions/', '')]! : s);
+  const deref = (s: Schema): Schema =>
+    typeof s.$ref === 'string' ? definitions[s.$ref.replace('#/definitions/', '')]! : s;
   // Collects the property schemas of `s` that apply to `value` (if/then evaluated with ajv on the sub-schema).
   const propertiesOf = (s: Schema, value: unknown): Map<string, Schema> => {
     const out = new Map<string, Schema>();
@@ -264,7 +291,11 @@ function keysKnownBySchemaAt(path: readonly (string | number)[], doc: unknown): 
 
 function matches(condition: object, value: unknown): boolean {
   // A tiny evaluator is enough for the conditions the schema uses: const/enum on a required property.
-  const c = condition as { properties?: Record<string, { const?: unknown; enum?: unknown[]; properties?: unknown; required?: string[] }>; required?: string[]; not?: object };
+  const c = condition as {
+    properties?: Record<string, { const?: unknown; enum?: unknown[]; properties?: unknown; required?: string[] }>;
+    required?: string[];
+    not?: object;
+  };
   if (c.not) return !matches(c.not, value);
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
@@ -287,20 +318,47 @@ describe('random edits: the schema never rejects a config the loader accepts', (
   const paths: (string | number)[][] = [];
   const collect = (node: unknown, path: (string | number)[]): void => {
     if (path.length > 0) paths.push(path);
-    if (Array.isArray(node)) node.forEach((item, i) => collect(item, [...path, i]));
+    if (Array.isArray(node)) for (const [i, item] of node.entries()) collect(item, [...path, i]);
     else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) collect(v, [...path, k]);
   };
   collect(DEFAULT_DOC, []);
   const fullPaths: (string | number)[][] = [];
   const collectFull = (node: unknown, path: (string | number)[]): void => {
     if (path.length > 0) fullPaths.push(path);
-    if (Array.isArray(node)) node.forEach((item, i) => collectFull(item, [...path, i]));
+    if (Array.isArray(node)) for (const [i, item] of node.entries()) collectFull(item, [...path, i]);
     else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) collectFull(v, [...path, k]);
   };
   collectFull(FULL_DOC, []);
 
   const scalar = fc.oneof(
-    fc.constantFrom(null, true, false, 0, 1, -1, 0.5, 2, 1000, 1001, 70000, '', 'true', 'yes', '10', '2.5', '5s', '500ms', '0', '/x', 'x', 'http://h', '022', 'abba', 'open', 'ms'),
+    fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      1,
+      -1,
+      0.5,
+      2,
+      1000,
+      1001,
+      70000,
+      '',
+      'true',
+      'yes',
+      '10',
+      '2.5',
+      '5s',
+      '500ms',
+      '0',
+      '/x',
+      'x',
+      'http://h',
+      '022',
+      'abba',
+      'open',
+      'ms',
+    ),
     fc.string({ maxLength: 6 }),
     fc.double({ noNaN: true, noDefaultInfinity: true }),
     fc.integer(),
@@ -316,7 +374,10 @@ describe('random edits: the schema never rejects a config the loader accepts', (
         fc.property(fc.constantFrom(...basePaths), value, (path, v) => {
           const doc = withValue(base, path, v);
           if (loaderVerdict(doc).ok) {
-            if (!schemaAccepts(doc)) throw new Error(`loader accepts ${JSON.stringify(path)} = ${JSON.stringify(v)}, schema says: ${describeErrors(doc)}`);
+            if (!schemaAccepts(doc))
+              throw new Error(
+                `loader accepts ${JSON.stringify(path)} = ${JSON.stringify(v)}, schema says: ${describeErrors(doc)}`,
+              );
           }
         }),
         { numRuns: Number(process.env.FUZZ_RUNS ?? 1500), seed: Number(process.env.FUZZ_SEED ?? 20251217) },

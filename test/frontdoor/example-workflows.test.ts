@@ -4,13 +4,16 @@
  * script, and ask for no more token permissions than the gate needs.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from '../helpers/config-schema.js';
 
 const DIR = `${REPO_ROOT}examples/workflows/`;
 const workflowFiles = readdirSync(DIR).filter((f) => f.endsWith('.yml') && !f.endsWith('.perf-gate.yml'));
-const action = parseYaml(readFileSync(`${REPO_ROOT}action.yml`, 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+const action = parseYaml(readFileSync(`${REPO_ROOT}action.yml`, 'utf8')) as {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+};
 
 /** How the examples refer to perf-gate: `owner/perf-gate@ref`, or the repository itself (`./`). */
 const OUR_ACTION = /^([\w.-]+\/perf-gate@[\w./-]+|\.\/?)$/;
@@ -19,14 +22,20 @@ const OUR_ACTION = /^([\w.-]+\/perf-gate@[\w./-]+|\.\/?)$/;
  * Permissions a perf-gate workflow may hold (docs.github.com, "Permissions for the GITHUB_TOKEN"):
  * reading the code, the sticky comment, the Check run, and reading another run's artifact (fork-safe pair).
  */
-const ALLOWED_PERMISSIONS: Record<string, string> = { contents: 'read', 'pull-requests': 'write', checks: 'write', actions: 'read' };
+const ALLOWED_PERMISSIONS: Record<string, string> = {
+  contents: 'read',
+  'pull-requests': 'write',
+  checks: 'write',
+  actions: 'read',
+};
 
 /**
  * Contexts an attacker controls (a fork's branch name, a PR title, an artifact...), after GitHub Security
  * Lab, "Keeping your GitHub Actions and workflows secure Part 2: Untrusted input". In a `run:` script
  * they become shell code; they must go through `env:` instead.
  */
-const UNTRUSTED_IN_RUN = /\$\{\{[^}]*\b(inputs\.|github\.event\.|github\.head_ref|steps\.[\w-]+\.outputs\.|needs\.[\w-]+\.outputs\.|env\.)/;
+const UNTRUSTED_IN_RUN =
+  /\$\{\{[^}]*\b(inputs\.|github\.event\.|github\.head_ref|steps\.[\w-]+\.outputs\.|needs\.[\w-]+\.outputs\.|env\.)/;
 
 interface Step {
   id?: string;
@@ -71,14 +80,25 @@ function expressionsIn(value: unknown): string[] {
 
 describe('example workflows', () => {
   it('the injection check recognises the classic injections (so its silence below means something)', () => {
-    for (const script of ['echo "${{ github.event.pull_request.title }}"', 'git checkout ${{ github.head_ref }}', 'x=${{ inputs.config }}', 'echo ${{steps.pr.outputs.number}}']) {
+    for (const script of [
+      'echo "${{ github.event.pull_request.title }}"',
+      'git checkout ${{ github.head_ref }}',
+      'x=${{ inputs.config }}',
+      'echo ${{steps.pr.outputs.number}}',
+    ]) {
       expect(script).toMatch(UNTRUSTED_IN_RUN);
     }
     expect('echo "$PR_TITLE"').not.toMatch(UNTRUSTED_IN_RUN);
   });
 
   it('the folder holds the four scenarios', () => {
-    expect(workflowFiles.sort()).toEqual(['fork-comment.yml', 'fork-measure.yml', 'post-deploy-check.yml', 'pr-gate.yml', 'release-gate.yml']);
+    expect(workflowFiles.sort()).toEqual([
+      'fork-comment.yml',
+      'fork-measure.yml',
+      'post-deploy-check.yml',
+      'pr-gate.yml',
+      'release-gate.yml',
+    ]);
   });
 
   describe.each(workflowFiles)('%s', (file) => {
@@ -100,19 +120,25 @@ describe('example workflows', () => {
       }
     });
 
-    it("passes perf-gate only inputs that action.yml declares", () => {
+    it('passes perf-gate only inputs that action.yml declares', () => {
       for (const step of ourSteps(workflow)) {
-        for (const key of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs), `with: ${key}`).toContain(key);
+        for (const key of Object.keys(step.with ?? {}))
+          expect(Object.keys(action.inputs), `with: ${key}`).toContain(key);
       }
     });
 
     it('reads only outputs that action.yml declares, from a step that exists', () => {
-      const stepsById = new Map(allSteps(workflow).filter((s) => s.id).map((s) => [s.id!, s]));
+      const stepsById = new Map(
+        allSteps(workflow)
+          .filter((s) => s.id)
+          .map((s) => [s.id!, s]),
+      );
       for (const expression of expressionsIn(workflow.jobs)) {
         for (const m of expression.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
           const step = stepsById.get(m[1]!);
           expect(step, `step '${m[1]}' referenced in \${{ ${expression} }}`).toBeDefined();
-          if (step?.uses && OUR_ACTION.test(step.uses)) expect(Object.keys(action.outputs), `output of perf-gate in \${{ ${expression} }}`).toContain(m[2]);
+          if (step?.uses && OUR_ACTION.test(step.uses))
+            expect(Object.keys(action.outputs), `output of perf-gate in \${{ ${expression} }}`).toContain(m[2]);
         }
       }
     });
@@ -127,13 +153,18 @@ describe('example workflows', () => {
     });
 
     it('asks for the least token permissions: read contents; write only comments and Checks', () => {
-      expect(typeof workflow.permissions, 'top-level permissions must be a mapping (not write-all, not absent)').toBe('object');
-      const blocks = [workflow.permissions, ...Object.values(workflow.jobs ?? {}).map((j) => j.permissions)].filter((p) => p !== undefined);
+      expect(typeof workflow.permissions, 'top-level permissions must be a mapping (not write-all, not absent)').toBe(
+        'object',
+      );
+      const blocks = [workflow.permissions, ...Object.values(workflow.jobs ?? {}).map((j) => j.permissions)].filter(
+        (p) => p !== undefined,
+      );
       for (const block of blocks) {
         expect(typeof block).toBe('object');
         for (const [scope, level] of Object.entries(block as Record<string, string>)) {
           expect(Object.keys(ALLOWED_PERMISSIONS), `permission ${scope}`).toContain(scope);
-          if (level !== 'none' && level !== 'read') expect(level, `permission ${scope}`).toBe(ALLOWED_PERMISSIONS[scope]);
+          if (level !== 'none' && level !== 'read')
+            expect(level, `permission ${scope}`).toBe(ALLOWED_PERMISSIONS[scope]);
         }
         expect((block as Record<string, string>).contents ?? 'read').not.toBe('write');
       }
@@ -203,7 +234,9 @@ describe('example workflows', () => {
     const workflow = load('post-deploy-check.yml');
     const [gate] = ourSteps(workflow);
     const configName = String(gate?.with?.config).split('/').pop()!;
-    const config = parseYaml(readFileSync(DIR + configName, 'utf8')) as { backend: { kind: string; baseline: { url: string }; candidate: { url: string } } };
+    const config = parseYaml(readFileSync(DIR + configName, 'utf8')) as {
+      backend: { kind: string; baseline: { url: string }; candidate: { url: string } };
+    };
     expect(config.backend.kind).toBe('url');
     // The config reads both addresses from the environment the step sets.
     for (const variant of ['baseline', 'candidate'] as const) {

@@ -22,30 +22,55 @@ let packed: { filename: string; files: { path: string }[] };
 let paths: string[];
 
 beforeAll(async () => {
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], {
+    cwd: REPO_ROOT,
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   packed = (JSON.parse(stdout) as (typeof packed)[])[0]!;
   paths = packed.files.map((f) => f.path);
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   // --offline: a package with no dependencies installs from its tarball alone.
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed.filename)], { cwd: consumer, env });
+  await run(
+    'npm',
+    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed.filename)],
+    { cwd: consumer, env },
+  );
 }, 300_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed tarball', () => {
   it('declares no runtime dependencies: the bundle carries them', () => {
-    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules/perf-gate/package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules/perf-gate/package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.bin).toEqual({ 'perf-gate': 'dist/index.js' });
     expect(readFileSync(join(consumer, 'package-lock.json'), 'utf8')).not.toMatch(/"node_modules\/(?!perf-gate")/);
   });
 
   it('ships the bundle, its wasm and data files, the action and the schemas, and no sources or tests', () => {
-    for (const path of ['dist/index.js', 'dist/pglite.wasm', 'dist/pglite.data', 'dist/initdb.wasm', 'dist/backend-rag/index.mjs', 'action.yml', 'schema/perf-gate.schema.json', 'schema/results.schema.json', 'README.md']) {
+    for (const path of [
+      'dist/index.js',
+      'dist/pglite.wasm',
+      'dist/pglite.data',
+      'dist/initdb.wasm',
+      'dist/backend-rag/index.mjs',
+      'action.yml',
+      'schema/perf-gate.schema.json',
+      'schema/results.schema.json',
+      'README.md',
+    ]) {
       expect(paths, path).toContain(path);
     }
-    expect(paths.filter((p) => /^(src|test|bench|scripts|docs|node_modules)\//.test(p) || p.startsWith('examples/workflows/'))).toEqual([]);
+    expect(
+      paths.filter(
+        (p) => /^(src|test|bench|scripts|docs|node_modules)\//.test(p) || p.startsWith('examples/workflows/'),
+      ),
+    ).toEqual([]);
   });
 
   it('ships every file the embedded default names', () => {

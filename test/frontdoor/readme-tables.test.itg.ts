@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { REPO_ROOT } from '../helpers/config-schema.js';
 
 const SCRIPT = `${REPO_ROOT}scripts/readme-tables.mjs`;
@@ -20,11 +20,29 @@ function run(...args: string[]) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const MARKED = ['# x', '', '### Inputs', '<!-- inputs:start -->', 'old', '<!-- inputs:end -->', '', 'prose stays', '', '### Outputs', '<!-- outputs:start -->', '<!-- outputs:end -->', 'tail', ''].join('\n');
+const MARKED = [
+  '# x',
+  '',
+  '### Inputs',
+  '<!-- inputs:start -->',
+  'old',
+  '<!-- inputs:end -->',
+  '',
+  'prose stays',
+  '',
+  '### Outputs',
+  '<!-- outputs:start -->',
+  '<!-- outputs:end -->',
+  'tail',
+  '',
+].join('\n');
 
 describe('readme-tables', () => {
   it('prints one row per input and output of action.yml, with defaults and descriptions', () => {
-    const action = parseYaml(readFileSync(ACTION, 'utf8')) as { inputs: Record<string, { description: string }>; outputs: Record<string, unknown> };
+    const action = parseYaml(readFileSync(ACTION, 'utf8')) as {
+      inputs: Record<string, { description: string }>;
+      outputs: Record<string, unknown>;
+    };
     const out = run();
     expect(out.status).toBe(0);
     for (const name of Object.keys(action.inputs)) expect(out.stdout).toContain(`| \`${name}\` |`);
@@ -34,12 +52,18 @@ describe('readme-tables', () => {
 
   it('escapes a pipe in a description, so every row keeps its column count', () => {
     const action = join(dir, 'pipes.yml');
-    writeFileSync(action, 'inputs:\n  mode:\n    description: "a | b, over\\ntwo lines"\n    default: a\noutputs:\n  verdict:\n    description: pass | fail\n');
+    writeFileSync(
+      action,
+      'inputs:\n  mode:\n    description: "a | b, over\\ntwo lines"\n    default: a\noutputs:\n  verdict:\n    description: pass | fail\n',
+    );
     const out = run('--action', action);
     expect(out.stdout).toContain('| `mode` | `a` | a \\| b, over two lines |');
     expect(out.stdout).toContain('| `verdict` | pass \\| fail |');
     const columns = (line: string) => line.split(/(?<!\\)\|/).length - 2;
-    const lines = out.stdout.trim().split('\n').filter((l) => l.startsWith('|'));
+    const lines = out.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('|'));
     expect(lines.filter((l) => columns(l) === 3).length).toBe(3);
     expect(lines.filter((l) => columns(l) === 2).length).toBe(3);
   });
@@ -68,7 +92,13 @@ describe('readme-tables', () => {
     run('--write', '--readme', readme);
     const action = join(dir, 'action.yml');
     copyFileSync(ACTION, action);
-    writeFileSync(action, readFileSync(action, 'utf8').replace('inputs:\n', 'inputs:\n  new-input:\n    description: Something new.\n    default: x\n'));
+    writeFileSync(
+      action,
+      readFileSync(action, 'utf8').replace(
+        'inputs:\n',
+        'inputs:\n  new-input:\n    description: Something new.\n    default: x\n',
+      ),
+    );
     const check = run('--check', '--readme', readme, '--action', action);
     expect(check.status).toBe(1);
     expect(check.stderr).toContain('--write');
@@ -85,7 +115,13 @@ describe('readme-tables', () => {
   // Fails until the lead adds the four markers to README.md and runs `node scripts/readme-tables.mjs --write`.
   it('README.md has the markers and its tables match action.yml', () => {
     const readme = readFileSync(`${REPO_ROOT}README.md`, 'utf8');
-    for (const marker of ['<!-- inputs:start -->', '<!-- inputs:end -->', '<!-- outputs:start -->', '<!-- outputs:end -->']) expect(readme).toContain(marker);
+    for (const marker of [
+      '<!-- inputs:start -->',
+      '<!-- inputs:end -->',
+      '<!-- outputs:start -->',
+      '<!-- outputs:end -->',
+    ])
+      expect(readme).toContain(marker);
     const check = run('--check');
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);

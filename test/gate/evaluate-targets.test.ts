@@ -1,16 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, minSamplesForDistributionFree, samplesNeeded } from '../../src/gate/evaluate-targets.js';
-import { studentTQuantile } from '../../src/stats/distributions.js';
-import type { Target } from '../../src/gate/target.js';
 import { InputError } from '../../src/errors.js';
-import { alphaForLook, decideContinuation, planLooks } from '../../src/stats/sequential.js';
+import { evaluateTargets, minSamplesForDistributionFree, samplesNeeded } from '../../src/gate/evaluate-targets.js';
+import type { Target } from '../../src/gate/target.js';
 import { clientMetricValues } from '../../src/load/client-metric-values.js';
 import { CLIENT_METRICS, type RoundRecord } from '../../src/model/round-record.js';
+import { studentTQuantile } from '../../src/stats/distributions.js';
+import { alphaForLook, decideContinuation, planLooks } from '../../src/stats/sequential.js';
 import { METRICS, mergeRounds, pairedRounds, round } from '../helpers/round-fixtures.js';
 
-const improves = (metric: string, m: number): Target => ({ kind: 'improvement', expression: `${metric} improves >= ${m * 100}%`, metric, minImprovement: m });
-const worsens = (metric: string, m: number): Target => ({ kind: 'regression', expression: `${metric} worsens <= ${m * 100}%`, metric, maxRegression: m });
-const absolute = (metric: string, comparator: '<' | '<=' | '>' | '>=', threshold: number): Target => ({ kind: 'absolute', expression: `${metric} ${comparator} ${threshold}`, metric, comparator, threshold });
+const improves = (metric: string, m: number): Target => ({
+  kind: 'improvement',
+  expression: `${metric} improves >= ${m * 100}%`,
+  metric,
+  minImprovement: m,
+});
+const worsens = (metric: string, m: number): Target => ({
+  kind: 'regression',
+  expression: `${metric} worsens <= ${m * 100}%`,
+  metric,
+  maxRegression: m,
+});
+const absolute = (metric: string, comparator: '<' | '<=' | '>' | '>=', threshold: number): Target => ({
+  kind: 'absolute',
+  expression: `${metric} ${comparator} ${threshold}`,
+  metric,
+  comparator,
+  threshold,
+});
 
 function statusOf(target: Target, rounds: ReturnType<typeof pairedRounds>, options = {}) {
   const result = evaluateTargets([target], rounds, METRICS, options);
@@ -19,7 +35,10 @@ function statusOf(target: Target, rounds: ReturnType<typeof pairedRounds>, optio
 
 describe('relative improvement targets', () => {
   it('lower-is-better "improves >= 20 %" passes when the whole interval is below -20 %', () => {
-    const { target, verdict } = statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 20, 0.7, 0.03, 1));
+    const { target, verdict } = statusOf(
+      improves('pipeline_time', 0.2),
+      pairedRounds('pipeline_time', 20, 0.7, 0.03, 1),
+    );
     expect(target.status).toBe('pass');
     expect(verdict).toBe('pass');
     expect(target.estimate!).toBeGreaterThan(-0.33);
@@ -29,58 +48,91 @@ describe('relative improvement targets', () => {
     expect(target.confidenceLevel).toBeCloseTo(0.98, 12);
   });
   it('fails when the whole interval is above -20 % (only a 10 % improvement)', () => {
-    const { target, verdict } = statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 20, 0.9, 0.03, 2));
+    const { target, verdict } = statusOf(
+      improves('pipeline_time', 0.2),
+      pairedRounds('pipeline_time', 20, 0.9, 0.03, 2),
+    );
     expect(target.status).toBe('fail');
     expect(verdict).toBe('fail');
     expect(target.ci![0]).toBeGreaterThan(-0.2);
   });
   it('is inconclusive when the interval straddles the threshold', () => {
-    const { target, verdict } = statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 8, 0.8, 0.15, 3));
+    const { target, verdict } = statusOf(
+      improves('pipeline_time', 0.2),
+      pairedRounds('pipeline_time', 8, 0.8, 0.15, 3),
+    );
     expect(target.status).toBe('inconclusive');
     expect(verdict).toBe('inconclusive');
     expect(target.ci![0]).toBeLessThan(-0.2);
     expect(target.ci![1]).toBeGreaterThan(-0.2);
   });
   it('higher-is-better mirrors: throughput +30 % passes "improves >= 20 %", +5 % fails', () => {
-    expect(statusOf(improves('throughput', 0.2), pairedRounds('throughput', 20, 1.3, 0.03, 4)).target.status).toBe('pass');
+    expect(statusOf(improves('throughput', 0.2), pairedRounds('throughput', 20, 1.3, 0.03, 4)).target.status).toBe(
+      'pass',
+    );
     const fail = statusOf(improves('throughput', 0.2), pairedRounds('throughput', 20, 1.05, 0.03, 5)).target;
     expect(fail.status).toBe('fail');
     expect(fail.threshold).toBeCloseTo(0.2, 12);
-    expect(statusOf(improves('throughput', 0.2), pairedRounds('throughput', 8, 1.2, 0.15, 6)).target.status).toBe('inconclusive');
+    expect(statusOf(improves('throughput', 0.2), pairedRounds('throughput', 8, 1.2, 0.15, 6)).target.status).toBe(
+      'inconclusive',
+    );
   });
 });
 
 describe('relative regression guards', () => {
   it('lower-is-better "worsens <= 5 %": unchanged passes, +15 % fails, +5 % with noise is inconclusive', () => {
-    expect(statusOf(worsens('pipeline_time', 0.05), pairedRounds('pipeline_time', 25, 1.0, 0.02, 7)).target.status).toBe('pass');
+    expect(
+      statusOf(worsens('pipeline_time', 0.05), pairedRounds('pipeline_time', 25, 1.0, 0.02, 7)).target.status,
+    ).toBe('pass');
     const fail = statusOf(worsens('pipeline_time', 0.05), pairedRounds('pipeline_time', 25, 1.15, 0.02, 8)).target;
     expect(fail.status).toBe('fail');
     expect(fail.estimate!).toBeGreaterThan(0.1);
-    expect(statusOf(worsens('pipeline_time', 0.05), pairedRounds('pipeline_time', 10, 1.05, 0.1, 9)).target.status).toBe('inconclusive');
+    expect(
+      statusOf(worsens('pipeline_time', 0.05), pairedRounds('pipeline_time', 10, 1.05, 0.1, 9)).target.status,
+    ).toBe('inconclusive');
   });
   it('higher-is-better "worsens <= 5 %": unchanged passes, -15 % fails, -5 % with noise is inconclusive', () => {
-    expect(statusOf(worsens('throughput', 0.05), pairedRounds('throughput', 25, 1.0, 0.02, 10)).target.status).toBe('pass');
-    expect(statusOf(worsens('throughput', 0.05), pairedRounds('throughput', 25, 0.85, 0.02, 11)).target.status).toBe('fail');
-    expect(statusOf(worsens('throughput', 0.05), pairedRounds('throughput', 10, 0.95, 0.1, 12)).target.status).toBe('inconclusive');
+    expect(statusOf(worsens('throughput', 0.05), pairedRounds('throughput', 25, 1.0, 0.02, 10)).target.status).toBe(
+      'pass',
+    );
+    expect(statusOf(worsens('throughput', 0.05), pairedRounds('throughput', 25, 0.85, 0.02, 11)).target.status).toBe(
+      'fail',
+    );
+    expect(statusOf(worsens('throughput', 0.05), pairedRounds('throughput', 10, 0.95, 0.1, 12)).target.status).toBe(
+      'inconclusive',
+    );
   });
 });
 
-describe('absolute targets on the candidate\'s own values', () => {
+describe("absolute targets on the candidate's own values", () => {
   it('"pool_wait_p95 < 10": 5 ms passes, 15 ms fails, 10 ms with noise is inconclusive', () => {
     const pass = statusOf(absolute('pool_wait_p95', '<', 10), pairedRounds('pool_wait_p95', 12, 1, 0.05, 13, 5)).target;
     expect(pass.status).toBe('pass');
     expect(pass.estimate!).toBeGreaterThan(4);
     expect(pass.estimate!).toBeLessThan(6);
     expect(pass.threshold).toBe(10);
-    expect(statusOf(absolute('pool_wait_p95', '<', 10), pairedRounds('pool_wait_p95', 12, 1, 0.05, 14, 15)).target.status).toBe('fail');
-    expect(statusOf(absolute('pool_wait_p95', '<', 10), pairedRounds('pool_wait_p95', 12, 1, 0.2, 15, 10)).target.status).toBe('inconclusive');
+    expect(
+      statusOf(absolute('pool_wait_p95', '<', 10), pairedRounds('pool_wait_p95', 12, 1, 0.05, 14, 15)).target.status,
+    ).toBe('fail');
+    expect(
+      statusOf(absolute('pool_wait_p95', '<', 10), pairedRounds('pool_wait_p95', 12, 1, 0.2, 15, 10)).target.status,
+    ).toBe('inconclusive');
   });
   it('"early_exit_ratio > 0.3" (higher-is-better rate): 0.45 passes, 0.2 fails', () => {
-    expect(statusOf(absolute('early_exit_ratio', '>', 0.3), pairedRounds('early_exit_ratio', 10, 1, 0.05, 16, 0.45)).target.status).toBe('pass');
-    expect(statusOf(absolute('early_exit_ratio', '>=', 0.3), pairedRounds('early_exit_ratio', 10, 1, 0.05, 17, 0.2)).target.status).toBe('fail');
+    expect(
+      statusOf(absolute('early_exit_ratio', '>', 0.3), pairedRounds('early_exit_ratio', 10, 1, 0.05, 16, 0.45)).target
+        .status,
+    ).toBe('pass');
+    expect(
+      statusOf(absolute('early_exit_ratio', '>=', 0.3), pairedRounds('early_exit_ratio', 10, 1, 0.05, 17, 0.2)).target
+        .status,
+    ).toBe('fail');
   });
   it('a value exactly on the bound passes "<=" and fails "<"', () => {
-    const rounds = Array.from({ length: 6 }, (_, k) => [round(k, 'baseline', { pool_wait_p95: 3 }), round(k, 'candidate', { pool_wait_p95: 10 })]).flat();
+    const rounds = Array.from({ length: 6 }, (_, k) => [
+      round(k, 'baseline', { pool_wait_p95: 3 }),
+      round(k, 'candidate', { pool_wait_p95: 10 }),
+    ]).flat();
     expect(statusOf(absolute('pool_wait_p95', '<=', 10), rounds, { method: 't' }).target.status).toBe('pass');
     expect(statusOf(absolute('pool_wait_p95', '<', 10), rounds, { method: 't' }).target.status).toBe('fail');
     // Six rounds cannot give a distribution-free 98 % interval (2/2^6 > 0.02): honest inconclusive.
@@ -92,7 +144,10 @@ describe('absolute targets on the candidate\'s own values', () => {
 
 describe('no data, invalid rounds and the overall verdict', () => {
   it('too few valid pairs gives no-data, never pass, and the verdict is inconclusive', () => {
-    const { target, verdict } = statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 4, 0.5, 0.01, 18));
+    const { target, verdict } = statusOf(
+      improves('pipeline_time', 0.2),
+      pairedRounds('pipeline_time', 4, 0.5, 0.01, 18),
+    );
     expect(target.status).toBe('no-data');
     expect(target.estimate).toBeNull();
     expect(target.ci).toBeNull();
@@ -100,10 +155,18 @@ describe('no data, invalid rounds and the overall verdict', () => {
     expect(target.reason).toEqual({ kind: 'no-data', relative: true, samples: 4, needed: 5, excluded: [] });
   });
   it('minPairs is configurable', () => {
-    expect(statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 4, 0.5, 0.01, 18), { minPairs: 3, method: 't' }).target.status).toBe('pass');
+    expect(
+      statusOf(improves('pipeline_time', 0.2), pairedRounds('pipeline_time', 4, 0.5, 0.01, 18), {
+        minPairs: 3,
+        method: 't',
+      }).target.status,
+    ).toBe('pass');
   });
   it('a metric never measured (null values) gives no-data with the reason', () => {
-    const rounds = pairedRounds('pipeline_time', 10, 0.5, 0.01, 19).map((r) => ({ ...r, values: { pipeline_time: null } }));
+    const rounds = pairedRounds('pipeline_time', 10, 0.5, 0.01, 19).map((r) => ({
+      ...r,
+      values: { pipeline_time: null },
+    }));
     const { target } = statusOf(improves('pipeline_time', 0.2), rounds);
     expect(target.status).toBe('no-data');
     // Ten pairs left out for one cause are one group of ten, with the round the value was missing from.
@@ -112,18 +175,30 @@ describe('no data, invalid rounds and the overall verdict', () => {
       relative: true,
       samples: 0,
       needed: 5,
-      excluded: [{ count: 10, cause: 'not-measured', variant: 'baseline', metric: 'pipeline_time', serverMetricsProblems: [] }],
+      excluded: [
+        { count: 10, cause: 'not-measured', variant: 'baseline', metric: 'pipeline_time', serverMetricsProblems: [] },
+      ],
     });
   });
   it('invalid rounds are excluded: a wild invalid round cannot turn a pass into a fail', () => {
     const good = pairedRounds('pipeline_time', 12, 0.7, 0.03, 20);
     // Two extra pairs whose candidate rounds were invalid (say, rate missed) and read 10x slower.
-    const bad = [round(12, 'baseline', { pipeline_time: 100 }), round(12, 'candidate', { pipeline_time: 1000 }, false), round(13, 'baseline', { pipeline_time: 100 }), round(13, 'candidate', { pipeline_time: 1000 }, false)];
+    const bad = [
+      round(12, 'baseline', { pipeline_time: 100 }),
+      round(12, 'candidate', { pipeline_time: 1000 }, false),
+      round(13, 'baseline', { pipeline_time: 100 }),
+      round(13, 'candidate', { pipeline_time: 1000 }, false),
+    ];
     const { target } = statusOf(improves('pipeline_time', 0.2), [...good, ...bad]);
     expect(target.status).toBe('pass');
     expect(target.samples).toBe(12);
     expect(target.excluded).toHaveLength(2);
-    expect(target.excluded[0]).toEqual({ pair: 12, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] });
+    expect(target.excluded[0]).toEqual({
+      pair: 12,
+      cause: 'round-invalid',
+      variant: 'candidate',
+      invalidReasons: ['rate missed'],
+    });
     // The same wild rounds marked valid do change the outcome: the exclusion is what protects it.
     const asValid = bad.map((r) => ({ ...r, valid: true }));
     expect(statusOf(improves('pipeline_time', 0.2), [...good, ...asValid]).target.status).not.toBe('pass');
@@ -134,10 +209,16 @@ describe('no data, invalid rounds and the overall verdict', () => {
     const { target } = statusOf(absolute('pool_wait_p95', '<', 10), [...good, ...bad]);
     expect(target.status).toBe('pass');
     expect(target.samples).toBe(10);
-    expect(target.excluded).toEqual([{ pair: 10, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] }]);
+    expect(target.excluded).toEqual([
+      { pair: 10, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['rate missed'] },
+    ]);
   });
   it('one failing target makes the verdict fail; all passing makes it pass; no-data blocks pass', () => {
-    const rounds = mergeRounds(pairedRounds('pipeline_time', 20, 0.7, 0.03, 21), pairedRounds('throughput', 20, 1.0, 0.02, 22), pairedRounds('pool_wait_p95', 20, 1, 0.05, 23, 5));
+    const rounds = mergeRounds(
+      pairedRounds('pipeline_time', 20, 0.7, 0.03, 21),
+      pairedRounds('throughput', 20, 1.0, 0.02, 22),
+      pairedRounds('pool_wait_p95', 20, 1, 0.05, 23, 5),
+    );
     const passing = [improves('pipeline_time', 0.2), worsens('throughput', 0.05), absolute('pool_wait_p95', '<', 10)];
     expect(evaluateTargets(passing, rounds, METRICS).verdict).toBe('pass');
     expect(evaluateTargets([...passing, improves('throughput', 0.2)], rounds, METRICS).verdict).toBe('fail');
@@ -151,7 +232,9 @@ describe('no data, invalid rounds and the overall verdict', () => {
     expect(() => evaluateTargets([improves('nope', 0.2)], rounds, METRICS)).toThrow(InputError);
     expect(() => evaluateTargets([improves('nope', 0.2)], rounds, METRICS)).toThrow(/got "nope"/);
     expect(() => evaluateTargets([improves('pipeline_time', 1.5)], rounds, METRICS)).toThrow(InputError);
-    expect(() => evaluateTargets([improves('pipeline_time', 0.2)], rounds, METRICS, { alpha: 2 })).toThrow(/option 'alpha': got 2/);
+    expect(() => evaluateTargets([improves('pipeline_time', 0.2)], rounds, METRICS, { alpha: 2 })).toThrow(
+      /option 'alpha': got 2/,
+    );
   });
 });
 
@@ -162,13 +245,18 @@ describe('multiple targets: Holm step-down', () => {
   const alpha = 0.02;
   const base = pairedRounds('pipeline_time', 12, 0.7, 0.04, 25);
   function withShift(ratioShift: number) {
-    return base.map((r) => (r.variant === 'candidate' ? { ...r, values: { pipeline_time: (r.values.pipeline_time as number) * ratioShift } } : r));
+    return base.map((r) =>
+      r.variant === 'candidate'
+        ? { ...r, values: { pipeline_time: (r.values.pipeline_time as number) * ratioShift } }
+        : r,
+    );
   }
   let borderline = base;
   for (let s = 1.0; s < 1.2; s += 0.0005) {
     const candidate = withShift(s);
-    const p = evaluateTargets([improves('pipeline_time', 0.2)], candidate, METRICS, { alpha, method: 't' }).targets[0]!.rawPValue!;
-    if (p > alpha / 3 * 1.2 && p < alpha * 0.8) {
+    const p = evaluateTargets([improves('pipeline_time', 0.2)], candidate, METRICS, { alpha, method: 't' }).targets[0]!
+      .rawPValue!;
+    if (p > (alpha / 3) * 1.2 && p < alpha * 0.8) {
       borderline = candidate;
       break;
     }
@@ -180,17 +268,47 @@ describe('multiple targets: Holm step-down', () => {
     expect(alone.targets[0]!.status).toBe('pass');
   });
   it('becomes inconclusive among two undecided targets, its interval shown at the Holm level', () => {
-    const undecided = mergeRounds(borderline, pairedRounds('throughput', 12, 1.2, 0.2, 26), pairedRounds('pool_wait_p95', 12, 1, 0.3, 27, 10));
-    const result = evaluateTargets([improves('pipeline_time', 0.2), improves('throughput', 0.2), absolute('pool_wait_p95', '<', 10)], undecided, METRICS, { alpha, method: 't' });
+    const undecided = mergeRounds(
+      borderline,
+      pairedRounds('throughput', 12, 1.2, 0.2, 26),
+      pairedRounds('pool_wait_p95', 12, 1, 0.3, 27, 10),
+    );
+    const result = evaluateTargets(
+      [improves('pipeline_time', 0.2), improves('throughput', 0.2), absolute('pool_wait_p95', '<', 10)],
+      undecided,
+      METRICS,
+      { alpha, method: 't' },
+    );
     expect(result.targets.map((t) => t.status)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
     expect(result.targets[0]!.confidenceLevel).toBeCloseTo(1 - alpha / 3, 12);
     expect(result.targets[0]!.pValue!).toBeCloseTo(Math.min(1, 3 * result.targets[0]!.rawPValue!), 12);
-    expect(result.errorControl).toEqual({ procedure: 'holm', alpha, judged: 3, levels: { first: 1 - alpha / 3, last: 1 - alpha }, notJudged: 0 });
-    expect(result.targets[0]!.reason).toMatchObject({ kind: 'decided', status: 'inconclusive', relative: true, samples: 12, level: result.targets[0]!.confidenceLevel });
+    expect(result.errorControl).toEqual({
+      procedure: 'holm',
+      alpha,
+      judged: 3,
+      levels: { first: 1 - alpha / 3, last: 1 - alpha },
+      notJudged: 0,
+    });
+    expect(result.targets[0]!.reason).toMatchObject({
+      kind: 'decided',
+      status: 'inconclusive',
+      relative: true,
+      samples: 12,
+      level: result.targets[0]!.confidenceLevel,
+    });
   });
   it('passes again when the other targets are clearly decided (step-down)', () => {
-    const decided = mergeRounds(borderline, pairedRounds('throughput', 12, 1.6, 0.01, 28), pairedRounds('pool_wait_p95', 12, 1, 0.01, 29, 2));
-    const result = evaluateTargets([improves('pipeline_time', 0.2), improves('throughput', 0.2), absolute('pool_wait_p95', '<', 10)], decided, METRICS, { alpha, method: 't' });
+    const decided = mergeRounds(
+      borderline,
+      pairedRounds('throughput', 12, 1.6, 0.01, 28),
+      pairedRounds('pool_wait_p95', 12, 1, 0.01, 29, 2),
+    );
+    const result = evaluateTargets(
+      [improves('pipeline_time', 0.2), improves('throughput', 0.2), absolute('pool_wait_p95', '<', 10)],
+      decided,
+      METRICS,
+      { alpha, method: 't' },
+    );
     expect(result.targets.map((t) => t.status)).toEqual(['pass', 'pass', 'pass']);
     expect(result.targets[0]!.confidenceLevel).toBeCloseTo(1 - alpha, 12);
   });
@@ -201,8 +319,12 @@ describe('Holm: intervals never show a decision the step-down did not make', () 
   // Holm keeps both, although 0.015 alone would be below its own step level 0.02.
   function roundsWithRawP(metric: string, seed: number, wanted: number) {
     const base = pairedRounds(metric, 12, 0.7, 0.04, seed);
-    const shifted = (s: number) => base.map((r) => (r.variant === 'candidate' ? { ...r, values: { [metric]: (r.values[metric] as number) * s } } : r));
-    const rawP = (s: number) => evaluateTargets([improves(metric, 0.2)], shifted(s), METRICS, { method: 't' }).targets[0]!.rawPValue!;
+    const shifted = (s: number) =>
+      base.map((r) =>
+        r.variant === 'candidate' ? { ...r, values: { [metric]: (r.values[metric] as number) * s } } : r,
+      );
+    const rawP = (s: number) =>
+      evaluateTargets([improves(metric, 0.2)], shifted(s), METRICS, { method: 't' }).targets[0]!.rawPValue!;
     // The estimate moves toward the threshold as s grows, so the p-value grows: bisect.
     let lo = 0.8;
     let hi = 1.25;
@@ -215,7 +337,10 @@ describe('Holm: intervals never show a decision the step-down did not make', () 
   }
   it('keeps the second target undecided and reports it at the level of the first kept step', () => {
     const rounds = mergeRounds(roundsWithRawP('pipeline_time', 40, 0.0115), roundsWithRawP('db_query_time', 41, 0.015));
-    const result = evaluateTargets([improves('pipeline_time', 0.2), improves('db_query_time', 0.2)], rounds, METRICS, { alpha: 0.02, method: 't' });
+    const result = evaluateTargets([improves('pipeline_time', 0.2), improves('db_query_time', 0.2)], rounds, METRICS, {
+      alpha: 0.02,
+      method: 't',
+    });
     expect(result.targets[0]!.rawPValue!).toBeCloseTo(0.0115, 4);
     expect(result.targets[1]!.rawPValue!).toBeCloseTo(0.015, 4);
     expect(result.targets.map((t) => t.status)).toEqual(['inconclusive', 'inconclusive']);
@@ -237,7 +362,9 @@ describe('reporting extras', () => {
     expect(many.baselineValue!).toBeGreaterThan(50);
   });
   it('says how many pairs an inconclusive target would need, consistent with its minimum detectable effect', () => {
-    const t = statusOf(worsens('pipeline_time', 0), pairedRounds('pipeline_time', 10, 1.03, 0.05, 34), { method: 't' }).target;
+    const t = statusOf(worsens('pipeline_time', 0), pairedRounds('pipeline_time', 10, 1.03, 0.05, 34), {
+      method: 't',
+    }).target;
     expect(t.status).toBe('inconclusive');
     expect(t.samplesNeeded!).toBeGreaterThan(10);
     // With that many pairs, the MDE formula at the same spread reaches the observed distance.
@@ -297,29 +424,59 @@ describe('reporting extras', () => {
 describe('a candidate whose requests fail', () => {
   const CLIENT = CLIENT_METRICS;
   /** A round with the client figures of `requests` requests of which `ok` succeeded, the rest answered 500. */
-  const measured = (pair: number, variant: 'baseline' | 'candidate', ok: number, requests = 80, valid = true): RoundRecord => {
+  const measured = (
+    pair: number,
+    variant: 'baseline' | 'candidate',
+    ok: number,
+    requests = 80,
+    valid = true,
+  ): RoundRecord => {
     const r = round(pair, variant, {}, valid);
-    r.client = { ...r.client, requests, ok, errors: { status: requests > ok ? { '500': requests - ok } : {}, timeout: 0, reset: 0, other: 0 }, achievedRate: 20 };
+    r.client = {
+      ...r.client,
+      requests,
+      ok,
+      errors: { status: requests > ok ? { '500': requests - ok } : {}, timeout: 0, reset: 0, other: 0 },
+      achievedRate: 20,
+    };
     r.values = clientMetricValues(r.client);
     if (ok > 0) r.values = { ...r.values, latency_p95: 10 + pair / 10 };
     return r;
   };
   const rounds = (candidateOk: (pair: number) => number, pairs = 5, valid = true) =>
-    Array.from({ length: pairs }, (_, k) => [measured(k, 'baseline', 80), measured(k, 'candidate', candidateOk(k), 80, valid)]).flat();
+    Array.from({ length: pairs }, (_, k) => [
+      measured(k, 'baseline', 80),
+      measured(k, 'candidate', candidateOk(k), 80, valid),
+    ]).flat();
   const errorRate = absolute('error_rate', '<=', 0.01);
   const latency = worsens('latency_p95', 0.1);
 
   it('answering no request successfully fails every target at once, with the counts, even at a look where no interval could decide', () => {
     const plan = planLooks({ alpha: 0.02, minPairs: 5, blockPairs: 3, maxPairs: 20 });
     const targets = [errorRate, latency, improves('throughput', 0.1), absolute('latency_p50', '<', 100)];
-    const result = evaluateTargets(targets, rounds(() => 0), CLIENT, { sequential: { plan, look: 1 } });
+    const result = evaluateTargets(
+      targets,
+      rounds(() => 0),
+      CLIENT,
+      { sequential: { plan, look: 1 } },
+    );
     expect(result.verdict).toBe('fail');
     expect(result.targets.map((t) => t.status)).toEqual(['fail', 'fail', 'fail', 'fail']);
     expect(result.targets.every((t) => t.decidedBy === 'no-successful-response' && t.ci === null)).toBe(true);
-    expect(result.candidateFailures).toEqual({ rounds: 5, roundsWithoutSuccess: 5, requests: 400, failed: 400, errors: { status: { '500': 400 }, timeout: 0, reset: 0, other: 0 } });
+    expect(result.candidateFailures).toEqual({
+      rounds: 5,
+      roundsWithoutSuccess: 5,
+      requests: 400,
+      failed: 400,
+      errors: { status: { '500': 400 }, timeout: 0, reset: 0, other: 0 },
+    });
     expect(result.targets[0]!.estimate).toBe(1);
     expect(result.targets.map((t) => t.reason)).toEqual(
-      ['error-rate', 'latency', 'other', 'latency'].map((metricKind) => ({ kind: 'candidate-failed', metricKind, failures: result.candidateFailures })),
+      ['error-rate', 'latency', 'other', 'latency'].map((metricKind) => ({
+        kind: 'candidate-failed',
+        metricKind,
+        failures: result.candidateFailures,
+      })),
     );
     expect(result.errorControl).toEqual({
       procedure: 'none',
@@ -330,28 +487,49 @@ describe('a candidate whose requests fail', () => {
       sequential: { look: 1, looks: plan.pairsAtLook.length, alphaOverAllLooks: 0.02, spending: 'obrien-fleming' },
     });
     // A clear failure stops the sequential plan at its first look.
-    expect(decideContinuation({ plan, look: 1, pairsDone: 5, statuses: result.targets.map((t) => t.status) })).toEqual({ continue: false, reason: 'all targets decided' });
+    expect(decideContinuation({ plan, look: 1, pairsDone: 5, statuses: result.targets.map((t) => t.status) })).toEqual({
+      continue: false,
+      reason: 'all targets decided',
+    });
   });
 
   it('one round without a single success among good ones still fails a latency target: the good rounds do not outvote it', () => {
-    const result = evaluateTargets([latency], rounds((k) => (k === 3 ? 0 : 80), 12), CLIENT);
+    const result = evaluateTargets(
+      [latency],
+      rounds((k) => (k === 3 ? 0 : 80), 12),
+      CLIENT,
+    );
     expect(result.verdict).toBe('fail');
     expect(result.targets[0]!.reason).toEqual({
       kind: 'candidate-failed',
       metricKind: 'latency',
-      failures: { rounds: 12, roundsWithoutSuccess: 1, requests: 960, failed: 80, errors: { status: { '500': 80 }, timeout: 0, reset: 0, other: 0 } },
+      failures: {
+        rounds: 12,
+        roundsWithoutSuccess: 1,
+        requests: 960,
+        failed: 80,
+        errors: { status: { '500': 80 }, timeout: 0, reset: 0, other: 0 },
+      },
     });
   });
 
   it('an error_rate target that even a 100 % error rate meets is still judged by its interval', () => {
-    const result = evaluateTargets([absolute('error_rate', '<=', 1), errorRate], rounds(() => 0, 12), CLIENT);
+    const result = evaluateTargets(
+      [absolute('error_rate', '<=', 1), errorRate],
+      rounds(() => 0, 12),
+      CLIENT,
+    );
     expect(result.targets[0]!.decidedBy).toBeUndefined();
     expect(result.targets[0]!.status).toBe('pass');
     expect(result.targets[1]!.decidedBy).toBe('no-successful-response');
   });
 
   it('failing some requests is judged by the statistics as usual, with no outright failure', () => {
-    const result = evaluateTargets([errorRate], rounds(() => 60, 12), CLIENT);
+    const result = evaluateTargets(
+      [errorRate],
+      rounds(() => 60, 12),
+      CLIENT,
+    );
     expect(result.candidateFailures).toBeUndefined();
     expect(result.targets[0]!.decidedBy).toBeUndefined();
     expect(result.targets[0]!.status).toBe('fail');
@@ -359,7 +537,11 @@ describe('a candidate whose requests fail', () => {
   });
 
   it('rounds the generator could not measure stay missing data, never a failure of the candidate', () => {
-    const result = evaluateTargets([errorRate, latency], rounds(() => 0, 5, false), CLIENT);
+    const result = evaluateTargets(
+      [errorRate, latency],
+      rounds(() => 0, 5, false),
+      CLIENT,
+    );
     expect(result.candidateFailures).toBeUndefined();
     expect(result.targets.map((t) => t.status)).toEqual(['no-data', 'no-data']);
     expect(result.verdict).toBe('inconclusive');

@@ -3,7 +3,12 @@
  * (block list, quoted, flow list, comments), and only for files inside the workspace.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_ANNOTATIONS_PER_REQUEST, targetAnnotations, targetLines, workspaceRelativePath } from '../../src/github/annotations.js';
+import {
+  MAX_ANNOTATIONS_PER_REQUEST,
+  targetAnnotations,
+  targetLines,
+  workspaceRelativePath,
+} from '../../src/github/annotations.js';
 import { failResults, inconclusiveResults, passResults } from '../helpers/results-fixtures.js';
 
 const CONFIG = `# perf-gate config for the RAG backend
@@ -39,20 +44,39 @@ describe('targetLines', () => {
 describe('targetAnnotations', () => {
   it('shows a target and its note from results.json as one line with no live mention, reference or URL', () => {
     const r = failResults();
-    r.targets[0] = { ...r.targets[0]!, note: 'ask @octocat about #7, GH-7 and acme/rag#1 at https://evil.example or www.evil.example\n::error::x\u202e' };
+    r.targets[0] = {
+      ...r.targets[0]!,
+      note: 'ask @octocat about #7, GH-7 and acme/rag#1 at https://evil.example or www.evil.example\n::error::x\u202e',
+    };
     const [annotation] = targetAnnotations(r, { path: 'perf-gate.yml', text: CONFIG });
     const message = annotation!.message;
     expect(message).not.toMatch(/[\n\r\u202e]/);
     for (const live of [/@[a-z]/i, /#\d/, /GH-\d/i, /https?:\/\//, /www\./]) expect(message).not.toMatch(live);
     // The words are all there for a reader: only invisible word joiners were added.
-    expect(message.replace(/\u2060/g, '')).toContain('ask @octocat about #7, GH-7 and acme/rag#1 at https://evil.example or www.evil.example ::error::x');
+    expect(message.replace(/\u2060/g, '')).toContain(
+      'ask @octocat about #7, GH-7 and acme/rag#1 at https://evil.example or www.evil.example ::error::x',
+    );
   });
 
   it('annotates each missed target as a failure at its line, with the estimate and the bound', () => {
     const annotations = targetAnnotations(failResults(), { path: 'perf-gate.yml', text: CONFIG });
     expect(annotations).toEqual([
-      { path: 'perf-gate.yml', start_line: 5, end_line: 5, annotation_level: 'failure', title: 'perf-gate: target missed', message: 'pipeline_time improves >= 20%: change −8.0 % [−11.0 %, −5.0 %]; bound −20.0 %' },
-      { path: 'perf-gate.yml', start_line: 7, end_line: 7, annotation_level: 'failure', title: 'perf-gate: target missed', message: 'latency_p95 worsens <= 5%: change +12.0 % [+8.0 %, +16.0 %]; bound +5.0 %' },
+      {
+        path: 'perf-gate.yml',
+        start_line: 5,
+        end_line: 5,
+        annotation_level: 'failure',
+        title: 'perf-gate: target missed',
+        message: 'pipeline_time improves >= 20%: change −8.0 % [−11.0 %, −5.0 %]; bound −20.0 %',
+      },
+      {
+        path: 'perf-gate.yml',
+        start_line: 7,
+        end_line: 7,
+        annotation_level: 'failure',
+        title: 'perf-gate: target missed',
+        message: 'latency_p95 worsens <= 5%: change +12.0 % [+8.0 %, +16.0 %]; bound +5.0 %',
+      },
     ]);
   });
 
@@ -64,21 +88,37 @@ describe('targetAnnotations', () => {
 
   it('leaves out a target the file does not contain (a config edited since the run) rather than guess a line', () => {
     const edited = CONFIG.replace('pipeline_time improves >= 20%', 'pipeline_time improves >= 25%');
-    expect(targetAnnotations(failResults(), { path: 'perf-gate.yml', text: edited }).map((a) => a.start_line)).toEqual([7]);
+    expect(targetAnnotations(failResults(), { path: 'perf-gate.yml', text: edited }).map((a) => a.start_line)).toEqual([
+      7,
+    ]);
   });
 
   it(`sends at most ${MAX_ANNOTATIONS_PER_REQUEST}, GitHub's per-request limit`, () => {
     const many = Array.from({ length: 60 }, (_, i) => `  - m${i} < 1ms`);
-    const results = { targets: many.map((_, i) => ({ ...failResults().targets[1]!, expression: `m${i} < 1ms`, status: 'fail' as const })) };
-    expect(targetAnnotations(results, { path: 'c.yml', text: `targets:\n${many.join('\n')}\n` })).toHaveLength(MAX_ANNOTATIONS_PER_REQUEST);
+    const results = {
+      targets: many.map((_, i) => ({
+        ...failResults().targets[1]!,
+        expression: `m${i} < 1ms`,
+        status: 'fail' as const,
+      })),
+    };
+    expect(targetAnnotations(results, { path: 'c.yml', text: `targets:\n${many.join('\n')}\n` })).toHaveLength(
+      MAX_ANNOTATIONS_PER_REQUEST,
+    );
   });
 });
 
 describe('workspaceRelativePath', () => {
   it('gives the path inside the workspace with forward slashes, and nothing outside it', () => {
-    expect(workspaceRelativePath('perf/perf-gate.yml', '/home/runner/work/app/app', '/home/runner/work/app/app')).toBe('perf/perf-gate.yml');
-    expect(workspaceRelativePath('/home/runner/work/app/app/perf-gate.yml', '/home/runner/work/app/app/', '/tmp')).toBe('perf-gate.yml');
-    expect(workspaceRelativePath('../other/perf-gate.yml', '/home/runner/work/app/app', '/home/runner/work/app/app')).toBeUndefined();
+    expect(workspaceRelativePath('perf/perf-gate.yml', '/home/runner/work/app/app', '/home/runner/work/app/app')).toBe(
+      'perf/perf-gate.yml',
+    );
+    expect(workspaceRelativePath('/home/runner/work/app/app/perf-gate.yml', '/home/runner/work/app/app/', '/tmp')).toBe(
+      'perf-gate.yml',
+    );
+    expect(
+      workspaceRelativePath('../other/perf-gate.yml', '/home/runner/work/app/app', '/home/runner/work/app/app'),
+    ).toBeUndefined();
     expect(workspaceRelativePath('/etc/perf-gate.yml', '/home/runner/work/app/app', '/')).toBeUndefined();
     expect(workspaceRelativePath('.', '/w', '/w')).toBeUndefined();
   });

@@ -4,10 +4,10 @@
  * outputs are publish()'s: test/github/publish.test.itg.ts.)
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CommentAndCheckOptions, publishCommentAndCheck } from '../../src/github/comment-and-check.js';
 import type { RunContext } from '../../src/github/event-context.js';
-import { publishCommentAndCheck, type CommentAndCheckOptions } from '../../src/github/comment-and-check.js';
 import type { Verdict } from '../../src/report/results.js';
-import { HEAD_SHA, OWNER, PR, REPO, resultsWith, startKit, type Kit } from '../helpers/github-client.js';
+import { HEAD_SHA, type Kit, OWNER, PR, REPO, resultsWith, startKit } from '../helpers/github-client.js';
 
 const prContext: RunContext = {
   owner: OWNER,
@@ -50,7 +50,12 @@ describe('publishCommentAndCheck', () => {
     expect(comments[0]!.body).toContain('All targets met.');
     expect(outcome.commentUrl).toBe(comments[0]!.html_url);
     expect(kit.api.checkRuns).toHaveLength(1);
-    expect(kit.api.checkRuns[0]).toMatchObject({ name: 'perf-gate', head_sha: HEAD_SHA, status: 'completed', conclusion: 'success' });
+    expect(kit.api.checkRuns[0]).toMatchObject({
+      name: 'perf-gate',
+      head_sha: HEAD_SHA,
+      status: 'completed',
+      conclusion: 'success',
+    });
     expect(outcome.checkUrl).toBe(kit.api.checkRuns[0]!.html_url);
   });
 
@@ -72,7 +77,9 @@ describe('publishCommentAndCheck', () => {
   it('on a fork token (403 "Resource not accessible by integration") warns, explains the two-workflow pattern, and does not throw', async () => {
     kit.api.inject('createComment', { kind: 'forbidden-integration' }, Infinity);
     kit.api.inject('createCheckRun', { kind: 'forbidden-integration' }, Infinity);
-    const outcome = await publish({ context: { ...prContext, pullRequest: { ...prContext.pullRequest!, fromFork: true } } });
+    const outcome = await publish({
+      context: { ...prContext, pullRequest: { ...prContext.pullRequest!, fromFork: true } },
+    });
     expect(outcome.commentUrl).toBeUndefined();
     expect(outcome.checkUrl).toBeUndefined();
     expect(outcome.warnings).toHaveLength(2);
@@ -92,7 +99,7 @@ describe('publishCommentAndCheck', () => {
     expect(kit.api.checkRuns).toHaveLength(1);
   });
 
-  it('when the comment is refused as too long (422) warns, and the Check summary is cut to fit GitHub\'s 65,535 limit', async () => {
+  it("when the comment is refused as too long (422) warns, and the Check summary is cut to fit GitHub's 65,535 limit", async () => {
     const huge = `## perf-gate\n\n${'| row | 1 ms |\n'.repeat(5_000)}`; // about 80,000 characters
     const outcome = await publish({ markdown: huge });
     expect(outcome.warnings).toHaveLength(1);
@@ -116,7 +123,7 @@ describe('publishCommentAndCheck', () => {
   });
 });
 
-describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pull_requests: [])', () => {
+describe("publishCommentAndCheck after a fork's pull request (workflow_run, pull_requests: [])", () => {
   const FORK_BRANCH = 'faster-rerank';
   const forkRunContext: RunContext = {
     owner: OWNER,
@@ -131,35 +138,74 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
   const OLD_SHA = '1111111111111111111111111111111111111111';
 
   it('finds the open PR by head owner:branch whose head is the measured commit, and comments there', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 56, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: OLD_SHA, state: 'closed' });
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
-    kit.api.seedPullRequest(OWNER, REPO, { number: 58, headOwner: 'someone-else', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 56,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: OLD_SHA,
+      state: 'closed',
+    });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 58,
+      headOwner: 'someone-else',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
     const outcome = await publish({ context: forkRunContext });
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
     expect(kit.api.commentsOn(OWNER, REPO, 58)).toHaveLength(0);
-    expect(kit.api.requestsTo('listPulls')[0]!.query).toMatchObject({ state: 'open', head: 'contributor:faster-rerank' });
+    expect(kit.api.requestsTo('listPulls')[0]!.query).toMatchObject({
+      state: 'open',
+      head: 'contributor:faster-rerank',
+    });
     // #58 has the same head commit: a Check from this fork's run would show on it too, so there is none.
-    expect(outcome.warnings).toEqual([expect.stringMatching(/^No Check run: the measured commit \w+ is also the head of #58 \(someone-else:faster-rerank\)/)]);
+    expect(outcome.warnings).toEqual([
+      expect.stringMatching(
+        /^No Check run: the measured commit \w+ is also the head of #58 \(someone-else:faster-rerank\)/,
+      ),
+    ]);
     expect(kit.api.checkRuns).toEqual([]);
   });
 
-  it('a fork\'s PR whose commit no other PR or branch has as head gets its Check', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+  it("a fork's PR whose commit no other PR or branch has as head gets its Check", async () => {
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
     const outcome = await publish({ context: forkRunContext });
     expect(outcome.warnings).toEqual([]);
     expect(kit.api.checkRuns[0]).toMatchObject({ head_sha: HEAD_SHA, conclusion: 'success' });
-    expect(kit.api.requestsTo('branchesWhereHead').map((r) => r.path)).toEqual([`/repos/${OWNER}/${REPO}/commits/${HEAD_SHA}/branches-where-head`]);
+    expect(kit.api.requestsTo('branchesWhereHead').map((r) => r.path)).toEqual([
+      `/repos/${OWNER}/${REPO}/commits/${HEAD_SHA}/branches-where-head`,
+    ]);
   });
 
   it('a fork that writes "pass" gets no Check under the required name: its Check is "perf-gate (fork)", and every text says the fork reported it', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
     await publish({ context: forkRunContext, results: resultsWith('pass') });
     expect(kit.api.checkRuns.map((c) => c.name)).toEqual(['perf-gate (fork)']);
     const [check] = kit.api.checkRuns;
     expect(check!.output.title).toMatch(/^Unverified, reported by the fork's own job: /);
-    expect(check!.output.summary).toMatch(/^> \[!WARNING\]\n> These figures and this verdict were reported by the fork's own workflow job.*not verified by this repository/);
+    expect(check!.output.summary).toMatch(
+      /^> \[!WARNING\]\n> These figures and this verdict were reported by the fork's own workflow job.*not verified by this repository/,
+    );
     const [comment] = kit.api.commentsOn(OWNER, REPO, 57);
-    expect(comment!.body).toMatch(/\n> \[!WARNING\]\n> These figures and this verdict were reported by the fork's own workflow job/);
+    expect(comment!.body).toMatch(
+      /\n> \[!WARNING\]\n> These figures and this verdict were reported by the fork's own workflow job/,
+    );
     expect(comment!.body).toContain('All targets met.');
   });
 
@@ -172,10 +218,19 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
   it('no Check on a commit that heads a branch of the base repository, even one with no pull request yet', async () => {
     // A maintainer pushed main-feature at this commit and has not opened a PR; a fork opens one on it.
     kit.api.seedBranch(OWNER, REPO, 'main-feature', HEAD_SHA);
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
     const outcome = await publish({ context: forkRunContext, results: resultsWith('pass') });
     expect(kit.api.checkRuns).toEqual([]);
-    expect(outcome.warnings).toEqual([expect.stringMatching(/^No Check run: the measured commit \w+ is the head of 'main-feature' in acme\/rag-backend/)]);
+    expect(outcome.warnings).toEqual([
+      expect.stringMatching(
+        /^No Check run: the measured commit \w+ is the head of 'main-feature' in acme\/rag-backend/,
+      ),
+    ]);
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // the fork author still sees the result
   });
 
@@ -183,13 +238,27 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
     kit.api.inject('branchesWhereHead', { kind: 'server-error' }, Infinity);
     const outcome = await publish({ context: forkRunContext, commentMode: 'off' });
     expect(kit.api.checkRuns).toEqual([]);
-    expect(outcome.warnings).toEqual([expect.stringMatching(/^No Check run: could not make sure the measured commit heads no one else's pull request or branch \(500/)]);
+    expect(outcome.warnings).toEqual([
+      expect.stringMatching(
+        /^No Check run: could not make sure the measured commit heads no one else's pull request or branch \(500/,
+      ),
+    ]);
   });
 
-  it('a fork\'s PR built on a maintainer\'s commit: the recorded number of the maintainer\'s PR is not believed, and no Check lands on that commit', async () => {
+  it("a fork's PR built on a maintainer's commit: the recorded number of the maintainer's PR is not believed, and no Check lands on that commit", async () => {
     // The maintainer's PR #12 (acme:main-feature) and the fork's PR #57 share the head commit.
-    kit.api.seedPullRequest(OWNER, REPO, { number: 12, headOwner: OWNER, headBranch: 'main-feature', headSha: HEAD_SHA });
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 12,
+      headOwner: OWNER,
+      headBranch: 'main-feature',
+      headSha: HEAD_SHA,
+    });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
     const outcome = await publish({ context: forkRunContext, pullRequestNumber: 12 });
     expect(kit.api.commentsOn(OWNER, REPO, 12)).toHaveLength(0);
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // found by the fork's owner:branch instead
@@ -199,15 +268,25 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
 
   it('a recorded number is believed only for the same head repository and branch, not the same commit alone', async () => {
     // Same commit, same owner, another branch: still another PR.
-    kit.api.seedPullRequest(OWNER, REPO, { number: 61, headOwner: 'contributor', headBranch: 'other-branch', headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 61,
+      headOwner: 'contributor',
+      headBranch: 'other-branch',
+      headSha: HEAD_SHA,
+    });
     const outcome = await publish({ context: forkRunContext, pullRequestNumber: 61, checkName: undefined });
     expect(kit.api.commentsOn(OWNER, REPO, 61)).toHaveLength(0);
     expect(outcome.commentUrl).toBeUndefined();
     expect(kit.log.lines.some((l) => l.includes('no open pull request has head'))).toBe(true);
   });
 
-  it('does not comment when the branch has moved on (the open PR\'s head is a newer commit)', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: OLD_SHA });
+  it("does not comment when the branch has moved on (the open PR's head is a newer commit)", async () => {
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: OLD_SHA,
+    });
     const outcome = await publish({ context: forkRunContext });
     expect(outcome.warnings).toEqual([]);
     expect(kit.api.requestsTo('createComment')).toHaveLength(0);
@@ -215,9 +294,19 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
     expect(kit.api.checkRuns).toHaveLength(1); // the Check still lands on the measured commit
   });
 
-  it('uses a recorded PR number only after checking that PR\'s head is the measured commit', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: FORK_BRANCH, headSha: HEAD_SHA });
-    kit.api.seedPullRequest(OWNER, REPO, { number: 12, headOwner: OWNER, headBranch: 'main-feature', headSha: OLD_SHA });
+  it("uses a recorded PR number only after checking that PR's head is the measured commit", async () => {
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: FORK_BRANCH,
+      headSha: HEAD_SHA,
+    });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 12,
+      headOwner: OWNER,
+      headBranch: 'main-feature',
+      headSha: OLD_SHA,
+    });
     await publish({ context: forkRunContext, pullRequestNumber: 57, checkName: undefined });
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
     expect(kit.api.requestsTo('listPulls')).toHaveLength(0); // the recorded number sufficed
@@ -229,12 +318,14 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1); // the sticky comment, updated
   });
 
-  it('warns when the lookup fails, and creates no Check it cannot show to be the fork PR\'s alone', async () => {
+  it("warns when the lookup fails, and creates no Check it cannot show to be the fork PR's alone", async () => {
     kit.api.inject('listPulls', { kind: 'forbidden-integration' }, Infinity);
     const outcome = await publish({ context: forkRunContext });
     expect(outcome.warnings).toHaveLength(2);
     expect(outcome.warnings[0]).toMatch(/look up the pull request/);
-    expect(outcome.warnings[1]).toMatch(/^No Check run: could not make sure the measured commit heads no one else's pull request or branch/);
+    expect(outcome.warnings[1]).toMatch(
+      /^No Check run: could not make sure the measured commit heads no one else's pull request or branch/,
+    );
     expect(kit.api.checkRuns).toHaveLength(0);
   });
 
@@ -249,17 +340,34 @@ describe('publishCommentAndCheck after a fork\'s pull request (workflow_run, pul
 
 describe('publishCommentAndCheck with Check annotations', () => {
   it('sends the annotations with the Check run', async () => {
-    const annotations = [{ path: 'perf-gate.yml', start_line: 5, end_line: 5, annotation_level: 'failure' as const, title: 'perf-gate: target missed', message: 'pipeline_time improves >= 20%' }];
+    const annotations = [
+      {
+        path: 'perf-gate.yml',
+        start_line: 5,
+        end_line: 5,
+        annotation_level: 'failure' as const,
+        title: 'perf-gate: target missed',
+        message: 'pipeline_time improves >= 20%',
+      },
+    ];
     const outcome = await publish({ results: resultsWith('fail'), annotations, commentMode: 'off' });
     expect(outcome.warnings).toEqual([]);
     expect(kit.api.checkRuns[0]!.annotations).toEqual(annotations);
     expect(kit.api.checkRuns[0]!.output.annotations_count).toBe(1);
   });
 
-  it('sends none when none are given, and cuts a longer list to GitHub\'s 50', async () => {
+  it("sends none when none are given, and cuts a longer list to GitHub's 50", async () => {
     await publish({ commentMode: 'off' });
-    expect((kit.api.requestsTo('createCheckRun')[0]!.body as { output: Record<string, unknown> }).output).not.toHaveProperty('annotations');
-    const many = Array.from({ length: 70 }, (_, i) => ({ path: 'c.yml', start_line: i + 1, end_line: i + 1, annotation_level: 'failure' as const, message: `t${i}` }));
+    expect(
+      (kit.api.requestsTo('createCheckRun')[0]!.body as { output: Record<string, unknown> }).output,
+    ).not.toHaveProperty('annotations');
+    const many = Array.from({ length: 70 }, (_, i) => ({
+      path: 'c.yml',
+      start_line: i + 1,
+      end_line: i + 1,
+      annotation_level: 'failure' as const,
+      message: `t${i}`,
+    }));
     const outcome = await publish({ annotations: many, commentMode: 'off' });
     expect(outcome.warnings).toEqual([]); // the fake answers 422 above 50, as GitHub does
     expect(kit.api.checkRuns[1]!.annotations).toHaveLength(50);

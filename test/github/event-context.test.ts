@@ -93,27 +93,47 @@ describe('readRunContext', () => {
   it('workflow_run: an entry of pull_requests from another head repository or branch is not the PR of the run', () => {
     // A fork's run on a commit that is also the head of the maintainer's PR #12 (acme:phase-1-speedup),
     // with that PR listed: the run is the fork's, so #12 must not be taken.
-    const event = JSON.parse(readFileSync(join(fixtures, 'workflow_run.json'), 'utf8')) as { workflow_run: Record<string, unknown> };
-    const fork = JSON.parse(readFileSync(join(fixtures, 'workflow_run-fork.json'), 'utf8')) as { workflow_run: Record<string, unknown> };
+    const event = JSON.parse(readFileSync(join(fixtures, 'workflow_run.json'), 'utf8')) as {
+      workflow_run: Record<string, unknown>;
+    };
+    const fork = JSON.parse(readFileSync(join(fixtures, 'workflow_run-fork.json'), 'utf8')) as {
+      workflow_run: Record<string, unknown>;
+    };
     const maintainersPr = (event.workflow_run.pull_requests as { number: number }[])[0]!;
     const cases: Record<string, Record<string, unknown>> = {
-      'head repository': { ...event.workflow_run, head_repository: fork.workflow_run.head_repository, pull_requests: [{ ...maintainersPr, number: 12 }] },
-      'head branch': { ...event.workflow_run, head_branch: 'other-branch', pull_requests: [{ ...maintainersPr, number: 12 }] },
+      'head repository': {
+        ...event.workflow_run,
+        head_repository: fork.workflow_run.head_repository,
+        pull_requests: [{ ...maintainersPr, number: 12 }],
+      },
+      'head branch': {
+        ...event.workflow_run,
+        head_branch: 'other-branch',
+        pull_requests: [{ ...maintainersPr, number: 12 }],
+      },
     };
     for (const [what, run] of Object.entries(cases)) {
       const path = join(scratch, `workflow_run-${what.replace(' ', '-')}.json`);
       writeFileSync(path, JSON.stringify({ ...event, workflow_run: run }));
-      const context = readRunContext({ ...runnerEnv('workflow_run', undefined, DEFAULT_BRANCH_SHA), GITHUB_EVENT_PATH: path });
+      const context = readRunContext({
+        ...runnerEnv('workflow_run', undefined, DEFAULT_BRANCH_SHA),
+        GITHUB_EVENT_PATH: path,
+      });
       expect(context?.pullRequest, what).toBeUndefined();
       expect(context?.sha, what).toBe(HEAD_SHA);
     }
   });
 
-  it('workflow_run whose head repository was deleted (null) counts as a fork, as a pull_request\'s does', () => {
-    const event = JSON.parse(readFileSync(join(fixtures, 'workflow_run.json'), 'utf8')) as { workflow_run: Record<string, unknown> };
+  it("workflow_run whose head repository was deleted (null) counts as a fork, as a pull_request's does", () => {
+    const event = JSON.parse(readFileSync(join(fixtures, 'workflow_run.json'), 'utf8')) as {
+      workflow_run: Record<string, unknown>;
+    };
     const path = join(scratch, 'workflow_run-deleted-fork.json');
     writeFileSync(path, JSON.stringify({ ...event, workflow_run: { ...event.workflow_run, head_repository: null } }));
-    const context = readRunContext({ ...runnerEnv('workflow_run', undefined, DEFAULT_BRANCH_SHA), GITHUB_EVENT_PATH: path });
+    const context = readRunContext({
+      ...runnerEnv('workflow_run', undefined, DEFAULT_BRANCH_SHA),
+      GITHUB_EVENT_PATH: path,
+    });
     expect(context?.pullRequest).toEqual({ number: 42, headSha: HEAD_SHA, fromFork: true });
   });
 

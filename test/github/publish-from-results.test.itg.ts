@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PerfGateError } from '../../src/errors.js';
 import { readRunContext } from '../../src/github/event-context.js';
-import { publishFromResults } from '../../src/github/publish-from-results.js';
 import type { GitHubTarget, PublishSinks } from '../../src/github/publish.js';
+import { publishFromResults } from '../../src/github/publish-from-results.js';
+import { HEAD_SHA, type Kit, OWNER, REPO, startKit } from '../helpers/github-client.js';
 import { failResults, passResults } from '../helpers/results-fixtures.js';
-import { HEAD_SHA, OWNER, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'github');
 const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-comment-'));
@@ -24,7 +24,13 @@ afterAll(() => {
   rmSync(outside, { recursive: true, force: true });
 });
 
-const CONFIG = ['targets:', '  - pipeline_time improves >= 20%', '  - pool_wait_p95 < 10ms', '  - latency_p95 worsens <= 5%', ''].join('\n');
+const CONFIG = [
+  'targets:',
+  '  - pipeline_time improves >= 20%',
+  '  - pool_wait_p95 < 10ms',
+  '  - latency_p95 worsens <= 5%',
+  '',
+].join('\n');
 writeFileSync(join(workspace, 'perf-gate.yml'), CONFIG);
 
 let kit: Kit;
@@ -59,7 +65,16 @@ function writeResults(name: string, value: unknown): string {
 function sinks(runner: NodeJS.ProcessEnv, github: Partial<GitHubTarget> = {}): PublishSinks {
   return {
     log: kit.log,
-    github: { context: readRunContext(runner), token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', client: kit.client, workspace: runner.GITHUB_WORKSPACE, cwd: workspace, ...github },
+    github: {
+      context: readRunContext(runner),
+      token: kit.api.token,
+      commentMode: 'update',
+      checkName: 'perf-gate',
+      client: kit.client,
+      workspace: runner.GITHUB_WORKSPACE,
+      cwd: workspace,
+      ...github,
+    },
   };
 }
 
@@ -69,7 +84,12 @@ function run(resultsPath: string, eventFile = 'workflow_run-fork.json') {
 
 describe('publishFromResults', () => {
   it('after a fork PR: finds the PR, posts report.md rendered from results.json, and a failing Check with annotations on the config', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: 'faster-rerank', headSha: HEAD_SHA });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: 'faster-rerank',
+      headSha: HEAD_SHA,
+    });
     const path = writeResults('results-fail.json', { ...failResults(), config: 'perf-gate.yml' });
     const outcome = await run(path);
     expect(outcome.warnings).toEqual([]);
@@ -87,9 +107,17 @@ describe('publishFromResults', () => {
     expect(outcome.commentUrl).toBe(comment?.html_url);
   });
 
-  it('uses the PR number recorded in results.json once the PR\'s head matches the measured commit', async () => {
-    kit.api.seedPullRequest(OWNER, REPO, { number: 57, headOwner: 'contributor', headBranch: 'faster-rerank', headSha: HEAD_SHA });
-    const path = writeResults('results-recorded.json', { ...passResults(), pullRequest: { number: 57, headSha: HEAD_SHA } });
+  it("uses the PR number recorded in results.json once the PR's head matches the measured commit", async () => {
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 57,
+      headOwner: 'contributor',
+      headBranch: 'faster-rerank',
+      headSha: HEAD_SHA,
+    });
+    const path = writeResults('results-recorded.json', {
+      ...passResults(),
+      pullRequest: { number: 57, headSha: HEAD_SHA },
+    });
     await run(path);
     expect(kit.api.commentsOn(OWNER, REPO, 57)).toHaveLength(1);
     expect(kit.api.requestsTo('getPull')).toHaveLength(1);
@@ -97,10 +125,18 @@ describe('publishFromResults', () => {
     expect(kit.api.checkRuns[0]!.annotations).toEqual([]); // a passing run is not annotated
   });
 
-  it('a fork\'s PR built on a maintainer\'s commit: neither the comment nor a success Check reaches the maintainer\'s PR', async () => {
+  it("a fork's PR built on a maintainer's commit: neither the comment nor a success Check reaches the maintainer's PR", async () => {
     // The fork's results.json names the maintainer's PR #12, whose head is the same commit.
-    kit.api.seedPullRequest(OWNER, REPO, { number: 12, headOwner: OWNER, headBranch: 'main-feature', headSha: HEAD_SHA });
-    const path = writeResults('results-hijack.json', { ...passResults(), pullRequest: { number: 12, headSha: HEAD_SHA } });
+    kit.api.seedPullRequest(OWNER, REPO, {
+      number: 12,
+      headOwner: OWNER,
+      headBranch: 'main-feature',
+      headSha: HEAD_SHA,
+    });
+    const path = writeResults('results-hijack.json', {
+      ...passResults(),
+      pullRequest: { number: 12, headSha: HEAD_SHA },
+    });
     const outcome = await run(path);
     expect(kit.api.commentsOn(OWNER, REPO, 12)).toEqual([]);
     expect(kit.api.checkRuns).toEqual([]);
@@ -116,11 +152,22 @@ describe('publishFromResults', () => {
     expect(outcome.annotations).toEqual([]);
   });
 
-  it('under an event that does not name the head repository (issue_comment), the file counts as a fork\'s: no Check under the required name', async () => {
+  it("under an event that does not name the head repository (issue_comment), the file counts as a fork's: no Check under the required name", async () => {
     const event = join(workspace, 'issue_comment.json');
-    writeFileSync(event, JSON.stringify({ action: 'created', issue: { number: 7 }, comment: { body: '/perf' }, repository: { full_name: `${OWNER}/${REPO}`, name: REPO, owner: { login: OWNER } } }));
+    writeFileSync(
+      event,
+      JSON.stringify({
+        action: 'created',
+        issue: { number: 7 },
+        comment: { body: '/perf' },
+        repository: { full_name: `${OWNER}/${REPO}`, name: REPO, owner: { login: OWNER } },
+      }),
+    );
     const path = writeResults('results-dispatch.json', passResults());
-    await publishFromResults(path, sinks({ ...env('workflow_run.json'), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event }));
+    await publishFromResults(
+      path,
+      sinks({ ...env('workflow_run.json'), GITHUB_EVENT_NAME: 'issue_comment', GITHUB_EVENT_PATH: event }),
+    );
     expect(kit.api.checkRuns.map((c) => c.name).filter((name) => name === 'perf-gate')).toEqual([]);
   });
 
@@ -144,18 +191,33 @@ describe('publishFromResults', () => {
 
   describe('the config results.json names, read for annotations on the privileged job', () => {
     // No token: only the annotations are computed, nothing is sent.
-    const annotate = (path: string) => publishFromResults(path, sinks(env('workflow_run-fork.json'), { token: undefined, commentMode: 'off', checkName: undefined, client: undefined }));
+    const annotate = (path: string) =>
+      publishFromResults(
+        path,
+        sinks(env('workflow_run-fork.json'), {
+          token: undefined,
+          commentMode: 'off',
+          checkName: undefined,
+          client: undefined,
+        }),
+      );
 
     it('a symlink in the workspace that points outside it is not followed: no annotations', async () => {
       writeFileSync(join(outside, 'perf-gate.yml'), CONFIG);
       symlinkSync(join(outside, 'perf-gate.yml'), join(workspace, 'linked-out.yml'));
-      const outcome = await annotate(writeResults('results-linked.json', { ...failResults(), config: 'linked-out.yml' }));
+      const outcome = await annotate(
+        writeResults('results-linked.json', { ...failResults(), config: 'linked-out.yml' }),
+      );
       expect(outcome.annotations).toEqual([]);
-      expect(kit.log.lines.some((l) => l.includes("config 'linked-out.yml' is not a file inside the workspace (symlinks followed)"))).toBe(true);
+      expect(
+        kit.log.lines.some((l) =>
+          l.includes("config 'linked-out.yml' is not a file inside the workspace (symlinks followed)"),
+        ),
+      ).toBe(true);
     });
 
     it('a regular file over 1 MiB is not read: no annotations', async () => {
-      writeFileSync(join(workspace, 'huge.yml'), CONFIG + `# ${'x'.repeat(1024 * 1024)}\n`);
+      writeFileSync(join(workspace, 'huge.yml'), `${CONFIG}# ${'x'.repeat(1024 * 1024)}\n`);
       const outcome = await annotate(writeResults('results-huge.json', { ...failResults(), config: 'huge.yml' }));
       expect(outcome.annotations).toEqual([]);
     });
@@ -173,7 +235,9 @@ describe('publishFromResults', () => {
     });
 
     it('the config itself, a regular file inside, still gets its annotations', async () => {
-      const outcome = await annotate(writeResults('results-inside.json', { ...failResults(), config: 'perf-gate.yml' }));
+      const outcome = await annotate(
+        writeResults('results-inside.json', { ...failResults(), config: 'perf-gate.yml' }),
+      );
       expect(outcome.annotations.map((a) => a.start_line)).toEqual([2, 4]);
     });
   });

@@ -10,8 +10,15 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actionsRunner } from '../../src/cli/actions-runner.js';
 import { FORK_NOTICE } from '../../src/github/comment-and-check.js';
 import type { RunContext } from '../../src/github/event-context.js';
-import { commentMarkdown, publish, type ActionOutputs, type GitHubTarget, type JobSummary, type PublishSinks } from '../../src/github/publish.js';
-import { HEAD_SHA, OWNER, PR, REPO, resultsWith, startKit, type Kit } from '../helpers/github-client.js';
+import {
+  type ActionOutputs,
+  commentMarkdown,
+  type GitHubTarget,
+  type JobSummary,
+  type PublishSinks,
+  publish,
+} from '../../src/github/publish.js';
+import { HEAD_SHA, type Kit, OWNER, PR, REPO, resultsWith, startKit } from '../helpers/github-client.js';
 
 const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-publish-'));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
@@ -51,7 +58,16 @@ function sinks(github: Partial<GitHubTarget> = {}, runner = recordingRunner()): 
     log: kit.log,
     jobSummary: runner,
     outputs: runner,
-    github: { context: prContext, token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', client: kit.client, workspace, cwd: workspace, ...github },
+    github: {
+      context: prContext,
+      token: kit.api.token,
+      commentMode: 'update',
+      checkName: 'perf-gate',
+      client: kit.client,
+      workspace,
+      cwd: workspace,
+      ...github,
+    },
   };
 }
 
@@ -91,7 +107,11 @@ describe('publish', () => {
 
   it('a token GitHub refuses (401) throws after the verdict output, and sets no comment-url', async () => {
     const runner = recordingRunner();
-    const error = await publish(resultsWith('fail'), sinks({ token: 'ghs_wrong_token_value', client: undefined, apiUrl: kit.api.baseUrl }, runner), { configPath: null, files }).catch((e: unknown) => e);
+    const error = await publish(
+      resultsWith('fail'),
+      sinks({ token: 'ghs_wrong_token_value', client: undefined, apiUrl: kit.api.baseUrl }, runner),
+      { configPath: null, files },
+    ).catch((e: unknown) => e);
     expect((error as { exitCode?: number }).exitCode).toBe(3);
     expect(runner.calls[0]).toBe('output verdict=fail');
     expect(runner.calls.some((c) => c.startsWith('output comment-url'))).toBe(false);
@@ -100,18 +120,28 @@ describe('publish', () => {
   it("a file from an artifact under an event that names no head repository: the job summary says it is the fork's word", async () => {
     const runner = recordingRunner();
     const { pullRequest: _pr, ...dispatch } = prContext;
-    await publish(resultsWith('pass'), { log: kit.log, jobSummary: runner, github: { ...sinks().github, context: { ...dispatch, eventName: 'workflow_dispatch' } } }, { configPath: null, fromArtifact: true });
+    await publish(
+      resultsWith('pass'),
+      {
+        log: kit.log,
+        jobSummary: runner,
+        github: { ...sinks().github, context: { ...dispatch, eventName: 'workflow_dispatch' } },
+      },
+      { configPath: null, fromArtifact: true },
+    );
     expect(runner.calls).toHaveLength(1); // no outputs sink: only the summary
     expect(runner.calls[0]!.startsWith(`summary ${FORK_NOTICE}`)).toBe(true);
   });
 
   it("annotates a missed target on this run's config, a file inside the workspace", async () => {
     const publication = await publish(resultsWith('fail'), sinks(), { configPath: 'perf-gate.yml', files });
-    expect(publication.annotations.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([['perf-gate.yml', 2, 'failure']]);
+    expect(publication.annotations.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([
+      ['perf-gate.yml', 2, 'failure'],
+    ]);
     expect(kit.api.checkRuns[0]!.annotations).toHaveLength(1);
   });
 
-  it('with the @actions/core adapter appends to GITHUB_STEP_SUMMARY after earlier steps\' text', async () => {
+  it("with the @actions/core adapter appends to GITHUB_STEP_SUMMARY after earlier steps' text", async () => {
     const summaryFile = join(workspace, 'step-summary.md');
     writeFileSync(summaryFile, 'earlier step\n');
     const saved = process.env.GITHUB_STEP_SUMMARY;
@@ -119,7 +149,11 @@ describe('publish', () => {
     process.env.GITHUB_STEP_SUMMARY = summaryFile;
     try {
       const runner = actionsRunner({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile })!;
-      await publish(resultsWith('pass'), { log: kit.log, jobSummary: runner, github: { ...sinks().github, token: undefined } }, { configPath: null });
+      await publish(
+        resultsWith('pass'),
+        { log: kit.log, jobSummary: runner, github: { ...sinks().github, token: undefined } },
+        { configPath: null },
+      );
     } finally {
       if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
       else process.env.GITHUB_STEP_SUMMARY = saved;

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { commentMarker, upsertStickyComment } from '../../src/github/sticky-comment.js';
 import { COMMENT_BODY_LIMIT, GITHUB_ACTIONS_BOT, user } from '../helpers/fake-github-api.js';
-import { OWNER, PR, REPO, startKit, type Kit } from '../helpers/github-client.js';
+import { type Kit, OWNER, PR, REPO, startKit } from '../helpers/github-client.js';
 
 const target = { owner: OWNER, repo: REPO, issueNumber: PR };
 const marker = commentMarker({ workflow: 'perf', job: 'gate' });
@@ -43,9 +43,21 @@ describe('upsertStickyComment', () => {
 
   it('finds its comment among more than 100 others by following the Link header, and edits it in place', async () => {
     const humans = user('reviewer', 7);
-    kit.api.seedComments(OWNER, REPO, PR, Array.from({ length: 120 }, (_, i) => `review note ${i}`), humans);
+    kit.api.seedComments(
+      OWNER,
+      REPO,
+      PR,
+      Array.from({ length: 120 }, (_, i) => `review note ${i}`),
+      humans,
+    );
     const [ours] = kit.api.seedComments(OWNER, REPO, PR, [`${marker}\nold numbers`], GITHUB_ACTIONS_BOT);
-    kit.api.seedComments(OWNER, REPO, PR, Array.from({ length: 30 }, (_, i) => `later note ${i}`), humans);
+    kit.api.seedComments(
+      OWNER,
+      REPO,
+      PR,
+      Array.from({ length: 30 }, (_, i) => `later note ${i}`),
+      humans,
+    );
 
     const result = await upsert('new numbers');
 
@@ -86,7 +98,9 @@ describe('upsertStickyComment', () => {
     const second = await upsert('second run', 'recreate');
     expect(second.action).toBe('recreated');
     expect(second.id).not.toBe(first.id);
-    expect(kit.api.requestsTo('deleteComment').map((r) => r.path)).toEqual([`/repos/${OWNER}/${REPO}/issues/comments/${first.id}`]);
+    expect(kit.api.requestsTo('deleteComment').map((r) => r.path)).toEqual([
+      `/repos/${OWNER}/${REPO}/issues/comments/${first.id}`,
+    ]);
     const all = kit.api.commentsOn(OWNER, REPO, PR);
     expect(all.at(-1)!.id).toBe(second.id);
     expect(marked()).toHaveLength(1);
@@ -110,20 +124,23 @@ describe('upsertStickyComment', () => {
     // Worst interleaving: both list (none), both create, then both list again and see both comments.
     kit.api.hold('listComments', 2, { skip: 2 });
     const outcomes = await Promise.allSettled([upsert('run A'), upsert('run B')]);
-    expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status))).toEqual(['fulfilled', 'fulfilled']);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status))).toEqual([
+      'fulfilled',
+      'fulfilled',
+    ]);
     expect(marked()).toHaveLength(1);
     expect(kit.api.requestsTo('createComment')).toHaveLength(2);
     expect(['run A', 'run B'].map((b) => `${marker}\n${b}`)).toContain(marked()[0]!.body);
   });
 
-  it('rejects with GitHub\'s 404 when the pull request does not exist (or the token cannot see it)', async () => {
+  it("rejects with GitHub's 404 when the pull request does not exist (or the token cannot see it)", async () => {
     kit.api.inject('listComments', { kind: 'not-found' });
     await expect(upsert('report')).rejects.toMatchObject({ status: 404 });
     expect(kit.api.requestsTo('listComments')).toHaveLength(1); // 404 is not retried
     expect(kit.api.requestsTo('createComment')).toHaveLength(0);
   });
 
-  it('rejects with GitHub\'s 422 when the body is over 65,536 characters, and posts nothing', async () => {
+  it("rejects with GitHub's 422 when the body is over 65,536 characters, and posts nothing", async () => {
     const tooLong = 'x'.repeat(COMMENT_BODY_LIMIT);
     await expect(upsert(tooLong)).rejects.toMatchObject({ status: 422 });
     expect(kit.api.requestsTo('createComment')).toHaveLength(1); // 422 is not retried
@@ -149,42 +166,79 @@ describe('upsertStickyComment owns only its own comment', () => {
     expect(kit.api.requestsTo('updateComment')).toHaveLength(0);
     const comments = kit.api.commentsOn(OWNER, REPO, PR);
     expect(comments.find((c) => c.id === planted!.id)!.body).toBe(`${marker}\n✅ perf-gate: all targets met`);
-    expect(comments.filter((c) => c.user.login === GITHUB_ACTIONS_BOT.login).map((c) => c.body)).toEqual([`${marker}\n❌ perf-gate: 2 of 3 targets missed`]);
+    expect(comments.filter((c) => c.user.login === GITHUB_ACTIONS_BOT.login).map((c) => c.body)).toEqual([
+      `${marker}\n❌ perf-gate: 2 of 3 targets missed`,
+    ]);
     // The re-run finds its own comment, not the planted one.
     expect((await upsert('second run')).action).toBe('updated');
     expect(kit.api.commentsOn(OWNER, REPO, PR).find((c) => c.id === planted!.id)!.body).toContain('✅');
   });
 
-  it('recreate does not delete a maintainer\'s comment that quotes the marker', async () => {
+  it("recreate does not delete a maintainer's comment that quotes the marker", async () => {
     await upsert('first run');
-    const [quote] = kit.api.seedComments(OWNER, REPO, PR, [`Why is there a \`${marker}\` in the report?\n\n${marker}`], maintainer);
+    const [quote] = kit.api.seedComments(
+      OWNER,
+      REPO,
+      PR,
+      [`Why is there a \`${marker}\` in the report?\n\n${marker}`],
+      maintainer,
+    );
     await upsert('second run', 'recreate');
     expect(kit.api.requestsTo('deleteComment')).toHaveLength(1);
     expect(kit.api.commentsOn(OWNER, REPO, PR).some((c) => c.id === quote!.id)).toBe(true);
   });
 
-  it('another gate\'s comment that quotes this gate\'s marker in its body is not this gate\'s comment', async () => {
+  it("another gate's comment that quotes this gate's marker in its body is not this gate's comment", async () => {
     const nightly = commentMarker({ workflow: 'perf', job: 'gate', key: 'nightly' });
     // The nightly gate's report carries a string from a results.json that holds the PR gate's marker.
     const [other] = kit.api.seedComments(OWNER, REPO, PR, [`${nightly}\nrun id: ${marker}`], GITHUB_ACTIONS_BOT);
     const result = await upsert('pr report');
     expect(result.action).toBe('created');
-    expect(kit.api.commentsOn(OWNER, REPO, PR).find((c) => c.id === other!.id)!.body).toBe(`${nightly}\nrun id: ${marker}`);
+    expect(kit.api.commentsOn(OWNER, REPO, PR).find((c) => c.id === other!.id)!.body).toBe(
+      `${nightly}\nrun id: ${marker}`,
+    );
   });
 
-  it('with a token that is not GITHUB_TOKEN (a GitHub App), finds the comments of that App, asked of GraphQL\'s viewer', async () => {
+  it("with a token that is not GITHUB_TOKEN (a GitHub App), finds the comments of that App, asked of GraphQL's viewer", async () => {
     const appBot = user('perf-reporter[bot]', 135_000, 'Bot');
     kit.api.addToken('ghs_appInstallationToken0123456789', appBot);
-    const appClient = createGitHubClient({ token: 'ghs_appInstallationToken0123456789', log: kit.log, baseUrl: kit.api.baseUrl });
+    const appClient = createGitHubClient({
+      token: 'ghs_appInstallationToken0123456789',
+      log: kit.log,
+      baseUrl: kit.api.baseUrl,
+    });
     // A marked comment by github-actions[bot] (another workflow's GITHUB_TOKEN) is not the App's.
-    const [actionsComment] = kit.api.seedComments(OWNER, REPO, PR, [`${marker}\nfrom GITHUB_TOKEN`], GITHUB_ACTIONS_BOT);
-    const first = await upsertStickyComment({ client: appClient, target, marker, body: 'app run 1', mode: 'update', log: kit.log });
-    const second = await upsertStickyComment({ client: appClient, target, marker, body: 'app run 2', mode: 'update', log: kit.log });
+    const [actionsComment] = kit.api.seedComments(
+      OWNER,
+      REPO,
+      PR,
+      [`${marker}\nfrom GITHUB_TOKEN`],
+      GITHUB_ACTIONS_BOT,
+    );
+    const first = await upsertStickyComment({
+      client: appClient,
+      target,
+      marker,
+      body: 'app run 1',
+      mode: 'update',
+      log: kit.log,
+    });
+    const second = await upsertStickyComment({
+      client: appClient,
+      target,
+      marker,
+      body: 'app run 2',
+      mode: 'update',
+      log: kit.log,
+    });
     expect(first.action).toBe('created');
     expect(second).toMatchObject({ action: 'updated', id: first.id });
     const comments = kit.api.commentsOn(OWNER, REPO, PR);
     expect(comments.find((c) => c.id === actionsComment!.id)!.body).toBe(`${marker}\nfrom GITHUB_TOKEN`);
-    expect(comments.find((c) => c.id === first.id)).toMatchObject({ body: `${marker}\napp run 2`, user: { login: 'perf-reporter[bot]' } });
+    expect(comments.find((c) => c.id === first.id)).toMatchObject({
+      body: `${marker}\napp run 2`,
+      user: { login: 'perf-reporter[bot]' },
+    });
     expect(kit.api.requestsTo('graphql')).toHaveLength(1); // asked once per client
   });
 
@@ -193,8 +247,19 @@ describe('upsertStickyComment owns only its own comment', () => {
     kit.api.addToken('ghs_appInstallationToken0123456789', appBot);
     const [earlier] = kit.api.seedComments(OWNER, REPO, PR, [`${marker}\nearlier app run`], appBot);
     kit.api.inject('graphql', { kind: 'forbidden-integration' });
-    const appClient = createGitHubClient({ token: 'ghs_appInstallationToken0123456789', log: kit.log, baseUrl: kit.api.baseUrl });
-    const result = await upsertStickyComment({ client: appClient, target, marker, body: 'app run', mode: 'update', log: kit.log });
+    const appClient = createGitHubClient({
+      token: 'ghs_appInstallationToken0123456789',
+      log: kit.log,
+      baseUrl: kit.api.baseUrl,
+    });
+    const result = await upsertStickyComment({
+      client: appClient,
+      target,
+      marker,
+      body: 'app run',
+      mode: 'update',
+      log: kit.log,
+    });
     expect(result).toMatchObject({ action: 'updated', id: earlier!.id });
     expect(kit.api.commentsOn(OWNER, REPO, PR).map((c) => c.body)).toEqual([`${marker}\napp run`]);
   });

@@ -13,14 +13,15 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actionsRunner } from '../../src/cli/actions-runner.js';
 import { readRunContext } from '../../src/github/event-context.js';
 import { publishFromResults } from '../../src/github/publish-from-results.js';
+import { HEAD_SHA, type Kit, OWNER, PR, REPO, startKit } from '../helpers/github-client.js';
 import { failResults } from '../helpers/results-fixtures.js';
-import { HEAD_SHA, OWNER, PR, REPO, startKit, type Kit } from '../helpers/github-client.js';
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/github');
 const workspace = mkdtempSync(join(tmpdir(), 'perf-gate-untrusted-publish-'));
 afterAll(() => rmSync(workspace, { recursive: true, force: true }));
 
-const ATTACK = '[x](https://evil.example) ![i](https://evil.example/i.png) <img src=x> @octocat &#64;admin #7 GH-7 acme/rag#1 5d41402abc4b2a76 www.evil.example a@evil.example | ` ``` **b**';
+const ATTACK =
+  '[x](https://evil.example) ![i](https://evil.example/i.png) <img src=x> @octocat &#64;admin #7 GH-7 acme/rag#1 5d41402abc4b2a76 www.evil.example a@evil.example | ` ``` **b**';
 const EXPRESSION = `pipeline_time improves >= 20% ${ATTACK}`;
 writeFileSync(join(workspace, 'perf-gate.yml'), `targets:\n  - ${JSON.stringify(EXPRESSION)}\n`);
 
@@ -51,10 +52,40 @@ function expectInert(markdown: string, where: string): void {
   const html = rendered(markdown);
   const elements = new Set((html.match(/<([a-z0-9]+)/g) ?? []).map((t) => t.slice(1)));
   // Only what perf-gate's own template produces.
-  for (const element of elements) expect(['h3', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'pre', 'p', 'blockquote', 'strong', 'details', 'summary', 'ul', 'li', 'sub', 'a']).toContain(element);
+  for (const element of elements)
+    expect([
+      'h3',
+      'table',
+      'thead',
+      'tbody',
+      'tr',
+      'th',
+      'td',
+      'code',
+      'pre',
+      'p',
+      'blockquote',
+      'strong',
+      'details',
+      'summary',
+      'ul',
+      'li',
+      'sub',
+      'a',
+    ]).toContain(element);
   expect(html.match(/<a /g) ?? [], `${where}: only the workflow run link`).toHaveLength(1);
   const text = prose(html);
-  for (const live of [/(^|[^\w])@[a-z0-9]/i, /&amp;#64;/, /(^|[^\w&])#\d/, /GH-\d/i, /\w\/\w+#\d/, /\b[0-9a-f]{7,}\b/, /https?:\/\//, /www\./]) expect(text, where).not.toMatch(live);
+  for (const live of [
+    /(^|[^\w])@[a-z0-9]/i,
+    /&amp;#64;/,
+    /(^|[^\w&])#\d/,
+    /GH-\d/i,
+    /\w\/\w+#\d/,
+    /\b[0-9a-f]{7,}\b/,
+    /https?:\/\//,
+    /www\./,
+  ])
+    expect(text, where).not.toMatch(live);
 }
 
 describe('perf-gate comment with a hostile but schema-valid results.json', () => {
@@ -87,7 +118,15 @@ describe('perf-gate comment with a hostile but schema-valid results.json', () =>
     await publishFromResults(path, {
       log: kit.log,
       jobSummary: actionsRunner({ GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile }),
-      github: { context: readRunContext(env), token: kit.api.token, commentMode: 'update', checkName: 'perf-gate', client: kit.client, workspace, cwd: workspace },
+      github: {
+        context: readRunContext(env),
+        token: kit.api.token,
+        commentMode: 'update',
+        checkName: 'perf-gate',
+        client: kit.client,
+        workspace,
+        cwd: workspace,
+      },
     });
 
     const [comment] = kit.api.commentsOn(OWNER, REPO, PR);

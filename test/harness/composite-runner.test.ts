@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runAction, type ActionRun, type RunActionOptions } from './composite-runner.js';
+import { type ActionRun, type RunActionOptions, runAction } from './composite-runner.js';
 
 const folders: string[] = [];
 const runs: ActionRun[] = [];
@@ -17,7 +17,10 @@ afterAll(() => {
 });
 
 const fixtures = resolve(import.meta.dirname, '../fixtures/events');
-const prEvent = { name: 'pull_request', payload: JSON.parse(readFileSync(join(fixtures, 'pull_request.json'), 'utf8')) as Record<string, unknown> };
+const prEvent = {
+  name: 'pull_request',
+  payload: JSON.parse(readFileSync(join(fixtures, 'pull_request.json'), 'utf8')) as Record<string, unknown>,
+};
 
 function action(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'harness-action-'));
@@ -85,7 +88,13 @@ describe('composite runner', () => {
   it('runs the steps in order with env:, shells, env files, outputs and the implicit success()', async () => {
     const result = await run(FIVE_STEPS);
     expect(result.outcome).toBe('success');
-    expect(result.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual(['first:success', 'second:success', 'third:success', 'on-failure:skipped', 'always:success']);
+    expect(result.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'first:success',
+      'second:success',
+      'third:success',
+      'on-failure:skipped',
+      'always:success',
+    ]);
     expect(result.outputs.said).toMatch(/^hello from harness-action-/);
     expect(result.outputs.multi).toBe('line 1\nline 2');
     expect(result.outputs.last).toBe('yes');
@@ -102,7 +111,13 @@ describe('composite runner', () => {
   it('after a failed step: plain steps are skipped, failure() and always() run, the action fails', async () => {
     const result = await run(FIVE_STEPS, { inputs: { 'fail-at': 'second' } });
     expect(result.outcome).toBe('failure');
-    expect(result.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual(['first:success', 'second:failure', 'third:skipped', 'on-failure:success', 'always:success']);
+    expect(result.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'first:success',
+      'second:failure',
+      'third:skipped',
+      'on-failure:success',
+      'always:success',
+    ]);
     expect(result.step('second').exitCode).toBe(1);
     expect(result.step('on-failure').stdout).toBe('failure seen after failure\n');
     expect(result.step('third').ran).toBe(false);
@@ -155,7 +170,12 @@ runs:
       { cancelAfterStep: 'a' },
     );
     expect(result.outcome).toBe('cancelled');
-    expect(result.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual(['a:success', 'b:skipped', 'c:success', 'd:success']);
+    expect(result.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'a:success',
+      'b:skipped',
+      'c:success',
+      'd:success',
+    ]);
   });
 
   it('sets the variables a runner sets, with the pull request event at GITHUB_EVENT_PATH', async () => {
@@ -174,9 +194,13 @@ runs:
       { apiUrl: 'http://127.0.0.1:9', repository: 'octo-org/octo-service' },
     );
     const out = result.step('vars').stdout;
-    expect(out).toContain('CI=true\nGITHUB_ACTIONS=true\nGITHUB_EVENT_NAME=pull_request\nGITHUB_REPOSITORY=octo-org/octo-service\n');
+    expect(out).toContain(
+      'CI=true\nGITHUB_ACTIONS=true\nGITHUB_EVENT_NAME=pull_request\nGITHUB_REPOSITORY=octo-org/octo-service\n',
+    );
     // On pull_request, GITHUB_SHA is the merge commit and GITHUB_REF the merge ref.
-    expect(out).toContain(`GITHUB_SHA=9e1a5c0d${'7'.repeat(32)}\nGITHUB_REF=refs/pull/42/merge\nGITHUB_API_URL=http://127.0.0.1:9\nGITHUB_WORKFLOW=perf\nGITHUB_JOB=gate`);
+    expect(out).toContain(
+      `GITHUB_SHA=9e1a5c0d${'7'.repeat(32)}\nGITHUB_REF=refs/pull/42/merge\nGITHUB_API_URL=http://127.0.0.1:9\nGITHUB_WORKFLOW=perf\nGITHUB_JOB=gate`,
+    );
     expect(out).toContain(`pr=42 head=c0ffee42${'a'.repeat(32)}`);
     expect(out).toContain('dirs-ok');
   });
@@ -200,11 +224,15 @@ runs:
       shell: bash
       run: echo "summary has it" && echo "p4ssw0rd-xyz" >> "$GITHUB_STEP_SUMMARY"
 `;
-    await expect(runAction({ actionDir: action(yaml), event: prEvent })).rejects.toThrow(/masked values appeared in later output:\n- a masked value of 12 characters in step 'mask' stdout/);
+    await expect(runAction({ actionDir: action(yaml), event: prEvent })).rejects.toThrow(
+      /masked values appeared in later output:\n- a masked value of 12 characters in step 'mask' stdout/,
+    );
     const recorded = await run(yaml, { onLeak: 'record' });
     expect(recorded.leaks.map((l) => l.where)).toEqual(["step 'mask' stdout", "step 'again' job summary"]);
     expect(recorded.step('mask').commands.map((c) => c.command)).toEqual(['group', 'add-mask', 'warning', 'endgroup']);
-    expect(recorded.annotations).toMatchObject([{ command: 'warning', message: 'watch out', properties: { title: 'careful' } }]);
+    expect(recorded.annotations).toMatchObject([
+      { command: 'warning', message: 'watch out', properties: { title: 'careful' } },
+    ]);
   });
 
   it('the github token is masked from the start, like a secret', async () => {
@@ -230,13 +258,26 @@ runs:
   });
 
   it('fails loudly on what it does not support or what the file gets wrong', async () => {
-    const bad = async (yaml: string, options: Partial<RunActionOptions> = {}) => runAction({ actionDir: action(yaml), event: prEvent, ...options });
+    const bad = async (yaml: string, options: Partial<RunActionOptions> = {}) =>
+      runAction({ actionDir: action(yaml), event: prEvent, ...options });
     await expect(bad(`runs: { using: node20, main: index.js }`)).rejects.toThrow(/runs only composite actions/);
-    await expect(bad(`runs: { using: composite, steps: [ { uses: actions/checkout@v4 } ] }`)).rejects.toThrow(/'uses:' steps are not supported/);
+    await expect(bad(`runs: { using: composite, steps: [ { uses: actions/checkout@v4 } ] }`)).rejects.toThrow(
+      /'uses:' steps are not supported/,
+    );
     await expect(bad(`runs: { using: composite, steps: [ { run: echo } ] }`)).rejects.toThrow(/'shell:' is required/);
-    await expect(bad(`runs: { using: composite, steps: [ { run: echo, shell: bash, timeout-minutes: 3 } ] }`)).rejects.toThrow(/key 'timeout-minutes' is not valid/);
-    await expect(bad(`runs: { using: composite, steps: [ { run: echo, shell: bash, env: { X: '\${{ inputs.nope }}' } } ] }`)).rejects.toThrow(/'nope' is not defined in this 'inputs' context/);
-    await expect(bad(`inputs: { a: {} }\nruns: { using: composite, steps: [ { run: echo, shell: bash } ] }`, { inputs: { b: 'x' } })).rejects.toThrow(/input 'b' is not declared/);
-    await expect(bad(`runs: { using: composite, steps: [ { run: echo, shell: bash, if: "secrets.X == 'y'" } ] }`)).rejects.toThrow(/unknown context 'secrets'/);
+    await expect(
+      bad(`runs: { using: composite, steps: [ { run: echo, shell: bash, timeout-minutes: 3 } ] }`),
+    ).rejects.toThrow(/key 'timeout-minutes' is not valid/);
+    await expect(
+      bad(`runs: { using: composite, steps: [ { run: echo, shell: bash, env: { X: '\${{ inputs.nope }}' } } ] }`),
+    ).rejects.toThrow(/'nope' is not defined in this 'inputs' context/);
+    await expect(
+      bad(`inputs: { a: {} }\nruns: { using: composite, steps: [ { run: echo, shell: bash } ] }`, {
+        inputs: { b: 'x' },
+      }),
+    ).rejects.toThrow(/input 'b' is not declared/);
+    await expect(
+      bad(`runs: { using: composite, steps: [ { run: echo, shell: bash, if: "secrets.X == 'y'" } ] }`),
+    ).rejects.toThrow(/unknown context 'secrets'/);
   });
 });

@@ -25,8 +25,16 @@ import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { envFileToRecord, parsePathFile } from './env-files.js';
-import { evaluateCondition, evaluateTemplate, interpolate, isTruthy, type ContextValue, type EvaluationScope, type ExpressionValue } from './expression.js';
-import { findMaskLeaks, parseWorkflowCommands, type MaskLeak, type WorkflowCommand } from './workflow-commands.js';
+import {
+  type ContextValue,
+  type EvaluationScope,
+  type ExpressionValue,
+  evaluateCondition,
+  evaluateTemplate,
+  interpolate,
+  isTruthy,
+} from './expression.js';
+import { findMaskLeaks, type MaskLeak, parseWorkflowCommands, type WorkflowCommand } from './workflow-commands.js';
 
 export type StepOutcome = 'success' | 'failure' | 'cancelled' | 'skipped';
 
@@ -138,7 +146,18 @@ interface ActionFile {
   runs?: { using?: string; steps?: CompositeStep[] };
 }
 
-const STEP_KEYS = new Set(['id', 'name', 'if', 'run', 'uses', 'shell', 'env', 'working-directory', 'continue-on-error', 'with']);
+const STEP_KEYS = new Set([
+  'id',
+  'name',
+  'if',
+  'run',
+  'uses',
+  'shell',
+  'env',
+  'working-directory',
+  'continue-on-error',
+  'with',
+]);
 
 /** Variables of the machine a runner passes through to steps; the test process's own env stays out. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'USER', 'TMPDIR', 'DOCKER_HOST', 'PG_BIN', 'TZ'];
@@ -147,8 +166,10 @@ export function readActionFile(actionDir: string): ActionFile {
   const path = join(actionDir, 'action.yml');
   const file = existsSync(path) ? path : join(actionDir, 'action.yaml');
   const action = parseYaml(readFileSync(file, 'utf8')) as ActionFile;
-  if (action?.runs?.using !== 'composite') throw new HarnessError(`${file}: runs.using is '${action?.runs?.using}', the harness runs only composite actions`);
-  if (!Array.isArray(action.runs.steps) || action.runs.steps.length === 0) throw new HarnessError(`${file}: runs.steps is empty`);
+  if (action?.runs?.using !== 'composite')
+    throw new HarnessError(`${file}: runs.using is '${action?.runs?.using}', the harness runs only composite actions`);
+  if (!Array.isArray(action.runs.steps) || action.runs.steps.length === 0)
+    throw new HarnessError(`${file}: runs.steps is empty`);
   return action;
 }
 
@@ -159,20 +180,35 @@ export function readActionFile(actionDir: string): ActionFile {
 export function shellCommand(shell: string, scriptBase: string): { argv: string[]; script: string } {
   switch (shell) {
     case 'bash':
-      return { argv: ['bash', '--noprofile', '--norc', '-eo', 'pipefail', `${scriptBase}.sh`], script: `${scriptBase}.sh` };
+      return {
+        argv: ['bash', '--noprofile', '--norc', '-eo', 'pipefail', `${scriptBase}.sh`],
+        script: `${scriptBase}.sh`,
+      };
     case 'sh':
       return { argv: ['sh', '-e', `${scriptBase}.sh`], script: `${scriptBase}.sh` };
     case 'python':
       return { argv: ['python3', `${scriptBase}.py`], script: `${scriptBase}.py` };
   }
-  if (!shell.includes('{0}')) throw new HarnessError(`shell '${shell}' is neither bash, sh, python nor a command template with {0}`);
-  return { argv: shell.split(/\s+/).filter(Boolean).map((part) => part.replace('{0}', scriptBase)), script: scriptBase };
+  if (!shell.includes('{0}'))
+    throw new HarnessError(`shell '${shell}' is neither bash, sh, python nor a command template with {0}`);
+  return {
+    argv: shell
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((part) => part.replace('{0}', scriptBase)),
+    script: scriptBase,
+  };
 }
 
 /** Defaults the runner derives from the event for GITHUB_REF, GITHUB_SHA and the branch names. */
 function refsFor(event: HarnessEvent): { ref: string; sha: string; headRef: string; baseRef: string } {
   const p = event.payload as {
-    pull_request?: { number: number; merge_commit_sha?: string; head: { sha: string; ref?: string }; base: { ref?: string } };
+    pull_request?: {
+      number: number;
+      merge_commit_sha?: string;
+      head: { sha: string; ref?: string };
+      base: { ref?: string };
+    };
     ref?: string;
     after?: string;
     repository?: { default_branch?: string };
@@ -180,11 +216,21 @@ function refsFor(event: HarnessEvent): { ref: string; sha: string; headRef: stri
   };
   if (p.pull_request) {
     // On pull_request, GITHUB_SHA is the test merge commit, not the head (docs.github.com, "Events that trigger workflows").
-    return { ref: `refs/pull/${p.pull_request.number}/merge`, sha: String(p.pull_request.merge_commit_sha ?? p.pull_request.head.sha), headRef: String(p.pull_request.head.ref ?? ''), baseRef: String(p.pull_request.base.ref ?? '') };
+    return {
+      ref: `refs/pull/${p.pull_request.number}/merge`,
+      sha: String(p.pull_request.merge_commit_sha ?? p.pull_request.head.sha),
+      headRef: String(p.pull_request.head.ref ?? ''),
+      baseRef: String(p.pull_request.base.ref ?? ''),
+    };
   }
   if (event.name === 'push') return { ref: String(p.ref), sha: String(p.after), headRef: '', baseRef: '' };
   const branch = String(p.repository?.default_branch ?? 'main');
-  return { ref: `refs/heads/${branch}`, sha: String(p.default_branch_head_sha ?? 'f'.repeat(40)), headRef: '', baseRef: '' };
+  return {
+    ref: `refs/heads/${branch}`,
+    sha: String(p.default_branch_head_sha ?? 'f'.repeat(40)),
+    headRef: '',
+    baseRef: '',
+  };
 }
 
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
@@ -242,7 +288,14 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
     workflow: 'perf',
     workspace,
   };
-  const runner: Record<string, ExpressionValue> = { arch: 'X64', name: 'harness', os: 'Linux', temp: runnerTemp, tool_cache: join(home, 'tool-cache'), debug: '' };
+  const runner: Record<string, ExpressionValue> = {
+    arch: 'X64',
+    name: 'harness',
+    os: 'Linux',
+    temp: runnerTemp,
+    tool_cache: join(home, 'tool-cache'),
+    debug: '',
+  };
 
   const jobEnv: Record<string, string> = {};
   for (const key of INHERITED) if (process.env[key] !== undefined) jobEnv[key] = process.env[key]!;
@@ -281,13 +334,17 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
   // Inputs: declared ones only, defaults evaluated with the github context (e.g. ${{ github.token }}).
   const declared = action.inputs ?? {};
   for (const key of Object.keys(options.inputs ?? {})) {
-    if (!(key in declared)) throw new HarnessError(`input '${key}' is not declared in action.yml (declared: ${Object.keys(declared).join(', ')})`);
+    if (!(key in declared))
+      throw new HarnessError(
+        `input '${key}' is not declared in action.yml (declared: ${Object.keys(declared).join(', ')})`,
+      );
   }
   const inputs: Record<string, ExpressionValue> = {};
   const defaultScope: EvaluationScope = { contexts: { github: { value: github, strict: true } } };
   for (const [key, spec] of Object.entries(declared)) {
     const given = options.inputs?.[key];
-    inputs[key] = given !== undefined ? given : spec?.default !== undefined ? interpolate(String(spec.default), defaultScope) : '';
+    inputs[key] =
+      given !== undefined ? given : spec?.default !== undefined ? interpolate(String(spec.default), defaultScope) : '';
   }
 
   const steps: StepRecord[] = [];
@@ -324,8 +381,11 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
   const definitions = action.runs!.steps!;
   const ids = new Set<string>();
   for (const [index, step] of definitions.entries()) {
-    for (const key of Object.keys(step)) if (!STEP_KEYS.has(key)) throw new HarnessError(`step ${index + 1}: key '${key}' is not valid in a composite step`);
-    if (step.uses !== undefined) throw new HarnessError(`step ${index + 1}: 'uses:' steps are not supported by the harness`);
+    for (const key of Object.keys(step))
+      if (!STEP_KEYS.has(key))
+        throw new HarnessError(`step ${index + 1}: key '${key}' is not valid in a composite step`);
+    if (step.uses !== undefined)
+      throw new HarnessError(`step ${index + 1}: 'uses:' steps are not supported by the harness`);
     if (typeof step.run !== 'string') throw new HarnessError(`step ${index + 1}: a composite step needs 'run:'`);
     if (!step.shell) throw new HarnessError(`step ${index + 1}: 'shell:' is required on a composite run step`);
     const id = step.id ?? `__run_${index + 1}`;
@@ -335,12 +395,30 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
 
   for (const [index, step] of definitions.entries()) {
     const id = step.id ?? `__run_${index + 1}`;
-    const record: StepRecord = { id, name: step.name ? interpolate(step.name, scope(false)) : `Run ${step.run!.split('\n')[0]}`, ran: false, outcome: 'skipped', conclusion: 'skipped', exitCode: null, stdout: '', stderr: '', env: {}, outputs: {}, state: {}, summary: '', commands: [], durationMs: 0 };
+    const record: StepRecord = {
+      id,
+      name: step.name ? interpolate(step.name, scope(false)) : `Run ${step.run!.split('\n')[0]}`,
+      ran: false,
+      outcome: 'skipped',
+      conclusion: 'skipped',
+      exitCode: null,
+      stdout: '',
+      stderr: '',
+      env: {},
+      outputs: {},
+      state: {},
+      summary: '',
+      commands: [],
+      durationMs: 0,
+    };
     steps.push(record);
     const runIt = evaluateCondition(step.if, scope(true));
     if (runIt) {
       await runStep(step, record);
-      const continueOnError = step['continue-on-error'] === undefined ? false : isTruthy(evaluateTemplate(String(step['continue-on-error']), scope(false)));
+      const continueOnError =
+        step['continue-on-error'] === undefined
+          ? false
+          : isTruthy(evaluateTemplate(String(step['continue-on-error']), scope(false)));
       record.conclusion = record.outcome === 'failure' && continueOnError ? 'success' : record.outcome;
       if (record.conclusion === 'failure') actionStatus = 'failure';
     }
@@ -351,7 +429,8 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
   async function runStep(step: CompositeStep, record: StepRecord): Promise<void> {
     const stepScope = scope(false);
     for (const [key, raw] of Object.entries(step.env ?? {})) {
-      record.env[key] = raw === null || raw === undefined ? '' : typeof raw === 'string' ? interpolate(raw, stepScope) : String(raw);
+      record.env[key] =
+        raw === null || raw === undefined ? '' : typeof raw === 'string' ? interpolate(raw, stepScope) : String(raw);
     }
     const files = {
       GITHUB_OUTPUT: join(runnerTemp, '_runner_file_commands', `set_output_${randomUUID()}`),
@@ -377,7 +456,12 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
     if (extraPath.length > 0) env.PATH = [...extraPath, env.PATH ?? ''].join(delimiter);
 
     const started = Date.now();
-    const result = await spawnStep(argv, isAbsolute(workingDirectory) ? workingDirectory : join(workspace, workingDirectory), env, options.stepTimeoutMs ?? 600_000);
+    const result = await spawnStep(
+      argv,
+      isAbsolute(workingDirectory) ? workingDirectory : join(workspace, workingDirectory),
+      env,
+      options.stepTimeoutMs ?? 600_000,
+    );
     record.durationMs = Date.now() - started;
     record.ran = true;
     record.exitCode = result.code;
@@ -412,8 +496,18 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
     extraPath.unshift(...parsePathFile(readFileSync(files.GITHUB_PATH, 'utf8')).reverse());
     record.summary = readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8');
     if (record.summary) summaries.push(record.summary);
-    checkLeaks(Object.entries(record.outputs).map(([k, v]) => `${k}=${v}`).join('\n'), `step '${record.id}' outputs`);
-    checkLeaks(Object.entries(envAdded).map(([k, v]) => `${k}=${v}`).join('\n'), `step '${record.id}' GITHUB_ENV`);
+    checkLeaks(
+      Object.entries(record.outputs)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+      `step '${record.id}' outputs`,
+    );
+    checkLeaks(
+      Object.entries(envAdded)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n'),
+      `step '${record.id}' GITHUB_ENV`,
+    );
     checkLeaks(record.summary, `step '${record.id}' job summary`);
   }
 
@@ -445,12 +539,19 @@ async function runInFolders(options: RunActionOptions, runnerTemp: string, home:
     },
   };
   if (leaks.length > 0 && (options.onLeak ?? 'throw') === 'throw') {
-    throw new HarnessError(`masked values appeared in later output:\n${leaks.map((l) => `- ${l.secret} in ${l.where}: …${l.excerpt}…`).join('\n')}`);
+    throw new HarnessError(
+      `masked values appeared in later output:\n${leaks.map((l) => `- ${l.secret} in ${l.where}: …${l.excerpt}…`).join('\n')}`,
+    );
   }
   return run;
 }
 
-function spawnStep(argv: string[], cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function spawnStep(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
@@ -464,7 +565,11 @@ function spawnStep(argv: string[], cwd: string, env: Record<string, string>, tim
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ code: code ?? (signal ? 128 : null), stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+      resolvePromise({
+        code: code ?? (signal ? 128 : null),
+        stdout: Buffer.concat(stdout).toString('utf8'),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      });
     });
   });
 }

@@ -3,7 +3,17 @@ import { envFileToRecord, parseEnvFile, parsePathFile } from './env-files.js';
 
 describe('environment files', () => {
   it('reads name=value lines and the name<<DELIMITER multiline form, later entries winning', () => {
-    const text = ['verdict=pass', 'report<<ghadelimiter_8f3c', '### ✅ perf-gate', '', 'a=b', 'ghadelimiter_8f3c', 'url=http://x/?a=b', 'verdict=fail', ''].join('\n');
+    const text = [
+      'verdict=pass',
+      'report<<ghadelimiter_8f3c',
+      '### ✅ perf-gate',
+      '',
+      'a=b',
+      'ghadelimiter_8f3c',
+      'url=http://x/?a=b',
+      'verdict=fail',
+      '',
+    ].join('\n');
     expect(parseEnvFile(text)).toEqual([
       { name: 'verdict', value: 'pass' },
       { name: 'report', value: '### ✅ perf-gate\n\na=b' },

@@ -13,7 +13,10 @@
  */
 
 export class EnvFileError extends Error {
-  constructor(message: string, readonly file: string) {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
     super(`${file}: ${message}`);
     this.name = 'EnvFileError';
   }
@@ -59,11 +62,15 @@ export function parseEnvFile(text: string, file = 'environment file'): EnvFileEn
         }
         value.push(lines[i]!);
       }
-      if (!closed) throw new EnvFileError(`the value of '${name}' is never closed by its delimiter '${delimiter}'`, file);
+      if (!closed)
+        throw new EnvFileError(`the value of '${name}' is never closed by its delimiter '${delimiter}'`, file);
       entries.push({ name, value: value.join('\n') });
       continue;
     }
-    throw new EnvFileError(`line ${i + 1} is neither 'name=value' nor 'name<<DELIMITER': ${JSON.stringify(line.slice(0, 60))}`, file);
+    throw new EnvFileError(
+      `line ${i + 1} is neither 'name=value' nor 'name<<DELIMITER': ${JSON.stringify(line.slice(0, 60))}`,
+      file,
+    );
   }
   return entries;
 }

@@ -1,13 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCondition, evaluateExpression, evaluateTemplate, ExpressionError, interpolate, type EvaluationScope } from './expression.js';
+import {
+  type EvaluationScope,
+  ExpressionError,
+  evaluateCondition,
+  evaluateExpression,
+  evaluateTemplate,
+  interpolate,
+} from './expression.js';
 
 function scope(status: Partial<Record<'success' | 'failure' | 'cancelled', boolean>> = {}): EvaluationScope {
   return {
     contexts: {
-      inputs: { value: { config: '', 'report-dir': 'perf-gate-report', 'fail-on-inconclusive': 'false' }, strict: true },
-      github: { value: { event_name: 'pull_request', event: { pull_request: { number: 42, labels: [{ name: 'perf' }] } }, action_path: '/actions/perf-gate' }, strict: true },
+      inputs: {
+        value: { config: '', 'report-dir': 'perf-gate-report', 'fail-on-inconclusive': 'false' },
+        strict: true,
+      },
+      github: {
+        value: {
+          event_name: 'pull_request',
+          event: { pull_request: { number: 42, labels: [{ name: 'perf' }] } },
+          action_path: '/actions/perf-gate',
+        },
+        strict: true,
+      },
       runner: { value: { temp: '/tmp/runner' }, strict: true },
-      steps: { value: { compare: { outputs: { verdict: 'fail' }, outcome: 'failure', conclusion: 'failure' } }, strict: true },
+      steps: {
+        value: { compare: { outputs: { verdict: 'fail' }, outcome: 'failure', conclusion: 'failure' } },
+        strict: true,
+      },
       env: { value: { MODE: 'Fast' }, strict: false },
     },
     status: {
@@ -30,10 +50,16 @@ describe('expression evaluator', () => {
   });
 
   it('fails on what it does not understand instead of passing it through', () => {
-    expect(() => evaluateExpression('inputs.confg', scope())).toThrow(/'confg' is not defined in this 'inputs' context/);
+    expect(() => evaluateExpression('inputs.confg', scope())).toThrow(
+      /'confg' is not defined in this 'inputs' context/,
+    );
     expect(() => evaluateExpression('secrets.TOKEN', scope())).toThrow(/unknown context 'secrets'/);
-    expect(() => evaluateExpression('steps.bench.outputs.rounds', scope())).toThrow(/'bench' is not defined in this 'steps' context/);
-    expect(() => evaluateExpression("hashFiles('**/package-lock.json')", scope())).toThrow(/function 'hashFiles' is not supported/);
+    expect(() => evaluateExpression('steps.bench.outputs.rounds', scope())).toThrow(
+      /'bench' is not defined in this 'steps' context/,
+    );
+    expect(() => evaluateExpression("hashFiles('**/package-lock.json')", scope())).toThrow(
+      /function 'hashFiles' is not supported/,
+    );
     expect(() => evaluateExpression('inputs.config ==', scope())).toThrow(ExpressionError);
     expect(() => evaluateExpression('"double"', scope())).toThrow(/single quotes/);
     expect(() => evaluateExpression('github.event.*.number', scope())).toThrow(/object filters/);
@@ -54,7 +80,7 @@ describe('expression evaluator', () => {
     expect(evaluateExpression('1 < 2 && 3 >= 3', scope())).toBe(true);
     expect(evaluateExpression("inputs.config || 'default.yml'", scope())).toBe('default.yml');
     expect(evaluateExpression("inputs.report-dir && 'set'", scope())).toBe('set');
-    expect(evaluateExpression("!inputs.config", scope())).toBe(true);
+    expect(evaluateExpression('!inputs.config', scope())).toBe(true);
     expect(evaluateExpression("'it''s'", scope())).toBe("it's");
     expect(evaluateExpression('0x10 == 16', scope())).toBe(true);
     expect(evaluateExpression('-1.5e1 == -15', scope())).toBe(true);
@@ -62,12 +88,16 @@ describe('expression evaluator', () => {
 
   it('implements contains, startsWith, endsWith, format, join, toJSON and fromJSON', () => {
     expect(evaluateExpression("contains(github.event_name, 'PULL')", scope())).toBe(true);
-    expect(evaluateExpression("contains(fromJSON('[\"pass\",\"fail\"]'), steps.compare.outputs.verdict)", scope())).toBe(true);
+    expect(evaluateExpression('contains(fromJSON(\'["pass","fail"]\'), steps.compare.outputs.verdict)', scope())).toBe(
+      true,
+    );
     expect(evaluateExpression("startsWith(github.event_name, 'pull')", scope())).toBe(true);
     expect(evaluateExpression("endsWith(github.event_name, 'push')", scope())).toBe(false);
-    expect(evaluateExpression("format('{0}/{1} {{x}}', runner.temp, 'perf-gate')", scope())).toBe('/tmp/runner/perf-gate {x}');
+    expect(evaluateExpression("format('{0}/{1} {{x}}', runner.temp, 'perf-gate')", scope())).toBe(
+      '/tmp/runner/perf-gate {x}',
+    );
     expect(evaluateExpression("join(fromJSON('[1,2]'), '+')", scope())).toBe('1+2');
-    expect(evaluateExpression("toJSON(steps.compare.outputs)", scope())).toBe('{\n  "verdict": "fail"\n}');
+    expect(evaluateExpression('toJSON(steps.compare.outputs)', scope())).toBe('{\n  "verdict": "fail"\n}');
     expect(() => evaluateExpression("format('{1}', 'a')", scope())).toThrow(/no argument \{1\}/);
   });
 
@@ -88,8 +118,12 @@ describe('step conditions', () => {
 
   it('an if: without a status function gets an implicit success() &&', () => {
     expect(evaluateCondition("github.event_name == 'pull_request'", scope())).toBe(true);
-    expect(evaluateCondition("github.event_name == 'pull_request'", scope({ success: false, failure: true }))).toBe(false);
-    expect(evaluateCondition("${{ github.event_name == 'pull_request' }}", scope({ success: false, failure: true }))).toBe(false);
+    expect(evaluateCondition("github.event_name == 'pull_request'", scope({ success: false, failure: true }))).toBe(
+      false,
+    );
+    expect(
+      evaluateCondition("${{ github.event_name == 'pull_request' }}", scope({ success: false, failure: true })),
+    ).toBe(false);
   });
 
   it('status functions decide on their own once present', () => {

@@ -14,7 +14,10 @@ export type ExpressionValue = null | boolean | number | string | ExpressionValue
 
 /** Thrown for anything the harness does not understand: the test that used it fails. */
 export class ExpressionError extends Error {
-  constructor(message: string, readonly expression: string) {
+  constructor(
+    message: string,
+    readonly expression: string,
+  ) {
     super(`expression '${expression}': ${message}`);
     this.name = 'ExpressionError';
   }
@@ -120,7 +123,8 @@ class Parser {
   parse(): Node {
     if (this.tokens.length === 0) throw new ExpressionError('empty expression', this.source);
     const node = this.or();
-    if (this.position < this.tokens.length) throw new ExpressionError(`unexpected '${describe(this.tokens[this.position]!)}'`, this.source);
+    if (this.position < this.tokens.length)
+      throw new ExpressionError(`unexpected '${describe(this.tokens[this.position]!)}'`, this.source);
     return node;
   }
 
@@ -270,7 +274,11 @@ export function toExpressionString(value: ExpressionValue, source: string): stri
 
 function callFunction(name: string, args: ExpressionValue[], scope: EvaluationScope, source: string): ExpressionValue {
   const arity = (min: number, max = min) => {
-    if (args.length < min || args.length > max) throw new ExpressionError(`${name}() takes ${min === max ? min : `${min} to ${max}`} arguments, got ${args.length}`, source);
+    if (args.length < min || args.length > max)
+      throw new ExpressionError(
+        `${name}() takes ${min === max ? min : `${min} to ${max}`} arguments, got ${args.length}`,
+        source,
+      );
   };
   const lower = name.toLowerCase();
   switch (lower) {
@@ -285,7 +293,9 @@ function callFunction(name: string, args: ExpressionValue[], scope: EvaluationSc
       arity(2);
       const [haystack, needle] = args as [ExpressionValue, ExpressionValue];
       if (Array.isArray(haystack)) return haystack.some((item) => looseEquals(item, needle));
-      return toExpressionString(haystack, source).toLowerCase().includes(toExpressionString(needle, source).toLowerCase());
+      return toExpressionString(haystack, source)
+        .toLowerCase()
+        .includes(toExpressionString(needle, source).toLowerCase());
     }
     case 'startswith':
     case 'endswith': {
@@ -297,19 +307,24 @@ function callFunction(name: string, args: ExpressionValue[], scope: EvaluationSc
     case 'format': {
       if (args.length < 1) throw new ExpressionError('format() needs a format string', source);
       const [template, ...rest] = args;
-      return toExpressionString(template!, source).replace(/\{\{|\}\}|\{(\d+)\}/g, (match, index: string | undefined) => {
-        if (match === '{{') return '{';
-        if (match === '}}') return '}';
-        const i = Number(index);
-        if (i >= rest.length) throw new ExpressionError(`format() has no argument {${i}}`, source);
-        return toExpressionString(rest[i]!, source);
-      });
+      return toExpressionString(template!, source).replace(
+        /\{\{|\}\}|\{(\d+)\}/g,
+        (match, index: string | undefined) => {
+          if (match === '{{') return '{';
+          if (match === '}}') return '}';
+          const i = Number(index);
+          if (i >= rest.length) throw new ExpressionError(`format() has no argument {${i}}`, source);
+          return toExpressionString(rest[i]!, source);
+        },
+      );
     }
     case 'join': {
       arity(1, 2);
       const separator = args.length > 1 ? toExpressionString(args[1]!, source) : ',';
       const value = args[0]!;
-      return Array.isArray(value) ? value.map((v) => toExpressionString(v, source)).join(separator) : toExpressionString(value, source);
+      return Array.isArray(value)
+        ? value.map((v) => toExpressionString(v, source)).join(separator)
+        : toExpressionString(value, source);
     }
     case 'tojson':
       arity(1);
@@ -331,8 +346,14 @@ function evaluateNode(node: Node, scope: EvaluationScope, source: string): Expre
       return node.value;
     case 'context': {
       // Context names are case-insensitive like property names.
-      const context = Object.entries(scope.contexts).find(([name]) => name.toLowerCase() === node.name.toLowerCase())?.[1];
-      if (!context) throw new ExpressionError(`unknown context '${node.name}' (known: ${Object.keys(scope.contexts).join(', ')})`, source);
+      const context = Object.entries(scope.contexts).find(
+        ([name]) => name.toLowerCase() === node.name.toLowerCase(),
+      )?.[1];
+      if (!context)
+        throw new ExpressionError(
+          `unknown context '${node.name}' (known: ${Object.keys(scope.contexts).join(', ')})`,
+          source,
+        );
       return context.value;
     }
     case 'property': {
@@ -348,14 +369,23 @@ function evaluateNode(node: Node, scope: EvaluationScope, source: string): Expre
       const actual = Object.keys(target).find((k) => k.toLowerCase() === name.toLowerCase());
       if (actual !== undefined) return target[actual]!;
       const root = rootContext(node);
-      const rootContextValue = root && Object.entries(scope.contexts).find(([n]) => n.toLowerCase() === root.name.toLowerCase())?.[1];
+      const rootContextValue =
+        root && Object.entries(scope.contexts).find(([n]) => n.toLowerCase() === root.name.toLowerCase())?.[1];
       if (root && rootContextValue?.strict && root.depth <= 2) {
-        throw new ExpressionError(`'${name}' is not defined in this '${root.name}' context (defined: ${Object.keys(target).join(', ') || 'nothing'})`, source);
+        throw new ExpressionError(
+          `'${name}' is not defined in this '${root.name}' context (defined: ${Object.keys(target).join(', ') || 'nothing'})`,
+          source,
+        );
       }
       return null;
     }
     case 'call':
-      return callFunction(node.name, node.args.map((a) => evaluateNode(a, scope, source)), scope, source);
+      return callFunction(
+        node.name,
+        node.args.map((a) => evaluateNode(a, scope, source)),
+        scope,
+        source,
+      );
     case 'not':
       return !isTruthy(evaluateNode(node.operand, scope, source));
     case 'binary': {
@@ -425,7 +455,8 @@ export function evaluateCondition(condition: string | undefined | boolean, scope
   let text = condition.trim();
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(text);
   if (whole && !whole[1]!.includes('}}')) text = whole[1]!.trim();
-  else if (text.includes('${{')) throw new ExpressionError("an 'if:' must be one expression, not text mixed with ${{ }}", condition);
+  else if (text.includes('${{'))
+    throw new ExpressionError("an 'if:' must be one expression, not text mixed with ${{ }}", condition);
   const full = usesStatusFunction(text) ? text : `success() && (${text})`;
   return isTruthy(evaluateExpression(full, scope));
 }
@@ -442,7 +473,8 @@ export function interpolate(template: string, scope: EvaluationScope): string {
     if (start < 0) return out + rest;
     const end = findClose(rest, start + 3);
     if (end < 0) throw new ExpressionError("'${{' without a closing '}}'", template);
-    out += rest.slice(0, start) + toExpressionString(evaluateExpression(rest.slice(start + 3, end).trim(), scope), template);
+    out +=
+      rest.slice(0, start) + toExpressionString(evaluateExpression(rest.slice(start + 3, end).trim(), scope), template);
     rest = rest.slice(end + 2);
   }
 }

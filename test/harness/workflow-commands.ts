@@ -82,7 +82,10 @@ export function findMaskLeaks(masks: Iterable<string>, text: string, where: stri
     for (const part of secret.split(/\r?\n/).filter((p) => p.length >= 3)) {
       const at = text.indexOf(part);
       if (at >= 0) {
-        const excerpt = text.slice(Math.max(0, at - 30), at + part.length + 30).split(part).join('<SECRET>');
+        const excerpt = text
+          .slice(Math.max(0, at - 30), at + part.length + 30)
+          .split(part)
+          .join('<SECRET>');
         // Never echo the secret itself, not even a prefix: the report of a leak must not leak.
         leaks.push({ secret: `a masked value of ${part.length} characters`, where, excerpt });
         break;

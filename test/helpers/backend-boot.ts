@@ -1,5 +1,5 @@
 /** Shared set-up for the backend-stage integration tests. */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,13 @@ export const FIXTURE_IMAGE = 'perf-gate-test/backend-fixture:latest';
 
 /** Builds (or reuses) the fixture image offline with the project's image builder. */
 export function buildFixtureImage(): string {
-  execFileSync('node', [join(root, 'scripts/build-node-image.mjs'), '--tag', FIXTURE_IMAGE, '--file', `${fixtureServer}=/app/server.js`], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'node',
+    [join(root, 'scripts/build-node-image.mjs'), '--tag', FIXTURE_IMAGE, '--file', `${fixtureServer}=/app/server.js`],
+    {
+      stdio: 'pipe',
+    },
+  );
   return FIXTURE_IMAGE;
 }
 
@@ -27,7 +31,9 @@ export function uniqueRunId(prefix: string): string {
 
 /** Names of containers (running or not) carrying the label, straight from the docker CLI. */
 export function containersWithLabel(label: string): string[] {
-  const out = spawnSync('docker', ['ps', '-a', '--filter', `label=${label}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  const out = spawnSync('docker', ['ps', '-a', '--filter', `label=${label}`, '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  });
   if (out.status !== 0) throw new Error(out.stderr);
   return out.stdout.split('\n').filter((line) => line.trim() !== '');
 }
@@ -48,10 +54,14 @@ export interface BootChild {
 export async function startBootChild(plan: unknown): Promise<BootChild> {
   // `node --import tsx`, not the tsx CLI: the CLI is a parent process that relays signals to the
   // real one, and the test must signal the perf-gate process itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/fixtures/backend/boot-and-wait.ts'), JSON.stringify(plan)], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'test/fixtures/backend/boot-and-wait.ts'), JSON.stringify(plan)],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));

@@ -28,7 +28,10 @@ export function schemaAccepts(document: unknown): boolean {
 }
 
 /** Runs the real loader on a parsed document (round-tripped through JSON text, which YAML reads too). */
-export function loaderVerdict(document: unknown, env: NodeJS.ProcessEnv = {}): { ok: true } | { ok: false; message: string } {
+export function loaderVerdict(
+  document: unknown,
+  env: NodeJS.ProcessEnv = {},
+): { ok: true } | { ok: false; message: string } {
   try {
     parseConfig(JSON.stringify(document), { source: 'perf-gate.yml', baseDir: '/repo', env, overrides: {} });
     return { ok: true };

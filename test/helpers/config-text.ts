@@ -1,9 +1,10 @@
 /** Builds config documents for the loader tests: a minimal valid config, with sections replaced or removed. */
-import { stringify } from 'yaml';
+
 import { expect } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { parseConfig, type ConfigOverrides } from '../../src/config/load.js';
+import { stringify } from 'yaml';
 import type { PerfGateConfig } from '../../src/config/config.js';
+import { type ConfigOverrides, parseConfig } from '../../src/config/load.js';
+import { InputError } from '../../src/errors.js';
 
 export const MINIMAL: Record<string, unknown> = {
   backend: { kind: 'url', url: 'http://127.0.0.1:18080' },
@@ -18,8 +19,16 @@ export function withSections(sections: Record<string, unknown>): string {
   return stringify(doc);
 }
 
-export function parse(text: string, options: { env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides } = {}): PerfGateConfig {
-  return parseConfig(text, { source: 'perf-gate.yml', baseDir: '/repo', env: options.env ?? {}, overrides: options.overrides ?? {} });
+export function parse(
+  text: string,
+  options: { env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides } = {},
+): PerfGateConfig {
+  return parseConfig(text, {
+    source: 'perf-gate.yml',
+    baseDir: '/repo',
+    env: options.env ?? {},
+    overrides: options.overrides ?? {},
+  });
 }
 
 /** Runs `fn`, expects an InputError, and returns its message for further assertions. */
@@ -37,5 +46,12 @@ export function inputErrorOf(fn: () => unknown): string {
  * Config lines for a run that only has to reach the report: two pairs of half-second rounds at 20 req/s
  * on `/`. The masking tests use it; what they check is what the run writes, not what it measures.
  */
-export const SHORT_LOAD = ['load:', '  rate: 20', '  roundDuration: 500ms', '  warmup: 500ms', '  pairs: 2', '  workload: { requests: [{ path: / }] }'];
+export const SHORT_LOAD = [
+  'load:',
+  '  rate: 20',
+  '  roundDuration: 500ms',
+  '  warmup: 500ms',
+  '  pairs: 2',
+  '  workload: { requests: [{ path: / }] }',
+];
 export const SHORT_GATE = ['gate: { minPairs: 2 }'];

@@ -26,7 +26,17 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type RouteName = 'listComments' | 'getComment' | 'createComment' | 'updateComment' | 'deleteComment' | 'createCheckRun' | 'listPulls' | 'getPull' | 'branchesWhereHead' | 'graphql';
+export type RouteName =
+  | 'listComments'
+  | 'getComment'
+  | 'createComment'
+  | 'updateComment'
+  | 'deleteComment'
+  | 'createCheckRun'
+  | 'listPulls'
+  | 'getPull'
+  | 'branchesWhereHead'
+  | 'graphql';
 
 /** GitHub rejects issue comment bodies longer than this with 422 Validation Failed. */
 export const COMMENT_BODY_LIMIT = 65_536;
@@ -51,8 +61,18 @@ export interface PullRequest {
   state: 'open' | 'closed';
   html_url: string;
   title: string;
-  head: { label: string; ref: string; sha: string; repo: { name: string; full_name: string; owner: { login: string }; fork: boolean } | null };
-  base: { label: string; ref: string; sha: string; repo: { name: string; full_name: string; owner: { login: string }; fork: boolean } };
+  head: {
+    label: string;
+    ref: string;
+    sha: string;
+    repo: { name: string; full_name: string; owner: { login: string }; fork: boolean } | null;
+  };
+  base: {
+    label: string;
+    ref: string;
+    sha: string;
+    repo: { name: string; full_name: string; owner: { login: string }; fork: boolean };
+  };
   user: GitHubUser;
 }
 
@@ -94,7 +114,13 @@ export interface CheckRun {
   conclusion: string | null;
   started_at: string;
   completed_at: string | null;
-  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number; annotations_url: string };
+  output: {
+    title: string | null;
+    summary: string | null;
+    text: string | null;
+    annotations_count: number;
+    annotations_url: string;
+  };
   name: string;
   check_suite: { id: number };
   app: { id: number; slug: string; name: string };
@@ -209,7 +235,10 @@ export class FakeGitHubApi {
 
   /** `identity`: the account `token` acts as (default github-actions[bot], a workflow's GITHUB_TOKEN). */
   static async start(options: { token?: string; identity?: GitHubUser } = {}): Promise<FakeGitHubApi> {
-    const api = new FakeGitHubApi(options.token ?? 'ghs_fakeTokenForTests0123456789', options.identity ?? GITHUB_ACTIONS_BOT);
+    const api = new FakeGitHubApi(
+      options.token ?? 'ghs_fakeTokenForTests0123456789',
+      options.identity ?? GITHUB_ACTIONS_BOT,
+    );
     api.server.listen(0, '127.0.0.1');
     await once(api.server, 'listening');
     api.port = (api.server.address() as AddressInfo).port;
@@ -237,7 +266,13 @@ export class FakeGitHubApi {
   }
 
   /** Adds comments (as if written earlier) and returns them; `author` defaults to a human. */
-  seedComments(owner: string, repo: string, issueNumber: number, bodies: string[], author: GitHubUser = user('octocat', 583231)): IssueComment[] {
+  seedComments(
+    owner: string,
+    repo: string,
+    issueNumber: number,
+    bodies: string[],
+    author: GitHubUser = user('octocat', 583231),
+  ): IssueComment[] {
     this.repository(owner, repo);
     return bodies.map((body) => this.addComment(owner, repo, issueNumber, body, author));
   }
@@ -246,7 +281,14 @@ export class FakeGitHubApi {
   seedPullRequest(
     owner: string,
     repo: string,
-    pr: { number: number; headOwner: string; headRepo?: string; headBranch: string; headSha: string; state?: 'open' | 'closed' },
+    pr: {
+      number: number;
+      headOwner: string;
+      headRepo?: string;
+      headBranch: string;
+      headSha: string;
+      state?: 'open' | 'closed';
+    },
   ): PullRequest {
     this.repository(owner, repo);
     const headRepo = pr.headRepo ?? repo;
@@ -260,15 +302,30 @@ export class FakeGitHubApi {
         label: `${pr.headOwner}:${pr.headBranch}`,
         ref: pr.headBranch,
         sha: pr.headSha,
-        repo: { name: headRepo, full_name: `${pr.headOwner}/${headRepo}`, owner: { login: pr.headOwner }, fork: pr.headOwner.toLowerCase() !== owner.toLowerCase() },
+        repo: {
+          name: headRepo,
+          full_name: `${pr.headOwner}/${headRepo}`,
+          owner: { login: pr.headOwner },
+          fork: pr.headOwner.toLowerCase() !== owner.toLowerCase(),
+        },
       },
-      base: { label: `${owner}:main`, ref: 'main', sha: '0'.repeat(40), repo: { name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, fork: false } },
+      base: {
+        label: `${owner}:main`,
+        ref: 'main',
+        sha: '0'.repeat(40),
+        repo: { name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, fork: false },
+      },
       user: user(pr.headOwner, 4242),
     };
     const key = `${owner}/${repo}`.toLowerCase();
     this.pulls.set(key, [...(this.pulls.get(key) ?? []), payload]);
     // A PR from a branch of the repository itself: that branch exists there, at the PR's head.
-    if (payload.state === 'open' && pr.headOwner.toLowerCase() === owner.toLowerCase() && headRepo.toLowerCase() === repo.toLowerCase()) this.seedBranch(owner, repo, pr.headBranch, pr.headSha);
+    if (
+      payload.state === 'open' &&
+      pr.headOwner.toLowerCase() === owner.toLowerCase() &&
+      headRepo.toLowerCase() === repo.toLowerCase()
+    )
+      this.seedBranch(owner, repo, pr.headBranch, pr.headSha);
     return payload;
   }
 
@@ -376,7 +433,15 @@ export class FakeGitHubApi {
     const raw = await readBody(req);
     let body: unknown;
     const match = matchRoute(method, url.pathname, (id) => [...this.repositories.values()].find((r) => r.id === id));
-    const entry: LoggedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), route: match?.route ?? 'unknown', status: 0, body: undefined, receivedAt };
+    const entry: LoggedRequest = {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      route: match?.route ?? 'unknown',
+      status: 0,
+      body: undefined,
+      receivedAt,
+    };
     this.requests.push(entry);
 
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
@@ -430,17 +495,31 @@ export class FakeGitHubApi {
     const documentation_url = ROUTE_DOCS[route];
     switch (next.fault.kind) {
       case 'forbidden-integration':
-        throw new HttpError(403, { message: 'Resource not accessible by integration', documentation_url, status: '403' });
+        throw new HttpError(403, {
+          message: 'Resource not accessible by integration',
+          documentation_url,
+          status: '403',
+        });
       case 'not-found':
         throw new HttpError(404, { message: 'Not Found', documentation_url, status: '404' });
       case 'validation-failed':
-        throw new HttpError(422, { message: 'Validation Failed', errors: [{ resource: 'IssueComment', code: 'custom', message: next.fault.message ?? 'invalid' }], documentation_url, status: '422' });
+        throw new HttpError(422, {
+          message: 'Validation Failed',
+          errors: [{ resource: 'IssueComment', code: 'custom', message: next.fault.message ?? 'invalid' }],
+          documentation_url,
+          status: '422',
+        });
       case 'secondary-rate-limit': {
         const status = next.fault.status ?? 429;
         // GitHub's wording (docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api).
         throw new HttpError(
           status,
-          { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits', status: String(status) },
+          {
+            message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+            documentation_url:
+              'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+            status: String(status),
+          },
           { 'retry-after': String(next.fault.retryAfterSeconds) },
         );
       }
@@ -448,8 +527,17 @@ export class FakeGitHubApi {
         const status = next.fault.status ?? 403;
         throw new HttpError(
           status,
-          { message: 'API rate limit exceeded for installation ID 1234567.', documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-primary-rate-limits', status: String(status) },
-          { 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + next.fault.resetInSeconds) },
+          {
+            message: 'API rate limit exceeded for installation ID 1234567.',
+            documentation_url:
+              'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-primary-rate-limits',
+            status: String(status),
+          },
+          {
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-used': '5000',
+            'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + next.fault.resetInSeconds),
+          },
         );
       }
       case 'server-error':
@@ -457,7 +545,12 @@ export class FakeGitHubApi {
     }
   }
 
-  private dispatch(match: RouteMatch, url: URL, body: unknown, identity: GitHubUser): { status: number; payload?: unknown; headers?: Record<string, string> } {
+  private dispatch(
+    match: RouteMatch,
+    url: URL,
+    body: unknown,
+    identity: GitHubUser,
+  ): { status: number; payload?: unknown; headers?: Record<string, string> } {
     const { owner, repo } = match;
     const documentation_url = ROUTE_DOCS[match.route];
     const input = (body ?? {}) as Record<string, unknown>;
@@ -469,11 +562,16 @@ export class FakeGitHubApi {
         const lastPage = Math.max(Math.ceil(all.length / perPage), 1);
         const links: string[] = [];
         // GitHub's Link header addresses the repository by id, not by name.
-        const pageUrl = (n: number) => `${this.baseUrl}/repositories/${this.repository(owner, repo).id}/issues/${match.number}/comments?per_page=${perPage}&page=${n}`;
+        const pageUrl = (n: number) =>
+          `${this.baseUrl}/repositories/${this.repository(owner, repo).id}/issues/${match.number}/comments?per_page=${perPage}&page=${n}`;
         if (page > 1) links.push(`<${pageUrl(page - 1)}>; rel="prev"`);
         if (page < lastPage) links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(lastPage)}>; rel="last"`);
         if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`);
-        return { status: 200, payload: all.slice((page - 1) * perPage, page * perPage), headers: links.length ? { link: links.join(', ') } : {} };
+        return {
+          status: 200,
+          payload: all.slice((page - 1) * perPage, page * perPage),
+          headers: links.length ? { link: links.join(', ') } : {},
+        };
       }
       case 'createComment': {
         const text = requireBody(input, documentation_url);
@@ -505,24 +603,37 @@ export class FakeGitHubApi {
         const head = url.searchParams.get('head');
         const perPage = Math.min(Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1), 100);
         const all = (this.pulls.get(`${owner}/${repo}`.toLowerCase()) ?? []).filter(
-          (pr) => (state === 'all' || pr.state === state) && (!head || pr.head.label.toLowerCase() === head.toLowerCase()),
+          (pr) =>
+            (state === 'all' || pr.state === state) && (!head || pr.head.label.toLowerCase() === head.toLowerCase()),
         );
         return { status: 200, payload: all.slice(0, perPage) };
       }
       case 'graphql': {
         // GraphQL's viewer.login is spelt as REST spells user.login: "github-actions[bot]" for GITHUB_TOKEN.
-        if (typeof input.query !== 'string' || !/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(input.query)) {
-          return { status: 200, payload: { errors: [{ message: `fake GitHub API: query not supported: ${String(input.query)}` }] } };
+        if (
+          typeof input.query !== 'string' ||
+          !/^\s*(query\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$/.test(input.query)
+        ) {
+          return {
+            status: 200,
+            payload: { errors: [{ message: `fake GitHub API: query not supported: ${String(input.query)}` }] },
+          };
         }
         return { status: 200, payload: { data: { viewer: { login: identity.login } } } };
       }
       case 'branchesWhereHead': {
         // GitHub's shape: the branches whose head is the commit, with a short commit and protection flag.
         const sha = url.pathname.split('/')[5]!;
-        const branches = [...(this.branches.get(`${owner}/${repo}`.toLowerCase()) ?? new Map<string, string>())].filter(([, head]) => head === sha);
+        const branches = [...(this.branches.get(`${owner}/${repo}`.toLowerCase()) ?? new Map<string, string>())].filter(
+          ([, head]) => head === sha,
+        );
         return {
           status: 200,
-          payload: branches.map(([name, head]) => ({ name, commit: { sha: head, url: `https://api.github.com/repos/${owner}/${repo}/commits/${head}` }, protected: false })),
+          payload: branches.map(([name, head]) => ({
+            name,
+            commit: { sha: head, url: `https://api.github.com/repos/${owner}/${repo}/commits/${head}` },
+            protected: false,
+          })),
         };
       }
       case 'getPull': {
@@ -533,15 +644,37 @@ export class FakeGitHubApi {
     }
   }
 
-  private createCheckRun(owner: string, repo: string, input: Record<string, unknown>, documentation_url: string): CheckRun {
+  private createCheckRun(
+    owner: string,
+    repo: string,
+    input: Record<string, unknown>,
+    documentation_url: string,
+  ): CheckRun {
     const invalid = (message: string) => new HttpError(422, { message, documentation_url, status: '422' });
     if (typeof input.name !== 'string' || !input.name) throw invalid('Invalid request.\n\n"name" wasn\'t supplied.');
-    if (typeof input.head_sha !== 'string' || !/^[0-9a-f]{40}$/.test(input.head_sha)) throw invalid('No commit found for SHA: ' + String(input.head_sha));
-    const conclusions = ['action_required', 'cancelled', 'failure', 'neutral', 'success', 'skipped', 'stale', 'timed_out'];
-    if (input.conclusion !== undefined && !conclusions.includes(String(input.conclusion))) throw invalid(`Invalid request.\n\n${JSON.stringify(input.conclusion)} is not a member of ${JSON.stringify(conclusions)}.`);
-    if (input.status === 'completed' && input.conclusion === undefined) throw invalid('Invalid request.\n\n"conclusion" is required when "status" is "completed".');
+    if (typeof input.head_sha !== 'string' || !/^[0-9a-f]{40}$/.test(input.head_sha))
+      throw invalid(`No commit found for SHA: ${String(input.head_sha)}`);
+    const conclusions = [
+      'action_required',
+      'cancelled',
+      'failure',
+      'neutral',
+      'success',
+      'skipped',
+      'stale',
+      'timed_out',
+    ];
+    if (input.conclusion !== undefined && !conclusions.includes(String(input.conclusion)))
+      throw invalid(
+        `Invalid request.\n\n${JSON.stringify(input.conclusion)} is not a member of ${JSON.stringify(conclusions)}.`,
+      );
+    if (input.status === 'completed' && input.conclusion === undefined)
+      throw invalid('Invalid request.\n\n"conclusion" is required when "status" is "completed".');
     const output = (input.output ?? {}) as { title?: string; summary?: string; text?: string; annotations?: unknown };
-    if (typeof output.summary === 'string' && output.summary.length > CHECK_SUMMARY_LIMIT) throw invalid(`Invalid request.\n\nOnly ${CHECK_SUMMARY_LIMIT} characters are allowed; ${output.summary.length} were supplied.`);
+    if (typeof output.summary === 'string' && output.summary.length > CHECK_SUMMARY_LIMIT)
+      throw invalid(
+        `Invalid request.\n\nOnly ${CHECK_SUMMARY_LIMIT} characters are allowed; ${output.summary.length} were supplied.`,
+      );
     const annotations = checkAnnotations(output.annotations, invalid);
     const id = this.nextId++;
     const now = this.timestamp();
@@ -558,7 +691,13 @@ export class FakeGitHubApi {
       conclusion: typeof input.conclusion === 'string' ? input.conclusion : null,
       started_at: now,
       completed_at: status === 'completed' ? now : null,
-      output: { title: output.title ?? null, summary: output.summary ?? null, text: output.text ?? null, annotations_count: 0, annotations_url: `https://api.github.com/repos/${owner}/${repo}/check-runs/${id}/annotations` },
+      output: {
+        title: output.title ?? null,
+        summary: output.summary ?? null,
+        text: output.text ?? null,
+        annotations_count: 0,
+        annotations_url: `https://api.github.com/repos/${owner}/${repo}/check-runs/${id}/annotations`,
+      },
       name: input.name,
       check_suite: { id: 5_000_000 + id },
       app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
@@ -574,25 +713,50 @@ export class FakeGitHubApi {
 /** GitHub's rules for output.annotations: required keys, known levels, lines from 1, at most 50. */
 function checkAnnotations(value: unknown, invalid: (message: string) => HttpError): CheckAnnotationInput[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid('Invalid request.\n\nFor \'properties/annotations\', not an array.');
-  if (value.length > ANNOTATIONS_PER_REQUEST) throw invalid(`Invalid request.\n\nOnly ${ANNOTATIONS_PER_REQUEST} annotations are allowed per request; ${value.length} were supplied.`);
+  if (!Array.isArray(value)) throw invalid("Invalid request.\n\nFor 'properties/annotations', not an array.");
+  if (value.length > ANNOTATIONS_PER_REQUEST)
+    throw invalid(
+      `Invalid request.\n\nOnly ${ANNOTATIONS_PER_REQUEST} annotations are allowed per request; ${value.length} were supplied.`,
+    );
   return value.map((a: Record<string, unknown>) => {
     for (const key of ['path', 'start_line', 'end_line', 'annotation_level', 'message']) {
       if (a[key] === undefined) throw invalid(`Invalid request.\n\n"${key}" wasn't supplied.`);
     }
-    if (typeof a.path !== 'string' || a.path.startsWith('/')) throw invalid('Invalid request.\n\n"path" must be relative to the repository root.');
-    if (!Number.isInteger(a.start_line) || (a.start_line as number) < 1 || !Number.isInteger(a.end_line) || (a.end_line as number) < (a.start_line as number)) throw invalid('Invalid request.\n\ninvalid line range.');
-    if (!['notice', 'warning', 'failure'].includes(String(a.annotation_level))) throw invalid(`Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ["notice", "warning", "failure"].`);
+    if (typeof a.path !== 'string' || a.path.startsWith('/'))
+      throw invalid('Invalid request.\n\n"path" must be relative to the repository root.');
+    if (
+      !Number.isInteger(a.start_line) ||
+      (a.start_line as number) < 1 ||
+      !Number.isInteger(a.end_line) ||
+      (a.end_line as number) < (a.start_line as number)
+    )
+      throw invalid('Invalid request.\n\ninvalid line range.');
+    if (!['notice', 'warning', 'failure'].includes(String(a.annotation_level)))
+      throw invalid(
+        `Invalid request.\n\n${JSON.stringify(a.annotation_level)} is not a member of ["notice", "warning", "failure"].`,
+      );
     return a as unknown as CheckAnnotationInput;
   });
 }
 
 function requireBody(input: Record<string, unknown>, documentation_url: string): string {
-  if (typeof input.body !== 'string') throw new HttpError(422, { message: 'Invalid request.\n\n"body" wasn\'t supplied.', documentation_url, status: '422' });
+  if (typeof input.body !== 'string')
+    throw new HttpError(422, {
+      message: 'Invalid request.\n\n"body" wasn\'t supplied.',
+      documentation_url,
+      status: '422',
+    });
   if (input.body.length > COMMENT_BODY_LIMIT) {
     throw new HttpError(422, {
       message: 'Validation Failed',
-      errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: `Body is too long (maximum is ${COMMENT_BODY_LIMIT} characters)` }],
+      errors: [
+        {
+          resource: 'IssueComment',
+          code: 'unprocessable',
+          field: 'data',
+          message: `Body is too long (maximum is ${COMMENT_BODY_LIMIT} characters)`,
+        },
+      ],
       documentation_url,
       status: '422',
     });
@@ -608,7 +772,11 @@ interface RouteMatch {
   number: number;
 }
 
-function matchRoute(method: string, path: string, repoById: (id: number) => Repository | undefined): RouteMatch | undefined {
+function matchRoute(
+  method: string,
+  path: string,
+  repoById: (id: number) => Repository | undefined,
+): RouteMatch | undefined {
   let m = /^\/repositories\/(\d+)\/issues\/(\d+)\/comments$/.exec(path);
   if (m && method === 'GET') {
     const repo = repoById(Number(m[1]));
@@ -621,7 +789,9 @@ function matchRoute(method: string, path: string, repoById: (id: number) => Repo
   }
   m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(path);
   if (m) {
-    const route = ({ GET: 'getComment', PATCH: 'updateComment', DELETE: 'deleteComment' } as const)[method as 'GET' | 'PATCH' | 'DELETE'];
+    const route = ({ GET: 'getComment', PATCH: 'updateComment', DELETE: 'deleteComment' } as const)[
+      method as 'GET' | 'PATCH' | 'DELETE'
+    ];
     return route ? { route, owner: m[1]!, repo: m[2]!, number: Number(m[3]) } : undefined;
   }
   m = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);

@@ -124,7 +124,10 @@ export function adjacencyList(edges: readonly FolderEdge[], nodes: Iterable<stri
 export function folderCycles(edges: readonly FolderEdge[]): { cycles: string[]; edges: string[] }[] {
   const next = new Map<string, string[]>();
   for (const { from, to } of edges) next.set(from, [...(next.get(from) ?? []), to]);
-  const components = stronglyConnected([...new Set(edges.flatMap((e) => [e.from, e.to]))].sort(), (n) => next.get(n) ?? []);
+  const components = stronglyConnected(
+    [...new Set(edges.flatMap((e) => [e.from, e.to]))].sort(),
+    (n) => next.get(n) ?? [],
+  );
   return components
     .filter((c) => c.length > 1)
     .map((component) => {

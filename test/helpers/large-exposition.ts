@@ -18,13 +18,21 @@ function histogram(name: string, labels: string, count: number, sum: number): st
 
 /** About `bytes` of 0.0.4 text; `requests` moves the configured family's numbers between scrapes. */
 export function largeExposition(bytes: number, requests = 100): string {
-  const parts = [`# HELP ${CONFIGURED_FAMILY} Pipeline time.\n# TYPE ${CONFIGURED_FAMILY} histogram\n`, histogram(CONFIGURED_FAMILY, 'step="total"', requests, requests * 0.02)];
+  const parts = [
+    `# HELP ${CONFIGURED_FAMILY} Pipeline time.\n# TYPE ${CONFIGURED_FAMILY} histogram\n`,
+    histogram(CONFIGURED_FAMILY, 'step="total"', requests, requests * 0.02),
+  ];
   let size = parts[0]!.length + parts[1]!.length;
   for (let family = 0; size < bytes; family++) {
     const name = `service_http_request_duration_${family}_seconds`;
     let text = `# HELP ${name} Request duration of handler group ${family}.\n# TYPE ${name} histogram\n`;
     for (let route = 0; route < 20; route++) {
-      text += histogram(name, `route="/api/v1/group${family}/resource${route}/{id}",method="GET",status="200"`, 1000 + route, 12.5 + route);
+      text += histogram(
+        name,
+        `route="/api/v1/group${family}/resource${route}/{id}",method="GET",status="200"`,
+        1000 + route,
+        12.5 + route,
+      );
     }
     parts.push(text);
     size += text.length;

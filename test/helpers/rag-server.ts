@@ -2,7 +2,7 @@
  * Test helpers for the reference backend: apply its migrations with `pg`, start server.mjs as a
  * child process on a free loopback port, scrape and parse its /metrics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +66,10 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 /** Runs the server with `env` (on top of a minimal environment) and waits for its exit. */
 export async function runServerToExit(env: Record<string, string>, timeoutMs = 15_000): Promise<ExitedServer> {
-  const child = spawn(process.execPath, [serverPath], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [serverPath], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));

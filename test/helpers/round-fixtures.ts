@@ -2,7 +2,12 @@ import type { MetricInfo, RoundRecord } from '../../src/model/round-record.js';
 import { createRandom } from '../../src/stats/prng.js';
 
 /** Rounds as the load stage records them, with only what the statistics read filled in meaningfully. */
-export function round(pair: number, variant: 'baseline' | 'candidate', values: Record<string, number | null>, valid = true): RoundRecord {
+export function round(
+  pair: number,
+  variant: 'baseline' | 'candidate',
+  values: Record<string, number | null>,
+  valid = true,
+): RoundRecord {
   return {
     index: pair * 2 + (variant === 'baseline' ? 0 : 1),
     pair,
@@ -27,7 +32,14 @@ export function round(pair: number, variant: 'baseline' | 'candidate', values: R
  * n pairs of one metric: baseline around `level`, candidate = baseline × ratio, each round with
  * independent log-normal noise of `noise` (log-scale sd), seeded.
  */
-export function pairedRounds(metric: string, n: number, ratio: number, noise: number, seed: number, level = 100): RoundRecord[] {
+export function pairedRounds(
+  metric: string,
+  n: number,
+  ratio: number,
+  noise: number,
+  seed: number,
+  level = 100,
+): RoundRecord[] {
   const random = createRandom(seed);
   const rounds: RoundRecord[] = [];
   for (let k = 0; k < n; k++) {
@@ -45,7 +57,10 @@ export function mergeRounds(...lists: RoundRecord[][]): RoundRecord[] {
     for (const r of list) {
       const key = `${r.pair}/${r.variant}`;
       const existing = byKey.get(key);
-      byKey.set(key, existing ? { ...existing, values: { ...existing.values, ...r.values }, valid: existing.valid && r.valid } : r);
+      byKey.set(
+        key,
+        existing ? { ...existing, values: { ...existing.values, ...r.values }, valid: existing.valid && r.valid } : r,
+      );
     }
   }
   return [...byKey.values()].sort((a, b) => a.index - b.index);
@@ -55,6 +70,12 @@ export const METRICS: MetricInfo[] = [
   { name: 'pipeline_time', unit: 'ms', direction: 'lower-is-better', source: 'server', description: 'pipeline time' },
   { name: 'throughput', unit: 'req/s', direction: 'higher-is-better', source: 'client', description: 'throughput' },
   { name: 'pool_wait_p95', unit: 'ms', direction: 'lower-is-better', source: 'server', description: 'pool wait p95' },
-  { name: 'early_exit_ratio', unit: 'ratio', direction: 'higher-is-better', source: 'server', description: 'early exit share' },
+  {
+    name: 'early_exit_ratio',
+    unit: 'ratio',
+    direction: 'higher-is-better',
+    source: 'server',
+    description: 'early exit share',
+  },
   { name: 'db_query_time', unit: 'ms', direction: 'lower-is-better', source: 'server', description: 'db time' },
 ];

@@ -2,7 +2,7 @@
  * Starts test/fixtures/load/http-target.mjs in a child process (argv array, no shell) and controls it over HTTP.
  * A separate process matters: a server sharing the generator's event loop would make each slow the other.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface TargetProcess {
@@ -17,7 +17,9 @@ export interface TargetProcess {
 const script = fileURLToPath(new URL('../fixtures/load/http-target.mjs', import.meta.url));
 
 export async function startTargetProcess(delayMs = 0): Promise<TargetProcess> {
-  const child: ChildProcess = spawn(process.execPath, [script, String(delayMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [script, String(delayMs)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
     child.stdout!.on('data', (chunk: Buffer) => {

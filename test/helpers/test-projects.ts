@@ -62,8 +62,15 @@ const NEEDS: readonly { need: string; pattern: RegExp }[] = [
   { need: 'a PostgreSQL server', pattern: /helpers\/(postgres|databases|rag-server)\.js['"]/ },
   { need: 'a Docker engine', pattern: /helpers\/(docker|backend-boot)\.js['"]/ },
   { need: 'a service that may be missing (requireService)', pattern: /helpers\/services\.js['"]/ },
-  { need: "the GitHub client's real retry and throttling waits", pattern: /helpers\/(fake-github-api|github-client)\.js['"]/ },
-  { need: 'real HTTP load', pattern: /helpers\/(loopback-server|target-process)\.js['"]|\b(runWholeGate|runBenchmark|runRound)\(|main\(\s*\[\s*'(run|bench|boot|migrate|demo)'/ },
+  {
+    need: "the GitHub client's real retry and throttling waits",
+    pattern: /helpers\/(fake-github-api|github-client)\.js['"]/,
+  },
+  {
+    need: 'real HTTP load',
+    pattern:
+      /helpers\/(loopback-server|target-process)\.js['"]|\b(runWholeGate|runBenchmark|runRound)\(|main\(\s*\[\s*'(run|bench|boot|migrate|demo)'/,
+  },
 ];
 
 /** The integration needs found in a test file's source text; none means it belongs in the unit project. */

@@ -3,14 +3,26 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { metricChanges, metricDrift } from '../../src/history/analysis.js';
 import { repositoryFromRemoteUrl } from '../../src/history/checkout-context.js';
-import { configHash, recordFromResults, type HistoryRecord } from '../../src/history/record.js';
+import { configHash, type HistoryRecord, recordFromResults } from '../../src/history/record.js';
 import type { Results } from '../../src/report/results.js';
 
-const demo = JSON.parse(readFileSync(new URL('../fixtures/results/demo.results.json', import.meta.url), 'utf8')) as Results;
-const base = recordFromResults(demo, { repository: 'acme/search', branch: 'main', sha: 'a'.repeat(40), configHash: configHash('test') });
+const demo = JSON.parse(
+  readFileSync(new URL('../fixtures/results/demo.results.json', import.meta.url), 'utf8'),
+) as Results;
+const base = recordFromResults(demo, {
+  repository: 'acme/search',
+  branch: 'main',
+  sha: 'a'.repeat(40),
+  configHash: configHash('test'),
+});
 
 /** A record of commit `sha` whose latency_p50 is `value` ms, with a paired change and interval. */
-function record(sha: string, value: number, change: [number, number, number] | null, cpuModel = 'AMD EPYC'): HistoryRecord {
+function record(
+  sha: string,
+  value: number,
+  change: [number, number, number] | null,
+  cpuModel = 'AMD EPYC',
+): HistoryRecord {
   const metric = { ...base.metrics.find((m) => m.name === 'latency_p50')! };
   metric.values = { baseline: value, candidate: value };
   metric.estimate = change ? change[0] : null;

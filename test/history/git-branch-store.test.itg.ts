@@ -12,12 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
 import { GitBranchStore } from '../../src/history/git-branch-store.js';
 import { GitCli } from '../../src/history/git-cli.js';
-import { configHash, recordFromResults, type HistoryRecord } from '../../src/history/record.js';
+import { configHash, type HistoryRecord, recordFromResults } from '../../src/history/record.js';
 import { MemoryLogger } from '../../src/log.js';
 import type { Results } from '../../src/report/results.js';
 
 const childScript = fileURLToPath(new URL('./fixtures/append-child.ts', import.meta.url));
-const demo = JSON.parse(readFileSync(new URL('../fixtures/results/demo.results.json', import.meta.url), 'utf8')) as Results;
+const demo = JSON.parse(
+  readFileSync(new URL('../fixtures/results/demo.results.json', import.meta.url), 'utf8'),
+) as Results;
 const IDENTITY = ['-c', 'user.name=Test Engineer', '-c', 'user.email=test@example.com'];
 
 let root: string;
@@ -46,7 +48,16 @@ function checkoutState(dir: string) {
 }
 
 function record(runId: string, time: string, branch = 'main'): HistoryRecord {
-  return { ...recordFromResults(demo, { repository: 'acme/search', branch, sha: 'c60a6a733dc8459eceff505fcafa774c007da8dc', configHash: configHash('test') }), runId, time };
+  return {
+    ...recordFromResults(demo, {
+      repository: 'acme/search',
+      branch,
+      sha: 'c60a6a733dc8459eceff505fcafa774c007da8dc',
+      configHash: configHash('test'),
+    }),
+    runId,
+    time,
+  };
 }
 
 function storeIn(dir: string, log = new MemoryLogger()): GitBranchStore {
@@ -58,10 +69,19 @@ function originFile(path: string): string {
   return git(origin, 'show', `refs/heads/perf-gate-data:${path}`);
 }
 
-function runChild(repo: string, worker: number, count: number): Promise<{ worker: number; attempts: number[]; races: string[] }> {
+function runChild(
+  repo: string,
+  worker: number,
+  count: number,
+): Promise<{ worker: number; attempts: number[]; races: string[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', childScript], {
-      env: { ...process.env, HISTORY_TEST_REPO: repo, HISTORY_TEST_WORKER: String(worker), HISTORY_TEST_COUNT: String(count) },
+      env: {
+        ...process.env,
+        HISTORY_TEST_REPO: repo,
+        HISTORY_TEST_WORKER: String(worker),
+        HISTORY_TEST_COUNT: String(count),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -69,7 +89,9 @@ function runChild(repo: string, worker: number, count: number): Promise<{ worker
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${worker} exited ${code}: ${err}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${worker} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -110,8 +132,14 @@ describe('GitBranchStore on a real origin', () => {
     expect(git(origin, 'rev-parse', 'refs/heads/perf-gate-data').trim()).toBe(outcome.commit);
     // An orphan: no parent, and nothing of the code branch in its tree.
     expect(git(origin, 'rev-list', '--parents', '-n', '1', 'refs/heads/perf-gate-data').trim()).toBe(outcome.commit);
-    expect(git(origin, 'ls-tree', '-r', '--name-only', 'refs/heads/perf-gate-data').trim()).toBe('records/2026-12.jsonl');
-    expect(JSON.parse(originFile('records/2026-12.jsonl'))).toMatchObject({ version: 1, runId: 'first', repository: 'acme/search' });
+    expect(git(origin, 'ls-tree', '-r', '--name-only', 'refs/heads/perf-gate-data').trim()).toBe(
+      'records/2026-12.jsonl',
+    );
+    expect(JSON.parse(originFile('records/2026-12.jsonl'))).toMatchObject({
+      version: 1,
+      runId: 'first',
+      repository: 'acme/search',
+    });
     expect(checkoutState(jobs.a)).toEqual(before);
     expect(git(jobs.a, 'status', '--porcelain')).toBe('');
   });
@@ -119,10 +147,17 @@ describe('GitBranchStore on a real origin', () => {
   it('keeps every record of four processes appending five each at once, each exactly once, on a linear history', async () => {
     const before = { a: checkoutState(jobs.a), b: checkoutState(jobs.b), c: checkoutState(jobs.c) };
     // Two processes share checkout a: concurrent jobs on one runner must not trip over each other either.
-    const outcomes = await Promise.all([runChild(jobs.a, 1, 5), runChild(jobs.b, 2, 5), runChild(jobs.c, 3, 5), runChild(jobs.a, 4, 5)]);
+    const outcomes = await Promise.all([
+      runChild(jobs.a, 1, 5),
+      runChild(jobs.b, 2, 5),
+      runChild(jobs.c, 3, 5),
+      runChild(jobs.a, 4, 5),
+    ]);
     expect(outcomes.map((o) => o.attempts.length)).toEqual([5, 5, 5, 5]);
 
-    const lines = ['records/2026-11.jsonl', 'records/2026-12.jsonl'].flatMap((file) => originFile(file).trimEnd().split('\n'));
+    const lines = ['records/2026-11.jsonl', 'records/2026-12.jsonl'].flatMap((file) =>
+      originFile(file).trimEnd().split('\n'),
+    );
     const runIds = lines.map((line) => (JSON.parse(line) as HistoryRecord).runId).sort();
     const expected = [1, 2, 3, 4].flatMap((w) => [0, 1, 2, 3, 4].map((i) => `worker-${w}-run-${i}`));
     expect(runIds).toEqual(['first', ...expected].sort());
@@ -155,16 +190,24 @@ describe('GitBranchStore on a real origin', () => {
     expect(all.map((r) => r.time)).toEqual([...all.map((r) => r.time)].sort());
 
     const december = await store.read({ since: '2026-12-01' });
-    expect(december.map((r) => r.runId).sort()).toEqual(['feature-run', 'first', ...[1, 2, 3, 4].flatMap((w) => [1, 3].map((i) => `worker-${w}-run-${i}`))].sort());
+    expect(december.map((r) => r.runId).sort()).toEqual(
+      ['feature-run', 'first', ...[1, 2, 3, 4].flatMap((w) => [1, 3].map((i) => `worker-${w}-run-${i}`))].sort(),
+    );
     expect(december.every((r) => r.time >= '2026-12-01')).toBe(true);
 
     const sinceMidMonth = await store.read({ since: '2026-11-12T00:00:00Z' });
-    expect(sinceMidMonth.filter((r) => r.time.startsWith('2026-11')).map((r) => r.runId).sort()).toEqual(
-      [2, 3, 4].flatMap((w) => [0, 2, 4].map((i) => `worker-${w}-run-${i}`)).sort(),
-    );
+    expect(
+      sinceMidMonth
+        .filter((r) => r.time.startsWith('2026-11'))
+        .map((r) => r.runId)
+        .sort(),
+    ).toEqual([2, 3, 4].flatMap((w) => [0, 2, 4].map((i) => `worker-${w}-run-${i}`)).sort());
 
     expect((await store.read({ branch: 'feature/faster-search' })).map((r) => r.runId)).toEqual(['feature-run']);
-    expect((await store.read({ branch: 'main', limit: 2 })).map((r) => r.runId)).toEqual(['worker-4-run-1', 'worker-4-run-3']);
+    expect((await store.read({ branch: 'main', limit: 2 })).map((r) => r.runId)).toEqual([
+      'worker-4-run-1',
+      'worker-4-run-3',
+    ]);
     expect(log.lines.filter((line) => line.startsWith('warning:'))).toEqual([]);
   });
 
@@ -174,7 +217,10 @@ describe('GitBranchStore on a real origin', () => {
     git(root, 'clone', '--quiet', '--branch', 'perf-gate-data', originUrl, editor);
     const file = join(editor, 'records', '2026-12.jsonl');
     const lineCount = readFileSync(file, 'utf8').trimEnd().split('\n').length;
-    appendFileSync(file, `{"version":1,"repository":"acme/sea\n${JSON.stringify({ ...record('later', '2026-12-21T00:00:00.000Z'), version: 2 })}`);
+    appendFileSync(
+      file,
+      `{"version":1,"repository":"acme/sea\n${JSON.stringify({ ...record('later', '2026-12-21T00:00:00.000Z'), version: 2 })}`,
+    );
     git(editor, 'commit', '--quiet', '-am', 'Hand edit');
     git(editor, 'push', '--quiet', 'origin', 'perf-gate-data');
 
@@ -187,7 +233,11 @@ describe('GitBranchStore on a real origin', () => {
     expect(records).toHaveLength(11);
     const warnings = log.lines.filter((line) => line.startsWith('warning:'));
     expect(warnings).toEqual([
-      expect.stringMatching(new RegExp(`^warning: history: perf-gate-data:records/2026-12\\.jsonl line ${lineCount + 1} is not JSON \\(.+\\); skipped$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^warning: history: perf-gate-data:records/2026-12\\.jsonl line ${lineCount + 1} is not JSON \\(.+\\); skipped$`,
+        ),
+      ),
       `warning: history: perf-gate-data:records/2026-12.jsonl line ${lineCount + 2} is not a history record (version: got 2; expected 1 (this perf-gate reads version 1 records)); skipped`,
     ]);
     // The append began a line of its own: the edited line is still what it was.
@@ -197,14 +247,19 @@ describe('GitBranchStore on a real origin', () => {
   it('reports a push the remote refuses for a reason other than a race at once, with git’s message and no retry', async () => {
     const hook = join(origin, 'hooks', 'pre-receive');
     const calls = join(root, 'hook-calls');
-    writeFileSync(hook, `#!/bin/sh\necho called >> '${calls}'\necho "perf-gate-data is frozen for maintenance" >&2\nexit 1\n`);
+    writeFileSync(
+      hook,
+      `#!/bin/sh\necho called >> '${calls}'\necho "perf-gate-data is frozen for maintenance" >&2\nexit 1\n`,
+    );
     chmodSync(hook, 0o755);
     const before = git(origin, 'rev-parse', 'refs/heads/perf-gate-data');
     try {
-      const error = await storeIn(jobs.a).append(record('refused', '2026-12-23T00:00:00.000Z')).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await storeIn(jobs.a)
+        .append(record('refused', '2026-12-23T00:00:00.000Z'))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(InfrastructureError);
       expect((error as InfrastructureError).exitCode).toBe(3);
       expect((error as Error).message).toContain('refused the push to perf-gate-data');
@@ -223,10 +278,12 @@ describe('GitBranchStore on a real origin', () => {
     git(job, 'init', '--quiet');
     // Port 9 (discard) on loopback: nothing listens, so git fails naming the URL.
     git(job, 'remote', 'add', 'origin', 'http://x-access-token:ghs_s3cr3tT0ken@127.0.0.1:9/acme/search.git');
-    const error = await storeIn(job).append(record('offline', '2026-12-24T00:00:00.000Z')).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await storeIn(job)
+      .append(record('offline', '2026-12-24T00:00:00.000Z'))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toContain('git ls-remote');
     expect((error as Error).message).not.toContain('ghs_s3cr3tT0ken');

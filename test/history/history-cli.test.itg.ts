@@ -13,7 +13,9 @@ import type { HistoryRecord } from '../../src/history/record.js';
 import { MemoryLogger } from '../../src/log.js';
 import type { Results } from '../../src/report/results.js';
 
-const demo = JSON.parse(readFileSync(new URL('../fixtures/results/demo.results.json', import.meta.url), 'utf8')) as Results;
+const demo = JSON.parse(
+  readFileSync(new URL('../fixtures/results/demo.results.json', import.meta.url), 'utf8'),
+) as Results;
 const IDENTITY = ['-c', 'user.name=Test Engineer', '-c', 'user.email=test@example.com'];
 const METRIC = 'latency_p50';
 /** Run-to-run noise of the candidate's median latency, in ms: small beside the 1 ms step. */
@@ -48,7 +50,11 @@ function resultsOf(index: number, runner: 'main' | 'other' = 'main'): Results {
     ...demo,
     runId: `run-${runner}-${index}`,
     finishedAt: `2026-11-20T10:${minute}:00.000Z`,
-    metrics: demo.metrics.map((m) => (m.name === METRIC ? { ...m, candidate: value, baseline: value / (1 + change), change, ci: [change - 0.02, change + 0.02] } : m)),
+    metrics: demo.metrics.map((m) =>
+      m.name === METRIC
+        ? { ...m, candidate: value, baseline: value / (1 + change), change, ci: [change - 0.02, change + 0.02] }
+        : m,
+    ),
     environment: runner === 'other' ? { ...demo.environment, cpuModel: 'Intel Xeon', cpuCount: 4 } : demo.environment,
   };
 }
@@ -101,23 +107,46 @@ describe('perf-gate history', () => {
     expect(records).toHaveLength(13);
     const mainRuns = records.filter((r) => r.runner.cpuModel === 'AMD EPYC');
     expect(mainRuns.map((r) => r.sha)).toEqual(commits);
-    expect(mainRuns.every((r) => r.branch === 'main' && r.repository === 'acme/search' && r.runUrl === null)).toBe(true);
+    expect(mainRuns.every((r) => r.branch === 'main' && r.repository === 'acme/search' && r.runUrl === null)).toBe(
+      true,
+    );
     const other = records.find((r) => r.runner.cpuModel === 'Intel Xeon');
-    expect(other).toMatchObject({ sha: otherRunnerCommit, branch: 'release', repository: 'acme/search', runUrl: 'https://github.com/acme/search/actions/runs/4242' });
+    expect(other).toMatchObject({
+      sha: otherRunnerCommit,
+      branch: 'release',
+      repository: 'acme/search',
+      runUrl: 'https://github.com/acme/search/actions/runs/4242',
+    });
     // The job's checkout is where it was: the data went to the data branch only.
     expect(git(clone, 'rev-parse', 'HEAD').trim()).toBe(commits.at(-1));
     expect(git(clone, 'status', '--porcelain')).toBe('');
   });
 
   it('list filters by metric, date and count, and prints a table of date, commit, estimate with interval and verdict', async () => {
-    const json = await run(['history', 'list', '--json', '--metric', METRIC, '--since', '2026-11-20T10:10:00Z', '--limit', '3', '--repo-dir', clone]);
+    const json = await run([
+      'history',
+      'list',
+      '--json',
+      '--metric',
+      METRIC,
+      '--since',
+      '2026-11-20T10:10:00Z',
+      '--limit',
+      '3',
+      '--repo-dir',
+      clone,
+    ]);
     const records = JSON.parse(json.stdout) as HistoryRecord[];
     expect(records.map((r) => r.sha)).toEqual(commits.slice(-3));
     expect(records.every((r) => r.metrics.length === 1 && r.metrics[0]!.name === METRIC)).toBe(true);
     const table = await run(['history', 'list', '--metric', METRIC, '--limit', '2', '--repo-dir', clone]);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(`${METRIC} (ms, lower is better)`);
-    expect(table.stdout).toMatch(new RegExp(`2026-11-20 10:22 +${commits[11]!.slice(0, 7)} +main +\\+1\\.0 % \\[-1\\.0, \\+3\\.0\\] % +inconclusive`));
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `2026-11-20 10:22 +${commits[11]!.slice(0, 7)} +main +\\+1\\.0 % \\[-1\\.0, \\+3\\.0\\] % +inconclusive`,
+      ),
+    );
     expect(table.stdout).not.toContain(commits[9]!.slice(0, 7));
   });
 
@@ -126,7 +155,12 @@ describe('perf-gate history', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.runner).toEqual({ cpuModel: 'AMD EPYC', cpuCount: 2 });
-    expect(report).toMatchObject({ runs: 12, leftOut: { otherRunners: 1, noValue: 0 }, significance: 0.05, minSegmentSize: 5 });
+    expect(report).toMatchObject({
+      runs: 12,
+      leftOut: { otherRunners: 1, noValue: 0 },
+      significance: 0.05,
+      minSegmentSize: 5,
+    });
     expect(report.changes).toHaveLength(1);
     expect(report.changes[0].sha).toBe(commits[STEP]);
     expect(report.changes[0].relativeChange).toBeCloseTo(0.1, 2);
@@ -138,7 +172,17 @@ describe('perf-gate history', () => {
   });
 
   it('changes with a segment longer than the history finds nothing and says how many runs it needs', async () => {
-    const result = await run(['history', 'changes', '--metric', METRIC, '--min-segment', '7', '--json', '--repo-dir', clone]);
+    const result = await run([
+      'history',
+      'changes',
+      '--metric',
+      METRIC,
+      '--min-segment',
+      '7',
+      '--json',
+      '--repo-dir',
+      clone,
+    ]);
     expect(JSON.parse(result.stdout)).toMatchObject({ tooFewRuns: true, changes: [] });
   });
 
@@ -152,26 +196,59 @@ describe('perf-gate history', () => {
     expect(report.lower).toBeLessThan(report.change);
     expect(report.upper).toBeGreaterThan(report.change);
     expect(report.contributors[0].sha).toBe(commits[STEP]);
-    const since = await run(['history', 'drift', '--metric', METRIC, '--since', commits[STEP]!.slice(0, 10), '--json', '--repo-dir', clone]);
+    const since = await run([
+      'history',
+      'drift',
+      '--metric',
+      METRIC,
+      '--since',
+      commits[STEP]!.slice(0, 10),
+      '--json',
+      '--repo-dir',
+      clone,
+    ]);
     const after = JSON.parse(since.stdout);
     expect(after.changes).toBe(5);
     expect(after.change).toBeCloseTo(1.01 ** 5 - 1, 10);
     const text = await run(['history', 'drift', '--metric', METRIC, '--repo-dir', clone]);
-    expect(text.stdout).toContain(`${METRIC}: +${((1.01 ** 11 * 1.1 - 1) * 100).toFixed(1)} % over 13 changes (95 % interval`);
+    expect(text.stdout).toContain(
+      `${METRIC}: +${((1.01 ** 11 * 1.1 - 1) * 100).toFixed(1)} % over 13 changes (95 % interval`,
+    );
     expect(text.stdout).toContain('largest contributors:');
   });
 
   it('rejects bad input with exit 2, naming the flag, the value and what is allowed', async () => {
     const cases: [string[], string[]][] = [
       [['history', 'changes', '--repo-dir', clone], ['--metric: got nothing']],
-      [['history', 'drift', '--metric', 'latency_p59', '--repo-dir', clone], ['--metric: got "latency_p59"', `a metric the recorded runs measured: ${METRIC}`]],
-      [['history', 'list', '--limit', '0', '--repo-dir', clone], ['--limit: got "0"', 'a whole number ≥ 1']],
-      [['history', 'list', '--since', 'last week', '--repo-dir', clone], ['--since: got "last week"', 'a date (2026-11-01)']],
-      [['history', 'changes', '--metric', METRIC, '--significance', '5', '--repo-dir', clone], ['--significance: got "5"', 'between 0 and 1']],
-      [['history', 'drift', '--metric', METRIC, '--since', 'fedcba9', '--repo-dir', clone], ['--since: got "fedcba9"', 'no recorded run measured a commit starting fedcba9']],
+      [
+        ['history', 'drift', '--metric', 'latency_p59', '--repo-dir', clone],
+        ['--metric: got "latency_p59"', `a metric the recorded runs measured: ${METRIC}`],
+      ],
+      [
+        ['history', 'list', '--limit', '0', '--repo-dir', clone],
+        ['--limit: got "0"', 'a whole number ≥ 1'],
+      ],
+      [
+        ['history', 'list', '--since', 'last week', '--repo-dir', clone],
+        ['--since: got "last week"', 'a date (2026-11-01)'],
+      ],
+      [
+        ['history', 'changes', '--metric', METRIC, '--significance', '5', '--repo-dir', clone],
+        ['--significance: got "5"', 'between 0 and 1'],
+      ],
+      [
+        ['history', 'drift', '--metric', METRIC, '--since', 'fedcba9', '--repo-dir', clone],
+        ['--since: got "fedcba9"', 'no recorded run measured a commit starting fedcba9'],
+      ],
       [['history', 'append', '--results', join(root, 'missing.json'), '--repo-dir', clone], ['--results: cannot read']],
-      [['history', 'append', '--results', join(root, 'run-main-0.json'), '--store', 'postgres', '--repo-dir', clone], ['--store: got "postgres"', "'git-branch'"]],
-      [['history', 'list', '--data-branch', '-x', '--repo-dir', clone], ['--data-branch: got "-x"', 'a branch name']],
+      [
+        ['history', 'append', '--results', join(root, 'run-main-0.json'), '--store', 'postgres', '--repo-dir', clone],
+        ['--store: got "postgres"', "'git-branch'"],
+      ],
+      [
+        ['history', 'list', '--data-branch', '-x', '--repo-dir', clone],
+        ['--data-branch: got "-x"', 'a branch name'],
+      ],
     ];
     for (const [argv, messages] of cases) {
       const result = await run(argv);

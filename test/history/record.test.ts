@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configHash, historyRecordProblem, monthFileOf, recordFromResults, type HistoryRecord, type RecordContext } from '../../src/history/record.js';
+import {
+  configHash,
+  type HistoryRecord,
+  historyRecordProblem,
+  monthFileOf,
+  type RecordContext,
+  recordFromResults,
+} from '../../src/history/record.js';
 import type { Results } from '../../src/report/results.js';
 
-const fixture = (name: string): Results => JSON.parse(readFileSync(new URL(`../fixtures/results/${name}`, import.meta.url), 'utf8')) as Results;
+const fixture = (name: string): Results =>
+  JSON.parse(readFileSync(new URL(`../fixtures/results/${name}`, import.meta.url), 'utf8')) as Results;
 
 const context: RecordContext = {
   repository: 'acme/search',
@@ -25,7 +33,13 @@ describe('recordFromResults', () => {
       time: '2026-12-02T09:31:13.464Z',
       runId: '20261202092844-332364',
       runUrl: 'https://github.com/acme/search/actions/runs/42',
-      runner: { cpuModel: 'AMD EPYC', cpuCount: 2, os: 'Linux 6.18.44-fc-v1045 x64', nodeVersion: 'v20.20.2', postgresVersion: '15.18 (Debian 15.18-0+deb12u1)' },
+      runner: {
+        cpuModel: 'AMD EPYC',
+        cpuCount: 2,
+        os: 'Linux 6.18.44-fc-v1045 x64',
+        nodeVersion: 'v20.20.2',
+        postgresVersion: '15.18 (Debian 15.18-0+deb12u1)',
+      },
       configHash: context.configHash,
       verdict: 'inconclusive',
       mode: 'gate',
@@ -42,7 +56,12 @@ describe('recordFromResults', () => {
       targets: [{ expression: 'pipeline_time improves >= 20%', status: 'inconclusive' }],
     });
     // No pairs, no change: nothing is invented.
-    expect(record.metrics.find((m) => m.name === 'error_rate')).toMatchObject({ estimate: null, interval: null, values: { baseline: 0, candidate: 0 }, targets: [{ status: 'pass' }] });
+    expect(record.metrics.find((m) => m.name === 'error_rate')).toMatchObject({
+      estimate: null,
+      interval: null,
+      values: { baseline: 0, candidate: 0 },
+      targets: [{ status: 'pass' }],
+    });
     expect(record.metrics.find((m) => m.name === 'latency_p50')?.targets).toEqual([]);
     expect(historyRecordProblem(record)).toBeNull();
     // One JSON line: nothing in it that JSON cannot carry.
@@ -51,7 +70,12 @@ describe('recordFromResults', () => {
 
   it('records a run that failed before measuring, with the runner it knows and no metrics', () => {
     const record = recordFromResults(fixture('failing-migration.results.json'), { ...context, runUrl: undefined });
-    expect(record).toMatchObject({ verdict: 'error', runUrl: null, metrics: [], runner: { cpuModel: null, cpuCount: null, postgresVersion: '15.18 (Debian 15.18-0+deb12u1)' } });
+    expect(record).toMatchObject({
+      verdict: 'error',
+      runUrl: null,
+      metrics: [],
+      runner: { cpuModel: null, cpuCount: null, postgresVersion: '15.18 (Debian 15.18-0+deb12u1)' },
+    });
     expect(historyRecordProblem(record)).toBeNull();
   });
 
@@ -61,18 +85,39 @@ describe('recordFromResults', () => {
       ...base,
       mode: 'aa',
       metrics: [{ ...base.metrics[0]!, ci: [-Infinity, 0.02], change: Number.NaN }],
-      targets: [{ expression: 'cache_hit_rate >= 90%', metric: 'cache_hit_rate', kind: 'absolute', status: 'no-data', estimate: null, ci: null, unit: 'ratio', threshold: 0.9 }],
+      targets: [
+        {
+          expression: 'cache_hit_rate >= 90%',
+          metric: 'cache_hit_rate',
+          kind: 'absolute',
+          status: 'no-data',
+          estimate: null,
+          ci: null,
+          unit: 'ratio',
+          threshold: 0.9,
+        },
+      ],
     };
     const record = recordFromResults(results, context);
     expect(record.mode).toBe('aa');
     expect(record.metrics[0]).toMatchObject({ estimate: null, interval: { lower: null, upper: 0.02, level: 0.98 } });
-    expect(record.metrics[1]).toMatchObject({ name: 'cache_hit_rate', unit: 'ratio', estimate: null, interval: null, pairs: 0, targets: [{ expression: 'cache_hit_rate >= 90%', status: 'no-data' }] });
+    expect(record.metrics[1]).toMatchObject({
+      name: 'cache_hit_rate',
+      unit: 'ratio',
+      estimate: null,
+      interval: null,
+      pairs: 0,
+      targets: [{ expression: 'cache_hit_rate >= 90%', status: 'no-data' }],
+    });
     expect(historyRecordProblem(record)).toBeNull();
   });
 
   it('takes the interval level from the context when results.json has no decision, and leaves the interval out when neither has one', () => {
     const results: Results = { ...fixture('demo.results.json'), decision: null };
-    expect(recordFromResults(results, { ...context, confidence: 0.95 }).metrics.find((m) => m.name === 'pipeline_time')?.interval?.level).toBe(0.95);
+    expect(
+      recordFromResults(results, { ...context, confidence: 0.95 }).metrics.find((m) => m.name === 'pipeline_time')
+        ?.interval?.level,
+    ).toBe(0.95);
     expect(recordFromResults(results, context).metrics.find((m) => m.name === 'pipeline_time')?.interval).toBeNull();
   });
 });
@@ -94,10 +139,26 @@ describe('historyRecordProblem', () => {
   it.each([
     ['a later version', (r: Record<string, unknown>) => ({ ...r, version: 2 }), 'version: got 2'],
     ['a SHA that is not hex', (r: Record<string, unknown>) => ({ ...r, sha: 'not-a-sha' }), 'sha: got "not-a-sha"'],
-    ['a local time', (r: Record<string, unknown>) => ({ ...r, time: '2026-12-02 09:31' }), 'time: got "2026-12-02 09:31"'],
-    ['an unknown verdict', (r: Record<string, unknown>) => ({ ...r, verdict: 'maybe' }), 'verdict: got "maybe"; expected pass, fail, inconclusive, error'],
-    ['a config hash that is not SHA-256', (r: Record<string, unknown>) => ({ ...r, configHash: 'abc' }), 'configHash: got "abc"'],
-    ['a runner without its CPU count', (r: Record<string, unknown>) => ({ ...r, runner: { ...(r.runner as object), cpuCount: 'two' } }), 'runner.cpuCount: got "two"'],
+    [
+      'a local time',
+      (r: Record<string, unknown>) => ({ ...r, time: '2026-12-02 09:31' }),
+      'time: got "2026-12-02 09:31"',
+    ],
+    [
+      'an unknown verdict',
+      (r: Record<string, unknown>) => ({ ...r, verdict: 'maybe' }),
+      'verdict: got "maybe"; expected pass, fail, inconclusive, error',
+    ],
+    [
+      'a config hash that is not SHA-256',
+      (r: Record<string, unknown>) => ({ ...r, configHash: 'abc' }),
+      'configHash: got "abc"',
+    ],
+    [
+      'a runner without its CPU count',
+      (r: Record<string, unknown>) => ({ ...r, runner: { ...(r.runner as object), cpuCount: 'two' } }),
+      'runner.cpuCount: got "two"',
+    ],
   ])('names the field of %s', (_, change, message) => {
     const problem = historyRecordProblem(change(sound() as unknown as Record<string, unknown>));
     expect(problem?.message).toContain(message);
@@ -106,9 +167,16 @@ describe('historyRecordProblem', () => {
   it('names the metric, the interval and the target that are wrong', () => {
     const record = sound();
     const withLevel = { ...record, metrics: [{ ...record.metrics[8]!, interval: { lower: -1, upper: 1, level: 95 } }] };
-    expect(historyRecordProblem(withLevel)?.message).toBe('metrics[0].interval.level: got 95; expected a level between 0 and 1');
-    const withStatus = { ...record, metrics: [{ ...record.metrics[8]!, targets: [{ expression: 'x', status: 'ok' }] }] };
-    expect(historyRecordProblem(withStatus)?.message).toBe('metrics[0].targets[0].status: got "ok"; expected pass, fail, inconclusive, no-data');
+    expect(historyRecordProblem(withLevel)?.message).toBe(
+      'metrics[0].interval.level: got 95; expected a level between 0 and 1',
+    );
+    const withStatus = {
+      ...record,
+      metrics: [{ ...record.metrics[8]!, targets: [{ expression: 'x', status: 'ok' }] }],
+    };
+    expect(historyRecordProblem(withStatus)?.message).toBe(
+      'metrics[0].targets[0].status: got "ok"; expected pass, fail, inconclusive, no-data',
+    );
     expect(historyRecordProblem([1, 2])?.message).toBe('record: got [1,2]; expected an object');
   });
 });

@@ -33,7 +33,10 @@ function backendOf<K extends 'command' | 'image'>(config: PerfGateConfig, varian
 /** The config init writes, through the same validator `perf-gate validate` uses. */
 function validated(dir: string) {
   const text = starterConfig(detectProject(dir));
-  return { text, config: parseConfig(text, { source: join(dir, 'perf-gate.yml'), baseDir: dir, env: {}, overrides: {} }) };
+  return {
+    text,
+    config: parseConfig(text, { source: join(dir, 'perf-gate.yml'), baseDir: dir, env: {}, overrides: {} }),
+  };
 }
 
 describe('detectProject and the command init writes', () => {
@@ -43,13 +46,34 @@ describe('detectProject and the command init writes', () => {
       'app/main.py': 'from fastapi import FastAPI\n\napi: FastAPI = FastAPI(title="search")\n',
     });
     const p = detectProject(dir);
-    expect(p).toMatchObject({ language: 'python', framework: 'fastapi', server: 'uvicorn', appModule: 'app.main:api', prometheusClient: true, port: 8000 });
-    expect(startCommand(p)).toEqual({ command: ['python3', '-m', 'uvicorn', 'app.main:api', '--host', '127.0.0.1', '--port', '{port}'], known: true });
+    expect(p).toMatchObject({
+      language: 'python',
+      framework: 'fastapi',
+      server: 'uvicorn',
+      appModule: 'app.main:api',
+      prometheusClient: true,
+      port: 8000,
+    });
+    expect(startCommand(p)).toEqual({
+      command: ['python3', '-m', 'uvicorn', 'app.main:api', '--host', '127.0.0.1', '--port', '{port}'],
+      known: true,
+    });
     const { text, config } = validated(dir);
     expect(text).toContain('command: [python3, -m, uvicorn, app.main:api, --host, 127.0.0.1, --port, "{port}"]');
-    expect(backendOf(config, 'candidate', 'command').command).toEqual(['python3', '-m', 'uvicorn', 'app.main:api', '--host', '127.0.0.1', '--port', '{port}']);
+    expect(backendOf(config, 'candidate', 'command').command).toEqual([
+      'python3',
+      '-m',
+      'uvicorn',
+      'app.main:api',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '{port}',
+    ]);
     expect(config.backend.candidate.metricsPath).toBe('/metrics');
-    expect(describeDetected(p)).toBe('python, fastapi, uvicorn, app app.main:api, no Dockerfile, no migrations found, Prometheus client');
+    expect(describeDetected(p)).toBe(
+      'python, fastapi, uvicorn, app app.main:api, no Dockerfile, no migrations found, Prometheus client',
+    );
   });
 
   it('gunicorn with uvicorn workers binds 127.0.0.1:{port}; pyproject dependencies count', () => {
@@ -60,17 +84,52 @@ describe('detectProject and the command init writes', () => {
     const p = detectProject(dir);
     // "fastapi.FastAPI(" is not the bare constructor: the app is not found, and the command says to check it.
     expect(p.appModule).toBeUndefined();
-    expect(startCommand(p)).toEqual({ command: ['python3', '-m', 'gunicorn', 'main:app', '--worker-class', 'uvicorn.workers.UvicornWorker', '--bind', '127.0.0.1:{port}'], known: false });
+    expect(startCommand(p)).toEqual({
+      command: [
+        'python3',
+        '-m',
+        'gunicorn',
+        'main:app',
+        '--worker-class',
+        'uvicorn.workers.UvicornWorker',
+        '--bind',
+        '127.0.0.1:{port}',
+      ],
+      known: false,
+    });
     expect(validated(dir).text).toContain('--bind, "127.0.0.1:{port}"]   # <- how to start the service');
   });
 
   it('Flask without a server dependency runs `flask run`; Django runs manage.py runserver on {port}', () => {
-    const flask = project({ 'requirements.txt': 'Flask\n', 'app.py': 'from flask import Flask\napp = Flask(__name__)\n' });
-    expect(startCommand(detectProject(flask)).command).toEqual(['python3', '-m', 'flask', '--app', 'app', 'run', '--port', '{port}']);
+    const flask = project({
+      'requirements.txt': 'Flask\n',
+      'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+    });
+    expect(startCommand(detectProject(flask)).command).toEqual([
+      'python3',
+      '-m',
+      'flask',
+      '--app',
+      'app',
+      'run',
+      '--port',
+      '{port}',
+    ]);
     expect(detectProject(flask).port).toBe(5000);
-    const django = project({ 'requirements.txt': 'django>=5\n', 'manage.py': '', 'shop/settings.py': '', 'shop/wsgi.py': '' });
+    const django = project({
+      'requirements.txt': 'django>=5\n',
+      'manage.py': '',
+      'shop/settings.py': '',
+      'shop/wsgi.py': '',
+    });
     expect(detectProject(django).appModule).toBe('shop.wsgi:application');
-    expect(startCommand(detectProject(django)).command).toEqual(['python3', 'manage.py', 'runserver', '127.0.0.1:{port}', '--noreload']);
+    expect(startCommand(detectProject(django)).command).toEqual([
+      'python3',
+      'manage.py',
+      'runserver',
+      '127.0.0.1:{port}',
+      '--noreload',
+    ]);
     expect(backendOf(validated(django).config, 'baseline', 'command').command).toContain('127.0.0.1:{port}');
   });
 
@@ -83,13 +142,20 @@ describe('detectProject and the command init writes', () => {
     const dir = project({
       'requirements.txt': 'fastapi\n',
       'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
-      'fly.toml': 'app = "rag"\n[http_service]\n  internal_port = 8081\n  [[http_service.checks]]\n    interval = "10s"\n    method = "GET"\n    path = "/healthz"\n',
+      'fly.toml':
+        'app = "rag"\n[http_service]\n  internal_port = 8081\n  [[http_service.checks]]\n    interval = "10s"\n    method = "GET"\n    path = "/healthz"\n',
       'bench/queries.jsonl': '{"method":"POST","path":"/api/search","body":{"query":"a"}}\n',
       'bench/notes.jsonl': '{"not":"a request"}\n',
       'alembic.ini': '[alembic]\n',
     });
     const p = detectProject(dir);
-    expect(p).toMatchObject({ port: 8081, portSource: 'fly.toml', healthPath: '/healthz', workloadFile: 'bench/queries.jsonl', migrationCommand: ['alembic', 'upgrade', 'head'] });
+    expect(p).toMatchObject({
+      port: 8081,
+      portSource: 'fly.toml',
+      healthPath: '/healthz',
+      workloadFile: 'bench/queries.jsonl',
+      migrationCommand: ['alembic', 'upgrade', 'head'],
+    });
     const { config } = validated(dir);
     expect(config.backend.candidate.healthPath).toBe('/healthz');
     expect(config.load.workload.file).toBe('bench/queries.jsonl');
@@ -97,8 +163,17 @@ describe('detectProject and the command init writes', () => {
   });
 
   it('Node: the start script when there is one, else package.json main, else a server file; PORT by convention', () => {
-    const script = project({ 'package.json': JSON.stringify({ scripts: { start: 'node dist/server.js' }, dependencies: { fastify: '^4', 'prom-client': '^15' } }) });
-    expect(detectProject(script)).toMatchObject({ framework: 'fastify', nodeStart: { script: 'start' }, prometheusClient: true });
+    const script = project({
+      'package.json': JSON.stringify({
+        scripts: { start: 'node dist/server.js' },
+        dependencies: { fastify: '^4', 'prom-client': '^15' },
+      }),
+    });
+    expect(detectProject(script)).toMatchObject({
+      framework: 'fastify',
+      nodeStart: { script: 'start' },
+      prometheusClient: true,
+    });
     expect(startCommand(detectProject(script)).command).toEqual(['npm', 'start']);
     const main = project({ 'package.json': JSON.stringify({ main: 'lib/app.js' }) });
     expect(startCommand(detectProject(main)).command).toEqual(['node', 'lib/app.js']);
@@ -117,6 +192,8 @@ describe('detectProject and the command init writes', () => {
     const dir = project({ 'README.md': 'hello\n' });
     const p = detectProject(dir);
     expect(p.language).toBe('unknown');
-    expect(validated(dir).text).toContain('command: [./start-server, --port, "{port}"]   # <- how to start the service');
+    expect(validated(dir).text).toContain(
+      'command: [./start-server, --port, "{port}"]   # <- how to start the service',
+    );
   });
 });

@@ -15,8 +15,14 @@ function environmentReaders(files: ReadonlyMap<string, string>): string[] {
   return [...files]
     .filter(([path]) => INNER.test(path))
     .flatMap(([path, source]) => [
-      ...(/\bfrom\s+['"]@actions\/core['"]|import\(\s*['"]@actions\/core['"]\s*\)|require\(\s*['"]@actions\/core['"]\s*\)/.test(source) ? [`${path} imports @actions/core`] : []),
-      ...(/\bprocess\s*\.\s*env\b|\bprocess\s*\[\s*['"]env['"]\s*\]/.test(source) ? [`${path} mentions process.env`] : []),
+      ...(/\bfrom\s+['"]@actions\/core['"]|import\(\s*['"]@actions\/core['"]\s*\)|require\(\s*['"]@actions\/core['"]\s*\)/.test(
+        source,
+      )
+        ? [`${path} imports @actions/core`]
+        : []),
+      ...(/\bprocess\s*\.\s*env\b|\bprocess\s*\[\s*['"]env['"]\s*\]/.test(source)
+        ? [`${path} mentions process.env`]
+        : []),
     ]);
 }
 

@@ -4,14 +4,25 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { adjacencyList, folderCycles, folderEdges, folderOf, relativeImports, sourceFolderEdges, sourceFolders } from '../helpers/import-graph.js';
+import {
+  adjacencyList,
+  folderCycles,
+  folderEdges,
+  folderOf,
+  relativeImports,
+  sourceFolderEdges,
+  sourceFolders,
+} from '../helpers/import-graph.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('the folder graph of src/', () => {
   it('has no cycle', () => {
     const cycles = folderCycles(sourceFolderEdges(root));
-    expect(cycles, `folder cycles in src/:\n${cycles.map((c) => `${c.cycles.join('; ')}\n  ${c.edges.join('\n  ')}`).join('\n')}`).toEqual([]);
+    expect(
+      cycles,
+      `folder cycles in src/:\n${cycles.map((c) => `${c.cycles.join('; ')}\n  ${c.edges.join('\n  ')}`).join('\n')}`,
+    ).toEqual([]);
   });
 
   it('is read from every folder and every kind of import (a graph that lost its edges would pass above)', () => {
@@ -64,7 +75,8 @@ describe('folderCycles', () => {
   it('finds none in a graph that only goes one way, and ignores imports inside a folder and outside src/', () => {
     const edges = folderEdges(
       files({
-        'src/cli/main.ts': "import { run } from './run.js';\nimport { gate } from '../gate/evaluate.js';\nimport { x } from '../../bench/x.js';",
+        'src/cli/main.ts':
+          "import { run } from './run.js';\nimport { gate } from '../gate/evaluate.js';\nimport { x } from '../../bench/x.js';",
         'src/cli/run.ts': "import { main } from './main.js';",
         'src/gate/evaluate.ts': "import { errors } from '../errors.js';",
       }),
@@ -80,12 +92,12 @@ describe('relativeImports', () => {
       "import { a } from './a.js';",
       "import type { B } from '../b/b.js';",
       "export * from './c.js';",
-      "export { d } from \"../d/d.js\";",
+      'export { d } from "../d/d.js";',
       "import './e.js';",
       "const f = await import('../f/f.js');",
       "import { readFileSync } from 'node:fs';",
       "// import { g } from '../g/g.js';",
-      "const h = \"import('../h/h.js')\";",
+      'const h = "import(\'../h/h.js\')";',
     ].join('\n');
     expect(relativeImports(source)).toEqual(['./a.js', '../b/b.js', './c.js', '../d/d.js', './e.js', '../f/f.js']);
   });

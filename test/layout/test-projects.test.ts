@@ -22,7 +22,14 @@ describe('test projects', () => {
   });
 
   it('names a test file that no project would run', () => {
-    const misfiled = misfiledTests(['test/a/x.spec.ts', 'test/a/y.test.mts', 'test/a/z.itg.ts', 'test/a/ok.test.ts', 'test/a/ok.test.itg.ts', 'test/helpers/kit.ts']);
+    const misfiled = misfiledTests([
+      'test/a/x.spec.ts',
+      'test/a/y.test.mts',
+      'test/a/z.itg.ts',
+      'test/a/ok.test.ts',
+      'test/a/ok.test.itg.ts',
+      'test/helpers/kit.ts',
+    ]);
     expect(misfiled).toEqual([
       { path: 'test/a/x.spec.ts', projects: [] },
       { path: 'test/a/y.test.mts', projects: [] },
@@ -31,7 +38,9 @@ describe('test projects', () => {
   });
 
   it('keeps unit tests free of services, child processes and real load', () => {
-    const offenders = files.filter((f) => projectsOf(f)[0] === 'unit').map((f) => ({ file: f, needs: integrationNeeds(source(f)) }));
+    const offenders = files
+      .filter((f) => projectsOf(f)[0] === 'unit')
+      .map((f) => ({ file: f, needs: integrationNeeds(source(f)) }));
     expect(offenders.filter((o) => o.needs.length > 0)).toEqual([]);
   });
 
@@ -43,8 +52,12 @@ describe('test projects', () => {
   it('tells the needs apart', () => {
     // Spelled in pieces, so that this file does not read as needing them itself.
     expect(integrationNeeds("import { spawn } from 'node:child" + "_process';")).toEqual(['a child process']);
-    expect(integrationNeeds("import { startCluster } from '../helpers/" + "postgres.js';")).toEqual(['a PostgreSQL server']);
-    expect(integrationNeeds("const code = await main([" + "'run', '--config', path], io);")).toEqual(['real HTTP load']);
+    expect(integrationNeeds("import { startCluster } from '../helpers/" + "postgres.js';")).toEqual([
+      'a PostgreSQL server',
+    ]);
+    expect(integrationNeeds('const code = await main([' + "'run', '--config', path], io);")).toEqual([
+      'real HTTP load',
+    ]);
     expect(integrationNeeds("import { parseExposition } from '../../src/metrics/parse-exposition.js';")).toEqual([]);
   });
 });

@@ -4,7 +4,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { dynamicRelativeImports, reachableFiles, relativeImports, resolveImport, sourceTexts } from '../helpers/import-graph.js';
+import {
+  dynamicRelativeImports,
+  reachableFiles,
+  relativeImports,
+  resolveImport,
+  sourceTexts,
+} from '../helpers/import-graph.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const files = sourceTexts(root);
@@ -41,11 +47,18 @@ describe('the import graph helpers', () => {
         'src/metrics/parse.ts': '',
       }),
     );
-    expect([...reachableFiles(tree, 'src/index.ts')].sort()).toEqual(['src/cli/args.ts', 'src/cli/main.ts', 'src/database/pool.ts', 'src/database/url.ts', 'src/index.ts']);
+    expect([...reachableFiles(tree, 'src/index.ts')].sort()).toEqual([
+      'src/cli/args.ts',
+      'src/cli/main.ts',
+      'src/database/pool.ts',
+      'src/database/url.ts',
+      'src/index.ts',
+    ]);
   });
 
   it('tell a dynamic import from a static one', () => {
-    const source = "import { a } from './a.js';\nconst b = await import('./b.js');\n// await import('./c.js')\nconst d = await import('node:fs');";
+    const source =
+      "import { a } from './a.js';\nconst b = await import('./b.js');\n// await import('./c.js')\nconst d = await import('node:fs');";
     expect(dynamicRelativeImports(source)).toEqual(['./b.js']);
   });
 });

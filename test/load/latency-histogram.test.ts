@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createLatencyHistogram, decodeHistogram, encodeHistogram, recordLatencyMs, summarizeLatency } from '../../src/load/latency-histogram.js';
+import {
+  createLatencyHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  recordLatencyMs,
+  summarizeLatency,
+} from '../../src/load/latency-histogram.js';
 import { seededRandom } from '../../src/load/seeded-random.js';
 
 describe('latency histogram', () => {

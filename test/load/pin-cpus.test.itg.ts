@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { MemoryLogger } from '../../src/log.js';
 import { checkCpuList, pinProcess } from '../../src/load/pin-cpus.js';
+import { MemoryLogger } from '../../src/log.js';
 
 function allowedCpus(pid: number): string {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -33,7 +33,9 @@ describe('CPU pinning', () => {
 
   it('rejects a CPU list that is not one, naming the key', () => {
     expect(() => checkCpuList("config key 'load.cpuset'", '0;rm -rf /')).toThrow(InputError);
-    expect(() => checkCpuList("config key 'load.cpuset'", '0;rm')).toThrow(/config key 'load.cpuset': got "0;rm"; expected a CPU list/);
+    expect(() => checkCpuList("config key 'load.cpuset'", '0;rm')).toThrow(
+      /config key 'load.cpuset': got "0;rm"; expected a CPU list/,
+    );
     expect(checkCpuList('x', '0-1,3')).toBe('0-1,3');
   });
 });

@@ -39,7 +39,8 @@ const answerAfter = (ms: number) => (handler: Handler) =>
     handler.onComplete();
   }, ms);
 const neverAnswer = () => undefined;
-const refuseAtOnce = (handler: Handler) => handler.onError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+const refuseAtOnce = (handler: Handler) =>
+  handler.onError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
 
 function newRound(options: { timeoutMs?: number; deadAfterRefusals?: number } = {}) {
   const tally = new RoundTally(options.deadAfterRefusals ?? 20);
@@ -57,7 +58,12 @@ describe('sendOpenLoop', () => {
   it('sends every planned request on time at the planned rate, latency from the actual (early) send', async () => {
     const connection = fakeConnection(answerAfter(2));
     const requests = newRound();
-    const sending = sendOpenLoop(requests, asDispatcher(connection), { rate: 1000, maxInFlight: 100, durationMs: 50, lateAllowanceMs: 10 }, performance.now());
+    const sending = sendOpenLoop(
+      requests,
+      asDispatcher(connection),
+      { rate: 1000, maxInFlight: 100, durationMs: 50, lateAllowanceMs: 10 },
+      performance.now(),
+    );
     await vi.advanceTimersByTimeAsync(100);
     const sends = await sending;
     expect(sends).toMatchObject({ planned: 50, lateSends: 0, generatorLateSends: 0, capReached: false });
@@ -76,7 +82,12 @@ describe('sendOpenLoop', () => {
     let finishedAt = 0;
     void requests.finished.then(() => (finishedAt = performance.now()));
     const t0 = performance.now();
-    const sending = sendOpenLoop(requests, asDispatcher(connection), { rate: 1000, maxInFlight: 3, durationMs: 10, lateAllowanceMs: 10 }, t0);
+    const sending = sendOpenLoop(
+      requests,
+      asDispatcher(connection),
+      { rate: 1000, maxInFlight: 3, durationMs: 10, lateAllowanceMs: 10 },
+      t0,
+    );
     await vi.advanceTimersByTimeAsync(200);
     const sends = await sending;
     expect(sends).toMatchObject({ planned: 10, lateSends: 7, generatorLateSends: 0, capReached: true });
@@ -92,7 +103,12 @@ describe('sendOpenLoop', () => {
     const connection = fakeConnection(answerAfter(1));
     const requests = newRound();
     requests.abort();
-    const sends = await sendOpenLoop(requests, asDispatcher(connection), { rate: 1000, maxInFlight: 10, durationMs: 50, lateAllowanceMs: 10 }, performance.now());
+    const sends = await sendOpenLoop(
+      requests,
+      asDispatcher(connection),
+      { rate: 1000, maxInFlight: 10, durationMs: 50, lateAllowanceMs: 10 },
+      performance.now(),
+    );
     expect(sends).toMatchObject({ planned: 0, lateSends: 0, capReached: false });
     expect(connection.dispatched).toBe(0);
   });
@@ -102,7 +118,12 @@ describe('sendClosedLoop', () => {
   it('sends back to back on every connection until the window is over', async () => {
     const connections = [1, 2, 3].map(() => fakeConnection(answerAfter(1)));
     const requests = newRound();
-    const sending = sendClosedLoop(requests, connections.map(asDispatcher), { durationMs: 10, maxRequests: Number.POSITIVE_INFINITY }, performance.now());
+    const sending = sendClosedLoop(
+      requests,
+      connections.map(asDispatcher),
+      { durationMs: 10, maxRequests: Number.POSITIVE_INFINITY },
+      performance.now(),
+    );
     await vi.advanceTimersByTimeAsync(50);
     expect(await sending).toBe(10);
     expect(connections.map((c) => c.dispatched)).toEqual([10, 10, 10]);
@@ -112,7 +133,12 @@ describe('sendClosedLoop', () => {
   it('stops after maxRequests, and measures throughput over the time the senders ran', async () => {
     const connections = [1, 2, 3].map(() => fakeConnection(answerAfter(1)));
     const requests = newRound();
-    const sending = sendClosedLoop(requests, connections.map(asDispatcher), { durationMs: 60_000, maxRequests: 7 }, performance.now());
+    const sending = sendClosedLoop(
+      requests,
+      connections.map(asDispatcher),
+      { durationMs: 60_000, maxRequests: 7 },
+      performance.now(),
+    );
     await vi.advanceTimersByTimeAsync(50);
     expect(await sending).toBe(3);
     expect(requests.tally.completed).toBe(7);
@@ -121,7 +147,12 @@ describe('sendClosedLoop', () => {
   it('sends again after a refusal only on the next turn of the event loop, and stops when the backend is gone', async () => {
     const connections = [1, 2].map(() => fakeConnection(refuseAtOnce));
     const requests = newRound({ deadAfterRefusals: 5 });
-    const sending = sendClosedLoop(requests, connections.map(asDispatcher), { durationMs: 1000, maxRequests: Number.POSITIVE_INFINITY }, performance.now());
+    const sending = sendClosedLoop(
+      requests,
+      connections.map(asDispatcher),
+      { durationMs: 1000, maxRequests: Number.POSITIVE_INFINITY },
+      performance.now(),
+    );
     // Both senders refused once inside their first dispatch, and waited instead of recursing.
     expect(requests.tally.refused).toBe(2);
     await vi.advanceTimersByTimeAsync(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROUND_DEADLINE, RoundTally, classifyError } from '../../src/load/round-tally.js';
+import { classifyError, ROUND_DEADLINE, RoundTally } from '../../src/load/round-tally.js';
 
 const failure = (code: string, message = code) => Object.assign(new Error(message), { code });
 

@@ -5,16 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
-import { MemoryLogger } from '../../src/log.js';
-import type { LoadSettings } from '../../src/load/load-settings.js';
-import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/model/round-record.js';
-import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } from '../../src/load/run-benchmark.js';
-import { parseWorkload } from '../../src/load/workload.js';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
+import type { LoadSettings } from '../../src/load/load-settings.js';
+import { BenchmarkInfrastructureError, runBenchmark, type ServerMetricsHooks } from '../../src/load/run-benchmark.js';
+import { parseWorkload } from '../../src/load/workload.js';
+import { MemoryLogger } from '../../src/log.js';
+import { CLIENT_METRICS, type RoundRecord, type Variant } from '../../src/model/round-record.js';
 import { targetNote } from '../../src/report/reason-text.js';
 import { pairRounds } from '../../src/stats/paired-rounds.js';
-import { startLoopbackServer, type Behaviour, type LoopbackServer } from '../helpers/loopback-server.js';
+import { type Behaviour, type LoopbackServer, startLoopbackServer } from '../helpers/loopback-server.js';
 
 const workload = parseWorkload({ requests: [{ method: 'GET', path: '/' }] }, 'test');
 const delayed =
@@ -23,7 +23,16 @@ const delayed =
     setTimeout(() => response.end('ok'), ms);
 
 // A generous rate tolerance: these tests are about orchestration, and a busy 2-core machine may send late.
-const load: LoadSettings = { mode: 'open', rate: 40, roundDurationMs: 500, warmupMs: 200, pairs: 2, design: 'abba', seed: 11, rateTolerance: 0.5 };
+const load: LoadSettings = {
+  mode: 'open',
+  rate: 40,
+  roundDurationMs: 500,
+  warmupMs: 200,
+  pairs: 2,
+  design: 'abba',
+  seed: 11,
+  rateTolerance: 0.5,
+};
 
 let servers: LoopbackServer[] = [];
 async function startPair(): Promise<Record<Variant, LoopbackServer>> {
@@ -44,7 +53,10 @@ function countingHooks(servers: Record<Variant, LoopbackServer>, calls: string[]
     },
     compute(before, after, elapsedSeconds) {
       const served = (after as { received: number }).received - (before as { received: number }).received;
-      return { values: { server_requests: served, server_rate: served / elapsedSeconds }, invalidReasons: served === 0 ? ['no request reached the server'] : [] };
+      return {
+        values: { server_requests: served, server_rate: served / elapsedSeconds },
+        invalidReasons: served === 0 ? ['no request reached the server'] : [],
+      };
     },
   };
 }
@@ -113,12 +125,17 @@ describe('runBenchmark', () => {
       expect(round.values.server_requests).toBe(20);
     }
     // Each variant's rounds reached its own server: the baseline answers after 30 ms, a floor no load can lower.
-    const p50 = (variant: Variant) => result.rounds.filter((r) => r.variant === variant).map((r) => r.values.latency_p50!);
+    const p50 = (variant: Variant) =>
+      result.rounds.filter((r) => r.variant === variant).map((r) => r.values.latency_p50!);
     for (const value of p50('baseline')) expect(value).toBeGreaterThanOrEqual(29);
     for (const value of p50('candidate')) expect(value).toBeGreaterThanOrEqual(4);
     expect(result.rounds.every((r) => r.values.error_rate === 0 && r.values.throughput! > 0)).toBe(true);
     expect(log.lines.filter((l) => l.startsWith('warm-up'))).toHaveLength(2);
-    expect(log.lines.filter((l) => /^round \d\/4 (baseline|candidate): \d+\.\d req\/s, p50 \d+\.\d ms, p99 \d+\.\d ms$/.test(l))).toHaveLength(4);
+    expect(
+      log.lines.filter((l) =>
+        /^round \d\/4 (baseline|candidate): \d+\.\d req\/s, p50 \d+\.\d ms, p99 \d+\.\d ms$/.test(l),
+      ),
+    ).toHaveLength(4);
   });
 
   it('server metrics that could not be measured are missing for those metrics only: the round and its client figures count', async () => {
@@ -137,14 +154,18 @@ describe('runBenchmark', () => {
     });
     const [first] = result.rounds;
     // Only a generator that sent late (a busy machine) could invalidate these rounds; the server metrics never do.
-    for (const round of result.rounds) for (const reason of round.invalidReasons) expect(reason).toMatch(/because the generator was late/);
+    for (const round of result.rounds)
+      for (const reason of round.invalidReasons) expect(reason).toMatch(/because the generator was late/);
     expect(first!.flags).toContain('server-metrics-missing');
     expect(first!.serverMetricsProblems).toEqual(['counter reset between scrapes']);
     expect(first!.values.pool_wait_p95).toBeNull();
     expect(first!.values.error_rate).toBe(0);
     expect(log.lines.some((l) => /server metrics not measured: counter reset between scrapes/.test(l))).toBe(true);
     // A target on the server metric has no data and says why; one on a client metric is judged.
-    const pair = [{ ...first!, variant: 'baseline' as const }, { ...first!, variant: 'candidate' as const }];
+    const pair = [
+      { ...first!, variant: 'baseline' as const },
+      { ...first!, variant: 'candidate' as const },
+    ];
     expect(pairRounds(pair, 'error_rate', false).excluded).toEqual([]);
     expect(pairRounds(pair, 'pool_wait_p95', true).excluded[0]).toEqual({
       pair: first!.pair,
@@ -170,7 +191,9 @@ describe('runBenchmark', () => {
       log,
     });
     // No success, so no latency to print: not "p50 0.0 ms".
-    expect(log.lines.filter((l) => /^round \d+\/10 candidate: \d+\.\d req\/s, no successful response$/.test(l))).toHaveLength(5);
+    expect(
+      log.lines.filter((l) => /^round \d+\/10 candidate: \d+\.\d req\/s, no successful response$/.test(l)),
+    ).toHaveLength(5);
     const candidateRounds = result.rounds.filter((r) => r.variant === 'candidate');
     expect(candidateRounds).toHaveLength(5);
     // A busy 2-core machine may send a round's requests late (the only thing that invalidates one); the 500s never do.
@@ -209,7 +232,9 @@ describe('runBenchmark', () => {
     expect(error).toBeInstanceOf(InfrastructureError);
     const failure = error as BenchmarkInfrastructureError;
     expect(failure.variant).toBe('candidate');
-    expect(failure.message).toMatch(/^candidate backend \(http:\/\/127\.0\.0\.1:\d+\) failed during round \d\/4 .*ECONNREFUSED/);
+    expect(failure.message).toMatch(
+      /^candidate backend \(http:\/\/127\.0\.0\.1:\d+\) failed during round \d\/4 .*ECONNREFUSED/,
+    );
     expect(failure.rounds.length).toBeGreaterThanOrEqual(1);
     expect(failure.rounds.every((r) => r.variant === 'baseline' || r.index === 0)).toBe(true);
   });

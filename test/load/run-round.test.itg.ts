@@ -25,7 +25,14 @@ describe('runRound', () => {
   it('open loop sends exactly the planned number of requests and reaches the target rate', async () => {
     // The first round of a cold process on a busy 2-core machine can send a few % late (that is what the
     // benchmark's warm-up is for); the lateness rule has its own test below, so it is relaxed here.
-    const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 200, durationMs: 2000, rateTolerance: 0.5, maxLateShare: 0.5 });
+    const outcome = await runRound({
+      baseUrl: target.url,
+      workload: getRoot,
+      rate: 200,
+      durationMs: 2000,
+      rateTolerance: 0.5,
+      maxLateShare: 0.5,
+    });
     // 200 req/s for 2 s: sends planned at t0 + i/200 for i = 0..399, all sent whatever the machine's load.
     expect(outcome.stats.requests).toBe(400);
     expect(outcome.stats.ok).toBe(400);
@@ -54,7 +61,13 @@ describe('runRound', () => {
 
   it('closed loop hides the same stall in the tail: one slow request per connection', async () => {
     const stall = setTimeout(() => void target.control('/__stall?ms=1000'), 1000);
-    const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 3000 });
+    const outcome = await runRound({
+      baseUrl: target.url,
+      workload: getRoot,
+      mode: 'closed',
+      connections: 2,
+      durationMs: 3000,
+    });
     clearTimeout(stall);
     expect(outcome.stats.targetRate).toBeUndefined();
     expect(outcome.stats.lateSends).toBeUndefined();
@@ -66,7 +79,14 @@ describe('runRound', () => {
   });
 
   it('closed loop stops after maxRequests when given', async () => {
-    const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 3, durationMs: 60_000, maxRequests: 50 });
+    const outcome = await runRound({
+      baseUrl: target.url,
+      workload: getRoot,
+      mode: 'closed',
+      connections: 3,
+      durationMs: 60_000,
+      maxRequests: 50,
+    });
     expect(outcome.stats.requests).toBe(50);
     expect(outcome.stats.ok).toBe(50);
   });
@@ -104,7 +124,13 @@ describe('runRound', () => {
     }
     await target.control('/__hang?every=5');
     try {
-      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 50, durationMs: 1000, timeoutMs: 300 });
+      const outcome = await runRound({
+        baseUrl: target.url,
+        workload: getRoot,
+        rate: 50,
+        durationMs: 1000,
+        timeoutMs: 300,
+      });
       expect(outcome.stats.requests).toBe(50);
       expect(outcome.stats.errors.timeout).toBeGreaterThanOrEqual(5);
       expect(outcome.stats.ok + outcome.stats.errors.timeout).toBe(50);
@@ -119,11 +145,19 @@ describe('runRound', () => {
     await target.control('/__delay?ms=100');
     try {
       // Two requests in flight, 100 ms each: at most ~20 req/s can go out against a target of 100.
-      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 100, durationMs: 1500, maxInFlight: 2 });
+      const outcome = await runRound({
+        baseUrl: target.url,
+        workload: getRoot,
+        rate: 100,
+        durationMs: 1500,
+        maxInFlight: 2,
+      });
       expect(outcome.invalidReasons).toEqual([]);
       expect(outcome.valid).toBe(true);
       expect(outcome.flags).toEqual(expect.arrayContaining(['rate-shortfall', 'max-in-flight-reached']));
-      expect(outcome.flagDetails.join()).toMatch(/rate-shortfall: achieved rate \d+\.\d req\/s is \d+\.\d % below the target 100 req\/s .*the server held all 2 requests in flight/);
+      expect(outcome.flagDetails.join()).toMatch(
+        /rate-shortfall: achieved rate \d+\.\d req\/s is \d+\.\d % below the target 100 req\/s .*the server held all 2 requests in flight/,
+      );
       expect(outcome.stats.achievedRate).toBeLessThan(50);
       expect(outcome.stats.lateSends).toBeGreaterThan(50);
       // Sends held back by the cap keep their planned time as latency origin: far above the 100 ms service time.
@@ -145,14 +179,23 @@ describe('runRound', () => {
     clearTimeout(block);
     expect(outcome.stats.ok).toBe(outcome.stats.requests);
     expect(outcome.valid).toBe(false);
-    expect(outcome.invalidReasons.join()).toMatch(/sends \(\d+\.\d %\) left more than 10 ms after their planned time because the generator was late/);
+    expect(outcome.invalidReasons.join()).toMatch(
+      /sends \(\d+\.\d %\) left more than 10 ms after their planned time because the generator was late/,
+    );
   });
 
   it('a server that never answers: every request ends as a timeout and the round ends in bounded time', async () => {
     await target.control('/__hang?every=1');
     try {
       const started = performance.now();
-      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 40, durationMs: 500, timeoutMs: 400, maxInFlight: 8 });
+      const outcome = await runRound({
+        baseUrl: target.url,
+        workload: getRoot,
+        rate: 40,
+        durationMs: 500,
+        timeoutMs: 400,
+        maxInFlight: 8,
+      });
       // The window, then the last held request's timeout: not a minute of waiting on a server that never answers.
       expect(performance.now() - started).toBeLessThan(3000);
       expect(outcome.stats.ok).toBe(0);
@@ -160,7 +203,9 @@ describe('runRound', () => {
       expect(outcome.stats.errors.timeout).toBe(outcome.stats.requests);
       expect(outcome.invalidReasons).toEqual([]);
       expect(outcome.valid).toBe(true);
-      expect(outcome.flags).toEqual(expect.arrayContaining(['no-successful-response', 'rate-shortfall', 'max-in-flight-reached']));
+      expect(outcome.flags).toEqual(
+        expect.arrayContaining(['no-successful-response', 'rate-shortfall', 'max-in-flight-reached']),
+      );
       expect(clientMetricValues(outcome.stats).error_rate).toBe(1);
     } finally {
       await target.control('/__hang?every=0');
@@ -171,7 +216,14 @@ describe('runRound', () => {
     await target.control('/__hang?every=1');
     try {
       const started = performance.now();
-      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 300, timeoutMs: 400 });
+      const outcome = await runRound({
+        baseUrl: target.url,
+        workload: getRoot,
+        mode: 'closed',
+        connections: 2,
+        durationMs: 300,
+        timeoutMs: 400,
+      });
       expect(performance.now() - started).toBeLessThan(3000);
       expect(outcome.stats.requests).toBe(2);
       expect(outcome.stats.errors.timeout).toBe(2);
@@ -191,7 +243,13 @@ describe('runRound', () => {
     });
     try {
       const started = performance.now();
-      const outcome = await runRound({ baseUrl: server.url, workload: getRoot, rate: 20, durationMs: 300, timeoutMs: 400 });
+      const outcome = await runRound({
+        baseUrl: server.url,
+        workload: getRoot,
+        rate: 20,
+        durationMs: 300,
+        timeoutMs: 400,
+      });
       // The window, then at most one timeout for the stragglers.
       expect(performance.now() - started).toBeLessThan(2000);
       expect(outcome.stats.requests).toBe(6);
@@ -221,7 +279,13 @@ describe('runRound', () => {
   it('stops on abort and says so', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user pressed ctrl-c')), 300);
-    const outcome = await runRound({ baseUrl: target.url, workload: getRoot, rate: 100, durationMs: 10_000, signal: controller.signal });
+    const outcome = await runRound({
+      baseUrl: target.url,
+      workload: getRoot,
+      rate: 100,
+      durationMs: 10_000,
+      signal: controller.signal,
+    });
     expect(outcome.aborted).toBe(true);
     expect(outcome.valid).toBe(false);
     expect(outcome.stats.requests).toBeLessThan(500);
@@ -230,7 +294,9 @@ describe('runRound', () => {
   it('raises an InfrastructureError when the backend refuses every connection', async () => {
     const gone = await startTargetProcess();
     await gone.stop();
-    const error = await runRound({ baseUrl: gone.url, workload: getRoot, rate: 50, durationMs: 5000 }).catch((e: unknown) => e);
+    const error = await runRound({ baseUrl: gone.url, workload: getRoot, rate: 50, durationMs: 5000 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toMatch(/refused .*ECONNREFUSED.*not running/);
   });
@@ -247,7 +313,13 @@ describe('runRound', () => {
         { requests: [{ method: 'POST', path: '/ask?k=5', headers: { 'X-Team': 'rag' }, body: { q: 'pool' } }] },
         'test',
       );
-      const outcome = await runRound({ baseUrl: `${server.url}/api/`, workload, mode: 'closed', connections: 1, durationMs: 200 });
+      const outcome = await runRound({
+        baseUrl: `${server.url}/api/`,
+        workload,
+        mode: 'closed',
+        connections: 1,
+        durationMs: 200,
+      });
       expect(outcome.stats.ok).toBe(outcome.stats.requests);
       expect(seen[0]).toBe('POST /api/ask?k=5 application/json rag');
     } finally {
@@ -257,14 +329,25 @@ describe('runRound', () => {
 
   it('closed loop: a request undici refuses at dispatch is counted, not recursed on until the stack overflows', async () => {
     // Built by hand to get past parseWorkload, which refuses such headers with a message naming the request.
-    const refusedByUndici = { order: 'weighted' as const, requests: [{ method: 'GET' as const, path: '/', headers: { 'transfer-encoding': 'chunked' }, weight: 1 }] };
-    const outcome = await runRound({ baseUrl: target.url, workload: refusedByUndici, mode: 'closed', connections: 2, durationMs: 300 });
+    const refusedByUndici = {
+      order: 'weighted' as const,
+      requests: [{ method: 'GET' as const, path: '/', headers: { 'transfer-encoding': 'chunked' }, weight: 1 }],
+    };
+    const outcome = await runRound({
+      baseUrl: target.url,
+      workload: refusedByUndici,
+      mode: 'closed',
+      connections: 2,
+      durationMs: 300,
+    });
     expect(outcome.stats.requests).toBeGreaterThan(2);
     expect(outcome.stats.errors.other).toBe(outcome.stats.requests);
     expect(outcome.stats.ok).toBe(0);
     // The requests never left the generator: that says nothing about the server, so the round is not measured.
     expect(outcome.valid).toBe(false);
-    expect(outcome.invalidReasons.join()).toMatch(/^\d+ of \d+ requests were never sent: the load generator refused them \(invalid transfer-encoding header\)$/);
+    expect(outcome.invalidReasons.join()).toMatch(
+      /^\d+ of \d+ requests were never sent: the load generator refused them \(invalid transfer-encoding header\)$/,
+    );
     expect(outcome.flags).not.toContain('no-successful-response');
   });
 
@@ -272,7 +355,13 @@ describe('runRound', () => {
     await target.control('/__fail?status=503');
     try {
       const started = performance.now();
-      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 500 });
+      const outcome = await runRound({
+        baseUrl: target.url,
+        workload: getRoot,
+        mode: 'closed',
+        connections: 2,
+        durationMs: 500,
+      });
       const tookMs = performance.now() - started;
       expect(tookMs).toBeGreaterThanOrEqual(500);
       expect(tookMs).toBeLessThan(3000);
@@ -284,7 +373,13 @@ describe('runRound', () => {
     }
     await target.control('/__reset?every=4');
     try {
-      const outcome = await runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 2, durationMs: 500 });
+      const outcome = await runRound({
+        baseUrl: target.url,
+        workload: getRoot,
+        mode: 'closed',
+        connections: 2,
+        durationMs: 500,
+      });
       expect(outcome.stats.errors.reset).toBeGreaterThan(5);
       expect(outcome.stats.ok + outcome.stats.errors.reset + outcome.stats.errors.other).toBe(outcome.stats.requests);
       expect(outcome.histogram.totalCount).toBe(outcome.stats.ok);
@@ -296,24 +391,34 @@ describe('runRound', () => {
   it('closed loop: a backend that refuses every connection raises an InfrastructureError', async () => {
     const gone = await startTargetProcess();
     await gone.stop();
-    const error = await runRound({ baseUrl: gone.url, workload: getRoot, mode: 'closed', connections: 3, durationMs: 5000 }).catch((e: unknown) => e);
+    const error = await runRound({
+      baseUrl: gone.url,
+      workload: getRoot,
+      mode: 'closed',
+      connections: 3,
+      durationMs: 5000,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toMatch(/refused .*ECONNREFUSED.*not running/);
   });
 
-  it('refuses a closed-loop pool whose connection count differs from the round\'s', async () => {
+  it("refuses a closed-loop pool whose connection count differs from the round's", async () => {
     const pool = createLoadPool(target.url, { mode: 'closed', connections: 2 });
     try {
-      await expect(runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 3, durationMs: 100, pool })).rejects.toThrow(
-        /closed-loop pool of 2 connections was given to a round of 3/,
-      );
+      await expect(
+        runRound({ baseUrl: target.url, workload: getRoot, mode: 'closed', connections: 3, durationMs: 100, pool }),
+      ).rejects.toThrow(/closed-loop pool of 2 connections was given to a round of 3/);
     } finally {
       await pool.close();
     }
   });
 
   it('refuses bad options naming the setting', async () => {
-    await expect(runRound({ baseUrl: target.url, workload: getRoot, durationMs: 100 })).rejects.toThrow(/load\.rate: got nothing/);
-    await expect(runRound({ baseUrl: 'ftp://x', workload: getRoot, rate: 1, durationMs: 100 })).rejects.toThrow(/baseUrl/);
+    await expect(runRound({ baseUrl: target.url, workload: getRoot, durationMs: 100 })).rejects.toThrow(
+      /load\.rate: got nothing/,
+    );
+    await expect(runRound({ baseUrl: 'ftp://x', workload: getRoot, rate: 1, durationMs: 100 })).rejects.toThrow(
+      /baseUrl/,
+    );
   });
 });

@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { createRequestPicker } from '../../src/load/request-picker.js';
-import { loadWorkloadFile } from '../../src/load/workload-file.js';
 import { parseWorkload, parseWorkloadJsonl } from '../../src/load/workload.js';
+import { loadWorkloadFile } from '../../src/load/workload-file.js';
 
 describe('parseWorkload', () => {
   it('normalizes methods and header names and turns JSON bodies into text with a content type', () => {
     const workload = parseWorkload(
-      { requests: [{ method: 'post', path: '/search', headers: { 'X-Team': 'rag' }, body: { q: 'pool size' }, weight: 3 }] },
+      {
+        requests: [
+          { method: 'post', path: '/search', headers: { 'X-Team': 'rag' }, body: { q: 'pool size' }, weight: 3 },
+        ],
+      },
       'perf-gate.yml',
     );
     expect(workload.requests[0]).toEqual({
@@ -35,18 +39,44 @@ describe('parseWorkload', () => {
   it.each([
     [{ requests: [] }, /w\.json: requests: got \[\]/],
     [{ request: [{ method: 'GET', path: '/' }] }, /w\.json: key 'request'/],
-    [{ requests: [{ method: 'GTE', path: '/' }] }, /w\.json: requests\[0\]\.method: got "GTE"; expected one of GET, POST/],
+    [
+      { requests: [{ method: 'GTE', path: '/' }] },
+      /w\.json: requests\[0\]\.method: got "GTE"; expected one of GET, POST/,
+    ],
     [{ requests: [{ method: 'GET', path: '/', header: {} }] }, /requests\[0\]: key 'header'/],
     [{ requests: [{ method: 'GET', path: 'search' }] }, /requests\[0\]\.path: got "search"/],
-    [{ requests: [{ method: 'GET', path: '/' }, { method: 'GET', path: '/', weight: 0 }] }, /requests\[1\]\.weight: got 0; expected a positive number/],
-    [{ requests: [{ method: 'GET', path: '/', headers: { 'x-n': 5 } }] }, /requests\[0\]\.headers\.x-n: got 5; expected a string/],
+    [
+      {
+        requests: [
+          { method: 'GET', path: '/' },
+          { method: 'GET', path: '/', weight: 0 },
+        ],
+      },
+      /requests\[1\]\.weight: got 0; expected a positive number/,
+    ],
+    [
+      { requests: [{ method: 'GET', path: '/', headers: { 'x-n': 5 } }] },
+      /requests\[0\]\.headers\.x-n: got 5; expected a string/,
+    ],
     // What undici would refuse at send time is refused here, where the message can name the request.
-    [{ requests: [{ method: 'GET', path: '/search?q=größe' }] }, /requests\[0\]\.path: got "\/search\?q=größe"; expected .*percent-encode/],
+    [
+      { requests: [{ method: 'GET', path: '/search?q=größe' }] },
+      /requests\[0\]\.path: got "\/search\?q=größe"; expected .*percent-encode/,
+    ],
     [{ requests: [{ method: 'GET', path: '/search?q=größe€' }] }, /requests\[0\]\.path: got "\/search\?q=größe€"/],
     [{ requests: [{ method: 'GET', path: '/a\tb' }] }, /requests\[0\]\.path: got "\/a\\tb"/],
-    [{ requests: [{ method: 'GET', path: '/', headers: { 'X-Trace': 'a\r\nInjected: 1' } }] }, /requests\[0\]\.headers\.X-Trace: got "a\\r\\nInjected: 1"; expected a value without line breaks/],
-    [{ requests: [{ method: 'GET', path: '/', headers: { Connection: 'close' } }] }, /requests\[0\]\.headers: got "Connection"; expected any header except connection, content-length, expect, keep-alive, transfer-encoding, upgrade/],
-    [{ requests: [{ method: 'POST', path: '/', headers: { 'Transfer-Encoding': 'chunked' }, body: 'x' }] }, /got "Transfer-Encoding"/],
+    [
+      { requests: [{ method: 'GET', path: '/', headers: { 'X-Trace': 'a\r\nInjected: 1' } }] },
+      /requests\[0\]\.headers\.X-Trace: got "a\\r\\nInjected: 1"; expected a value without line breaks/,
+    ],
+    [
+      { requests: [{ method: 'GET', path: '/', headers: { Connection: 'close' } }] },
+      /requests\[0\]\.headers: got "Connection"; expected any header except connection, content-length, expect, keep-alive, transfer-encoding, upgrade/,
+    ],
+    [
+      { requests: [{ method: 'POST', path: '/', headers: { 'Transfer-Encoding': 'chunked' }, body: 'x' }] },
+      /got "Transfer-Encoding"/,
+    ],
   ])('refuses %j naming the file and key', (data, message) => {
     expect(() => parseWorkload(data, 'w.json')).toThrow(InputError);
     expect(() => parseWorkload(data, 'w.json')).toThrow(message);
@@ -64,7 +94,9 @@ describe('parseWorkloadJsonl', () => {
   it('names the file and the editor line number of a broken line', () => {
     const text = '{"method":"GET","path":"/a"}\n\n{"method":"GET","path":"/b"\n';
     expect(() => parseWorkloadJsonl(text, 'queries.jsonl')).toThrow(/^queries\.jsonl:3: not valid JSON/);
-    expect(() => parseWorkloadJsonl('{"method":"GET","path":"/a","weight":2}', 'q.jsonl')).toThrow(/q\.jsonl:1: key 'weight'/);
+    expect(() => parseWorkloadJsonl('{"method":"GET","path":"/a","weight":2}', 'q.jsonl')).toThrow(
+      /q\.jsonl:1: key 'weight'/,
+    );
     expect(() => parseWorkloadJsonl('\n\n', 'empty.jsonl')).toThrow(/empty\.jsonl: no requests/);
   });
 });
@@ -73,7 +105,10 @@ describe('loadWorkloadFile', () => {
   it('reads JSONL, JSON and YAML files from disk', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'perf-gate-workload-'));
     await writeFile(join(dir, 'q.jsonl'), '{"method":"GET","path":"/a"}\n{"method":"GET","path":"/b"}\n');
-    await writeFile(join(dir, 'mix.yaml'), 'requests:\n  - { method: GET, path: /health, weight: 1 }\n  - { method: POST, path: /ask, body: { q: hi }, weight: 9 }\n');
+    await writeFile(
+      join(dir, 'mix.yaml'),
+      'requests:\n  - { method: GET, path: /health, weight: 1 }\n  - { method: POST, path: /ask, body: { q: hi }, weight: 9 }\n',
+    );
     await writeFile(join(dir, 'mix.json'), '{"requests":[{"method":"GET","path":"/"}]}');
     expect((await loadWorkloadFile(join(dir, 'q.jsonl'), { order: 'shuffled' })).order).toBe('shuffled');
     expect((await loadWorkloadFile(join(dir, 'mix.yaml'))).requests[1]!.body).toBe('{"q":"hi"}');
@@ -86,7 +121,12 @@ describe('loadWorkloadFile', () => {
 
 describe('createRequestPicker', () => {
   const mix = parseWorkload(
-    { requests: [{ method: 'GET', path: '/rare', weight: 1 }, { method: 'GET', path: '/common', weight: 9 }] },
+    {
+      requests: [
+        { method: 'GET', path: '/rare', weight: 1 },
+        { method: 'GET', path: '/common', weight: 9 },
+      ],
+    },
     'mix',
   );
 

@@ -6,19 +6,26 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition } from '../../src/metrics/parse-exposition.js';
-import { createServerMetricsHooks, familiesToParse } from '../../src/metrics/server-metrics-hooks.js';
 import type { ServerMetricDefinition } from '../../src/metrics/server-metric-definition.js';
+import { createServerMetricsHooks, familiesToParse } from '../../src/metrics/server-metrics-hooks.js';
 import { CONFIGURED_FAMILY, largeExposition } from '../helpers/large-exposition.js';
 
 const definitions: ServerMetricDefinition[] = [
-  { name: 'pipeline_time', kind: 'histogram_mean', metric: CONFIGURED_FAMILY, labels: { step: 'total' }, unit: 'ms', direction: 'lower-is-better' },
+  {
+    name: 'pipeline_time',
+    kind: 'histogram_mean',
+    metric: CONFIGURED_FAMILY,
+    labels: { step: 'total' },
+    unit: 'ms',
+    direction: 'lower-is-better',
+  },
 ];
 let server: Server;
 let base: string;
 let scrapes = 0;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
     // 9 MB, with a malformed line in a family nobody configured at the end.
     res.end(`${largeExposition(9 * 1024 * 1024, 100 * ++scrapes)}other_family{broken 1\n`);
@@ -30,11 +37,16 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-const sampleCount = (families: ReadonlyMap<string, { samples: readonly unknown[] }>) => [...families.values()].reduce((n, f) => n + f.samples.length, 0);
+const sampleCount = (families: ReadonlyMap<string, { samples: readonly unknown[] }>) =>
+  [...families.values()].reduce((n, f) => n + f.samples.length, 0);
 
 describe('only the configured families are parsed', () => {
   it('a 9 MB page over loopback: the configured histogram is kept, no other sample is materialised', async () => {
-    const hooks = createServerMetricsHooks({ definitions, metricsUrls: { baseline: `${base}/metrics`, candidate: `${base}/metrics` }, timeoutMs: 20_000 });
+    const hooks = createServerMetricsHooks({
+      definitions,
+      metricsUrls: { baseline: `${base}/metrics`, candidate: `${base}/metrics` },
+      timeoutMs: 20_000,
+    });
     const before = await hooks.scrape('baseline');
     const after = await hooks.scrape('baseline');
     // 12 buckets, _sum and _count of one series.
@@ -47,10 +59,18 @@ describe('only the configured families are parsed', () => {
 
   it('counters are matched with and without _total, and denominators count', () => {
     const names = familiesToParse([
-      { name: 'exits', kind: 'counter_ratio', metric: 'rag_early_exit_total', denominator: { metric: 'rag_searches' }, unit: 'ratio', direction: 'higher-is-better' },
+      {
+        name: 'exits',
+        kind: 'counter_ratio',
+        metric: 'rag_early_exit_total',
+        denominator: { metric: 'rag_searches' },
+        unit: 'ratio',
+        direction: 'higher-is-better',
+      },
     ]);
     expect([...names].sort()).toEqual(['rag_early_exit', 'rag_early_exit_total', 'rag_searches', 'rag_searches_total']);
-    const text = '# TYPE rag_early_exit counter\nrag_early_exit_total 3\nrag_searches_total 9\nunrelated_total 5\n# TYPE h histogram\nh_count 1\n';
+    const text =
+      '# TYPE rag_early_exit counter\nrag_early_exit_total 3\nrag_searches_total 9\nunrelated_total 5\n# TYPE h histogram\nh_count 1\n';
     const parsed = parseExposition(text, { only: names });
     expect(sampleCount(parsed.families)).toBe(2);
     expect(parsed.families.get('rag_early_exit')?.samples.map((s) => s.value)).toEqual([3]);
@@ -60,6 +80,8 @@ describe('only the configured families are parsed', () => {
   });
 
   it('a malformed line in a configured family is still an error', () => {
-    expect(() => parseExposition('rag_searches_total{broken 1\n', { only: new Set(['rag_searches_total']) })).toThrow(/line 1/);
+    expect(() => parseExposition('rag_searches_total{broken 1\n', { only: new Set(['rag_searches_total']) })).toThrow(
+      /line 1/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, type Bucket } from '../../src/metrics/histogram-quantile.js';
+import { type Bucket, histogramQuantile } from '../../src/metrics/histogram-quantile.js';
 import { parsePrometheusNumber } from '../../src/metrics/prometheus-number.js';
 
 interface ReferenceCase {
@@ -36,7 +36,10 @@ describe('histogramQuantile agrees with Prometheus (promtool test rules)', () =>
 
   for (const referenceCase of fixture.cases) {
     it(`${referenceCase.id}: ${referenceCase.description}`, () => {
-      const buckets: Bucket[] = referenceCase.buckets.map(([le, count]) => ({ upperBound: num(le), count: num(count) }));
+      const buckets: Bucket[] = referenceCase.buckets.map(([le, count]) => ({
+        upperBound: num(le),
+        count: num(count),
+      }));
       const disagreements: string[] = [];
       for (const { q, value } of referenceCase.expected) {
         // Prometheus returns no sample only when no bucket series exists; none of our cases do that.
@@ -77,7 +80,12 @@ describe('histogramQuantile edge cases, by the rules in promql/quantile.go', () 
   });
 
   it('is NaN without observations, without a +Inf bucket, with fewer than two buckets, or with no buckets', () => {
-    expect(histogramQuantile(0.5, basic.map((b) => ({ ...b, count: 0 })))).toBeNaN();
+    expect(
+      histogramQuantile(
+        0.5,
+        basic.map((b) => ({ ...b, count: 0 })),
+      ),
+    ).toBeNaN();
     expect(histogramQuantile(0.5, basic.slice(0, 3))).toBeNaN();
     expect(histogramQuantile(0.5, [{ upperBound: Infinity, count: 4 }])).toBeNaN();
     expect(histogramQuantile(0.5, [])).toBeNaN();
@@ -111,7 +119,7 @@ describe('histogramQuantile edge cases, by the rules in promql/quantile.go', () 
     expect(histogramQuantile(0.3000000000001, noisy)).toBeCloseTo(0.5, 9);
   });
 
-  it('does not modify the caller\'s buckets', () => {
+  it("does not modify the caller's buckets", () => {
     const input: Bucket[] = [
       { upperBound: 1, count: 5 },
       { upperBound: 0.5, count: 7 },

@@ -51,8 +51,8 @@ describe('parseExposition: Prometheus text format 0.0.4', () => {
 
   it('unescapes \\\\, \\" and \\n in label values', () => {
     const sample = family(text, 'msdos_file_access_time_seconds').samples[0]!;
-    expect(sample.labels['path']).toBe('C:\\DIR\\FILE.TXT');
-    expect(sample.labels['error']).toBe('Cannot find file:\n"FILE.TXT"');
+    expect(sample.labels.path).toBe('C:\\DIR\\FILE.TXT');
+    expect(sample.labels.error).toBe('Cannot find file:\n"FILE.TXT"');
     expect(sample.value).toBe(1.458255915e9);
   });
 
@@ -80,7 +80,7 @@ describe('parseExposition: Prometheus text format 0.0.4', () => {
       'rpc_duration_seconds_sum',
       'rpc_duration_seconds_count',
     ]);
-    expect(summary.samples[1]!.labels['quantile']).toBe('0.99');
+    expect(summary.samples[1]!.labels.quantile).toBe('0.99');
   });
 
   it('detects the format: no # EOF means 0.0.4', () => {
@@ -94,8 +94,9 @@ describe('parseExposition: Prometheus text format 0.0.4', () => {
 
   it('keeps a label called __proto__ as an ordinary label', () => {
     const sample = family('x{__proto__="polluted"} 1', 'x').samples[0]!;
-    expect(sample.labels['__proto__']).toBe('polluted');
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    // biome-ignore lint/suspicious/noProto: a label named __proto__ is the hostile input under test
+    expect(sample.labels.__proto__).toBe('polluted');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 
@@ -103,7 +104,7 @@ describe('parseExposition: OpenMetrics 1.0', () => {
   const text = [
     '# TYPE acme_http_router_request_seconds histogram',
     '# UNIT acme_http_router_request_seconds seconds',
-    '# HELP acme_http_router_request_seconds Latency though all of ACME\'s HTTP request router.',
+    "# HELP acme_http_router_request_seconds Latency though all of ACME's HTTP request router.",
     'acme_http_router_request_seconds_bucket{path="/api/v1",method="GET",le="0.1"} 5 # {trace_id="KOO5S4vxi0o"} 0.067 1520879607.789',
     'acme_http_router_request_seconds_bucket{path="/api/v1",method="GET",le="1.0"} 8',
     'acme_http_router_request_seconds_bucket{path="/api/v1",method="GET",le="+Inf"} 9 # {trace_id="oHg5SJYRHA0"} 9.8',
@@ -137,10 +138,17 @@ describe('parseExposition: OpenMetrics 1.0', () => {
     expect(histogram.type).toBe('histogram');
     expect(histogram.unit).toBe('seconds');
     expect(histogram.samples).toHaveLength(6);
-    expect(histogram.samples[0]!.exemplar).toEqual({ labels: { trace_id: 'KOO5S4vxi0o' }, value: 0.067, timestampMs: 1520879607789 });
+    expect(histogram.samples[0]!.exemplar).toEqual({
+      labels: { trace_id: 'KOO5S4vxi0o' },
+      value: 0.067,
+      timestampMs: 1520879607789,
+    });
     expect(histogram.samples[2]!.exemplar).toEqual({ labels: { trace_id: 'oHg5SJYRHA0' }, value: 9.8 });
     expect(histogram.samples[1]!.exemplar).toBeUndefined();
-    expect(histogram.samples[5]).toMatchObject({ name: 'acme_http_router_request_seconds_created', value: 1520430000.123 });
+    expect(histogram.samples[5]).toMatchObject({
+      name: 'acme_http_router_request_seconds_created',
+      value: 1520430000.123,
+    });
   });
 
   it('puts foo_total and foo_created in counter family foo, with timestamps in seconds read as ms', () => {
@@ -180,11 +188,23 @@ describe('parseExposition rejects malformed input, naming the line and the probl
     ['a second TYPE line', '# TYPE x gauge\n# TYPE x counter', /line 2: second # TYPE line for x/],
     ['an unknown type', '# TYPE x timer', /line 1: unknown metric type "timer" for x/],
     ['a TYPE line after the samples', 'x 1\n# TYPE x gauge', /line 2: # TYPE line for x comes after its samples/],
-    ['a histogram bucket without le', '# TYPE h histogram\nh_bucket{a="1"} 1', /line 2: histogram bucket h_bucket has no "le" label/],
+    [
+      'a histogram bucket without le',
+      '# TYPE h histogram\nh_bucket{a="1"} 1',
+      /line 2: histogram bucket h_bucket has no "le" label/,
+    ],
     ['a histogram bucket with a bad le', '# TYPE h histogram\nh_bucket{le="fast"} 1', /line 2: .*invalid le="fast"/],
-    ['a summary quantile without quantile label', '# TYPE s summary\ns 1', /line 2: summary sample s has no "quantile" label/],
+    [
+      'a summary quantile without quantile label',
+      '# TYPE s summary\ns 1',
+      /line 2: summary sample s has no "quantile" label/,
+    ],
     ['text after the timestamp', 'x 1 2 3', /line 1: unexpected text after the value of x/],
-    ['a non-integer 0.0.4 timestamp', 'x 1 1.5', /line 1: invalid timestamp "1.5" for x \(expected integer milliseconds\)/],
+    [
+      'a non-integer 0.0.4 timestamp',
+      'x 1 1.5',
+      /line 1: invalid timestamp "1.5" for x \(expected integer milliseconds\)/,
+    ],
     ['a bad metric name', '9lives 1', /line 1: expected a metric name, found "9"/],
     ['an exemplar without value', 'x_total 1 # {a="b"}\n# EOF', /line 1: exemplar of x_total has no value/],
     ['JavaScript-only number syntax', 'x 0x10', /line 1: invalid value "0x10" for x/],

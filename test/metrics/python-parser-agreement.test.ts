@@ -21,7 +21,9 @@ interface PythonFile {
   format: string;
   families: Array<{ name: string; type: string; samples: PythonSample[] }>;
 }
-const reference = JSON.parse(readFileSync(new URL('../fixtures/metrics/python-parsed.json', import.meta.url), 'utf8')) as {
+const reference = JSON.parse(
+  readFileSync(new URL('../fixtures/metrics/python-parsed.json', import.meta.url), 'utf8'),
+) as {
   parser: string;
   files: PythonFile[];
 };
@@ -31,14 +33,24 @@ function num(value: JsonNumber): number {
 }
 
 /** A comparable form: numbers as strings (NaN stays NaN), timestamps rounded to the microsecond. */
-function normalise(sample: { name: string; labels: Record<string, string>; value: number; timestampMs?: number; exemplar?: { labels: Record<string, string>; value: number; timestampMs?: number } }) {
+function normalise(sample: {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+  timestampMs?: number;
+  exemplar?: { labels: Record<string, string>; value: number; timestampMs?: number };
+}) {
   const ts = (t: number | undefined) => (t === undefined ? undefined : Math.round(t * 1000) / 1000);
   return {
     name: sample.name,
     labels: { ...sample.labels },
     value: String(sample.value),
     timestampMs: ts(sample.timestampMs),
-    exemplar: sample.exemplar && { labels: { ...sample.exemplar.labels }, value: String(sample.exemplar.value), timestampMs: ts(sample.exemplar.timestampMs) },
+    exemplar: sample.exemplar && {
+      labels: { ...sample.exemplar.labels },
+      value: String(sample.exemplar.value),
+      timestampMs: ts(sample.exemplar.timestampMs),
+    },
   };
 }
 

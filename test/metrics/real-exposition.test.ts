@@ -44,13 +44,31 @@ describe.each([
     expect(series.size).toBe(4);
     // retrieval observed 0.004, 0.012, 0.018, 0.031, 0.055, 0.26 (see the script).
     expect(bucketCounts(text, 'rag_pipeline_duration_seconds', { step: 'retrieval' })).toEqual([
-      [0.0005, 0], [0.001, 0], [0.0025, 0], [0.005, 1], [0.01, 1], [0.025, 3], [0.05, 4], [0.1, 5], [0.25, 5],
-      [0.5, 6], [1, 6], [2.5, 6], [5, 6], [Infinity, 6],
+      [0.0005, 0],
+      [0.001, 0],
+      [0.0025, 0],
+      [0.005, 1],
+      [0.01, 1],
+      [0.025, 3],
+      [0.05, 4],
+      [0.1, 5],
+      [0.25, 5],
+      [0.5, 6],
+      [1, 6],
+      [2.5, 6],
+      [5, 6],
+      [Infinity, 6],
     ]);
     const total = sumHistograms(series.values());
     expect(total.count).toBe(5 + 6 + 3 + 7);
     expect(bucketCounts(text, 'rag_db_pool_wait_seconds')).toEqual([
-      [0.0001, 1], [0.0005, 3], [0.001, 3], [0.005, 4], [0.01, 4], [0.05, 5], [Infinity, 6],
+      [0.0001, 1],
+      [0.0005, 3],
+      [0.001, 3],
+      [0.005, 4],
+      [0.01, 4],
+      [0.05, 5],
+      [Infinity, 6],
     ]);
   });
 
@@ -67,8 +85,14 @@ describe.each([
 
   it('keeps the summary quantiles', () => {
     const summary = exposition.families.get('rag_response_bytes')!;
-    const quantiles = summary.samples.filter((s) => s.name === 'rag_response_bytes').map((s) => [s.labels['quantile'], s.value]);
-    expect(quantiles).toEqual([['0.5', 550], ['0.9', 950], ['0.99', 1000]]);
+    const quantiles = summary.samples
+      .filter((s) => s.name === 'rag_response_bytes')
+      .map((s) => [s.labels.quantile, s.value]);
+    expect(quantiles).toEqual([
+      ['0.5', 550],
+      ['0.9', 950],
+      ['0.99', 1000],
+    ]);
   });
 });
 
@@ -78,7 +102,7 @@ describe('prom-client OpenMetrics exemplars', () => {
     const samples = exposition.families.get('rag_pipeline_duration_seconds')!.samples;
     const withExemplar = samples.filter((s) => s.exemplar !== undefined);
     expect(withExemplar.length).toBeGreaterThan(5);
-    const infTotal = samples.find((s) => s.labels['le'] === '+Inf' && s.labels['step'] === 'total')!;
+    const infTotal = samples.find((s) => s.labels.le === '+Inf' && s.labels.step === 'total')!;
     expect(infTotal.exemplar).toMatchObject({ labels: { trace_id: 'trace-total-6' }, value: 7.5 });
     expect(infTotal.exemplar!.timestampMs).toBeGreaterThan(1.7e12);
   });
@@ -87,7 +111,7 @@ describe('prom-client OpenMetrics exemplars', () => {
 describe.each([
   ['python-client.prom', 'prometheus-text-0.0.4'],
   ['python-client.openmetrics', 'openmetrics-1.0'],
-])("Python prometheus_client fixture %s", (file, format) => {
+])('Python prometheus_client fixture %s', (file, format) => {
   const text = fixture(file);
   const exposition = parseExposition(text);
 
@@ -98,7 +122,11 @@ describe.each([
   it('reads labelled histograms whose le is written "1.0", with observed bucket counts', () => {
     // retrieval observed 0.004, 0.012, 0.3, 2.0 into buckets 0.001, 0.01, 0.1, 1.0.
     expect(bucketCounts(text, 'rag_pipeline_duration_seconds', { step: 'retrieval' })).toEqual([
-      [0.001, 0], [0.01, 1], [0.1, 2], [1, 3], [Infinity, 4],
+      [0.001, 0],
+      [0.01, 1],
+      [0.1, 2],
+      [1, 3],
+      [Infinity, 4],
     ]);
     const rerank = selectHistogramSeries(exposition, 'rag_pipeline_duration_seconds', { step: 'rerank' })!;
     expect([...rerank.values()][0]).toMatchObject({ count: 2, sum: 0.07 });
@@ -113,7 +141,11 @@ describe.each([
   it('reads the gauge histogram (its _gcount and _gsum may live in separate 0.0.4 families)', () => {
     const queue = selectHistogramSeries(exposition, 'rag_queue_depth', undefined)!;
     expect([...queue.values()][0]).toEqual({
-      buckets: [{ upperBound: 1, count: 4 }, { upperBound: 5, count: 9 }, { upperBound: Infinity, count: 10 }],
+      buckets: [
+        { upperBound: 1, count: 4 },
+        { upperBound: 5, count: 9 },
+        { upperBound: Infinity, count: 10 },
+      ],
       count: 10,
       sum: 23,
     });
@@ -122,7 +154,7 @@ describe.each([
   it('reads info and enum (stateset) metrics', () => {
     const enumFamily = exposition.families.get('rag_pool_state')!;
     expect(enumFamily.type).toBe(format === 'openmetrics-1.0' ? 'stateset' : 'gauge');
-    expect(enumFamily.samples.find((s) => s.labels['rag_pool_state'] === 'busy')?.value).toBe(1);
+    expect(enumFamily.samples.find((s) => s.labels.rag_pool_state === 'busy')?.value).toBe(1);
     const info = exposition.families.get(format === 'openmetrics-1.0' ? 'rag_build' : 'rag_build_info')!;
     expect({ ...info.samples[0]!.labels }).toEqual({ commit: 'abc123', version: '1.2.3' });
   });

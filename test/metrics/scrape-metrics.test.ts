@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
-import { scrapeMetrics, redactUrl } from '../../src/metrics/scrape-metrics.js';
+import { redactUrl, scrapeMetrics } from '../../src/metrics/scrape-metrics.js';
 import { createServerMetricsHooks } from '../../src/metrics/server-metrics-hooks.js';
 
 /** A real HTTP server on loopback playing a backend's /metrics endpoint in several moods. */
@@ -17,7 +17,9 @@ beforeAll(async () => {
     if (req.url === '/metrics') {
       seenAccept = req.headers.accept;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end('# TYPE rag_searches_total counter\nrag_searches_total 42\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1\n');
+      res.end(
+        '# TYPE rag_searches_total counter\nrag_searches_total 42\n# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds 1\n',
+      );
     } else if (req.url === '/broken') {
       res.writeHead(500);
       res.end('internal error');
@@ -69,7 +71,9 @@ describe('scrapeMetrics against a real HTTP server', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const error = await failure(scrapeMetrics(`http://127.0.0.1:${port}/metrics`, { timeoutMs: 5000 }));
-    expect(error.message).toMatch(new RegExp(`^scraping metrics from http://127\\.0\\.0\\.1:${port}/metrics failed: .*ECONNREFUSED`));
+    expect(error.message).toMatch(
+      new RegExp(`^scraping metrics from http://127\\.0\\.0\\.1:${port}/metrics failed: .*ECONNREFUSED`),
+    );
   });
 
   it('gives up on a server that never answers, saying so', async () => {
@@ -96,7 +100,12 @@ describe('scrapeMetrics against a real HTTP server', () => {
       fetch: async () => ({ statusCode: 200, body: 'a 1\n' }),
     });
     expect(text).toBe('a 1\n');
-    const error = await failure(scrapeMetrics('http://example.invalid/metrics', { timeoutMs: 10, fetch: async () => ({ statusCode: 503, body: '' }) }));
+    const error = await failure(
+      scrapeMetrics('http://example.invalid/metrics', {
+        timeoutMs: 10,
+        fetch: async () => ({ statusCode: 503, body: '' }),
+      }),
+    );
     expect(error.message).toContain('HTTP 503');
   });
 });
@@ -104,7 +113,15 @@ describe('scrapeMetrics against a real HTTP server', () => {
 describe('createServerMetricsHooks', () => {
   it('scrapes and parses per variant, then computes a round', async () => {
     const hooks = createServerMetricsHooks({
-      definitions: [{ name: 'search_rate', kind: 'counter_rate', metric: 'rag_searches_total', unit: 'req/s', direction: 'higher-is-better' }],
+      definitions: [
+        {
+          name: 'search_rate',
+          kind: 'counter_rate',
+          metric: 'rag_searches_total',
+          unit: 'req/s',
+          direction: 'higher-is-better',
+        },
+      ],
       metricsUrls: { baseline: `${base}/metrics`, candidate: `${base}/broken` },
       timeoutMs: 5000,
     });
@@ -114,23 +131,35 @@ describe('createServerMetricsHooks', () => {
     await expect(hooks.scrape('candidate')).rejects.toThrow(InfrastructureError);
   });
 
-  it('reports malformed metrics as the backend\'s fault, naming variant and URL', async () => {
+  it("reports malformed metrics as the backend's fault, naming variant and URL", async () => {
     const hooks = createServerMetricsHooks({
       // Only configured families are parsed: this one is configured, and malformed.
-      definitions: [{ name: 'big', kind: 'gauge', metric: 'x'.repeat(4096), unit: 'count', direction: 'lower-is-better' }],
+      definitions: [
+        { name: 'big', kind: 'gauge', metric: 'x'.repeat(4096), unit: 'count', direction: 'lower-is-better' },
+      ],
       metricsUrls: { baseline: `${base}/big`, candidate: `${base}/big` },
       timeoutMs: 5000,
     });
     // The offending 4 KB name is cut short in the message.
     await expect(hooks.scrape('candidate')).rejects.toThrow(
-      new InfrastructureError(`the candidate backend's metrics at ${base}/big are malformed: metrics exposition, line 1: sample ${'x'.repeat(290)}...`),
+      new InfrastructureError(
+        `the candidate backend's metrics at ${base}/big are malformed: metrics exposition, line 1: sample ${'x'.repeat(290)}...`,
+      ),
     );
   });
 
   it('logs each distinct warning once, with the variant', async () => {
     const log = new MemoryLogger();
     const hooks = createServerMetricsHooks({
-      definitions: [{ name: 'exits', kind: 'counter_rate', metric: 'rag_early_exit_total', unit: 'req/s', direction: 'higher-is-better' }],
+      definitions: [
+        {
+          name: 'exits',
+          kind: 'counter_rate',
+          metric: 'rag_early_exit_total',
+          unit: 'req/s',
+          direction: 'higher-is-better',
+        },
+      ],
       metricsUrls: { baseline: `${base}/metrics`, candidate: `${base}/metrics` },
       timeoutMs: 5000,
       log,
@@ -138,7 +167,7 @@ describe('createServerMetricsHooks', () => {
     for (let round = 0; round < 3; round++) {
       const before = await hooks.scrape('baseline');
       const result = hooks.compute(before, await hooks.scrape('baseline'), 1);
-      expect(result.values['exits']).toBeNull();
+      expect(result.values.exits).toBeNull();
     }
     expect(log.lines).toEqual(['warning: baseline: exits: metric rag_early_exit_total not exposed by the server']);
   });
@@ -172,10 +201,39 @@ describe('a round against a real prom-client exporter', () => {
       searches.inc(5);
       const hooks = createServerMetricsHooks({
         definitions: [
-          { name: 'pipeline_time', kind: 'histogram_mean', metric: 'rag_pipeline_duration_seconds', labels: { step: 'total' }, unit: 'ms', direction: 'lower-is-better' },
-          { name: 'pipeline_p50', kind: 'histogram_quantile', quantile: 0.5, metric: 'rag_pipeline_duration_seconds', labels: { step: 'total' }, unit: 'ms', direction: 'lower-is-better' },
-          { name: 'rerank_time', kind: 'histogram_mean', metric: 'rag_pipeline_duration_seconds', labels: { step: 'rerank' }, unit: 'ms', direction: 'lower-is-better' },
-          { name: 'early_exit_rate', kind: 'counter_ratio', metric: 'rag_early_exit_total', denominator: { metric: 'rag_searches_total' }, unit: 'ratio', direction: 'higher-is-better' },
+          {
+            name: 'pipeline_time',
+            kind: 'histogram_mean',
+            metric: 'rag_pipeline_duration_seconds',
+            labels: { step: 'total' },
+            unit: 'ms',
+            direction: 'lower-is-better',
+          },
+          {
+            name: 'pipeline_p50',
+            kind: 'histogram_quantile',
+            quantile: 0.5,
+            metric: 'rag_pipeline_duration_seconds',
+            labels: { step: 'total' },
+            unit: 'ms',
+            direction: 'lower-is-better',
+          },
+          {
+            name: 'rerank_time',
+            kind: 'histogram_mean',
+            metric: 'rag_pipeline_duration_seconds',
+            labels: { step: 'rerank' },
+            unit: 'ms',
+            direction: 'lower-is-better',
+          },
+          {
+            name: 'early_exit_rate',
+            kind: 'counter_ratio',
+            metric: 'rag_early_exit_total',
+            denominator: { metric: 'rag_searches_total' },
+            unit: 'ratio',
+            direction: 'higher-is-better',
+          },
         ],
         metricsUrls: { baseline: url, candidate: url },
         timeoutMs: 5000,
@@ -187,12 +245,12 @@ describe('a round against a real prom-client exporter', () => {
       const after = await hooks.scrape('baseline');
       const result = hooks.compute(before, after, 1);
       expect(result.invalidReasons).toEqual([]);
-      expect(result.values['pipeline_time']).toBeCloseTo(37.5, 9);
+      expect(result.values.pipeline_time).toBeCloseTo(37.5, 9);
       // Round buckets: 0.01:0, 0.05:3, 0.1:4 -> rank 2 of 3 in (0.01, 0.05] -> 0.01 + 0.04 * 2/3.
-      expect(result.values['pipeline_p50']).toBeCloseTo((0.01 + 0.04 * (2 / 3)) * 1000, 9);
+      expect(result.values.pipeline_p50).toBeCloseTo((0.01 + 0.04 * (2 / 3)) * 1000, 9);
       // No rerank observations in the round (its series does not even exist yet): no value, not zero.
-      expect(result.values['rerank_time']).toBeNull();
-      expect(result.values['early_exit_rate']).toBeCloseTo(0.25, 12);
+      expect(result.values.rerank_time).toBeNull();
+      expect(result.values.early_exit_rate).toBeCloseTo(0.25, 12);
     } finally {
       await new Promise<void>((resolve) => exporter.close(() => resolve()));
     }

@@ -21,7 +21,11 @@ describe('atomic run files', () => {
     // processes and the user's own scripts poll it. A plain writeFile truncates first and writes in
     // chunks, so a reader of a file this size catches it empty or cut off.
     const path = join(scratch(), 'rounds.json');
-    const rounds = Array.from({ length: 4000 }, (_, i) => ({ index: i, variant: i % 2 ? 'candidate' : 'baseline', samples: Array.from({ length: 40 }, (_, j) => i * j) }));
+    const rounds = Array.from({ length: 4000 }, (_, i) => ({
+      index: i,
+      variant: i % 2 ? 'candidate' : 'baseline',
+      samples: Array.from({ length: 40 }, (_, j) => i * j),
+    }));
     await writeFileAtomicAsync(path, jsonFileText(rounds.slice(0, 1)));
     let writing = true;
     const writer = (async () => {

@@ -11,10 +11,10 @@ import { parseEnvFile } from '../../src/backend/env-file.js';
 import { main } from '../../src/cli/main.js';
 import { MemoryLogger } from '../../src/log.js';
 import { buildFixtureImage } from '../helpers/backend-boot.js';
+import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 import { probeDocker } from '../helpers/docker.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 
 const TOKEN = 'tok-label-58213';
 const work = mkdtempSync(join(tmpdir(), 'perf-gate-env-file-'));
@@ -30,8 +30,11 @@ describe('Docker env file', () => {
     ]);
   });
 
-  it('a secret-named value in the env file is masked in backend-*.log and the reports, even printed under another name', { timeout: 240_000 }, async (ctx) => {
-    if (!requireService('docker', probeDocker()) || !requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+  it('a secret-named value in the env file is masked in backend-*.log and the reports, even printed under another name', {
+    timeout: 240_000,
+  }, async (ctx) => {
+    if (!requireService('docker', probeDocker()) || !requireService('PostgreSQL server binaries', probePostgres()))
+      return ctx.skip();
     const image = buildFixtureImage();
     // The backend reads API_TOKEN and prints it as its label: "fixture starting: ... variant=<token>".
     writeFileSync(join(work, 'backend.env'), `# backend settings\nAPI_TOKEN=${TOKEN}\nVARIANT_LABEL=${TOKEN}\n`);
@@ -54,14 +57,22 @@ describe('Docker env file', () => {
     );
     const reportDir = join(work, 'report');
     const log = new MemoryLogger();
-    const code = await main(['run', '--config', config, '--report-dir', reportDir, '--state', join(work, 'state.json')], { stdout: () => {}, log });
+    const code = await main(
+      ['run', '--config', config, '--report-dir', reportDir, '--state', join(work, 'state.json')],
+      { stdout: () => {}, log },
+    );
     const logText = log.lines.join('\n');
     expect(code, logText.slice(-3000)).toBe(0);
     const files = readdirSync(reportDir).filter((f) => /\.(md|html|json|log)$/.test(f));
     expect(files).toContain('backend-candidate.log');
     // The backend did print it; the saved log shows the mask.
     expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toContain('variant=***');
-    const leaks = [['log', logText] as const, ...files.map((f) => [f, readFileSync(join(reportDir, f), 'utf8')] as const)].filter(([, text]) => text.includes(TOKEN)).map(([name]) => name);
+    const leaks = [
+      ['log', logText] as const,
+      ...files.map((f) => [f, readFileSync(join(reportDir, f), 'utf8')] as const),
+    ]
+      .filter(([, text]) => text.includes(TOKEN))
+      .map(([name]) => name);
     expect(leaks).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  * results.json, and that nothing the run started is left (processes, containers, databases, the
  * throwaway server).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,7 +56,14 @@ function writeConfig(options: CaseOptions): string {
       baseline: { strategy: 'template-copy', before: '002' },
     },
     backend: { ...backend, healthPath: '/health', metricsPath: '/metrics', healthTimeout: '900s' },
-    load: { rate: 20, roundDuration: '1s', warmup: '0s', pairs: options.pairs ?? 30, maxPairs: options.pairs ?? 30, workload: { requests: [{ path: '/' }] } },
+    load: {
+      rate: 20,
+      roundDuration: '1s',
+      warmup: '0s',
+      pairs: options.pairs ?? 30,
+      maxPairs: options.pairs ?? 30,
+      workload: { requests: [{ path: '/' }] },
+    },
     gate: { minPairs: 2 },
     targets: ['latency_p50 worsens <= 50%'],
   };
@@ -82,11 +89,16 @@ function perfGate(args: string[], env: Record<string, string> = {}): Running {
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
+  );
   return { child, output: () => text, exited };
 }
 
-async function finished(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+async function finished(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
   const run = perfGate(args, env);
   const code = await run.exited;
   return { code, output: run.output() };
@@ -134,10 +146,21 @@ interface ResultsFile {
 }
 
 /** Waits until the run reached `stage` far enough to be interrupted there. */
-async function reach(stage: Exclude<Stage, 'compare'>, run: Running, reportDir: string, backend: 'process' | 'docker', statePath: string, early = false): Promise<void> {
+async function reach(
+  stage: Exclude<Stage, 'compare'>,
+  run: Running,
+  reportDir: string,
+  backend: 'process' | 'docker',
+  statePath: string,
+  early = false,
+): Promise<void> {
   if (early) {
     // The first backend is recorded and its `docker run` (or spawn) is under way: signal at once.
-    await until('the first backend recorded', () => (readJson<BackendStateFile>(join(reportDir, 'backend-state.json'))?.entries.length ?? 0) >= 1, 120_000);
+    await until(
+      'the first backend recorded',
+      () => (readJson<BackendStateFile>(join(reportDir, 'backend-state.json'))?.entries.length ?? 0) >= 1,
+      120_000,
+    );
   } else if (stage === 'migrate') {
     await until('the slow migration', () => run.output().includes('baseline database: copy'));
     await sleep(500);
@@ -145,7 +168,10 @@ async function reach(stage: Exclude<Stage, 'compare'>, run: Running, reportDir: 
     await until('both backends started', () => {
       const entries = readJson<BackendStateFile>(join(reportDir, 'backend-state.json'))?.entries ?? [];
       if (entries.length < 2) return false;
-      return backend === 'process' || dockerNames(`perf-gate.run-id=${readJson<RunStateFile>(statePath)!.runId}`).length === 2;
+      return (
+        backend === 'process' ||
+        dockerNames(`perf-gate.run-id=${readJson<RunStateFile>(statePath)!.runId}`).length === 2
+      );
     });
     // Started, not yet healthy (health is held back for minutes).
     await sleep(backend === 'docker' ? 2500 : 1000);
@@ -155,7 +181,9 @@ async function reach(stage: Exclude<Stage, 'compare'>, run: Running, reportDir: 
 }
 
 function dockerNames(filter: string): string[] {
-  const out = spawnSync('docker', ['ps', '-a', '--filter', `label=${filter}`, '--format', '{{.Names}}'], { encoding: 'utf8' });
+  const out = spawnSync('docker', ['ps', '-a', '--filter', `label=${filter}`, '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+  });
   return out.stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
@@ -205,7 +233,9 @@ async function baselineCopies(cluster: TestCluster, database: string): Promise<s
   const client = new pg.Client({ connectionString: cluster.url });
   await client.connect();
   try {
-    const rows = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [`${database}_perf_gate_baseline_%`]);
+    const rows = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${database}_perf_gate_baseline_%`,
+    ]);
     return rows.rows.map((r) => r.datname);
   } finally {
     await client.end();
@@ -213,7 +243,8 @@ async function baselineCopies(cluster: TestCluster, database: string): Promise<s
 }
 
 async function createDatabase(cluster: TestCluster): Promise<{ name: string; url: string }> {
-  const name = `interrupt_${process.pid}_${(counter += 1)}`;
+  counter += 1;
+  const name = `interrupt_${process.pid}_${counter}`;
   const client = new pg.Client({ connectionString: cluster.url });
   await client.connect();
   await client.query(`CREATE DATABASE ${name}`);
@@ -256,54 +287,68 @@ interface WholeGateCase {
 // Every stage with both signals for local processes; for Docker (slower to start and remove) one
 // signal per stage where containers exist, the other signal for the next stage.
 const wholeGateCases: WholeGateCase[] = [
-  ...(['migrate', 'boot', 'bench'] as const).flatMap((stage) => (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ stage, signal, backend: 'process' as const, early: false }))),
+  ...(['migrate', 'boot', 'bench'] as const).flatMap((stage) =>
+    (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ stage, signal, backend: 'process' as const, early: false })),
+  ),
   { stage: 'boot', signal: 'SIGTERM', backend: 'docker', early: false },
   { stage: 'boot', signal: 'SIGINT', backend: 'docker', early: true },
   { stage: 'bench', signal: 'SIGINT', backend: 'docker', early: false },
 ];
 
 describe('perf-gate run, interrupted', () => {
-  it.for(wholeGateCases)('$signal during $stage ($backend backends, signalled while starting: $early): exit 128+signo, an error naming both in results.json, nothing left', async ({ stage, signal, backend, early }, ctx) => {
-    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
-    if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
-    const name = `run-${stage}-${signal}-${backend}${early ? '-early' : ''}`;
-    // migrate runs against the test cluster, so its pg_database shows whether the baseline copy went.
-    const database = stage === 'migrate' ? await createDatabase(cluster!) : undefined;
-    const config = writeConfig({ name, backend, slowHealth: stage === 'boot', slowMigration: stage === 'migrate', databaseUrl: database?.url });
-    const reportDir = join(work, name, 'report');
-    const statePath = join(work, name, 'state.json');
-    const run = perfGate(['run', '--config', config, '--report-dir', reportDir, '--state', statePath]);
-    await reach(stage, run, reportDir, backend, statePath, early);
-    const state = readJson<RunStateFile>(statePath)!;
-    const throwawayDir = state.database?.throwaway?.dataDir;
-    if (stage === 'migrate') expect(await baselineCopies(cluster!, database!.name)).toHaveLength(1);
-    run.child.kill(signal);
-    const code = await run.exited;
-    const output = run.output();
-    expect(code, output.slice(-3000)).toBe(SIGNAL_CODES[signal]);
-    const results = readJson<ResultsFile>(join(reportDir, 'results.json'));
-    expect(results, output.slice(-3000)).toBeDefined();
-    expect(results!.verdict).toBe('error');
-    expect(results!.error).toMatchObject({ stage, signal, exitCode: 3 });
-    expect(results!.error!.message).toContain(`interrupted by ${signal} during the ${stage} stage`);
-    if (stage === 'bench') {
-      // The rounds measured before the signal are kept, in rounds.json and in the results.
-      expect(results!.rounds.length).toBeGreaterThanOrEqual(4);
-      expect(readJson<unknown[]>(join(reportDir, 'rounds.json'))!.length).toBeGreaterThanOrEqual(4);
-    }
-    expect(leftovers(state.runId, throwawayDir, backend === 'docker')).toEqual([]);
-    if (database) expect(await baselineCopies(cluster!, database.name)).toEqual([]);
-    // The cleanup step after it finds nothing left and says so with exit 0.
-    const cleanup = await finished(['cleanup', '--state', statePath]);
-    expect(cleanup.code, cleanup.output).toBe(0);
-  });
+  it.for(wholeGateCases)(
+    '$signal during $stage ($backend backends, signalled while starting: $early): exit 128+signo, an error naming both in results.json, nothing left',
+    async ({ stage, signal, backend, early }, ctx) => {
+      if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+      if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
+      const name = `run-${stage}-${signal}-${backend}${early ? '-early' : ''}`;
+      // migrate runs against the test cluster, so its pg_database shows whether the baseline copy went.
+      const database = stage === 'migrate' ? await createDatabase(cluster!) : undefined;
+      const config = writeConfig({
+        name,
+        backend,
+        slowHealth: stage === 'boot',
+        slowMigration: stage === 'migrate',
+        databaseUrl: database?.url,
+      });
+      const reportDir = join(work, name, 'report');
+      const statePath = join(work, name, 'state.json');
+      const run = perfGate(['run', '--config', config, '--report-dir', reportDir, '--state', statePath]);
+      await reach(stage, run, reportDir, backend, statePath, early);
+      const state = readJson<RunStateFile>(statePath)!;
+      const throwawayDir = state.database?.throwaway?.dataDir;
+      if (stage === 'migrate') expect(await baselineCopies(cluster!, database!.name)).toHaveLength(1);
+      run.child.kill(signal);
+      const code = await run.exited;
+      const output = run.output();
+      expect(code, output.slice(-3000)).toBe(SIGNAL_CODES[signal]);
+      const results = readJson<ResultsFile>(join(reportDir, 'results.json'));
+      expect(results, output.slice(-3000)).toBeDefined();
+      expect(results!.verdict).toBe('error');
+      expect(results!.error).toMatchObject({ stage, signal, exitCode: 3 });
+      expect(results!.error!.message).toContain(`interrupted by ${signal} during the ${stage} stage`);
+      if (stage === 'bench') {
+        // The rounds measured before the signal are kept, in rounds.json and in the results.
+        expect(results!.rounds.length).toBeGreaterThanOrEqual(4);
+        expect(readJson<unknown[]>(join(reportDir, 'rounds.json'))!.length).toBeGreaterThanOrEqual(4);
+      }
+      expect(leftovers(state.runId, throwawayDir, backend === 'docker')).toEqual([]);
+      if (database) expect(await baselineCopies(cluster!, database.name)).toEqual([]);
+      // The cleanup step after it finds nothing left and says so with exit 0.
+      const cleanup = await finished(['cleanup', '--state', statePath]);
+      expect(cleanup.code, cleanup.output).toBe(0);
+    },
+  );
 });
 
 /** Runs the stage-mode stages before `stage` to completion, as the action's steps do. */
 async function stagesBefore(stage: Stage, statePath: string, config: string, reportDir: string): Promise<void> {
   for (const earlier of ['migrate', 'boot', 'bench'] as const) {
     if (earlier === stage) return;
-    const args = earlier === 'migrate' ? ['migrate', '--config', config, '--report-dir', reportDir, '--state', statePath] : [earlier, '--state', statePath];
+    const args =
+      earlier === 'migrate'
+        ? ['migrate', '--config', config, '--report-dir', reportDir, '--state', statePath]
+        : [earlier, '--state', statePath];
     const { code, output } = await finished(args);
     expect(code, output.slice(-3000)).toBe(0);
   }
@@ -326,7 +371,10 @@ describe('stage mode, a stage that did not finish', () => {
 
     const api = await FakeGitHubApi.start();
     try {
-      const compare = await finished(['compare', '--state', statePath, '--github-token', api.token], githubEnv(api, name));
+      const compare = await finished(
+        ['compare', '--state', statePath, '--github-token', api.token],
+        githubEnv(api, name),
+      );
       expect(compare.code, compare.output.slice(-3000)).toBe(3);
       const results = readJson<ResultsFile>(join(reportDir, 'results.json'))!;
       expect(results.verdict).toBe('error');
@@ -437,47 +485,62 @@ function githubEnv(api: FakeGitHubApi, name: string): Record<string, string> {
 }
 
 describe('stage mode, interrupted', () => {
-  it.for(stageCases)('$signal during $stage ($backend backends): the stage exits 128+signo, compare says error and names it, cleanup leaves nothing', async ({ stage, signal, backend }, ctx) => {
-    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
-    if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
-    const name = `stage-${stage}-${signal}-${backend}`;
-    const config = writeConfig({ name, backend, slowHealth: stage === 'boot', slowMigration: stage === 'migrate', pairs: stage === 'compare' ? 2 : 30 });
-    const reportDir = join(work, name, 'report');
-    const statePath = join(work, name, 'state.json');
-    let throwawayDir: string | undefined;
-    if (stage === 'compare') {
-      await stagesBefore('compare', statePath, config, reportDir);
-      throwawayDir = readJson<RunStateFile>(statePath)!.database?.throwaway?.dataDir;
-      // GitHub does not answer: compare waits on the Check run, and is stopped there.
-      const api = await FakeGitHubApi.start();
-      api.hold('createCheckRun', 1_000, { timeoutMs: 60_000 });
-      try {
-        const compare = perfGate(['compare', '--state', statePath, '--github-token', api.token], githubEnv(api, name));
-        await until('the Check run request', () => api.requests.some((r) => r.route === 'createCheckRun'));
-        compare.child.kill(signal);
-        const code = await compare.exited;
-        expect(code, compare.output().slice(-3000)).toBe(SIGNAL_CODES[signal]);
-      } finally {
-        await api.close();
+  it.for(stageCases)(
+    '$signal during $stage ($backend backends): the stage exits 128+signo, compare says error and names it, cleanup leaves nothing',
+    async ({ stage, signal, backend }, ctx) => {
+      if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+      if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
+      const name = `stage-${stage}-${signal}-${backend}`;
+      const config = writeConfig({
+        name,
+        backend,
+        slowHealth: stage === 'boot',
+        slowMigration: stage === 'migrate',
+        pairs: stage === 'compare' ? 2 : 30,
+      });
+      const reportDir = join(work, name, 'report');
+      const statePath = join(work, name, 'state.json');
+      let throwawayDir: string | undefined;
+      if (stage === 'compare') {
+        await stagesBefore('compare', statePath, config, reportDir);
+        throwawayDir = readJson<RunStateFile>(statePath)!.database?.throwaway?.dataDir;
+        // GitHub does not answer: compare waits on the Check run, and is stopped there.
+        const api = await FakeGitHubApi.start();
+        api.hold('createCheckRun', 1_000, { timeoutMs: 60_000 });
+        try {
+          const compare = perfGate(
+            ['compare', '--state', statePath, '--github-token', api.token],
+            githubEnv(api, name),
+          );
+          await until('the Check run request', () => api.requests.some((r) => r.route === 'createCheckRun'));
+          compare.child.kill(signal);
+          const code = await compare.exited;
+          expect(code, compare.output().slice(-3000)).toBe(SIGNAL_CODES[signal]);
+        } finally {
+          await api.close();
+        }
+      } else {
+        await stagesBefore(stage, statePath, config, reportDir);
+        const args =
+          stage === 'migrate'
+            ? ['migrate', '--config', config, '--report-dir', reportDir, '--state', statePath]
+            : [stage, '--state', statePath];
+        const running = perfGate(args);
+        await reach(stage, running, reportDir, backend, statePath);
+        throwawayDir = readJson<RunStateFile>(statePath)!.database?.throwaway?.dataDir;
+        running.child.kill(signal);
+        const code = await running.exited;
+        expect(code, running.output().slice(-3000)).toBe(SIGNAL_CODES[signal]);
+        const compare = await finished(['compare', '--state', statePath]);
+        expect(compare.code, compare.output.slice(-3000)).toBe(3);
       }
-    } else {
-      await stagesBefore(stage, statePath, config, reportDir);
-      const args = stage === 'migrate' ? ['migrate', '--config', config, '--report-dir', reportDir, '--state', statePath] : [stage, '--state', statePath];
-      const running = perfGate(args);
-      await reach(stage, running, reportDir, backend, statePath);
-      throwawayDir = readJson<RunStateFile>(statePath)!.database?.throwaway?.dataDir;
-      running.child.kill(signal);
-      const code = await running.exited;
-      expect(code, running.output().slice(-3000)).toBe(SIGNAL_CODES[signal]);
-      const compare = await finished(['compare', '--state', statePath]);
-      expect(compare.code, compare.output.slice(-3000)).toBe(3);
-    }
-    const results = readJson<ResultsFile>(join(reportDir, 'results.json'))!;
-    expect(results.verdict).toBe('error');
-    expect(results.error).toMatchObject({ stage, signal, exitCode: 3 });
-    const state = readJson<RunStateFile>(statePath)!;
-    const cleanup = await finished(['cleanup', '--state', statePath]);
-    expect(cleanup.code, cleanup.output).toBe(0);
-    expect(leftovers(state.runId, throwawayDir, backend === 'docker')).toEqual([]);
-  });
+      const results = readJson<ResultsFile>(join(reportDir, 'results.json'))!;
+      expect(results.verdict).toBe('error');
+      expect(results.error).toMatchObject({ stage, signal, exitCode: 3 });
+      const state = readJson<RunStateFile>(statePath)!;
+      const cleanup = await finished(['cleanup', '--state', statePath]);
+      expect(cleanup.code, cleanup.output).toBe(0);
+      expect(leftovers(state.runId, throwawayDir, backend === 'docker')).toEqual([]);
+    },
+  );
 });

@@ -22,7 +22,13 @@ const available = requireService('PostgreSQL', probePostgres());
 const work = mkdtempSync(join(tmpdir(), 'perf-gate-stage-db-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const ENV_KEYS = ['PERF_GATE_CONFIG', 'PERF_GATE_DRY_RUN', 'PERF_GATE_STATE', 'PERF_GATE_REPORT_DIR', 'PERF_GATE_DATABASE_URL'];
+const ENV_KEYS = [
+  'PERF_GATE_CONFIG',
+  'PERF_GATE_DRY_RUN',
+  'PERF_GATE_STATE',
+  'PERF_GATE_REPORT_DIR',
+  'PERF_GATE_DATABASE_URL',
+];
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 afterEach(() => {
   for (const key of ENV_KEYS) {
@@ -48,7 +54,10 @@ function workspace(database: Record<string, unknown>) {
     config,
     JSON.stringify({
       database,
-      backend: { kind: 'command', command: ['node', '-e', "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)"] },
+      backend: {
+        kind: 'command',
+        command: ['node', '-e', "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)"],
+      },
       load: { rate: 10, roundDuration: '1s', pairs: 2, workload: { requests: [{ path: '/' }] } },
       gate: { minPairs: 2 },
       targets: ['latency_p50 worsens <= 10%'],
@@ -79,28 +88,56 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
   async function untouched(db: { name: string; url: string }, ws: ReturnType<typeof workspace>) {
     expect(await tableExists(db.url, 'documents'), 'a migration ran').toBe(false);
     expect(await tableExists(db.url, 'perf_gate_migrations'), 'the tracking table was created').toBe(false);
-    const copies = await sql(cluster.url, 'SELECT datname FROM pg_database WHERE datname LIKE $1', [`${db.name}_perf_gate_baseline_%`]);
+    const copies = await sql(cluster.url, 'SELECT datname FROM pg_database WHERE datname LIKE $1', [
+      `${db.name}_perf_gate_baseline_%`,
+    ]);
     expect(copies, 'a baseline copy was made').toEqual([]);
     expect(existsSync(ws.state), 'a state file was written').toBe(false);
     expect(existsSync(ws.report), 'a report folder was made').toBe(false);
   }
 
-  it("migrate in stage mode, as the action calls it (PERF_GATE_CONFIG, PERF_GATE_DRY_RUN): no migration, no baseline copy, no state", async () => {
+  it('migrate in stage mode, as the action calls it (PERF_GATE_CONFIG, PERF_GATE_DRY_RUN): no migration, no baseline copy, no state', async () => {
     const db = await freshDatabase(cluster, 'dry');
-    const ws = workspace({ url: db.url, migrations: { dir: reference }, baseline: { strategy: 'template-copy', before: '022' } });
-    Object.assign(process.env, { PERF_GATE_CONFIG: ws.config, PERF_GATE_DRY_RUN: 'true', PERF_GATE_STATE: ws.state, PERF_GATE_REPORT_DIR: ws.report });
+    const ws = workspace({
+      url: db.url,
+      migrations: { dir: reference },
+      baseline: { strategy: 'template-copy', before: '022' },
+    });
+    Object.assign(process.env, {
+      PERF_GATE_CONFIG: ws.config,
+      PERF_GATE_DRY_RUN: 'true',
+      PERF_GATE_STATE: ws.state,
+      PERF_GATE_REPORT_DIR: ws.report,
+    });
     const { code, log } = await cli(['migrate']);
-    show('migrate --config FILE --dry-run', log.split('\n').filter((l) => l.startsWith('dry run') || l.startsWith('group')).join('\n'));
+    show(
+      'migrate --config FILE --dry-run',
+      log
+        .split('\n')
+        .filter((l) => l.startsWith('dry run') || l.startsWith('group'))
+        .join('\n'),
+    );
     expect(code, log).toBe(0);
     await untouched(db, ws);
     expect(log).toContain('dry run: 3 migration(s) would be applied, 0 already applied; nothing was changed');
-    expect(log).toMatch(/dry run: would apply up to 021_chunks\.sql first, then copy '[^']+' to '[^']+_perf_gate_baseline_<run id>' for the baseline before 022/);
+    expect(log).toMatch(
+      /dry run: would apply up to 021_chunks\.sql first, then copy '[^']+' to '[^']+_perf_gate_baseline_<run id>' for the baseline before 022/,
+    );
   });
 
   it('run --dry-run plans the database stage and stops before the backends boot', async () => {
     const db = await freshDatabase(cluster, 'dry');
     const ws = workspace({ url: db.url, migrations: { dir: reference } });
-    const { code, log } = await cli(['run', '--config', ws.config, '--dry-run', '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await cli([
+      'run',
+      '--config',
+      ws.config,
+      '--dry-run',
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(0);
     await untouched(db, ws);
     expect(log).toContain('dry run: 3 migration(s) would be applied');
@@ -111,7 +148,16 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
   it('stage mode with a migration command and no URL: no throwaway server starts and the command does not run', async () => {
     const { command, marker } = markerCommand();
     const ws = workspace({ migrations: { command } });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--dry-run', '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await cli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--dry-run',
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     show('stage mode, command, no URL, dry run', log);
     expect(code, log).toBe(0);
     expect(existsSync(marker), 'the migration command ran').toBe(false);
@@ -131,7 +177,11 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
 
   it('a production-looking baseline URL is refused before anything is migrated', async () => {
     const db = await freshDatabase(cluster, 'sep');
-    const ws = workspace({ url: db.url, migrations: { dir: reference }, baseline: { strategy: 'separate-url', url: 'postgres://u:hunter22@db-prod.invalid/app' } });
+    const ws = workspace({
+      url: db.url,
+      migrations: { dir: reference },
+      baseline: { strategy: 'separate-url', url: 'postgres://u:hunter22@db-prod.invalid/app' },
+    });
     const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
     expect(await tableExists(db.url, 'documents'), 'the candidate database was migrated first').toBe(false);
     expect(code, log).toBe(2);
@@ -155,7 +205,13 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
 describe('migrate --command --dry-run (no database needed)', () => {
   it('says what would run, with the password masked, and does not run it', async () => {
     const { command, marker } = markerCommand();
-    const { code, stdout, log } = await cli(['migrate', '--database-url', 'postgres://app:hunter22@127.0.0.1:1/preview', '--dry-run', ...command.flatMap((a) => ['--command', a])]);
+    const { code, stdout, log } = await cli([
+      'migrate',
+      '--database-url',
+      'postgres://app:hunter22@127.0.0.1:1/preview',
+      '--dry-run',
+      ...command.flatMap((a) => ['--command', a]),
+    ]);
     show('migrate --command --dry-run', stdout);
     expect(code, log).toBe(0);
     expect(existsSync(marker), 'the migration command ran').toBe(false);
@@ -171,24 +227,30 @@ describe('one production guard at every entry point', () => {
     'postgres://u@db-prd.invalid/app',
     'postgres://u:hunter22@db-preview.invalid/app?host=db-prod.invalid',
   ];
-  it.each(urls)('%s is refused with exit 2 by migrate --dir, migrate --command, verify-idempotent, stage mode and run', async (url) => {
-    const ws = workspace({});
-    const { command, marker } = markerCommand();
-    const entries: [string, string[]][] = [
-      ['migrate --dir', ['migrate', '--dir', reference, '--database-url', url]],
-      ['migrate --command', ['migrate', '--database-url', url, ...command.flatMap((a) => ['--command', a])]],
-      ['verify-idempotent', ['verify-idempotent', '--dir', reference, '--database-url', url]],
-      ['migrate (stage mode)', ['migrate', '--config', ws.config, '--database-url', url, '--state', ws.state, '--report-dir', ws.report]],
-      ['run', ['run', '--config', ws.config, '--database-url', url, '--state', ws.state, '--report-dir', ws.report]],
-    ];
-    for (const [entry, argv] of entries) {
-      const { code, log } = await cli(argv);
-      expect({ entry, code }).toEqual({ entry, code: 2 });
-      expect(log, entry).toContain('matches the production pattern');
-      expect(log, entry).not.toContain('hunter22');
-    }
-    expect(existsSync(marker), 'the migration command ran').toBe(false);
-  });
+  it.each(urls)(
+    '%s is refused with exit 2 by migrate --dir, migrate --command, verify-idempotent, stage mode and run',
+    async (url) => {
+      const ws = workspace({});
+      const { command, marker } = markerCommand();
+      const entries: [string, string[]][] = [
+        ['migrate --dir', ['migrate', '--dir', reference, '--database-url', url]],
+        ['migrate --command', ['migrate', '--database-url', url, ...command.flatMap((a) => ['--command', a])]],
+        ['verify-idempotent', ['verify-idempotent', '--dir', reference, '--database-url', url]],
+        [
+          'migrate (stage mode)',
+          ['migrate', '--config', ws.config, '--database-url', url, '--state', ws.state, '--report-dir', ws.report],
+        ],
+        ['run', ['run', '--config', ws.config, '--database-url', url, '--state', ws.state, '--report-dir', ws.report]],
+      ];
+      for (const [entry, argv] of entries) {
+        const { code, log } = await cli(argv);
+        expect({ entry, code }).toEqual({ entry, code: 2 });
+        expect(log, entry).toContain('matches the production pattern');
+        expect(log, entry).not.toContain('hunter22');
+      }
+      expect(existsSync(marker), 'the migration command ran').toBe(false);
+    },
+  );
 });
 
 describe('the migrate stage header says what the stage does', () => {
@@ -207,8 +269,14 @@ describe('the migrate stage header says what the stage does', () => {
       const ws = workspace(database);
       return migrateStageTitle(loadConfig({ path: ws.config, packageRoot: root }));
     };
-    expect(title({ migrations: { dir: reference }, baseline: { strategy: 'template-copy', before: '022' } })).toBe('migrate: throwaway server, migrations, baseline copy');
-    expect(title({ url: 'postgres://a@h/app', migrations: { command: ['./migrate'] } })).toBe('migrate: the given database, migration command');
-    expect(title({ url: 'postgres://a@h/app', baseline: { strategy: 'separate-url', url: 'postgres://a@h/old' } })).toBe('migrate: the given database, no migrations, separate baseline database');
+    expect(title({ migrations: { dir: reference }, baseline: { strategy: 'template-copy', before: '022' } })).toBe(
+      'migrate: throwaway server, migrations, baseline copy',
+    );
+    expect(title({ url: 'postgres://a@h/app', migrations: { command: ['./migrate'] } })).toBe(
+      'migrate: the given database, migration command',
+    );
+    expect(
+      title({ url: 'postgres://a@h/app', baseline: { strategy: 'separate-url', url: 'postgres://a@h/old' } }),
+    ).toBe('migrate: the given database, no migrations, separate baseline database');
   });
 });

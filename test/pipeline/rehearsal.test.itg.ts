@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../src/log.js';
 import { parseWorkload } from '../../src/load/workload.js';
-import { rehearseMigrations, type RehearsalRecord } from '../../src/pipeline/rehearsal.js';
+import { MemoryLogger } from '../../src/log.js';
+import { type RehearsalRecord, rehearseMigrations } from '../../src/pipeline/rehearsal.js';
 import { freshDatabase, migrationsDir, sql } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
@@ -23,7 +23,8 @@ const workload = parseWorkload(
 );
 
 function show(label: string, record: RehearsalRecord): void {
-  const w = (x: RehearsalRecord['before']) => `${x.requests} requests, ${x.failed} failed, p50 ${x.latencyMs.p50.toFixed(1)} ms, p99 ${x.latencyMs.p99.toFixed(1)} ms, max ${x.latencyMs.max.toFixed(1)} ms`;
+  const w = (x: RehearsalRecord['before']) =>
+    `${x.requests} requests, ${x.failed} failed, p50 ${x.latencyMs.p50.toFixed(1)} ms, p99 ${x.latencyMs.p99.toFixed(1)} ms, max ${x.latencyMs.max.toFixed(1)} ms`;
   process.stdout.write(
     `\n----- ${label} -----\nmigration ${record.migration.durationMs.toFixed(0)} ms${record.migration.error ? ` (failed: ${record.migration.error.split('\n')[0]})` : ''}\n` +
       `blocked max ${record.blockedMaxMs.toFixed(0)} ms in ${record.blockedSessions} session(s); migration waited max ${record.migrationWaitedMaxMs.toFixed(0)} ms\n` +
@@ -49,7 +50,10 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
     await sql(db.url, 'CREATE TABLE events (id bigserial PRIMARY KEY, payload text)');
     await sql(db.url, `INSERT INTO events (payload) SELECT md5(g::text) FROM generate_series(1, ${rows}) g`);
     await sql(db.url, 'ANALYZE events');
-    const child = spawn(process.execPath, [serverScript], { env: { ...process.env, DATABASE_URL: db.url }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [serverScript], {
+      env: { ...process.env, DATABASE_URL: db.url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
@@ -63,7 +67,15 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
     return { db, baseUrl: `http://127.0.0.1:${port}` };
   }
 
-  const common = { workload, rate: 100, timeoutMs: 20_000, sliceMs: 300, beforeMs: 1_500, afterMs: 900, log: new MemoryLogger() };
+  const common = {
+    workload,
+    rate: 100,
+    timeoutMs: 20_000,
+    sliceMs: 300,
+    beforeMs: 1_500,
+    afterMs: 900,
+    log: new MemoryLogger(),
+  };
 
   it('CREATE INDEX on a table taking writes: the writes wait behind it (RowExclusiveLock), and the slices during it show the wait as latency', async () => {
     const { db, baseUrl } = await backendOn('rehidx', 1_500_000);
@@ -88,7 +100,10 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
 
   it('the same index built CONCURRENTLY: no request waits on the migration', async () => {
     const { db, baseUrl } = await backendOn('rehconc', 1_500_000);
-    const dir = migrationsDir({ '022_index.sql': '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY events_payload_idx ON events (payload);\n' });
+    const dir = migrationsDir({
+      '022_index.sql':
+        '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY events_payload_idx ON events (payload);\n',
+    });
     const record = await rehearseMigrations({ ...common, databaseUrl: db.url, baseUrl, migrations: { dir } });
     show('CREATE INDEX CONCURRENTLY', record);
     expect(record.migration.error).toBeUndefined();

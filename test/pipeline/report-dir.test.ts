@@ -20,15 +20,33 @@ async function run(argv: string[]) {
 describe('--report-dir that is a file', () => {
   for (const command of ['run', 'migrate']) {
     it(`${command}: exit 2 with a message naming the folder, not a raw EEXIST`, async () => {
-      const { code, log } = await run([command, '--config', config, '--report-dir', file, '--state', join(work, command, 'state.json')]);
+      const { code, log } = await run([
+        command,
+        '--config',
+        config,
+        '--report-dir',
+        file,
+        '--state',
+        join(work, command, 'state.json'),
+      ]);
       expect(code).toBe(2);
-      expect(log).toContain(`error: report folder '${file}' (--report-dir, or report.dir in the config): is a file; expected a folder`);
+      expect(log).toContain(
+        `error: report folder '${file}' (--report-dir, or report.dir in the config): is a file; expected a folder`,
+      );
       expect(log).not.toContain('EEXIST');
     });
   }
 
   it('a file in the folder path: exit 2 too', async () => {
-    const { code, log } = await run(['run', '--config', config, '--report-dir', join(file, 'report'), '--state', join(work, 'nested', 'state.json')]);
+    const { code, log } = await run([
+      'run',
+      '--config',
+      config,
+      '--report-dir',
+      join(file, 'report'),
+      '--state',
+      join(work, 'nested', 'state.json'),
+    ]);
     expect(code).toBe(2);
     expect(log).toContain('a file is in its path');
   });
@@ -36,8 +54,20 @@ describe('--report-dir that is a file', () => {
   it('a folder perf-gate may not create: exit 2 naming the flag and the path, not exit 3', async () => {
     // /sys refuses new entries to every user (EPERM as root, EACCES otherwise): a real unwritable place.
     const denied = '/sys/perf-gate-report-dir-test';
-    const { code, log } = await run(['run', '--config', config, '--report-dir', denied, '--state', join(work, 'denied', 'state.json')]);
+    const { code, log } = await run([
+      'run',
+      '--config',
+      config,
+      '--report-dir',
+      denied,
+      '--state',
+      join(work, 'denied', 'state.json'),
+    ]);
     expect(code).toBe(2);
-    expect(log).toMatch(new RegExp(`error: report folder '${denied}' \\(--report-dir, or report\\.dir in the config\\): cannot be created or written \\((EACCES|EPERM)\\)`));
+    expect(log).toMatch(
+      new RegExp(
+        `error: report folder '${denied}' \\(--report-dir, or report\\.dir in the config\\): cannot be created or written \\((EACCES|EPERM)\\)`,
+      ),
+    );
   });
 });

@@ -4,16 +4,17 @@
  * a `kind: url` baseline whose URL carries credentials, DB_PASS in the backend's environment and a
  * value that came from `${NAME}` expansion.
  */
-import { createServer, type Server } from 'node:http';
+
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MemoryLogger, SecretMasker } from '../../src/log.js';
+import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 import { freePort, probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
-import { SHORT_GATE, SHORT_LOAD } from '../helpers/config-text.js';
 
 const URL_PASSWORD = 'url-secret-5678';
 const DB_PASS = 'db-pass-literal-4821';
@@ -37,7 +38,7 @@ let baselinePort: number;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'perf-gate-masking-'));
   writeFileSync(join(work, 'backend.cjs'), BACKEND);
-  baseline = createServer((req, res) => {
+  baseline = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
   });
@@ -50,7 +51,9 @@ afterAll(async () => {
 });
 
 describe('masking in a real run', () => {
-  it('report.md, report.html, results.json, backend-*.log and the log hold none of the secrets', { timeout: 180_000 }, async (ctx) => {
+  it('report.md, report.html, results.json, backend-*.log and the log hold none of the secrets', {
+    timeout: 180_000,
+  }, async (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const candidatePort = await freePort();
     const config = join(work, 'perf-gate.yml');
@@ -81,7 +84,10 @@ describe('masking in a real run', () => {
     process.env.PERF_GATE_TEST_API_SETTING = EXPANDED;
     let code: number;
     try {
-      code = await main(['run', '--config', config, '--report-dir', reportDir, '--state', statePath], { stdout: (t) => out.push(t), log });
+      code = await main(['run', '--config', config, '--report-dir', reportDir, '--state', statePath], {
+        stdout: (t) => out.push(t),
+        log,
+      });
     } finally {
       delete process.env.PERF_GATE_TEST_API_SETTING;
     }
@@ -90,25 +96,41 @@ describe('masking in a real run', () => {
 
     // The run did see every secret: the backend printed them, the report describes both backends.
     const files = readdirSync(reportDir);
-    for (const name of ['report.md', 'report.html', 'results.json', 'backend-candidate.log']) expect(files).toContain(name);
-    expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toMatch(/connecting to \S+\nDB_PASS=\S+\napi setting is \S+/);
-    const results = JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8')) as { environment: { backends: Record<string, { description: string }>; envDifferences: { name: string }[] } };
-    expect(results.environment.envDifferences.map((d) => d.name)).toEqual(expect.arrayContaining(['API_SETTING', 'DATABASE_URL', 'DB_PASS']));
+    for (const name of ['report.md', 'report.html', 'results.json', 'backend-candidate.log'])
+      expect(files).toContain(name);
+    expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toMatch(
+      /connecting to \S+\nDB_PASS=\S+\napi setting is \S+/,
+    );
+    const results = JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8')) as {
+      environment: { backends: Record<string, { description: string }>; envDifferences: { name: string }[] };
+    };
+    expect(results.environment.envDifferences.map((d) => d.name)).toEqual(
+      expect.arrayContaining(['API_SETTING', 'DATABASE_URL', 'DB_PASS']),
+    );
 
     // The throwaway server's URL and password are kept only in the 0600 state file.
     const state = JSON.parse(readFileSync(statePath, 'utf8')) as { secrets: string[] };
-    expect(state.secrets.find((s) => /^postgres/.test(s)), 'the throwaway server URL is a registered secret').toBeDefined();
+    expect(
+      state.secrets.find((s) => /^postgres/.test(s)),
+      'the throwaway server URL is a registered secret',
+    ).toBeDefined();
     const secrets = [URL_PASSWORD, DB_PASS, EXPANDED, ...state.secrets];
     const written: [string, string][] = [
       ['log', logText],
       ['stdout', out.join('')],
-      ...files.filter((f) => /\.(md|html|json|log)$/.test(f)).map((f): [string, string] => [f, readFileSync(join(reportDir, f), 'utf8')]),
+      ...files
+        .filter((f) => /\.(md|html|json|log)$/.test(f))
+        .map((f): [string, string] => [f, readFileSync(join(reportDir, f), 'utf8')]),
     ];
-    const leaks = written.flatMap(([name, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${name}: ${secret}`));
+    const leaks = written.flatMap(([name, text]) =>
+      secrets.filter((secret) => text.includes(secret)).map((secret) => `${name}: ${secret}`),
+    );
     expect(leaks).toEqual([]);
     // What is left readable: the host of the url backend, and that the values differ.
     expect(results.environment.backends.baseline.description).toBe(`http://perfuser:***@127.0.0.1:${baselinePort}`);
-    expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toBe('connecting to ***\nDB_PASS=***\napi setting is ***\n');
+    expect(readFileSync(join(reportDir, 'backend-candidate.log'), 'utf8')).toBe(
+      'connecting to ***\nDB_PASS=***\napi setting is ***\n',
+    );
   });
 });
 
@@ -116,7 +138,9 @@ describe('the masker', () => {
   const masker = SecretMasker.of(['registered-secret']);
 
   it('hides URL passwords it was never told about, including an unencoded @ in the password', () => {
-    expect(masker.mask('connecting to postgres://app:p@ss-w0rd@db.internal:5432/app?sslmode=require')).toBe('connecting to postgres://app:***@db.internal:5432/app?sslmode=require');
+    expect(masker.mask('connecting to postgres://app:p@ss-w0rd@db.internal:5432/app?sslmode=require')).toBe(
+      'connecting to postgres://app:***@db.internal:5432/app?sslmode=require',
+    );
     expect(masker.mask('GET http://host:8080/path mail a@b.c')).toBe('GET http://host:8080/path mail a@b.c');
     expect(masker.mask('redis://:tok3n@cache:6379/0')).toBe('redis://:***@cache:6379/0');
   });
@@ -127,6 +151,9 @@ describe('the masker', () => {
   });
 
   it('masks every string of a results object, leaving numbers alone', () => {
-    expect(masker.maskAll({ a: ['x registered-secret y', 12.5], b: { c: 'DB_PASS=x1y2z3' } })).toEqual({ a: ['x *** y', 12.5], b: { c: 'DB_PASS=***' } });
+    expect(masker.maskAll({ a: ['x registered-secret y', 12.5], b: { c: 'DB_PASS=x1y2z3' } })).toEqual({
+      a: ['x *** y', 12.5],
+      b: { c: 'DB_PASS=***' },
+    });
   });
 });

@@ -58,9 +58,16 @@ function config(name: string, baseline: string): string {
 
 async function gate(configPath: string, reportDir: string) {
   const log = new MemoryLogger();
-  const code = await main(['run', '--config', configPath, '--report-dir', reportDir, '--state', join(dir, `${reportDir}.state.json`)], { stdout: () => undefined, log });
+  const code = await main(
+    ['run', '--config', configPath, '--report-dir', reportDir, '--state', join(dir, `${reportDir}.state.json`)],
+    { stdout: () => undefined, log },
+  );
   if (code > 1) throw new Error(log.lines.join('\n'));
-  return { code, log: log.lines.join('\n'), results: JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8')) };
+  return {
+    code,
+    log: log.lines.join('\n'),
+    results: JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8')),
+  };
 }
 
 describe('baseline from a stored results file', () => {
@@ -71,7 +78,10 @@ describe('baseline from a stored results file', () => {
     expect(first.log).toContain('no database: both backends are URLs and there are no migrations');
 
     delayMs = 40; // the new release is slower
-    const second = await gate(config('now.yml', `{ kind: results, results: ${join(dir, 'earlier', 'results.json')} }`), join(dir, 'now'));
+    const second = await gate(
+      config('now.yml', `{ kind: results, results: ${join(dir, 'earlier', 'results.json')} }`),
+      join(dir, 'now'),
+    );
     expect(second.log).toContain(`stored rounds of run ${first.results.runId}`);
     expect(second.log).not.toMatch(/warm-up baseline/);
     expect(second.code, second.log).toBe(1);
@@ -85,10 +95,18 @@ describe('baseline from a stored results file', () => {
 
   it('refuses a stored baseline next to a candidate that would have to be booted (exit 2)', async () => {
     const path = join(dir, 'bad.yml');
-    writeFileSync(path, readFileSync(config('tmp.yml', '{ kind: results, results: x.json }'), 'utf8').replace('  kind: url\n', '  kind: command\n  command: [node, server.js]\n'));
+    writeFileSync(
+      path,
+      readFileSync(config('tmp.yml', '{ kind: results, results: x.json }'), 'utf8').replace(
+        '  kind: url\n',
+        '  kind: command\n  command: [node, server.js]\n',
+      ),
+    );
     const log = new MemoryLogger();
     const code = await main(['validate', '--config', path], { stdout: () => undefined, log });
     expect(code).toBe(2);
-    expect(log.lines.join('\n')).toContain("config key 'backend.candidate.kind': got \"command\"; expected 'url' when the baseline is a stored results file");
+    expect(log.lines.join('\n')).toContain(
+      "config key 'backend.candidate.kind': got \"command\"; expected 'url' when the baseline is a stored results file",
+    );
   });
 });

@@ -49,10 +49,26 @@ describe('buildResults', () => {
 
   it('each target carries its reason as data, and results.json keeps the same reason in words', () => {
     const results = build();
-    expect(results.targets[0]!.reason).toMatchObject({ kind: 'decided', status: 'pass', relative: true, unit: 'ms', samples: 8, threshold: results.targets[0]!.threshold });
-    expect(results.targets[1]!.reason).toMatchObject({ kind: 'decided', status: 'pass', relative: false, samples: 8, threshold: 10 });
+    expect(results.targets[0]!.reason).toMatchObject({
+      kind: 'decided',
+      status: 'pass',
+      relative: true,
+      unit: 'ms',
+      samples: 8,
+      threshold: results.targets[0]!.threshold,
+    });
+    expect(results.targets[1]!.reason).toMatchObject({
+      kind: 'decided',
+      status: 'pass',
+      relative: false,
+      samples: 8,
+      threshold: 10,
+    });
     for (const t of results.targets) expect(t.note).toBe(targetNote(t.expression, t.reason!));
-    expect(results.decision).toMatchObject({ intervalMethods: ['hodges-lehmann'], errorControl: { procedure: 'holm', alpha: 0.02, judged: 2, notJudged: 0 } });
+    expect(results.decision).toMatchObject({
+      intervalMethods: ['hodges-lehmann'],
+      errorControl: { procedure: 'holm', alpha: 0.02, judged: 2, notJudged: 0 },
+    });
     expect(results.decision!.multipleComparisons).toBe(errorControlText(results.decision!.errorControl!));
     expect(results.decision!.method).toBe(intervalMethodsText(['hodges-lehmann']));
   });

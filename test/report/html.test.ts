@@ -7,9 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { niceTicks } from '../../src/report/charts.js';
 import { axisTick, renderHtml } from '../../src/report/html.js';
 import type { Results } from '../../src/report/results.js';
-import { errorResults, failResults, fixtureRound, fixtureRounds, inconclusiveResults, noDataResults, passResults } from '../helpers/results-fixtures.js';
+import {
+  errorResults,
+  failResults,
+  fixtureRound,
+  fixtureRounds,
+  inconclusiveResults,
+  noDataResults,
+  passResults,
+} from '../helpers/results-fixtures.js';
 
-const count = (text: string, needle: string | RegExp) => (typeof needle === 'string' ? text.split(needle).length - 1 : (text.match(needle) ?? []).length);
+const count = (text: string, needle: string | RegExp) =>
+  typeof needle === 'string' ? text.split(needle).length - 1 : (text.match(needle) ?? []).length;
 
 describe('renderHtml', () => {
   it('is one self-contained page: no script, no external stylesheet, image or font, and a CSP that forbids fetching', () => {
@@ -21,7 +30,9 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/@import|url\(/i);
     expect(html).toContain(`default-src 'none'`);
     // The only absolute address is the run link we were given (and the SVG namespace, which is not fetched).
-    const addresses = [...html.matchAll(/https?:\/\/[^"'<\s)]+/g)].map((m) => m[0]).filter((u) => u !== 'http://www.w3.org/2000/svg');
+    const addresses = [...html.matchAll(/https?:\/\/[^"'<\s)]+/g)]
+      .map((m) => m[0])
+      .filter((u) => u !== 'http://www.w3.org/2000/svg');
     expect(new Set(addresses)).toEqual(new Set(['https://github.com/acme/rag-backend/actions/runs/1']));
   });
 
@@ -40,7 +51,7 @@ describe('renderHtml', () => {
     }
   });
 
-  it('lists every target with the comment\'s numbers: medians, change with interval, detectable effect, status', () => {
+  it("lists every target with the comment's numbers: medians, change with interval, detectable effect, status", () => {
     const html = renderHtml(failResults());
     const targets = html.slice(html.indexOf('id="targets"'), html.indexOf('id="charts"'));
     expect(targets).toContain('<code>pipeline_time improves &gt;= 20%</code>');
@@ -74,7 +85,11 @@ describe('renderHtml', () => {
 
   it('keeps invalid and flagged rounds visible in the table and as hollow markers in the charts', () => {
     const results = passResults();
-    results.rounds = [...fixtureRounds(3), fixtureRound(3, 'baseline', { valid: false }), fixtureRound(3, 'candidate', { flags: ['generator-saturated'] })];
+    results.rounds = [
+      ...fixtureRounds(3),
+      fixtureRound(3, 'baseline', { valid: false }),
+      fixtureRound(3, 'candidate', { flags: ['generator-saturated'] }),
+    ];
     const html = renderHtml(results);
     const rounds = html.slice(html.indexOf('id="rounds"'), html.indexOf('id="decision"'));
     expect(count(rounds, '<tr class="invalid">')).toBe(1);
@@ -117,7 +132,8 @@ describe('renderHtml', () => {
 
   it('shows all metrics, the decision method, the migration and the environment', () => {
     const html = renderHtml(passResults());
-    for (const name of ['latency_p50', 'latency_p99', 'throughput', 'error_rate', 'pipeline_time', 'pool_wait_p95']) expect(html).toContain(`<th scope="row">${name}`);
+    for (const name of ['latency_p50', 'latency_p99', 'throughput', 'error_rate', 'pipeline_time', 'pool_wait_p95'])
+      expect(html).toContain(`<th scope="row">${name}`);
     expect(html).toContain('Holm step-down across 3 targets, family-wise error 0.05.');
     expect(html).toContain('Confidence: 95.0 %');
     expect(html).toContain('<code>[&quot;022_phase1.sql&quot;]</code>');

@@ -20,7 +20,13 @@ describe('maskResults on structured reasons', () => {
         needed: 5,
         excluded: [
           { count: 2, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['backend printed hunter2-token'] },
-          { count: 1, cause: 'not-measured', variant: 'baseline', metric: 'pipeline_time', serverMetricsProblems: ['scrape of hunter2-token.internal failed'] },
+          {
+            count: 1,
+            cause: 'not-measured',
+            variant: 'baseline',
+            metric: 'pipeline_time',
+            serverMetricsProblems: ['scrape of hunter2-token.internal failed'],
+          },
           { count: 1, cause: 'not-positive', variant: 'baseline', metric: 'pipeline_time', value: 0 },
         ],
       },
@@ -33,7 +39,13 @@ describe('maskResults on structured reasons', () => {
       needed: 5,
       excluded: [
         { count: 2, cause: 'round-invalid', variant: 'candidate', invalidReasons: ['backend printed ***'] },
-        { count: 1, cause: 'not-measured', variant: 'baseline', metric: 'pipeline_time', serverMetricsProblems: ['scrape of ***.internal failed'] },
+        {
+          count: 1,
+          cause: 'not-measured',
+          variant: 'baseline',
+          metric: 'pipeline_time',
+          serverMetricsProblems: ['scrape of ***.internal failed'],
+        },
         { count: 1, cause: 'not-positive', variant: 'baseline', metric: 'pipeline_time', value: 0 },
       ],
     });

@@ -4,7 +4,12 @@ import type { MigrationLintResult, MigrationRehearsalResult, Results } from '../
 import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
 import { passResults } from '../helpers/results-fixtures.js';
 
-const window = (p99: number, requests = 100, failed = 0) => ({ requests, failed, errorRate: failed / requests, latencyMs: { p50: 3, p99, max: p99 * 1.1 } });
+const window = (p99: number, requests = 100, failed = 0) => ({
+  requests,
+  failed,
+  errorRate: failed / requests,
+  latencyMs: { p50: 3, p99, max: p99 * 1.1 },
+});
 
 function rehearsal(overrides: Partial<MigrationRehearsalResult> = {}): MigrationRehearsalResult {
   return {
@@ -14,8 +19,24 @@ function rehearsal(overrides: Partial<MigrationRehearsalResult> = {}): Migration
     blockedSessions: 2,
     migrationWaitedMaxMs: 0,
     waits: [
-      { side: 'blocked-by-migration', relation: 'events', mode: 'RowExclusiveLock', command: 'INSERT', startMs: 1600, durationMs: 2951, ongoing: false },
-      { side: 'blocked-by-migration', relation: 'events', mode: 'RowExclusiveLock', command: 'INSERT', startMs: 1650, durationMs: 2699, ongoing: false },
+      {
+        side: 'blocked-by-migration',
+        relation: 'events',
+        mode: 'RowExclusiveLock',
+        command: 'INSERT',
+        startMs: 1600,
+        durationMs: 2951,
+        ongoing: false,
+      },
+      {
+        side: 'blocked-by-migration',
+        relation: 'events',
+        mode: 'RowExclusiveLock',
+        command: 'INSERT',
+        startMs: 1650,
+        durationMs: 2699,
+        ongoing: false,
+      },
     ],
     tables: [{ relation: 'events', rows: 1_500_000, bytes: 155_800_000 }],
     before: window(55.5),
@@ -29,7 +50,16 @@ function rehearsal(overrides: Partial<MigrationRehearsalResult> = {}): Migration
 
 const lint: MigrationLintResult = {
   squawkVersion: '2.61.0',
-  findings: [{ file: 'migrations/022_index.sql', line: 8, column: 1, level: 'warning', rule: 'require-concurrent-index-creation', message: 'During normal index creation, table updates are blocked, but reads are still allowed.' }],
+  findings: [
+    {
+      file: 'migrations/022_index.sql',
+      line: 8,
+      column: 1,
+      level: 'warning',
+      rule: 'require-concurrent-index-creation',
+      message: 'During normal index creation, table updates are blocked, but reads are still allowed.',
+    },
+  ],
 };
 
 function withMigration(extra: Pick<Results, 'rehearsal' | 'migrationLint'>): Results {
@@ -39,7 +69,9 @@ function withMigration(extra: Pick<Results, 'rehearsal' | 'migrationLint'>): Res
 describe('the migration section of the report', () => {
   it('says how long requests waited on the migration, with the waits, the windows and the tables, and the squawk findings', () => {
     const md = renderMarkdown(withMigration({ rehearsal: rehearsal(), migrationLint: lint }));
-    expect(md).toContain("<summary>⚠️ Migration rehearsal: requests waited up to 2.95 s on the migration's locks</summary>");
+    expect(md).toContain(
+      "<summary>⚠️ Migration rehearsal: requests waited up to 2.95 s on the migration's locks</summary>",
+    );
     expect(md).toContain('| p99 | 55.5 ms | 3.04 s | 20.5 ms |');
     expect(md).toContain('| 2.95 s | `INSERT` | `RowExclusiveLock` | `events` |');
     expect(md).toContain('`events` (1.5 M rows, 148.6 MiB)');
@@ -48,20 +80,44 @@ describe('the migration section of the report', () => {
   });
 
   it('a migration nothing waited on, and one that failed under traffic, read as such', () => {
-    expect(renderMarkdown(withMigration({ rehearsal: rehearsal({ blockedMaxMs: 0, blockedSessions: 0, waits: [] }) }))).toContain(
-      '<summary>Migration rehearsal: no request waited on the migration (3.24 s)</summary>',
+    expect(
+      renderMarkdown(withMigration({ rehearsal: rehearsal({ blockedMaxMs: 0, blockedSessions: 0, waits: [] }) })),
+    ).toContain('<summary>Migration rehearsal: no request waited on the migration (3.24 s)</summary>');
+    const failed = renderMarkdown(
+      withMigration({
+        rehearsal: rehearsal({
+          error: 'migration 022_index.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03)\nmore',
+        }),
+      }),
     );
-    const failed = renderMarkdown(withMigration({ rehearsal: rehearsal({ error: 'migration 022_index.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03)\nmore' }) }));
     expect(failed).toContain('⚠️ Migration rehearsal: the migration failed under traffic');
-    expect(failed).toContain('The migration failed: `migration 022_index.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03)`');
+    expect(failed).toContain(
+      'The migration failed: `migration 022_index.sql failed: canceling statement due to lock timeout (SQLSTATE 55P03)`',
+    );
   });
 
   it('strings from a results.json stay inert: no markup, no table break, no mention', () => {
     const hostile = '`| <img src=x> @admin [x](https://evil)';
     const md = renderMarkdown(
       withMigration({
-        rehearsal: rehearsal({ waits: [{ side: 'blocked-by-migration', relation: hostile, mode: hostile, command: hostile, startMs: 0, durationMs: 10, ongoing: true }], tables: [{ relation: hostile, rows: 1, bytes: 1 }] }),
-        migrationLint: { squawkVersion: hostile, findings: [{ ...lint.findings[0]!, file: hostile, rule: hostile, message: hostile }] },
+        rehearsal: rehearsal({
+          waits: [
+            {
+              side: 'blocked-by-migration',
+              relation: hostile,
+              mode: hostile,
+              command: hostile,
+              startMs: 0,
+              durationMs: 10,
+              ongoing: true,
+            },
+          ],
+          tables: [{ relation: hostile, rows: 1, bytes: 1 }],
+        }),
+        migrationLint: {
+          squawkVersion: hostile,
+          findings: [{ ...lint.findings[0]!, file: hostile, rule: hostile, message: hostile }],
+        },
       }),
     );
     // Every occurrence sits inside a code span (CommonMark: a run of n backticks closes at the next run of exactly n).

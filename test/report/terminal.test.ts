@@ -9,7 +9,9 @@ describe('terminal table', () => {
     const header = lines[2]!;
     expect(header).toMatch(/^target\s+baseline\s+candidate\s+change \[interval\]\s+status$/);
     const rows = lines.slice(3, 6);
-    expect(rows[0]).toMatch(/^pipeline_time improves >= 20%\s+18\.1 ms\s+13\.4 ms\s+−8\.0 % \[−11\.0 %, −5\.0 %\]\s+MISSED$/);
+    expect(rows[0]).toMatch(
+      /^pipeline_time improves >= 20%\s+18\.1 ms\s+13\.4 ms\s+−8\.0 % \[−11\.0 %, −5\.0 %\]\s+MISSED$/,
+    );
     expect(rows[1]).toMatch(/^pool_wait_p95 < 10ms\s+13\.1 ms\s+4\.20 ms\s+4\.20 ms \[3\.90 ms, 4\.60 ms\]\s+met$/);
     expect(rows[2]).toMatch(/latency_p95 worsens <= 5%.*\+12\.0 % \[\+8\.0 %, \+16\.0 %\]\s+MISSED$/);
     // Every row of a table has the same width: the columns line up.

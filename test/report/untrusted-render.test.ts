@@ -74,21 +74,56 @@ const ATTACKS = [
 ];
 
 const hostileString = fc
-  .array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ATTACKS) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) }), { minLength: 1, maxLength: 5 })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...ATTACKS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 6 }) },
+    ),
+    { minLength: 1, maxLength: 5 },
+  )
   .map((parts) => parts.join(''));
 
 /** A count as a fork could write it: a number, a fraction, a huge one, or a string full of markup. */
 const hostileCount = fc.oneof(fc.nat({ max: 50 }), fc.double(), fc.integer(), hostileString);
 
 /** Names the renderer looks up (client metrics and the fixtures' round values) keep their identity. */
-const KNOWN = new Set(['latency_p50', 'latency_p90', 'latency_p95', 'latency_p99', 'latency_max', 'latency_mean', 'throughput', 'error_rate', 'pipeline_time', 'pool_wait_p95', 'baseline', 'candidate']);
+const KNOWN = new Set([
+  'latency_p50',
+  'latency_p90',
+  'latency_p95',
+  'latency_p99',
+  'latency_max',
+  'latency_mean',
+  'throughput',
+  'error_rate',
+  'pipeline_time',
+  'pool_wait_p95',
+  'baseline',
+  'candidate',
+]);
 
 /**
  * A figure as a schema-valid file could hold it (any finite number): ordinary ones, and ones whose
  * rendering would print seven or more digits, which GitHub links as a commit SHA.
  */
 const hostileNumber = fc.oneof(
-  fc.constantFrom(123456.7, 99999.9, 1e5, 999999.6, 1e6, 1234567, -1e5, 1e12, -1e12, 3604762800056289, 1e21, -1e300, 0.05, -0.5, 1e-9),
+  fc.constantFrom(
+    123456.7,
+    99999.9,
+    1e5,
+    999999.6,
+    1e6,
+    1234567,
+    -1e5,
+    1e12,
+    -1e12,
+    3604762800056289,
+    1e21,
+    -1e300,
+    0.05,
+    -0.5,
+    1e-9,
+  ),
   fc.double({ min: -1e300, max: 1e300, noNaN: true }),
   fc.integer({ min: -1e9, max: 1e9 }),
 );
@@ -113,10 +148,29 @@ function build(base: Results, next: () => string, nextCount: () => unknown, next
   r.targets = r.targets.map((t) => ({ ...t, expression: next(), metric: next(), note: next() }));
   r.metrics = r.metrics.map((m) => ({ ...m, name: next(), description: next(), pairs: nextCount() as number }));
   if (nextNumber) {
-    r.targets = r.targets.map((t) => ({ ...t, estimate: nextNumber(), ci: [nextNumber(), nextNumber()], threshold: nextNumber(), minimumDetectableEffect: nextNumber() }));
-    r.metrics = r.metrics.map((m) => ({ ...m, baseline: nextNumber(), candidate: nextNumber(), change: nextNumber(), ci: [nextNumber(), nextNumber()] }));
+    r.targets = r.targets.map((t) => ({
+      ...t,
+      estimate: nextNumber(),
+      ci: [nextNumber(), nextNumber()],
+      threshold: nextNumber(),
+      minimumDetectableEffect: nextNumber(),
+    }));
+    r.metrics = r.metrics.map((m) => ({
+      ...m,
+      baseline: nextNumber(),
+      candidate: nextNumber(),
+      change: nextNumber(),
+      ci: [nextNumber(), nextNumber()],
+    }));
   }
-  r.rounds = [fixtureRound(0, 'baseline'), fixtureRound(0, 'candidate'), fixtureRound(1, 'baseline', { valid: false }), fixtureRound(1, 'candidate', { flags: ['x'] }), fixtureRound(2, 'baseline'), fixtureRound(2, 'candidate')].map((round) => ({
+  r.rounds = [
+    fixtureRound(0, 'baseline'),
+    fixtureRound(0, 'candidate'),
+    fixtureRound(1, 'baseline', { valid: false }),
+    fixtureRound(1, 'candidate', { flags: ['x'] }),
+    fixtureRound(2, 'baseline'),
+    fixtureRound(2, 'candidate'),
+  ].map((round) => ({
     ...round,
     index: nextCount() as number,
     pair: nextCount() as number,
@@ -124,7 +178,15 @@ function build(base: Results, next: () => string, nextCount: () => unknown, next
     flags: round.flags.length ? [next(), next()] : [],
     invalidReasons: round.valid ? [] : [next()],
   }));
-  r.decision = { confidence: 0.95, method: next(), multipleComparisons: next(), plannedPairs: nextCount() as number, measuredPairs: nextCount() as number, validPairs: nextCount() as number, stoppingReason: next() };
+  r.decision = {
+    confidence: 0.95,
+    method: next(),
+    multipleComparisons: next(),
+    plannedPairs: nextCount() as number,
+    measuredPairs: nextCount() as number,
+    validPairs: nextCount() as number,
+    stoppingReason: next(),
+  };
   r.migration = { [next()]: next(), list: [next()] };
   r.environment = { [next()]: next(), nested: { value: next() } };
   return r;
@@ -135,7 +197,12 @@ function hostileResults(base: Results, h: Hostile): Results {
   let c = 0;
   let n = 0;
   const numbers = h.numbers;
-  return build(base, () => h.strings[s++ % h.strings.length]!, () => h.counts[c++ % h.counts.length], numbers && (() => numbers[n++ % numbers.length]!));
+  return build(
+    base,
+    () => h.strings[s++ % h.strings.length]!,
+    () => h.counts[c++ % h.counts.length],
+    numbers && (() => numbers[n++ % numbers.length]!),
+  );
 }
 
 /** The same picks with each string replaced by a neutral word; equal strings stay equal, distinct ones distinct. */
@@ -144,7 +211,8 @@ function neutralResults(base: Results, h: Hostile): Results {
   const neutral = (value: string): string => {
     if (KNOWN.has(value) || value === '') return value;
     if (stageText(value) !== undefined) return value; // a stage name is shown as plain text: checked by its own test below
-    if (!names.has(value)) names.set(value, plainText(value).trim() === '' ? ' '.repeat(names.size + 1) : `N${names.size}`);
+    if (!names.has(value))
+      names.set(value, plainText(value).trim() === '' ? ' '.repeat(names.size + 1) : `N${names.size}`);
     return names.get(value)!;
   };
   let s = 0;
@@ -188,10 +256,20 @@ function githubHtml(markdown: string): string {
 }
 
 /** What GitHub links or notifies in text (docs.github.com, "Autolinked references and URLs"). */
-const GITHUB_REFERENCES = [/(^|[^\w`])@[a-z0-9]/i, /(^|[^\w&])#\d/, /\bGH-\d/i, /\w\/[\w.-]+[#@]\w/, /\b[0-9a-f]{7,40}\b/, /https?:\/\//i, /\bwww\./i, /\w@\w/];
+const GITHUB_REFERENCES = [
+  /(^|[^\w`])@[a-z0-9]/i,
+  /(^|[^\w&])#\d/,
+  /\bGH-\d/i,
+  /\w\/[\w.-]+[#@]\w/,
+  /\b[0-9a-f]{7,40}\b/,
+  /https?:\/\//i,
+  /\bwww\./i,
+  /\w@\w/,
+];
 
 /** Lines a Mermaid xychart block may hold: labels from a plain character set, numbers. */
-const MERMAID_LINE = /^(xychart-beta|  title "[\w .:/%+()_,-]*"|  x-axis \[("[\w .:/%+—-]*"(, )?)*\]|  y-axis "[\w ]+"|  (bar|line) \[[-\d.e, +]*\])$/;
+const MERMAID_LINE =
+  /^(xychart-beta| {2}title "[\w .:/%+()_,-]*"| {2}x-axis \[("[\w .:/%+—-]*"(, )?)*\]| {2}y-axis "[\w ]+"| {2}(bar|line) \[[-\d.e, +]*\])$/;
 
 const BASES: [string, () => Results][] = [
   ['fail', failResults],
@@ -202,20 +280,25 @@ const BASES: [string, () => Results][] = [
 describe('report.md from a hostile results.json, rendered as GitHub would (micromark + GFM)', () => {
   it.each(BASES)('%s: the file adds no element, link, image, mention or reference', (_name, base) => {
     fc.assert(
-      fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), fc.array(hostileCount, { minLength: 1, maxLength: 10 }), fc.array(hostileNumber, { minLength: 1, maxLength: 12 }), (strings, counts, numbers) => {
-        const h = { strings, counts, numbers };
-        const hostileMd = renderMarkdown(hostileResults(base(), h));
-        const neutralMd = renderMarkdown(neutralResults(base(), h));
-        const hostileHtml = githubHtml(hostileMd);
-        const neutralHtml = githubHtml(neutralMd);
-        expect(tags(hostileHtml)).toEqual(tags(neutralHtml));
-        const prose = proseText(hostileHtml);
-        expect(prose.replace(/\s+/g, ' ')).toBe(proseText(neutralHtml).replace(/\s+/g, ' '));
-        for (const pattern of GITHUB_REFERENCES) expect(prose).not.toMatch(pattern);
-        for (const block of hostileMd.match(/```mermaid\n[\s\S]*?\n```/g) ?? []) {
-          for (const line of block.split('\n').slice(1, -1)) expect(line).toMatch(MERMAID_LINE);
-        }
-      }),
+      fc.property(
+        fc.array(hostileString, { minLength: 1, maxLength: 40 }),
+        fc.array(hostileCount, { minLength: 1, maxLength: 10 }),
+        fc.array(hostileNumber, { minLength: 1, maxLength: 12 }),
+        (strings, counts, numbers) => {
+          const h = { strings, counts, numbers };
+          const hostileMd = renderMarkdown(hostileResults(base(), h));
+          const neutralMd = renderMarkdown(neutralResults(base(), h));
+          const hostileHtml = githubHtml(hostileMd);
+          const neutralHtml = githubHtml(neutralMd);
+          expect(tags(hostileHtml)).toEqual(tags(neutralHtml));
+          const prose = proseText(hostileHtml);
+          expect(prose.replace(/\s+/g, ' ')).toBe(proseText(neutralHtml).replace(/\s+/g, ' '));
+          for (const pattern of GITHUB_REFERENCES) expect(prose).not.toMatch(pattern);
+          for (const block of hostileMd.match(/```mermaid\n[\s\S]*?\n```/g) ?? []) {
+            for (const line of block.split('\n').slice(1, -1)) expect(line).toMatch(MERMAID_LINE);
+          }
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -240,7 +323,7 @@ describe('report.md from a hostile results.json, rendered as GitHub would (micro
 });
 
 describe('report.html from a hostile results.json', () => {
-  it('drops bidi overrides and zero-width characters, keeps the text and the error message\'s lines', () => {
+  it("drops bidi overrides and zero-width characters, keeps the text and the error message's lines", () => {
     const r = errorResults();
     r.error = { stage: 'bench', message: 'line one\u202e reversed\nline\u200b two', exitCode: 3 };
     const html = renderHtml(r);
@@ -250,10 +333,14 @@ describe('report.html from a hostile results.json', () => {
 
   it.each(BASES)('%s: the file adds no element or attribute', (_name, base) => {
     fc.assert(
-      fc.property(fc.array(hostileString, { minLength: 1, maxLength: 40 }), fc.array(hostileCount, { minLength: 1, maxLength: 10 }), (strings, counts) => {
-        const h = { strings, counts };
-        expect(tags(renderHtml(hostileResults(base(), h)))).toEqual(tags(renderHtml(neutralResults(base(), h))));
-      }),
+      fc.property(
+        fc.array(hostileString, { minLength: 1, maxLength: 40 }),
+        fc.array(hostileCount, { minLength: 1, maxLength: 10 }),
+        (strings, counts) => {
+          const h = { strings, counts };
+          expect(tags(renderHtml(hostileResults(base(), h)))).toEqual(tags(renderHtml(neutralResults(base(), h))));
+        },
+      ),
       { numRuns: 100 },
     );
   });

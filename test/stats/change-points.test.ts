@@ -6,15 +6,23 @@ import { createRandom } from '../../src/stats/prng.js';
 // Produced by scripts/reference/e-divisive-reference.py (brute force over every split, from the definition).
 const fixturePath = new URL('../fixtures/change-points/reference.json', import.meta.url);
 const referenceText = readFileSync(fixturePath, 'utf8');
-if (referenceText.trim() === '') throw new Error('test/fixtures/change-points/reference.json is empty; regenerate it with scripts/reference/e-divisive-reference.py');
+if (referenceText.trim() === '')
+  throw new Error(
+    'test/fixtures/change-points/reference.json is empty; regenerate it with scripts/reference/e-divisive-reference.py',
+  );
 const reference = JSON.parse(referenceText);
 const cases: any[] = reference?.cases;
 if (!Array.isArray(cases) || cases.length === 0) {
-  throw new Error('test/fixtures/change-points/reference.json has no cases; regenerate it with scripts/reference/e-divisive-reference.py');
+  throw new Error(
+    'test/fixtures/change-points/reference.json has no cases; regenerate it with scripts/reference/e-divisive-reference.py',
+  );
 }
 
 function close(actual: number, expected: number, tolerance = 1e-9): void {
-  expect(Math.abs(actual - expected) / Math.max(1, Math.abs(expected)), `got ${actual}, reference ${expected}`).toBeLessThanOrEqual(tolerance);
+  expect(
+    Math.abs(actual - expected) / Math.max(1, Math.abs(expected)),
+    `got ${actual}, reference ${expected}`,
+  ).toBeLessThanOrEqual(tolerance);
 }
 
 /** Latency-like series: 100 ms times a level, log-normal noise of the given sd. */
@@ -32,7 +40,7 @@ describe('E-divisive agrees with the brute-force reference', () => {
   it.each(cases.map((c): [string, any] => [c.name, c]))('%s: divergence at every split', (_name, c) => {
     const q = divergenceBySplit(c.values);
     expect(q).toHaveLength(c.divergenceBySplit.length);
-    q.forEach((value, i) => close(value, c.divergenceBySplit[i]));
+    for (const [i, value] of q.entries()) close(value, c.divergenceBySplit[i]);
   });
 
   it.each(cases.map((c): [string, any] => [c.name, c]))('%s: change points, statistics and p-values', (_name, c) => {
@@ -81,7 +89,11 @@ describe('change points on simulated histories', () => {
   });
 
   it('reports an improvement as a negative relative change and no ratio for a series around zero', () => {
-    const faster = changePoints(latencies(8, 30, 0.02, 15, 0.9), { minSegmentSize: 4, significance: 0.05, maxChangePoints: 2 });
+    const faster = changePoints(latencies(8, 30, 0.02, 15, 0.9), {
+      minSegmentSize: 4,
+      significance: 0.05,
+      maxChangePoints: 2,
+    });
     // The first split found is the step; (each later split is tested at the same level, so a spurious one can follow).
     const step = faster.changePoints.find((p) => p.discoveryOrder === 1)!;
     expect(step.index).toBe(15);
@@ -106,7 +118,13 @@ describe('change points on simulated histories', () => {
     const series = 400;
     let withAChange = 0;
     for (let seed = 1; seed <= series; seed++) {
-      const result = changePoints(latencies(1000 + seed, 30, 0.04), { minSegmentSize: 3, significance: 0.05, maxChangePoints: 3, permutations: 99, seed });
+      const result = changePoints(latencies(1000 + seed, 30, 0.04), {
+        minSegmentSize: 3,
+        significance: 0.05,
+        maxChangePoints: 3,
+        permutations: 99,
+        seed,
+      });
       if (result.changePoints.length > 0) withAChange++;
     }
     // Under exchangeable noise P(p <= 0.05) is 5/100 exactly with 99 permutations; 400 series put
@@ -120,7 +138,13 @@ describe('change points on simulated histories', () => {
       const random = createRandom(seed);
       const at = 1 + random.integer(8);
       const values = latencies(seed, 24, 0.02, at, 1.3);
-      const result = changePoints(values, { minSegmentSize: 4, significance: 0.1, maxChangePoints: 5, permutations: 49, seed });
+      const result = changePoints(values, {
+        minSegmentSize: 4,
+        significance: 0.1,
+        maxChangePoints: 5,
+        permutations: 49,
+        seed,
+      });
       const bounds = [0, ...result.changePoints.map((p) => p.index), values.length];
       for (let i = 1; i < bounds.length; i++) expect(bounds[i]! - bounds[i - 1]!).toBeGreaterThanOrEqual(4);
       for (const p of result.changePoints) expect(p.after.start - p.before.start).toBeGreaterThanOrEqual(4);
@@ -141,14 +165,24 @@ describe('change points on simulated histories', () => {
   });
 
   it('stops at maxChangePoints and names the input it refuses', () => {
-    const values = [...latencies(1, 15, 0.01), ...latencies(2, 15, 0.01).map((v) => v * 1.3), ...latencies(3, 15, 0.01).map((v) => v * 1.7)];
+    const values = [
+      ...latencies(1, 15, 0.01),
+      ...latencies(2, 15, 0.01).map((v) => v * 1.3),
+      ...latencies(3, 15, 0.01).map((v) => v * 1.7),
+    ];
     const one = changePoints(values, { minSegmentSize: 5, significance: 0.05, maxChangePoints: 1 });
     expect(one.changePoints).toHaveLength(1);
     expect(one.stoppedBy).toBe('max-change-points');
     const both = changePoints(values, { minSegmentSize: 5, significance: 0.05, maxChangePoints: 4 });
     expect(both.changePoints.map((p) => p.index)).toEqual([15, 30]);
-    expect(() => changePoints(values, { minSegmentSize: 1, significance: 0.05, maxChangePoints: 1 })).toThrow(/minSegmentSize/);
-    expect(() => changePoints(values, { minSegmentSize: 3, significance: 1, maxChangePoints: 1 })).toThrow(/significance/);
-    expect(() => changePoints([1, Number.NaN, 2], { minSegmentSize: 2, significance: 0.05, maxChangePoints: 1 })).toThrow(/finite/);
+    expect(() => changePoints(values, { minSegmentSize: 1, significance: 0.05, maxChangePoints: 1 })).toThrow(
+      /minSegmentSize/,
+    );
+    expect(() => changePoints(values, { minSegmentSize: 3, significance: 1, maxChangePoints: 1 })).toThrow(
+      /significance/,
+    );
+    expect(() =>
+      changePoints([1, Number.NaN, 2], { minSegmentSize: 2, significance: 0.05, maxChangePoints: 1 }),
+    ).toThrow(/finite/);
   });
 });

@@ -23,7 +23,10 @@ describe('cumulative drift over a chain of paired changes', () => {
     expect(drift.lower).toBeCloseTo(Math.exp(drift.logRatio - z * 0.06), 12);
     expect(drift.upper).toBeCloseTo(Math.exp(drift.logRatio + z * 0.06), 12);
     // At another level, the same variance with another quantile.
-    const at90 = cumulativeDrift(Array.from({ length: 9 }, (_, i) => change(`#${i}`, 1.005, 0.02)), 0.9);
+    const at90 = cumulativeDrift(
+      Array.from({ length: 9 }, (_, i) => change(`#${i}`, 1.005, 0.02)),
+      0.9,
+    );
     expect(Math.log(at90.upper) - at90.logRatio).toBeCloseTo(normalQuantile(0.95) * 0.06, 12);
   });
 
@@ -31,11 +34,18 @@ describe('cumulative drift over a chain of paired changes', () => {
     expect(logStandardError(change('a', 1.02, 0.015, 0.99))).toBeCloseTo(0.015, 12);
     expect(logStandardError(change('b', 0.97, 0.03, 0.8))).toBeCloseTo(0.03, 12);
     // Asymmetric on the log scale: the mean half-width.
-    expect(logStandardError({ id: 'c', ratio: 1, lower: Math.exp(-0.01), upper: Math.exp(0.05), level: 0.95 })).toBeCloseTo(0.03 / normalQuantile(0.975), 12);
+    expect(
+      logStandardError({ id: 'c', ratio: 1, lower: Math.exp(-0.01), upper: Math.exp(0.05), level: 0.95 }),
+    ).toBeCloseTo(0.03 / normalQuantile(0.975), 12);
   });
 
   it('ranks the changes by their share of the log sum, and the shares sum to 1', () => {
-    const drift = cumulativeDrift([change('#1', 1.01, 0.01), change('#2', 0.99, 0.01), change('#3', 1.05, 0.01), change('#4', 1.02, 0.01)]);
+    const drift = cumulativeDrift([
+      change('#1', 1.01, 0.01),
+      change('#2', 0.99, 0.01),
+      change('#3', 1.05, 0.01),
+      change('#4', 1.02, 0.01),
+    ]);
     expect(drift.contributions.map((c) => c.id)).toEqual(['#3', '#4', '#1', '#2']);
     expect(drift.contributions[0]!.share).toBeCloseTo(Math.log(1.05) / drift.logRatio, 12);
     expect(drift.contributions.at(-1)!.share).toBeLessThan(0);
@@ -46,7 +56,10 @@ describe('cumulative drift over a chain of paired changes', () => {
     expect(faster.contributions[0]!.share).toBeGreaterThan(0);
     // Exactly no net change: no shares, slowdowns first.
     const none = cumulativeDrift([change('up', 2, 0.01), change('down', 0.5, 0.01)]);
-    expect(none.contributions.map((c) => [c.id, c.share])).toEqual([['up', null], ['down', null]]);
+    expect(none.contributions.map((c) => [c.id, c.share])).toEqual([
+      ['up', null],
+      ['down', null],
+    ]);
   });
 
   it('flags a drift only when the whole interval lies beyond the tolerance', () => {
@@ -78,7 +91,9 @@ describe('cumulative drift over a chain of paired changes', () => {
 
   it('is the identity for no changes and refuses inconsistent input, naming the change', () => {
     expect(cumulativeDrift([])).toMatchObject({ ratio: 1, lower: 1, upper: 1, logStandardError: 0, contributions: [] });
-    expect(() => cumulativeDrift([{ id: '#7', ratio: 1.1, lower: 0.9, upper: 1.05, level: 0.95 }])).toThrow(/#7.*outside/);
+    expect(() => cumulativeDrift([{ id: '#7', ratio: 1.1, lower: 0.9, upper: 1.05, level: 0.95 }])).toThrow(
+      /#7.*outside/,
+    );
     expect(() => cumulativeDrift([{ id: '#8', ratio: 1, lower: 0, upper: 1.05, level: 0.95 }])).toThrow(/#8.*positive/);
     expect(() => cumulativeDrift([{ id: '#9', ratio: 1, lower: 0.9, upper: 1.05, level: 95 }])).toThrow(/#9.*level/);
     expect(() => cumulativeDrift([], 1)).toThrow(/level/);

@@ -1,15 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { normalCdf, normalQuantile, normalSurvival, studentTCdf, studentTQuantile, studentTSurvival } from '../../src/stats/distributions.js';
-import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
-import { wilcoxonSignedRank } from '../../src/stats/wilcoxon.js';
-import { studentTInterval, studentTTest } from '../../src/stats/location-interval.js';
-import { signTest } from '../../src/stats/sign-test.js';
 import type { Alternative, TestMethod } from '../../src/stats/alternative.js';
+import {
+  normalCdf,
+  normalQuantile,
+  normalSurvival,
+  studentTCdf,
+  studentTQuantile,
+  studentTSurvival,
+} from '../../src/stats/distributions.js';
+import { studentTInterval, studentTTest } from '../../src/stats/location-interval.js';
+import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
+import { signTest } from '../../src/stats/sign-test.js';
+import { wilcoxonSignedRank } from '../../src/stats/wilcoxon.js';
 
 // Produced by scripts/reference/scipy-stats.py (SciPy's implementations are the independent reference).
 const referenceText = readFileSync(new URL('../fixtures/stats/scipy-reference.json', import.meta.url), 'utf8');
-if (referenceText.trim() === '') throw new Error('test/fixtures/stats/scipy-reference.json is empty; regenerate it with scripts/reference/scipy-stats.py');
+if (referenceText.trim() === '')
+  throw new Error(
+    'test/fixtures/stats/scipy-reference.json is empty; regenerate it with scripts/reference/scipy-stats.py',
+  );
 const reference = JSON.parse(referenceText);
 
 /**
@@ -19,7 +29,9 @@ const reference = JSON.parse(referenceText);
 function cases(section: string): any[] {
   const rows: unknown = reference?.[section];
   if (!Array.isArray(rows) || rows.length === 0) {
-    throw new Error(`test/fixtures/stats/scipy-reference.json: section "${section}" has no cases (got ${JSON.stringify(rows)?.slice(0, 40)}); regenerate it with scripts/reference/scipy-stats.py`);
+    throw new Error(
+      `test/fixtures/stats/scipy-reference.json: section "${section}" has no cases (got ${JSON.stringify(rows)?.slice(0, 40)}); regenerate it with scripts/reference/scipy-stats.py`,
+    );
   }
   return rows;
 }
@@ -54,8 +66,14 @@ describe('Student t and normal functions agree with SciPy', () => {
 });
 
 describe('Mann–Whitney U agrees with scipy.stats.mannwhitneyu', () => {
-  it.each<[string, any]>(cases('mann_whitney').map((r: any): [string, any] => [`${r.name} ${r.alternative} continuity=${r.continuity}`, r]))('%s', (_name, r: any) => {
-    const result = mannWhitneyU(r.x, r.y, { alternative: r.alternative as Alternative, method: r.method as TestMethod | 'auto', continuity: r.continuity });
+  it.each<[string, any]>(
+    cases('mann_whitney').map((r: any): [string, any] => [`${r.name} ${r.alternative} continuity=${r.continuity}`, r]),
+  )('%s', (_name, r: any) => {
+    const result = mannWhitneyU(r.x, r.y, {
+      alternative: r.alternative as Alternative,
+      method: r.method as TestMethod | 'auto',
+      continuity: r.continuity,
+    });
     close(result.statistic, r.statistic);
     close(result.pValue, r.pvalue);
   });
@@ -68,8 +86,14 @@ describe('Mann–Whitney U agrees with scipy.stats.mannwhitneyu', () => {
 });
 
 describe('Wilcoxon signed-rank agrees with scipy.stats.wilcoxon', () => {
-  it.each<[string, any]>(cases('wilcoxon').map((r: any): [string, any] => [`${r.name} ${r.alternative} correction=${r.correction}`, r]))('%s', (_name, r: any) => {
-    const result = wilcoxonSignedRank(r.d, { alternative: r.alternative as Alternative, method: r.method as TestMethod, continuity: r.correction });
+  it.each<[string, any]>(
+    cases('wilcoxon').map((r: any): [string, any] => [`${r.name} ${r.alternative} correction=${r.correction}`, r]),
+  )('%s', (_name, r: any) => {
+    const result = wilcoxonSignedRank(r.d, {
+      alternative: r.alternative as Alternative,
+      method: r.method as TestMethod,
+      continuity: r.correction,
+    });
     close(result.statistic, r.statistic);
     close(result.pValue, r.pvalue);
   });

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_NOISE, simulateAlternatives, simulateGateRun, simulateRounds, type NoiseModel } from '../../bench/calibration/simulate.js';
+import {
+  DEFAULT_NOISE,
+  type NoiseModel,
+  simulateAlternatives,
+  simulateGateRun,
+  simulateRounds,
+} from '../../bench/calibration/simulate.js';
 import { createRandom } from '../../src/stats/prng.js';
 
-const quiet: NoiseModel = { roundSigma: 0, windowSigma: 0, driftStepSigma: 0, trendPerRound: 0, burstProbability: 0, burstFactor: [1, 1], runSigma: 0 };
+const quiet: NoiseModel = {
+  roundSigma: 0,
+  windowSigma: 0,
+  driftStepSigma: 0,
+  trendPerRound: 0,
+  burstProbability: 0,
+  burstFactor: [1, 1],
+  runSigma: 0,
+};
 
 describe('simulated rounds', () => {
   it('are reproducible from the seed', () => {
@@ -11,7 +25,12 @@ describe('simulated rounds', () => {
     expect(a).toEqual(b);
   });
   it('interleaved: each pair runs its two variants back to back, in both orders across pairs', () => {
-    const rounds = simulateRounds(DEFAULT_NOISE, { pairs: 20, trueRatio: 1, interleaved: true, random: createRandom(4) });
+    const rounds = simulateRounds(DEFAULT_NOISE, {
+      pairs: 20,
+      trueRatio: 1,
+      interleaved: true,
+      random: createRandom(4),
+    });
     for (let k = 0; k < 20; k++) {
       const pair = rounds.slice(2 * k, 2 * k + 2);
       expect(pair.map((r) => r.pair)).toEqual([k, k]);
@@ -24,7 +43,8 @@ describe('simulated rounds', () => {
     const trend = { ...quiet, trendPerRound: 0.01 };
     const rounds = simulateRounds(trend, { pairs: 10, trueRatio: 1, interleaved: false, random: createRandom(5) });
     expect(rounds.slice(0, 10).every((r) => r.variant === 'baseline')).toBe(true);
-    const mean = (v: string) => rounds.filter((r) => r.variant === v).reduce((s, r) => s + (r.values.latency_p95 as number), 0) / 10;
+    const mean = (v: string) =>
+      rounds.filter((r) => r.variant === v).reduce((s, r) => s + (r.values.latency_p95 as number), 0) / 10;
     expect(mean('candidate') / mean('baseline')).toBeCloseTo(Math.exp(0.1), 6);
   });
   it('applies the true ratio to the candidate exactly when there is no noise', () => {
@@ -37,7 +57,12 @@ describe('simulated rounds', () => {
 
 describe('simulated gate runs', () => {
   const gate = {
-    target: { kind: 'regression' as const, expression: 'latency_p95 worsens <= 0%', metric: 'latency_p95', maxRegression: 0 },
+    target: {
+      kind: 'regression' as const,
+      expression: 'latency_p95 worsens <= 0%',
+      metric: 'latency_p95',
+      maxRegression: 0,
+    },
     method: 'hodges-lehmann' as const,
     alpha: 0.02,
     minPairs: 10,

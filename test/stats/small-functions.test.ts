@@ -1,14 +1,14 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { holm, holmAdjust } from '../../src/stats/holm.js';
-import { hodgesLehmann } from '../../src/stats/hodges-lehmann.js';
-import { createRandom } from '../../src/stats/prng.js';
+import { describe, expect, it } from 'vitest';
 import { bootstrapInterval } from '../../src/stats/bootstrap.js';
+import { hodgesLehmann } from '../../src/stats/hodges-lehmann.js';
+import { holm, holmAdjust } from '../../src/stats/holm.js';
+import { analyzeLocation } from '../../src/stats/location-analysis.js';
+import { studentTInterval } from '../../src/stats/location-interval.js';
+import { candidateValues, pairedLogRatios, pairRounds } from '../../src/stats/paired-rounds.js';
+import { createRandom } from '../../src/stats/prng.js';
 import { midRanks } from '../../src/stats/ranks.js';
 import { signedRankCounts, wilcoxonSignedRank } from '../../src/stats/wilcoxon.js';
-import { pairRounds, pairedLogRatios, candidateValues } from '../../src/stats/paired-rounds.js';
-import { studentTInterval } from '../../src/stats/location-interval.js';
-import { analyzeLocation } from '../../src/stats/location-analysis.js';
 import { round } from '../helpers/round-fixtures.js';
 
 describe('Holm step-down', () => {
@@ -26,13 +26,17 @@ describe('Holm step-down', () => {
   });
   it('adjusted p-values are at least the raw ones and rejections equal adjusted <= alpha', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }), fc.double({ min: 0.001, max: 0.2, noNaN: true }), (ps, alpha) => {
-        const steps = holm(ps, alpha);
-        steps.forEach((s, i) => {
-          expect(s.adjustedPValue).toBeGreaterThanOrEqual(ps[i]! - 1e-15);
-          expect(s.rejected).toBe(s.adjustedPValue <= alpha);
-        });
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }),
+        fc.double({ min: 0.001, max: 0.2, noNaN: true }),
+        (ps, alpha) => {
+          const steps = holm(ps, alpha);
+          steps.forEach((s, i) => {
+            expect(s.adjustedPValue).toBeGreaterThanOrEqual(ps[i]! - 1e-15);
+            expect(s.rejected).toBe(s.adjustedPValue <= alpha);
+          });
+        },
+      ),
     );
   });
 });
@@ -50,7 +54,7 @@ describe('Hodges–Lehmann', () => {
     const { interval, achievedLevel } = hodgesLehmann(x, 0.95);
     // P(W+ <= 8) = 0.0244 for n = 10, so the interval is [W_(9), W_(55-8)], coverage 0.951.
     expect(interval).toEqual([walsh[8], walsh[46]]);
-    expect(achievedLevel).toBeCloseTo(1 - 2 * 25 / 1024, 12);
+    expect(achievedLevel).toBeCloseTo(1 - (2 * 25) / 1024, 12);
   });
   it('is exactly the set of centres the exact signed-rank test (checked against SciPy) does not reject', () => {
     const random = createRandom(17);
@@ -58,7 +62,11 @@ describe('Hodges–Lehmann', () => {
       const x = Array.from({ length: n }, () => random.normal());
       const level = 0.95;
       const [lo, hi] = hodgesLehmann(x, level).interval;
-      const p = (mu: number) => wilcoxonSignedRank(x.map((v) => v - mu), { method: 'exact' }).pValue;
+      const p = (mu: number) =>
+        wilcoxonSignedRank(
+          x.map((v) => v - mu),
+          { method: 'exact' },
+        ).pValue;
       const eps = 1e-9;
       // Just inside the interval the test keeps mu; just outside it rejects at 1 - level.
       expect(p(lo + eps)).toBeGreaterThan(1 - level);
@@ -76,7 +84,10 @@ describe('Hodges–Lehmann', () => {
     const trials = 2000;
     for (let t = 0; t < trials; t++) {
       // Heavy-tailed symmetric noise (t-like): the interval must not care.
-      const x = Array.from({ length: 12 }, () => random.normal() / Math.sqrt(Math.max(1e-3, -2 * Math.log(1 - random.next()))));
+      const x = Array.from(
+        { length: 12 },
+        () => random.normal() / Math.sqrt(Math.max(1e-3, -2 * Math.log(1 - random.next()))),
+      );
       const [lo, hi] = hodgesLehmann(x, 0.9).interval;
       if (lo <= 0 && 0 <= hi) covered++;
     }
@@ -91,23 +102,29 @@ describe('Hodges–Lehmann', () => {
 });
 
 describe('interval and p-value agree (what Holm relies on)', () => {
-  it.each(['t', 'hodges-lehmann'] as const)('%s: two-sided p <= level exactly when the interval at 1 - level excludes the value', (method) => {
-    const random = createRandom(21);
-    let checked = 0;
-    for (let trial = 0; trial < 300; trial++) {
-      const n = 8 + random.integer(25);
-      const x = Array.from({ length: n }, () => 0.05 * random.normal() + 0.02);
-      const analysis = analyzeLocation(x, method);
-      const mu0 = 0.02 + 0.04 * (random.next() - 0.5);
-      const level = [0.02, 0.0067, 0.05][trial % 3]!;
-      const p = Math.min(1, 2 * Math.min(analysis.oneSidedPValue(mu0, 'less'), analysis.oneSidedPValue(mu0, 'greater')));
-      const [lo, hi] = analysis.interval(1 - level);
-      const excludes = mu0 < lo || mu0 > hi;
-      expect(excludes, `n=${n} mu0=${mu0} p=${p} interval=[${lo}, ${hi}]`).toBe(p <= level);
-      checked++;
-    }
-    expect(checked).toBe(300);
-  });
+  it.each(['t', 'hodges-lehmann'] as const)(
+    '%s: two-sided p <= level exactly when the interval at 1 - level excludes the value',
+    (method) => {
+      const random = createRandom(21);
+      let checked = 0;
+      for (let trial = 0; trial < 300; trial++) {
+        const n = 8 + random.integer(25);
+        const x = Array.from({ length: n }, () => 0.05 * random.normal() + 0.02);
+        const analysis = analyzeLocation(x, method);
+        const mu0 = 0.02 + 0.04 * (random.next() - 0.5);
+        const level = [0.02, 0.0067, 0.05][trial % 3]!;
+        const p = Math.min(
+          1,
+          2 * Math.min(analysis.oneSidedPValue(mu0, 'less'), analysis.oneSidedPValue(mu0, 'greater')),
+        );
+        const [lo, hi] = analysis.interval(1 - level);
+        const excludes = mu0 < lo || mu0 > hi;
+        expect(excludes, `n=${n} mu0=${mu0} p=${p} interval=[${lo}, ${hi}]`).toBe(p <= level);
+        checked++;
+      }
+      expect(checked).toBe(300);
+    },
+  );
 });
 
 describe('seeded randomness and bootstrap', () => {
@@ -144,11 +161,15 @@ describe('ranks and pairing', () => {
   });
   it('pairs only pairs whose two rounds are valid and measured', () => {
     const rounds = [
-      round(0, 'baseline', { m: 10 }), round(0, 'candidate', { m: 8 }),
-      round(1, 'baseline', { m: 10 }), round(1, 'candidate', { m: 5 }, false),
+      round(0, 'baseline', { m: 10 }),
+      round(0, 'candidate', { m: 8 }),
+      round(1, 'baseline', { m: 10 }),
+      round(1, 'candidate', { m: 5 }, false),
       round(2, 'candidate', { m: 7 }),
-      round(3, 'baseline', { m: 0 }), round(3, 'candidate', { m: 4 }),
-      round(4, 'baseline', { m: 10 }), round(4, 'candidate', { m: null }),
+      round(3, 'baseline', { m: 0 }),
+      round(3, 'candidate', { m: 4 }),
+      round(4, 'baseline', { m: 10 }),
+      round(4, 'candidate', { m: null }),
     ];
     const paired = pairRounds(rounds, 'm', true);
     expect(paired.pairs).toEqual([0]);

@@ -66,7 +66,10 @@ async function bootServer(name, env) {
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i += 1) {
-    const status = await request(base, 'GET', '/health').then((r) => r.status, () => 0);
+    const status = await request(base, 'GET', '/health').then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return { name, base, child };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -79,15 +82,19 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 function request(base, method, path, body) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(`${base}${path}`, {
-      method,
-      agent,
-      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = http.request(
+      `${base}${path}`,
+      {
+        method,
+        agent,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     if (payload) req.write(payload);
     req.end();
@@ -173,9 +180,11 @@ function summarize(blocks) {
   const searches = sum((b) => delta(b.after, b.before, 'rag_searches_total'));
   const totalSum = sum((b) => delta(b.after, b.before, 'rag_pipeline_duration_seconds_sum{step="total"}'));
   const totalCount = sum((b) => delta(b.after, b.before, 'rag_pipeline_duration_seconds_count{step="total"}'));
-  const dbSum = sum((b) =>
-    delta(b.after, b.before, 'rag_db_query_duration_seconds_sum{query="golden_lookup"}') +
-    delta(b.after, b.before, 'rag_db_query_duration_seconds_sum{query="retrieval"}'));
+  const dbSum = sum(
+    (b) =>
+      delta(b.after, b.before, 'rag_db_query_duration_seconds_sum{query="golden_lookup"}') +
+      delta(b.after, b.before, 'rag_db_query_duration_seconds_sum{query="retrieval"}'),
+  );
   const rerankSum = sum((b) => delta(b.after, b.before, 'rag_pipeline_duration_seconds_sum{step="rerank"}'));
   const early = sum((b) => delta(b.after, b.before, 'rag_early_exit_total'));
   // Pool-wait p95 over all blocks: sum each series' per-block increase, then read the quantile
@@ -202,12 +211,28 @@ function summarize(blocks) {
 async function main() {
   const admin = process.env.ADMIN_URL;
   if (!admin) throw new Error('ADMIN_URL: got nothing; expected a postgres:// URL of a role that may create databases');
-  const queries = readFileSync(join(example, 'queries.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const queries = readFileSync(join(example, 'queries.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const cand = 'rag_bench_candidate';
   const base = 'rag_bench_baseline';
-  psql(admin, ['-c', `DROP DATABASE IF EXISTS ${cand}`, '-c', `DROP DATABASE IF EXISTS ${base}`, '-c', `CREATE DATABASE ${cand}`]);
+  psql(admin, [
+    '-c',
+    `DROP DATABASE IF EXISTS ${cand}`,
+    '-c',
+    `DROP DATABASE IF EXISTS ${base}`,
+    '-c',
+    `CREATE DATABASE ${cand}`,
+  ]);
   let t = performance.now();
-  psql(dbUrl(admin, cand), ['-1', '-f', join(example, 'migrations/001_schema.sql'), '-f', join(example, 'migrations/002_seed_data.sql')]);
+  psql(dbUrl(admin, cand), [
+    '-1',
+    '-f',
+    join(example, 'migrations/001_schema.sql'),
+    '-f',
+    join(example, 'migrations/002_seed_data.sql'),
+  ]);
   console.log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   psql(admin, ['-c', `CREATE DATABASE ${base} TEMPLATE ${cand}`]);
   t = performance.now();
@@ -215,8 +240,18 @@ async function main() {
   console.log(`022 applied in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   const servers = [
-    await bootServer('baseline', { DATABASE_URL: dbUrl(admin, base), DB_POOL_SIZE: '10', EARLY_EXIT_SCORE: 'off', SLOWDOWN: '0' }),
-    await bootServer('candidate', { DATABASE_URL: dbUrl(admin, cand), DB_POOL_SIZE: '20', EARLY_EXIT_SCORE: '0.9', SLOWDOWN: args.slowdown }),
+    await bootServer('baseline', {
+      DATABASE_URL: dbUrl(admin, base),
+      DB_POOL_SIZE: '10',
+      EARLY_EXIT_SCORE: 'off',
+      SLOWDOWN: '0',
+    }),
+    await bootServer('candidate', {
+      DATABASE_URL: dbUrl(admin, cand),
+      DB_POOL_SIZE: '20',
+      EARLY_EXIT_SCORE: '0.9',
+      SLOWDOWN: args.slowdown,
+    }),
   ];
   try {
     for (const s of servers) await openLoop(s.base, queries, RATE, Math.min(5, SECONDS), 0); // warm-up: JIT, caches, pool
@@ -228,7 +263,9 @@ async function main() {
         const load = await openLoop(s.base, queries, RATE, SECONDS, round * 37);
         const after = parseMetrics((await request(s.base, 'GET', '/metrics')).text);
         blocks[s.name].push({ before, after, load });
-        console.log(`round ${round + 1} ${s.name}: ${load.sent} requests, ${load.errors} errors, ${load.achievedRate.toFixed(1)} req/s`);
+        console.log(
+          `round ${round + 1} ${s.name}: ${load.sent} requests, ${load.errors} errors, ${load.achievedRate.toFixed(1)} req/s`,
+        );
       }
     }
     const b = summarize(blocks.baseline);
@@ -237,7 +274,9 @@ async function main() {
       const change = Number.isFinite(b[k]) && b[k] !== 0 ? `${(((c[k] - b[k]) / b[k]) * 100).toFixed(1)} %` : '';
       return `${k.padEnd(24)} ${b[k].toFixed(3).padStart(10)} ${c[k].toFixed(3).padStart(10)} ${change.padStart(9)}`;
     });
-    console.log(`\nrate ${RATE} req/s, ${ROUNDS} rounds x ${SECONDS} s per variant\n${'metric'.padEnd(24)} ${'baseline'.padStart(10)} ${'candidate'.padStart(10)} ${'change'.padStart(9)}`);
+    console.log(
+      `\nrate ${RATE} req/s, ${ROUNDS} rounds x ${SECONDS} s per variant\n${'metric'.padEnd(24)} ${'baseline'.padStart(10)} ${'candidate'.padStart(10)} ${'change'.padStart(9)}`,
+    );
     console.log(rows.join('\n'));
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');

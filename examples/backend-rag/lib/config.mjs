@@ -45,10 +45,14 @@ function databaseUrl(env) {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new ConfigError(`DATABASE_URL: got a value that is not a URL (not shown, it may hold a password); expected ${expected}`);
+    throw new ConfigError(
+      `DATABASE_URL: got a value that is not a URL (not shown, it may hold a password); expected ${expected}`,
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL: got a ${JSON.stringify(url.protocol.replace(/:$/, ''))} URL; expected ${expected}`);
+    throw new ConfigError(
+      `DATABASE_URL: got a ${JSON.stringify(url.protocol.replace(/:$/, ''))} URL; expected ${expected}`,
+    );
   }
   return raw.trim();
 }
@@ -89,6 +93,13 @@ export function parseConfig(env) {
     poolSize: integerKnob(env, 'DB_POOL_SIZE', 10, 1, 1000),
     earlyExitScore: earlyExitScore(env),
     rerankWork: integerKnob(env, 'RERANK_WORK', DEFAULT_RERANK_WORK, 0, 100000),
-    slowdown: numberKnob(env, 'SLOWDOWN', 0, 0, 10, 'a fraction from 0 to 10 (0.05 makes every request take 5 % longer)'),
+    slowdown: numberKnob(
+      env,
+      'SLOWDOWN',
+      0,
+      0,
+      10,
+      'a fraction from 0 to 10 (0.05 makes every request take 5 % longer)',
+    ),
   });
 }

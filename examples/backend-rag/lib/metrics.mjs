@@ -6,14 +6,13 @@ import client from 'prom-client';
 // 100 ms where this service's steps land, so histogram_quantile() interpolates within a bucket
 // that is at most ~1.5x wide in the interesting range.
 export const DURATION_BUCKETS = [
-  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03,
-  0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
+  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075,
+  0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
 ];
 
 // Pool wait is usually near zero and the target is "p95 < 10 ms", so resolve 0.1-10 ms finely.
 export const POOL_WAIT_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25,
-  0.5, 1, 2.5, 5,
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
 export const PIPELINE_STEPS = ['golden_lookup', 'retrieval', 'rerank', 'total'];

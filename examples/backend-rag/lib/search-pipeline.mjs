@@ -67,7 +67,11 @@ export function createSearchPipeline({ pool, metrics, config, now = process.hrti
   let lastConnectionId = 0;
   function statementFor(client, statement) {
     let id = connectionIds.get(client);
-    if (id === undefined) connectionIds.set(client, (id = ++lastConnectionId));
+    if (id === undefined) {
+      lastConnectionId += 1;
+      id = lastConnectionId;
+      connectionIds.set(client, id);
+    }
     return { ...statement, name: `${statement.name}_${process.pid}_${id}` };
   }
 
@@ -94,13 +98,19 @@ export function createSearchPipeline({ pool, metrics, config, now = process.hrti
     try {
       const goldenStart = now();
       const found = await timedQuery(client, 'golden_lookup', GOLDEN_LOOKUP, [questionHash(normalized)]);
-      if (found.rows.length > 0) golden = { answer: found.rows[0].answer, documentId: Number(found.rows[0].document_id) };
+      if (found.rows.length > 0)
+        golden = { answer: found.rows[0].answer, documentId: Number(found.rows[0].document_id) };
       metrics.pipelineDuration.observe({ step: 'golden_lookup' }, seconds(goldenStart));
 
       if (terms.length > 0) {
         const retrievalStart = now();
         const result = await timedQuery(client, 'retrieval', RETRIEVAL, [orTsQuery(terms), terms.join(' '), TOP_K]);
-        candidates = result.rows.map((row) => ({ id: Number(row.id), title: row.title, body: row.body, score: row.score ?? 0 }));
+        candidates = result.rows.map((row) => ({
+          id: Number(row.id),
+          title: row.title,
+          body: row.body,
+          score: row.score ?? 0,
+        }));
         metrics.pipelineDuration.observe({ step: 'retrieval' }, seconds(retrievalStart));
       }
     } finally {
@@ -133,7 +143,12 @@ export function createSearchPipeline({ pool, metrics, config, now = process.hrti
     return {
       query: normalized,
       golden,
-      results: ranked.map(({ id, title, score, rerankScore }) => ({ id, title, score, ...(rerankScore === undefined ? {} : { rerankScore }) })),
+      results: ranked.map(({ id, title, score, rerankScore }) => ({
+        id,
+        title,
+        score,
+        ...(rerankScore === undefined ? {} : { rerankScore }),
+      })),
       steps: { golden_lookup: true, retrieval: terms.length > 0, rerank: runRerank },
       earlyExit,
       topScore,

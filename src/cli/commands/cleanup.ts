@@ -1,9 +1,9 @@
 /** `perf-gate cleanup`: stop everything the run in the state file started (the action's `if: always()` step). */
 import { ExitCode } from '../../errors.js';
-import { readRunState, writeRunState, type RunState } from '../../pipeline/run-state.js';
+import { type RunState, readRunState, writeRunState } from '../../pipeline/run-state.js';
 import { cleanupStage } from '../../pipeline/stages/cleanup.js';
 import type { ParsedArgs } from '../args.js';
-import { statePath, type CliContext } from './shared.js';
+import { type CliContext, statePath } from './shared.js';
 
 export async function cleanupCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const { log } = cli;

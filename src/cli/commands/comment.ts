@@ -3,15 +3,16 @@ import { resolve } from 'node:path';
 import { ExitCode, invalidValue } from '../../errors.js';
 import { readRunContext } from '../../github/event-context.js';
 import { publishFromResults } from '../../github/publish-from-results.js';
-import { stringFlag, type ParsedArgs } from '../args.js';
-import { checkNameFrom, commentMode, type CliContext } from './shared.js';
+import { type ParsedArgs, stringFlag } from '../args.js';
+import { type CliContext, checkNameFrom, commentMode } from './shared.js';
 
 export async function commentCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const { log, env } = cli;
   const resultsPath = stringFlag(args, 'results');
   if (!resultsPath) throw invalidValue('--results', undefined, 'the path of a results.json written by a perf-gate run');
   const token = stringFlag(args, 'github-token') ?? env.GITHUB_TOKEN;
-  if (!token) throw invalidValue('--github-token', undefined, 'a token that may write PR comments and Checks (or GITHUB_TOKEN)');
+  if (!token)
+    throw invalidValue('--github-token', undefined, 'a token that may write PR comments and Checks (or GITHUB_TOKEN)');
   const outcome = await publishFromResults(resolve(resultsPath), {
     log,
     // The job summary inside Actions; no outputs: the verdict is the measuring run's.
@@ -31,7 +32,13 @@ export async function commentCommand(args: ParsedArgs, cli: CliContext): Promise
   // The measuring run decided the verdict and the Check run carries it to the PR; this command only
   // reports, so it succeeds whatever the verdict (a red reporting job would point at the wrong thing).
   // A token GitHub refuses (401) has thrown by now: exit 3. A read-only token or a rate limit warned.
-  const posted = [outcome.commentUrl && 'the PR comment', outcome.checkUrl && 'the Check run'].filter(Boolean).join(' and ');
-  log.info(posted ? `posted ${posted} for the ${outcome.results.verdict} verdict` : `posted nothing for the ${outcome.results.verdict} verdict${outcome.warnings.length ? ' (see the warnings above)' : ''}`);
+  const posted = [outcome.commentUrl && 'the PR comment', outcome.checkUrl && 'the Check run']
+    .filter(Boolean)
+    .join(' and ');
+  log.info(
+    posted
+      ? `posted ${posted} for the ${outcome.results.verdict} verdict`
+      : `posted nothing for the ${outcome.results.verdict} verdict${outcome.warnings.length ? ' (see the warnings above)' : ''}`,
+  );
   return ExitCode.ok;
 }

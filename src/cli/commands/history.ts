@@ -8,13 +8,20 @@ import { resolve } from 'node:path';
 import { ExitCode, invalidValue } from '../../errors.js';
 import { readRunContext } from '../../github/event-context.js';
 import { readResultsFile } from '../../github/publish-from-results.js';
-import { metricChanges, metricDrift, metricPoints, type ChangeReport, type DriftReport, type RunnerKind } from '../../history/analysis.js';
+import {
+  type ChangeReport,
+  type DriftReport,
+  metricChanges,
+  metricDrift,
+  metricPoints,
+  type RunnerKind,
+} from '../../history/analysis.js';
 import { checkoutContext } from '../../history/checkout-context.js';
 import { BRANCH_NAME, DEFAULT_DATA_BRANCH, GitBranchStore } from '../../history/git-branch-store.js';
 import { GitCli } from '../../history/git-cli.js';
-import { recordFromResults, type HistoryInterval, type HistoryRecord } from '../../history/record.js';
+import { type HistoryInterval, type HistoryRecord, recordFromResults } from '../../history/record.js';
 import { inertLogText } from '../../log-line.js';
-import { booleanFlag, stringFlag, type ParsedArgs } from '../args.js';
+import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
 import type { CliContext } from './shared.js';
 
 /** The store the flags name, in the checkout they name, and that checkout's git. */
@@ -22,7 +29,12 @@ function storeFrom(args: ParsedArgs, cli: CliContext): { store: GitBranchStore; 
   const store = stringFlag(args, 'store') ?? 'git-branch';
   if (store !== 'git-branch') throw invalidValue('--store', store, "'git-branch' (the only store so far)");
   const branch = stringFlag(args, 'data-branch') ?? DEFAULT_DATA_BRANCH;
-  if (!BRANCH_NAME.test(branch)) throw invalidValue('--data-branch', branch, 'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")');
+  if (!BRANCH_NAME.test(branch))
+    throw invalidValue(
+      '--data-branch',
+      branch,
+      'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")',
+    );
   const repoDir = resolve(stringFlag(args, 'repo-dir') ?? process.cwd());
   let isFolder = false;
   try {
@@ -56,7 +68,13 @@ function sinceDate(value: string, allowed: string): Date {
   return date;
 }
 
-function numberFlag(args: ParsedArgs, name: string, fallback: number, valid: (n: number) => boolean, allowed: string): number {
+function numberFlag(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  valid: (n: number) => boolean,
+  allowed: string,
+): number {
   const text = stringFlag(args, name);
   if (text === undefined) return fallback;
   const value = Number(text);
@@ -68,7 +86,8 @@ function printJson(cli: CliContext, value: unknown): void {
   cli.stdout(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-const percent = (value: number | null, digits = 1) => (value === null ? '?' : `${value >= 0 ? '+' : ''}${(value * 100).toFixed(digits)} %`);
+const percent = (value: number | null, digits = 1) =>
+  value === null ? '?' : `${value >= 0 ? '+' : ''}${(value * 100).toFixed(digits)} %`;
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 const shortSha = (sha: string) => sha.slice(0, 7);
 const shortTime = (time: string) => time.slice(0, 16).replace('T', ' ');
@@ -86,20 +105,34 @@ function runnerText(runner: RunnerKind | null): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 // ---- append ----
 
 export async function historyAppendCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const resultsPath = stringFlag(args, 'results');
-  if (!resultsPath) throw invalidValue('--results', resultsPath, 'the path of a results.json written by a perf-gate run');
+  if (!resultsPath)
+    throw invalidValue('--results', resultsPath, 'the path of a results.json written by a perf-gate run');
   const results = readResultsFile(resolve(resultsPath));
   const { store, git } = storeFrom(args, cli);
-  const context = await checkoutContext({ git, run: readRunContext(cli.env), refName: cli.env.GITHUB_REF_NAME, configName: results.config, log: cli.log });
+  const context = await checkoutContext({
+    git,
+    run: readRunContext(cli.env),
+    refName: cli.env.GITHUB_REF_NAME,
+    configName: results.config,
+    log: cli.log,
+  });
   const record = recordFromResults(results, context);
   const outcome = await store.append(record);
-  cli.stdout(`recorded run ${record.runId} (${record.verdict}) of ${record.repository}@${shortSha(record.sha)} on ${record.branch} in ${outcome.file} (data commit ${outcome.commit.slice(0, 12)})\n`);
+  cli.stdout(
+    `recorded run ${record.runId} (${record.verdict}) of ${record.repository}@${shortSha(record.sha)} on ${record.branch} in ${outcome.file} (data commit ${outcome.commit.slice(0, 12)})\n`,
+  );
   return ExitCode.ok;
 }
 
@@ -109,9 +142,15 @@ export async function historyListCommand(args: ParsedArgs, cli: CliContext): Pro
   const metric = stringFlag(args, 'metric');
   const since = stringFlag(args, 'since');
   const sinceAt = since === undefined ? undefined : sinceDate(since, 'a date (2026-11-01) or an ISO time in UTC');
-  const limit = stringFlag(args, 'limit') === undefined ? undefined : numberFlag(args, 'limit', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number ≥ 1');
+  const limit =
+    stringFlag(args, 'limit') === undefined
+      ? undefined
+      : numberFlag(args, 'limit', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number ≥ 1');
   let records = await storeFrom(args, cli).store.read({ since: sinceAt });
-  if (metric !== undefined) records = records.filter((r) => r.metrics.some((m) => m.name === metric)).map((r) => ({ ...r, metrics: r.metrics.filter((m) => m.name === metric) }));
+  if (metric !== undefined)
+    records = records
+      .filter((r) => r.metrics.some((m) => m.name === metric))
+      .map((r) => ({ ...r, metrics: r.metrics.filter((m) => m.name === metric) }));
   if (limit !== undefined) records = records.slice(-limit);
   if (booleanFlag(args, 'json')) {
     printJson(cli, records);
@@ -128,8 +167,17 @@ function listText(records: readonly HistoryRecord[], metric: string | undefined)
   const blocks = names.map((name) => {
     const points = metricPoints(records, name);
     const { unit, direction } = points[0]!.metric;
-    const rows = points.map(({ record, metric: m }) => [shortTime(record.time), shortSha(record.sha), record.branch, `${percent(m.estimate)}${intervalText(m.interval)}`, record.verdict]);
-    return [`${name} (${unit}, ${direction.replace(/-/g, ' ')}): change against the baseline`, ...table([['date (UTC)', 'commit', 'branch', 'estimate [interval]', 'verdict'], ...rows]).map((l) => `  ${l}`)].join('\n');
+    const rows = points.map(({ record, metric: m }) => [
+      shortTime(record.time),
+      shortSha(record.sha),
+      record.branch,
+      `${percent(m.estimate)}${intervalText(m.interval)}`,
+      record.verdict,
+    ]);
+    return [
+      `${name} (${unit}, ${direction.replace(/-/g, ' ')}): change against the baseline`,
+      ...table([['date (UTC)', 'commit', 'branch', 'estimate [interval]', 'verdict'], ...rows]).map((l) => `  ${l}`),
+    ].join('\n');
   });
   return blocks.join('\n\n');
 }
@@ -138,7 +186,13 @@ function listText(records: readonly HistoryRecord[], metric: string | undefined)
 
 export async function historyChangesCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const metric = requiredMetric(args);
-  const significance = numberFlag(args, 'significance', 0.05, (n) => n > 0 && n < 1, 'a p-value between 0 and 1, e.g. 0.05');
+  const significance = numberFlag(
+    args,
+    'significance',
+    0.05,
+    (n) => n > 0 && n < 1,
+    'a p-value between 0 and 1, e.g. 0.05',
+  );
   const minSegmentSize = numberFlag(args, 'min-segment', 5, (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2');
   const records = await storeFrom(args, cli).store.read();
   checkMetricRecorded(records, metric);
@@ -152,11 +206,21 @@ function changesText(report: ChangeReport): string {
   const { metric, runs, leftOut } = report;
   if (runs === 0 && leftOut.noValue === 0) return `no recorded runs of ${metric}`;
   const scope = `${metric}: ${plural(runs, 'run')} on ${runnerText(report.runner)}${leftOut.otherRunners ? `; ${plural(leftOut.otherRunners, 'run')} on other runners left out` : ''}${leftOut.noValue ? `; ${plural(leftOut.noValue, 'run')} without a value left out` : ''}`;
-  if (report.tooFewRuns) return `${scope}\nat least ${2 * report.minSegmentSize} runs are needed to find a change with --min-segment ${report.minSegmentSize}`;
+  if (report.tooFewRuns)
+    return `${scope}\nat least ${2 * report.minSegmentSize} runs are needed to find a change with --min-segment ${report.minSegmentSize}`;
   if (report.changes.length === 0) return `${scope}\nno change at significance ${report.significance}`;
   const unit = report.unit ?? '';
-  const rows = report.changes.map((c) => [shortSha(c.sha), shortTime(c.time), percent(c.relativeChange), `${round(c.before.median)} → ${round(c.after.median)} ${unit}`, `${(c.confidence * 100).toFixed(1)} %`]);
-  return [scope, ...table([['commit', 'date (UTC)', 'change', 'median before → after', 'confidence'], ...rows]).map((l) => `  ${l}`)].join('\n');
+  const rows = report.changes.map((c) => [
+    shortSha(c.sha),
+    shortTime(c.time),
+    percent(c.relativeChange),
+    `${round(c.before.median)} → ${round(c.after.median)} ${unit}`,
+    `${(c.confidence * 100).toFixed(1)} %`,
+  ]);
+  return [
+    scope,
+    ...table([['commit', 'date (UTC)', 'change', 'median before → after', 'confidence'], ...rows]).map((l) => `  ${l}`),
+  ].join('\n');
 }
 
 const round = (value: number) => Number(value.toPrecision(4)).toString();
@@ -174,7 +238,8 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
   if (since !== undefined && !sinceAt) {
     // Since a commit: the changes gated after it. Its own record measured it against its parent, so it is not one of them.
     const at = records.findLastIndex((r) => r.sha.startsWith(since));
-    if (at === -1) throw invalidValue('--since', since, `${allowed}; no recorded run measured a commit starting ${since}`);
+    if (at === -1)
+      throw invalidValue('--since', since, `${allowed}; no recorded run measured a commit starting ${since}`);
     records = records.slice(at + 1);
   }
   const report = metricDrift(records, metric);
@@ -184,9 +249,21 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
 }
 
 function driftText(report: DriftReport, since: string | undefined): string {
-  const left = [report.leftOut.noInterval && `${report.leftOut.noInterval} without a closed interval`, report.leftOut.repeatedCommit && `${plural(report.leftOut.repeatedCommit, 'repeated run')} of a commit`].filter(Boolean);
+  const left = [
+    report.leftOut.noInterval && `${report.leftOut.noInterval} without a closed interval`,
+    report.leftOut.repeatedCommit && `${plural(report.leftOut.repeatedCommit, 'repeated run')} of a commit`,
+  ].filter(Boolean);
   const head = `${report.metric}${since ? ` since ${since}` : ''}: ${percent(report.change)} over ${plural(report.changes, 'change')} (${Math.round(report.level * 100)} % interval ${percent(report.lower)} to ${percent(report.upper)})${left.length ? `; left out: ${left.join(', ')}` : ''}`;
   if (report.contributors.length === 0) return head;
-  const rows = report.contributors.map((c) => [shortSha(c.sha), shortTime(c.time), percent(c.change), c.share === null ? '' : `${(c.share * 100).toFixed(0)} %`]);
-  return [head, 'largest contributors:', ...table([['commit', 'date (UTC)', 'change', 'share'], ...rows]).map((l) => `  ${l}`)].join('\n');
+  const rows = report.contributors.map((c) => [
+    shortSha(c.sha),
+    shortTime(c.time),
+    percent(c.change),
+    c.share === null ? '' : `${(c.share * 100).toFixed(0)} %`,
+  ]);
+  return [
+    head,
+    'largest contributors:',
+    ...table([['commit', 'date (UTC)', 'change', 'share'], ...rows]).map((l) => `  ${l}`),
+  ].join('\n');
 }

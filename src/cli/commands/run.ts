@@ -3,16 +3,19 @@ import { toAaConfig } from '../../config/aa-mode.js';
 import { EMBEDDED_DEFAULT } from '../../config/load.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { runWholeGate } from '../../pipeline/run-gate.js';
-import { booleanFlag, stringFlag, type ParsedArgs } from '../args.js';
-import { compareOptions, configFor, dryRunDatabaseStage, printResults, statePath, type CliContext } from './shared.js';
+import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { type CliContext, compareOptions, configFor, dryRunDatabaseStage, printResults, statePath } from './shared.js';
 
 async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext): Promise<number> {
   const { log } = cli;
-  if (name === 'demo' && stringFlag(args, 'config')) throw new InputError("demo: runs the embedded default; use 'perf-gate run --config FILE' for your own config");
+  if (name === 'demo' && stringFlag(args, 'config'))
+    throw new InputError("demo: runs the embedded default; use 'perf-gate run --config FILE' for your own config");
   const aa = booleanFlag(args, 'aa') ?? false;
   const loaded = configFor(args, cli);
   const config = aa ? toAaConfig(loaded) : loaded;
-  log.info(`perf-gate ${cli.version}: ${config.source === EMBEDDED_DEFAULT ? 'embedded default (reference RAG backend)' : config.source}${aa ? ', A/A check (the candidate against itself)' : ''}`);
+  log.info(
+    `perf-gate ${cli.version}: ${config.source === EMBEDDED_DEFAULT ? 'embedded default (reference RAG backend)' : config.source}${aa ? ', A/A check (the candidate against itself)' : ''}`,
+  );
   if (booleanFlag(args, 'dry-run')) {
     await dryRunDatabaseStage(config, log);
     log.info('dry run: stopping before the backends boot; no state file and no report were written');

@@ -5,22 +5,22 @@
  */
 import { resolve } from 'node:path';
 import type { PerfGateConfig } from '../../config/config.js';
-import { loadConfig, type ConfigOverrides } from '../../config/load.js';
+import { type ConfigOverrides, loadConfig } from '../../config/load.js';
 import { databaseSecrets } from '../../database/database-url.js';
 import { ExitCode, invalidValue } from '../../errors.js';
 import { readRunContext } from '../../github/event-context.js';
 import { publish } from '../../github/publish.js';
 import type { CommentMode } from '../../github/sticky-comment.js';
-import { inertLogText } from '../../log-line.js';
 import type { Logger } from '../../log.js';
+import { inertLogText } from '../../log-line.js';
 import { DEFAULT_STATE_PATH, type RunState } from '../../pipeline/run-state.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
 import type { CompareOptions } from '../../pipeline/stages/compare.js';
 import { migrateStageDryRun } from '../../pipeline/stages/migrate.js';
-import { renderTerminal } from '../../report/terminal.js';
 import type { Results } from '../../report/results.js';
+import { renderTerminal } from '../../report/terminal.js';
 import type { ActionsRunner } from '../actions-runner.js';
-import { booleanFlag, stringFlag, type ParsedArgs } from '../args.js';
+import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
 
 export interface CliContext {
   log: Logger;
@@ -46,10 +46,18 @@ export function overridesFrom(args: ParsedArgs): ConfigOverrides {
 
 export function configFor(args: ParsedArgs, cli: CliContext, overrides = overridesFrom(args)): PerfGateConfig {
   if (overrides.databaseUrl) for (const s of databaseSecrets(overrides.databaseUrl)) cli.log.addSecret(s);
-  const config = loadConfig({ path: stringFlag(args, 'config') || undefined, packageRoot: cli.packageRoot, env: cli.env, overrides });
+  const config = loadConfig({
+    path: stringFlag(args, 'config') || undefined,
+    packageRoot: cli.packageRoot,
+    env: cli.env,
+    overrides,
+  });
   for (const secret of config.secrets) cli.log.addSecret(secret);
   // A URL written in the file (or filled from ${VAR}) is as secret as one given as a flag.
-  for (const url of [config.database.url, config.database.baseline.strategy === 'separate-url' ? config.database.baseline.url : undefined]) {
+  for (const url of [
+    config.database.url,
+    config.database.baseline.strategy === 'separate-url' ? config.database.baseline.url : undefined,
+  ]) {
     if (url) for (const s of databaseSecrets(url)) cli.log.addSecret(s);
   }
   return config;
@@ -60,17 +68,30 @@ export function configFromState(state: RunState, cli: CliContext, args: ParsedAr
   const overrides: ConfigOverrides = { ...state.overrides };
   const failOnInconclusive = booleanFlag(args, 'fail-on-inconclusive');
   if (failOnInconclusive !== undefined) overrides.failOnInconclusive = failOnInconclusive;
-  return loadConfig({ path: state.configPath ?? undefined, packageRoot: cli.packageRoot, env: cli.env, overrides: { ...overrides, reportDir: state.reportDir } });
+  return loadConfig({
+    path: state.configPath ?? undefined,
+    packageRoot: cli.packageRoot,
+    env: cli.env,
+    overrides: { ...overrides, reportDir: state.reportDir },
+  });
 }
 
 export function statePath(args: ParsedArgs): string {
   return resolve(stringFlag(args, 'state') ?? DEFAULT_STATE_PATH);
 }
 
-export function printResults(results: Results, args: ParsedArgs, cli: CliContext, paths: { resultsPath: string; reportPath: string }): void {
+export function printResults(
+  results: Results,
+  args: ParsedArgs,
+  cli: CliContext,
+  paths: { resultsPath: string; reportPath: string },
+): void {
   if (booleanFlag(args, 'json')) cli.stdout(`${JSON.stringify(results, null, 2)}\n`);
   // The table quotes targets and error messages: made inert like every log line (src/log-line.ts).
-  else cli.stdout(`\n${inertLogText(renderTerminal(results))}\n\nresults: ${paths.resultsPath}\nreport:  ${paths.reportPath}\n`);
+  else
+    cli.stdout(
+      `\n${inertLogText(renderTerminal(results))}\n\nresults: ${paths.resultsPath}\nreport:  ${paths.reportPath}\n`,
+    );
 }
 
 /**
@@ -85,7 +106,8 @@ export function checkNameFrom(args: ParsedArgs, env: NodeJS.ProcessEnv): string 
 
 export function commentMode(args: ParsedArgs): CommentMode {
   const mode = stringFlag(args, 'comment-mode') ?? 'update';
-  if (mode !== 'update' && mode !== 'recreate' && mode !== 'off') throw invalidValue('comment-mode', mode, "'update', 'recreate' or 'off'");
+  if (mode !== 'update' && mode !== 'recreate' && mode !== 'off')
+    throw invalidValue('comment-mode', mode, "'update', 'recreate' or 'off'");
   return mode;
 }
 
@@ -105,11 +127,18 @@ export function compareOptions(cli: CliContext, settings: PublishSettings, confi
   const context = readRunContext(cli.env);
   const { runner, log, env } = cli;
   if (!runner) return { version: cli.version, context };
-  const github = { ...settings, context, apiUrl: env.GITHUB_API_URL, workspace: env.GITHUB_WORKSPACE, cwd: process.cwd() };
+  const github = {
+    ...settings,
+    context,
+    apiUrl: env.GITHUB_API_URL,
+    workspace: env.GITHUB_WORKSPACE,
+    cwd: process.cwd(),
+  };
   return {
     version: cli.version,
     context,
-    publish: (results, files) => publish(results, { log, github, jobSummary: runner, outputs: runner }, { configPath, files }),
+    publish: (results, files) =>
+      publish(results, { log, github, jobSummary: runner, outputs: runner }, { configPath, files }),
   };
 }
 

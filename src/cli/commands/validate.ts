@@ -2,7 +2,7 @@
 import { ExitCode } from '../../errors.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
 import type { ParsedArgs } from '../args.js';
-import { configFor, type CliContext } from './shared.js';
+import { type CliContext, configFor } from './shared.js';
 
 export async function validateCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const config = configFor(args, cli);

@@ -5,28 +5,30 @@
  */
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../atomic-file.js';
-import type { Variant } from '../../backend/backend-spec.js';
+import type { RunningBackend, Variant } from '../../backend/backend-spec.js';
+import type { PerfGateConfig } from '../../config/config.js';
 import { metricCatalog } from '../../config/load.js';
-import { InfrastructureError, errorMessage } from '../../errors.js';
-import { rehearseStep } from './rehearse.js';
+import { errorMessage, InfrastructureError } from '../../errors.js';
 import { evaluateTargets } from '../../gate/evaluate-targets.js';
-import type { RoundRecord } from '../../model/round-record.js';
+import type { LoadSettings } from '../../load/load-settings.js';
+import { pinProcess } from '../../load/pin-cpus.js';
+import type { ServerMetricsHooks } from '../../load/run-benchmark.js';
 import { BenchmarkInfrastructureError, runBenchmark } from '../../load/run-benchmark.js';
 import { parseWorkload, type Workload } from '../../load/workload.js';
 import { loadWorkloadFile } from '../../load/workload-file.js';
-import { createServerMetricsHooks } from '../../metrics/server-metrics-hooks.js';
-import type { RunningBackend } from '../../backend/backend-spec.js';
-import type { PerfGateConfig } from '../../config/config.js';
-import type { LoadSettings } from '../../load/load-settings.js';
-import type { ServerMetricsHooks } from '../../load/run-benchmark.js';
-import { decideContinuation, planLooks, type SequentialPlan } from '../../stats/sequential.js';
-import { pinProcess } from '../../load/pin-cpus.js';
 import type { Logger } from '../../log.js';
+import { createServerMetricsHooks } from '../../metrics/server-metrics-hooks.js';
+import type { RoundRecord } from '../../model/round-record.js';
+import { decideContinuation, planLooks, type SequentialPlan } from '../../stats/sequential.js';
 import type { StageContext } from '../context.js';
-import { loadStoredBaseline, withStoredBaseline, type StoredBaseline } from '../stored-baseline.js';
+import { loadStoredBaseline, type StoredBaseline, withStoredBaseline } from '../stored-baseline.js';
+import { rehearseStep } from './rehearse.js';
 
 /** The load engine's settings for one block of rounds, from the config. */
-export function loadSettingsFor(config: PerfGateConfig, block: { pairs: number; warmupMs: number; seed: number; design?: LoadSettings['design'] }): LoadSettings {
+export function loadSettingsFor(
+  config: PerfGateConfig,
+  block: { pairs: number; warmupMs: number; seed: number; design?: LoadSettings['design'] },
+): LoadSettings {
   return {
     mode: config.load.mode,
     rate: config.load.rate,
@@ -43,7 +45,11 @@ export function loadSettingsFor(config: PerfGateConfig, block: { pairs: number; 
 }
 
 /** Scrapes of both variants' /metrics around each round, when the config defines server metrics. */
-export function serverMetricsFor(config: PerfGateConfig, running: Record<Variant, RunningBackend>, log: Logger): ServerMetricsHooks | undefined {
+export function serverMetricsFor(
+  config: PerfGateConfig,
+  running: Record<Variant, RunningBackend>,
+  log: Logger,
+): ServerMetricsHooks | undefined {
   if (config.metrics.length === 0) return undefined;
   const metricsUrls = { baseline: running.baseline.metricsUrl, candidate: running.candidate.metricsUrl };
   // With the logger, each distinct warning (a family a variant does not expose, say) is printed once.
@@ -78,17 +84,23 @@ export function sequentialPlan(ctx: Pick<StageContext, 'config'>): SequentialPla
   return planLooks({ alpha: 1 - gate.confidence, minPairs: load.pairs, blockPairs, maxPairs: load.maxPairs });
 }
 
-export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundRecord[]; stoppingReason: string; look: number }> {
+export async function benchStage(
+  ctx: StageContext,
+): Promise<{ rounds: RoundRecord[]; stoppingReason: string; look: number }> {
   const { config, log, state } = ctx;
   const running = state.backend?.running;
-  if (!running?.baseline || !running.candidate) throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
+  if (!running?.baseline || !running.candidate)
+    throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
   const workload = await loadWorkload(ctx.config);
   const catalog = metricCatalog(config);
   const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>, log);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
   const stored = storedBaselineOf(ctx);
-  if (stored) log.info(`baseline: ${stored.rounds.length} stored rounds of run ${stored.runId} (${stored.finishedAt}) from ${stored.path}; only the candidate is measured`);
+  if (stored)
+    log.info(
+      `baseline: ${stored.rounds.length} stored rounds of run ${stored.runId} (${stored.finishedAt}) from ${stored.path}; only the candidate is measured`,
+    );
   const rounds: RoundRecord[] = [];
   const persist = (all: RoundRecord[]) => writeRounds(ctx.reportDir, all);
   state.bench = { complete: false };
@@ -104,7 +116,11 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
       const result = await runBenchmark({
         targets: { baseline: { baseUrl: running.baseline.baseUrl }, candidate: { baseUrl: running.candidate.baseUrl } },
         workload,
-        load: loadSettingsFor(config, { pairs: pairsThisBlock, warmupMs: look === 1 ? config.load.warmupMs : 0, seed: config.load.seed + look - 1 }),
+        load: loadSettingsFor(config, {
+          pairs: pairsThisBlock,
+          warmupMs: look === 1 ? config.load.warmupMs : 0,
+          seed: config.load.seed + look - 1,
+        }),
         serverMetrics,
         log,
         signal: ctx.signal,
@@ -130,7 +146,10 @@ export async function benchStage(ctx: StageContext): Promise<{ rounds: RoundReco
       throw error;
     }
     pairsDone = plan.pairsAtLook[look - 1]!;
-    const evaluation = evaluateTargets(config.targets, withStoredBaseline(rounds, stored), catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } });
+    const evaluation = evaluateTargets(config.targets, withStoredBaseline(rounds, stored), catalog, {
+      minPairs: config.gate.minPairs,
+      sequential: { plan, look },
+    });
     const decision = decideContinuation({ plan, look, pairsDone, statuses: evaluation.targets.map((t) => t.status) });
     if (!decision.continue) {
       stoppingReason = decision.reason;

@@ -5,8 +5,14 @@
  */
 import { join, resolve } from 'node:path';
 import type { BackendSpec, Variant } from '../../backend/backend-spec.js';
-import { bootBackends, collectEnvironmentInfo, DockerCli, removeLeftovers, type BackendSession } from '../../backend/index.js';
 import { envFileSecrets } from '../../backend/env-file.js';
+import {
+  type BackendSession,
+  bootBackends,
+  collectEnvironmentInfo,
+  DockerCli,
+  removeLeftovers,
+} from '../../backend/index.js';
 import { findFreePort } from '../../backend/port-check.js';
 import { fillPortInEnv, fillPortInList } from '../../backend/port-placeholder.js';
 import type { BackendConfig, BackendVariantsConfig } from '../../config/config.js';
@@ -16,7 +22,11 @@ import type { StageContext } from '../context.js';
 const VARIANTS: readonly Variant[] = ['baseline', 'candidate'];
 
 /** Turns one variant's config into the backend stage's spec, choosing free ports where needed. */
-export async function backendSpec(ctx: StageContext, config: BackendConfig, databaseUrl: string | undefined): Promise<BackendSpec> {
+export async function backendSpec(
+  ctx: StageContext,
+  config: BackendConfig,
+  databaseUrl: string | undefined,
+): Promise<BackendSpec> {
   const probes = { healthPath: config.healthPath, metricsPath: config.metricsPath };
   if (config.kind === 'url') return { kind: 'url', url: config.url, ...probes };
   const env = { ...config.env };
@@ -27,7 +37,14 @@ export async function backendSpec(ctx: StageContext, config: BackendConfig, data
     // "node" means the Node.js running perf-gate, so the demo works wherever perf-gate does.
     const [program, ...args] = fillPortInList(config.command, port);
     const command = program === 'node' ? [process.execPath, ...args] : [program ?? '', ...args];
-    return { kind: 'command', command, port, env: fillPortInEnv(env, port), cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'), ...probes };
+    return {
+      kind: 'command',
+      command,
+      port,
+      env: fillPortInEnv(env, port),
+      cwd: resolve(ctx.config.baseDir, config.cwd ?? '.'),
+      ...probes,
+    };
   }
   let port = config.port;
   if (config.network === 'host') {
@@ -84,7 +101,10 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   const jobKey = repository ? [repository, workflow, job].join('/') : undefined;
   const usesDocker = VARIANTS.some((v) => specs[v].kind === 'image');
   // A crashed earlier run of this job may have left containers or processes: remove those past their deadline.
-  await removeLeftovers({ currentRunId: state.runId, jobKey, logDir: ctx.reportDir, containers: usesDocker, processes: true }, log);
+  await removeLeftovers(
+    { currentRunId: state.runId, jobKey, logDir: ctx.reportDir, containers: usesDocker, processes: true },
+    log,
+  );
   const healthTimeoutMs = Math.max(booted.baseline.healthTimeoutMs, booted.candidate.healthTimeoutMs);
   const session = await bootBackends({
     specs,
@@ -101,11 +121,22 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
   for (const variant of VARIANTS) {
     const running = session.backends[variant];
     const backend = booted[variant];
-    if (backend.kind === 'command' && backend.cpuset && running.pid) pinProcess(running.pid, backend.cpuset, `the ${variant} backend`, log);
+    if (backend.kind === 'command' && backend.cpuset && running.pid)
+      pinProcess(running.pid, backend.cpuset, `the ${variant} backend`, log);
   }
-  const environment = await collectEnvironmentInfo({ specs, backends: session.backends, docker: usesDocker ? new DockerCli() : undefined });
-  state.backend = { statePath, running: session.backends, environment: { ...environment, bothHealthyMs: session.bothHealthyMs } };
+  const environment = await collectEnvironmentInfo({
+    specs,
+    backends: session.backends,
+    docker: usesDocker ? new DockerCli() : undefined,
+  });
+  state.backend = {
+    statePath,
+    running: session.backends,
+    environment: { ...environment, bothHealthyMs: session.bothHealthyMs },
+  };
   ctx.saveState();
-  log.info(`both backends healthy after ${(session.bothHealthyMs / 1000).toFixed(1)} s: baseline ${session.backends.baseline.baseUrl}, candidate ${session.backends.candidate.baseUrl}`);
+  log.info(
+    `both backends healthy after ${(session.bothHealthyMs / 1000).toFixed(1)} s: baseline ${session.backends.baseline.baseUrl}, candidate ${session.backends.candidate.baseUrl}`,
+  );
   return session;
 }

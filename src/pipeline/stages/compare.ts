@@ -11,7 +11,7 @@ import type { Results } from '../../report/results.js';
 import type { StageContext } from '../context.js';
 import { decide } from '../decide.js';
 import type { StoredBaseline } from '../stored-baseline.js';
-import { writeReports, type ReportFiles } from '../write-reports.js';
+import { type ReportFiles, writeReports } from '../write-reports.js';
 import { roundsPath, storedBaselineOf } from './bench.js';
 
 export interface CompareOptions {

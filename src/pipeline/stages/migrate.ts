@@ -7,19 +7,25 @@
  * `migrateStageDryRun` is the dry run of this stage: it says what migrateStage would do and changes
  * nothing (no server, no migration, no copy, no command, no state file).
  */
-import { assertNotProduction, databaseSecrets, maskDatabaseUrl, parseDatabaseUrl } from '../../database/database-url.js';
-import { loadMigrationDirectory } from '../../database/migration-files.js';
-import { planMigrations, type MigrationFile } from '../../database/migration-plan.js';
-import { runMigrations, type MigrationSummary } from '../../database/migrate.js';
-import { startThrowawayPostgres, type ThrowawayHandle } from '../../database/throwaway.js';
+
+import { resolve } from 'node:path';
+import type { PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
 import { cloneDatabase } from '../../database/clone.js';
+import {
+  assertNotProduction,
+  databaseSecrets,
+  maskDatabaseUrl,
+  parseDatabaseUrl,
+} from '../../database/database-url.js';
+import { type MigrationSummary, runMigrations } from '../../database/migrate.js';
 import { describeMigrationCommand, runMigrationCommand } from '../../database/migration-command.js';
+import { loadMigrationDirectory } from '../../database/migration-files.js';
+import { type MigrationFile, planMigrations } from '../../database/migration-plan.js';
+import { startThrowawayPostgres, type ThrowawayHandle } from '../../database/throwaway.js';
 import { InputError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
-import { resolve } from 'node:path';
 import type { StageContext } from '../context.js';
-import { throwawayState, type DatabaseState } from '../run-state.js';
+import { type DatabaseState, throwawayState } from '../run-state.js';
 import { lintMigrationFiles } from './rehearse.js';
 
 function roundedMs(ms: number | undefined): number | undefined {
@@ -58,15 +64,24 @@ function guard(url: string, config: PerfGateConfig, inputName: string): void {
 }
 
 /** Template copy: the last migration the baseline gets (undefined: none), after checking `before` names a file. */
-function baselineCut(migrations: SqlMigrationConfig, files: MigrationFile[], before: string): MigrationFile | undefined {
+function baselineCut(
+  migrations: SqlMigrationConfig,
+  files: MigrationFile[],
+  before: string,
+): MigrationFile | undefined {
   if (!files.some((f) => Number(f.version) === Number(before))) {
-    throw new InputError(`config key 'database.baseline.before': no migration with version ${before} in ${migrations.dir}; found ${files.map((f) => f.version).join(', ') || 'none'}`);
+    throw new InputError(
+      `config key 'database.baseline.before': no migration with version ${before} in ${migrations.dir}; found ${files.map((f) => f.version).join(', ') || 'none'}`,
+    );
   }
   return files.filter((f) => Number(f.version) < Number(before)).at(-1);
 }
 
 function baselineCopyName(database: string, runId: string): string {
-  return `${database}_perf_gate_baseline_${runId.replace(/[^a-z0-9]/gi, '').slice(-10).toLowerCase()}`;
+  return `${database}_perf_gate_baseline_${runId
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(-10)
+    .toLowerCase()}`;
 }
 
 /**
@@ -96,16 +111,28 @@ export async function migrateStageDryRun(options: { config: PerfGateConfig; log:
   const target = db.url ? 'the database' : 'the throwaway server';
   const migrations = db.migrations;
   if (migrations?.kind === 'command') {
-    would(`run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`);
+    would(
+      `run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`,
+    );
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     const files = await loadMigrationDirectory(dir);
-    const cut = db.baseline.strategy === 'template-copy' ? baselineCut(migrations, files, db.baseline.before) : undefined;
+    const cut =
+      db.baseline.strategy === 'template-copy' ? baselineCut(migrations, files, db.baseline.before) : undefined;
     if (db.url) {
       // Reads the tracking table, if there is one, and lists what it would apply; creates nothing.
-      await runMigrations({ databaseUrl: db.url, dir, to: migrations.to, dryRun: true, log, urlInputName: 'database-url' });
+      await runMigrations({
+        databaseUrl: db.url,
+        dir,
+        to: migrations.to,
+        dryRun: true,
+        log,
+        urlInputName: 'database-url',
+      });
     } else {
-      const pending = planMigrations({ files, applied: [], to: migrations.to, dirLabel: migrations.dir }).toApply.map((f) => f.name);
+      const pending = planMigrations({ files, applied: [], to: migrations.to, dirLabel: migrations.dir }).toApply.map(
+        (f) => f.name,
+      );
       would(`apply ${pending.length} migration(s) to ${target}${pending.length ? `: ${pending.join(', ')}` : ''}`);
     }
     if (db.baseline.strategy === 'template-copy') {
@@ -150,16 +177,28 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   if (!url) {
     // The server is recorded the moment it exists, so a signal during its start-up loses nothing.
     const onServerStarted = (handle: ThrowawayHandle) => {
-      ctx.state.database = { candidateUrl: '', baselineUrl: '', strategy: db.baseline.strategy, createdDatabases: [], throwaway: throwawayState('cluster', handle) };
+      ctx.state.database = {
+        candidateUrl: '',
+        baselineUrl: '',
+        strategy: db.baseline.strategy,
+        createdDatabases: [],
+        throwaway: throwawayState('cluster', handle),
+      };
       ctx.saveState();
     };
-    const server = await startThrowawayPostgres({ log, prefer: ctx.preferPglite ? 'pglite' : 'cluster', onServerStarted });
+    const server = await startThrowawayPostgres({
+      log,
+      prefer: ctx.preferPglite ? 'pglite' : 'cluster',
+      onServerStarted,
+    });
     ctx.teardown.databaseServer = () => server.stop();
     url = server.url;
     registerSecrets(ctx, url);
     database.throwaway = throwawayState(server.kind, server.handle);
     database.serverVersion = server.serverVersion;
-    log.info(`throwaway PostgreSQL (${server.kind === 'cluster' ? 'server' : 'PGlite'} ${server.serverVersion}) at ${maskDatabaseUrl(url)}`);
+    log.info(
+      `throwaway PostgreSQL (${server.kind === 'cluster' ? 'server' : 'PGlite'} ${server.serverVersion}) at ${maskDatabaseUrl(url)}`,
+    );
   }
   database.candidateUrl = url;
   database.baselineUrl = url;
@@ -171,7 +210,12 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   const migration: NonNullable<DatabaseState['migration']> = {};
   database.migration = migration;
   if (migrations?.kind === 'command') {
-    const result = await runMigrationCommand({ command: migrations.command, databaseUrl: url, log, cwd: config.baseDir });
+    const result = await runMigrationCommand({
+      command: migrations.command,
+      databaseUrl: url,
+      log,
+      cwd: config.baseDir,
+    });
     migration.command = { command: migrations.command, exitCode: result.exitCode };
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
@@ -183,14 +227,19 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
           to,
           log,
           urlInputName: 'database-url',
-          sessionTimeouts: { lockTimeoutMs: roundedMs(migrations.lockTimeoutMs), statementTimeoutMs: roundedMs(migrations.statementTimeoutMs) },
+          sessionTimeouts: {
+            lockTimeoutMs: roundedMs(migrations.lockTimeoutMs),
+            statementTimeoutMs: roundedMs(migrations.statementTimeoutMs),
+          },
         }),
       );
 
     if (db.baseline.strategy === 'template-copy') {
       const before = db.baseline.before;
       const earlier = baselineCut(migrations, await loadMigrationDirectory(dir), before);
-      migration.baseline = earlier ? await apply(earlier.version, `up to ${earlier.version} (baseline schema)`) : undefined;
+      migration.baseline = earlier
+        ? await apply(earlier.version, `up to ${earlier.version} (baseline schema)`)
+        : undefined;
       const target = parseDatabaseUrl(url, 'database-url');
       const copyName = baselineCopyName(target.database, ctx.state.runId);
       database.createdDatabases!.push(copyName);
@@ -203,7 +252,11 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
     } else {
       migration.candidate = await apply(migrations.to, `up to ${migrations.to ?? 'the latest'}`);
     }
-    database.lint = await lintMigrationFiles(ctx, migrations, migration.candidate.applied.map((a) => a.name));
+    database.lint = await lintMigrationFiles(
+      ctx,
+      migrations,
+      migration.candidate.applied.map((a) => a.name),
+    );
   }
   if (db.baseline.strategy === 'separate-url') database.baselineUrl = db.baseline.url;
   ctx.saveState();

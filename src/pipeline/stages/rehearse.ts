@@ -15,10 +15,15 @@ import type { StageContext } from '../context.js';
 import { rehearseMigrations } from '../rehearsal.js';
 
 /** squawk over `files` (names in the migrations folder); the result is data for the report, never a failure of the gate. */
-export async function lintMigrationFiles(ctx: StageContext, migrations: SqlMigrationConfig, files: string[]): Promise<MigrationLintResult | undefined> {
+export async function lintMigrationFiles(
+  ctx: StageContext,
+  migrations: SqlMigrationConfig,
+  files: string[],
+): Promise<MigrationLintResult | undefined> {
   const { lint } = migrations;
   if (!lint.enabled) return undefined;
-  if (files.length === 0) return { squawkVersion: null, findings: [], note: 'no migration file was applied by this run' };
+  if (files.length === 0)
+    return { squawkVersion: null, findings: [], note: 'no migration file was applied by this run' };
   const squawk = findSquawk({
     explicit: lint.squawk ? resolve(ctx.config.baseDir, lint.squawk) : ctx.env.PERF_GATE_SQUAWK,
     searchRoots: [ctx.config.baseDir, process.cwd(), ctx.packageRoot],
@@ -26,7 +31,10 @@ export async function lintMigrationFiles(ctx: StageContext, migrations: SqlMigra
   });
   if (!squawk) {
     // A configured path that is missing is the user's mistake to fix; an absent optional tool is a note.
-    if (lint.squawk) throw new InputError(`config key 'database.migrations.lint.squawk': '${lint.squawk}' does not exist; give the path of the squawk binary, or remove the key`);
+    if (lint.squawk)
+      throw new InputError(
+        `config key 'database.migrations.lint.squawk': '${lint.squawk}' does not exist; give the path of the squawk binary, or remove the key`,
+      );
     ctx.log.warning(`migration lint skipped: ${SQUAWK_MISSING}`);
     return { squawkVersion: null, findings: [], note: SQUAWK_MISSING };
   }
@@ -43,7 +51,9 @@ export async function lintMigrationFiles(ctx: StageContext, migrations: SqlMigra
       assumeInTransaction: true,
       cwd: ctx.config.baseDir,
     });
-    ctx.log.info(`squawk ${report.squawkVersion}: ${report.findings.length} finding(s) in ${files.length} migration file(s)`);
+    ctx.log.info(
+      `squawk ${report.squawkVersion}: ${report.findings.length} finding(s) in ${files.length} migration file(s)`,
+    );
     for (const f of report.findings) ctx.log.info(`  ${f.file}:${f.line}: ${f.rule}: ${f.message}`);
     return { squawkVersion: report.squawkVersion, findings: report.findings };
   } catch (error) {
@@ -57,15 +67,22 @@ export function rehearsalSkipReason(ctx: StageContext): string | undefined {
   const migrations = ctx.config.database.migrations;
   if (migrations?.kind !== 'sql') return 'no SQL migrations';
   if (!migrations.rehearse.enabled) return 'turned off (database.migrations.rehearse: false)';
-  if (ctx.config.database.baseline.strategy !== 'template-copy') return "the baseline has no database copy before the migration (needs baseline.strategy 'template-copy')";
-  if (ctx.config.backend.baseline.kind === 'results') return 'the baseline is a stored results file (no backend to serve traffic)';
-  if (ctx.state.database?.throwaway?.kind === 'pglite') return 'PGlite runs every connection in one session, so it cannot show lock waits';
-  if (!ctx.state.database?.baselineUrl || !ctx.state.backend?.running?.baseline) return 'no baseline database or backend in the run state';
+  if (ctx.config.database.baseline.strategy !== 'template-copy')
+    return "the baseline has no database copy before the migration (needs baseline.strategy 'template-copy')";
+  if (ctx.config.backend.baseline.kind === 'results')
+    return 'the baseline is a stored results file (no backend to serve traffic)';
+  if (ctx.state.database?.throwaway?.kind === 'pglite')
+    return 'PGlite runs every connection in one session, so it cannot show lock waits';
+  if (!ctx.state.database?.baselineUrl || !ctx.state.backend?.running?.baseline)
+    return 'no baseline database or backend in the run state';
   return undefined;
 }
 
 /** The rehearsal, when the config and the run allow one; its figures go into the run state for compare. */
-export async function rehearseStep(ctx: StageContext, workload: Workload): Promise<MigrationRehearsalResult | undefined> {
+export async function rehearseStep(
+  ctx: StageContext,
+  workload: Workload,
+): Promise<MigrationRehearsalResult | undefined> {
   const skip = rehearsalSkipReason(ctx);
   const migrations = ctx.config.database.migrations;
   if (skip || migrations?.kind !== 'sql') {
@@ -75,7 +92,9 @@ export async function rehearseStep(ctx: StageContext, workload: Workload): Promi
   const { rehearse } = migrations;
   const rate = rehearse.rate ?? ctx.config.load.rate;
   const baseUrl = ctx.state.backend!.running.baseline!.baseUrl;
-  ctx.log.info(`migration rehearsal: applying the migrations under test to the baseline's database while the baseline serves ${rate} req/s`);
+  ctx.log.info(
+    `migration rehearsal: applying the migrations under test to the baseline's database while the baseline serves ${rate} req/s`,
+  );
   const record = await rehearseMigrations({
     databaseUrl: ctx.state.database!.baselineUrl,
     migrations: { dir: resolve(ctx.config.baseDir, migrations.dir), to: migrations.to },
@@ -86,7 +105,11 @@ export async function rehearseStep(ctx: StageContext, workload: Workload): Promi
     seed: ctx.config.load.seed,
     beforeMs: rehearse.beforeMs,
     afterMs: rehearse.afterMs,
-    sessionTimeouts: { lockTimeoutMs: Math.round(rehearse.lockTimeoutMs), statementTimeoutMs: migrations.statementTimeoutMs === undefined ? undefined : Math.round(migrations.statementTimeoutMs) },
+    sessionTimeouts: {
+      lockTimeoutMs: Math.round(rehearse.lockTimeoutMs),
+      statementTimeoutMs:
+        migrations.statementTimeoutMs === undefined ? undefined : Math.round(migrations.statementTimeoutMs),
+    },
     log: ctx.log,
     signal: ctx.signal,
   });
