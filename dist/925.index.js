@@ -139,15 +139,31 @@ async function verifyIdempotent(options) {
     for (const secret of (0,_database_url_js__WEBPACK_IMPORTED_MODULE_4__/* .databaseSecrets */ .hu)(options.databaseUrl))
         log.addSecret(secret);
     const masker = (0,_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .maskerFor */ .LL)(options.databaseUrl);
-    const client = await (0,_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .connectClient */ .mh)(options.databaseUrl, { purpose: 'the idempotency check', applicationName: 'perf-gate-idempotency' });
+    const client = await (0,_connection_js__WEBPACK_IMPORTED_MODULE_3__/* .connectClient */ .mh)(options.databaseUrl, {
+        purpose: 'the idempotency check',
+        applicationName: 'perf-gate-idempotency',
+    });
     let result;
     try {
         if ('command' in options) {
             const before = await schemaFingerprint(client, { data: options.data });
-            await (0,_migration_command_js__WEBPACK_IMPORTED_MODULE_6__/* .runMigrationCommand */ .$)({ command: options.command, databaseUrl: options.databaseUrl, log, cwd: options.cwd, env: options.env });
+            await (0,_migration_command_js__WEBPACK_IMPORTED_MODULE_6__/* .runMigrationCommand */ .$)({
+                command: options.command,
+                databaseUrl: options.databaseUrl,
+                log,
+                cwd: options.cwd,
+                env: options.env,
+            });
             const after = await schemaFingerprint(client, { data: options.data });
             const diff = diffFingerprints(before, after);
-            result = { idempotent: diff.length === 0, rerun: [options.command.join(' ')], diff, rolledBack: false, before: before.hash, after: after.hash };
+            result = {
+                idempotent: diff.length === 0,
+                rerun: [options.command.join(' ')],
+                diff,
+                rolledBack: false,
+                before: before.hash,
+                after: after.hash,
+            };
         }
         else {
             result = await verifyFiles(client, options, masker);
@@ -181,7 +197,13 @@ async function verifyFiles(client, options, masker) {
     const label = `migrations (${table.schema}.${table.table})`;
     let locked = false;
     try {
-        await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .acquireAdvisoryLock */ .lX)({ client, key, label, timeoutMs: options.lockTimeoutMs ?? 10 * 60_000, log: options.log });
+        await (0,_advisory_lock_js__WEBPACK_IMPORTED_MODULE_2__/* .acquireAdvisoryLock */ .lX)({
+            client,
+            key,
+            label,
+            timeoutMs: options.lockTimeoutMs ?? 10 * 60_000,
+            log: options.log,
+        });
         locked = true;
         const applied = await (0,_migrate_js__WEBPACK_IMPORTED_MODULE_5__/* .readApplied */ .WT)(client, table);
         // planMigrations verifies the checksums: re-running an edited file would check something else.
@@ -250,7 +272,15 @@ async function verifyFiles(client, options, masker) {
                         diff.push(line);
             }
         }
-        return { idempotent: !rerunError && diff.length === 0, rerun, diff: rerunError ? [] : diff, rolledBack, rerunError, before: before.hash, after: after.hash };
+        return {
+            idempotent: !rerunError && diff.length === 0,
+            rerun,
+            diff: rerunError ? [] : diff,
+            rolledBack,
+            rerunError,
+            before: before.hash,
+            after: after.hash,
+        };
     }
     finally {
         if (locked)

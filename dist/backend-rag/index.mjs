@@ -13278,10 +13278,14 @@ function databaseUrl(env) {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new ConfigError(`DATABASE_URL: got a value that is not a URL (not shown, it may hold a password); expected ${expected}`);
+    throw new ConfigError(
+      `DATABASE_URL: got a value that is not a URL (not shown, it may hold a password); expected ${expected}`,
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL: got a ${JSON.stringify(url.protocol.replace(/:$/, ''))} URL; expected ${expected}`);
+    throw new ConfigError(
+      `DATABASE_URL: got a ${JSON.stringify(url.protocol.replace(/:$/, ''))} URL; expected ${expected}`,
+    );
   }
   return raw.trim();
 }
@@ -13322,7 +13326,14 @@ function parseConfig(env) {
     poolSize: integerKnob(env, 'DB_POOL_SIZE', 10, 1, 1000),
     earlyExitScore: earlyExitScore(env),
     rerankWork: integerKnob(env, 'RERANK_WORK', DEFAULT_RERANK_WORK, 0, 100000),
-    slowdown: numberKnob(env, 'SLOWDOWN', 0, 0, 10, 'a fraction from 0 to 10 (0.05 makes every request take 5 % longer)'),
+    slowdown: numberKnob(
+      env,
+      'SLOWDOWN',
+      0,
+      0,
+      10,
+      'a fraction from 0 to 10 (0.05 makes every request take 5 % longer)',
+    ),
   });
 }
 
@@ -13552,7 +13563,11 @@ function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigi
   let lastConnectionId = 0;
   function statementFor(client, statement) {
     let id = connectionIds.get(client);
-    if (id === undefined) connectionIds.set(client, (id = ++lastConnectionId));
+    if (id === undefined) {
+      lastConnectionId += 1;
+      id = lastConnectionId;
+      connectionIds.set(client, id);
+    }
     return { ...statement, name: `${statement.name}_${process.pid}_${id}` };
   }
 
@@ -13579,13 +13594,19 @@ function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigi
     try {
       const goldenStart = now();
       const found = await timedQuery(client, 'golden_lookup', GOLDEN_LOOKUP, [questionHash(normalized)]);
-      if (found.rows.length > 0) golden = { answer: found.rows[0].answer, documentId: Number(found.rows[0].document_id) };
+      if (found.rows.length > 0)
+        golden = { answer: found.rows[0].answer, documentId: Number(found.rows[0].document_id) };
       metrics.pipelineDuration.observe({ step: 'golden_lookup' }, seconds(goldenStart));
 
       if (terms.length > 0) {
         const retrievalStart = now();
         const result = await timedQuery(client, 'retrieval', RETRIEVAL, [orTsQuery(terms), terms.join(' '), TOP_K]);
-        candidates = result.rows.map((row) => ({ id: Number(row.id), title: row.title, body: row.body, score: row.score ?? 0 }));
+        candidates = result.rows.map((row) => ({
+          id: Number(row.id),
+          title: row.title,
+          body: row.body,
+          score: row.score ?? 0,
+        }));
         metrics.pipelineDuration.observe({ step: 'retrieval' }, seconds(retrievalStart));
       }
     } finally {
@@ -13618,7 +13639,12 @@ function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigi
     return {
       query: normalized,
       golden,
-      results: ranked.map(({ id, title, score, rerankScore }) => ({ id, title, score, ...(rerankScore === undefined ? {} : { rerankScore }) })),
+      results: ranked.map(({ id, title, score, rerankScore }) => ({
+        id,
+        title,
+        score,
+        ...(rerankScore === undefined ? {} : { rerankScore }),
+      })),
       steps: { golden_lookup: true, retrieval: terms.length > 0, rerank: runRerank },
       earlyExit,
       topScore,
@@ -13714,14 +13740,13 @@ var prom_client = __nccwpck_require__(5222);
 // 100 ms where this service's steps land, so histogram_quantile() interpolates within a bucket
 // that is at most ~1.5x wide in the interesting range.
 const DURATION_BUCKETS = [
-  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03,
-  0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
+  0.0005, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.0075, 0.01, 0.0125, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075,
+  0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2, 5,
 ];
 
 // Pool wait is usually near zero and the target is "p95 < 10 ms", so resolve 0.1-10 ms finely.
 const POOL_WAIT_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25,
-  0.5, 1, 2.5, 5,
+  0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
 const PIPELINE_STEPS = ['golden_lookup', 'retrieval', 'rerank', 'total'];
