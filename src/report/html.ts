@@ -62,6 +62,10 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
     results.rounds.length ? section('rounds', `Rounds (${results.rounds.length})`, roundsTable(results, units)) : '',
     results.decision ? section('decision', 'How the decision was made', decisionList(results)) : '',
     section('migration', 'Migration', valueBlock(results.migration, 'No migration summary was recorded.')),
+    results.rehearsal ? section('rehearsal', 'Migration rehearsal', valueBlock(results.rehearsal, '')) : '',
+    results.migrationLint
+      ? section('migration-lint', 'Migration lint (squawk)', valueBlock(results.migrationLint, ''))
+      : '',
     section('environment', 'Environment', valueBlock(results.environment, 'No environment was recorded.')),
   ];
   return [

@@ -1,7 +1,7 @@
 /** The comparison as a plain-text table for a terminal or a CI log. Pure. */
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
-import type { Results } from './results.js';
+import type { MigrationLintResult, MigrationRehearsalResult, Results } from './results.js';
 
 const STATUS_WORD = { pass: 'met', fail: 'MISSED', inconclusive: 'inconclusive', 'no-data': 'no data' } as const;
 
@@ -10,6 +10,24 @@ function table(rows: string[][]): string {
   return rows
     .map((r) => r.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '))
     .join('\n');
+}
+
+function rehearsalLine(r: MigrationRehearsalResult): string {
+  const ms = (v: number) => formatValue(v, 'ms');
+  const what = `${r.migrations.map((m) => m.name).join(', ') || 'nothing'} applied in ${ms(r.durationMs)} under ${formatValue(r.rate, 'req/s')}`;
+  const waited =
+    r.blockedSessions > 0
+      ? `${r.blockedSessions} session(s) waited on its locks, the longest ${ms(r.blockedMaxMs)}`
+      : 'no request waited on its locks';
+  const failed = r.error ? `; the migration FAILED: ${r.error.split('\n')[0]}` : '';
+  return `migration rehearsal: ${what}; ${waited}; p99 ${ms(r.before.latencyMs.p99)} before, ${ms(r.during.latencyMs.p99)} during${failed}`;
+}
+
+function lintLine(lint: MigrationLintResult): string {
+  if (lint.findings.length === 0) return `migration lint: ${lint.note ?? `squawk ${lint.squawkVersion} found nothing`}`;
+  const shown = lint.findings.slice(0, 5).map((f) => `${f.file}:${f.line} ${f.rule}`);
+  const more = lint.findings.length > 5 ? `, and ${lint.findings.length - 5} more` : '';
+  return `migration lint: squawk ${lint.squawkVersion}, ${lint.findings.length} finding(s): ${shown.join(', ')}${more}`;
 }
 
 export function renderTerminal(results: Results): string {
@@ -51,6 +69,8 @@ export function renderTerminal(results: Results): string {
       `${d.validPairs} valid of ${d.measuredPairs} round pairs. ${d.multipleComparisons.trim().replace(/\.?$/, '.')} Stopped: ${d.stoppingReason}.`,
     );
   }
+  if (results.rehearsal) out.push('', rehearsalLine(results.rehearsal));
+  if (results.migrationLint) out.push(lintLine(results.migrationLint));
   if (results.error) out.push(`error in ${results.error.stage}: ${results.error.message}`);
   return out.join('\n');
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { MigrationLintResult, MigrationRehearsalResult, Results } from '../../src/report/results.js';
 import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
+import { renderTerminal } from '../../src/report/terminal.js';
 import { passResults } from '../helpers/results-fixtures.js';
 
 const window = (p99: number, requests = 100, failed = 0) => ({
@@ -140,5 +142,35 @@ describe('the migration section of the report', () => {
     const bad = JSON.parse(JSON.stringify(results)) as { rehearsal: { waits: { side: string }[] } };
     bad.rehearsal.waits[0]!.side = 'sideways';
     expect(() => validateResults(bad, 'test')).toThrow(/rehearsal/);
+  });
+});
+
+describe('the migration checks in the terminal and the HTML report', () => {
+  it('the terminal gives one line each: how long requests waited, and the squawk findings by file and line', () => {
+    const text = renderTerminal(withMigration({ rehearsal: rehearsal(), migrationLint: lint }));
+    expect(text).toContain(
+      'migration rehearsal: 022_index.sql applied in 3.24 s under 100 req/s; 2 session(s) waited on its locks, the longest 2.95 s; p99 55.5 ms before, 3.04 s during',
+    );
+    expect(text).toContain(
+      'migration lint: squawk 2.61.0, 1 finding(s): migrations/022_index.sql:8 require-concurrent-index-creation',
+    );
+    expect(
+      renderTerminal(
+        withMigration({ migrationLint: { squawkVersion: null, findings: [], note: 'squawk is not installed' } }),
+      ),
+    ).toContain('migration lint: squawk is not installed');
+  });
+
+  it('the HTML report has both sections, with every string escaped', () => {
+    const html = renderHtml(
+      withMigration({
+        rehearsal: rehearsal({ tables: [{ relation: '<script>x</script>', rows: 1, bytes: 1 }] }),
+        migrationLint: lint,
+      }),
+    );
+    expect(html).toContain('<h2 id="rehearsal-h">Migration rehearsal</h2>');
+    expect(html).toContain('<h2 id="migration-lint-h">Migration lint (squawk)</h2>');
+    expect(html).not.toContain('<script>x</script>');
+    expect(html).toContain('&lt;script&gt;');
   });
 });
