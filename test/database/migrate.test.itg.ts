@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/database/migrate.js';
 import { InfrastructureError, InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
-import { freshDatabase, migrationsDir, sql, tableExists, withinBound } from '../helpers/databases.js';
+import { failureOf, freshDatabase, migrationsDir, sql, tableExists, withinBound } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
 
@@ -17,15 +17,6 @@ const available = requireService('PostgreSQL', probePostgres());
 /** Prints what a scenario showed the user, so the report can quote real output. */
 function show(label: string, text: string): void {
   process.stdout.write(`\n----- ${label} -----\n${text}\n`);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail, it succeeded');
 }
 
 describe.skipIf(!available)('runMigrations on a real PostgreSQL', () => {

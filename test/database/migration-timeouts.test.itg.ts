@@ -3,20 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/database/migrate.js';
 import { InfrastructureError, InputError } from '../../src/errors.js';
 import { MemoryLogger } from '../../src/log.js';
-import { freshDatabase, migrationsDir, sql, withinBound } from '../helpers/databases.js';
+import { failureOf, freshDatabase, migrationsDir, sql, withinBound } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
 
 const available = requireService('PostgreSQL', probePostgres());
-
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail, it succeeded');
-}
 
 describe.skipIf(!available)('migration session timeouts on a real PostgreSQL', () => {
   let cluster: TestCluster;

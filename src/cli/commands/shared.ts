@@ -13,7 +13,9 @@ import { publish } from '../../github/publish.js';
 import type { CommentMode } from '../../github/sticky-comment.js';
 import type { Logger } from '../../log.js';
 import { inertLogText } from '../../log-line.js';
-import { DEFAULT_STATE_PATH, type RunState } from '../../pipeline/run-state.js';
+import type { StageContext } from '../../pipeline/context.js';
+import { createContext } from '../../pipeline/run-gate.js';
+import { DEFAULT_STATE_PATH, type RunState, readRunState } from '../../pipeline/run-state.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
 import type { CompareOptions } from '../../pipeline/stages/compare.js';
 import { migrateStageDryRun } from '../../pipeline/stages/migrate.js';
@@ -74,6 +76,22 @@ export function configFromState(state: RunState, cli: CliContext, args: ParsedAr
     env: cli.env,
     overrides: { ...overrides, reportDir: state.reportDir },
   });
+}
+
+/** A later stage's context: the state file named by --state, and the config the first stage used. */
+export function stageContextFromState(args: ParsedArgs, cli: CliContext): { state: RunState; ctx: StageContext } {
+  const path = statePath(args);
+  const state = readRunState(path);
+  const config = configFromState(state, cli, args);
+  const ctx = createContext({
+    config,
+    log: cli.log,
+    state,
+    statePath: path,
+    packageRoot: cli.packageRoot,
+    env: cli.env,
+  });
+  return { state, ctx };
 }
 
 export function statePath(args: ParsedArgs): string {
