@@ -1,7 +1,7 @@
 import { mean } from 'simple-statistics';
 import { invalidValue } from '../errors.js';
 import type { ErrorCounts, MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../model/round-record.js';
-import { studentTQuantile } from '../stats/distributions.js';
+import { intervalReach, samplesToDecide } from '../stats/detectable.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
 import { holm } from '../stats/holm.js';
 import {
@@ -94,15 +94,15 @@ export interface TargetEvaluation {
    */
   decidedBy?: 'no-successful-response';
   /**
-   * How far the truth must lie from the threshold for this many samples, with the observed spread,
-   * to be decided (pass or fail) with probability `power`; in `estimate` terms (fraction for
-   * relative targets, metric unit for absolute ones). Null when it cannot be computed.
+   * How far the truth must lie from the threshold to be decided (pass or fail) with probability `power` by an
+   * interval of the width this one has (same method, level and look: src/stats/detectable.ts); in `estimate`
+   * terms (fraction for relative targets, metric unit for absolute ones). Null when the interval is unbounded.
    */
   minDetectableEffect: number | null;
   /**
    * If the true change were the current estimate, the pairs (or rounds) needed to decide this target
-   * with probability `power` at this level, with the observed spread; null when the estimate sits on
-   * the threshold or the spread is unknown, capped at 10,000. Useful for an inconclusive target.
+   * with probability `power` at this level, at the spread this interval implies; null when the estimate sits on
+   * the threshold or the interval is unbounded, capped at 10,000. Useful for an inconclusive target.
    */
   samplesNeeded: number | null;
   /** Why the status, with the numbers behind it (src/report/reason-text.ts words it). */
@@ -390,12 +390,11 @@ function evaluateOne(
     agrees: otherStatus === status,
   };
   const n = p.values.length;
-  const spread = p.analysis.spread;
-  const df = n - 1;
-  const delta =
-    (studentTQuantile(1 - level.alpha / 2, df) + studentTQuantile(options.power, df)) * (spread / Math.sqrt(n));
   const unbounded = !Number.isFinite(interval[0]) || !Number.isFinite(interval[1]);
-  const minDetectableEffect = Number.isFinite(delta) && !unbounded ? (relative ? Math.expm1(delta) : delta) : null;
+  // Read off the interval actually used (method, Holm level, sequential look): src/stats/detectable.ts.
+  const reach = unbounded ? null : intervalReach(interval, p.analysis.estimate, confidenceLevel, n, options.power);
+  const minDetectableEffect = reach ? toEstimate(reach.distance) : null;
+  const leastSamples = options.method === 'hodges-lehmann' ? minSamplesForDistributionFree(confidenceLevel) : 2;
   const estimate = toEstimate(p.analysis.estimate);
   const ci: [number, number] = [toEstimate(interval[0]), toEstimate(interval[1])];
   return {
@@ -408,7 +407,15 @@ function evaluateOne(
     rawPValue: p.rawPValue!,
     crossCheck,
     minDetectableEffect,
-    samplesNeeded: samplesNeeded(Math.abs(p.analysis.estimate - rule.bound), spread, level.alpha, options.power),
+    samplesNeeded: reach
+      ? samplesToDecide(
+          Math.abs(p.analysis.estimate - rule.bound),
+          reach.spreadPerSample,
+          level.alpha,
+          options.power,
+          leastSamples,
+        )
+      : null,
     reason: unbounded
       ? {
           kind: 'too-few-samples',
@@ -430,23 +437,6 @@ function evaluateOne(
           crossCheck: { method: crossCheck.otherMethod.method, status: otherStatus, agrees: crossCheck.agrees },
         },
   };
-}
-
-/** Smallest n with (t_{1-α/2,n-1} + t_{power,n-1}) · spread / √n <= distance. */
-export function samplesNeeded(distance: number, spread: number, alpha: number, power: number): number | null {
-  if (!(distance > 0) || !Number.isFinite(spread)) return null;
-  if (spread === 0) return 2;
-  const enough = (n: number) =>
-    (studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(power, n - 1)) * (spread / Math.sqrt(n)) <= distance;
-  if (!enough(10_000)) return null;
-  let lo = 2;
-  let hi = 10_000;
-  while (lo < hi) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (enough(mid)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 /**

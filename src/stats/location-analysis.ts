@@ -1,4 +1,4 @@
-import { mean, median, sampleStandardDeviation } from 'simple-statistics';
+import { mean } from 'simple-statistics';
 import { bootstrapInterval } from './bootstrap.js';
 import { hodgesLehmann } from './hodges-lehmann.js';
 import { studentTInterval, studentTTest } from './location-interval.js';
@@ -23,12 +23,6 @@ export interface LocationAnalysis {
   method: IntervalMethod;
   n: number;
   estimate: number;
-  /**
-   * Spread as an equivalent normal standard deviation, for the minimum detectable effect: the sample
-   * sd for 't' and 'bootstrap'; for 'hodges-lehmann' 1.4826 × MAD divided by √(3/π), the normal-theory
-   * efficiency of the signed-rank procedure (0.955), so one burst does not inflate it.
-   */
-  spread: number;
   interval(level: number): [number, number];
   /** p-value of H0 "location >= mu0" against "location < mu0" ('less'), or the mirror ('greater'). */
   oneSidedPValue(mu0: number, alternative: 'less' | 'greater'): number;
@@ -36,14 +30,12 @@ export interface LocationAnalysis {
 
 export function analyzeLocation(values: readonly number[], method: IntervalMethod, seed = 1): LocationAnalysis {
   const n = values.length;
-  const spread = n >= 2 ? sampleStandardDeviation(values as number[]) : Number.NaN;
   switch (method) {
     case 't':
       return {
         method,
         n,
         estimate: mean(values as number[]),
-        spread,
         interval: (level) => studentTInterval(values, level).interval,
         oneSidedPValue: (mu0, alternative) => studentTTest(values, mu0, alternative).pValue,
       };
@@ -52,7 +44,6 @@ export function analyzeLocation(values: readonly number[], method: IntervalMetho
         method,
         n,
         estimate: hodgesLehmann(values, 0.5).estimate,
-        spread: n >= 2 ? robustSpread(values) : Number.NaN,
         interval: (level) => hodgesLehmann(values, level).interval,
         oneSidedPValue: (mu0, alternative) => {
           const shifted = values.map((v) => v - mu0);
@@ -71,7 +62,6 @@ export function analyzeLocation(values: readonly number[], method: IntervalMetho
         method,
         n,
         estimate,
-        spread,
         interval: (level) => [percentile((1 - level) / 2), percentile(1 - (1 - level) / 2)],
         oneSidedPValue: (mu0, alternative) => {
           // Percentile-bootstrap p-value: share of replicates on the null side (with the +1 rule).
@@ -81,10 +71,4 @@ export function analyzeLocation(values: readonly number[], method: IntervalMetho
       };
     }
   }
-}
-
-function robustSpread(values: readonly number[]): number {
-  const m = median(values as number[]);
-  const mad = median(values.map((v) => Math.abs(v - m)));
-  return (1.4826 * mad) / Math.sqrt(3 / Math.PI);
 }
