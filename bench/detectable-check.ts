@@ -37,6 +37,31 @@ const MODELS: { name: string; model: NoiseModel }[] = [
   { name: 'default', model: DEFAULT_NOISE },
   { name: 'no bursts', model: { ...DEFAULT_NOISE, burstProbability: 0 } },
   { name: 'heavy', model: { ...DEFAULT_NOISE, roundSigma: 0.08, burstProbability: 0.08 } },
+  // Fitted to the 12 A/A runs of the real 3-minute series (docs/statistics.md, "The simulation refitted").
+  {
+    name: 'fitted pipeline_time',
+    model: {
+      roundSigma: 0.0412,
+      windowSigma: 0.0138,
+      driftStepSigma: 0.04,
+      trendPerRound: -0.00381,
+      burstProbability: 0.00694,
+      burstFactor: [1.34, 1.41],
+      runSigma: 0.0473,
+    },
+  },
+  {
+    name: 'fitted latency_p95',
+    model: {
+      roundSigma: 0.0864,
+      windowSigma: 0.0319,
+      driftStepSigma: 0.0412,
+      trendPerRound: -0.00471,
+      burstProbability: 0.00556,
+      burstFactor: [1.73, 2.18],
+      runSigma: 0.0415,
+    },
+  },
 ];
 
 /** A gate shape: fixed pairs at one level (alpha per target after Holm), or the last look of a sequential plan. */
