@@ -5,10 +5,10 @@ import { hodgesLehmann } from '../../src/stats/hodges-lehmann.js';
 import { createRandom } from '../../src/stats/prng.js';
 
 describe('intervalReach', () => {
-  it('puts the detectable distance at h · (1 + z_power / z) for a symmetric interval', () => {
+  it('puts the detectable distance at h · (1 + t_power / z) for a symmetric interval', () => {
     const reach = intervalReach([-0.1, 0.1], 0, 0.98, 10, 0.8)!;
     const z = normalQuantile(0.99);
-    expect(reach.distance).toBeCloseTo(0.1 * (1 + normalQuantile(0.8) / z), 12);
+    expect(reach.distance).toBeCloseTo(0.1 * (1 + studentTQuantile(0.8, 9) / z), 12);
     expect(reach.spreadPerSample).toBeCloseTo((0.1 / z) * Math.sqrt(10), 12);
   });
   it('is never smaller than the interval half-width, and uses the wider side of an asymmetric interval', () => {
