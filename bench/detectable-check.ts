@@ -15,9 +15,9 @@ import { writeFileSync } from 'node:fs';
 import { median } from 'simple-statistics';
 import { parseTarget } from '../src/config/targets.js';
 import { evaluateTargets } from '../src/gate/evaluate-targets.js';
-import { studentTQuantile } from '../src/stats/distributions.js';
 import { createRandom } from '../src/stats/prng.js';
 import { planLooks } from '../src/stats/sequential.js';
+import { previousDetectable } from './calibration/calibration.js';
 import { DEFAULT_NOISE, type NoiseModel, SIMULATED_METRIC, simulateRounds } from './calibration/simulate.js';
 import { provenance } from './provenance.js';
 
@@ -102,14 +102,6 @@ function judge(model: NoiseModel, shape: Shape, trueRatio: number, runSeed: numb
     ).targets[0]!;
     if (result.status === 'fail' || result.status === 'pass' || look === plan.pairsAtLook.length) return result;
   }
-}
-
-/** The formula "Detectable" used before, on the run's per-pair log ratios. */
-function previousDetectable(logRatios: number[], alpha: number): number {
-  const n = logRatios.length;
-  const m = median(logRatios);
-  const spread = (1.4826 * median(logRatios.map((v) => Math.abs(v - m)))) / Math.sqrt(3 / Math.PI);
-  return Math.expm1((studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(0.8, n - 1)) * (spread / Math.sqrt(n)));
 }
 
 interface Row {

@@ -468,3 +468,14 @@ function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number
   });
   return sxx > 0 ? sxy / sxx : 0;
 }
+
+/**
+ * The formula perf-gate's "Detectable" used until it was read off the interval (src/stats/detectable.ts), kept
+ * to be measured against: (t_{1-α/2} + t_0.8) · s / √n on the per-pair log ratios, s = 1.4826 · MAD / √(3/π).
+ */
+export function previousDetectable(logRatios: number[], alpha: number): number {
+  const n = logRatios.length;
+  const m = median(logRatios);
+  const spread = (1.4826 * median(logRatios.map((v) => Math.abs(v - m)))) / Math.sqrt(3 / Math.PI);
+  return Math.expm1((studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(0.8, n - 1)) * (spread / Math.sqrt(n)));
+}
