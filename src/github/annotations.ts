@@ -84,6 +84,34 @@ export function targetAnnotations(
 }
 
 /**
+ * One annotation per squawk finding on the pending migrations, at the file and line squawk gave. Lint
+ * findings advise, they do not decide the gate: an 'error' finding is a 'warning' annotation and a
+ * 'warning' finding a 'notice'. `workspacePath` turns a finding's file (as squawk was given it, relative to
+ * the config's folder or absolute) into a path of the repository, or undefined when it lies outside it:
+ * those findings get no annotation. The text comes from results.json, so it is defused like the rest.
+ */
+export function migrationLintAnnotations(
+  results: Pick<Results, 'migrationLint'>,
+  workspacePath: (file: string) => string | undefined,
+): CheckAnnotation[] {
+  const annotations: CheckAnnotation[] = [];
+  for (const finding of results.migrationLint?.findings ?? []) {
+    const path = workspacePath(finding.file);
+    if (!path || !(Number.isInteger(finding.line) && finding.line >= 1)) continue;
+    const help = finding.help ? ` ${finding.help}` : '';
+    annotations.push({
+      path,
+      start_line: finding.line,
+      end_line: finding.line,
+      annotation_level: finding.level === 'error' ? 'warning' : 'notice',
+      title: `squawk: ${defusedPlainText(finding.rule, 100)}`,
+      message: defusedPlainText(`${finding.message}${help}`, 1000),
+    });
+  }
+  return annotations.slice(0, MAX_ANNOTATIONS_PER_REQUEST);
+}
+
+/**
  * The config path relative to the workspace (the repository checkout), with forward slashes, or
  * undefined when it lies outside: GitHub can only annotate files of the repository. Outside means
  * by name or once symlinks are followed (isInside, the one confinement rule), so a symlink in the

@@ -9,12 +9,18 @@
  * token and workspace are read from the environment by the CLI. Nothing here reads the environment.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { renderMarkdown } from '../report/markdown.js';
 import type { Results } from '../report/results.js';
-import { type CheckAnnotation, targetAnnotations, workspaceRelativePath } from './annotations.js';
+import {
+  type CheckAnnotation,
+  MAX_ANNOTATIONS_PER_REQUEST,
+  migrationLintAnnotations,
+  targetAnnotations,
+  workspaceRelativePath,
+} from './annotations.js';
 import type { GitHubClient } from './client.js';
 import {
   type PublishOutcome,
@@ -123,12 +129,27 @@ function configAnnotations(
   }
 }
 
+/**
+ * Check annotations on the pending migrations' lines, one per squawk finding. A finding's file is as squawk
+ * was given it (relative to the config's folder, or absolute); only files inside the workspace, symlinks
+ * followed, are annotated. Nothing is read: an annotation only names a path and a line.
+ */
+function lintAnnotations(results: Results, configPath: string | null, github: GitHubTarget): CheckAnnotation[] {
+  const { workspace, cwd } = github;
+  if (!configPath || !workspace || !results.migrationLint?.findings.length) return [];
+  const configDir = dirname(resolve(cwd, configPath));
+  return migrationLintAnnotations(results, (file) => workspaceRelativePath(resolve(configDir, file), workspace, cwd));
+}
+
 export async function publish(results: Results, sinks: PublishSinks, source: ResultsSource): Promise<Publication> {
   const { log, github, outputs } = sinks;
   const { context } = github;
   const fromArtifact = source.fromArtifact === true;
   const markdown = commentMarkdown(results, context?.runUrl);
-  const annotations = configAnnotations(results, source.configPath, github, log);
+  const annotations = [
+    ...configAnnotations(results, source.configPath, github, log),
+    ...lintAnnotations(results, source.configPath, github),
+  ].slice(0, MAX_ANNOTATIONS_PER_REQUEST);
   // Set before publishing: a token GitHub refuses (401) throws there, and the verdict stands.
   outputs?.setOutput('verdict', results.verdict);
   if (source.files) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_ANNOTATIONS_PER_REQUEST,
+  migrationLintAnnotations,
   targetAnnotations,
   targetLines,
   workspaceRelativePath,
@@ -121,5 +122,39 @@ describe('workspaceRelativePath', () => {
     ).toBeUndefined();
     expect(workspaceRelativePath('/etc/perf-gate.yml', '/home/runner/work/app/app', '/')).toBeUndefined();
     expect(workspaceRelativePath('.', '/w', '/w')).toBeUndefined();
+  });
+});
+
+describe('migrationLintAnnotations', () => {
+  const finding = (line: number, level: 'error' | 'warning', file = 'migrations/022.sql') => ({
+    file,
+    line,
+    column: 1,
+    level,
+    rule: 'adding-field-with-default',
+    message: 'Adding a volatile default rewrites the table',
+  });
+  const inside = (file: string) => (file.startsWith('migrations/') ? file : undefined);
+
+  it("advises, never fails: squawk's errors are warnings, its warnings notices, on the finding's line", () => {
+    const annotations = migrationLintAnnotations(
+      { migrationLint: { squawkVersion: '2.61.0', findings: [finding(8, 'error'), finding(13, 'warning')] } },
+      inside,
+    );
+    expect(annotations.map((a) => [a.path, a.start_line, a.end_line, a.annotation_level])).toEqual([
+      ['migrations/022.sql', 8, 8, 'warning'],
+      ['migrations/022.sql', 13, 13, 'notice'],
+    ]);
+    expect(annotations[0]!.title).toBe('squawk: adding-field-with-default');
+  });
+
+  it('skips files outside the repository and lines that are not positive integers; caps at 50', () => {
+    const findings = [finding(1, 'error', '/etc/passwd'), finding(0, 'error'), finding(2.5, 'error')];
+    expect(migrationLintAnnotations({ migrationLint: { squawkVersion: null, findings } }, inside)).toEqual([]);
+    const many = Array.from({ length: 80 }, (_, i) => finding(i + 1, 'warning'));
+    expect(migrationLintAnnotations({ migrationLint: { squawkVersion: null, findings: many } }, inside)).toHaveLength(
+      MAX_ANNOTATIONS_PER_REQUEST,
+    );
+    expect(migrationLintAnnotations({}, inside)).toEqual([]);
   });
 });

@@ -240,5 +240,41 @@ describe('publishFromResults', () => {
       );
       expect(outcome.annotations.map((a) => a.start_line)).toEqual([2, 4]);
     });
+
+    it("squawk's findings on the pending migrations are annotated on their lines, only for files inside the workspace", async () => {
+      const finding = (file: string, line: number, level: 'error' | 'warning') => ({
+        file,
+        line,
+        column: 1,
+        level,
+        rule: 'require-concurrent-index-creation',
+        message: 'During normal index creation, table updates are blocked @maintainers',
+        help: 'Use CONCURRENTLY.',
+      });
+      const outcome = await annotate(
+        writeResults('results-lint.json', {
+          ...failResults(),
+          config: 'perf-gate.yml',
+          migrationLint: {
+            squawkVersion: '2.61.0',
+            findings: [
+              finding('migrations/022_pool.sql', 8, 'error'),
+              finding('migrations/022_pool.sql', 13, 'warning'),
+              finding('../outside/evil.sql', 1, 'error'),
+              finding(join(outside, 'abs.sql'), 1, 'error'),
+            ],
+          },
+        }),
+      );
+      const lint = outcome.annotations.filter((a) => a.title?.startsWith('squawk'));
+      expect(lint.map((a) => [a.path, a.start_line, a.annotation_level])).toEqual([
+        ['migrations/022_pool.sql', 8, 'warning'],
+        ['migrations/022_pool.sql', 13, 'notice'],
+      ]);
+      expect(lint[0]!.message).toContain('@\u2060maintainers');
+      expect(lint[0]!.message).toContain('Use CONCURRENTLY.');
+      // The targets' annotations are still there, first.
+      expect(outcome.annotations.slice(0, 2).map((a) => a.path)).toEqual(['perf-gate.yml', 'perf-gate.yml']);
+    });
   });
 });
