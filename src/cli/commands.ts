@@ -177,6 +177,12 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       { name: 'dir', kind: 'string', description: 'project folder (default: the current folder)' },
       { name: 'force', kind: 'boolean', description: 'overwrite files that exist' },
+      {
+        name: 'probe',
+        kind: 'string',
+        description:
+          "a running service's metrics URL (http://127.0.0.1:8000/metrics): propose server metrics and targets from what it exposes",
+      },
     ],
   },
   {

@@ -3,6 +3,7 @@
  * to what was detected. Pure: detection in, file texts out.
  */
 import type { DetectedProject } from './detect-project.js';
+import type { ProposedMetric } from './propose-metrics.js';
 
 export interface StarterFile {
   path: string;
@@ -91,14 +92,68 @@ export function startCommand(p: DetectedProject): { command: string[]; known: bo
   return { command: ['./start-server', '--port', '{port}'], known: false };
 }
 
-export function starterConfig(p: DetectedProject): string {
+/** What `init --probe` found at the service's metrics URL. */
+export interface ProbeFindings {
+  /** The URL scraped, credentials removed, named in the config's comment. */
+  url: string;
+  /** The path of that URL, the backend's metricsPath. */
+  metricsPath: string;
+  proposals: ProposedMetric[];
+}
+
+/** Text from a scraped page inside a YAML comment: one line, printable, short. */
+function commentText(text: string): string {
+  return text.replace(/[^\x20-\x7E]/g, ' ').slice(0, 200);
+}
+
+/** A YAML scalar: plain when it is a simple name, else a JSON string (which YAML reads as is). */
+function scalar(value: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(value) ? value : JSON.stringify(value);
+}
+
+function metricsBlock(probe: ProbeFindings | undefined): string[] {
+  if (!probe || probe.proposals.length === 0) {
+    const none = probe
+      ? [`# ${commentText(probe.url)} exposed no histogram or counter pair of the service's own.`]
+      : [];
+    return [...none, '# Server metrics read from /metrics each round (see the README for the kinds).', 'metrics: []'];
+  }
+  const lines = [
+    `# Server metrics proposed from what ${commentText(probe.url)} exposed; keep what matters, delete the rest.`,
+  ];
+  lines.push('metrics:');
+  for (const { definition: d, comment } of probe.proposals) {
+    lines.push(`  # ${commentText(comment)}`);
+    lines.push(`  - name: ${scalar(d.name)}`);
+    lines.push(`    kind: ${d.kind}`);
+    lines.push(`    metric: ${scalar(d.metric)}`);
+    if (d.quantile !== undefined) lines.push(`    quantile: ${d.quantile}`);
+    if (d.denominator) lines.push(`    denominator: { metric: ${scalar(d.denominator.metric)} }`);
+    lines.push(`    unit: ${d.unit}`);
+    if (d.direction === 'higher-is-better') lines.push('    direction: higher-is-better');
+  }
+  return lines;
+}
+
+function targetsBlock(probe: ProbeFindings | undefined): string[] {
+  const lines = ['targets:', '  - latency_p95 worsens <= 5%', '  - error_rate <= 1%'];
+  for (const proposal of probe?.proposals ?? [])
+    lines.push(`  ${proposal.suggestTarget ? '' : '# '}- ${proposal.target}`);
+  return lines;
+}
+
+export function starterConfig(p: DetectedProject, probe?: ProbeFindings): string {
   const health = p.healthPath ?? '/health';
   const healthNote = p.healthPath
     ? "# from fly.toml's check"
     : '# <- a path that answers 200 once the service is ready';
-  const metrics = p.prometheusClient
-    ? ['  metricsPath: /metrics               # Prometheus text, scraped before and after each round']
-    : ['  # metricsPath: /metrics             # if the service serves Prometheus text'];
+  const metrics = probe
+    ? [
+        `  metricsPath: ${scalar(probe.metricsPath)}               # Prometheus text, scraped before and after each round`,
+      ]
+    : p.prometheusClient
+      ? ['  metricsPath: /metrics               # Prometheus text, scraped before and after each round']
+      : ['  # metricsPath: /metrics             # if the service serves Prometheus text'];
   const start = startCommand(p);
   const backend = p.dockerfile
     ? [
@@ -150,12 +205,9 @@ export function starterConfig(p: DetectedProject): string {
     '  maxPairs: 20                        # extra blocks while a target is undecided',
     ...workloadBlock(p),
     '',
-    '# Server metrics read from /metrics each round (see the README for the kinds).',
-    'metrics: []',
+    ...metricsBlock(probe),
     '',
-    'targets:',
-    '  - latency_p95 worsens <= 5%',
-    '  - error_rate <= 1%',
+    ...targetsBlock(probe),
     '',
     'gate:',
     '  failOnInconclusive: false',
@@ -203,9 +255,9 @@ export function starterWorkflow(p: DetectedProject): string {
   ].join('\n');
 }
 
-export function starterFiles(p: DetectedProject): StarterFile[] {
+export function starterFiles(p: DetectedProject, probe?: ProbeFindings): StarterFile[] {
   return [
-    { path: 'perf-gate.yml', content: starterConfig(p) },
+    { path: 'perf-gate.yml', content: starterConfig(p, probe) },
     { path: '.github/workflows/perf-gate.yml', content: starterWorkflow(p) },
   ];
 }
