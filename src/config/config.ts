@@ -51,6 +51,13 @@ export interface CommandMigrationConfig {
   kind: 'command';
   /** A team's own migration script, run with DATABASE_URL in its environment. */
   command: string[];
+  /**
+   * The migration version the command applies ("022"), when declared: SQL files in `dir` before it run
+   * first, and a template-copy baseline is copied before the command (or before an earlier SQL file).
+   */
+  version?: string;
+  /** NNN_name.sql files applied before the command: those with a version below `version`. */
+  dir?: string;
 }
 
 export type BaselineDatabaseStrategy =

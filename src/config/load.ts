@@ -186,13 +186,22 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
   const dir = m.string('dir');
   const to = m.string('to');
   const command = m.stringList('command');
-  if (dir && command) {
-    throw new InputError(
-      `config key '${m.path}': give either 'dir' (SQL files) or 'command' (your own migration script), not both`,
-    );
+  const version = m.string('version');
+  for (const [key, value] of [
+    ['to', to],
+    ['version', version],
+  ] as const) {
+    if (value !== undefined && !/^\d+$/.test(value))
+      throw invalidValue(`config key '${m.key(key)}'`, value, 'a migration version number such as "022"');
   }
-  if (to !== undefined && !/^\d+$/.test(to)) {
-    throw invalidValue(`config key '${m.key('to')}'`, to, 'a migration version number such as "022"');
+  if (version !== undefined && !command)
+    throw new InputError(
+      `config key '${m.key('version')}': declares the version a migration 'command' applies; give the command, or remove 'version'`,
+    );
+  if (dir && command && version === undefined) {
+    throw new InputError(
+      `config key '${m.path}': with both 'dir' (SQL files) and 'command', give 'version', the migration version the command applies (such as "022"): the SQL files before it run first`,
+    );
   }
   const duration = (key: string): number | undefined => m.duration(key);
   const lockTimeoutMs = duration('lockTimeout');
@@ -207,7 +216,11 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
           `config key '${m.key(key)}': applies to SQL migrations ('dir'); a migration command sets its own session settings`,
         );
     }
-    return { kind: 'command', command };
+    if (to !== undefined)
+      throw new InputError(
+        `config key '${m.key('to')}': applies to SQL migrations alone; with a 'command', the SQL files before its 'version' are applied`,
+      );
+    return { kind: 'command', command, ...(version ? { version } : {}), ...(dir ? { dir } : {}) };
   }
   if (dir) return { kind: 'sql', dir, to, lockTimeoutMs, statementTimeoutMs, lint, rehearse };
   return undefined;
@@ -272,16 +285,23 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
   if (b) {
     const strategy = b.oneOf('strategy', ['template-copy', 'separate-url', 'shared'] as const, 'shared');
     if (strategy === 'template-copy') {
-      const before = b.string('before') ?? m?.string('to');
+      const before =
+        b.string('before') ?? (migrations?.kind === 'command' ? migrations.version : undefined) ?? m?.string('to');
       if (!before || !/^\d+$/.test(before))
         throw invalidValue(
           `config key '${b.key('before')}'`,
           before,
           'the version of the first migration the baseline must not have, such as "022"',
         );
-      if (migrations?.kind !== 'sql')
+      if (migrations?.kind !== 'sql' && !(migrations?.kind === 'command' && migrations.version))
         throw new InputError(
-          `config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir'`,
+          `config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir', or a migration 'command' with the 'version' it applies, to know what the baseline's copy must not have`,
+        );
+      if (migrations?.kind === 'command' && Number(before) > Number(migrations.version))
+        throw invalidValue(
+          `config key '${b.key('before')}'`,
+          before,
+          `a version up to the command's ("${migrations.version}"): the baseline is copied before the command runs, or before an earlier SQL file`,
         );
       baseline = { strategy, before };
     } else if (strategy === 'separate-url') {

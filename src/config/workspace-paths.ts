@@ -37,7 +37,7 @@ function namedPaths(config: PerfGateConfig): { key: string; path: string }[] {
   const out: { key: string; path: string }[] = [];
   if (config.load.workload.file) out.push({ key: 'load.workload.file', path: config.load.workload.file });
   const migrations = config.database.migrations;
-  if (migrations?.kind === 'sql') out.push({ key: 'database.migrations.dir', path: migrations.dir });
+  if (migrations?.dir) out.push({ key: 'database.migrations.dir', path: migrations.dir });
   for (const variant of ['baseline', 'candidate'] as const) {
     const b = config.backend[variant];
     const key = `backend.${variant}`;

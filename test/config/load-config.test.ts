@@ -433,12 +433,64 @@ describe('every config error names the key, what was given and what is allowed',
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
   });
 
-  it('migrations with both dir and command', () => {
+  it("migrations with both dir and command but no 'version' for the command", () => {
     const message = inputErrorOf(() =>
       parse(withSections({ database: { migrations: { dir: 'm', command: ['./migrate.sh'] } } })),
     );
     expect(message).toContain("config key 'database.migrations'");
-    expect(message).toContain('not both');
+    expect(message).toContain("give 'version', the migration version the command applies");
+  });
+
+  it("a command's 'version', 'to' beside a command, and a template-copy cut after the command", () => {
+    const command = ['python3', 'migrations/migration_022.py'];
+    expect(
+      inputErrorOf(() => parse(withSections({ database: { migrations: { dir: 'm', version: '022' } } }))),
+    ).toContain("config key 'database.migrations.version': declares the version a migration 'command' applies");
+    expect(inputErrorOf(() => parse(withSections({ database: { migrations: { command, version: 'v22' } } })))).toMatch(
+      /config key 'database.migrations.version'.*"v22".*a migration version number/,
+    );
+    expect(
+      inputErrorOf(() => parse(withSections({ database: { migrations: { command, version: '022', to: '021' } } }))),
+    ).toContain("config key 'database.migrations.to': applies to SQL migrations alone");
+    expect(
+      inputErrorOf(() =>
+        parse(
+          withSections({
+            database: {
+              migrations: { command, version: '022' },
+              baseline: { strategy: 'template-copy', before: '023' },
+            },
+          }),
+        ),
+      ),
+    ).toContain("config key 'database.baseline.before'");
+    expect(
+      inputErrorOf(() =>
+        parse(
+          withSections({
+            database: { migrations: { command }, baseline: { strategy: 'template-copy', before: '022' } },
+          }),
+        ),
+      ),
+    ).toContain("or a migration 'command' with the 'version' it applies");
+  });
+
+  it("the seed's set-up: SQL files before 022, 022 as a script, the baseline copied before it", () => {
+    const config = parse(
+      withSections({
+        database: {
+          migrations: { dir: 'migrations', command: ['python3', 'migrations/migration_022.py'], version: '022' },
+          baseline: { strategy: 'template-copy' },
+        },
+      }),
+    );
+    expect(config.database.migrations).toEqual({
+      kind: 'command',
+      command: ['python3', 'migrations/migration_022.py'],
+      version: '022',
+      dir: 'migrations',
+    });
+    expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
   });
 
   it('an invalid productionPattern', () => {

@@ -9,7 +9,7 @@
  */
 
 import { resolve } from 'node:path';
-import type { PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
+import type { CommandMigrationConfig, PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
 import { cloneDatabase } from '../../database/clone.js';
 import {
   assertNotProduction,
@@ -17,7 +17,7 @@ import {
   maskDatabaseUrl,
   parseDatabaseUrl,
 } from '../../database/database-url.js';
-import { type MigrationSummary, runMigrations } from '../../database/migrate.js';
+import { runMigrations } from '../../database/migrate.js';
 import { describeMigrationCommand, runMigrationCommand } from '../../database/migration-command.js';
 import { loadMigrationDirectory } from '../../database/migration-files.js';
 import { type MigrationFile, planMigrations } from '../../database/migration-plan.js';
@@ -65,7 +65,7 @@ function guard(url: string, config: PerfGateConfig, inputName: string): void {
 
 /** Template copy: the last migration the baseline gets (undefined: none), after checking `before` names a file. */
 function baselineCut(
-  migrations: SqlMigrationConfig,
+  migrations: Pick<SqlMigrationConfig, 'dir'>,
   files: MigrationFile[],
   before: string,
 ): MigrationFile | undefined {
@@ -75,6 +75,26 @@ function baselineCut(
     );
   }
   return files.filter((f) => Number(f.version) < Number(before)).at(-1);
+}
+
+/**
+ * The SQL files a migration command's `dir` holds before the command's version, in order. Files at or after
+ * it are not applied (the command is that version): a warning names them, since they are probably the same
+ * change written twice.
+ */
+async function sqlFilesBeforeCommand(
+  dir: string,
+  migrations: CommandMigrationConfig,
+  log: Logger,
+): Promise<MigrationFile[]> {
+  const files = await loadMigrationDirectory(dir);
+  const version = Number(migrations.version);
+  const later = files.filter((f) => Number(f.version) >= version);
+  if (later.length)
+    log.warning(
+      `migrations: ${later.map((f) => f.name).join(', ')} in ${migrations.dir} are at or after the command's version ${migrations.version}; not applied`,
+    );
+  return files.filter((f) => Number(f.version) < version);
 }
 
 function baselineCopyName(database: string, runId: string): string {
@@ -111,8 +131,16 @@ export async function migrateStageDryRun(options: { config: PerfGateConfig; log:
   const target = db.url ? 'the database' : 'the throwaway server';
   const migrations = db.migrations;
   if (migrations?.kind === 'command') {
+    if (migrations.dir) {
+      const files = await sqlFilesBeforeCommand(resolve(config.baseDir, migrations.dir), migrations, log);
+      would(
+        `apply ${files.length} SQL migration(s) before the command's version ${migrations.version}${files.length ? `: ${files.map((f) => f.name).join(', ')}` : ''}`,
+      );
+    }
+    if (db.baseline.strategy === 'template-copy')
+      would(`copy the database for the baseline before ${db.baseline.before}; no copy made`);
     would(
-      `run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`,
+      `run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])}${migrations.version ? ` (version ${migrations.version})` : ''} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`,
     );
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
@@ -209,48 +237,68 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   const migrations = db.migrations;
   const migration: NonNullable<DatabaseState['migration']> = {};
   database.migration = migration;
+  const databaseUrl = url;
+  const apply = (dir: string, to: string | undefined, label: string, sql?: SqlMigrationConfig) =>
+    log.group(`migrations ${label}`, () =>
+      runMigrations({
+        databaseUrl,
+        dir,
+        to,
+        log,
+        urlInputName: 'database-url',
+        sessionTimeouts: {
+          lockTimeoutMs: roundedMs(sql?.lockTimeoutMs),
+          statementTimeoutMs: roundedMs(sql?.statementTimeoutMs),
+        },
+      }),
+    );
+  // Template copy: the baseline's database is a copy of this one, taken at this point.
+  const copyForBaseline = async (before: string): Promise<void> => {
+    const target = parseDatabaseUrl(databaseUrl, 'database-url');
+    const copyName = baselineCopyName(target.database, ctx.state.runId);
+    database.createdDatabases!.push(copyName);
+    ctx.saveState();
+    const copy = await cloneDatabase({ sourceUrl: databaseUrl, targetName: copyName, log });
+    database.baselineUrl = copy.url;
+    ctx.saveState();
+    log.info(`baseline database: copy '${copyName}' of '${target.database}' taken before ${before}`);
+  };
+
   if (migrations?.kind === 'command') {
-    const result = await runMigrationCommand({
-      command: migrations.command,
-      databaseUrl: url,
-      log,
-      cwd: config.baseDir,
-    });
+    // SQL files before the command's version first (all of them before its version), then the command.
+    const dir = migrations.dir ? resolve(config.baseDir, migrations.dir) : undefined;
+    const files = dir ? await sqlFilesBeforeCommand(dir, migrations, log) : [];
+    const last = files.at(-1);
+    if (db.baseline.strategy === 'template-copy') {
+      const before = db.baseline.before;
+      const cut =
+        before === migrations.version ? last : baselineCut({ dir: migrations.dir ?? '(no dir)' }, files, before);
+      if (dir && cut) migration.baseline = await apply(dir, cut.version, `up to ${cut.version} (baseline schema)`);
+      await copyForBaseline(before);
+      if (dir && last && last !== cut)
+        migration.candidate = await apply(dir, last.version, `up to ${last.version} (candidate schema)`);
+    } else if (dir && last) {
+      migration.candidate = await apply(dir, last.version, `up to ${last.version}, before the command`);
+    }
+    const result = await runMigrationCommand({ command: migrations.command, databaseUrl, log, cwd: config.baseDir });
     migration.command = { command: migrations.command, exitCode: result.exitCode };
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
-    const apply = (to: string | undefined, label: string): Promise<MigrationSummary> =>
-      log.group(`migrations ${label}`, () =>
-        runMigrations({
-          databaseUrl: url!,
-          dir,
-          to,
-          log,
-          urlInputName: 'database-url',
-          sessionTimeouts: {
-            lockTimeoutMs: roundedMs(migrations.lockTimeoutMs),
-            statementTimeoutMs: roundedMs(migrations.statementTimeoutMs),
-          },
-        }),
-      );
-
     if (db.baseline.strategy === 'template-copy') {
       const before = db.baseline.before;
       const earlier = baselineCut(migrations, await loadMigrationDirectory(dir), before);
       migration.baseline = earlier
-        ? await apply(earlier.version, `up to ${earlier.version} (baseline schema)`)
+        ? await apply(dir, earlier.version, `up to ${earlier.version} (baseline schema)`, migrations)
         : undefined;
-      const target = parseDatabaseUrl(url, 'database-url');
-      const copyName = baselineCopyName(target.database, ctx.state.runId);
-      database.createdDatabases!.push(copyName);
-      ctx.saveState();
-      const copy = await cloneDatabase({ sourceUrl: url, targetName: copyName, log });
-      database.baselineUrl = copy.url;
-      ctx.saveState();
-      log.info(`baseline database: copy '${copyName}' of '${target.database}' taken before ${before}`);
-      migration.candidate = await apply(migrations.to, `up to ${migrations.to ?? 'the latest'} (candidate schema)`);
+      await copyForBaseline(before);
+      migration.candidate = await apply(
+        dir,
+        migrations.to,
+        `up to ${migrations.to ?? 'the latest'} (candidate schema)`,
+        migrations,
+      );
     } else {
-      migration.candidate = await apply(migrations.to, `up to ${migrations.to ?? 'the latest'}`);
+      migration.candidate = await apply(dir, migrations.to, `up to ${migrations.to ?? 'the latest'}`, migrations);
     }
     database.lint = await lintMigrationFiles(
       ctx,
