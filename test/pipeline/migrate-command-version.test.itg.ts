@@ -89,6 +89,29 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
     expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 
+  it('the dry run says the SQL files, the copy and the command, and does none of them', async () => {
+    const db = await freshDatabase(cluster, 'cmdver');
+    const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
+    const { code, log } = await cli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--dry-run',
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
+    expect(code, log).toBe(0);
+    expect(log).toContain(
+      "dry run: would apply 2 SQL migration(s) before the command's version 022: 020_documents.sql, 021_chunks.sql",
+    );
+    expect(log).toContain('dry run: would copy the database for the baseline before 022; no copy made');
+    expect(log).toMatch(/dry run: would run the migration command .*migration_022\.cjs \(version 022\)/);
+    expect(await tableExists(db.url, 'documents')).toBe(false);
+    expect(await tableExists(db.url, 'phase1_marker')).toBe(false);
+  });
+
   it('a baseline cut before an earlier SQL file: the candidate gets the rest of the SQL files, then the command', async () => {
     const db = await freshDatabase(cluster, 'cmdver');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy', before: '021' } });
