@@ -3,6 +3,7 @@
  * rounds, the config and what the run state recorded. Pure: no file, no clock, no environment (the
  * compare stage reads the rounds and passes the time in), so one run's inputs always give one answer.
  */
+import { replacedTargets } from '../config/aa-mode.js';
 import type { PerfGateConfig } from '../config/config.js';
 import { metricCatalog } from '../config/load.js';
 import { evaluateTargets } from '../gate/evaluate-targets.js';
@@ -40,43 +41,46 @@ export function decide(input: DecideInput): Results {
     rounds.length > 0 && !state.failure
       ? evaluateTargets(config.targets, rounds, catalog, { minPairs: config.gate.minPairs, sequential: { plan, look } })
       : null;
-  // Masked before rendering: report.md, report.html and results.json all come from this one object.
-  const results = maskResults(
-    buildResults({
-      version: input.version,
-      runId: state.runId,
-      plan: roundPlanRecord(config.load.seed, config.load.design),
-      startedAt: state.startedAt,
-      finishedAt: input.finishedAt,
-      config: config.source,
-      rounds,
-      catalog,
-      evaluation,
-      confidence: config.gate.confidence,
-      plannedPairs: config.load.pairs,
-      stoppingReason: state.bench?.stoppingReason ?? (state.failure ? `${state.failure.stage} failed` : 'not started'),
-      migration: state.database
+  const built = buildResults({
+    version: input.version,
+    runId: state.runId,
+    plan: roundPlanRecord(config.load.seed, config.load.design),
+    startedAt: state.startedAt,
+    finishedAt: input.finishedAt,
+    config: config.source,
+    rounds,
+    catalog,
+    evaluation,
+    confidence: config.gate.confidence,
+    plannedPairs: config.load.pairs,
+    stoppingReason: state.bench?.stoppingReason ?? (state.failure ? `${state.failure.stage} failed` : 'not started'),
+    migration: state.database
+      ? {
+          strategy: state.database.strategy,
+          throwaway: state.database.throwaway?.kind ?? null,
+          serverVersion: state.database.serverVersion ?? null,
+          ...state.database.migration,
+        }
+      : null,
+    environment: {
+      ...(state.backend?.environment ?? {}),
+      postgres: state.database?.serverVersion ?? null,
+      ...(stored
         ? {
-            strategy: state.database.strategy,
-            throwaway: state.database.throwaway?.kind ?? null,
-            serverVersion: state.database.serverVersion ?? null,
-            ...state.database.migration,
+            baseline: `stored: ${stored.rounds.length} candidate rounds of run ${stored.runId} (finished ${stored.finishedAt}), not interleaved with this run, so drift between the two runs is not cancelled`,
           }
-        : null,
-      environment: {
-        ...(state.backend?.environment ?? {}),
-        postgres: state.database?.serverVersion ?? null,
-        ...(stored
-          ? {
-              baseline: `stored: ${stored.rounds.length} candidate rounds of run ${stored.runId} (finished ${stored.finishedAt}), not interleaved with this run, so drift between the two runs is not cancelled`,
-            }
-          : {}),
-      },
-      error: state.failure,
-      mode: state.aa ? 'aa' : undefined,
-    }),
-    SecretMasker.of([...state.secrets, ...config.secrets]),
-  );
+        : {}),
+    },
+    error: state.failure,
+    mode: state.aa ? 'aa' : undefined,
+  });
+  // A/A mode judges each metric with a zero-tolerance guard in place of the configured targets: say which.
+  built.targets.forEach((t, i) => {
+    const replaces = evaluation && config.targets[i] ? replacedTargets(config.targets[i]) : [];
+    if (replaces.length > 0) t.replaces = replaces;
+  });
+  // Masked before rendering: report.md, report.html and results.json all come from this one object.
+  const results = maskResults(built, SecretMasker.of([...state.secrets, ...config.secrets]));
   // Masked like the rest: a migration error quotes Postgres, which can quote a value.
   const masker = SecretMasker.of([...state.secrets, ...config.secrets]);
   if (state.rehearsal)
