@@ -6,6 +6,7 @@
  * messages, round reasons) may be written by a pull request's author, so all of it is escaped.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
+import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import { escapeMarkup, groupedBarChart, type LinePoint, lineChart } from './charts.js';
 import {
   aaRewriteText,
@@ -147,6 +148,8 @@ function verdictBanner(results: Results): string {
 
 /** The change cell of a target, as in the PR comment: relative change or absolute value, with its interval. */
 function targetChange(t: TargetResult): string {
+  const bound = bucketBoundCell(t);
+  if (bound) return bound;
   if (t.kind === 'absolute')
     return t.ci
       ? `${formatValue(t.estimate, t.unit)} ${formatInterval(t.ci, (v) => formatValue(v, t.unit))}`
@@ -349,7 +352,7 @@ function roundsTable(results: Results, units: Map<string, MetricUnit>): string {
     const cells = shown
       .map(
         (name) =>
-          `<td class="num">${e(formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`,
+          `<td class="num">${e(r.bounds && Object.hasOwn(r.bounds, name) ? valueBoundText(r.bounds[name]!, units.get(name) ?? 'count') : formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`,
       )
       .join('');
     const status = r.valid

@@ -5,6 +5,7 @@
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
+import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import {
   aaRewriteText,
   anyImplied,
@@ -53,7 +54,9 @@ function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
   const baseline = figureText(figures, 'baseline', unit);
   const candidate = figureText(figures, 'candidate', unit);
   let change: string;
-  if (t.kind === 'absolute') {
+  const bound = bucketBoundCell(t);
+  if (bound) change = bound;
+  else if (t.kind === 'absolute') {
     change = t.ci
       ? `${formatValue(t.estimate, unit)} ${formatInterval(t.ci, (v) => formatValue(v, unit))}`
       : formatValue(t.estimate, unit);
@@ -188,7 +191,11 @@ function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): st
   );
   const header = `| # | Pair | Variant | ${shown.map((name) => markdownText(name, { cell: true })).join(' | ')} | Valid |`;
   const rows = results.rounds.map((r) => {
-    const cells = shown.map((name) => formatValue(ownValue(r.values, name), metricUnits.get(name) ?? 'count'));
+    const cells = shown.map((name) => {
+      const unit = metricUnits.get(name) ?? 'count';
+      const bound = r.bounds && Object.hasOwn(r.bounds, name) ? r.bounds[name] : undefined;
+      return bound ? valueBoundText(bound, unit) : formatValue(ownValue(r.values, name), unit);
+    });
     const valid =
       r.valid === true
         ? r.flags.length

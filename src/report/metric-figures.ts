@@ -14,6 +14,7 @@
  *   −8.5 %), since pairing removes the drift that medians of unpaired rounds keep.
  */
 import { median } from 'simple-statistics';
+import { type BucketBoundEvaluation, boundedInterval, boundedSamples } from '../gate/bucket-bound.js';
 import type { GateEvaluation, TargetEvaluation } from '../gate/evaluate-targets.js';
 import type { MetricInfo, RoundRecord } from '../model/round-record.js';
 import { analyzeLocation, type IntervalMethod } from '../stats/location-analysis.js';
@@ -36,6 +37,11 @@ function variantValues(rounds: readonly RoundRecord[], metric: string, variant: 
 /** A variant's own location by the report's estimator (the pseudo-median for Hodges–Lehmann, the mean for t). */
 function location(values: readonly number[], method: IntervalMethod): number | null {
   return values.length > 0 ? analyzeLocation(values, method).estimate : null;
+}
+
+/** A target whose samples a histogram bucket bounds (src/gate/bucket-bound.ts): its figures would be interpolation. */
+function hasBucketBound(t: TargetEvaluation): boolean {
+  return (t as BucketBoundEvaluation).bucketBound !== undefined;
 }
 
 function geometricMean(values: readonly number[]): number {
@@ -71,6 +77,7 @@ export function summarizeMetric(
   let level = confidence;
   let anchor: number | undefined;
   let pairs: number;
+  let bucketBound = false;
   const relative = judgedBy(evaluation, info.name, true);
   if (relative) {
     change = relative.estimate;
@@ -86,14 +93,28 @@ export function summarizeMetric(
     if (logs.length > 0) {
       const analysis = analyzeLocation(logs, method);
       change = Math.expm1(analysis.estimate);
-      const interval = logs.length >= 2 ? finiteInterval(analysis.interval(confidence)) : null;
+      // Pairs whose value a histogram bucket bounds widen the interval to what the bounds allow (src/gate/bucket-bound.ts).
+      const bounded = boundedSamples(rounds, info.name, true);
+      const interval =
+        logs.length >= 2
+          ? finiteInterval(bounded ? boundedInterval(bounded, method, confidence) : analysis.interval(confidence))
+          : null;
       ci = interval && [Math.expm1(interval[0]), Math.expm1(interval[1])];
       anchor = geometricMean(paired.baseline);
+      // Bucket-bound values the bounds leave undecided: an interpolated change and figures would be numbers
+      // the buckets never measured.
+      if (bounded && ci === null) {
+        change = null;
+        anchor = undefined;
+        bucketBound = true;
+      }
     }
   }
   const absolute = relative ? undefined : judgedBy(evaluation, info.name, false);
   let figures: VariantFigures;
-  if (absolute && absolute.estimate !== null && change !== null)
+  if (bucketBound || (relative && hasBucketBound(relative)) || (absolute && hasBucketBound(absolute)))
+    figures = { baseline: null, candidate: null, implied: null };
+  else if (absolute && absolute.estimate !== null && change !== null)
     figures = { baseline: absolute.estimate / (1 + change), candidate: absolute.estimate, implied: 'baseline' };
   else if (change !== null && anchor !== undefined)
     figures = { baseline: anchor, candidate: anchor * (1 + change), implied: 'candidate' };
@@ -136,6 +157,7 @@ export function targetFigures(
     candidate: location(variantValues(rounds, t.metric, 'candidate'), t.method),
     implied: null,
   });
+  if (hasBucketBound(t)) return { baseline: null, candidate: null, implied: null };
   if (t.kind !== 'absolute') {
     if (t.baselineValue === undefined) return measured();
     if (t.estimate === null) return { baseline: t.baselineValue, candidate: t.candidateValue ?? null, implied: null };

@@ -1,5 +1,6 @@
 /** The comparison as a plain-text table for a terminal or a CI log. Pure. */
 
+import { bucketBoundCell } from './bucket-bound-text.js';
 import {
   aaRewriteText,
   anyImplied,
@@ -51,9 +52,10 @@ export function renderTerminal(results: Results): string {
       const shown = shownTargetFigures(t, results.metrics);
       const interval = (format: (v: number) => string) => (t.ci ? ` ${formatInterval(t.ci, format)}` : '');
       const change =
-        t.kind === 'absolute'
+        bucketBoundCell(t) ??
+        (t.kind === 'absolute'
           ? `${formatValue(t.estimate, t.unit)}${interval((v) => formatValue(v, t.unit))}`
-          : `${formatChange(t.estimate)}${interval(formatChange)}`;
+          : `${formatChange(t.estimate)}${interval(formatChange)}`);
       rows.push([
         t.expression,
         figureText(shown, 'baseline', t.unit),
