@@ -8,14 +8,27 @@
 import type { Target } from '../gate/target.js';
 import type { BackendConfig, PerfGateConfig } from './config.js';
 
-export function aaTargets(targets: readonly Target[]): Target[] {
+/**
+ * A zero-tolerance guard of A/A mode, with the configured targets on its metric it stands for, so the
+ * report can say which bounds were replaced by which (a configured "worsens <= 5%" is judged as "<= 0%").
+ */
+export type AaTarget = Extract<Target, { kind: 'regression' }> & { replaces: string[] };
+
+export function aaTargets(targets: readonly Target[]): AaTarget[] {
   const metrics = [...new Set(targets.map((t) => t.metric))];
   return metrics.map((metric) => ({
     kind: 'regression',
     expression: `${metric} worsens <= 0%`,
     metric,
     maxRegression: 0,
+    replaces: targets.filter((t) => t.metric === metric).map((t) => t.expression),
   }));
+}
+
+/** The configured expressions an A/A guard replaced; none for a target that is not one. */
+export function replacedTargets(target: Target): string[] {
+  const replaces = (target as Partial<AaTarget>).replaces;
+  return Array.isArray(replaces) ? replaces.filter((e): e is string => typeof e === 'string') : [];
 }
 
 export function toAaConfig(config: PerfGateConfig): PerfGateConfig {

@@ -44,16 +44,27 @@ export interface LatencySummaryMs {
   mean: number;
 }
 
-/** Percentiles in milliseconds; all zero for an empty histogram (the caller marks such a round invalid). */
+/**
+ * Percentiles in milliseconds; all zero for an empty histogram (the caller marks such a round invalid).
+ *
+ * HdrHistogram answers a percentile with the highest value of the bucket it falls in (up to 0.1 % above
+ * the largest latency recorded there), while `maxValue` is the largest latency itself: a round whose p99
+ * fell in the top bucket printed a p99 above its max. Percentiles are clamped to the recorded range, so
+ * p50 <= p90 <= p95 <= p99 <= max holds in every round.
+ */
 export function summarizeLatency(histogram: Histogram): LatencySummaryMs {
   if (histogram.totalCount === 0) return { p50: 0, p90: 0, p95: 0, p99: 0, max: 0, mean: 0 };
   const ms = (us: number) => us / 1000;
+  const lowest = histogram.minNonZeroValue;
+  const highest = histogram.maxValue;
+  const at = (percentile: number) =>
+    ms(Math.min(highest, Math.max(lowest, histogram.getValueAtPercentile(percentile))));
   return {
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p95: ms(histogram.getValueAtPercentile(95)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    max: ms(histogram.maxValue),
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
+    max: ms(highest),
     mean: ms(histogram.mean),
   };
 }

@@ -24,7 +24,7 @@ export interface ServerMetricsHooks {
     before: unknown,
     after: unknown,
     elapsedSeconds: number,
-  ): { values: Record<string, number | null>; invalidReasons: string[] };
+  ): { values: Record<string, number | null>; invalidReasons: string[]; bounds?: RoundRecord['bounds'] };
 }
 
 export interface RunBenchmarkOptions {
@@ -168,11 +168,13 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
     if (outcome.aborted) return { rounds, aborted: { reason: abortReason() } };
 
     let serverValues: Record<string, number | null> = {};
+    let bounds: RoundRecord['bounds'];
     if (serverMetrics && metricsProblems.length === 0) {
       try {
         const after = await serverMetrics.scrape(variant);
         const computed = serverMetrics.compute(before, after, (performance.now() - scrapedAt) / 1000);
         serverValues = computed.values;
+        bounds = computed.bounds;
         metricsProblems.push(...computed.invalidReasons);
       } catch (error) {
         metricsProblems.push(`server metrics after the round failed: ${errorMessage(error)}`);
@@ -194,6 +196,7 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       client: outcome.stats,
       values: { ...clientMetricValues(outcome.stats), ...serverValuesOrNull(serverValues, metricsProblems) },
       ...(metricsProblems.length > 0 ? { serverMetricsProblems: metricsProblems } : {}),
+      ...(bounds && metricsProblems.length === 0 ? { bounds } : {}),
     };
     rounds.push(record);
 

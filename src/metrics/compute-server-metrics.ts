@@ -1,7 +1,8 @@
 import { invalidValue } from '../errors.js';
+import type { ValueBound } from '../model/round-record.js';
 import { counterDelta, detectRestart, histogramDelta } from './deltas.js';
 import type { Exposition } from './exposition.js';
-import { histogramQuantile } from './histogram-quantile.js';
+import { histogramQuantile, histogramQuantileBound } from './histogram-quantile.js';
 import {
   type HistogramSnapshot,
   type LabelMatchers,
@@ -23,11 +24,15 @@ import type { ServerMetricDefinition } from './server-metric-definition.js';
  *   invalid round: a baseline built before the instrumentation existed (the RAG "Phase 1" change adds the
  *   pipeline metrics) must still yield its client-side metrics. Its value is null, so the statistics stage
  *   reports "no data" for that metric instead of a number.
+ * - `bounds[name]` is set for a histogram quantile the round's buckets bound rather than measure (every
+ *   observation in one bucket, or the quantile beyond the highest finite bucket): its value is then
+ *   Prometheus's interpolation, and the bound is what the buckets guarantee (histogramQuantileBound).
  */
 export interface ServerMetricsResult {
   values: Record<string, number | null>;
   invalidReasons: string[];
   warnings: string[];
+  bounds?: Record<string, ValueBound>;
 }
 
 export function computeServerMetrics(
@@ -40,6 +45,7 @@ export function computeServerMetrics(
     throw invalidValue('elapsedSeconds', elapsedSeconds, 'a positive, finite number of seconds');
   }
   const values: Record<string, number | null> = {};
+  const bounds: Record<string, ValueBound> = {};
   const invalidReasons: string[] = [];
   const warnings: string[] = [];
   const restart = detectRestart(before, after);
@@ -58,8 +64,9 @@ export function computeServerMetrics(
       value = null;
     }
     values[def.name] = value;
+    if (value !== null && outcome.bound) bounds[def.name] = outcome.bound;
   }
-  return { values, invalidReasons, warnings };
+  return { values, invalidReasons, warnings, ...(Object.keys(bounds).length > 0 ? { bounds } : {}) };
 }
 
 /**
@@ -85,6 +92,7 @@ export function missingFamilies(defs: readonly ServerMetricDefinition[], exposit
 
 interface Outcome {
   value: number | null;
+  bound?: ValueBound;
   invalid?: string;
   warning?: string;
 }
@@ -120,7 +128,12 @@ function computeOne(
           warning: `metric ${def.metric} gave no quantile (no +Inf bucket, or fewer than two buckets)`,
         };
       }
-      return { value: quantile * scale };
+      const bound = histogramQuantileBound(def.quantile ?? Number.NaN, histogram.buckets);
+      const scaled = (edge: number | null) => (edge === null ? null : edge * scale);
+      return {
+        value: quantile * scale,
+        ...(bound ? { bound: { lower: scaled(bound.lower), upper: scaled(bound.upper) } } : {}),
+      };
     }
     case 'counter_rate': {
       const delta = counterRoundDelta(def.metric, def.labels, before, after);

@@ -33,6 +33,54 @@ export interface Bucket {
 const PRECISION_TOLERANCE = 1e-12;
 
 export function histogramQuantile(q: number, buckets: readonly Bucket[]): number {
+  const located = locate(q, buckets);
+  if (typeof located === 'number') return located;
+  const { merged, b } = located;
+  let { rank } = located;
+  if (b === merged.length - 1) return merged[merged.length - 2]!.upperBound;
+  if (b === 0 && merged[0]!.upperBound <= 0) return merged[0]!.upperBound;
+  let bucketStart = 0;
+  const bucketEnd = merged[b]!.upperBound;
+  let count = merged[b]!.count;
+  if (b > 0) {
+    bucketStart = merged[b - 1]!.upperBound;
+    count -= merged[b - 1]!.count;
+    rank -= merged[b - 1]!.count;
+  }
+  return bucketStart + (bucketEnd - bucketStart) * (rank / count);
+}
+
+/**
+ * The range the buckets guarantee for the q-quantile when they bound it rather than measure it; undefined
+ * when histogramQuantile's answer is an interpolation between observations in more than one bucket, or NaN.
+ *
+ * - Every observation fell in one bucket: the quantile lies in that bucket, and the interpolated value is the
+ *   same fraction of the bucket whatever the data (all waits under 0.5 ms give a p95 of 0.475 ms in every
+ *   round), so it carries no information beyond the bucket. The range is the bucket, with 0 as the lower edge
+ *   of a lowest bucket whose bound is positive (the edge histogramQuantile assumes), and no lower edge when
+ *   that bound is 0 or below.
+ * - The rank fell in the +Inf bucket: histogramQuantile answers the highest finite bound, which the quantile
+ *   is at least, with no upper edge.
+ */
+export function histogramQuantileBound(
+  q: number,
+  buckets: readonly Bucket[],
+): { lower: number | null; upper: number | null } | undefined {
+  const located = locate(q, buckets);
+  if (typeof located === 'number') return undefined;
+  const { merged, b, observations } = located;
+  if (b === merged.length - 1) return { lower: merged[merged.length - 2]!.upperBound, upper: null };
+  const below = b > 0 ? merged[b - 1]!.count : 0;
+  if (merged[b]!.count - below < observations) return undefined;
+  if (b > 0) return { lower: merged[b - 1]!.upperBound, upper: merged[b]!.upperBound };
+  return { lower: merged[0]!.upperBound > 0 ? 0 : null, upper: merged[0]!.upperBound };
+}
+
+/** The merged, corrected buckets and the one the q-quantile's rank falls in; a number when the answer needs no bucket. */
+function locate(
+  q: number,
+  buckets: readonly Bucket[],
+): number | { merged: Bucket[]; b: number; rank: number; observations: number } {
   if (Number.isNaN(q)) return Number.NaN;
   if (q < 0) return Number.NEGATIVE_INFINITY;
   if (q > 1) return Number.POSITIVE_INFINITY;
@@ -49,20 +97,9 @@ export function histogramQuantile(q: number, buckets: readonly Bucket[]): number
 
   const observations = merged[merged.length - 1]!.count;
   if (observations === 0) return Number.NaN;
-  let rank = q * observations;
+  const rank = q * observations;
   const b = goSortSearch(merged.length - 1, (i) => merged[i]!.count >= rank);
-
-  if (b === merged.length - 1) return merged[merged.length - 2]!.upperBound;
-  if (b === 0 && merged[0]!.upperBound <= 0) return merged[0]!.upperBound;
-  let bucketStart = 0;
-  const bucketEnd = merged[b]!.upperBound;
-  let count = merged[b]!.count;
-  if (b > 0) {
-    bucketStart = merged[b - 1]!.upperBound;
-    count -= merged[b - 1]!.count;
-    rank -= merged[b - 1]!.count;
-  }
-  return bucketStart + (bucketEnd - bucketStart) * (rank / count);
+  return { merged, b, rank, observations };
 }
 
 // Written with comparisons, not subtraction: Infinity - Infinity is NaN.

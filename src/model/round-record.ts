@@ -135,4 +135,16 @@ export interface RoundRecord {
   client: ClientRoundStats;
   /** Metric name -> value for this round (client and server metrics), null when not measurable. */
   values: Record<string, number | null>;
+  /**
+   * Server histogram quantiles that the buckets bound rather than measure in this round, by metric name
+   * (src/metrics/histogram-quantile.ts): `values[name]` is then Prometheus's interpolation inside one bucket.
+   * Absent when no value of the round is bucket-bound, and in files from versions before it.
+   */
+  bounds?: Record<string, ValueBound>;
+}
+
+/** What a histogram's buckets guarantee about a value they do not measure; null is unbounded on that side. */
+export interface ValueBound {
+  lower: number | null;
+  upper: number | null;
 }

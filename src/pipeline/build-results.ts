@@ -2,20 +2,13 @@
  * Assembles results.json from the rounds and the gate's evaluation. Pure: everything it needs is
  * passed in, so the same rounds always give the same results.
  */
-import { median } from 'simple-statistics';
 import type { GateEvaluation } from '../gate/evaluate-targets.js';
 import type { MetricInfo, RoundRecord } from '../model/round-record.js';
 import { headline } from '../report/headline.js';
-import { errorControlText, intervalMethodsText, targetNote } from '../report/reason-text.js';
-import {
-  type MetricSummary,
-  RESULTS_SCHEMA_VERSION,
-  type Results,
-  type TargetResult,
-  type Verdict,
-} from '../report/results.js';
-import { studentTInterval } from '../stats/location-interval.js';
-import { pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
+import { estimateMethodText } from '../report/method-text.js';
+import { summarizeMetric, targetFigures } from '../report/metric-figures.js';
+import { errorControlText, targetNote } from '../report/reason-text.js';
+import { RESULTS_SCHEMA_VERSION, type Results, type TargetResult, type Verdict } from '../report/results.js';
 
 export interface BuildResultsInput {
   version: string;
@@ -37,37 +30,6 @@ export interface BuildResultsInput {
   plan?: Results['plan'];
 }
 
-export function summarizeMetric(info: MetricInfo, rounds: RoundRecord[], confidence: number): MetricSummary {
-  const valuesOf = (variant: 'baseline' | 'candidate') =>
-    rounds
-      .filter((r) => r.valid && r.variant === variant)
-      .map((r) => r.values[info.name])
-      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const b = valuesOf('baseline');
-  const c = valuesOf('candidate');
-  const paired = pairRounds(rounds, info.name, true);
-  const logs = pairedLogRatios(paired);
-  let change: number | null = null;
-  let ci: [number, number] | null = null;
-  if (logs.length >= 2) {
-    const t = studentTInterval(logs, confidence);
-    change = Math.expm1(t.estimate);
-    ci = [Math.expm1(t.interval[0]), Math.expm1(t.interval[1])];
-  } else if (logs.length === 1) change = Math.expm1(logs[0]!);
-  return {
-    name: info.name,
-    unit: info.unit,
-    direction: info.direction,
-    source: info.source,
-    description: info.description,
-    baseline: b.length ? median(b) : null,
-    candidate: c.length ? median(c) : null,
-    change,
-    ci,
-    pairs: logs.length,
-  };
-}
-
 function countPairs(rounds: RoundRecord[], validOnly: boolean): number {
   const byPair = new Map<number, Set<string>>();
   for (const r of rounds) {
@@ -81,6 +43,8 @@ function countPairs(rounds: RoundRecord[], validOnly: boolean): number {
 
 export function buildResults(input: BuildResultsInput): Results {
   const { evaluation } = input;
+  // Every metric row and target row from one estimate per metric (src/report/metric-figures.ts).
+  const summaries = input.catalog.map((info) => summarizeMetric(info, input.rounds, input.confidence, evaluation));
   const targets: TargetResult[] = (evaluation?.targets ?? []).map((t) => ({
     expression: t.expression,
     metric: t.metric,
@@ -95,6 +59,11 @@ export function buildResults(input: BuildResultsInput): Results {
     pValue: t.pValue ?? null,
     note: targetNote(t.expression, t.reason),
     reason: t.reason,
+    figures: targetFigures(
+      t,
+      summaries.find((m) => m.name === t.metric),
+      input.rounds,
+    ),
   }));
   let verdict: Verdict;
   if (input.error) verdict = 'error';
@@ -102,9 +71,7 @@ export function buildResults(input: BuildResultsInput): Results {
   else verdict = evaluation.verdict;
 
   const intervalMethods = evaluation ? [...new Set(evaluation.targets.map((t) => t.method))] : [];
-  const metrics = input.catalog
-    .map((info) => summarizeMetric(info, input.rounds, input.confidence))
-    .filter((m) => m.baseline !== null || m.candidate !== null);
+  const metrics = summaries.filter((m) => m.baseline !== null || m.candidate !== null);
   const partial = { verdict, targets, error: input.error, mode: input.mode };
   return {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -122,7 +89,7 @@ export function buildResults(input: BuildResultsInput): Results {
     decision: evaluation
       ? {
           confidence: input.confidence,
-          method: intervalMethodsText(intervalMethods),
+          method: estimateMethodText(intervalMethods),
           multipleComparisons: errorControlText(evaluation.errorControl),
           intervalMethods,
           errorControl: evaluation.errorControl,

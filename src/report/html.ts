@@ -6,7 +6,16 @@
  * messages, round reasons) may be written by a pull request's author, so all of it is escaped.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
+import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import { escapeMarkup, groupedBarChart, type LinePoint, lineChart } from './charts.js';
+import {
+  aaRewriteText,
+  anyImplied,
+  figureText,
+  IMPLIED_NOTE,
+  shownMetricFigures,
+  shownTargetFigures,
+} from './figures-text.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { formatDetectable, pairRatios } from './markdown.js';
@@ -139,6 +148,8 @@ function verdictBanner(results: Results): string {
 
 /** The change cell of a target, as in the PR comment: relative change or absolute value, with its interval. */
 function targetChange(t: TargetResult): string {
+  const bound = bucketBoundCell(t);
+  if (bound) return bound;
   if (t.kind === 'absolute')
     return t.ci
       ? `${formatValue(t.estimate, t.unit)} ${formatInterval(t.ci, (v) => formatValue(v, t.unit))}`
@@ -159,17 +170,17 @@ function targetBound(t: TargetResult): string {
 
 function targetsTable(results: Results): string {
   const rows = results.targets.map((t) => {
-    const m = results.metrics.find((x) => x.name === t.metric);
+    const figures = shownTargetFigures(t, results.metrics);
     const note = t.note ? `<div class="note">${e(t.note)}</div>` : '';
     return (
       `<tr class="status-${statusOf(t)}"><th scope="row"><code>${e(t.expression)}</code>${note}</th>` +
-      `<td class="num">${e(formatValue(m?.baseline, t.unit))}</td><td class="num">${e(formatValue(m?.candidate, t.unit))}</td>` +
+      `<td class="num">${e(figureText(figures, 'baseline', t.unit))}</td><td class="num">${e(figureText(figures, 'candidate', t.unit))}</td>` +
       `<td class="num">${e(targetChange(t))}</td><td class="num">${e(targetBound(t))}</td><td class="num">${e(formatDetectable(t))}</td>` +
       `<td><span class="badge badge-${statusOf(t)}">${e(statusOf(t) === 'unknown' ? 'unknown' : STATUS_TEXT[t.status])}</span></td></tr>`
     );
   });
   return (
-    '<div class="scroll"><table><caption>Each target, the medians of its metric per variant, the estimate with its interval, and the bound it was judged against.</caption>' +
+    `<div class="scroll"><table><caption>Each target, its metric per variant, the estimate with its interval, and the bound it was judged against.${tableNotes(results)}</caption>` +
     '<thead><tr><th scope="col">Target</th><th scope="col" class="num">Baseline</th><th scope="col" class="num">Candidate</th><th scope="col" class="num">Change [interval]</th><th scope="col" class="num">Bound</th><th scope="col" class="num">Detectable</th><th scope="col">Status</th></tr></thead>' +
     `<tbody>${rows.join('')}</tbody></table></div>`
   );
@@ -308,15 +319,24 @@ function perRoundChart(
   };
 }
 
+/** What the targets table's figures mean, and in A/A mode which targets were judged in place of which. */
+function tableNotes(results: Results): string {
+  const notes: string[] = [];
+  if (anyImplied(results.targets.map((t) => shownTargetFigures(t, results.metrics)))) notes.push(IMPLIED_NOTE);
+  const aa = aaRewriteText(results, (text) => `"${text}"`);
+  if (aa) notes.push(aa);
+  return notes.map((n) => ` ${e(n)}`).join('');
+}
+
 function metricsTable(metrics: MetricSummary[]): string {
   const rows = metrics.map(
     (m) =>
       `<tr><th scope="row">${e(m.name)}${m.description ? `<div class="note">${e(m.description)}</div>` : ''}</th><td>${e(m.source)}</td><td>${e(m.direction)}</td>` +
-      `<td class="num">${e(formatValue(m.baseline, m.unit))}</td><td class="num">${e(formatValue(m.candidate, m.unit))}</td>` +
+      `<td class="num">${e(figureText(shownMetricFigures(m), 'baseline', m.unit))}</td><td class="num">${e(figureText(shownMetricFigures(m), 'candidate', m.unit))}</td>` +
       `<td class="num">${e(formatChange(m.change))}</td><td class="num">${e(formatInterval(m.ci, formatChange))}</td><td class="num">${countText(m.pairs)}</td></tr>`,
   );
   return (
-    '<div class="scroll"><table><caption>Medians over valid rounds of each variant; change is the paired geometric-mean ratio minus one.</caption>' +
+    `<div class="scroll"><table><caption>${anyImplied(metrics.map(shownMetricFigures)) ? e(`Change is the paired estimate; ${IMPLIED_NOTE}`) : "Each variant's figure over its valid rounds; change is the paired estimate."}</caption>` +
     '<thead><tr><th scope="col">Metric</th><th scope="col">Source</th><th scope="col">Direction</th><th scope="col" class="num">Baseline</th><th scope="col" class="num">Candidate</th><th scope="col" class="num">Change</th><th scope="col" class="num">Interval</th><th scope="col" class="num">Pairs</th></tr></thead>' +
     `<tbody>${rows.join('')}</tbody></table></div>`
   );
@@ -332,7 +352,7 @@ function roundsTable(results: Results, units: Map<string, MetricUnit>): string {
     const cells = shown
       .map(
         (name) =>
-          `<td class="num">${e(formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`,
+          `<td class="num">${e(r.bounds && Object.hasOwn(r.bounds, name) ? valueBoundText(r.bounds[name]!, units.get(name) ?? 'count') : formatValue(r.values && Object.hasOwn(r.values, name) ? r.values[name] : null, units.get(name) ?? 'count'))}</td>`,
       )
       .join('');
     const status = r.valid

@@ -5,6 +5,15 @@
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
+import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
+import {
+  aaRewriteText,
+  anyImplied,
+  figureText,
+  IMPLIED_NOTE,
+  shownMetricFigures,
+  shownTargetFigures,
+} from './figures-text.js';
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
@@ -40,12 +49,14 @@ function statusIcon(status: unknown): string {
 }
 
 function targetRow(t: TargetResult, metrics: MetricSummary[]): string {
-  const m = metrics.find((x) => x.name === t.metric);
   const unit = t.unit;
-  const baseline = formatValue(m?.baseline, unit);
-  const candidate = formatValue(m?.candidate, unit);
+  const figures = shownTargetFigures(t, metrics);
+  const baseline = figureText(figures, 'baseline', unit);
+  const candidate = figureText(figures, 'candidate', unit);
   let change: string;
-  if (t.kind === 'absolute') {
+  const bound = bucketBoundCell(t);
+  if (bound) change = bound;
+  else if (t.kind === 'absolute') {
     change = t.ci
       ? `${formatValue(t.estimate, unit)} ${formatInterval(t.ci, (v) => formatValue(v, unit))}`
       : formatValue(t.estimate, unit);
@@ -162,15 +173,16 @@ function ratioChart(results: Results): string | undefined {
 }
 
 function metricsTable(results: Results): string {
-  const rows = results.metrics.map(
-    (m) =>
-      `| ${markdownText(m.name, { cell: true })} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.candidate, m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${countText(m.pairs)} |`,
-  );
-  return [
+  const rows = results.metrics.map((m) => {
+    const figures = shownMetricFigures(m);
+    return `| ${markdownText(m.name, { cell: true })} | ${figureText(figures, 'baseline', m.unit)} | ${figureText(figures, 'candidate', m.unit)} | ${formatChange(m.change)} | ${formatInterval(m.ci, formatChange)} | ${countText(m.pairs)} |`;
+  });
+  const table = [
     '| Metric | Baseline | Candidate | Change | Interval | Pairs |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
   ].join('\n');
+  return anyImplied(results.metrics.map(shownMetricFigures)) ? `${table}\n\n<sub>${IMPLIED_NOTE}</sub>` : table;
 }
 
 function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): string {
@@ -179,7 +191,11 @@ function roundsTable(results: Results, metricUnits: Map<string, MetricUnit>): st
   );
   const header = `| # | Pair | Variant | ${shown.map((name) => markdownText(name, { cell: true })).join(' | ')} | Valid |`;
   const rows = results.rounds.map((r) => {
-    const cells = shown.map((name) => formatValue(ownValue(r.values, name), metricUnits.get(name) ?? 'count'));
+    const cells = shown.map((name) => {
+      const unit = metricUnits.get(name) ?? 'count';
+      const bound = r.bounds && Object.hasOwn(r.bounds, name) ? r.bounds[name] : undefined;
+      return bound ? valueBoundText(bound, unit) : formatValue(ownValue(r.values, name), unit);
+    });
     const valid =
       r.valid === true
         ? r.flags.length
@@ -221,12 +237,17 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
       `> **${stageText(results.error.stage) ?? (markdownText(results.error.stage) || 'error')}**: ${markdownText(results.error.message, { maxLength: 2000 }) || '(no message)'}`,
     );
   if (results.targets.length > 0) head.push(targetsTable(results));
+  const notes: string[] = [];
   if (results.decision) {
     const d = results.decision;
-    head.push(
-      `<sub>${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. Stopped: ${markdownText(d.stoppingReason)}.</sub>`,
+    notes.push(
+      `${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. Stopped: ${markdownText(d.stoppingReason)}.`,
     );
   }
+  const aa = aaRewriteText(results, (e) => markdownText(e));
+  if (aa) notes.push(aa);
+  if (anyImplied(results.targets.map((t) => shownTargetFigures(t, results.metrics)))) notes.push(IMPLIED_NOTE);
+  if (notes.length > 0) head.push(`<sub>${notes.join('<br>')}</sub>`);
   const charts = [latencyChart(results), ratioChart(results)].filter((c): c is string => Boolean(c));
 
   // Optional sections in order of usefulness; the last ones are dropped first when over the limit.

@@ -35,8 +35,13 @@ export function maskResults(results: Results, masker: SecretMasker): Results {
       expression: text(t.expression),
       ...(t.note === undefined ? {} : { note: text(t.note) }),
       ...(t.reason === undefined ? {} : { reason: maskReason(t.reason, text) }),
+      ...(t.replaces === undefined ? {} : { replaces: t.replaces.map(text) }),
     })),
-    metrics: results.metrics.map((m) => (m.description === undefined ? m : { ...m, description: text(m.description) })),
+    metrics: results.metrics.map((m) => ({
+      ...m,
+      ...(m.description === undefined ? {} : { description: text(m.description) }),
+      ...(m.target === undefined ? {} : { target: text(m.target) }),
+    })),
     rounds: results.rounds.map((r) => ({
       ...r,
       invalidReasons: r.invalidReasons.map(text),

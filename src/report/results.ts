@@ -6,7 +6,7 @@
 import type { TargetStatus } from '../gate/target.js';
 import type { ErrorControl, TargetReason } from '../gate/target-reason.js';
 import type { RoundPlanRecord } from '../load/round-plan.js';
-import type { MetricDirection, MetricUnit, RoundRecord } from '../model/round-record.js';
+import type { MetricDirection, MetricUnit, RoundRecord, ValueBound } from '../model/round-record.js';
 import type { IntervalMethod } from '../stats/location-analysis.js';
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -33,6 +33,48 @@ export interface TargetResult {
   note?: string;
   /** Why the status, as data: the numbers `note` says in words. Absent in files from versions before it. */
   reason?: TargetReason;
+  /**
+   * The per-variant figures the report shows beside `estimate`, chosen to agree with it (see VariantFigures).
+   * Absent in files from versions before it.
+   */
+  figures?: VariantFigures;
+  /**
+   * A/A mode (`mode: 'aa'`): the configured targets on this metric that this zero-tolerance guard was judged
+   * in place of ("latency_p95 worsens <= 5%" judged as "latency_p95 worsens <= 0%").
+   */
+  replaces?: string[];
+  /**
+   * Set when some of the rounds behind this target hold a histogram quantile that is bucket-bound (see
+   * RoundRecord.bounds): the estimate and interval are then bucket interpolation for those rounds, and
+   * this is what the buckets guarantee instead.
+   */
+  bucketBound?: TargetBucketBound;
+}
+
+/**
+ * Baseline and candidate figures that agree with a change: one is measured and the other follows from it,
+ * so that candidate = baseline × (1 + change) holds in every row the report shows.
+ */
+export interface VariantFigures {
+  /** In the metric's unit. */
+  baseline: number | null;
+  candidate: number | null;
+  /**
+   * Which figure follows from the other and the paired change:
+   * - 'candidate': the baseline is the geometric mean of the baseline rounds in the pairs used, the
+   *   candidate is baseline × (1 + change) (relative targets, and metrics no absolute target judges);
+   * - 'baseline': the candidate is an absolute target's estimate (its own value), the baseline is
+   *   candidate / (1 + change);
+   * - null: there is no paired change, and each figure is its variant's own estimate by the same method.
+   */
+  implied: 'baseline' | 'candidate' | null;
+}
+
+export interface TargetBucketBound extends ValueBound {
+  /** Rounds (absolute targets) or pairs (relative ones) used in which the metric is bucket-bound. */
+  bound: number;
+  /** Rounds or pairs used in all. */
+  samples: number;
 }
 
 export interface MetricSummary {
@@ -41,13 +83,25 @@ export interface MetricSummary {
   direction: MetricDirection;
   source: 'client' | 'server';
   description?: string;
-  /** Median over valid rounds of each variant. */
+  /** Median over valid rounds of each variant (the report shows `figures`, which agree with `change`). */
   baseline: number | null;
   candidate: number | null;
-  /** Relative change of the paired geometric-mean ratio: −0.25 = 25 % lower. */
+  /**
+   * Relative change, candidate against baseline, of the paired rounds: −0.25 = 25 % lower. Estimated by
+   * `method` (before `method` was recorded: the geometric-mean ratio), and when a relative target names the
+   * metric, exactly that target's estimate and interval (`target`).
+   */
   change: number | null;
   ci: [number, number] | null;
   pairs: number;
+  /** Baseline and candidate figures that agree with `change`. Absent in files from versions before it. */
+  figures?: VariantFigures;
+  /** How `change` and `ci` were estimated. */
+  method?: IntervalMethod;
+  /** The level of `ci`: a target's level after the multiple-comparison adjustment, else the configured one. */
+  confidence?: number;
+  /** The target whose evaluation `change` and `ci` repeat, when one judges the metric. */
+  target?: string;
 }
 
 export interface DecisionInfo {

@@ -1,4 +1,14 @@
 /** The comparison as a plain-text table for a terminal or a CI log. Pure. */
+
+import { bucketBoundCell } from './bucket-bound-text.js';
+import {
+  aaRewriteText,
+  anyImplied,
+  figureText,
+  IMPLIED_NOTE,
+  shownMetricFigures,
+  shownTargetFigures,
+} from './figures-text.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
 import type { MigrationLintResult, MigrationRehearsalResult, Results } from './results.js';
@@ -32,19 +42,24 @@ function lintLine(lint: MigrationLintResult): string {
 
 export function renderTerminal(results: Results): string {
   const out = [headline(results), ''];
+  const figures = [
+    ...results.targets.map((t) => shownTargetFigures(t, results.metrics)),
+    ...results.metrics.map(shownMetricFigures),
+  ];
   if (results.targets.length) {
     const rows = [['target', 'baseline', 'candidate', 'change [interval]', 'status']];
     for (const t of results.targets) {
-      const m = results.metrics.find((x) => x.name === t.metric);
+      const shown = shownTargetFigures(t, results.metrics);
       const interval = (format: (v: number) => string) => (t.ci ? ` ${formatInterval(t.ci, format)}` : '');
       const change =
-        t.kind === 'absolute'
+        bucketBoundCell(t) ??
+        (t.kind === 'absolute'
           ? `${formatValue(t.estimate, t.unit)}${interval((v) => formatValue(v, t.unit))}`
-          : `${formatChange(t.estimate)}${interval(formatChange)}`;
+          : `${formatChange(t.estimate)}${interval(formatChange)}`);
       rows.push([
         t.expression,
-        formatValue(m?.baseline, t.unit),
-        formatValue(m?.candidate, t.unit),
+        figureText(shown, 'baseline', t.unit),
+        figureText(shown, 'candidate', t.unit),
         change,
         STATUS_WORD[t.status],
       ]);
@@ -57,18 +72,21 @@ export function renderTerminal(results: Results): string {
     for (const m of others)
       rows.push([
         m.name,
-        formatValue(m.baseline, m.unit),
-        formatValue(m.candidate, m.unit),
+        figureText(shownMetricFigures(m), 'baseline', m.unit),
+        figureText(shownMetricFigures(m), 'candidate', m.unit),
         `${formatChange(m.change)}${m.ci ? ` ${formatInterval(m.ci, formatChange)}` : ''}`,
       ]);
     out.push(table(rows), '');
   }
+  if (anyImplied(figures)) out.push(IMPLIED_NOTE);
   if (results.decision) {
     const d = results.decision;
     out.push(
       `${d.validPairs} valid of ${d.measuredPairs} round pairs. ${d.multipleComparisons.trim().replace(/\.?$/, '.')} Stopped: ${d.stoppingReason}.`,
     );
   }
+  const aa = aaRewriteText(results, (e) => `"${e}"`);
+  if (aa) out.push(aa);
   if (results.rehearsal) out.push('', rehearsalLine(results.rehearsal));
   if (results.migrationLint) out.push(lintLine(results.migrationLint));
   if (results.error) out.push(`error in ${results.error.stage}: ${results.error.message}`);

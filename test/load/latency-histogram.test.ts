@@ -35,6 +35,22 @@ describe('latency histogram', () => {
     expect(histogram.totalCount).toBe(100);
   });
 
+  it('never reports a percentile above the largest or below the smallest latency recorded', () => {
+    // 12.345 ms lands in a bucket whose highest value is 12.351 ms: HdrHistogram's own p99 is that, above the max.
+    const histogram = createLatencyHistogram();
+    for (let i = 0; i < 100; i++) recordLatencyMs(histogram, 12.345);
+    expect(histogram.getValueAtPercentile(99)).toBeGreaterThan(histogram.maxValue);
+    const summary = summarizeLatency(histogram);
+    expect(summary).toMatchObject({ p50: 12.345, p90: 12.345, p95: 12.345, p99: 12.345, max: 12.345 });
+
+    const spread = createLatencyHistogram();
+    const random = seededRandom(7);
+    for (let i = 0; i < 500; i++) recordLatencyMs(spread, 3 + 40 * random() ** 4);
+    const s = summarizeLatency(spread);
+    expect([s.p50, s.p90, s.p95, s.p99, s.max]).toEqual([s.p50, s.p90, s.p95, s.p99, s.max].sort((a, b) => a - b));
+    expect(s.p50).toBeGreaterThanOrEqual(spread.minNonZeroValue / 1000);
+  });
+
   it('round-trips through the compressed base64 form', () => {
     const histogram = createLatencyHistogram();
     for (let i = 0; i < 1000; i++) recordLatencyMs(histogram, 2 + (i % 37));

@@ -138,11 +138,38 @@ describe('runBenchmark', () => {
     ).toHaveLength(4);
   });
 
+  it('keeps the bounds of the quantiles the buckets bound, beside their values, in every round', async () => {
+    const s = await startPair();
+    const result = await runBenchmark({
+      targets: { baseline: { baseUrl: s.baseline.url }, candidate: { baseUrl: s.candidate.url } },
+      workload,
+      load: { ...load, pairs: 1, warmupMs: 0 },
+      serverMetrics: {
+        scrape: async () => ({}),
+        compute: () => ({
+          values: { pool_wait_p95: 0.475, pipeline_time: 3 },
+          invalidReasons: [],
+          bounds: { pool_wait_p95: { lower: 0, upper: 0.5 } },
+        }),
+      },
+      log: new MemoryLogger(),
+    });
+    expect(result.rounds).toHaveLength(2);
+    for (const round of result.rounds) {
+      expect(round.values.pool_wait_p95).toBe(0.475);
+      expect(round.bounds).toEqual({ pool_wait_p95: { lower: 0, upper: 0.5 } });
+    }
+  });
+
   it('server metrics that could not be measured are missing for those metrics only: the round and its client figures count', async () => {
     const s = await startPair();
     const hooks: ServerMetricsHooks = {
       scrape: async () => ({}),
-      compute: () => ({ values: { pool_wait_p95: 3 }, invalidReasons: ['counter reset between scrapes'] }),
+      compute: () => ({
+        values: { pool_wait_p95: 3 },
+        invalidReasons: ['counter reset between scrapes'],
+        bounds: { pool_wait_p95: { lower: 0, upper: 5 } },
+      }),
     };
     const log = new MemoryLogger();
     const result = await runBenchmark({
@@ -159,6 +186,8 @@ describe('runBenchmark', () => {
     expect(first!.flags).toContain('server-metrics-missing');
     expect(first!.serverMetricsProblems).toEqual(['counter reset between scrapes']);
     expect(first!.values.pool_wait_p95).toBeNull();
+    // A bound of a value that was not measured says nothing either.
+    expect(first!.bounds).toBeUndefined();
     expect(first!.values.error_rate).toBe(0);
     expect(log.lines.some((l) => /server metrics not measured: counter reset between scrapes/.test(l))).toBe(true);
     // A target on the server metric has no data and says why; one on a client metric is judged.

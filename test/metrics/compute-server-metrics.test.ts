@@ -108,6 +108,27 @@ describe('computeServerMetrics over one round', () => {
     expect(result.warnings).toEqual([]);
   });
 
+  it('says which quantiles the buckets bound rather than measure, in the metric unit', () => {
+    // pipeline_p90's rank fell in +Inf: the 100 ms answered is only a lower bound. All four rerank observations
+    // fell in (10 ms, 50 ms]: the 30 ms is the bucket's middle whatever they were. The mean is never bound.
+    expect(result.bounds).toEqual({
+      pipeline_p90: { lower: 100, upper: null },
+      rerank_p50: { lower: 10, upper: 50 },
+    });
+    const spread = computeServerMetrics(
+      DEFS,
+      before,
+      scrape({ total: [20, 60, 130, 130], totalSum: 9.5, searches: 200, earlyExit: 45 }),
+      10,
+    );
+    expect(spread.values.pipeline_p90).toBeCloseTo(50 + (50 * 50) / 60, 9);
+    expect(spread.bounds).toBeUndefined();
+    // Every wait under the lowest bound (the field's pool_wait_p95 = 475 µs in every round): at most 10 ms.
+    const fast = computeServerMetrics(DEFS, before, scrape({ total: [110, 120, 130, 130], searches: 100 }), 10);
+    expect(fast.values.pipeline_p90).toBeCloseTo(9, 9);
+    expect(fast.bounds).toEqual({ pipeline_p90: { lower: 0, upper: 10 } });
+  });
+
   it('gives null, not 0 or NaN, when the round had no observations', () => {
     const idle = computeServerMetrics(DEFS, before, before, 10);
     expect(idle.values.pipeline_time).toBeNull();

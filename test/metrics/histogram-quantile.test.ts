@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Bucket, histogramQuantile } from '../../src/metrics/histogram-quantile.js';
+import { type Bucket, histogramQuantile, histogramQuantileBound } from '../../src/metrics/histogram-quantile.js';
 import { parsePrometheusNumber } from '../../src/metrics/prometheus-number.js';
 
 interface ReferenceCase {
@@ -128,5 +128,46 @@ describe('histogramQuantile edge cases, by the rules in promql/quantile.go', () 
     const copy = structuredClone(input);
     histogramQuantile(0.5, input);
     expect(input).toEqual(copy);
+  });
+});
+
+describe('histogramQuantileBound: when the buckets bound a quantile rather than measure it', () => {
+  const buckets = (counts: number[], bounds = [0.0005, 0.001, 0.0025, Number.POSITIVE_INFINITY]): Bucket[] =>
+    bounds.map((upperBound, i) => ({ upperBound, count: counts[i]! }));
+
+  it('every observation in the lowest bucket: at most its bound, and the interpolation is the same in every round', () => {
+    for (const n of [3, 40, 1000]) {
+      expect(histogramQuantile(0.95, buckets([n, n, n, n]))).toBeCloseTo(0.000475, 12);
+      expect(histogramQuantileBound(0.95, buckets([n, n, n, n]))).toEqual({ lower: 0, upper: 0.0005 });
+    }
+  });
+
+  it('every observation in one middle bucket: between its edges, for any quantile', () => {
+    for (const q of [0.01, 0.5, 0.99, 1])
+      expect(histogramQuantileBound(q, buckets([0, 0, 7, 7]))).toEqual({ lower: 0.001, upper: 0.0025 });
+  });
+
+  it('the rank beyond the highest finite bucket: at least that bound, no upper edge', () => {
+    expect(histogramQuantile(0.95, buckets([10, 50, 90, 100]))).toBe(0.0025);
+    expect(histogramQuantileBound(0.95, buckets([10, 50, 90, 100]))).toEqual({ lower: 0.0025, upper: null });
+  });
+
+  it('observations spread over buckets are interpolated between them: measured, not bound', () => {
+    expect(histogramQuantileBound(0.5, buckets([10, 50, 90, 100]))).toBeUndefined();
+    // The quantile lands in the lowest bucket, but other observations lie above it: not bound either.
+    expect(histogramQuantileBound(0.05, buckets([10, 50, 90, 100]))).toBeUndefined();
+  });
+
+  it('a lowest bucket at or below zero bounds from above only', () => {
+    expect(histogramQuantileBound(0.5, buckets([5, 5, 5], [0, 1, Number.POSITIVE_INFINITY]))).toEqual({
+      lower: null,
+      upper: 0,
+    });
+  });
+
+  it('no answer where histogramQuantile has none: no +Inf bucket, no observation, q outside [0, 1]', () => {
+    expect(histogramQuantileBound(0.5, buckets([5, 5, 5], [0.1, 0.2, 0.3]))).toBeUndefined();
+    expect(histogramQuantileBound(0.5, buckets([0, 0, 0, 0]))).toBeUndefined();
+    for (const q of [Number.NaN, -0.1, 1.1]) expect(histogramQuantileBound(q, buckets([5, 5, 5, 5]))).toBeUndefined();
   });
 });

@@ -88,6 +88,41 @@ describe('results.json schema', () => {
       expect(() => check(fixture)).not.toThrow();
   });
 
+  it('keeps the per-variant figures, the A/A replacements and the bucket bounds a run writes', () => {
+    const rounds = fixtureRounds(8);
+    rounds[1]!.bounds = { pipeline_time: { lower: 0, upper: 0.5 } };
+    rounds[3]!.bounds = { pipeline_time: { lower: 10, upper: null } };
+    const built = buildResults({
+      version: '0.1.0',
+      runId: 'r1',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:02:00.000Z',
+      config: 'perf-gate.yml',
+      rounds,
+      catalog: CATALOG,
+      evaluation: evaluateTargets(TARGETS, rounds, CATALOG, { minPairs: 5 }),
+      confidence: 0.95,
+      plannedPairs: 8,
+      stoppingReason: 'all targets decided',
+      migration: null,
+      environment: {},
+      mode: 'aa',
+    });
+    built.targets[0]!.replaces = ['pipeline_time improves >= 20%'];
+    built.targets[0]!.bucketBound = { lower: 0, upper: 0.5, bound: 8, samples: 8 };
+    expect(built.targets[0]!.figures).toBeDefined();
+    expect(built.metrics.every((m) => m.figures && m.method === 'hodges-lehmann')).toBe(true);
+    // Nothing dropped: every new field is listed in the schema.
+    expect(JSON.stringify(check(built))).toBe(JSON.stringify(built));
+    expect(refusal({ ...built, rounds: [{ ...rounds[1], bounds: { pipeline_time: { lower: 0 } } }] })).toBe(
+      "results.json field 'rounds[0].bounds.pipeline_time.upper': got nothing; expected a value (the field is required)",
+    );
+    const implied = { ...built.metrics[0]!, figures: { ...built.metrics[0]!.figures!, implied: 'both' } };
+    expect(refusal({ ...built, metrics: [implied] })).toMatch(
+      /^results.json field 'metrics\[0\].figures.implied': got "both"; expected one of "baseline", "candidate", null$/,
+    );
+  });
+
   it.each(['demo.results.json', 'failing-migration.results.json'])(
     'accepts %s, written by a real run (test/fixtures/results)',
     (name) => {
