@@ -14,6 +14,17 @@ export const IMPLIED_NOTE =
   `${IMPLIED_MARK}: implied by the paired change, so baseline, candidate and change agree: candidate = baseline × (1 + change), ` +
   'the baseline being the geometric mean of the paired baseline rounds; for an absolute target the candidate is its estimate and the baseline is candidate ÷ (1 + change).';
 
+/** One sentence under a targets table that shows a "Detectable" figure (src/stats/detectable.ts). */
+export const DETECTABLE_NOTE =
+  'Detectable: how far from its bound the true change must lie for a run like this one (same pairs, interval method and level) to decide the target four times in five.';
+
+/** Whether any target shows a "Detectable" figure (then the table gets DETECTABLE_NOTE). */
+export function anyDetectable(targets: readonly TargetResult[]): boolean {
+  return targets.some(
+    (t) => typeof t.minimumDetectableEffect === 'number' && Number.isFinite(t.minimumDetectableEffect),
+  );
+}
+
 /** The metric row's figures; a results.json from before `figures` has only the medians of each variant. */
 export function shownMetricFigures(m: MetricSummary | undefined): VariantFigures {
   if (m?.figures) return m.figures;

@@ -10,7 +10,9 @@ import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import { escapeMarkup, groupedBarChart, type LinePoint, lineChart } from './charts.js';
 import {
   aaRewriteText,
+  anyDetectable,
   anyImplied,
+  DETECTABLE_NOTE,
   figureText,
   IMPLIED_NOTE,
   shownMetricFigures,
@@ -323,6 +325,7 @@ function perRoundChart(
 function tableNotes(results: Results): string {
   const notes: string[] = [];
   if (anyImplied(results.targets.map((t) => shownTargetFigures(t, results.metrics)))) notes.push(IMPLIED_NOTE);
+  if (anyDetectable(results.targets)) notes.push(DETECTABLE_NOTE);
   const aa = aaRewriteText(results, (text) => `"${text}"`);
   if (aa) notes.push(aa);
   return notes.map((n) => ` ${e(n)}`).join('');

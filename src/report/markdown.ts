@@ -8,7 +8,9 @@ import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/roun
 import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import {
   aaRewriteText,
+  anyDetectable,
   anyImplied,
+  DETECTABLE_NOTE,
   figureText,
   IMPLIED_NOTE,
   shownMetricFigures,
@@ -247,6 +249,7 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   const aa = aaRewriteText(results, (e) => markdownText(e));
   if (aa) notes.push(aa);
   if (anyImplied(results.targets.map((t) => shownTargetFigures(t, results.metrics)))) notes.push(IMPLIED_NOTE);
+  if (anyDetectable(results.targets)) notes.push(DETECTABLE_NOTE);
   if (notes.length > 0) head.push(`<sub>${notes.join('<br>')}</sub>`);
   const charts = [latencyChart(results), ratioChart(results)].filter((c): c is string => Boolean(c));
 

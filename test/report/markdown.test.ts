@@ -69,7 +69,7 @@ describe('report.md body', () => {
   it('says how many pairs were valid and how the decision was made', () => {
     const text = renderMarkdown(passResults());
     expect(text).toContain(
-      '<sub>8 valid of 8 interleaved round pairs. Several targets: `Holm step-down across 3 targets, family-wise error 0.05`. Stopped: `all targets decided`.</sub>',
+      '<sub>8 valid of 8 interleaved round pairs. Several targets: `Holm step-down across 3 targets, family-wise error 0.05`. Stopped: `all targets decided`.<br>Detectable: how far from its bound the true change must lie for a run like this one (same pairs, interval method and level) to decide the target four times in five.</sub>',
     );
     expect(text).toContain('<details><summary>How the decision was made</summary>');
     expect(text).toContain('<details><summary>Rounds (16)</summary>');
