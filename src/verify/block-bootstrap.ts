@@ -95,14 +95,16 @@ export function edgeCorrection(blockLength: number, lag1: number): number {
  */
 export function blockBootstrapMean(values: readonly number[], options: BlockBootstrapOptions): SeriesMean {
   const n = values.length;
-  const estimate = values.reduce((a, b) => a + b, 0) / n;
+  // Prefix sums and sums leave rounding noise where there is no spread at all (an error ratio flat at 0.5 %).
+  const constant = values.every((v) => v === values[0]);
+  const estimate = constant ? values[0]! : values.reduce((a, b) => a + b, 0) / n;
   const lag1 = lag1Autocorrelation(values);
   const corrected = biasCorrectedLag1(lag1, n);
   const blockLength = Math.max(1, Math.min(n, options.blockLength ?? blockLengthFor(n, corrected)));
   const replicates = circularBlockMeans(values, blockLength, options.resamples ?? 2000, options.seed);
   const replicateMean = replicates.reduce((a, b) => a + b, 0) / replicates.length;
   const variance = replicates.reduce((a, r) => a + (r - replicateMean) ** 2, 0) / Math.max(1, replicates.length - 1);
-  const standardError = Math.sqrt(variance * edgeCorrection(blockLength, corrected));
+  const standardError = constant ? 0 : Math.sqrt(variance * edgeCorrection(blockLength, corrected));
   const degreesOfFreedom = Math.max(1, Math.floor(n / blockLength) - 1);
   return {
     estimate,

@@ -72,6 +72,7 @@ export function parseLabelMatchers(text: string, input: string): LabelMatcher[] 
     if (text[at] !== ',') fail(`unexpected ${JSON.stringify(text.slice(at, at + 10))} after the value of ${nameMatch}`);
     at += 1;
     skipSpaces();
+    if (at === text.length) fail('a comma with no matcher after it');
   }
   return matchers;
 }
