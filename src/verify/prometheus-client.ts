@@ -22,7 +22,7 @@ export type QueryRange = (query: RangeQuery) => Promise<MatrixSeries[]>;
 export interface PrometheusClientOptions {
   /** The store's base URL, up to (not including) /api/v1: http://127.0.0.1:9090, https://api.fly.io/prometheus/my-org. */
   baseUrl: string;
-  /** Sent as `Authorization: Bearer <token>`; never logged. */
+  /** Sent as `Authorization: Bearer <token>` (or as given when it names its scheme); never logged. */
   token?: string;
   timeoutMs: number;
 }
@@ -55,7 +55,7 @@ export function prometheusClient(options: PrometheusClientOptions): PrometheusCl
     const password = decodeURIComponent(base.password);
     headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   }
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.token) headers.authorization = authorizationFor(options.token);
   const endpoint = new URL(`${base.pathname.replace(/\/+$/, '')}/api/v1/query_range`, base);
   endpoint.username = '';
   endpoint.password = '';
@@ -92,6 +92,15 @@ export function prometheusClient(options: PrometheusClientOptions): PrometheusCl
     return parseQueryRangeAnswer({ statusCode, body: text, query: query.query, url: shownUrl });
   };
   return { shownUrl, queryRange };
+}
+
+/**
+ * A bare token is sent as `Bearer <token>`; one that already names its scheme (Fly.io's org tokens
+ * are written `FlyV1 fm2_...`) is sent as given.
+ */
+export function authorizationFor(token: string): string {
+  const trimmed = token.trim();
+  return /^[A-Za-z][A-Za-z0-9_-]* \S+$/.test(trimmed) ? trimmed : `Bearer ${trimmed}`;
 }
 
 async function readLimited(body: AsyncIterable<unknown> & { destroy(): void }): Promise<string> {

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, InfrastructureError, InputError, type PerfGateError } from '../../src/errors.js';
-import { prometheusClient } from '../../src/verify/prometheus-client.js';
+import { authorizationFor, prometheusClient } from '../../src/verify/prometheus-client.js';
 import { parseQueryRangeAnswer } from '../../src/verify/query-range-answer.js';
 
 const MATRIX = JSON.stringify({
@@ -112,6 +112,12 @@ describe('prometheusClient', () => {
       end: '2',
       step: '60s',
     });
+  });
+
+  it('sends a bare token as a bearer token and one that names its scheme as given', () => {
+    expect(authorizationFor('abc123')).toBe('Bearer abc123');
+    expect(authorizationFor('FlyV1 fm2_abc,def')).toBe('FlyV1 fm2_abc,def');
+    expect(authorizationFor(' Bearer xyz ')).toBe('Bearer xyz');
   });
 
   it('turns user:password in the URL into basic auth and shows the URL without them', async () => {

@@ -22,7 +22,8 @@ import { type CliContext, configFor } from './shared.js';
 export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const { log } = cli;
   const token = stringFlag(args, 'prometheus-token');
-  if (token) log.addSecret(token);
+  // The whole value and, for a token that names its scheme (FlyV1 fm2_...), the credential after it.
+  if (token) for (const part of [token, ...token.trim().split(/\s+/).slice(1)]) log.addSecret(part);
   const url = stringFlag(args, 'prometheus-url');
   if (url) {
     try {
