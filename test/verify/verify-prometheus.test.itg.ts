@@ -13,7 +13,6 @@ import { main } from '../../src/cli/main.js';
 import { MemoryLogger } from '../../src/log.js';
 import { createRandom } from '../../src/stats/prng.js';
 import type { VerifyResults } from '../../src/verify/verify-results.js';
-import { requireService } from '../helpers/services.js';
 import {
   backfill,
   freePort,
@@ -22,7 +21,8 @@ import {
   type PrometheusServer,
   prometheusMissing,
   startPrometheus,
-} from './prometheus-server.js';
+} from '../helpers/prometheus-server.js';
+import { requireService } from '../helpers/services.js';
 
 const missing = prometheusMissing();
 const SCRAPE = 15;
