@@ -234,6 +234,58 @@ export const COMMANDS: CommandSpec[] = [
       ...historyStore,
     ],
   },
+  {
+    name: 'verify',
+    summary: "after a deploy, compare the canary with the stable variant on the fleet's Prometheus (query_range)",
+    flags: [
+      config,
+      {
+        name: 'prometheus-url',
+        kind: 'string',
+        description: 'base URL of a Prometheus-compatible store (http://prometheus:9090)',
+      },
+      {
+        name: 'prometheus-token',
+        kind: 'string',
+        description: 'bearer token for a hosted store; prefer its variable PERF_GATE_PROMETHEUS_TOKEN (never printed)',
+      },
+      { name: 'canary', kind: 'string', description: 'label matchers of the canary\'s series: version="canary"' },
+      { name: 'stable', kind: 'string', description: 'label matchers of the stable series: version="stable"' },
+      { name: 'window', kind: 'string', description: 'how far back from --end to compare (default 1h)' },
+      {
+        name: 'start',
+        kind: 'string',
+        description: 'start of the window: RFC 3339 or unix seconds (instead of --window)',
+      },
+      { name: 'end', kind: 'string', description: 'end of the window: RFC 3339 or unix seconds (default: now)' },
+      { name: 'step', kind: 'string', description: 'bucket length, the pairing unit (default 1m)' },
+      { name: 'rate-interval', kind: 'string', description: 'range of rate() in the queries (default: the step)' },
+      {
+        name: 'target',
+        kind: 'list',
+        description: "a target on a config metric (repeat); default: the config's targets",
+      },
+      {
+        name: 'traffic-metric',
+        kind: 'string',
+        description:
+          'config metric counting requests, for the traffic-mix check (default: the first counter_rate or histogram)',
+      },
+      { name: 'traffic-ratio', kind: 'string', description: 'intended canary/stable request-rate ratio (default 1)' },
+      {
+        name: 'max-traffic-difference',
+        kind: 'string',
+        description: 'flag the traffic mix when the ratio departs from it by more (default 20%)',
+      },
+      { name: 'min-buckets', kind: 'string', description: 'fewest paired buckets a target is judged on (default 10)' },
+      { name: 'timeout', kind: 'string', description: 'per query (default 30s)' },
+      { name: 'resamples', kind: 'string', description: 'block-bootstrap resamples (default 4000)' },
+      { name: 'seed', kind: 'string', description: 'seed of the block bootstrap (default 1)' },
+      { ...reportDir, description: 'folder for verify.json (default perf-gate-report)' },
+      failOnInconclusive,
+      { ...json, description: 'print verify.json to stdout instead of the table' },
+    ],
+  },
 ];
 
 /**

@@ -17,6 +17,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { demoCommand, runGateCommand } from './commands/run.js';
 import type { CliContext, CommandHandler } from './commands/shared.js';
 import { validateCommand } from './commands/validate.js';
+import { verifyCommand } from './commands/verify.js';
 import { verifyIdempotentCommand } from './commands/verify-idempotent.js';
 
 /** One handler per command of the table in commands.ts (a test checks the two name the same commands). */
@@ -33,6 +34,7 @@ export const COMMAND_HANDLERS: Readonly<Record<string, CommandHandler>> = {
   init: initCommand,
   dashboard: dashboardCommand,
   validate: validateCommand,
+  verify: verifyCommand,
   'history append': historyAppendCommand,
   'history list': historyListCommand,
   'history changes': historyChangesCommand,

@@ -152,12 +152,15 @@ export function grafanaDashboard(input: DashboardInput, options: DashboardOption
 
 /**
  * The PromQL for one server metric. With `byLabel`, the series are kept apart by that label (and its
- * own equality matcher is dropped), for the per-step panels.
+ * own equality matcher is dropped), for the per-step panels. `extraMatchers` are label matchers
+ * already written as PromQL (`version="canary"`), added to every selector of the query, numerator and
+ * denominator alike; the caller validates them (src/verify/label-matcher.ts), this function only places them.
  */
 export function metricQuery(
   metric: ServerMetricDefinition,
   rateInterval = '$__rate_interval',
   byLabel?: string,
+  extraMatchers: readonly string[] = [],
 ): string {
   const labels = { ...(metric.labels ?? {}) };
   if (byLabel) delete labels[byLabel];
@@ -166,7 +169,7 @@ export function metricQuery(
     return keys.length > 0 ? ` by (${keys.join(', ')})` : '';
   };
   const rate = (name: string, matchers: Record<string, string> | undefined, extra?: string[]): string =>
-    `sum${by(extra)} (rate(${selector(name, matchers)}[${rateInterval}]))`;
+    `sum${by(extra)} (rate(${selector(name, matchers, extraMatchers)}[${rateInterval}]))`;
   // Same rule as src/metrics/compute-server-metrics.ts: *_seconds shown in ms when the unit is ms.
   const scaled = (expr: string): string =>
     metric.unit === 'ms' && metric.metric.endsWith('_seconds') ? `1000 * (${expr})` : expr;
@@ -185,7 +188,7 @@ export function metricQuery(
     case 'counter_rate':
       return rate(counterSeries(metric.metric), labels);
     case 'gauge':
-      return scaled(`sum${by()} (${selector(metric.metric, labels)})`);
+      return scaled(`sum${by()} (${selector(metric.metric, labels, extraMatchers)})`);
   }
 }
 
@@ -197,15 +200,23 @@ function counterSeries(metric: string): string {
   return metric.endsWith('_total') ? metric : `${metric}_total`;
 }
 
-/** `name{a="x",b="y"}` with labels sorted, values escaped as PromQL double-quoted strings. */
-export function selector(name: string, labels: Record<string, string> | undefined): string {
+/**
+ * `name{a="x",b="y"}` with labels sorted, values escaped as PromQL double-quoted strings, then any
+ * `extraMatchers` (PromQL matchers the caller has validated) in the order given.
+ */
+export function selector(
+  name: string,
+  labels: Record<string, string> | undefined,
+  extraMatchers: readonly string[] = [],
+): string {
   const entries = Object.entries(labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  if (entries.length === 0) return name;
-  return `${name}{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+  const matchers = [...entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`), ...extraMatchers];
+  if (matchers.length === 0) return name;
+  return `${name}{${matchers.join(',')}}`;
 }
 
 /** PromQL string literals follow Go's escaping (prometheus.io/docs/prometheus/latest/querying/basics/#string-literals). */
-function escapeLabelValue(value: string): string {
+export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 

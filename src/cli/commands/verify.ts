@@ -1,0 +1,165 @@
+/**
+ * `perf-gate verify`: after a deploy, compare the canary with the stable variant on the fleet's own
+ * Prometheus-compatible store (src/verify/). The token comes from --prometheus-token or, better, its
+ * environment variable PERF_GATE_PROMETHEUS_TOKEN, and is registered as a secret before anything runs.
+ */
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../../atomic-file.js';
+import { toMetricInfo } from '../../config/load.js';
+import { parseTarget } from '../../config/targets.js';
+import { ExitCode, InputError } from '../../errors.js';
+import type { Target } from '../../gate/target.js';
+import { inertLogText } from '../../log-line.js';
+import type { ServerMetricDefinition } from '../../metrics/server-metric-definition.js';
+import { makeReportDir } from '../../pipeline/report-dir.js';
+import { analyzeCanary } from '../../verify/canary-analysis.js';
+import { prometheusClient } from '../../verify/prometheus-client.js';
+import { renderVerifyTerminal, verifyResults } from '../../verify/verify-results.js';
+import { readVerifySettings } from '../../verify/verify-settings.js';
+import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { type CliContext, configFor } from './shared.js';
+
+export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
+  const { log } = cli;
+  const token = stringFlag(args, 'prometheus-token');
+  // The whole value and, for a token that names its scheme (FlyV1 fm2_...), the credential after it.
+  if (token) for (const part of [token, ...token.trim().split(/\s+/).slice(1)]) log.addSecret(part);
+  const url = stringFlag(args, 'prometheus-url');
+  if (url) {
+    try {
+      const password = decodeURIComponent(new URL(url).password);
+      if (password) log.addSecret(password);
+    } catch {
+      // Not a URL: prometheusClient says so, with the URL redacted.
+    }
+  }
+  const config = configFor(args, cli);
+  const settings = readVerifySettings(
+    {
+      prometheusUrl: url,
+      canary: stringFlag(args, 'canary'),
+      stable: stringFlag(args, 'stable'),
+      start: stringFlag(args, 'start'),
+      end: stringFlag(args, 'end'),
+      window: stringFlag(args, 'window'),
+      step: stringFlag(args, 'step'),
+      rateInterval: stringFlag(args, 'rate-interval'),
+      timeout: stringFlag(args, 'timeout'),
+      minBuckets: stringFlag(args, 'min-buckets'),
+      trafficRatio: stringFlag(args, 'traffic-ratio'),
+      maxTrafficDifference: stringFlag(args, 'max-traffic-difference'),
+      resamples: stringFlag(args, 'resamples'),
+      seed: stringFlag(args, 'seed'),
+    },
+    Date.now(),
+  );
+  const targets = verifyTargets(args.flags.target as string[] | undefined, config.metrics, config.targets, cli);
+  const client = prometheusClient({ baseUrl: settings.prometheusUrl, token, timeoutMs: settings.timeoutMs });
+  makeReportDir(config.report.dir);
+  log.info(
+    `verify: ${targets.length} target(s) on ${client.shownUrl}, canary ${stringFlag(args, 'canary')} vs stable ${stringFlag(args, 'stable')}`,
+  );
+  const analysis = await analyzeCanary({
+    metrics: config.metrics,
+    targets,
+    canary: settings.canary,
+    stable: settings.stable,
+    start: settings.start,
+    end: settings.end,
+    stepSeconds: settings.stepSeconds,
+    rateInterval: settings.rateInterval,
+    alpha: 1 - config.gate.confidence,
+    minBuckets: settings.minBuckets,
+    seed: settings.seed,
+    resamples: settings.resamples,
+    traffic: {
+      metric: trafficMetric(stringFlag(args, 'traffic-metric'), config.metrics),
+      expectedRatio: settings.trafficRatio,
+      maxDifference: settings.maxTrafficDifference,
+    },
+    queryRange: client.queryRange,
+  });
+  const results = verifyResults(analysis, {
+    version: cli.version,
+    store: client.shownUrl,
+    canary: settings.canary,
+    stable: settings.stable,
+    start: settings.start,
+    end: settings.end,
+    stepSeconds: settings.stepSeconds,
+    rateInterval: settings.rateInterval,
+    resamples: settings.resamples,
+    seed: settings.seed,
+    minBuckets: settings.minBuckets,
+  });
+  const path = join(config.report.dir, 'verify.json');
+  writeJsonAtomic(path, results);
+  if (results.trafficMix?.flagged)
+    log.warning(
+      `traffic mix: canary/stable request rate ${results.trafficMix.ratio.toFixed(3)}, expected ${results.trafficMix.expectedRatio} ± ${(results.trafficMix.maxDifference * 100).toFixed(0)} %`,
+    );
+  if (booleanFlag(args, 'json')) cli.stdout(`${JSON.stringify(results, null, 2)}\n`);
+  else {
+    const units = new Map(config.metrics.map((m) => [m.name, m.unit]));
+    cli.stdout(`\n${inertLogText(renderVerifyTerminal(results, units))}\n\nresults: ${path}\n`);
+  }
+  switch (results.verdict) {
+    case 'pass':
+      return ExitCode.ok;
+    case 'fail':
+      return ExitCode.targetMissed;
+    case 'inconclusive':
+      if (config.gate.failOnInconclusive) {
+        log.error('the verdict is inconclusive and fail-on-inconclusive is set');
+        return ExitCode.targetMissed;
+      }
+      log.warning(
+        'the verdict is inconclusive: the data could not decide every target; not failing because fail-on-inconclusive is off',
+      );
+      return ExitCode.ok;
+  }
+}
+
+/**
+ * --target lines when given, else the config's targets on its own metrics: client-side metrics
+ * (latency_p95 as the load generator measures it) do not exist in the store, and are named as left out.
+ */
+function verifyTargets(
+  given: string[] | undefined,
+  metrics: readonly ServerMetricDefinition[],
+  configured: readonly Target[],
+  cli: CliContext,
+): Target[] {
+  const infos = metrics.map(toMetricInfo);
+  if (given && given.length > 0) return given.map((line) => parseTarget(line, infos, '--target'));
+  const names = new Set(metrics.map((m) => m.name));
+  const left = configured.filter((t) => !names.has(t.metric));
+  if (left.length > 0)
+    cli.log.info(
+      `not verified (client-side metrics, not in the store): ${left.map((t) => JSON.stringify(t.expression)).join(', ')}`,
+    );
+  const kept = configured.filter((t) => names.has(t.metric));
+  if (kept.length === 0)
+    throw new InputError(
+      "verify: no target names one of the config's metrics; give --target lines such as 'pipeline_time worsens <= 5%'",
+    );
+  return kept;
+}
+
+function trafficMetric(
+  name: string | undefined,
+  metrics: readonly ServerMetricDefinition[],
+): ServerMetricDefinition | undefined {
+  if (name !== undefined) {
+    const found = metrics.find((m) => m.name === name);
+    if (!found)
+      throw new InputError(
+        `--traffic-metric: ${JSON.stringify(name)} is not one of the config's metrics (${metrics.map((m) => m.name).join(', ') || 'none'})`,
+      );
+    return found;
+  }
+  return (
+    metrics.find((m) => m.kind === 'counter_rate') ??
+    metrics.find((m) => m.kind === 'histogram_mean' || m.kind === 'histogram_quantile')
+  );
+}

@@ -1,0 +1,304 @@
+/**
+ * Canary vs stable on the fleet's own metrics: the same PromQL per variant, picked out by a label
+ * matcher; minute buckets in which both served traffic as the pairing unit; per bucket the log ratio
+ * canary / stable; the mean log ratio with a block-bootstrap interval (buckets are autocorrelated);
+ * the gate's three-outcome rule and Holm's step-down across targets. Pure but for `queryRange`, which
+ * the caller passes in (src/verify/prometheus-client.ts in the CLI, a stub in unit tests).
+ */
+import { metricQuery, selector } from '../dashboard/grafana.js';
+import { InfrastructureError, InputError } from '../errors.js';
+import { decisionRule, judgeInterval } from '../gate/decision-rule.js';
+import type { Target, TargetStatus } from '../gate/target.js';
+import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
+import { holm } from '../stats/holm.js';
+import { blockBootstrapMean, type SeriesMean } from './block-bootstrap.js';
+import { type BucketPair, pairBuckets } from './bucket-pairs.js';
+import { type LabelMatcher, matcherText } from './label-matcher.js';
+import type { QueryRange } from './prometheus-client.js';
+
+export interface CanaryAnalysisInput {
+  metrics: readonly ServerMetricDefinition[];
+  targets: readonly Target[];
+  canary: readonly LabelMatcher[];
+  stable: readonly LabelMatcher[];
+  /** Unix seconds. */
+  start: number;
+  end: number;
+  stepSeconds: number;
+  /** The range of rate(), e.g. "1m"; at least the step, so that every scrape falls in some bucket. */
+  rateInterval: string;
+  /** Two-sided family-wise alpha (1 - gate.confidence). */
+  alpha: number;
+  /** Fewest paired buckets a target is judged on. */
+  minBuckets: number;
+  seed: number;
+  resamples: number;
+  traffic: TrafficCheckSettings;
+  queryRange: QueryRange;
+}
+
+export interface TrafficCheckSettings {
+  /** The metric whose rate is the request rate: a counter_rate (or a histogram, whose _count is counted). */
+  metric: ServerMetricDefinition | undefined;
+  /** The canary / stable request-rate ratio the rollout intends: 1 when both take equal shares. */
+  expectedRatio: number;
+  /** The largest relative departure from `expectedRatio` not flagged: 0.2 = 20 %. */
+  maxDifference: number;
+}
+
+export interface VariantQueries {
+  canary: string;
+  stable: string;
+}
+
+export interface MetricBuckets {
+  metric: string;
+  queries: VariantQueries;
+  /** Buckets in which both variants had a value. */
+  paired: number;
+  /** Buckets left out: only one variant had a value. */
+  onlyCanary: number;
+  onlyStable: number;
+  /** Paired buckets left out of a relative target: a zero or negative value has no log ratio. */
+  notPositive: number;
+}
+
+export interface VerifyTargetResult {
+  expression: string;
+  metric: string;
+  kind: Target['kind'];
+  status: TargetStatus;
+  /** Relative targets: canary / stable - 1 (0.2 = canary 20 % higher); absolute: the canary's mean bucket value. */
+  estimate: number | null;
+  interval: [number, number] | null;
+  confidenceLevel: number | null;
+  /** Holm-adjusted p-value of "the truth is on the other side of the threshold". */
+  pValue: number | null;
+  buckets: number;
+  blockLength: number | null;
+  lag1Autocorrelation: number | null;
+  /** Why a target was not judged (no-data). */
+  reason?: string;
+}
+
+export interface TrafficMix {
+  metric: string;
+  queries: VariantQueries;
+  buckets: number;
+  canaryRate: number;
+  stableRate: number;
+  /** canaryRate / stableRate. */
+  ratio: number;
+  expectedRatio: number;
+  maxDifference: number;
+  flagged: boolean;
+}
+
+export interface CanaryAnalysis {
+  comparison: 'canary-vs-stable';
+  metrics: MetricBuckets[];
+  targets: VerifyTargetResult[];
+  trafficMix: TrafficMix | null;
+  alpha: number;
+  verdict: 'pass' | 'fail' | 'inconclusive';
+}
+
+/** The PromQL for one variant: the config's definition of the metric with the variant's matchers added to every selector. */
+export function variantQuery(
+  metric: ServerMetricDefinition,
+  matchers: readonly LabelMatcher[],
+  rateInterval: string,
+): string {
+  return metricQuery(metric, rateInterval, undefined, matchers.map(matcherText));
+}
+
+/**
+ * The request rate of one variant: a counter_rate as its own query; for a histogram, the rate of its
+ * _count series (one observation per request), with the metric's labels.
+ */
+export function trafficQuery(
+  metric: ServerMetricDefinition,
+  matchers: readonly LabelMatcher[],
+  rateInterval: string,
+): string {
+  if (metric.kind === 'counter_rate') return variantQuery(metric, matchers, rateInterval);
+  if (metric.kind === 'histogram_mean' || metric.kind === 'histogram_quantile')
+    return `sum (rate(${selector(`${metric.metric}_count`, metric.labels, matchers.map(matcherText))}[${rateInterval}]))`;
+  throw new InputError(
+    `traffic metric '${metric.name}': a ${metric.kind} does not count requests; name a counter_rate or a histogram`,
+  );
+}
+
+export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryAnalysis> {
+  const byName = new Map(input.metrics.map((m) => [m.name, m]));
+  const fetched = new Map<string, { buckets: MetricBuckets; pairs: BucketPair[] }>();
+  const fetchMetric = async (definition: ServerMetricDefinition, build = variantQuery) => {
+    const key = `${build === variantQuery ? 'value' : 'traffic'}:${definition.name}`;
+    const known = fetched.get(key);
+    if (known) return known;
+    const queries = {
+      canary: build(definition, input.canary, input.rateInterval),
+      stable: build(definition, input.stable, input.rateInterval),
+    };
+    const range = { start: input.start, end: input.end, stepSeconds: input.stepSeconds };
+    const [canary, stable] = await Promise.all([
+      input.queryRange({ ...range, query: queries.canary }),
+      input.queryRange({ ...range, query: queries.stable }),
+    ]);
+    // A query that matched nothing is a wrong matcher, metric or window, never a pass.
+    for (const [variant, series] of [
+      ['canary', canary],
+      ['stable', stable],
+    ] as const) {
+      if (!series.some((s) => s.values.some(([, v]) => Number.isFinite(v))))
+        throw new InfrastructureError(
+          `${definition.name}: the ${variant} query returned no values between ${isoTime(input.start)} and ${isoTime(input.end)}: ${queries[variant]}`,
+        );
+    }
+    const pairing = pairBuckets(canary, stable, definition.name);
+    const result = {
+      buckets: {
+        metric: definition.name,
+        queries,
+        paired: pairing.pairs.length,
+        onlyCanary: pairing.onlyCanary,
+        onlyStable: pairing.onlyStable,
+        notPositive: pairing.pairs.filter((p) => !(p.canary > 0 && p.stable > 0)).length,
+      },
+      pairs: pairing.pairs,
+    };
+    fetched.set(key, result);
+    return result;
+  };
+
+  // Judge every target on a metric the store has; the analysis first, Holm's levels after.
+  interface Prepared {
+    target: Target;
+    definition: ServerMetricDefinition;
+    values: number[];
+    analysis?: SeriesMean;
+    rawPValue?: number;
+  }
+  const prepared: Prepared[] = [];
+  for (const target of input.targets) {
+    const definition = byName.get(target.metric);
+    if (!definition)
+      throw new InputError(
+        `target "${target.expression}": ${target.metric} is not one of the config's metrics (${[...byName.keys()].join(', ') || 'none'}); verify reads only those from Prometheus`,
+      );
+    const { pairs } = await fetchMetric(definition);
+    const values =
+      target.kind === 'absolute'
+        ? pairs.map((p) => p.canary)
+        : pairs.filter((p) => p.canary > 0 && p.stable > 0).map((p) => Math.log(p.canary / p.stable));
+    prepared.push({ target, definition, values });
+  }
+  prepared.forEach((p, index) => {
+    if (p.values.length < input.minBuckets) return;
+    p.analysis = blockBootstrapMean(p.values, { seed: input.seed + index, resamples: input.resamples });
+    p.rawPValue = p.analysis.pValue(decisionRule(p.target, p.definition.direction).bound);
+  });
+  const family = prepared.filter((p) => p.analysis);
+  const steps = holm(
+    family.map((p) => p.rawPValue!),
+    input.alpha,
+  );
+  // As in src/gate/evaluate-targets.ts: targets after the first kept one are shown at that step's level.
+  const firstKeptRank = Math.min(...steps.filter((s) => !s.rejected).map((s) => s.rank), family.length + 1);
+  const levels = new Map<Prepared, { alpha: number; adjusted: number }>();
+  family.forEach((p, i) => {
+    const step = steps[i]!;
+    levels.set(p, {
+      alpha: input.alpha / (family.length - Math.min(step.rank, firstKeptRank) + 1),
+      adjusted: step.adjustedPValue,
+    });
+  });
+  const targets = prepared.map((p) => judgeTarget(p, levels.get(p), input.minBuckets));
+
+  const trafficMix = input.traffic.metric ? await checkTraffic(input.traffic, fetchMetric) : null;
+  let verdict: CanaryAnalysis['verdict'] = targets.some((t) => t.status === 'fail')
+    ? 'fail'
+    : targets.length > 0 && targets.every((t) => t.status === 'pass')
+      ? 'pass'
+      : 'inconclusive';
+  // Variants that did not see the same traffic were not compared like for like: a pass is not trusted.
+  if (verdict === 'pass' && trafficMix?.flagged) verdict = 'inconclusive';
+  return {
+    comparison: 'canary-vs-stable',
+    metrics: [...fetched.entries()].filter(([key]) => key.startsWith('value:')).map(([, v]) => v.buckets),
+    targets,
+    trafficMix,
+    alpha: input.alpha,
+    verdict,
+  };
+}
+
+function judgeTarget(
+  p: { target: Target; definition: ServerMetricDefinition; values: number[]; analysis?: SeriesMean },
+  level: { alpha: number; adjusted: number } | undefined,
+  minBuckets: number,
+): VerifyTargetResult {
+  const base = {
+    expression: p.target.expression,
+    metric: p.target.metric,
+    kind: p.target.kind,
+    buckets: p.values.length,
+  };
+  if (!p.analysis || !level)
+    return {
+      ...base,
+      status: 'no-data',
+      estimate: null,
+      interval: null,
+      confidenceLevel: null,
+      pValue: null,
+      blockLength: null,
+      lag1Autocorrelation: null,
+      reason: `${p.values.length} usable bucket(s), at least ${minBuckets} needed`,
+    };
+  const confidenceLevel = 1 - level.alpha;
+  const onScale = p.analysis.interval(confidenceLevel);
+  const status = judgeInterval(onScale, decisionRule(p.target, p.definition.direction));
+  const relative = p.target.kind !== 'absolute';
+  const shown = (x: number): number => (relative ? Math.exp(x) - 1 : x);
+  return {
+    ...base,
+    status,
+    estimate: shown(p.analysis.estimate),
+    interval: [shown(onScale[0]), shown(onScale[1])],
+    confidenceLevel,
+    pValue: level.adjusted,
+    blockLength: p.analysis.blockLength,
+    lag1Autocorrelation: p.analysis.lag1,
+  };
+}
+
+async function checkTraffic(
+  settings: TrafficCheckSettings,
+  fetchMetric: (
+    definition: ServerMetricDefinition,
+    build?: typeof variantQuery,
+  ) => Promise<{ buckets: MetricBuckets; pairs: BucketPair[] }>,
+): Promise<TrafficMix> {
+  const metric = settings.metric!;
+  const { buckets, pairs } = await fetchMetric(metric, trafficQuery);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const canaryRate = mean(pairs.map((p) => p.canary));
+  const stableRate = mean(pairs.map((p) => p.stable));
+  const ratio = stableRate > 0 ? canaryRate / stableRate : Number.POSITIVE_INFINITY;
+  return {
+    metric: metric.name,
+    queries: buckets.queries,
+    buckets: pairs.length,
+    canaryRate,
+    stableRate,
+    ratio,
+    expectedRatio: settings.expectedRatio,
+    maxDifference: settings.maxDifference,
+    flagged: !(Math.abs(ratio / settings.expectedRatio - 1) <= settings.maxDifference),
+  };
+}
+
+export function isoTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}

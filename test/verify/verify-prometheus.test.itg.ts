@@ -1,0 +1,240 @@
+/**
+ * `perf-gate verify` against a real Prometheus server holding known synthetic series: request rate
+ * and latency both swing over the window (as a day's traffic does), and each variant has its own
+ * autocorrelated noise. A canary 20 % slower must fail "worsens <= 5%"; a canary identical to stable
+ * must not fail; a canary that saw half the traffic is flagged; a matcher that selects nothing and a
+ * store that is down end in exit 3, never a pass.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { MemoryLogger } from '../../src/log.js';
+import { createRandom } from '../../src/stats/prng.js';
+import type { VerifyResults } from '../../src/verify/verify-results.js';
+import {
+  backfill,
+  freePort,
+  type OpenMetricsSample,
+  openMetricsText,
+  type PrometheusServer,
+  prometheusMissing,
+  startPrometheus,
+} from '../helpers/prometheus-server.js';
+import { requireService } from '../helpers/services.js';
+
+const missing = prometheusMissing();
+const SCRAPE = 15;
+const TOKEN = 'pg-test-token-7f3a9c1e5b2d';
+
+interface Scenario {
+  name: string;
+  canarySlowdown: number;
+  canaryTraffic: number;
+}
+const SCENARIOS: Scenario[] = [
+  { name: 'slow', canarySlowdown: 1.2, canaryTraffic: 1 },
+  { name: 'same', canarySlowdown: 1, canaryTraffic: 1 },
+  { name: 'mix', canarySlowdown: 1, canaryTraffic: 0.5 },
+];
+
+/** 90 minutes of 15-second samples per variant and scenario, ending 10 minutes ago. */
+function syntheticSeries(now: number): { samples: OpenMetricsSample[]; start: number; end: number } {
+  const end = Math.floor(now / SCRAPE) * SCRAPE - 600;
+  const start = end - 90 * 60;
+  const random = createRandom(17);
+  const samples: OpenMetricsSample[] = [];
+  for (const scenario of SCENARIOS) {
+    for (const version of ['stable', 'canary']) {
+      const canary = version === 'canary';
+      const labels = { scenario: scenario.name, version };
+      let count = 0;
+      let sum = 0;
+      let errors = 0;
+      let noise = 0;
+      for (let t = start; t <= end; t += SCRAPE) {
+        const phase = t - start;
+        // Traffic and latency move together for both variants: the pairing by bucket must absorb this.
+        const rate = (8 + 6 * Math.sin((2 * Math.PI * phase) / 2400)) * (canary ? scenario.canaryTraffic : 1);
+        noise = 0.9 * noise + 0.03 * random.normal();
+        const latency =
+          0.1 *
+          (1 + 0.4 * Math.sin((2 * Math.PI * phase) / 1500)) *
+          Math.exp(noise) *
+          (canary ? scenario.canarySlowdown : 1);
+        count += rate * SCRAPE;
+        sum += rate * SCRAPE * latency;
+        errors += rate * SCRAPE * 0.005;
+        const sample = (family: string, type: OpenMetricsSample['type'], name: string, value: number) =>
+          samples.push({ family, type, name, labels, time: t, value: Number(value.toFixed(6)) });
+        sample('app_request_duration_seconds', 'summary', 'app_request_duration_seconds_sum', sum);
+        sample('app_request_duration_seconds', 'summary', 'app_request_duration_seconds_count', count);
+        sample('app_requests', 'counter', 'app_requests_total', count);
+        sample('app_errors', 'counter', 'app_errors_total', errors);
+      }
+    }
+  }
+  return { samples, start, end };
+}
+
+const CONFIG = `
+backend:
+  kind: url
+  baseline: { url: http://127.0.0.1:18080 }
+  candidate: { url: http://127.0.0.1:18081 }
+load:
+  rate: 20
+  roundDuration: 2s
+  pairs: 6
+  workload:
+    requests:
+      - { method: get, path: /search?q=postgres }
+metrics:
+  - name: pipeline_time
+    kind: histogram_mean
+    metric: app_request_duration_seconds
+    unit: ms
+  - name: error_ratio
+    kind: counter_ratio
+    metric: app_errors_total
+    denominator: { metric: app_requests_total }
+    unit: ratio
+  - name: request_rate
+    kind: counter_rate
+    metric: app_requests_total
+    unit: req/s
+    direction: higher-is-better
+targets:
+  - pipeline_time worsens <= 5%
+  - error_ratio <= 1%
+  - latency_p95 worsens <= 5%
+`;
+
+describe('perf-gate verify against a real Prometheus', () => {
+  let dir = '';
+  let server: PrometheusServer | undefined;
+  let window = { start: 0, end: 0 };
+
+  beforeAll(async () => {
+    if (!requireService('prometheus', { available: !missing, reason: missing ?? '' })) return;
+    dir = mkdtempSync(join(tmpdir(), 'perf-gate-verify-'));
+    const series = syntheticSeries(Date.now() / 1000);
+    const dataDir = backfill(dir, openMetricsText(series.samples));
+    server = await startPrometheus(dir, dataDir);
+    window = { start: series.start + 120, end: series.end };
+    writeFileSync(join(dir, 'perf-gate.yml'), CONFIG);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function verify(
+    scenario: string,
+    extra: string[] = [],
+    url = server!.url,
+  ): Promise<{ code: number; out: string; log: MemoryLogger; results?: VerifyResults }> {
+    const log = new MemoryLogger();
+    const out: string[] = [];
+    const reportDir = join(dir, `report-${scenario}-${extra.length}`);
+    const code = await main(
+      [
+        'verify',
+        '--config',
+        join(dir, 'perf-gate.yml'),
+        '--prometheus-url',
+        url,
+        '--canary',
+        `version="canary", scenario="${scenario}"`,
+        '--stable',
+        `version="stable",scenario="${scenario}"`,
+        '--start',
+        String(window.start),
+        '--end',
+        String(window.end),
+        '--report-dir',
+        reportDir,
+        ...extra,
+      ],
+      { stdout: (t) => out.push(t), log, env: { PERF_GATE_PROMETHEUS_TOKEN: TOKEN, GITHUB_WORKSPACE: dir } },
+    );
+    let results: VerifyResults | undefined;
+    try {
+      results = JSON.parse(readFileSync(join(reportDir, 'verify.json'), 'utf8')) as VerifyResults;
+    } catch {
+      results = undefined;
+    }
+    return { code, out: out.join(''), log, results };
+  }
+
+  it('fails a canary 20 % slower on "pipeline_time worsens <= 5%", with the estimate near +20 %', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { code, out, log, results } = await verify('slow');
+    expect(code, log.lines.join('\n')).toBe(1);
+    const target = results!.targets.find((t) => t.metric === 'pipeline_time')!;
+    expect(target.status).toBe('fail');
+    expect(target.estimate!).toBeGreaterThan(0.17);
+    expect(target.estimate!).toBeLessThan(0.23);
+    expect(target.interval![0]).toBeGreaterThan(0.05);
+    expect(results!.verdict).toBe('fail');
+    expect(results!.mode).toBe('verify');
+    // 88 minutes of 1-minute buckets, every one of them served by both variants.
+    expect(results!.metrics.find((m) => m.metric === 'pipeline_time')!.paired).toBeGreaterThanOrEqual(85);
+    expect(results!.metrics[0]!.queries.canary).toContain('version="canary"');
+    expect(results!.metrics[0]!.queries.canary).toContain('scenario="slow"');
+    expect(out).toContain('FAIL');
+    // The client-side target is named as not verified, not silently dropped.
+    expect(log.lines.join('\n')).toContain('latency_p95 worsens <= 5%');
+  });
+
+  it('does not fail a canary identical to stable, and passes the absolute error-ratio target', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { code, log, results } = await verify('same');
+    expect(code, log.lines.join('\n')).toBe(0);
+    expect(results!.verdict).not.toBe('fail');
+    const time = results!.targets.find((t) => t.metric === 'pipeline_time')!;
+    expect(time.status).not.toBe('fail');
+    expect(Math.abs(time.estimate!)).toBeLessThan(0.05);
+    expect(results!.targets.find((t) => t.metric === 'error_ratio')!.status).toBe('pass');
+    expect(results!.trafficMix!.flagged).toBe(false);
+  });
+
+  it('flags a canary that saw half the traffic, and does not report a pass', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { results, log } = await verify('mix');
+    expect(results!.trafficMix!.flagged).toBe(true);
+    expect(results!.trafficMix!.ratio).toBeCloseTo(0.5, 2);
+    expect(results!.verdict).not.toBe('pass');
+    expect(log.lines.join('\n')).toContain('traffic mix');
+    // Told that half the traffic is intended, the same data is not flagged.
+    const intended = await verify('mix', ['--traffic-ratio', '0.5']);
+    expect(intended.results!.trafficMix!.flagged).toBe(false);
+  });
+
+  it('never prints or writes the bearer token', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { out, log, results } = await verify('same', ['--json']);
+    expect(out).not.toContain(TOKEN);
+    expect(log.lines.join('\n')).not.toContain(TOKEN);
+    expect(JSON.stringify(results)).not.toContain(TOKEN);
+  });
+
+  it('exits 3 with the query shown when a matcher selects nothing', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { code, log } = await verify('no-such-scenario');
+    expect(code).toBe(3);
+    expect(log.lines.join('\n')).toMatch(/returned no values .*scenario="no-such-scenario"/);
+  });
+
+  it('exits 3 naming the store when Prometheus is down', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const port = await freePort();
+    const { code, log } = await verify('same', ['--timeout', '5s'], `http://user:hunter2secret@127.0.0.1:${port}`);
+    expect(code).toBe(3);
+    const text = log.lines.join('\n');
+    expect(text).toContain(`127.0.0.1:${port}/api/v1/query_range`);
+    expect(text).not.toContain('hunter2secret');
+  });
+});
