@@ -35,6 +35,7 @@ export interface BuildResultsInput {
   error?: Results['error'];
   mode?: Results['mode'];
   plan?: Results['plan'];
+  budget?: Results['budget'];
 }
 
 export function summarizeMetric(info: MetricInfo, rounds: RoundRecord[], confidence: number): MetricSummary {
@@ -135,6 +136,7 @@ export function buildResults(input: BuildResultsInput): Results {
     migration: input.migration ?? null,
     environment: input.environment,
     ...(input.plan ? { plan: input.plan } : {}),
+    ...(input.budget ? { budget: input.budget } : {}),
     ...(input.error ? { error: input.error } : {}),
   };
 }

@@ -74,6 +74,15 @@ export function decide(input: DecideInput): Results {
       },
       error: state.failure,
       mode: state.aa ? 'aa' : undefined,
+      budget:
+        config.gate.budget && state.bench?.usedMs !== undefined
+          ? {
+              plannedMs: config.gate.budget.budgetMs,
+              usedMs: state.bench.usedMs,
+              roundDurationMs: config.load.roundDurationMs,
+              maxPairs: config.load.maxPairs,
+            }
+          : undefined,
     }),
     SecretMasker.of([...state.secrets, ...config.secrets]),
   );

@@ -5,6 +5,7 @@
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
+import { budgetSentence } from './budget-line.js';
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
@@ -224,7 +225,7 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   if (results.decision) {
     const d = results.decision;
     head.push(
-      `<sub>${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. Stopped: ${markdownText(d.stoppingReason)}.</sub>`,
+      `<sub>${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. ${results.budget ? budgetSentence(results.budget, markdownText(d.stoppingReason)) : `Stopped: ${markdownText(d.stoppingReason)}`}.</sub>`,
     );
   }
   const charts = [latencyChart(results), ratioChart(results)].filter((c): c is string => Boolean(c));

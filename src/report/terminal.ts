@@ -1,4 +1,5 @@
 /** The comparison as a plain-text table for a terminal or a CI log. Pure. */
+import { budgetLine } from './budget-line.js';
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
 import type { MigrationLintResult, MigrationRehearsalResult, Results } from './results.js';
@@ -69,6 +70,7 @@ export function renderTerminal(results: Results): string {
       `${d.validPairs} valid of ${d.measuredPairs} round pairs. ${d.multipleComparisons.trim().replace(/\.?$/, '.')} Stopped: ${d.stoppingReason}.`,
     );
   }
+  if (results.budget) out.push(budgetLine(results.budget, results.decision?.stoppingReason ?? 'no decision'));
   if (results.rehearsal) out.push('', rehearsalLine(results.rehearsal));
   if (results.migrationLint) out.push(lintLine(results.migrationLint));
   if (results.error) out.push(`error in ${results.error.stage}: ${results.error.message}`);
