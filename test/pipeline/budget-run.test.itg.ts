@@ -27,24 +27,32 @@ async function serve(delayMs: number): Promise<string> {
 
 let baselineUrl = '';
 let candidateUrl = '';
+let slowUrl = '';
 beforeAll(async () => {
   baselineUrl = await serve(2);
   candidateUrl = await serve(25);
+  slowUrl = await serve(400);
 });
 afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   rmSync(dir, { recursive: true, force: true });
 });
 
-function config(name: string, budget: string, load: string[]): string {
+function config(
+  name: string,
+  budget: string,
+  load: string[],
+  options: { urls?: [string, string]; target?: string } = {},
+): string {
   const path = join(dir, name);
+  const [baseline, candidate] = options.urls ?? [baselineUrl, candidateUrl];
   writeFileSync(
     path,
     [
       'backend:',
       '  kind: url',
-      `  baseline: { url: ${baselineUrl} }`,
-      `  candidate: { url: ${candidateUrl} }`,
+      `  baseline: { url: ${baseline} }`,
+      `  candidate: { url: ${candidate} }`,
       'load:',
       // Closed loop: a busy test machine delays sends, which would invalidate open-loop rounds.
       '  mode: closed',
@@ -54,7 +62,7 @@ function config(name: string, budget: string, load: string[]): string {
       '  workload:',
       '    requests: [{ path: /api }]',
       'targets:',
-      '  - latency_p50 worsens <= 20%',
+      `  - ${options.target ?? 'latency_p50 worsens <= 20%'}`,
       'gate:',
       `  budget: ${budget}`,
       '',
@@ -89,6 +97,27 @@ describe('gate.budget', () => {
     expect(results.decision.measuredPairs).toBeLessThan(24);
     expect(stdout).toMatch(/used \d+(\.\d)?s of a 30s budget; stopped: (all targets decided|a target failed)/);
     expect(readFileSync(join(reportDir, 'report.md'), 'utf8')).toMatch(/Used \d+(\.\d)?s of a 30s budget; stopped: /);
+  });
+
+  it('skips a look the pace so far says would end past the budget, and judges the last look run', async () => {
+    // Both variants are one server that answers in 400 ms: a round of 500 ms ends only when its last request
+    // is answered, so a pair takes about 2 s instead of the planned 1.2 s. No difference, and a bound of 0 %:
+    // the target stays undecided, so only the budget can stop the run.
+    const reportDir = join(dir, 'paced');
+    const { code, log } = await gate(
+      config('paced.yml', '30s', ['  roundDuration: 500ms'], {
+        urls: [slowUrl, slowUrl],
+        target: 'latency_p50 worsens <= 0%',
+      }),
+      reportDir,
+    );
+    expect(code, log).toBe(0);
+    expect(log).toMatch(/look 2 not run: at the pace measured so far its \d+ pairs would end [\d.]+s past the budget/);
+    const results = JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8'));
+    expect(results.decision.stoppingReason).toBe('budget exhausted');
+    expect(results.decision.errorControl.sequential.look).toBe(1);
+    expect(results.budget.usedMs).toBeLessThan(30_000);
+    expect(results.decision.measuredPairs).toBeLessThan(results.budget.maxPairs);
   });
 
   it('a budget too small to decide the target stops before anything runs, naming gate.budget', async () => {

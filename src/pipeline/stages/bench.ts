@@ -131,6 +131,9 @@ export async function benchStage(
         log.info(
           `look ${look} not run: at the pace measured so far its ${pairsThisBlock} pairs would end ${durationText(overBy)} past the budget`,
         );
+        // The verdict is the last look actually run, at that look's alpha, as the bench evaluated it.
+        look -= 1;
+        stoppingReason = 'budget exhausted';
         break;
       }
     }
