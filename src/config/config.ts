@@ -4,6 +4,7 @@
  */
 import type { DockerNetwork } from '../backend/backend-spec.js';
 import type { Target } from '../gate/target.js';
+import type { BudgetPlan } from '../load/budget-plan.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 
 /**
@@ -198,6 +199,11 @@ export interface GateConfig {
   confidence: number;
   minPairs: number;
   failOnInconclusive: boolean;
+  /**
+   * `gate.budget`: the measuring time and the plan made from it; absent when the config sets no budget.
+   * Its round duration and pairs are already in `load`.
+   */
+  budget?: BudgetPlan;
 }
 
 export interface ReportConfig {

@@ -9,6 +9,7 @@ import type { DockerNetwork } from '../backend/backend-spec.js';
 import { DEFAULT_PRODUCTION_PATTERN } from '../database/database-url.js';
 import { InputError, invalidValue } from '../errors.js';
 import type { Target } from '../gate/target.js';
+import { type BudgetPlan, planBudget } from '../load/budget-plan.js';
 import { checkCpuList } from '../load/pin-cpus.js';
 import { parseWorkload, WORKLOAD_ORDERS } from '../load/workload.js';
 import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';
@@ -18,6 +19,7 @@ import type {
   BaselineBackendConfig,
   BaselineDatabaseStrategy,
   DatabaseConfig,
+  GateConfig,
   LoadConfig,
   MigrationConfig,
   MigrationLintConfig,
@@ -106,13 +108,14 @@ export function parseConfig(
 
   const database = readDatabase(root.child('database'), context.overrides);
   const backend = readBackend(root.child('backend'));
-  const load = readLoad(root.child('load'));
+  const loadReader = root.child('load');
+  const load = readLoad(loadReader);
   const metrics = readServerMetrics(root.list('metrics') ?? []);
   const allMetrics = [...CLIENT_METRICS, ...metrics.map(toMetricInfo)];
   const targets = readTargets(root.list('targets'), allMetrics);
 
   const gateReader = root.child('gate') ?? new ConfigReader('gate', {});
-  const gate = {
+  const gate: GateConfig = {
     // Family-wise, two-sided: 0.98 keeps the chance of a false alarm (a wrong fail) at 1 % or less per gate
     // run across all targets and looks; docs/statistics.md has the calibration behind it.
     confidence: gateReader.number('confidence', 0.98, { min: 0.5, max: 0.999 }),
@@ -121,7 +124,15 @@ export function parseConfig(
   };
   // Overrides (flags, action inputs) win over the file, which is still read so its keys count as known.
   gate.failOnInconclusive = context.overrides.failOnInconclusive ?? gate.failOnInconclusive;
+  const budget = readBudget(gateReader, load, loadReader, { ...gate, targets: targets.length });
   gateReader.rejectUnknownKeys();
+  if (budget) {
+    // The budget plans what the load keys leave open; the keys the file sets keep their values.
+    gate.budget = budget;
+    load.roundDurationMs = budget.roundDurationMs;
+    load.pairs = budget.pairs;
+    load.maxPairs = budget.maxPairs;
+  }
   if (gate.minPairs > load.maxPairs) {
     throw invalidValue("config key 'gate.minPairs'", gate.minPairs, `at most load.maxPairs (${load.maxPairs})`);
   }
@@ -147,6 +158,33 @@ export function parseConfig(
     report,
   };
   return { ...config, secrets: configSecrets(config, expanded) };
+}
+
+/**
+ * `gate.budget`: the measuring time perf-gate may spend (src/load/budget-plan.ts says what it counts).
+ * Absent, the load keys and their defaults decide alone.
+ */
+function readBudget(
+  gate: ConfigReader,
+  load: LoadConfig,
+  loadReader: ConfigReader | undefined,
+  judged: { confidence: number; minPairs: number; targets: number },
+): BudgetPlan | undefined {
+  const budgetMs = gate.duration('budget');
+  if (budgetMs === undefined) return undefined;
+  if (!(budgetMs > 0))
+    throw invalidValue(`config key '${gate.key('budget')}'`, gate.raw('budget'), 'a duration above 0, such as "3m"');
+  const set = (key: string) => loadReader?.has(key) ?? false;
+  return planBudget({
+    budgetMs,
+    warmupMs: load.warmupMs,
+    explicit: {
+      pairs: set('pairs') ? load.pairs : undefined,
+      maxPairs: set('maxPairs') ? load.maxPairs : undefined,
+      roundDurationMs: set('roundDuration') ? load.roundDurationMs : undefined,
+    },
+    ...judged,
+  });
 }
 
 /**

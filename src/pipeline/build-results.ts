@@ -28,6 +28,7 @@ export interface BuildResultsInput {
   error?: Results['error'];
   mode?: Results['mode'];
   plan?: Results['plan'];
+  budget?: Results['budget'];
 }
 
 function countPairs(rounds: RoundRecord[], validOnly: boolean): number {
@@ -102,6 +103,7 @@ export function buildResults(input: BuildResultsInput): Results {
     migration: input.migration ?? null,
     environment: input.environment,
     ...(input.plan ? { plan: input.plan } : {}),
+    ...(input.budget ? { budget: input.budget } : {}),
     ...(input.error ? { error: input.error } : {}),
   };
 }

@@ -93,6 +93,15 @@ export function decide(input: DecideInput): Results {
     },
     error: state.failure,
     mode: state.aa ? 'aa' : undefined,
+    budget:
+      config.gate.budget && state.bench?.usedMs !== undefined
+        ? {
+            plannedMs: config.gate.budget.budgetMs,
+            usedMs: state.bench.usedMs,
+            roundDurationMs: config.load.roundDurationMs,
+            maxPairs: config.load.maxPairs,
+          }
+        : undefined,
   });
   built.targets.forEach((t, i) => {
     // A/A mode judges each metric with a zero-tolerance guard in place of the configured targets: say which.

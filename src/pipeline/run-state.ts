@@ -85,7 +85,8 @@ export interface RunState {
     environment?: Record<string, unknown>;
   };
   /** The rounds themselves are in the report folder's rounds.json (bench.ts, roundsPath). */
-  bench?: { complete: boolean; stoppingReason?: string; look?: number };
+  /** `usedMs`: the bench's measuring time (warm-up and rounds), for the report's budget line. */
+  bench?: { complete: boolean; stoppingReason?: string; look?: number; usedMs?: number };
   failure?: StageFailure;
   /**
    * Written when a stage starts and again when it finishes, before its process exits. A stage that
@@ -218,6 +219,7 @@ function checkRunState(value: unknown, path: string): RunState {
     check(bench, 'bench.complete', isBoolean, 'true or false');
     check(bench, 'bench.stoppingReason', isString, 'a sentence', true);
     check(bench, 'bench.look', isNumber, 'a number', true);
+    check(bench, 'bench.usedMs', isNumber, 'a number of milliseconds', true);
   }
   check(state, 'rehearsal', isObject, 'an object', true);
   check(state, 'failure', isObject, 'an object', true);

@@ -6,6 +6,7 @@
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
+import { budgetSentence } from './budget-line.js';
 import {
   aaRewriteText,
   anyDetectable,
@@ -243,7 +244,7 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   if (results.decision) {
     const d = results.decision;
     notes.push(
-      `${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. Stopped: ${markdownText(d.stoppingReason)}.`,
+      `${countText(d.validPairs)} valid of ${countText(d.measuredPairs)} interleaved round pairs. Several targets: ${markdownText(d.multipleComparisons, { maxLength: 2000 })}. ${results.budget ? budgetSentence(results.budget, markdownText(d.stoppingReason)) : `Stopped: ${markdownText(d.stoppingReason)}`}.`,
     );
   }
   const aa = aaRewriteText(results, (e) => markdownText(e));

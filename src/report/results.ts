@@ -120,6 +120,14 @@ export interface DecisionInfo {
   stoppingReason: string;
 }
 
+/** `gate.budget` in results.json: milliseconds of measuring time (warm-up and rounds). */
+export interface BudgetResult {
+  plannedMs: number;
+  usedMs: number;
+  roundDurationMs: number;
+  maxPairs: number;
+}
+
 export interface EnvironmentInfo {
   [key: string]: unknown;
 }
@@ -201,6 +209,8 @@ export interface Results {
   pullRequest?: { number: number; headSha: string };
   /** How the round order was drawn, so a run stays explainable after the generator changes. */
   plan?: RoundPlanRecord;
+  /** The measuring budget (gate.budget) and how much of it the bench used; absent without a budget. */
+  budget?: BudgetResult;
   /** The migrations under test applied while the baseline served traffic. */
   rehearsal?: MigrationRehearsalResult;
   migrationLint?: MigrationLintResult;

@@ -1,6 +1,7 @@
 /** The comparison as a plain-text table for a terminal or a CI log. Pure. */
 
 import { bucketBoundCell } from './bucket-bound-text.js';
+import { budgetLine } from './budget-line.js';
 import {
   aaRewriteText,
   anyImplied,
@@ -87,6 +88,7 @@ export function renderTerminal(results: Results): string {
   }
   const aa = aaRewriteText(results, (e) => `"${e}"`);
   if (aa) out.push(aa);
+  if (results.budget) out.push(budgetLine(results.budget, results.decision?.stoppingReason ?? 'no decision'));
   if (results.rehearsal) out.push('', rehearsalLine(results.rehearsal));
   if (results.migrationLint) out.push(lintLine(results.migrationLint));
   if (results.error) out.push(`error in ${results.error.stage}: ${results.error.message}`);

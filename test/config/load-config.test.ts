@@ -726,3 +726,63 @@ describe('migration session settings, lint and rehearsal', () => {
     );
   });
 });
+
+describe('gate.budget', () => {
+  const workload = { requests: [{ path: '/' }] };
+  const targets = ['latency_p95 worsens <= 5%', 'error_rate <= 1%'];
+
+  it('absent: the load keys and their defaults decide, and the gate has no budget', () => {
+    const config = parse(withSections({ load: { workload }, targets }));
+    expect(config.gate.budget).toBeUndefined();
+    expect(config.load).toMatchObject({ roundDurationMs: 5000, pairs: 10, maxPairs: 10 });
+  });
+
+  it('plans round duration and pairs into load, with the plan kept on the gate', () => {
+    const config = parse(withSections({ load: { warmup: '5s', workload }, targets, gate: { budget: '3m' } }));
+    expect(config.gate.budget).toMatchObject({ budgetMs: 180_000, roundDurationMs: 2700, maxPairs: 30 });
+    expect(config.load).toMatchObject({
+      roundDurationMs: 2700,
+      pairs: config.gate.budget!.pairs,
+      maxPairs: 30,
+    });
+    expect(config.gate.budget!.worstCaseMs).toBeLessThanOrEqual(180_000);
+  });
+
+  it('keeps the load keys the file sets', () => {
+    const config = parse(
+      withSections({ load: { roundDuration: '4s', pairs: 8, workload }, targets, gate: { budget: '3m' } }),
+    );
+    expect(config.load.roundDurationMs).toBe(4000);
+    expect(config.load.pairs).toBe(8);
+    expect(config.load.maxPairs).toBe(20);
+    expect(config.gate.budget!.warnings).toEqual([]);
+  });
+
+  it('says when the load keys need longer than the budget, and runs them as set', () => {
+    const config = parse(
+      withSections({
+        load: { roundDuration: '5s', pairs: 10, maxPairs: 20, workload },
+        targets,
+        gate: { budget: '1m' },
+      }),
+    );
+    expect(config.load).toMatchObject({ roundDurationMs: 5000, pairs: 10, maxPairs: 20 });
+    expect(config.gate.budget!.overrun).toBe(true);
+    expect(config.gate.budget!.warnings[0]).toMatch(/^gate\.budget 1m is shorter than what the load keys set/);
+  });
+
+  it('a budget too small to decide any target is a config error naming gate.budget', () => {
+    const message = inputErrorOf(() => parse(withSections({ load: { workload }, targets, gate: { budget: '30s' } })));
+    expect(message).toMatch(/^config key 'gate\.budget': got 30s, room for 4 pairs of 2s rounds/);
+    expect(message).toContain('needs at least 8 pairs');
+  });
+
+  it('a budget that is not a duration above 0 is refused', () => {
+    expect(inputErrorOf(() => parse(withSections({ load: { workload }, gate: { budget: '3 minutes' } })))).toContain(
+      "config key 'gate.budget'",
+    );
+    expect(inputErrorOf(() => parse(withSections({ load: { workload }, gate: { budget: 0 } })))).toBe(
+      `config key 'gate.budget': got 0; expected a duration above 0, such as "3m"`,
+    );
+  });
+});

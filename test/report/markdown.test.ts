@@ -75,6 +75,13 @@ describe('report.md body', () => {
     expect(text).toContain('<details><summary>Rounds (16)</summary>');
   });
 
+  it('with a budget, says how much of it the bench used in the same line', () => {
+    const budget = { plannedMs: 180_000, usedMs: 61_000, roundDurationMs: 2700, maxPairs: 30 };
+    expect(renderMarkdown({ ...passResults(), budget })).toContain(
+      'family-wise error 0.05`. Used 1m 1s of a 3m budget; stopped: `all targets decided`.<br>Detectable:',
+    );
+  });
+
   it('footer carries the version, the run id and the links given', () => {
     const text = renderMarkdown(passResults(), {
       runUrl: 'https://github.com/o/r/actions/runs/1',

@@ -324,6 +324,15 @@ describe('results.json schema', () => {
     );
   });
 
+  it('keeps the budget a run used, and refuses one that is not milliseconds', () => {
+    const budget = { plannedMs: 180_000, usedMs: 102_400, roundDurationMs: 2700, maxPairs: 30 };
+    expect((check({ ...passResults(), budget }) as { budget?: unknown }).budget).toEqual(budget);
+    expect(refusal({ ...passResults(), budget: { ...budget, usedMs: -1 } })).toContain(
+      "results.json field 'budget.usedMs'",
+    );
+    expect(refusal({ ...passResults(), budget: { plannedMs: 180_000 } })).toContain("results.json field 'budget");
+  });
+
   it('refuses flags that are not a list', () => {
     const r = failResults() as unknown as { rounds: Record<string, unknown>[] };
     r.rounds[3] = { ...r.rounds[3], flags: 'x' };

@@ -31,6 +31,16 @@ describe('terminal table', () => {
     );
   });
 
+  it('with a budget, ends with how much of it the bench used and why it stopped', () => {
+    const budget = { plannedMs: 180_000, usedMs: 102_400, roundDurationMs: 2700, maxPairs: 30 };
+    expect(
+      renderTerminal({ ...passResults(), budget })
+        .trimEnd()
+        .split('\n')
+        .at(-1),
+    ).toBe('used 1m 42s of a 3m budget; stopped: all targets decided');
+  });
+
   it('an error run shows the stage and the message, and no tables', () => {
     const text = renderTerminal(errorResults());
     expect(text.split('\n')[0]).toBe('💥 perf-gate could not finish: database failed');

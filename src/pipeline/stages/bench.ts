@@ -10,6 +10,7 @@ import type { PerfGateConfig } from '../../config/config.js';
 import { metricCatalog } from '../../config/load.js';
 import { errorMessage, InfrastructureError } from '../../errors.js';
 import { evaluateTargets } from '../../gate/evaluate-targets.js';
+import { type BudgetPlan, blockPairsFor, durationText } from '../../load/budget-plan.js';
 import type { LoadSettings } from '../../load/load-settings.js';
 import { pinProcess } from '../../load/pin-cpus.js';
 import type { ServerMetricsHooks } from '../../load/run-benchmark.js';
@@ -80,8 +81,12 @@ export async function loadWorkload(config: Pick<PerfGateConfig, 'load' | 'baseDi
 /** The looks of the bounded sequential plan: the first at `pairs`, then blocks up to `maxPairs`. */
 export function sequentialPlan(ctx: Pick<StageContext, 'config'>): SequentialPlan {
   const { load, gate } = ctx.config;
-  const blockPairs = Math.max(2, Math.ceil(load.pairs / 2));
-  return planLooks({ alpha: 1 - gate.confidence, minPairs: load.pairs, blockPairs, maxPairs: load.maxPairs });
+  return planLooks({
+    alpha: 1 - gate.confidence,
+    minPairs: load.pairs,
+    blockPairs: blockPairsFor(load.pairs),
+    maxPairs: load.maxPairs,
+  });
 }
 
 export async function benchStage(
@@ -96,6 +101,14 @@ export async function benchStage(
   const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>, log);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
+  const budget = config.gate.budget;
+  if (budget) {
+    log.info(
+      `budget ${durationText(budget.budgetMs)}: rounds of ${durationText(budget.roundDurationMs)}, looks at ${plan.pairsAtLook.join(', ')} pairs, ` +
+        `at most ${durationText(budget.worstCaseMs)} of measuring`,
+    );
+    for (const warning of budget.warnings) log.warning(warning);
+  }
   const stored = storedBaselineOf(ctx);
   if (stored)
     log.info(
@@ -109,8 +122,21 @@ export async function benchStage(
   let look = 1;
   let pairsDone = 0;
   let stoppingReason = 'budget exhausted';
+  const startedMs = performance.now();
   for (;;) {
     const pairsThisBlock = plan.pairsAtLook[look - 1]! - pairsDone;
+    if (look > 1 && budget && !budget.overrun) {
+      const overBy = budgetOverrun(budget, performance.now() - startedMs, pairsDone, pairsThisBlock);
+      if (overBy > 0) {
+        log.info(
+          `look ${look} not run: at the pace measured so far its ${pairsThisBlock} pairs would end ${durationText(overBy)} past the budget`,
+        );
+        // The verdict is the last look actually run, at that look's alpha, as the bench evaluated it.
+        look -= 1;
+        stoppingReason = 'budget exhausted';
+        break;
+      }
+    }
     log.info(`look ${look} of at most ${plan.pairsAtLook.length}: ${pairsThisBlock} more round pairs`);
     try {
       const result = await runBenchmark({
@@ -157,7 +183,11 @@ export async function benchStage(
     }
     look = decision.nextLook!;
   }
-  log.info(`benchmark finished after ${pairsDone} pairs: ${stoppingReason}`);
+  const usedMs = Math.round(performance.now() - startedMs);
+  log.info(
+    `benchmark finished after ${pairsDone} pairs: ${stoppingReason}` +
+      (budget ? `; used ${durationText(usedMs)} of a ${durationText(budget.budgetMs)} budget` : ''),
+  );
   try {
     state.rehearsal = await rehearseStep(ctx, workload);
   } catch (error) {
@@ -165,7 +195,24 @@ export async function benchStage(
     // The comparison is measured and stands; a rehearsal the machine could not carry out is a warning.
     log.warning(`migration rehearsal could not run: ${errorMessage(error)}`);
   }
-  state.bench = { complete: true, stoppingReason, look };
+  state.bench = { complete: true, stoppingReason, look, usedMs };
   ctx.saveState();
   return { rounds, stoppingReason, look };
+}
+
+/**
+ * How far past the budget the next block would end, ms (<= 0: it fits), at the pace of the pairs so far
+ * (the time since the bench began less the planned warm-up, over the pairs done). The plan's worst case
+ * fits the budget with the estimated round overhead; this catches a machine slower than that estimate.
+ * Skipping a look never raises the error rate: each look spends only its own share of alpha.
+ */
+export function budgetOverrun(
+  budget: Pick<BudgetPlan, 'budgetMs' | 'warmupMs'>,
+  elapsedMs: number,
+  pairsDone: number,
+  nextPairs: number,
+): number {
+  if (pairsDone <= 0) return 0;
+  const msPerPair = Math.max(0, elapsedMs - 2 * budget.warmupMs) / pairsDone;
+  return elapsedMs + msPerPair * nextPairs - budget.budgetMs;
 }

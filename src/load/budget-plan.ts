@@ -1,0 +1,204 @@
+/**
+ * The measuring budget (`gate.budget`): the user says how long perf-gate may measure, and this module
+ * plans round duration, initial pairs, maximum pairs and so the sequential looks. Pure: the numbers in,
+ * the plan (or an InputError naming `gate.budget`) out.
+ *
+ * What the budget counts, the worst case of a plan (every look run):
+ *
+ *   2 × warmup + maxPairs × 2 × (roundDuration + roundOverhead)
+ *
+ * Warm-up runs once per variant; a pair is one baseline and one candidate round; the overhead per round
+ * is the time between rounds (the /metrics scrapes before and after, writing rounds.json, closing the
+ * round's senders), estimated here and measured by the bench stage as it runs. Database set-up, boot,
+ * the migration rehearsal and the report are not measuring time and are not counted.
+ */
+import { InputError } from '../errors.js';
+import { minSamplesForDistributionFree } from '../gate/evaluate-targets.js';
+import { alphaForLook, planLooks } from '../stats/sequential.js';
+
+/**
+ * Estimated time between two rounds, ms. Measured on the 3-minute calibration series
+ * (bench/results/calibration/budget-3min, 36 gate runs, 3 s rounds, scrapes of four server metrics):
+ * gate wall time minus 6 s per pair was 8.9–10.9 s whether a run took 15 or 30 pairs, so 30 more rounds
+ * added under 2 s, i.e. below 70 ms a round; 100 ms leaves room for a busier machine.
+ */
+export const ROUND_OVERHEAD_MS = 100;
+
+/**
+ * The design a budget is spent on when the user sets no load keys: up to 30 pairs, as in the
+ * calibrated 3-minute design (docs/statistics.md: 30 pairs of 3 s rounds, looks from 10 pairs on).
+ */
+export const DESIGN_MAX_PAIRS = 30;
+
+/**
+ * Bounds of a round length the budget chooses. 2 s is the shortest round calibrated on the reference
+ * backend (the 80-second series); 5 s is the default round when no budget is set. A budget too short
+ * for 30 pairs of 2 s gets fewer pairs; a long budget gets more pairs of 5 s, not longer rounds.
+ */
+export const MIN_PLANNED_ROUND_MS = 2_000;
+export const MAX_PLANNED_ROUND_MS = 5_000;
+
+/** Pairs are capped like `load.maxPairs` itself. */
+const MAX_PAIRS_LIMIT = 1000;
+
+/** Pairs added per look after the first: half the first look, at least 2 (the sequential plan's block). */
+export function blockPairsFor(firstLookPairs: number): number {
+  return Math.max(2, Math.ceil(firstLookPairs / 2));
+}
+
+export interface BudgetPlanInput {
+  budgetMs: number;
+  /** Warm-up per variant, ms (explicit or the default: it is spent either way). */
+  warmupMs: number;
+  /** The load keys the config sets itself; each wins over the budget for what it sets. */
+  explicit: { pairs?: number; maxPairs?: number; roundDurationMs?: number };
+  /** gate.confidence: family-wise over targets and looks. */
+  confidence: number;
+  /** How many targets share the error (Holm's first step tests at alpha / targets). */
+  targets: number;
+  /** gate.minPairs: no look before it. */
+  minPairs: number;
+  roundOverheadMs?: number;
+}
+
+export interface BudgetPlan {
+  budgetMs: number;
+  roundDurationMs: number;
+  /** Pairs of the first look. */
+  pairs: number;
+  maxPairs: number;
+  warmupMs: number;
+  roundOverheadMs: number;
+  /** The plan's longest measuring time (formula in the file comment). */
+  worstCaseMs: number;
+  /** Fewest pairs at which one look of the whole alpha can decide a target with the distribution-free interval. */
+  minimumPairs: number;
+  /** The explicit load keys take longer than the budget: the worst case exceeds it and nothing is truncated. */
+  overrun: boolean;
+  /** Sentences for the log: an overrun, a first look moved. */
+  warnings: string[];
+}
+
+/** The worst-case measuring time of a plan, ms (see the file comment). */
+export function worstCaseMeasuringMs(plan: {
+  warmupMs: number;
+  maxPairs: number;
+  roundDurationMs: number;
+  roundOverheadMs: number;
+}): number {
+  return 2 * plan.warmupMs + plan.maxPairs * 2 * (plan.roundDurationMs + plan.roundOverheadMs);
+}
+
+export function planBudget(input: BudgetPlanInput): BudgetPlan {
+  const overheadMs = input.roundOverheadMs ?? ROUND_OVERHEAD_MS;
+  const { explicit, warmupMs, budgetMs } = input;
+  const measuringMs = budgetMs - 2 * warmupMs;
+  const alpha = 1 - input.confidence;
+  const targets = Math.max(1, input.targets);
+  // Holm tests the most significant target at alpha / targets: below this many pairs not even it can be decided.
+  const minimumPairs = Math.max(minSamplesForDistributionFree(1 - alpha / targets), input.minPairs);
+
+  const roundDurationMs =
+    explicit.roundDurationMs ??
+    clamp(
+      Math.floor((measuringMs / (2 * (explicit.maxPairs ?? DESIGN_MAX_PAIRS)) - overheadMs) / 100) * 100,
+      MIN_PLANNED_ROUND_MS,
+      MAX_PLANNED_ROUND_MS,
+    );
+  const pairsThatFit = Math.min(
+    MAX_PAIRS_LIMIT,
+    Math.max(0, Math.floor(measuringMs / (2 * (roundDurationMs + overheadMs)))),
+  );
+  if (explicit.maxPairs === undefined && Math.max(pairsThatFit, explicit.pairs ?? 0) < minimumPairs) {
+    throw tooSmall(input, { roundDurationMs, overheadMs, pairsThatFit, minimumPairs, targets, alpha });
+  }
+  const maxPairs = explicit.maxPairs ?? Math.max(pairsThatFit, explicit.pairs ?? 0);
+  const pairs = explicit.pairs ?? firstLook({ alpha, targets, maxPairs, minPairs: input.minPairs });
+
+  const plan = { warmupMs, maxPairs, roundDurationMs, roundOverheadMs: overheadMs };
+  const worstCaseMs = worstCaseMeasuringMs(plan);
+  const overrun = worstCaseMs > budgetMs;
+  const warnings: string[] = [];
+  if (overrun) {
+    const set = [
+      explicit.pairs !== undefined ? `load.pairs ${explicit.pairs}` : '',
+      explicit.maxPairs !== undefined ? `load.maxPairs ${explicit.maxPairs}` : '',
+      explicit.roundDurationMs !== undefined ? `load.roundDuration ${durationText(explicit.roundDurationMs)}` : '',
+    ].filter(Boolean);
+    warnings.push(
+      `gate.budget ${durationText(budgetMs)} is shorter than what the load keys set (${set.join(', ')}) need: up to ` +
+        `${durationText(worstCaseMs)} of measuring (2 × ${durationText(warmupMs)} warm-up + ${maxPairs} pairs of ` +
+        `${durationText(roundDurationMs)} rounds); the keys win, so the run may take that long`,
+    );
+  }
+  return { budgetMs, pairs, ...plan, worstCaseMs, minimumPairs, overrun, warnings };
+}
+
+/**
+ * The first look: at a third of the pairs (10 of 30 in the calibrated design) and not before
+ * gate.minPairs, then moved later until that look's share of alpha could decide a target at all. With
+ * O'Brien–Fleming spending an early look gets very little alpha: at 10 of 30 pairs about 6e-5, which the
+ * signed-rank interval cannot reach below 16 pairs. A look that can decide nothing stops nothing early.
+ * When no look before the last could decide, there is one look, with the whole alpha.
+ */
+function firstLook(options: { alpha: number; targets: number; maxPairs: number; minPairs: number }): number {
+  const { alpha, targets, maxPairs } = options;
+  const start = Math.min(maxPairs, Math.max(2, options.minPairs, Math.ceil(maxPairs / 3)));
+  for (let pairs = start; pairs < maxPairs; pairs++) {
+    const looks = planLooks({ alpha, minPairs: pairs, blockPairs: blockPairsFor(pairs), maxPairs });
+    const first = alphaForLook(looks, 1);
+    const last = alphaForLook(looks, looks.pairsAtLook.length);
+    // The last look must still be able to decide with what the earlier looks left it.
+    if (
+      minSamplesForDistributionFree(1 - first / targets) <= pairs &&
+      minSamplesForDistributionFree(1 - last / targets) <= maxPairs
+    )
+      return pairs;
+  }
+  return maxPairs;
+}
+
+function tooSmall(
+  input: BudgetPlanInput,
+  found: {
+    roundDurationMs: number;
+    overheadMs: number;
+    pairsThatFit: number;
+    minimumPairs: number;
+    targets: number;
+    alpha: number;
+  },
+): InputError {
+  const { roundDurationMs, overheadMs, pairsThatFit, minimumPairs, targets, alpha } = found;
+  const neededMs = worstCaseMeasuringMs({
+    warmupMs: input.warmupMs,
+    maxPairs: minimumPairs,
+    roundDurationMs,
+    roundOverheadMs: overheadMs,
+  });
+  const level = `${percent(1 - alpha)}${targets > 1 ? ` (Holm's first step over ${targets} targets: ${percent(1 - alpha / targets)})` : ''}`;
+  return new InputError(
+    `config key 'gate.budget': got ${durationText(input.budgetMs)}, room for ${pairsThatFit} pairs of ` +
+      `${durationText(roundDurationMs)} rounds after 2 × ${durationText(input.warmupMs)} warm-up ` +
+      `(${overheadMs} ms between rounds); deciding a target at ${level} needs at least ${minimumPairs} pairs, ` +
+      `so expected a budget of at least ${durationText(Math.ceil(neededMs / 1000) * 1000)}`,
+  );
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+function percent(share: number): string {
+  return `${Number((share * 100).toFixed(2))} %`;
+}
+
+/** "3m", "1m 42s", "2.7s", "800ms": the budget's own units, for messages. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  const seconds = Math.round(ms / 1000);
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return s === 0 ? `${m}m` : `${m}m ${s}s`;
+}
