@@ -1,4 +1,5 @@
 import { invalidValue } from '../errors.js';
+import type { RoundCount } from '../model/round-record.js';
 import { counterDelta, detectRestart, histogramDelta } from './deltas.js';
 import type { Exposition } from './exposition.js';
 import { histogramQuantile } from './histogram-quantile.js';
@@ -26,6 +27,8 @@ import type { ServerMetricDefinition } from './server-metric-definition.js';
  */
 export interface ServerMetricsResult {
   values: Record<string, number | null>;
+  /** counter_ratio metrics with a value: the numerator and denominator deltas behind it. */
+  counts: Record<string, RoundCount>;
   invalidReasons: string[];
   warnings: string[];
 }
@@ -40,13 +43,14 @@ export function computeServerMetrics(
     throw invalidValue('elapsedSeconds', elapsedSeconds, 'a positive, finite number of seconds');
   }
   const values: Record<string, number | null> = {};
+  const counts: Record<string, RoundCount> = {};
   const invalidReasons: string[] = [];
   const warnings: string[] = [];
   const restart = detectRestart(before, after);
   if (restart !== undefined) {
     invalidReasons.push(restart);
     for (const def of defs) values[def.name] = null;
-    return { values, invalidReasons, warnings };
+    return { values, counts, invalidReasons, warnings };
   }
   for (const def of defs) {
     const outcome = computeOne(def, before, after, elapsedSeconds);
@@ -58,8 +62,9 @@ export function computeServerMetrics(
       value = null;
     }
     values[def.name] = value;
+    if (value !== null && outcome.counts !== undefined) counts[def.name] = outcome.counts;
   }
-  return { values, invalidReasons, warnings };
+  return { values, counts, invalidReasons, warnings };
 }
 
 /**
@@ -85,6 +90,7 @@ export function missingFamilies(defs: readonly ServerMetricDefinition[], exposit
 
 interface Outcome {
   value: number | null;
+  counts?: RoundCount;
   invalid?: string;
   warning?: string;
 }
@@ -136,7 +142,10 @@ function computeOne(
       if ('value' in numerator) return numerator;
       if ('value' in denominator) return denominator;
       if (denominator.delta === 0) return { value: null };
-      return { value: numerator.delta / denominator.delta };
+      return {
+        value: numerator.delta / denominator.delta,
+        counts: { events: numerator.delta, trials: denominator.delta },
+      };
     }
     case 'gauge': {
       const series = selectGaugeSeries(after, def.metric, def.labels);

@@ -135,4 +135,16 @@ export interface RoundRecord {
   client: ClientRoundStats;
   /** Metric name -> value for this round (client and server metrics), null when not measurable. */
   values: Record<string, number | null>;
+  /**
+   * Server ratio metrics (kind counter_ratio) -> the counter deltas behind this round's value: `events`
+   * (numerator) of `trials` (denominator), so absolute targets on a rate are judged on the pooled counts.
+   * Absent in rounds recorded before it existed, or for a round with no denominator events.
+   */
+  counts?: Record<string, RoundCount>;
+}
+
+/** A rate's counts over one round: `events` of `trials` (errors of requests, early exits of rerank decisions). */
+export interface RoundCount {
+  events: number;
+  trials: number;
 }

@@ -1,10 +1,7 @@
+import type { RoundCount } from '../model/round-record.js';
 import { normalQuantile, regularizedIncompleteBeta, studentTQuantile } from './distributions.js';
 
-/** One round's count: `events` (errors, early exits) out of `trials` (requests, rerank decisions). */
-export interface RoundCount {
-  events: number;
-  trials: number;
-}
+export type { RoundCount } from '../model/round-record.js';
 
 /**
  * A proportion judged on its pooled counts, with the rounds as the independent units. Requests within
