@@ -122,7 +122,10 @@ export function buildResults(input: BuildResultsInput): Results {
     decision: evaluation
       ? {
           confidence: input.confidence,
-          method: intervalMethodsText(intervalMethods),
+          method: intervalMethodsText(
+            intervalMethods,
+            evaluation.targets.some((t) => t.rate !== undefined),
+          ),
           multipleComparisons: errorControlText(evaluation.errorControl),
           intervalMethods,
           errorControl: evaluation.errorControl,

@@ -70,7 +70,10 @@ export function targetNote(expression: string, reason: TargetReason): string {
   switch (reason.kind) {
     case 'decided': {
       const f = (x: number) => figureText(x, reason.relative, reason.unit);
-      const what = reason.relative ? `change ${f(reason.estimate)}` : `candidate ${f(reason.estimate)}`;
+      const pooled = reason.counts
+        ? ` (${reason.counts.events} of ${reason.counts.trials} pooled, dispersion between rounds ×${Number(reason.counts.dispersion.toPrecision(3))})`
+        : '';
+      const what = reason.relative ? `change ${f(reason.estimate)}` : `candidate ${f(reason.estimate)}${pooled}`;
       const where =
         reason.status === 'pass'
           ? 'wholly on the passing side of'
@@ -126,8 +129,11 @@ const METHOD_TEXT: Record<IntervalMethod, string> = {
 };
 
 /** How the targets' intervals were built, from the methods the evaluation used: results.json's `decision.method`. */
-export function intervalMethodsText(methods: readonly IntervalMethod[]): string {
+export function intervalMethodsText(methods: readonly IntervalMethod[], ratesOnCounts = false): string {
   const used = methods.map((m) => METHOD_TEXT[m] ?? m);
   const how = used.length ? used.join(' or ') : 'no interval (no target had data)';
-  return `relative targets on the log ratios of paired rounds (the change is their geometric mean), absolute targets on the candidate's round values; ${how}. The "all metrics" table uses a Student t interval on the paired log ratios at the configured confidence`;
+  const rates = ratesOnCounts
+    ? ', except absolute targets on a rate (error_rate, counter ratios), judged on the pooled counts with an exact (Clopper–Pearson) interval widened by the dispersion between rounds'
+    : '';
+  return `relative targets on the log ratios of paired rounds (the change is their geometric mean), absolute targets on the candidate's round values; ${how}${rates}. The "all metrics" table uses a Student t interval on the paired log ratios at the configured confidence`;
 }

@@ -68,6 +68,27 @@ describe('targetNote', () => {
     );
   });
 
+  it('a rate judged on its pooled counts says how many events of how many trials, and the dispersion allowed for', () => {
+    const reason: TargetReason = {
+      kind: 'decided',
+      status: 'inconclusive',
+      relative: false,
+      unit: 'ratio',
+      samples: 6,
+      estimate: 0,
+      interval: [0, 0.0127107],
+      level: 0.98,
+      threshold: 0.01,
+      crossCheck: { method: 't', status: 'pass', agrees: false },
+      counts: { events: 0, trials: 360, dispersion: 1 },
+    };
+    expect(targetNote('error_rate <= 1%', reason)).toMatch(
+      /^error_rate <= 1%: candidate 0 ratio \(0 of 360 pooled, dispersion between rounds ×1\), 98 % interval \[0 ratio, 0\.01271 ratio\] straddles the threshold 0\.01 ratio \(6 rounds\): inconclusive\./,
+    );
+    expect(intervalMethodsText(['hodges-lehmann'], true)).toContain('judged on the pooled counts');
+    expect(intervalMethodsText(['hodges-lehmann'])).not.toContain('pooled counts');
+  });
+
   it('too few samples for a distribution-free interval names the number needed at that level', () => {
     expect(
       targetNote('pool_wait_p95 <= 10', {
