@@ -1,6 +1,13 @@
 import { mean } from 'simple-statistics';
 import { invalidValue } from '../errors.js';
-import type { ErrorCounts, MetricDirection, MetricInfo, MetricUnit, RoundRecord } from '../model/round-record.js';
+import type {
+  ErrorCounts,
+  MetricDirection,
+  MetricInfo,
+  MetricUnit,
+  RoundCount,
+  RoundRecord,
+} from '../model/round-record.js';
 import { intervalReach, samplesToDecide } from '../stats/detectable.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
 import { holm } from '../stats/holm.js';
@@ -13,6 +20,7 @@ import {
 import { studentTInterval } from '../stats/location-interval.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
 import { candidateValues, type Exclusion, pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
+import { analyzeRate, type RateAnalysis } from '../stats/rate-interval.js';
 import { alphaForLook, type SequentialPlan } from '../stats/sequential.js';
 import { signTest } from '../stats/sign-test.js';
 import { type DecisionRule, decisionRule, judgeInterval } from './decision-rule.js';
@@ -89,6 +97,12 @@ export interface TargetEvaluation {
   geometricMeanChange?: number;
   crossCheck?: CrossCheck;
   /**
+   * Absolute targets on a rate whose counts every round recorded (error_rate; counter_ratio metrics): the
+   * interval is the pooled counts' (src/stats/rate-interval.ts), not the centre of the rounds' values.
+   * `dispersion` is φ, the rounds' variance over a binomial's (1 = none beyond the binomial).
+   */
+  rate?: RateCounts;
+  /**
    * Set when the status is not a statistical decision: 'no-successful-response', a valid candidate round in
    * which no request succeeded (see `CandidateFailures`).
    */
@@ -107,6 +121,14 @@ export interface TargetEvaluation {
   samplesNeeded: number | null;
   /** Why the status, with the numbers behind it (src/report/reason-text.ts words it). */
   reason: TargetReason;
+}
+
+/** The pooled counts behind a rate target's interval. */
+export interface RateCounts {
+  events: number;
+  trials: number;
+  rounds: number;
+  dispersion: number;
 }
 
 export type GateVerdict = 'pass' | 'fail' | 'inconclusive';
@@ -133,6 +155,9 @@ interface Prepared {
   candidate: number[];
   excluded: Exclusion[];
   analysis?: LocationAnalysis;
+  /** Absolute target on a rate with counts in every round used: judged on the pooled counts. */
+  counts?: RoundCount[];
+  rate?: RateAnalysis;
   rawPValue?: number;
   /** Failed without statistics: the candidate answered no request in some round. */
   failedRequests?: boolean;
@@ -140,7 +165,7 @@ interface Prepared {
 
 /**
  * Judges every target on the rounds: relative targets on the paired log ratios, absolute targets
- * on the candidate's own values, each with a three-outcome interval rule, Holm's step-down across
+ * on the candidate's own values (a rate with its counts, on the pooled counts), each with a three-outcome interval rule, Holm's step-down across
  * targets and (optionally) the alpha spent at this sequential look. Pure: same input, same output.
  */
 export function evaluateTargets(
@@ -180,7 +205,18 @@ export function evaluateTargets(
     const rule = decisionRule(target, info.direction);
     if (target.kind === 'absolute') {
       const { values, excluded } = candidateValues(rounds, target.metric);
-      return { target, info, rule, relative: false, values, baseline: [], candidate: values, excluded };
+      const counts = candidateCounts(rounds, target.metric);
+      return {
+        target,
+        info,
+        rule,
+        relative: false,
+        values,
+        baseline: [],
+        candidate: values,
+        excluded,
+        ...(counts ? { counts } : {}),
+      };
     }
     const paired = pairRounds(rounds, target.metric, true);
     return {
@@ -210,7 +246,10 @@ export function evaluateTargets(
   // data lean to; it is <= a level exactly when the interval at that level excludes the threshold.
   for (const p of prepared) {
     if (p.failedRequests || p.values.length < minPairs) continue;
-    p.analysis = analyzeLocation(p.values, method, seed);
+    if (p.counts) {
+      p.rate = analyzeRate(p.counts);
+      p.analysis = rateAsLocation(p.rate, method);
+    } else p.analysis = analyzeLocation(p.values, method, seed);
     const pBelow = p.analysis.oneSidedPValue(p.rule.bound, 'less');
     const pAbove = p.analysis.oneSidedPValue(p.rule.bound, 'greater');
     p.rawPValue = Math.min(1, 2 * Math.min(pBelow, pAbove));
@@ -397,8 +436,15 @@ function evaluateOne(
   const leastSamples = options.method === 'hodges-lehmann' ? minSamplesForDistributionFree(confidenceLevel) : 2;
   const estimate = toEstimate(p.analysis.estimate);
   const ci: [number, number] = [toEstimate(interval[0]), toEstimate(interval[1])];
+  const rate: RateCounts | undefined = p.rate && {
+    events: p.rate.events,
+    trials: p.rate.trials,
+    rounds: p.rate.rounds,
+    dispersion: p.rate.dispersion,
+  };
   return {
     ...base,
+    ...(rate ? { rate } : {}),
     status,
     estimate,
     ci,
@@ -435,7 +481,55 @@ function evaluateOne(
           level: confidenceLevel,
           threshold: base.threshold,
           crossCheck: { method: crossCheck.otherMethod.method, status: otherStatus, agrees: crossCheck.agrees },
+          ...(rate ? { counts: { events: rate.events, trials: rate.trials, dispersion: rate.dispersion } } : {}),
         },
+  };
+}
+
+/**
+ * The counts behind an absolute target on a rate, one per valid candidate round that has a value for
+ * it (the rounds `candidateValues` keeps, in its order): error_rate from the client's requests and
+ * successes, a server ratio from the counter deltas the round recorded. Undefined when any such round
+ * lacks them (rounds recorded before counts existed), they are not a share (events > trials), or they
+ * do not give the round's value: the target is then judged on the rounds' values.
+ */
+export function candidateCounts(rounds: readonly RoundRecord[], metric: string): RoundCount[] | undefined {
+  const counts: RoundCount[] = [];
+  for (const round of rounds) {
+    if (round.variant !== 'candidate' || !round.valid) continue;
+    const value = round.values[metric];
+    if (value === null || value === undefined || !Number.isFinite(value)) continue;
+    const count =
+      metric === 'error_rate'
+        ? round.client !== undefined && round.client.requests > 0
+          ? { events: round.client.requests - round.client.ok, trials: round.client.requests }
+          : undefined
+        : round.counts?.[metric];
+    // A ratio of counters that is not a share of events in trials (more "events" than "trials", say, two
+    // unrelated counters) has no binomial reading, and counts that do not give the round's value (a round
+    // rebuilt from another source) are not its counts: judge such a target on the rounds' values.
+    if (
+      count === undefined ||
+      !(count.trials > 0 && count.events >= 0 && count.events <= count.trials) ||
+      Math.abs(count.events / count.trials - value) > 1e-9
+    )
+      return undefined;
+    counts.push({ events: count.events, trials: count.trials });
+  }
+  return counts.length > 0 ? counts : undefined;
+}
+
+/**
+ * A rate's analysis in the shape the rest of the evaluation reads: its estimate, interval and p-values are
+ * the pooled counts' (so "Detectable" is read off that interval too, src/stats/detectable.ts).
+ */
+function rateAsLocation(rate: RateAnalysis, method: IntervalMethod): LocationAnalysis {
+  return {
+    method,
+    n: rate.rounds,
+    estimate: rate.estimate,
+    interval: (level) => rate.interval(level),
+    oneSidedPValue: (p0, alternative) => rate.oneSidedPValue(p0, alternative),
   };
 }
 

@@ -43,6 +43,11 @@ export type TargetReason =
       threshold: number;
       /** What the other interval method says at the same level. */
       crossCheck: { method: IntervalMethod; status: Exclude<TargetStatus, 'no-data'>; agrees: boolean };
+      /**
+       * A rate judged on its pooled counts: `events` of `trials` over `samples` rounds, with the
+       * dispersion φ between rounds the interval allowed for (1 = binomial).
+       */
+      counts?: { events: number; trials: number; dispersion: number };
     }
   /** Enough samples for the gate, too few for a distribution-free interval at this level: it is unbounded. */
   | { kind: 'too-few-samples'; relative: boolean; samples: number; level: number; needed: number }

@@ -5,7 +5,7 @@
  */
 import { errorMessage, InfrastructureError } from '../errors.js';
 import { type Logger, logProgress } from '../log.js';
-import type { RoundRecord, Variant } from '../model/round-record.js';
+import type { RoundCount, RoundRecord, Variant } from '../model/round-record.js';
 import { clientMetricValues } from './client-metric-values.js';
 import { checkLoadSettings, type LoadSettings } from './load-settings.js';
 import { planRounds } from './round-plan.js';
@@ -24,7 +24,12 @@ export interface ServerMetricsHooks {
     before: unknown,
     after: unknown,
     elapsedSeconds: number,
-  ): { values: Record<string, number | null>; invalidReasons: string[]; bounds?: RoundRecord['bounds'] };
+  ): {
+    values: Record<string, number | null>;
+    counts?: Record<string, RoundCount>;
+    invalidReasons: string[];
+    bounds?: RoundRecord['bounds'];
+  };
 }
 
 export interface RunBenchmarkOptions {
@@ -169,12 +174,14 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
 
     let serverValues: Record<string, number | null> = {};
     let bounds: RoundRecord['bounds'];
+    let serverCounts: Record<string, RoundCount> = {};
     if (serverMetrics && metricsProblems.length === 0) {
       try {
         const after = await serverMetrics.scrape(variant);
         const computed = serverMetrics.compute(before, after, (performance.now() - scrapedAt) / 1000);
         serverValues = computed.values;
         bounds = computed.bounds;
+        serverCounts = computed.counts ?? {};
         metricsProblems.push(...computed.invalidReasons);
       } catch (error) {
         metricsProblems.push(`server metrics after the round failed: ${errorMessage(error)}`);
@@ -197,6 +204,7 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       values: { ...clientMetricValues(outcome.stats), ...serverValuesOrNull(serverValues, metricsProblems) },
       ...(metricsProblems.length > 0 ? { serverMetricsProblems: metricsProblems } : {}),
       ...(bounds && metricsProblems.length === 0 ? { bounds } : {}),
+      ...(metricsProblems.length === 0 && Object.keys(serverCounts).length > 0 ? { counts: serverCounts } : {}),
     };
     rounds.push(record);
 

@@ -1,5 +1,5 @@
 import { invalidValue } from '../errors.js';
-import type { ValueBound } from '../model/round-record.js';
+import type { RoundCount, ValueBound } from '../model/round-record.js';
 import { counterDelta, detectRestart, histogramDelta } from './deltas.js';
 import type { Exposition } from './exposition.js';
 import { histogramQuantile, histogramQuantileBound } from './histogram-quantile.js';
@@ -30,6 +30,8 @@ import type { ServerMetricDefinition } from './server-metric-definition.js';
  */
 export interface ServerMetricsResult {
   values: Record<string, number | null>;
+  /** counter_ratio metrics with a value: the numerator and denominator deltas behind it. */
+  counts: Record<string, RoundCount>;
   invalidReasons: string[];
   warnings: string[];
   bounds?: Record<string, ValueBound>;
@@ -46,13 +48,14 @@ export function computeServerMetrics(
   }
   const values: Record<string, number | null> = {};
   const bounds: Record<string, ValueBound> = {};
+  const counts: Record<string, RoundCount> = {};
   const invalidReasons: string[] = [];
   const warnings: string[] = [];
   const restart = detectRestart(before, after);
   if (restart !== undefined) {
     invalidReasons.push(restart);
     for (const def of defs) values[def.name] = null;
-    return { values, invalidReasons, warnings };
+    return { values, counts, invalidReasons, warnings };
   }
   for (const def of defs) {
     const outcome = computeOne(def, before, after, elapsedSeconds);
@@ -65,8 +68,9 @@ export function computeServerMetrics(
     }
     values[def.name] = value;
     if (value !== null && outcome.bound) bounds[def.name] = outcome.bound;
+    if (value !== null && outcome.counts !== undefined) counts[def.name] = outcome.counts;
   }
-  return { values, invalidReasons, warnings, ...(Object.keys(bounds).length > 0 ? { bounds } : {}) };
+  return { values, counts, invalidReasons, warnings, ...(Object.keys(bounds).length > 0 ? { bounds } : {}) };
 }
 
 /**
@@ -93,6 +97,7 @@ export function missingFamilies(defs: readonly ServerMetricDefinition[], exposit
 interface Outcome {
   value: number | null;
   bound?: ValueBound;
+  counts?: RoundCount;
   invalid?: string;
   warning?: string;
 }
@@ -149,7 +154,10 @@ function computeOne(
       if ('value' in numerator) return numerator;
       if ('value' in denominator) return denominator;
       if (denominator.delta === 0) return { value: null };
-      return { value: numerator.delta / denominator.delta };
+      return {
+        value: numerator.delta / denominator.delta,
+        counts: { events: numerator.delta, trials: denominator.delta },
+      };
     }
     case 'gauge': {
       const series = selectGaugeSeries(after, def.metric, def.labels);

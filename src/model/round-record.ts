@@ -141,10 +141,22 @@ export interface RoundRecord {
    * Absent when no value of the round is bucket-bound, and in files from versions before it.
    */
   bounds?: Record<string, ValueBound>;
+  /**
+   * Server ratio metrics (kind counter_ratio) -> the counter deltas behind this round's value: `events`
+   * (numerator) of `trials` (denominator), so absolute targets on a rate are judged on the pooled counts.
+   * Absent in rounds recorded before it existed, or for a round with no denominator events.
+   */
+  counts?: Record<string, RoundCount>;
 }
 
 /** What a histogram's buckets guarantee about a value they do not measure; null is unbounded on that side. */
 export interface ValueBound {
   lower: number | null;
   upper: number | null;
+}
+
+/** A rate's counts over one round: `events` of `trials` (errors of requests, early exits of rerank decisions). */
+export interface RoundCount {
+  events: number;
+  trials: number;
 }

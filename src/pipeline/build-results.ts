@@ -90,7 +90,10 @@ export function buildResults(input: BuildResultsInput): Results {
     decision: evaluation
       ? {
           confidence: input.confidence,
-          method: estimateMethodText(intervalMethods),
+          method: estimateMethodText(
+            intervalMethods,
+            evaluation.targets.some((t) => t.rate !== undefined),
+          ),
           multipleComparisons: errorControlText(evaluation.errorControl),
           intervalMethods,
           errorControl: evaluation.errorControl,

@@ -11,8 +11,11 @@ const METHOD_TEXT: Record<IntervalMethod, string> = {
 };
 
 /** The interval methods the targets used, and that the "all metrics" table uses the same estimate per metric. */
-export function estimateMethodText(methods: readonly IntervalMethod[]): string {
+export function estimateMethodText(methods: readonly IntervalMethod[], ratesOnCounts = false): string {
   const used = methods.map((m) => METHOD_TEXT[m] ?? m);
   const how = used.length ? used.join(' or ') : 'no interval (no target had data)';
-  return `relative targets on the log ratios of paired rounds, absolute targets on the candidate's round values; ${how}. The "all metrics" table repeats a relative target's estimate and interval for the metric it judges, and gives every other metric the same estimator at the configured confidence`;
+  const rates = ratesOnCounts
+    ? ', except absolute targets on a rate (error_rate, counter ratios), judged on the pooled counts with an exact (Clopper–Pearson) interval widened by the dispersion between rounds'
+    : '';
+  return `relative targets on the log ratios of paired rounds, absolute targets on the candidate's round values; ${how}${rates}. The "all metrics" table repeats a relative target's estimate and interval for the metric it judges, and gives every other metric the same estimator at the configured confidence`;
 }

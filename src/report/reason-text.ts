@@ -8,7 +8,6 @@
  */
 import type { CandidateFailures, ErrorControl, ExclusionCount, TargetReason } from '../gate/target-reason.js';
 import { describeErrors, type MetricUnit } from '../model/round-record.js';
-import type { IntervalMethod } from '../stats/location-analysis.js';
 import type { ExclusionCause } from '../stats/paired-rounds.js';
 
 /** A confidence level with up to four significant digits: "98 %", "99.33 %". */
@@ -70,7 +69,10 @@ export function targetNote(expression: string, reason: TargetReason): string {
   switch (reason.kind) {
     case 'decided': {
       const f = (x: number) => figureText(x, reason.relative, reason.unit);
-      const what = reason.relative ? `change ${f(reason.estimate)}` : `candidate ${f(reason.estimate)}`;
+      const pooled = reason.counts
+        ? ` (${reason.counts.events} of ${reason.counts.trials} pooled, dispersion between rounds ×${Number(reason.counts.dispersion.toPrecision(3))})`
+        : '';
+      const what = reason.relative ? `change ${f(reason.estimate)}` : `candidate ${f(reason.estimate)}${pooled}`;
       const where =
         reason.status === 'pass'
           ? 'wholly on the passing side of'
@@ -117,17 +119,4 @@ export function errorControlText(control: ErrorControl): string {
       return `${control.judged} targets judged together with Holm's step-down procedure: the chance that any of them gets a wrong pass or fail is at most ${shareText(alpha)} (a false alarm at most ${shareText(alpha / 2)}); each interval is shown at the level of its Holm step, between ${shareText(levels.first)} and ${shareText(levels.last)}.${sequential}${skipped}`;
     }
   }
-}
-
-const METHOD_TEXT: Record<IntervalMethod, string> = {
-  t: 'a Student t interval',
-  'hodges-lehmann': 'a Hodges–Lehmann estimate with its distribution-free (Wilcoxon) interval',
-  bootstrap: 'a seeded bootstrap interval',
-};
-
-/** How the targets' intervals were built, from the methods the evaluation used: results.json's `decision.method`. */
-export function intervalMethodsText(methods: readonly IntervalMethod[]): string {
-  const used = methods.map((m) => METHOD_TEXT[m] ?? m);
-  const how = used.length ? used.join(' or ') : 'no interval (no target had data)';
-  return `relative targets on the log ratios of paired rounds (the change is their geometric mean), absolute targets on the candidate's round values; ${how}. The "all metrics" table uses a Student t interval on the paired log ratios at the configured confidence`;
 }

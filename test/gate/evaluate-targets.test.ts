@@ -558,3 +558,79 @@ describe('a candidate whose requests fail', () => {
     expect(result.verdict).toBe('inconclusive');
   });
 });
+
+describe('absolute targets on a rate, judged on the pooled counts', () => {
+  /** `k` candidate rounds (and baseline rounds alike) of `requests` requests with `errors` failed each. */
+  const errorRounds = (k: number, requests: number, errors: number): RoundRecord[] =>
+    Array.from({ length: k }, (_, pair) =>
+      (['baseline', 'candidate'] as const).map((variant) => {
+        const r = round(pair, variant, {});
+        r.client = {
+          ...r.client,
+          requests,
+          ok: requests - errors,
+          errors: { status: errors > 0 ? { '500': errors } : {}, timeout: 0, reset: 0, other: 0 },
+        };
+        r.values = clientMetricValues(r.client);
+        return r;
+      }),
+    ).flat();
+  const errorRate = (threshold: number) => absolute('error_rate', '<=', threshold);
+
+  it('0 errors in 360 requests over 6 rounds give a finite bound, not "too few rounds", and pass "error_rate <= 2%"', () => {
+    const result = evaluateTargets([errorRate(0.01), errorRate(0.02)], errorRounds(6, 60, 0), CLIENT_METRICS, {
+      alpha: 0.04,
+    });
+    const [onePercent, twoPercent] = result.targets;
+    // Holm at α = 4 %: "<= 2 %" is rejected first (at 98 %), so "<= 1 %" is shown at the 96 % of the last step.
+    expect(twoPercent!.status).toBe('pass');
+    expect(twoPercent!.confidenceLevel).toBeCloseTo(0.98, 12);
+    expect(onePercent!.confidenceLevel).toBeCloseTo(0.96, 12);
+    expect(twoPercent!.rate).toEqual({ events: 0, trials: 360, rounds: 6, dispersion: 1 });
+    // 0 of 360 cannot show "<= 1 %" even at 96 % (the bound is 1 − 0.02^(1/360) = 1.08 %; 1.27 % at 98 %):
+    // inconclusive, with the finite bound shown.
+    expect(onePercent!.status).toBe('inconclusive');
+    expect(onePercent!.estimate).toBe(0);
+    expect(onePercent!.ci![0]).toBe(0);
+    expect(onePercent!.ci![1]).toBeCloseTo(1 - 0.02 ** (1 / 360), 9);
+    expect(onePercent!.reason).toMatchObject({ kind: 'decided', counts: { events: 0, trials: 360, dispersion: 1 } });
+  });
+
+  it('0 errors in 6 rounds of 84 requests (504) pass "error_rate <= 1%"; the per-round rule could not decide with 6 rounds', () => {
+    const { targets, verdict } = evaluateTargets([errorRate(0.01)], errorRounds(6, 84, 0), CLIENT_METRICS);
+    const target = targets[0]!;
+    expect(verdict).toBe('pass');
+    expect(target.confidenceLevel).toBeCloseTo(0.98, 12);
+    expect(target.ci![1]).toBeLessThan(0.01);
+    expect(target.ci![1]).toBeCloseTo(1 - 0.01 ** (1 / 504), 9);
+  });
+
+  it('a 2 % error rate fails "error_rate <= 1%" (5 of 250 in each of 12 rounds)', () => {
+    const { targets, verdict } = evaluateTargets([errorRate(0.01)], errorRounds(12, 250, 5), CLIENT_METRICS);
+    const target = targets[0]!;
+    expect(verdict).toBe('fail');
+    expect(target.estimate).toBeCloseTo(0.02, 12);
+    expect(target.ci![0]).toBeGreaterThan(0.01);
+    expect(target.rate).toEqual({ events: 60, trials: 3000, rounds: 12, dispersion: 1 });
+  });
+
+  it("a server ratio with counts is judged on them; rounds without counts fall back to the rounds' values", () => {
+    const exits = [30, 33, 28, 35, 31, 29, 32, 34];
+    const withCounts = Array.from({ length: exits.length }, (_, pair) =>
+      (['baseline', 'candidate'] as const).map((variant) => {
+        const r = round(pair, variant, { early_exit_ratio: exits[pair]! / 100 });
+        r.counts = { early_exit_ratio: { events: exits[pair]!, trials: 100 } };
+        return r;
+      }),
+    ).flat();
+    const target = absolute('early_exit_ratio', '>=', 0.25);
+    const pooled = statusOf(target, withCounts).target;
+    expect(pooled.status).toBe('pass');
+    expect(pooled.estimate).toBeCloseTo(252 / 800, 12);
+    expect(pooled.rate).toMatchObject({ events: 252, trials: 800, rounds: 8 });
+    const withoutCounts = withCounts.map((r) => (r.pair === 3 ? { ...r, counts: undefined } : r));
+    const perRound = statusOf(target, withoutCounts).target;
+    expect(perRound.rate).toBeUndefined();
+    expect(perRound.reason).not.toHaveProperty('counts');
+  });
+});

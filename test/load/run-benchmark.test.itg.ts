@@ -54,7 +54,8 @@ function countingHooks(servers: Record<Variant, LoopbackServer>, calls: string[]
     compute(before, after, elapsedSeconds) {
       const served = (after as { received: number }).received - (before as { received: number }).received;
       return {
-        values: { server_requests: served, server_rate: served / elapsedSeconds },
+        values: { server_requests: served, server_rate: served / elapsedSeconds, server_share: 1 },
+        counts: { server_share: { events: served, trials: served } },
         invalidReasons: served === 0 ? ['no request reached the server'] : [],
       };
     },
@@ -123,6 +124,8 @@ describe('runBenchmark', () => {
       for (const metric of CLIENT_METRICS) expect(round.values[metric.name]).toEqual(expect.any(Number));
       // The warm-up's requests are not in the round: the server saw exactly the round's 20.
       expect(round.values.server_requests).toBe(20);
+      // The counts behind a ratio travel with the round, for judging a rate on its pooled counts.
+      expect(round.counts).toEqual({ server_share: { events: 20, trials: 20 } });
     }
     // Each variant's rounds reached its own server: the baseline answers after 30 ms, a floor no load can lower.
     const p50 = (variant: Variant) =>

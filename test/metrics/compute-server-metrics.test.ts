@@ -136,6 +136,13 @@ describe('computeServerMetrics over one round', () => {
     expect(idle.values.early_exit_rate).toBeNull();
     expect(idle.values.search_rate).toBe(0);
     expect(idle.invalidReasons).toEqual([]);
+    // No denominator events, no value: and no counts to pool either.
+    expect(idle.counts).toEqual({});
+  });
+
+  it('keeps the counter deltas behind a ratio, so a rate target can be judged on the pooled counts', () => {
+    // 35 early exits of 100 searches in the round; only counter_ratio metrics carry counts.
+    expect(result.counts).toEqual({ early_exit_rate: { events: 35, trials: 100 } });
   });
 
   it('sums every series matching the labels, and all series without labels', () => {

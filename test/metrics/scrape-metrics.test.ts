@@ -127,7 +127,12 @@ describe('createServerMetricsHooks', () => {
     });
     const before = await hooks.scrape('baseline');
     expect(before.families.get('rag_searches_total')?.samples[0]?.value).toBe(42);
-    expect(hooks.compute(before, before, 2)).toEqual({ values: { search_rate: 0 }, invalidReasons: [], warnings: [] });
+    expect(hooks.compute(before, before, 2)).toEqual({
+      values: { search_rate: 0 },
+      counts: {},
+      invalidReasons: [],
+      warnings: [],
+    });
     await expect(hooks.scrape('candidate')).rejects.toThrow(InfrastructureError);
   });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
 import type { CandidateFailures, ErrorControl, TargetReason } from '../../src/gate/target-reason.js';
-import { errorControlText, exclusionText, intervalMethodsText, targetNote } from '../../src/report/reason-text.js';
+import { errorControlText, exclusionText, targetNote } from '../../src/report/reason-text.js';
 import { METRICS, pairedRounds, round } from '../helpers/round-fixtures.js';
 
 const FAILURES: CandidateFailures = {
@@ -65,6 +65,25 @@ describe('targetNote', () => {
       }),
     ).toBe(
       'x: change +12.0 %, 99.33 % interval [+8.0 %, +16.0 %] wholly on the failing side of the threshold +5.0 % (9 pairs): fail.',
+    );
+  });
+
+  it('a rate judged on its pooled counts says how many events of how many trials, and the dispersion allowed for', () => {
+    const reason: TargetReason = {
+      kind: 'decided',
+      status: 'inconclusive',
+      relative: false,
+      unit: 'ratio',
+      samples: 6,
+      estimate: 0,
+      interval: [0, 0.0127107],
+      level: 0.98,
+      threshold: 0.01,
+      crossCheck: { method: 't', status: 'pass', agrees: false },
+      counts: { events: 0, trials: 360, dispersion: 1 },
+    };
+    expect(targetNote('error_rate <= 1%', reason)).toMatch(
+      /^error_rate <= 1%: candidate 0 ratio \(0 of 360 pooled, dispersion between rounds ×1\), 98 % interval \[0 ratio, 0\.01271 ratio\] straddles the threshold 0\.01 ratio \(6 rounds\): inconclusive\./,
     );
   });
 
@@ -235,15 +254,5 @@ describe('errorControlText', () => {
     ).toBe(
       "3 targets judged together with Holm's step-down procedure: the chance that any of them gets a wrong pass or fail is at most 5 % (a false alarm at most 2.5 %); each interval is shown at the level of its Holm step, between 98.3 % and 95 %. 1 target(s) without enough data were not judged and count as inconclusive.",
     );
-  });
-});
-
-describe('intervalMethodsText', () => {
-  it('names the methods used, or says no target had data', () => {
-    expect(intervalMethodsText(['hodges-lehmann'])).toMatch(
-      /; a Hodges–Lehmann estimate with its distribution-free \(Wilcoxon\) interval\. The "all metrics" table/,
-    );
-    expect(intervalMethodsText(['t', 'bootstrap'])).toMatch(/; a Student t interval or a seeded bootstrap interval\./);
-    expect(intervalMethodsText([])).toMatch(/; no interval \(no target had data\)\./);
   });
 });
