@@ -193,9 +193,10 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const startedAt = new Date().toISOString();
   const watch = watchGenerator();
   const t0 = options.startAt ?? performance.now();
+  // The wall-clock time of t0: a duet's two rounds share one, however long the first took to set up.
+  const startedAt = new Date(Date.now() - (performance.now() - t0)).toISOString();
   let windowMs = settings.durationMs;
   let openLoop: OpenLoopSends | null = null;
   if (settings.mode === 'open') openLoop = await sendOpenLoop(requests, pool.senders[0]!, settings, t0);
