@@ -332,9 +332,9 @@ function summarize(files: readonly SessionFile[]): unknown {
     }
   out();
   out(
-    `| backend | kind | design | blocks | pairs | wall | metric | sd of log ratio | mean (bias) | ± sd of block means | 98 % half-width (median) | invalid rounds | saturated rounds |`,
+    `| backend | kind | design | blocks | pairs | wall | metric | sd of log ratio | mean (bias) | ± sd of block means | 98 % half-width (median) | invalid rounds | saturated rounds | every round counted: pairs, sd, mean, half-width |`,
   );
-  out(`|---|---|---|---|---|---|---|---|---|---|---|---|---|`);
+  out(`|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const [key, entries] of [...groups.entries()].sort()) {
     const [backend, kind, label] = key.split('|');
     const allRounds = entries.flatMap((e) => e.block.rounds);
@@ -343,7 +343,16 @@ function summarize(files: readonly SessionFile[]): unknown {
     const wall = median(entries.map((e) => e.block.wallMs)) / 1000;
     for (const metric of METRICS) {
       const stats = entries.map((e) => blockStats(e.block.rounds, metric)).filter((s): s is BlockStats => s !== null);
-      if (stats.length === 0) continue;
+      // The same pairs with the generator's verdict ignored: what the spread would be if every round counted.
+      const ignoringValidity = entries
+        .map((e) =>
+          blockStats(
+            e.block.rounds.map((r) => ({ ...r, valid: true })),
+            metric,
+          ),
+        )
+        .filter((s): s is BlockStats => s !== null);
+      if (stats.length === 0 && ignoringValidity.length === 0) continue;
       const all = stats.reduce((s, b) => s + b.mean * b.n, 0) / stats.reduce((s, b) => s + b.n, 0);
       const spreadOfMeans =
         stats.length > 1
@@ -361,6 +370,17 @@ function summarize(files: readonly SessionFile[]): unknown {
         meanLogRatio: all,
         sdOfBlockMeans: spreadOfMeans,
         medianHalfWidth: median(stats.map((s) => s.halfWidth)),
+        allRounds:
+          ignoringValidity.length === 0
+            ? null
+            : {
+                pairs: ignoringValidity.reduce((s, b) => s + b.n, 0),
+                pooledSdLogRatio: pooledSd(ignoringValidity),
+                meanLogRatio:
+                  ignoringValidity.reduce((s, b) => s + b.mean * b.n, 0) /
+                  ignoringValidity.reduce((s, b) => s + b.n, 0),
+                medianHalfWidth: median(ignoringValidity.map((s) => s.halfWidth)),
+              },
         blockStats: stats,
         invalidRounds: invalid,
         saturatedRounds: saturated,
@@ -376,8 +396,17 @@ function summarize(files: readonly SessionFile[]): unknown {
         };
       }
       rows.push(row);
+      const every = row.allRounds as {
+        pairs: number;
+        pooledSdLogRatio: number;
+        meanLogRatio: number;
+        medianHalfWidth: number;
+      } | null;
+      const everyRound = every
+        ? `${every.pairs}, ${(every.pooledSdLogRatio * 100).toFixed(1)} %, ${pct(every.meanLogRatio)}, ±${(every.medianHalfWidth * 100).toFixed(1)} %`
+        : '–';
       out(
-        `| ${backend} | ${kind} | ${label} | ${stats.length} | ${row.pairs} | ${wall.toFixed(0)} s | ${metric} | ${(pooledSd(stats) * 100).toFixed(1)} % | ${pct(all)} | ${Number.isNaN(spreadOfMeans) ? '–' : `${(spreadOfMeans * 100).toFixed(1)} %`} | ±${(median(stats.map((s) => s.halfWidth)) * 100).toFixed(1)} % | ${invalid}/${allRounds.length} | ${saturated}/${allRounds.length} |`,
+        `| ${backend} | ${kind} | ${label} | ${stats.length} | ${row.pairs} | ${wall.toFixed(0)} s | ${metric} | ${(pooledSd(stats) * 100).toFixed(1)} % | ${pct(all)} | ${Number.isNaN(spreadOfMeans) ? '–' : `${(spreadOfMeans * 100).toFixed(1)} %`} | ±${(median(stats.map((s) => s.halfWidth)) * 100).toFixed(1)} % | ${invalid}/${allRounds.length} | ${saturated}/${allRounds.length} | ${everyRound} |`,
       );
     }
   }
