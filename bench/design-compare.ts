@@ -332,7 +332,7 @@ function summarize(files: readonly SessionFile[]): unknown {
     }
   out();
   out(
-    `| backend | kind | design | blocks | pairs | wall | metric | sd of log ratio | mean (bias) | ± sd of block means | 98 % half-width (median) | invalid rounds | saturated rounds | every round counted: pairs, sd, mean, half-width |`,
+    `| backend | kind | design | blocks | pairs | wall | metric | sd of log ratio | mean (bias) | ± sd of block means | 98 % half-width (median) | invalid rounds | saturated rounds (generator CPU, event-loop delay p99: medians) | every round counted: pairs, sd, mean, half-width |`,
   );
   out(`|---|---|---|---|---|---|---|---|---|---|---|---|---|---|`);
   for (const [key, entries] of [...groups.entries()].sort()) {
@@ -340,6 +340,14 @@ function summarize(files: readonly SessionFile[]): unknown {
     const allRounds = entries.flatMap((e) => e.block.rounds);
     const invalid = allRounds.filter((r) => !r.valid).length;
     const saturated = allRounds.filter((r) => r.flags.includes('generator-saturated')).length;
+    const cpu = allRounds.map((r) => r.client.generator?.cpuShare).filter((x): x is number => x !== undefined);
+    const loopDelay = allRounds
+      .map((r) => r.client.generator?.eventLoopDelayP99Ms)
+      .filter((x): x is number => x !== undefined);
+    const generator = {
+      medianCpuShare: cpu.length ? median(cpu) : null,
+      medianEventLoopDelayP99Ms: loopDelay.length ? median(loopDelay) : null,
+    };
     const wall = median(entries.map((e) => e.block.wallMs)) / 1000;
     for (const metric of METRICS) {
       const stats = entries.map((e) => blockStats(e.block.rounds, metric)).filter((s): s is BlockStats => s !== null);
@@ -384,6 +392,7 @@ function summarize(files: readonly SessionFile[]): unknown {
         blockStats: stats,
         invalidRounds: invalid,
         saturatedRounds: saturated,
+        generator,
         rounds: allRounds.length,
       };
       if (label!.startsWith('duet')) {
@@ -406,7 +415,7 @@ function summarize(files: readonly SessionFile[]): unknown {
         ? `${every.pairs}, ${(every.pooledSdLogRatio * 100).toFixed(1)} %, ${pct(every.meanLogRatio)}, ±${(every.medianHalfWidth * 100).toFixed(1)} %`
         : '–';
       out(
-        `| ${backend} | ${kind} | ${label} | ${stats.length} | ${row.pairs} | ${wall.toFixed(0)} s | ${metric} | ${(pooledSd(stats) * 100).toFixed(1)} % | ${pct(all)} | ${Number.isNaN(spreadOfMeans) ? '–' : `${(spreadOfMeans * 100).toFixed(1)} %`} | ±${(median(stats.map((s) => s.halfWidth)) * 100).toFixed(1)} % | ${invalid}/${allRounds.length} | ${saturated}/${allRounds.length} | ${everyRound} |`,
+        `| ${backend} | ${kind} | ${label} | ${stats.length} | ${row.pairs} | ${wall.toFixed(0)} s | ${metric} | ${(pooledSd(stats) * 100).toFixed(1)} % | ${pct(all)} | ${Number.isNaN(spreadOfMeans) ? '–' : `${(spreadOfMeans * 100).toFixed(1)} %`} | ±${(median(stats.map((s) => s.halfWidth)) * 100).toFixed(1)} % | ${invalid}/${allRounds.length} | ${saturated}/${allRounds.length} (CPU ${((generator.medianCpuShare ?? Number.NaN) * 100).toFixed(0)} %, loop p99 ${(generator.medianEventLoopDelayP99Ms ?? Number.NaN).toFixed(0)} ms) | ${everyRound} |`,
       );
     }
   }
