@@ -299,6 +299,7 @@ function blockStats(rounds: readonly StoredRound[], metric: string): BlockStats 
 function startOrderSplit(
   rounds: readonly StoredRound[],
   metric: string,
+  ignoreValidity = false,
 ): { baselineFirst: number[]; candidateFirst: number[] } {
   const byPair = new Map<number, StoredRound[]>();
   for (const r of rounds) byPair.set(r.pair, [...(byPair.get(r.pair) ?? []), r]);
@@ -308,7 +309,7 @@ function startOrderSplit(
     const cand = group.find((r) => r.variant === 'candidate');
     const b = base?.values[metric];
     const c = cand?.values[metric];
-    if (!base?.valid || !cand?.valid || !b || !c || b <= 0 || c <= 0) continue;
+    if (!base || !cand || (!ignoreValidity && (!base.valid || !cand.valid)) || !b || !c || b <= 0 || c <= 0) continue;
     (base.index < cand.index ? split.baselineFirst : split.candidateFirst).push(Math.log(c / b));
   }
   return split;
@@ -403,6 +404,13 @@ function summarize(files: readonly SessionFile[]): unknown {
           baselineFirst: { pairs: bf.length, meanLogRatio: bf.length ? mean(bf) : null },
           candidateFirst: { pairs: cf.length, meanLogRatio: cf.length ? mean(cf) : null },
         };
+        const every = entries.map((e) => startOrderSplit(e.block.rounds, metric, true));
+        const ebf = every.flatMap((s) => s.baselineFirst);
+        const ecf = every.flatMap((s) => s.candidateFirst);
+        row.startOrderEveryRound = {
+          baselineFirst: { pairs: ebf.length, meanLogRatio: ebf.length ? mean(ebf) : null },
+          candidateFirst: { pairs: ecf.length, meanLogRatio: ecf.length ? mean(ecf) : null },
+        };
       }
       rows.push(row);
       const every = row.allRounds as {
@@ -429,8 +437,9 @@ function summarize(files: readonly SessionFile[]): unknown {
       candidateFirst: { pairs: number; meanLogRatio: number | null };
     };
     const f = (x: number | null) => (x === null ? '–' : pct(x));
+    const e = row.startOrderEveryRound as typeof s;
     out(
-      `- ${row.backend} ${row.kind} ${row.design} ${row.metric}: baseline first ${f(s.baselineFirst.meanLogRatio)} (${s.baselineFirst.pairs} pairs), candidate first ${f(s.candidateFirst.meanLogRatio)} (${s.candidateFirst.pairs} pairs)`,
+      `- ${row.backend} ${row.kind} ${row.design} ${row.metric}: baseline first ${f(s.baselineFirst.meanLogRatio)} (${s.baselineFirst.pairs} pairs), candidate first ${f(s.candidateFirst.meanLogRatio)} (${s.candidateFirst.pairs} pairs); every round counted: ${f(e.baselineFirst.meanLogRatio)} (${e.baselineFirst.pairs}), ${f(e.candidateFirst.meanLogRatio)} (${e.candidateFirst.pairs})`,
     );
   }
   const loads = files.map((f) => f.loadAverage);
