@@ -182,7 +182,7 @@ export interface LoadConfig {
   pairs: number;
   /** Upper bound on pairs when inconclusive targets extend the run. */
   maxPairs: number;
-  design: 'shuffled-pairs' | 'abba';
+  design: 'shuffled-pairs' | 'abba' | 'duet';
   seed: number;
   timeoutMs: number;
   /** A round whose achieved rate misses the target by more than this share is invalid. */

@@ -574,7 +574,7 @@ function readLoad(reader: ConfigReader | undefined): LoadConfig {
     warmupMs: r.duration('warmup', 5000),
     pairs,
     maxPairs: r.number('maxPairs', pairs, { min: pairs, max: 1000, integer: true }),
-    design: r.oneOf('design', ['shuffled-pairs', 'abba'] as const, 'shuffled-pairs'),
+    design: r.oneOf('design', ['shuffled-pairs', 'abba', 'duet'] as const, 'shuffled-pairs'),
     seed: r.number('seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
     timeoutMs: r.duration('timeout', 10_000),
     rateTolerance: r.number('rateTolerance', 0.05, { min: 0, max: 1 }),

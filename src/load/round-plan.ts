@@ -9,6 +9,14 @@
  *   trials of Abedi & Brecht, "Conducting Repeatable Experiments in Highly Variable Cloud Computing
  *   Environments" (ICPE 2017).
  *
+ * - `duet`: both rounds of a pair run at the same time, each variant on its own connections, with the same
+ *   request sequence at the same planned send times, so whatever the machine does during the pair (another
+ *   job, a GC pause of the generator, a frequency change) hits both variants at once: the "duet
+ *   benchmarking" of Bulej et al., "Duet Benchmarking: Improving Measurement Accuracy in the Cloud"
+ *   (Empirical Software Engineering, 2020). Within a timer tick one sender runs before the other, so the
+ *   variant that starts first may get each request a little earlier: that order is a coin flip per pair
+ *   (the shuffled-pairs stream), and a pair's two rounds are listed (and indexed) in it.
+ *
  * - `sequential`: the naive before/after, kept only so calibration can measure what interleaving buys:
  *   every baseline round of the planned block first, then every candidate round (pair k = the k-th of
  *   each). Drift between the two halves lands wholly in the comparison. The config does not offer it.
@@ -21,8 +29,8 @@ import { invalidValue } from '../errors.js';
 import type { Variant } from '../model/round-record.js';
 import { seededRandom } from './seeded-random.js';
 
-export type RoundDesign = 'abba' | 'shuffled-pairs' | 'sequential';
-export const ROUND_DESIGNS: readonly RoundDesign[] = ['abba', 'shuffled-pairs', 'sequential'];
+export type RoundDesign = 'abba' | 'shuffled-pairs' | 'duet' | 'sequential';
+export const ROUND_DESIGNS: readonly RoundDesign[] = ['abba', 'shuffled-pairs', 'duet', 'sequential'];
 
 /**
  * The generator behind a pair's order (and the requests a round picks), recorded in results.json so a run
@@ -44,6 +52,10 @@ export function roundPlanRecord(seed: number, design: RoundDesign): RoundPlanRec
   return { seed, design, generator: ROUND_PLAN_GENERATOR };
 }
 
+/**
+ * One round of the plan. In a `duet` plan the two rounds of a pair run at once and the first listed is the
+ * one whose sender starts first.
+ */
 export interface PlannedRound {
   pair: number;
   variant: Variant;
@@ -81,7 +93,7 @@ export function planRounds(options: PlanRoundsOptions): PlannedRound[] {
 }
 
 function pairOrder(pair: number, design: Exclude<RoundDesign, 'sequential'>, seed: number): [Variant, Variant] {
-  if (design === 'shuffled-pairs') {
+  if (design === 'shuffled-pairs' || design === 'duet') {
     return seededRandom(seed, pair)() < 0.5 ? ['baseline', 'candidate'] : ['candidate', 'baseline'];
   }
   const block = Math.floor(pair / 2);

@@ -1,6 +1,6 @@
 /**
  * A whole benchmark: an unmeasured warm-up per variant, then the planned rounds alternating baseline and
- * candidate (round-plan.ts). Everything outside load generation is injected: server metrics come through
+ * candidate, or in a duet both rounds of a pair at once (round-plan.ts). Everything outside load generation is injected: server metrics come through
  * `serverMetrics` hooks, persistence through `onRound`, so this module knows nothing of Prometheus or reports.
  */
 import { errorMessage, InfrastructureError } from '../errors.js';
@@ -147,38 +147,87 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
     }
   }
 
-  for (let k = 0; k < plan.length; k++) {
-    const { pair, variant } = plan[k]!;
+  // A duet runs the two rounds of a pair at once; every other design (and a run of one variant) one at a time.
+  const together = load.design === 'duet' && !options.only;
+  for (let k = 0; k < plan.length; ) {
+    const group = together && plan[k + 1]?.pair === plan[k]!.pair ? plan.slice(k, k + 2) : plan.slice(k, k + 1);
     if (signal?.aborted) return { rounds, aborted: { reason: abortReason() } };
-    const position = `round ${k + 1}/${plan.length}`;
+    const pair = group[0]!.pair;
+    const positions = group.map((_, i) => `round ${k + i + 1}/${plan.length}`);
+    if (group.length > 1) log.debug(`pair ${pair}: both variants at once, ${group[0]!.variant} starts first`);
 
+    const scrapes = await Promise.all(group.map(({ variant }) => scrapeBefore(variant)));
+    const scrapedAt = performance.now();
+    // Both rounds of a pair get the same request seed, so both variants answer the same request sequence; a
+    // duet's rounds also share the planned instant of every send (open loop). They start in the planned
+    // order: within a timer tick the first one's sends leave first.
+    const seed = load.seed * 1_000_003 + pair;
+    const startAt = group.length > 1 && load.mode === 'open' ? performance.now() : undefined;
+    const settled = await Promise.allSettled(
+      group.map(({ variant }) => {
+        const round = roundOptions(variant, load.roundDurationMs, seed);
+        return runRound(startAt === undefined ? round : { ...round, startAt });
+      }),
+    );
+    const outcomes = settled.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    if (outcomes.some((o) => o?.aborted)) return { rounds, aborted: { reason: abortReason() } };
+
+    // A round whose backend died ends the benchmark; the other round of a duet finished and is kept, as
+    // the first round of a pair is when the second one's backend dies.
+    const records = await Promise.all(
+      group.map(({ variant }, i) =>
+        outcomes[i] === undefined
+          ? undefined
+          : roundRecord(variant, pair, startPair * 2 + k + i, outcomes[i]!, scrapes[i]!, scrapedAt),
+      ),
+    );
+    for (let i = 0; i < group.length; i++) {
+      const record = records[i];
+      if (record === undefined) continue;
+      rounds.push(record);
+      logRound(k + i, positions[i]!, record, outcomes[i]!);
+      await options.onRound?.(record, rounds.slice());
+    }
+    const failed = settled.findIndex((s) => s.status === 'rejected');
+    if (failed >= 0)
+      return died(
+        group[failed]!.variant,
+        `during ${positions[failed]} (pair ${pair})`,
+        (settled[failed] as PromiseRejectedResult).reason,
+      );
+    k += group.length;
+  }
+  return { rounds };
+
+  async function scrapeBefore(variant: Variant): Promise<{ before: unknown; problems: string[] }> {
+    const problems: string[] = [];
     let before: unknown;
-    const metricsProblems: string[] = [];
     if (serverMetrics) {
       try {
         before = await serverMetrics.scrape(variant);
       } catch (error) {
-        metricsProblems.push(`metrics scrape before the round failed: ${errorMessage(error)}`);
+        problems.push(`metrics scrape before the round failed: ${errorMessage(error)}`);
       }
     }
-    const scrapedAt = performance.now();
+    return { before, problems };
+  }
 
-    let outcome: RoundOutcome;
-    try {
-      // Both rounds of a pair get the same request seed, so both variants answer the same request sequence.
-      outcome = await runRound(roundOptions(variant, load.roundDurationMs, load.seed * 1_000_003 + pair));
-    } catch (error) {
-      return died(variant, `during ${position} (pair ${pair})`, error);
-    }
-    if (outcome.aborted) return { rounds, aborted: { reason: abortReason() } };
-
+  async function roundRecord(
+    variant: Variant,
+    pair: number,
+    index: number,
+    outcome: RoundOutcome,
+    scrape: { before: unknown; problems: string[] },
+    scrapedAt: number,
+  ): Promise<RoundRecord> {
+    const metricsProblems = [...scrape.problems];
     let serverValues: Record<string, number | null> = {};
     let bounds: RoundRecord['bounds'];
     let serverCounts: Record<string, RoundCount> = {};
     if (serverMetrics && metricsProblems.length === 0) {
       try {
         const after = await serverMetrics.scrape(variant);
-        const computed = serverMetrics.compute(before, after, (performance.now() - scrapedAt) / 1000);
+        const computed = serverMetrics.compute(scrape.before, after, (performance.now() - scrapedAt) / 1000);
         serverValues = computed.values;
         bounds = computed.bounds;
         serverCounts = computed.counts ?? {};
@@ -187,12 +236,11 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
         metricsProblems.push(`server metrics after the round failed: ${errorMessage(error)}`);
       }
     }
-
     // Server metrics that could not be measured (a failed scrape, a restart between the scrapes) are missing
     // data for those metrics only: the round's client figures (its error rate above all) were still measured.
     const invalidReasons = outcome.invalidReasons;
-    const record: RoundRecord = {
-      index: startPair * 2 + k,
+    return {
+      index,
       pair,
       variant,
       startedAt: outcome.startedAt,
@@ -206,8 +254,10 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       ...(bounds && metricsProblems.length === 0 ? { bounds } : {}),
       ...(metricsProblems.length === 0 && Object.keys(serverCounts).length > 0 ? { counts: serverCounts } : {}),
     };
-    rounds.push(record);
+  }
 
+  function logRound(k: number, position: string, record: RoundRecord, outcome: RoundOutcome): void {
+    const { variant } = record;
     const { latencyMs } = outcome.stats;
     // Latency is that of successful responses: with none, there is no latency to print (not 0 ms).
     const latency =
@@ -221,12 +271,10 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       `${position} ${variant}: ${outcome.stats.achievedRate.toFixed(1)} req/s, ${latency}`,
     );
     for (const detail of outcome.flagDetails) log.warning(`${position} ${variant}: ${detail}`);
-    if (metricsProblems.length > 0)
-      log.warning(`${position} ${variant}: server metrics not measured: ${metricsProblems.join('; ')}`);
-    if (!record.valid) log.warning(`${position} ${variant} is invalid: ${invalidReasons.join('; ')}`);
-    await options.onRound?.(record, rounds.slice());
+    if (record.serverMetricsProblems)
+      log.warning(`${position} ${variant}: server metrics not measured: ${record.serverMetricsProblems.join('; ')}`);
+    if (!record.valid) log.warning(`${position} ${variant} is invalid: ${record.invalidReasons.join('; ')}`);
   }
-  return { rounds };
 }
 
 /** With a problem in the server metrics, none of them is trusted for the round: every value is null. */

@@ -92,6 +92,11 @@ export interface RunRoundOptions {
   pool?: LoadPool;
   /** Seed of the request picker. Default 1. */
   seed?: number;
+  /**
+   * Open loop: the planned instant of the first send, a performance.now() time; default the moment the round
+   * starts sending. The two rounds of a duet share one, so both variants get request i at the same planned time.
+   */
+  startAt?: number;
   signal?: AbortSignal;
   saturation?: Partial<SaturationThresholds>;
   /** This many connection refusals in a row mean the backend is gone: the round stops. Default 20. */
@@ -188,9 +193,10 @@ export async function runRound(options: RunRoundOptions): Promise<RoundOutcome> 
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const startedAt = new Date().toISOString();
   const watch = watchGenerator();
-  const t0 = performance.now();
+  const t0 = options.startAt ?? performance.now();
+  // The wall-clock time of t0: a duet's two rounds share one, however long the first took to set up.
+  const startedAt = new Date(Date.now() - (performance.now() - t0)).toISOString();
   let windowMs = settings.durationMs;
   let openLoop: OpenLoopSends | null = null;
   if (settings.mode === 'open') openLoop = await sendOpenLoop(requests, pool.senders[0]!, settings, t0);
