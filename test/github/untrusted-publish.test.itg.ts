@@ -71,6 +71,7 @@ function expectInert(markdown: string, where: string): void {
       'ul',
       'li',
       'sub',
+      'br', // between the notes under the targets table
       'a',
     ]).toContain(element);
   expect(html.match(/<a /g) ?? [], `${where}: only the workflow run link`).toHaveLength(1);
