@@ -30,6 +30,7 @@ import type { RoundRecord, Variant } from '../src/model/round-record.js';
 import type { StageContext } from '../src/pipeline/context.js';
 import { runWholeGate } from '../src/pipeline/run-gate.js';
 import { loadSettingsFor, loadWorkload, serverMetricsFor } from '../src/pipeline/stages/bench.js';
+import { parseArgs } from './args.js';
 import {
   fitNoiseModel,
   kindLabel,
@@ -45,21 +46,7 @@ import { type Provenance, packageRoot, provenance, resultsDir } from './provenan
 const METRICS = ['latency_p95', 'pipeline_time'] as const;
 const TARGETS = METRICS.map((m) => `${m} worsens <= 0%`);
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]!);
-    if (!match) throw new Error(`unrecognised argument ${JSON.stringify(argv[i])}; expected --name value`);
-    const [, name, inline] = match;
-    if (inline !== undefined) args.set(name!, inline);
-    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) args.set(name!, argv[++i]!);
-    else args.set(name!, 'true');
-  }
-  return args;
-}
-
-const args = parseArgs(process.argv.slice(2));
-const known = new Set([
+const args = parseArgs(process.argv.slice(2), [
   'runs',
   'slowdowns',
   'round',
@@ -70,9 +57,6 @@ const known = new Set([
   'evaluate-only',
   'max-load',
 ]);
-for (const name of args.keys())
-  if (!known.has(name))
-    throw new Error(`--${name}: unknown flag; known: ${[...known].map((k) => `--${k}`).join(', ')}`);
 const whole = (name: string, fallback: number, min: number): number => {
   const raw = args.get(name);
   if (raw === undefined) return fallback;

@@ -37,27 +37,14 @@ import { newRunState } from '../src/pipeline/run-state.js';
 import { loadSettingsFor, loadWorkload, serverMetricsFor } from '../src/pipeline/stages/bench.js';
 import { hodgesLehmann } from '../src/stats/hodges-lehmann.js';
 import { pairedLogRatios, pairRounds } from '../src/stats/paired-rounds.js';
+import { parseArgs } from './args.js';
 import { packageRoot, provenance, resultsDir } from './provenance.js';
 
 const METRICS = ['pipeline_time', 'latency_p95'] as const;
 /** The gate's confidence in the embedded default and the Python example (gate.confidence). */
 const LEVEL = 0.98;
 
-function parseArgs(argv: string[]): Map<string, string> {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]!);
-    if (!match) throw new Error(`unrecognised argument ${JSON.stringify(argv[i])}; expected --name value`);
-    const [, name, inline] = match;
-    if (inline !== undefined) args.set(name!, inline);
-    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) args.set(name!, argv[++i]!);
-    else args.set(name!, 'true');
-  }
-  return args;
-}
-
-const args = parseArgs(process.argv.slice(2));
-const known = new Set([
+const args = parseArgs(process.argv.slice(2), [
   'runs',
   'backends',
   'slow-backends',
@@ -68,9 +55,6 @@ const known = new Set([
   'stop-at',
   'evaluate-only',
 ]);
-for (const name of args.keys())
-  if (!known.has(name))
-    throw new Error(`--${name}: unknown flag; known: ${[...known].map((k) => `--${k}`).join(', ')}`);
 const runs = Number(args.get('runs') ?? 3);
 const pairs = Number(args.get('pairs') ?? 8);
 if (!Number.isInteger(runs) || runs < 1)

@@ -17,17 +17,12 @@ import { parseTarget } from '../src/config/targets.js';
 import { evaluateTargets } from '../src/gate/evaluate-targets.js';
 import { createRandom } from '../src/stats/prng.js';
 import { planLooks } from '../src/stats/sequential.js';
+import { parseArgs } from './args.js';
 import { previousDetectable } from './calibration/calibration.js';
 import { DEFAULT_NOISE, type NoiseModel, SIMULATED_METRIC, simulateRounds } from './calibration/simulate.js';
 import { provenance } from './provenance.js';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const match = /^--([a-z-]+)=(.*)$/.exec(arg);
-    if (!match) throw new Error(`unrecognised argument ${JSON.stringify(arg)}; expected --name=value`);
-    return [match[1]!, match[2]!] as const;
-  }),
-);
+const args = parseArgs(process.argv.slice(2), ['runs', 'seed', 'json']);
 const runs = Number(args.get('runs') ?? 1000);
 const seed = Number(args.get('seed') ?? 1);
 if (!(Number.isInteger(runs) && runs >= 10))

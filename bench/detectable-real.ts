@@ -15,16 +15,11 @@ import { evaluateTargets, type TargetEvaluation } from '../src/gate/evaluate-tar
 import { CLIENT_METRICS, type MetricInfo, type RoundRecord } from '../src/model/round-record.js';
 import { pairedLogRatios, pairRounds } from '../src/stats/paired-rounds.js';
 import { decideContinuation, planLooks } from '../src/stats/sequential.js';
+import { parseArgs } from './args.js';
 import { previousDetectable, type StoredRun } from './calibration/calibration.js';
 import { packageRoot } from './provenance.js';
 
-const args = new Map(
-  process.argv.slice(2).map((arg) => {
-    const match = /^--([a-z-]+)=(.*)$/.exec(arg);
-    if (!match) throw new Error(`unrecognised argument ${JSON.stringify(arg)}; expected --name=value`);
-    return [match[1]!, match[2]!] as const;
-  }),
-);
+const args = parseArgs(process.argv.slice(2), ['series', 'max-pairs']);
 const series = resolve(packageRoot, args.get('series') ?? 'bench/results/calibration/budget-3min');
 const maxPairs = Number(args.get('max-pairs') ?? 30);
 
