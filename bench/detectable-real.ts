@@ -17,7 +17,7 @@ import { pairedLogRatios, pairRounds } from '../src/stats/paired-rounds.js';
 import { decideContinuation, planLooks } from '../src/stats/sequential.js';
 import { parseArgs } from './args.js';
 import { previousDetectable, type StoredRun } from './calibration/calibration.js';
-import { packageRoot } from './provenance.js';
+import { packageRoot, provenance } from './provenance.js';
 
 const args = parseArgs(process.argv.slice(2), ['series', 'max-pairs']);
 const series = resolve(packageRoot, args.get('series') ?? 'bench/results/calibration/budget-3min');
@@ -51,7 +51,11 @@ const runs = readdirSync(runsDir)
 const kinds = [...new Set(runs.map((r) => r.slowdown))].sort((a, b) => a - b);
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-console.log(`series ${series}: ${runs.length} runs, looks at ${plan.pairsAtLook.join(', ')} pairs\n`);
+const measuredBy = new Set(runs.map((r) => r.commit ?? 'not recorded'));
+console.log(`replayed with ${JSON.stringify(provenance())}`);
+console.log(
+  `series ${series}: ${runs.length} runs (measured with ${[...measuredBy].join(', ')}), looks at ${plan.pairsAtLook.join(', ')} pairs\n`,
+);
 console.log(
   '| metric | A/A runs | A/A "Detectable" at the last look, median (range) | previous formula, median | kind | measured change (mean of runs) | caught |',
 );
