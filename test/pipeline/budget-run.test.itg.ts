@@ -112,7 +112,9 @@ describe('gate.budget', () => {
       reportDir,
     );
     expect(code, log).toBe(0);
-    expect(log).toMatch(/look 2 not run: at the pace measured so far its \d+ pairs would end [\d.]+s past the budget/);
+    expect(log).toMatch(
+      /look 2 not run: at the pace measured so far its \d+ pairs would end [\d.]+m?s past the budget/,
+    );
     const results = JSON.parse(readFileSync(join(reportDir, 'results.json'), 'utf8'));
     expect(results.decision.stoppingReason).toBe('budget exhausted');
     expect(results.decision.errorControl.sequential.look).toBe(1);
