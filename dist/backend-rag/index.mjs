@@ -13334,6 +13334,14 @@ function parseConfig(env) {
       10,
       'a fraction from 0 to 10 (0.05 makes every request take 5 % longer)',
     ),
+    extraWorkMs: numberKnob(
+      env,
+      'EXTRA_WORK_MS',
+      0,
+      0,
+      1000,
+      'CPU milliseconds of extra work per request, from 0 to 1000 (0.5 adds half a millisecond of mixing)',
+    ),
   });
 }
 
@@ -13384,7 +13392,7 @@ function orTsQuery(terms) {
 // and each candidate with hashed character trigrams, runs the pair through a small fixed
 // recurrent mixer for `work` rounds, and blends the result with the retrieval score. The cost is
 // real arithmetic proportional to work x candidates (no sleeps). Pure: same inputs, same order
-// and scores. `burnWork` reuses the mixer for SLOWDOWN's injected extra work.
+// and scores. `burnWork` and `burnSteps` reuse the mixer for SLOWDOWN's and EXTRA_WORK_MS's injected work.
 
 const DIM = 64;
 
@@ -13477,6 +13485,37 @@ function burnWork(done) {
 }
 
 /**
+ * Runs exactly `steps` mixing rounds (the same rounds as burnWork) and returns a value derived from
+ * the state. For EXTRA_WORK_MS: a fixed amount of work per request, whatever the clock says.
+ */
+function burnSteps(steps) {
+  const seed = rerank_embed('perf-gate extra work');
+  let acc = 0;
+  for (let i = 0; i < steps; i += 1) acc += crossScore(seed, seed, DIM);
+  return acc;
+}
+
+/**
+ * Mixing rounds per millisecond of this process's CPU time, measured over about `sampleMs` of
+ * work (CPU time, not wall time, so a busy machine that preempts the process does not change the
+ * count much). EXTRA_WORK_MS is turned into a fixed number of rounds with it, once, at start.
+ */
+function stepsPerCpuMs(sampleMs = 200) {
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  burnSteps(50); // compiled before it is timed
+  const start = cpuMs();
+  let steps = 0;
+  while (cpuMs() - start < sampleMs) {
+    burnSteps(100);
+    steps += 100;
+  }
+  return steps / (cpuMs() - start);
+}
+
+/**
  * @param {string} query normalized query
  * @param {Array<{id: number, title: string, body: string, score: number}>} candidates
  * @param {{ work: number }} effort
@@ -13549,11 +13588,17 @@ function readSearchRequest(body) {
 
 /**
  * @param {{ pool: import('pg').Pool, metrics: ReturnType<import('./metrics.mjs').createMetrics>,
- *           config: { earlyExitScore: number | null, rerankWork: number, slowdown: number },
- *           now?: () => bigint }} deps  `now` returns nanoseconds (process.hrtime.bigint by default)
+ *           config: { earlyExitScore: number | null, rerankWork: number, slowdown: number, extraWorkMs?: number },
+ *           now?: () => bigint, extraWorkSteps?: number }} deps  `now` returns nanoseconds (process.hrtime.bigint
+ *           by default); `extraWorkSteps` overrides the mixing rounds EXTRA_WORK_MS is measured into
  */
-function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigint }) {
+function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigint, extraWorkSteps }) {
   const seconds = (start) => Number(now() - start) / 1e9;
+  // EXTRA_WORK_MS as a fixed count of mixing rounds, measured once: every request then does the same
+  // work however busy the machine is, unlike SLOWDOWN, whose share of the elapsed time grows with
+  // the queueing it causes.
+  const extraSteps =
+    extraWorkSteps ?? (config.extraWorkMs > 0 ? Math.max(1, Math.round(config.extraWorkMs * stepsPerCpuMs())) : 0);
 
   // A statement name per pooled connection. On a real server each connection is its own session and
   // this changes nothing; PGlite (the zero-install fallback) serves every connection in one session,
@@ -13635,6 +13680,7 @@ function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigi
       const deadline = now() + extraNs;
       burnWork(() => now() >= deadline);
     }
+    if (extraSteps > 0) burnSteps(extraSteps);
     metrics.pipelineDuration.observe({ step: 'total' }, seconds(started));
     return {
       query: normalized,
@@ -13812,6 +13858,7 @@ function createMetrics() {
 
 
 
+
 // The service's own thin logger: one line per event on stderr, never the database password.
 const log = {
   info: (message) => process.stderr.write(`backend-rag: ${message}\n`),
@@ -13843,7 +13890,9 @@ function main() {
   pool.on('error', (error) => log.error(`idle database connection: ${error.message}`));
 
   const metrics = createMetrics();
-  const search = createSearchPipeline({ pool, metrics, config });
+  // EXTRA_WORK_MS measured into mixing rounds before the server listens, so no request waits on it.
+  const extraWorkSteps = config.extraWorkMs > 0 ? Math.max(1, Math.round(config.extraWorkMs * stepsPerCpuMs())) : 0;
+  const search = createSearchPipeline({ pool, metrics, config, extraWorkSteps });
   const server = (0,external_node_http_namespaceObject.createServer)(createRequestHandler({ search, pool, registry: metrics.registry, log }));
 
   // Keep idle keep-alive connections longer than a load generator's pause between blocks (and
@@ -13861,7 +13910,8 @@ function main() {
     const earlyExit = config.earlyExitScore === null ? 'off' : String(config.earlyExitScore);
     log.info(
       `listening on ${config.host}:${address.port}; database ${maskDatabaseUrl(config.databaseUrl)}; ` +
-        `pool ${config.poolSize}; early exit ${earlyExit}; rerank work ${config.rerankWork}; slowdown ${config.slowdown}`,
+        `pool ${config.poolSize}; early exit ${earlyExit}; rerank work ${config.rerankWork}; slowdown ${config.slowdown}; ` +
+        `extra work ${config.extraWorkMs} ms = ${extraWorkSteps} mixing rounds per request`,
     );
   });
 

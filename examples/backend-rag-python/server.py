@@ -52,7 +52,7 @@ async def serve(config, sock: socket.socket) -> None:
 
     from rag_backend.http_app import create_app
     from rag_backend.metrics import create_metrics
-    from rag_backend.pipeline import create_search_pipeline
+    from rag_backend.pipeline import create_search_pipeline, extra_work_chunks
 
     # min_size=0: connections are opened on demand, so the service starts (and answers /health
     # with 503) while the database is down; idle ones stay open 30 s, longer than any gap in a
@@ -66,7 +66,9 @@ async def serve(config, sock: socket.socket) -> None:
         server_settings={"application_name": "perf-gate-backend-rag-python"},
     )
     metrics = create_metrics()
-    search = create_search_pipeline(pool, metrics, config)
+    # EXTRA_WORK_MS measured into mixer chunks before the server listens, so no request waits on it.
+    extra_chunks = extra_work_chunks(config)
+    search = create_search_pipeline(pool, metrics, config, extra_chunks=extra_chunks)
     app = create_app(search, pool, metrics, log_error)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -82,7 +84,8 @@ async def serve(config, sock: socket.socket) -> None:
     early_exit = "off" if config.early_exit_score is None else str(config.early_exit_score)
     log_info(
         f"listening on {config.host}:{sock.getsockname()[1]}; database {mask_database_url(config.database_url)}; "
-        f"pool {config.pool_size}; early exit {early_exit}; rerank work {config.rerank_work}; slowdown {config.slowdown}"
+        f"pool {config.pool_size}; early exit {early_exit}; rerank work {config.rerank_work}; slowdown {config.slowdown}; "
+        f"extra work {config.extra_work_ms} ms = {extra_chunks} mixer chunks per request"
     )
     try:
         # uvicorn installs its own SIGTERM/SIGINT handlers: stop accepting, finish requests in flight.

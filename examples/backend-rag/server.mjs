@@ -10,6 +10,7 @@ import pg from 'pg';
 import { ConfigError, maskDatabaseUrl, parseConfig } from './lib/config.mjs';
 import { createRequestHandler } from './lib/http-app.mjs';
 import { createMetrics } from './lib/metrics.mjs';
+import { stepsPerCpuMs } from './lib/rerank.mjs';
 import { createSearchPipeline } from './lib/search-pipeline.mjs';
 
 // The service's own thin logger: one line per event on stderr, never the database password.
@@ -43,7 +44,9 @@ function main() {
   pool.on('error', (error) => log.error(`idle database connection: ${error.message}`));
 
   const metrics = createMetrics();
-  const search = createSearchPipeline({ pool, metrics, config });
+  // EXTRA_WORK_MS measured into mixing rounds before the server listens, so no request waits on it.
+  const extraWorkSteps = config.extraWorkMs > 0 ? Math.max(1, Math.round(config.extraWorkMs * stepsPerCpuMs())) : 0;
+  const search = createSearchPipeline({ pool, metrics, config, extraWorkSteps });
   const server = createServer(createRequestHandler({ search, pool, registry: metrics.registry, log }));
 
   // Keep idle keep-alive connections longer than a load generator's pause between blocks (and
@@ -61,7 +64,8 @@ function main() {
     const earlyExit = config.earlyExitScore === null ? 'off' : String(config.earlyExitScore);
     log.info(
       `listening on ${config.host}:${address.port}; database ${maskDatabaseUrl(config.databaseUrl)}; ` +
-        `pool ${config.poolSize}; early exit ${earlyExit}; rerank work ${config.rerankWork}; slowdown ${config.slowdown}`,
+        `pool ${config.poolSize}; early exit ${earlyExit}; rerank work ${config.rerankWork}; slowdown ${config.slowdown}; ` +
+        `extra work ${config.extraWorkMs} ms = ${extraWorkSteps} mixing rounds per request`,
     );
   });
 

@@ -107,6 +107,11 @@ describe.skipIf(!pythonAvailable)('backend-rag-python knobs', () => {
     ['SLOWDOWN', '-0.1', 'SLOWDOWN: got "-0.1"; expected a fraction from 0 to 10'],
     // Python's float() would read this as 10; the Node backend refuses it, and so must this one.
     ['SLOWDOWN', '1_0', 'SLOWDOWN: got "1_0"; expected a fraction from 0 to 10'],
+    [
+      'EXTRA_WORK_MS',
+      '-1',
+      'EXTRA_WORK_MS: got "-1"; expected CPU milliseconds of extra work per request, from 0 to 1000',
+    ],
     ['RERANK_WORK', '2.5', 'RERANK_WORK: got "2.5"; expected an integer from 0 to 100000'],
     ['PORT', '70000', 'PORT: got "70000"; expected an integer from 0 to 65535'],
   ])('%s=%s exits 2 naming the variable, the value and what is allowed', async (name, value, message) => {
@@ -317,6 +322,23 @@ describe.skipIf(!postgresAvailable)('backend-rag-python against PostgreSQL', () 
       .reduce((a, b) => a + b, 0);
     // The extra work lasts at least half the time the request had taken, which includes its steps.
     expect(m.value('rag_pipeline_duration_seconds_sum{step="total"}')).toBeGreaterThanOrEqual(1.5 * steps);
+    expect(m.value('rag_early_exit_total')).toBe(1);
+  });
+
+  it('EXTRA_WORK_MS adds a fixed count of mixer chunks to every request, early exit or not', async () => {
+    const server = await start({ DATABASE_URL: ragUrl, EARLY_EXIT_SCORE: '0.9', EXTRA_WORK_MS: '20' });
+    const logged = /extra work 20\.0 ms = (\d+) mixer chunks per request/.exec(server.output());
+    expect(logged, server.output()).not.toBeNull();
+    expect(Number(logged?.[1])).toBeGreaterThan(0);
+    await search(server.baseUrl, vagueQuery);
+    await search(server.baseUrl, title.text);
+    const m = await scrape(server.baseUrl);
+    const steps = ['golden_lookup', 'embedding', 'retrieval', 'rerank']
+      .map((step) => m.value(`rag_pipeline_duration_seconds_sum{step="${step}"}`) ?? 0)
+      .reduce((a, b) => a + b, 0);
+    // Two requests, 20 ms of CPU each: the total exceeds the steps by about 40 ms.
+    const extra = (m.value('rag_pipeline_duration_seconds_sum{step="total"}') ?? 0) - steps;
+    expect(extra).toBeGreaterThan(0.02);
     expect(m.value('rag_early_exit_total')).toBe(1);
   });
 

@@ -28,6 +28,11 @@ describe('backend-rag knobs', () => {
     ['DB_POOL_SIZE', '0', 'DB_POOL_SIZE: got "0"; expected an integer from 1 to 1000'],
     ['EARLY_EXIT_SCORE', '1.5', 'EARLY_EXIT_SCORE: got "1.5"; expected a score from 0 to 1 (e.g. 0.9), or "off"'],
     ['SLOWDOWN', '-0.1', 'SLOWDOWN: got "-0.1"; expected a fraction from 0 to 10'],
+    [
+      'EXTRA_WORK_MS',
+      '-1',
+      'EXTRA_WORK_MS: got "-1"; expected CPU milliseconds of extra work per request, from 0 to 1000',
+    ],
     ['RERANK_WORK', '2.5', 'RERANK_WORK: got "2.5"; expected an integer from 0 to 100000'],
     ['PORT', '70000', 'PORT: got "70000"; expected an integer from 0 to 65535'],
   ])('%s=%s exits 2 naming the variable, the value and what is allowed', async (name, value, message) => {
@@ -258,6 +263,24 @@ describe.skipIf(!postgresAvailable)('backend-rag against PostgreSQL', () => {
     // By construction the extra work lasts at least half of the time the request had taken, which
     // includes its steps; without SLOWDOWN the total exceeds the steps only by bookkeeping.
     expect(m.value('rag_pipeline_duration_seconds_sum{step="total"}')).toBeGreaterThanOrEqual(1.5 * steps);
+    expect(m.value('rag_early_exit_total')).toBe(1);
+  });
+
+  it('EXTRA_WORK_MS adds a fixed count of mixing rounds to every request, early exit or not', async () => {
+    const server = await start({ DATABASE_URL: postUrl, EARLY_EXIT_SCORE: '0.9', EXTRA_WORK_MS: '20' });
+    const logged = /extra work 20 ms = (\d+) mixing rounds per request/.exec(server.output());
+    expect(logged, server.output()).not.toBeNull();
+    expect(Number(logged?.[1])).toBeGreaterThan(0);
+    await search(server.baseUrl, vagueQuery); // reranked
+    await search(server.baseUrl, title.text); // early exit
+    const m = await scrape(server.baseUrl);
+    const steps = ['golden_lookup', 'retrieval', 'rerank']
+      .map((step) => m.value(`rag_pipeline_duration_seconds_sum{step="${step}"}`) ?? 0)
+      .reduce((a, b) => a + b, 0);
+    // Two requests, 20 ms of CPU each, measured into rounds at start; wall time is at least the CPU
+    // time, so the total exceeds the steps by about 40 ms (half of it allows for the start's sample).
+    const extra = (m.value('rag_pipeline_duration_seconds_sum{step="total"}') ?? 0) - steps;
+    expect(extra).toBeGreaterThan(0.02);
     expect(m.value('rag_early_exit_total')).toBe(1);
   });
 

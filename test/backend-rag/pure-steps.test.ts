@@ -8,7 +8,7 @@ import {
   parseConfig,
 } from '../../examples/backend-rag/lib/config.mjs';
 import { normalizeQuery, orTsQuery, queryTerms, questionHash } from '../../examples/backend-rag/lib/query-text.mjs';
-import { burnWork, rerank, rerankRows } from '../../examples/backend-rag/lib/rerank.mjs';
+import { burnSteps, burnWork, rerank, rerankRows, stepsPerCpuMs } from '../../examples/backend-rag/lib/rerank.mjs';
 
 const url = 'postgres://rag:pw@127.0.0.1:5432/rag';
 
@@ -22,6 +22,7 @@ describe('parseConfig', () => {
       earlyExitScore: null,
       rerankWork: DEFAULT_RERANK_WORK,
       slowdown: 0,
+      extraWorkMs: 0,
     });
   });
 
@@ -45,6 +46,8 @@ describe('parseConfig', () => {
     ['DB_POOL_SIZE', '1e3'],
     ['EARLY_EXIT_SCORE', 'high'],
     ['SLOWDOWN', 'NaN'],
+    ['EXTRA_WORK_MS', '-1'],
+    ['EXTRA_WORK_MS', '1001'],
     ['RERANK_WORK', 'lots'],
   ])('%s=%s is a ConfigError naming the variable', (name, value) => {
     expect(() => parseConfig({ DATABASE_URL: url, [name]: value })).toThrow(ConfigError);
@@ -119,5 +122,28 @@ describe('rerank', () => {
     expect(result.rounds).toBe(3);
     expect(Number.isFinite(result.checksum)).toBe(true);
     expect(burnWork(() => true).rounds).toBe(0);
+  });
+});
+
+describe('EXTRA_WORK_MS work', () => {
+  it('burnSteps does the same work for the same count, and more for more', () => {
+    expect(burnSteps(20)).toBe(burnSteps(20));
+    expect(burnSteps(0)).toBe(0);
+    expect(burnSteps(21)).not.toBe(burnSteps(20));
+  });
+
+  it('stepsPerCpuMs measures a positive rate whose steps take about that much CPU time', () => {
+    const rate = stepsPerCpuMs(50);
+    expect(rate).toBeGreaterThan(0);
+    const cpu = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    const start = cpu();
+    burnSteps(Math.round(20 * rate));
+    // 20 ms of CPU asked; the rate came from a 50 ms sample on the same process, so within a factor of 2.
+    const spent = cpu() - start;
+    expect(spent).toBeGreaterThan(10);
+    expect(spent).toBeLessThan(40);
   });
 });

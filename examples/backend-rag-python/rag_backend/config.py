@@ -23,6 +23,7 @@ class Config:
     early_exit_score: Optional[float]
     rerank_work: int
     slowdown: float
+    extra_work_ms: float = 0.0
 
 
 # Rerank mixing rounds per candidate. CPython does one round for 20 candidates in about 2-3 ms on
@@ -123,5 +124,13 @@ def parse_config(env: Mapping[str, str]) -> Config:
         rerank_work=_integer_knob(env, "RERANK_WORK", DEFAULT_RERANK_WORK, 0, 100000),
         slowdown=_number_knob(
             env, "SLOWDOWN", 0.0, 0, 10, "a fraction from 0 to 10 (0.05 makes every request take 5 % longer)"
+        ),
+        extra_work_ms=_number_knob(
+            env,
+            "EXTRA_WORK_MS",
+            0.0,
+            0,
+            1000,
+            "CPU milliseconds of extra work per request, from 0 to 1000 (0.5 adds half a millisecond of mixing)",
         ),
     )

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Optional
 from .config import Config
 from .metrics import Metrics
 from .query_text import MAX_QUERY_LENGTH, normalize_query, or_ts_query, query_terms, question_hash
-from .rerank import burn_work, embed, rerank
+from .rerank import burn_chunks, burn_work, chunks_per_cpu_ms, embed, rerank
 
 TOP_K = 20
 
@@ -50,10 +50,22 @@ def read_search_request(body: Any) -> str:
 Search = Callable[[str], Awaitable[dict]]
 
 
+def extra_work_chunks(config: Config) -> int:
+    """EXTRA_WORK_MS as a fixed count of mixer chunks, measured once (0 when the knob is off)."""
+    if config.extra_work_ms <= 0:
+        return 0
+    return max(1, round(config.extra_work_ms * chunks_per_cpu_ms()))
+
+
 def create_search_pipeline(pool: Any, metrics: Metrics, config: Config,
-                           now: Callable[[], int] = time.perf_counter_ns) -> Search:
+                           now: Callable[[], int] = time.perf_counter_ns,
+                           extra_chunks: Optional[int] = None) -> Search:
     """`pool` is an asyncpg pool (asyncpg prepares and caches each statement per connection);
-    `now` returns nanoseconds."""
+    `now` returns nanoseconds. `extra_chunks` is EXTRA_WORK_MS measured into mixer chunks
+    (extra_work_chunks): every request then does the same work however busy the machine is,
+    unlike SLOWDOWN, whose share of the elapsed time grows with the queueing it causes."""
+    if extra_chunks is None:
+        extra_chunks = extra_work_chunks(config)
 
     def seconds(start: int) -> float:
         return (now() - start) / 1e9
@@ -143,6 +155,8 @@ def create_search_pipeline(pool: Any, metrics: Metrics, config: Config,
             metrics.reranks.inc()
         if config.slowdown > 0:
             inject_slowdown(now() - started)
+        if extra_chunks > 0:
+            burn_chunks(extra_chunks)
         observe_step("total", started)
         results = []
         for r in ranked:

@@ -5,6 +5,7 @@ inputs, same order and scores. `burn_work` reuses the mixer for SLOWDOWN's injec
 from __future__ import annotations
 
 import math
+import time
 from operator import mul
 from typing import Callable
 
@@ -89,6 +90,37 @@ def burn_work(done: Callable[[], bool]) -> tuple[int, float]:
         row = end % DIM
         chunks += 1
     return chunks, sum(map(mul, READOUT, state))
+
+
+def burn_chunks(chunks: int) -> float:
+    """Runs exactly `chunks` chunks of mixer rows (the chunks of burn_work) and returns a value
+    derived from the state. For EXTRA_WORK_MS: a fixed amount of work per request, whatever the
+    clock says."""
+    seed = embed("perf-gate extra work")
+    state = [v * DIM for v in seed]
+    bias = [2 * v for v in seed]
+    tanh = math.tanh
+    row = 0
+    for _ in range(chunks):
+        end = row + _BURN_CHUNK_ROWS
+        for r in range(row, end):
+            state[r] = tanh(bias[r] + sum(map(mul, WEIGHTS[r], state)))
+        row = end % DIM
+    return sum(map(mul, READOUT, state))
+
+
+def chunks_per_cpu_ms(sample_ms: float = 200.0) -> float:
+    """Chunks of burn_chunks per millisecond of this thread's CPU time, measured over about
+    `sample_ms` of work (CPU time, not wall time, so a busy machine that preempts the process does
+    not change the count much). EXTRA_WORK_MS is turned into a fixed number of chunks with it, once,
+    at start."""
+    clock = time.thread_time_ns
+    start = clock()
+    chunks = 0
+    while clock() - start < sample_ms * 1e6:
+        burn_chunks(50)
+        chunks += 50
+    return chunks / ((clock() - start) / 1e6)
 
 
 def rerank(query: str, candidates: list[dict], work: int, query_vec: list[float] | None = None) -> list[dict]:

@@ -9,6 +9,7 @@ export interface BackendRagConfig {
   readonly earlyExitScore: number | null;
   readonly rerankWork: number;
   readonly slowdown: number;
+  readonly extraWorkMs: number;
 }
 export function parseConfig(env: Record<string, string | undefined>): BackendRagConfig;
 export function maskDatabaseUrl(raw: string): string;

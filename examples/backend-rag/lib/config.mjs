@@ -101,5 +101,13 @@ export function parseConfig(env) {
       10,
       'a fraction from 0 to 10 (0.05 makes every request take 5 % longer)',
     ),
+    extraWorkMs: numberKnob(
+      env,
+      'EXTRA_WORK_MS',
+      0,
+      0,
+      1000,
+      'CPU milliseconds of extra work per request, from 0 to 1000 (0.5 adds half a millisecond of mixing)',
+    ),
   });
 }

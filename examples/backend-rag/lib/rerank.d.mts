@@ -8,6 +8,8 @@ export interface RerankCandidate {
 export function embed(text: string): Float64Array;
 export function rerankRows(work: number): number;
 export function burnWork(done: () => boolean): { rounds: number; checksum: number };
+export function burnSteps(steps: number): number;
+export function stepsPerCpuMs(sampleMs?: number): number;
 export function rerank<T extends RerankCandidate>(
   query: string,
   candidates: T[],

@@ -2,7 +2,7 @@
 // and each candidate with hashed character trigrams, runs the pair through a small fixed
 // recurrent mixer for `work` rounds, and blends the result with the retrieval score. The cost is
 // real arithmetic proportional to work x candidates (no sleeps). Pure: same inputs, same order
-// and scores. `burnWork` reuses the mixer for SLOWDOWN's injected extra work.
+// and scores. `burnWork` and `burnSteps` reuse the mixer for SLOWDOWN's and EXTRA_WORK_MS's injected work.
 
 const DIM = 64;
 
@@ -92,6 +92,37 @@ export function burnWork(done) {
     rounds += 1;
   }
   return { rounds, checksum: acc };
+}
+
+/**
+ * Runs exactly `steps` mixing rounds (the same rounds as burnWork) and returns a value derived from
+ * the state. For EXTRA_WORK_MS: a fixed amount of work per request, whatever the clock says.
+ */
+export function burnSteps(steps) {
+  const seed = embed('perf-gate extra work');
+  let acc = 0;
+  for (let i = 0; i < steps; i += 1) acc += crossScore(seed, seed, DIM);
+  return acc;
+}
+
+/**
+ * Mixing rounds per millisecond of this process's CPU time, measured over about `sampleMs` of
+ * work (CPU time, not wall time, so a busy machine that preempts the process does not change the
+ * count much). EXTRA_WORK_MS is turned into a fixed number of rounds with it, once, at start.
+ */
+export function stepsPerCpuMs(sampleMs = 200) {
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  burnSteps(50); // compiled before it is timed
+  const start = cpuMs();
+  let steps = 0;
+  while (cpuMs() - start < sampleMs) {
+    burnSteps(100);
+    steps += 100;
+  }
+  return steps / (cpuMs() - start);
 }
 
 /**

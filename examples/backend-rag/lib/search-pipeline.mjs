@@ -1,7 +1,7 @@
 // The search pipeline: golden-answer lookup, full-text retrieval, rerank (unless early exit).
 // The pool, the metrics and the clock are passed in, so the steps can be driven by a test.
 import { MAX_QUERY_LENGTH, normalizeQuery, orTsQuery, queryTerms, questionHash } from './query-text.mjs';
-import { burnWork, rerank } from './rerank.mjs';
+import { burnSteps, burnWork, rerank, stepsPerCpuMs } from './rerank.mjs';
 
 export const TOP_K = 20;
 
@@ -53,11 +53,17 @@ export function readSearchRequest(body) {
 
 /**
  * @param {{ pool: import('pg').Pool, metrics: ReturnType<import('./metrics.mjs').createMetrics>,
- *           config: { earlyExitScore: number | null, rerankWork: number, slowdown: number },
- *           now?: () => bigint }} deps  `now` returns nanoseconds (process.hrtime.bigint by default)
+ *           config: { earlyExitScore: number | null, rerankWork: number, slowdown: number, extraWorkMs?: number },
+ *           now?: () => bigint, extraWorkSteps?: number }} deps  `now` returns nanoseconds (process.hrtime.bigint
+ *           by default); `extraWorkSteps` overrides the mixing rounds EXTRA_WORK_MS is measured into
  */
-export function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigint }) {
+export function createSearchPipeline({ pool, metrics, config, now = process.hrtime.bigint, extraWorkSteps }) {
   const seconds = (start) => Number(now() - start) / 1e9;
+  // EXTRA_WORK_MS as a fixed count of mixing rounds, measured once: every request then does the same
+  // work however busy the machine is, unlike SLOWDOWN, whose share of the elapsed time grows with
+  // the queueing it causes.
+  const extraSteps =
+    extraWorkSteps ?? (config.extraWorkMs > 0 ? Math.max(1, Math.round(config.extraWorkMs * stepsPerCpuMs())) : 0);
 
   // A statement name per pooled connection. On a real server each connection is its own session and
   // this changes nothing; PGlite (the zero-install fallback) serves every connection in one session,
@@ -139,6 +145,7 @@ export function createSearchPipeline({ pool, metrics, config, now = process.hrti
       const deadline = now() + extraNs;
       burnWork(() => now() >= deadline);
     }
+    if (extraSteps > 0) burnSteps(extraSteps);
     metrics.pipelineDuration.observe({ step: 'total' }, seconds(started));
     return {
       query: normalized,
