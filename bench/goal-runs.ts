@@ -14,7 +14,11 @@
  * measured on the pooled rounds of all runs of a kind, not taken from the knob.
  *
  * Run: npx tsx bench/goal-runs.ts [--runs 20] [--backends node,python] [--sizes 0.05,0.10] [--budget 3m]
- *        [--stop-at ISO-time] [--out bench/results/goal] [--evaluate-only] [--max-load 1.5]
+ *        [--stop-at ISO-time] [--out bench/results/goal] [--evaluate-only] [--max-load 1.5] [--wait-load 1.0]
+ *
+ * --max-load leaves out of the tables any run whose one-minute load average was at or above it before or
+ * after; --wait-load holds each run until the one-minute load average is below it (checked every 15 s), so
+ * a campaign sharing the machine pauses instead of measuring someone else's work.
  *
  * Every run is stored as one JSON file as soon as it ends (commit, CPUs, Node version, load average
  * before and after), a restart skips the stored ones, and summary.json and the printed tables are
@@ -56,6 +60,7 @@ const args = parseArgs(process.argv.slice(2), [
   'out',
   'evaluate-only',
   'max-load',
+  'wait-load',
 ]);
 const runs = Number(args.get('runs') ?? 20);
 if (!Number.isInteger(runs) || runs < 1)
@@ -74,6 +79,8 @@ const stopAt = args.has('stop-at') ? Date.parse(args.get('stop-at')!) : Number.P
 if (Number.isNaN(stopAt)) throw new Error(`--stop-at: got ${args.get('stop-at')}; expected an ISO date-time`);
 const maxLoad = args.has('max-load') ? Number(args.get('max-load')) : Number.POSITIVE_INFINITY;
 if (Number.isNaN(maxLoad)) throw new Error(`--max-load: got ${args.get('max-load')}; expected a number`);
+const waitLoad = args.has('wait-load') ? Number(args.get('wait-load')) : Number.POSITIVE_INFINITY;
+if (!(waitLoad > 0)) throw new Error(`--wait-load: got ${args.get('wait-load')}; expected a number above 0`);
 const outDir = resolve(args.get('out') ?? resultsDir('goal'));
 const evaluateOnly = args.get('evaluate-only') === 'true';
 
@@ -350,6 +357,10 @@ if (!evaluateOnly) {
           out(`${backend} ${kindLabel(size)} #${run}: no A/A run stored yet to size the extra work from; skipped`);
           continue;
         }
+        while (loadAverage()[0]! >= waitLoad && Date.now() <= stopAt) {
+          await new Promise((done) => setTimeout(done, 15_000));
+        }
+        if (Date.now() > stopAt) continue;
         const stored = await runOne(backend, size, extraWorkMs, run);
         const { commit, ...machine } = measuredBy;
         writeFileSync(file, `${JSON.stringify({ ...stored, commit, machine } satisfies GoalRun)}\n`);
