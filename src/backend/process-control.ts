@@ -4,6 +4,7 @@
  * checks that the pid still belongs to the process that was started (its start time is unchanged).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { InfrastructureError } from '../errors.js';
 
 export interface ProcStat {
   /** One-letter state from /proc/<pid>/stat: R, S, D, Z (zombie), T, ... */
@@ -61,8 +62,9 @@ export function isProcessAlive(pid: number, startTicks?: string): boolean {
 export function isGroupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: the group exists but belongs to someone this process may not signal. It is alive.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   if (!hasProc()) return true;
   // kill(-pgid, 0) also succeeds for a group made only of zombies; look closer. A pgid cannot be
@@ -77,6 +79,18 @@ export function isGroupAlive(pgid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * A signal refused with EPERM means the group is there and another user owns it (a backend started
+ * under sudo, a cleanup step run as a different user): it was not stopped, and saying "already
+ * exited" would report a running backend as removed.
+ */
+function notPermitted(error: unknown, pgid: number): void {
+  if ((error as NodeJS.ErrnoException).code === 'EPERM')
+    throw new InfrastructureError(
+      `not permitted to signal process group ${pgid}: it belongs to another user; stop it as that user or as root`,
+    );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,7 +109,8 @@ export async function stopProcessGroup(
   if (!isGroupAlive(target.pgid)) return 'not-running';
   try {
     process.kill(-target.pgid, 'SIGTERM');
-  } catch {
+  } catch (error) {
+    notPermitted(error, target.pgid);
     return 'not-running';
   }
   const deadline = Date.now() + graceMs;
@@ -105,7 +120,8 @@ export async function stopProcessGroup(
   }
   try {
     process.kill(-target.pgid, 'SIGKILL');
-  } catch {
+  } catch (error) {
+    notPermitted(error, target.pgid);
     return 'terminated';
   }
   for (let i = 0; i < 40 && isGroupAlive(target.pgid); i += 1) await sleep(50);

@@ -1,9 +1,10 @@
 /**
  * Fault tests for a run that is stopped part-way: SIGTERM and SIGINT during migrate, boot, bench
- * and compare, a stage killed outright (SIGKILL), with local-process and Docker backends, a real
- * PostgreSQL (a throwaway cluster, or a test cluster whose pg_database is checked) and the
- * perf-gate CLI as its own process. Each case asserts the exit code, the verdict and stage in
- * results.json, and that nothing the run started is left (processes, containers, databases, the
+ * and compare, a stage killed outright (SIGKILL), a backend killed under load, PostgreSQL stopped
+ * mid-migration, and a cleanup that cannot remove what the run owns; with local-process and Docker
+ * backends, a real PostgreSQL (a throwaway cluster, or a test cluster whose pg_database is checked)
+ * and the perf-gate CLI as its own process. Each case asserts the exit code, the verdict and stage
+ * in results.json, and that nothing the run started is left (processes, containers, databases, the
  * throwaway server).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -134,7 +135,7 @@ interface RunStateFile {
 }
 
 interface BackendStateFile {
-  entries: { kind: string; pid?: number; name?: string }[];
+  entries: { kind: string; variant: string; pid?: number; pgid?: number; name?: string }[];
 }
 
 interface ResultsFile {
@@ -284,15 +285,17 @@ interface WholeGateCase {
   early: boolean;
 }
 
-// Every stage with both signals for local processes; for Docker (slower to start and remove) one
-// signal per stage where containers exist, the other signal for the next stage.
+// Every stage with both signals for local processes; for Docker every stage with both signals across
+// this table and the stage-mode one below.
 const wholeGateCases: WholeGateCase[] = [
   ...(['migrate', 'boot', 'bench'] as const).flatMap((stage) =>
     (['SIGTERM', 'SIGINT'] as const).map((signal) => ({ stage, signal, backend: 'process' as const, early: false })),
   ),
+  { stage: 'migrate', signal: 'SIGTERM', backend: 'docker', early: false },
   { stage: 'boot', signal: 'SIGTERM', backend: 'docker', early: false },
   { stage: 'boot', signal: 'SIGINT', backend: 'docker', early: true },
   { stage: 'bench', signal: 'SIGINT', backend: 'docker', early: false },
+  { stage: 'bench', signal: 'SIGTERM', backend: 'docker', early: false },
 ];
 
 describe('perf-gate run, interrupted', () => {
@@ -463,7 +466,10 @@ const stageCases: StageCase[] = [
   { stage: 'bench', signal: 'SIGINT', backend: 'process' },
   { stage: 'compare', signal: 'SIGTERM', backend: 'process' },
   { stage: 'compare', signal: 'SIGINT', backend: 'process' },
+  { stage: 'migrate', signal: 'SIGINT', backend: 'docker' },
   { stage: 'boot', signal: 'SIGINT', backend: 'docker' },
+  { stage: 'compare', signal: 'SIGTERM', backend: 'docker' },
+  { stage: 'compare', signal: 'SIGINT', backend: 'docker' },
 ];
 
 function githubEnv(api: FakeGitHubApi, name: string): Record<string, string> {
@@ -543,4 +549,161 @@ describe('stage mode, interrupted', () => {
       expect(leftovers(state.runId, throwawayDir, backend === 'docker')).toEqual([]);
     },
   );
+});
+
+/** The recorded backend of one variant, once its stage wrote it. */
+function recordedBackend(reportDir: string, variant: 'baseline' | 'candidate'): BackendStateFile['entries'][number] {
+  const entry = readJson<BackendStateFile>(join(reportDir, 'backend-state.json'))?.entries.find(
+    (e) => e.variant === variant,
+  );
+  if (!entry) throw new Error(`no ${variant} backend recorded in ${reportDir}`);
+  return entry;
+}
+
+describe('perf-gate run, a backend or the database fails under it', () => {
+  it.for(['process', 'docker'] as const)(
+    'the candidate (%s) is killed during bench: exit 3, verdict error at stage bench naming the candidate, rounds kept, nothing left',
+    async (backend, ctx) => {
+      if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+      if (backend === 'docker' && !requireService('Docker engine', probeDocker())) return ctx.skip();
+      const name = `candidate-killed-${backend}`;
+      const config = writeConfig({ name, backend });
+      const reportDir = join(work, name, 'report');
+      const statePath = join(work, name, 'state.json');
+      const run = perfGate(['run', '--config', config, '--report-dir', reportDir, '--state', statePath]);
+      await reach('bench', run, reportDir, backend, statePath);
+      const state = readJson<RunStateFile>(statePath)!;
+      const candidate = recordedBackend(reportDir, 'candidate');
+      // A crash, as the kernel's OOM killer or a segfault would end it: no handler runs.
+      if (backend === 'process') process.kill(candidate.pid!, 'SIGKILL');
+      else expect(spawnSync('docker', ['kill', candidate.name!], { encoding: 'utf8' }).status).toBe(0);
+      const code = await run.exited;
+      const output = run.output();
+      expect(code, output.slice(-3000)).toBe(3);
+      const results = readJson<ResultsFile>(join(reportDir, 'results.json'))!;
+      expect(results.verdict).toBe('error');
+      expect(results.error).toMatchObject({ stage: 'bench', exitCode: 3 });
+      expect(results.error!.message).toContain('candidate');
+      expect(results.headline).not.toContain('targets met');
+      expect(results.rounds.length).toBeGreaterThanOrEqual(4);
+      expect(leftovers(state.runId, state.database?.throwaway?.dataDir, backend === 'docker')).toEqual([]);
+      const cleanup = await finished(['cleanup', '--state', statePath]);
+      expect(cleanup.code, cleanup.output).toBe(0);
+    },
+  );
+
+  it('PostgreSQL stops during migrate: exit 3, verdict error at stage migrate, no backend started; once it is back, cleanup drops the baseline copy', async (ctx) => {
+    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+    const own = await startTestCluster();
+    try {
+      const database = await createDatabase(own);
+      const name = 'postgres-stopped-migrate';
+      const config = writeConfig({ name, backend: 'process', slowMigration: true, databaseUrl: database.url });
+      const reportDir = join(work, name, 'report');
+      const statePath = join(work, name, 'state.json');
+      const run = perfGate(['run', '--config', config, '--report-dir', reportDir, '--state', statePath]);
+      await reach('migrate', run, reportDir, 'process', statePath);
+      expect(await baselineCopies(own, database.name)).toHaveLength(1);
+      own.stopServer();
+      const code = await run.exited;
+      const output = run.output();
+      expect(code, output.slice(-3000)).toBe(3);
+      const results = readJson<ResultsFile>(join(reportDir, 'results.json'))!;
+      expect(results.verdict).toBe('error');
+      expect(results.error).toMatchObject({ stage: 'migrate', exitCode: 3 });
+      expect(results.error!.message).toMatch(/terminat|connection|shut ?down|ECONNRESET|ECONNREFUSED/i);
+      expect(results.rounds).toEqual([]);
+      expect(output).not.toMatch(/TypeError|at .*\.ts:\d+/);
+      // No backend was started against a database that is not there.
+      expect(readJson<BackendStateFile>(join(reportDir, 'backend-state.json'))?.entries ?? []).toEqual([]);
+      const state = readJson<RunStateFile>(statePath)!;
+      expect(processesOfRun(state.runId)).toEqual([]);
+
+      // The copy could not be dropped while the server was down: cleanup says so, and drops it once it is back.
+      const whileDown = await finished(['cleanup', '--state', statePath]);
+      expect(whileDown.code, whileDown.output).toBe(3);
+      expect(whileDown.output).toContain('was created by this run and not dropped');
+      own.startServer();
+      const cleanup = await finished(['cleanup', '--state', statePath]);
+      expect(cleanup.code, cleanup.output).toBe(0);
+      expect(await baselineCopies(own, database.name)).toEqual([]);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('cleanup that cannot remove what the run owns', () => {
+  it('Docker engine unreachable: exit 3 naming the containers; with the engine back, cleanup removes them and exits 0', async (ctx) => {
+    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+    if (!requireService('Docker engine', probeDocker())) return ctx.skip();
+    const name = 'cleanup-docker-unreachable';
+    const config = writeConfig({ name, backend: 'docker' });
+    const reportDir = join(work, name, 'report');
+    const statePath = join(work, name, 'state.json');
+    await stagesBefore('bench', statePath, config, reportDir);
+    const state = readJson<RunStateFile>(statePath)!;
+    const containers = dockerNames(`perf-gate.run-id=${state.runId}`);
+    expect(containers).toHaveLength(2);
+
+    const unreachable = await finished(['cleanup', '--state', statePath], {
+      DOCKER_HOST: `unix://${join(work, name, 'no-engine.sock')}`,
+    });
+    expect(unreachable.code, unreachable.output).toBe(3);
+    for (const container of containers) expect(unreachable.output).toContain(container);
+    expect(dockerNames(`perf-gate.run-id=${state.runId}`)).toHaveLength(2);
+
+    const cleanup = await finished(['cleanup', '--state', statePath]);
+    expect(cleanup.code, cleanup.output).toBe(0);
+    expect(leftovers(state.runId, state.database?.throwaway?.dataDir, true)).toEqual([]);
+  });
+
+  it('backend processes of another user (cleanup run unprivileged): exit 3 naming them as still running, never "already exited"', async (ctx) => {
+    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+    // Root starts the backends; the cleanup runs as `nobody`, which may not signal them (EPERM).
+    const asOtherUser =
+      process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0
+        ? { available: true, reason: '' }
+        : { available: false, reason: 'needs root and setpriv(1) to run cleanup as another user' };
+    if (!requireService('root, to run cleanup as another user', asOtherUser)) return ctx.skip();
+    const database = await createDatabase(cluster!);
+    const name = 'cleanup-other-user';
+    const config = writeConfig({ name, backend: 'process', databaseUrl: database.url });
+    const reportDir = join(work, name, 'report');
+    const statePath = join(work, name, 'state.json');
+    await stagesBefore('bench', statePath, config, reportDir);
+    const state = readJson<RunStateFile>(statePath)!;
+    const running = processesOfRun(state.runId);
+    expect(running).toHaveLength(2);
+
+    // The shipped bundle, copied where `nobody` can read it (the checkout may sit under a private home).
+    const shipped = join(work, name, 'dist');
+    spawnSync('cp', ['-r', join(root, 'dist'), shipped]);
+    spawnSync('chmod', ['-R', 'a+rwX', work]);
+    const unprivileged = spawnSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        process.execPath,
+        join(shipped, 'index.js'),
+        'cleanup',
+        '--state',
+        statePath,
+      ],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: work, NO_COLOR: '1' }, cwd: work },
+    );
+    const said = `${unprivileged.stdout}${unprivileged.stderr}`;
+    expect(unprivileged.status, said).toBe(3);
+    expect(said).toContain('not permitted to signal process group');
+    expect(said).toMatch(/left behind: (baseline|candidate): process group \d+ .* is still running/);
+    expect(said).not.toMatch(/had already exited/);
+    expect(processesOfRun(state.runId)).toEqual(running);
+
+    const cleanup = await finished(['cleanup', '--state', statePath]);
+    expect(cleanup.code, cleanup.output).toBe(0);
+    expect(leftovers(state.runId, undefined, false)).toEqual([]);
+    expect(await baselineCopies(cluster!, database.name)).toEqual([]);
+  });
 });
