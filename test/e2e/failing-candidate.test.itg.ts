@@ -1,8 +1,9 @@
 /**
  * A candidate that fails its requests, end to end through the bundled CLI (dist/index.js): two real
  * processes of the fixture backend at URLs, a healthy baseline and a candidate that answers 500, never
- * answers, or destroys every connection. The gate must read this as a missed target (verdict fail, exit 1),
- * never as missing data (inconclusive, exit 0).
+ * answers, or destroys every connection; and the 500 case again with backends perf-gate starts itself
+ * (kind: command, and kind: image in Docker). The gate must read this as a missed target (verdict
+ * fail, exit 1), never as missing data (inconclusive, exit 0).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseResultsJson, validateResults } from '../../src/report/results-schema.js';
+import { buildFixtureImage, containersWithLabel } from '../helpers/backend-boot.js';
+import { probeDocker } from '../helpers/docker.js';
+import { requireService } from '../helpers/services.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const bundle = join(root, 'dist/index.js');
@@ -58,6 +62,7 @@ function gate(args: string[]): Promise<{ code: number | null; stdout: string; st
 }
 
 interface ResultsFile {
+  runId: string;
   verdict: string;
   targets: { expression: string; status: string; estimate: number | null; note?: string }[];
   rounds: {
@@ -74,7 +79,28 @@ interface ResultsFile {
   decision: { stoppingReason: string; validPairs: number } | null;
 }
 
-async function runAgainst(mode: string): Promise<{
+type Kind = 'url' | 'command' | 'image';
+
+/** The backend section: fixtures this test started (url), or ones perf-gate starts (command, image). */
+async function backendLines(kind: Kind, mode: string): Promise<string[]> {
+  if (kind === 'url') {
+    const baseline = await startFixture('ok', 'baseline');
+    const candidate = await startFixture(mode, 'candidate');
+    return ['  kind: url', `  baseline: { url: "${baseline.url}" }`, `  candidate: { url: "${candidate.url}" }`];
+  }
+  const variants = [
+    '  baseline: { env: { FIXTURE_MODE: ok, VARIANT_LABEL: baseline } }',
+    `  candidate: { env: { FIXTURE_MODE: ${mode}, VARIANT_LABEL: candidate } }`,
+  ];
+  return kind === 'command'
+    ? ['  kind: command', `  command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(server)}]`, ...variants]
+    : ['  kind: image', `  image: ${buildFixtureImage()}`, '  network: host', ...variants];
+}
+
+async function runAgainst(
+  mode: string,
+  kind: Kind = 'url',
+): Promise<{
   code: number | null;
   stdout: string;
   stderr: string;
@@ -82,18 +108,15 @@ async function runAgainst(mode: string): Promise<{
   report: string;
   seconds: number;
 }> {
-  const baseline = await startFixture('ok', 'baseline');
-  const candidate = await startFixture(mode, 'candidate');
-  const dir = join(work, mode);
-  const config = join(work, `${mode}.yml`);
+  const name = kind === 'url' ? mode : `${mode}-${kind}`;
+  const dir = join(work, name);
+  const config = join(work, `${name}.yml`);
   writeFileSync(
     config,
     [
       'backend:',
-      '  kind: url',
+      ...(await backendLines(kind, mode)),
       '  healthPath: /health',
-      `  baseline: { url: "${baseline.url}" }`,
-      `  candidate: { url: "${candidate.url}" }`,
       'load:',
       '  rate: 20',
       '  roundDuration: 1s',
@@ -144,32 +167,38 @@ afterEach(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('perf-gate run against a candidate that fails its requests', () => {
-  it('answers 500 to every request: verdict fail, exit 1, error_rate missed with the counts', async () => {
-    const { code, stderr, results, report } = await runAgainst('answer-500');
-    expect(code, stderr.slice(-3000)).toBe(1);
-    expect(results.verdict).toBe('fail');
-    const errorRate = results.targets.find((t) => t.expression === 'error_rate <= 1%')!;
-    expect(errorRate.status).toBe('fail');
-    expect(errorRate.estimate).toBe(1);
-    expect(errorRate.note).toMatch(
-      /in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/,
-    );
-    expect(results.targets.find((t) => t.expression === 'latency_p95 worsens <= 10%')!.status).toBe('fail');
-    // The candidate's rounds were measured: valid, flagged, with their errors counted.
-    const candidate = results.rounds.filter((r) => r.variant === 'candidate');
-    expect(candidate).toHaveLength(5);
-    for (const round of candidate) {
-      expectMeasured(round);
-      expect(round.flags).toContain('no-successful-response');
-      expect(round.client.errors.status).toEqual({ '500': round.client.requests });
-    }
-    // A clear failure stops at the first look.
-    expect(results.decision!.stoppingReason).toBe('all targets decided');
-    expect(report.split('\n')[0]).toBe('### ❌ perf-gate: 2 of 2 targets missed');
-    expect(report).toMatch(
-      /2 target\(s\) failed without a test: in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/,
-    );
-  }, 120_000);
+  it.for(['url', 'command', 'image'] as const)(
+    'answers 500 to every request (kind: %s): verdict fail, exit 1, error_rate missed with the counts',
+    { timeout: 120_000 },
+    async (kind, ctx) => {
+      if (kind === 'image' && !requireService('Docker engine', probeDocker())) return ctx.skip();
+      const { code, stderr, results, report } = await runAgainst('answer-500', kind);
+      expect(code, stderr.slice(-3000)).toBe(1);
+      expect(results.verdict).toBe('fail');
+      const errorRate = results.targets.find((t) => t.expression === 'error_rate <= 1%')!;
+      expect(errorRate.status).toBe('fail');
+      expect(errorRate.estimate).toBe(1);
+      expect(errorRate.note).toMatch(
+        /in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/,
+      );
+      expect(results.targets.find((t) => t.expression === 'latency_p95 worsens <= 10%')!.status).toBe('fail');
+      // The candidate's rounds were measured: valid, flagged, with their errors counted.
+      const candidate = results.rounds.filter((r) => r.variant === 'candidate');
+      expect(candidate).toHaveLength(5);
+      for (const round of candidate) {
+        expectMeasured(round);
+        expect(round.flags).toContain('no-successful-response');
+        expect(round.client.errors.status).toEqual({ '500': round.client.requests });
+      }
+      // A clear failure stops at the first look.
+      expect(results.decision!.stoppingReason).toBe('all targets decided');
+      expect(report.split('\n')[0]).toBe('### ❌ perf-gate: 2 of 2 targets missed');
+      expect(report).toMatch(
+        /2 target\(s\) failed without a test: in (\d) of \1 candidate rounds no request succeeded \((\d+) of \2 requests failed: HTTP 500 × \2\)/,
+      );
+      if (kind === 'image') expect(containersWithLabel(`perf-gate.run-id=${results.runId}`)).toEqual([]);
+    },
+  );
 
   it('never answers: every request ends as a timeout, rounds end in bounded time, verdict fail, exit 1', async () => {
     const { code, stderr, results, seconds } = await runAgainst('hang');
