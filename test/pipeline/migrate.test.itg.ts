@@ -111,7 +111,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
     });
     const { code, log } = await cli(['migrate']);
     show(
-      'migrate --config FILE --dry-run',
+      'migrate in stage mode, dry run',
       log
         .split('\n')
         .filter((l) => l.startsWith('dry run') || l.startsWith('group'))
@@ -123,6 +123,29 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
     expect(log).toMatch(
       /dry run: would apply up to 021_chunks\.sql first, then copy '[^']+' to '[^']+_perf_gate_baseline_<run id>' for the baseline before 022/,
     );
+  });
+
+  it('migrate --config FILE --dry-run, the flag form the issue was found with: no migration, no baseline copy, no state', async () => {
+    const db = await freshDatabase(cluster, 'dry');
+    const ws = workspace({
+      url: db.url,
+      migrations: { dir: reference },
+      baseline: { strategy: 'template-copy', before: '022' },
+    });
+    const { code, log } = await cli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--dry-run',
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
+    expect(code, log).toBe(0);
+    await untouched(db, ws);
+    expect(log).toContain('dry run: 3 migration(s) would be applied, 0 already applied; nothing was changed');
+    expect(log).toContain("_perf_gate_baseline_<run id>' for the baseline before 022");
   });
 
   it('run --dry-run plans the database stage and stops before the backends boot', async () => {
