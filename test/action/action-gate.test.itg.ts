@@ -248,6 +248,33 @@ describe('the action through the runner harness', () => {
     }
   }, 300_000);
 
+  it('GitHub rate limits the comment for an hour: a warning, the Check still posted, the step is not red and does not wait', async (ctx) => {
+    if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
+    const limited = await FakeGitHubApi.start();
+    limited.inject('createComment', { kind: 'secondary-rate-limit', retryAfterSeconds: 3600 });
+    try {
+      const began = Date.now();
+      const run = await gate(
+        { event: loadEventFixture('pull_request'), inputs: { config: PASS_CONFIG, 'comment-key': 'limited' } },
+        limited,
+      );
+      expect(run.outcome, transcript(run)).toBe('success');
+      expect(run.outputs.verdict).toBe('pass');
+      expect(run.outputs['comment-url']).toBe('');
+      const warnings = run.annotations.filter((a) => a.command === 'warning').map((a) => a.message);
+      expect(
+        warnings.some((w) => w.includes('GitHub is rate limiting this token') && w.includes('the PR comment skipped')),
+        transcript(run),
+      ).toBe(true);
+      expect(limited.commentsOn(OWNER, REPO, 57)).toEqual([]);
+      expect(limited.checkRuns.map((c) => c.conclusion)).toEqual(['success']);
+      // The hour GitHub asked for was not waited out.
+      expect(Date.now() - began).toBeLessThan(300_000);
+    } finally {
+      await limited.close();
+    }
+  }, 300_000);
+
   it('a token GitHub refuses (401): the compare step fails with exit 3 and says why; verdict, summary and cleanup are still there', async (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const revoked = 'ghp_revokedTokenValue0123456789abcdef';
