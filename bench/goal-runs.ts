@@ -32,8 +32,10 @@ import { parseDuration } from '../src/config/durations.js';
 import { loadConfig, metricCatalog } from '../src/config/load.js';
 import { parseTarget } from '../src/config/targets.js';
 import { errorMessage } from '../src/errors.js';
+import { evaluateTargets } from '../src/gate/evaluate-targets.js';
 import { planBudget } from '../src/load/budget-plan.js';
 import { MemoryLogger } from '../src/log.js';
+import type { RoundRecord } from '../src/model/round-record.js';
 import { runWholeGate } from '../src/pipeline/run-gate.js';
 import { parseArgs } from './args.js';
 import {
@@ -243,6 +245,37 @@ async function runOne(backend: BackendName, size: number, extraWorkMs: number, r
   }
 }
 
+/** The former default's pair count: 10 pairs and one look at the whole alpha (then with 5 s rounds). */
+const FORMER_PAIRS = 10;
+const formerTargets = new Map<BackendName, ReturnType<typeof formerGate>>();
+
+function formerGate(backend: BackendName) {
+  const path = BACKENDS[backend];
+  const config = loadConfig({ packageRoot, ...(path ? { path: join(packageRoot, path) } : {}) });
+  const catalog = metricCatalog(config);
+  return {
+    catalog,
+    targets: TARGETS.map((t, i) => parseTarget(t, catalog, `goal target ${i}`)),
+    alpha: 1 - config.gate.confidence,
+  };
+}
+
+/**
+ * The former design replayed on a run's own rounds: its first 10 pairs judged once, at the whole alpha,
+ * Holm over the three targets, with today's estimators. (Its rounds are this run's, 2.8 s at the
+ * budget's plan, not the former 5 s.)
+ */
+function formerStatuses(backend: BackendName, run: GoalRun): Map<string, string> {
+  let gate = formerTargets.get(backend);
+  if (!gate) {
+    gate = formerGate(backend);
+    formerTargets.set(backend, gate);
+  }
+  const rounds = run.rounds.filter((r) => r.pair < FORMER_PAIRS) as unknown as RoundRecord[];
+  const evaluated = evaluateTargets(gate.targets, rounds, gate.catalog, { alpha: gate.alpha });
+  return new Map(evaluated.targets.map((t) => [t.expression, t.status]));
+}
+
 const pct = (k: number, n: number): string => (n === 0 ? '–' : `${((100 * k) / n).toFixed(0)} % (${k}/${n})`);
 const signed = (x: number | null): string => (x === null ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`);
 
@@ -268,6 +301,16 @@ function summarize(backend: BackendName, print: boolean): unknown {
       pipelineGuardPass: count((r) => status(r, PIPELINE_GUARD) === 'pass'),
       p95GuardPass: count((r) => status(r, P95_GUARD) === 'pass'),
       inconclusive: count((r) => r.verdict === 'inconclusive'),
+      former: (() => {
+        const statuses = ofKind.map((r) => formerStatuses(backend, r));
+        const of = (expression: string, status: string) => statuses.filter((s) => s.get(expression) === status).length;
+        return {
+          anyFail: statuses.filter((s) => [...s.values()].includes('fail')).length,
+          detectFail: of(DETECT, 'fail'),
+          pipelineGuardPass: of(PIPELINE_GUARD, 'pass'),
+          p95GuardPass: of(P95_GUARD, 'pass'),
+        };
+      })(),
       meanPairs: ofKind.length ? ofKind.reduce((a, r) => a + r.pairsUsed, 0) / ofKind.length : null,
       meanWallS: ofKind.length ? ofKind.reduce((a, r) => a + r.wallMs, 0) / ofKind.length / 1000 : null,
       measuredPipelineChange: truth.meanLogRatio === null ? null : Math.expm1(truth.meanLogRatio),
@@ -314,6 +357,15 @@ function summarize(backend: BackendName, print: boolean): unknown {
   for (const r of rows) {
     out(
       `| ${r.kind} | ${r.extraWorkMs} ms | ${signed(r.measuredPipelineChange)} (p95 ${signed(r.measuredP95Change)}) | ${r.runs} | ${r.errors} | ${pct(r.anyFail, r.runs)} | ${pct(r.detectFail, r.runs)} | ${pct(r.pipelineGuardPass, r.runs)} | ${pct(r.p95GuardPass, r.runs)} | ${pct(r.inconclusive, r.runs)} | ${r.meanPairs?.toFixed(1) ?? '–'} | ${r.meanWallS?.toFixed(0) ?? '–'} s |`,
+    );
+  }
+  out();
+  out(`The former design on the same runs (first ${FORMER_PAIRS} pairs, one look):`);
+  out(`| kind | runs | any target failed | ${DETECT}: fail | ${PIPELINE_GUARD}: pass | ${P95_GUARD}: pass |`);
+  out(`|---|---|---|---|---|---|`);
+  for (const r of rows) {
+    out(
+      `| ${r.kind} | ${r.runs} | ${pct(r.former.anyFail, r.runs)} | ${pct(r.former.detectFail, r.runs)} | ${pct(r.former.pipelineGuardPass, r.runs)} | ${pct(r.former.p95GuardPass, r.runs)} |`,
     );
   }
   out();
