@@ -165,7 +165,18 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
     ],
   },
-  { name: 'validate', summary: 'check a config file without running anything', flags: [config] },
+  {
+    name: 'validate',
+    summary: 'check a config file without running anything',
+    flags: [
+      config,
+      {
+        name: 'strict',
+        kind: 'boolean',
+        description: 'refuse unset ${NAME} variables and a missing workload file (default: warn, resolved at run time)',
+      },
+    ],
+  },
   {
     name: 'dashboard',
     summary: "print a Grafana dashboard (JSON) for the config's server metrics",

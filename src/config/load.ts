@@ -44,6 +44,15 @@ export interface ConfigOverrides {
 
 export const EMBEDDED_DEFAULT = 'embedded default';
 
+/**
+ * `${NAME}` references whose variable is not set where the config is checked (an editor, a pre-commit
+ * hook): `validate` without `--strict` puts a stand-in in their place and lists them, since a run gets
+ * them from its own environment. Every other command treats an unset variable as an error.
+ */
+export interface UnsetVariables {
+  found: { name: string; key: string }[];
+}
+
 /** Reads a config file (YAML or JSON), or the embedded default when `path` is undefined. */
 export function loadConfig(options: {
   path?: string;
@@ -51,6 +60,8 @@ export function loadConfig(options: {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   overrides?: ConfigOverrides;
+  /** Collect unset `${NAME}` references here, with a stand-in value, instead of refusing them. */
+  unset?: UnsetVariables;
 }): PerfGateConfig {
   const env = options.env ?? process.env;
   let text: string;
@@ -72,7 +83,13 @@ export function loadConfig(options: {
     baseDir = options.packageRoot;
     text = DEFAULT_CONFIG_YAML;
   }
-  const config = parseConfig(text, { source, baseDir, env, overrides: options.overrides ?? {} });
+  const config = parseConfig(text, {
+    source,
+    baseDir,
+    env,
+    overrides: options.overrides ?? {},
+    ...(options.unset ? { unset: options.unset } : {}),
+  });
   const cwd = options.cwd ?? process.cwd();
   confineConfigPaths(
     config,
@@ -85,7 +102,13 @@ export function loadConfig(options: {
 
 export function parseConfig(
   text: string,
-  context: { source: string; baseDir: string; env: NodeJS.ProcessEnv; overrides: ConfigOverrides },
+  context: {
+    source: string;
+    baseDir: string;
+    env: NodeJS.ProcessEnv;
+    overrides: ConfigOverrides;
+    unset?: UnsetVariables;
+  },
 ): PerfGateConfig {
   let document: unknown;
   try {
@@ -101,7 +124,10 @@ export function parseConfig(
     throw error;
   }
   const expanded: Expansion[] = [];
-  const root = ConfigReader.root(context.source, interpolateEnv(document, context.env, '', expanded));
+  const root = ConfigReader.root(
+    context.source,
+    interpolateEnv(document, { env: context.env, expanded, unset: context.unset }, ''),
+  );
   // A top-level typo ("target:") must be reported as an unknown key, not as a missing section.
   for (const key of ['database', 'backend', 'load', 'metrics', 'targets', 'gate', 'report']) root.raw(key);
   root.rejectUnknownKeys();
@@ -188,34 +214,51 @@ function readBudget(
 }
 
 /**
- * Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error.
+ * Replaces `${NAME}` in every string with the environment variable NAME; a missing one is an error,
+ * or, when `unset` collects them, a stand-in of the right shape for its key (a URL where a URL goes).
  * Every value put in is collected in `expanded`, with the key it sits under, for configSecrets to judge.
  */
-function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, expanded: Expansion[]): unknown {
+function interpolateEnv(
+  value: unknown,
+  context: { env: NodeJS.ProcessEnv; expanded: Expansion[]; unset: UnsetVariables | undefined },
+  path: string,
+): unknown {
   if (typeof value === 'string') {
     const found: { name: string; value: string }[] = [];
+    const whole = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
     const text = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = env[name];
-      if (v === undefined)
+      const v = context.env[name];
+      if (v !== undefined) {
+        found.push({ name, value: v });
+        return v;
+      }
+      if (!context.unset)
         throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
-      found.push({ name, value: v });
-      return v;
+      context.unset.found.push({ name, key: path });
+      return standIn(path, whole);
     });
     const key =
       path
         .replace(/\[\d+\]$/, '')
         .split('.')
         .pop() ?? '';
-    for (const item of found) expanded.push({ ...item, key, text });
+    for (const item of found) context.expanded.push({ ...item, key, text });
     return text;
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`, expanded));
+  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, context, `${path}[${i}]`));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, path ? `${path}.${k}` : k, expanded)]),
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, context, path ? `${path}.${k}` : k)]),
     );
   }
   return value;
+}
+
+/** What an unset variable stands for while a config is only checked: a URL under a URL key, else a word. */
+function standIn(path: string, whole: boolean): string {
+  if (whole && /(^|\.)url$/i.test(path))
+    return path.startsWith('database.') ? 'postgres://unset.invalid/unset' : 'http://unset.invalid';
+  return 'unset';
 }
 
 /** `dir` (SQL files) or `command` (the team's own script); a mapping with neither means no migrations. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -92,7 +92,7 @@ describe('bad command lines exit 2 with a message', () => {
     const { code, log } = await run(['validate', '--confg', 'x.yml']);
     expect(code).toBe(2);
     expect(log).toContain(
-      "error: flag --confg: not known for 'validate'; allowed: --config, --help, --quiet, --verbose",
+      "error: flag --confg: not known for 'validate'; allowed: --config, --strict, --help, --quiet, --verbose",
     );
   });
 
@@ -165,6 +165,82 @@ describe('perf-gate validate', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('values that only the run has (unset ${NAME}, a workload file not there yet)', () => {
+    let dir: string;
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const write = (body: string) => {
+      dir = mkdtempSync(join(tmpdir(), 'perf-gate-validate-'));
+      const path = join(dir, 'perf-gate.yml');
+      writeFileSync(path, body);
+      return path;
+    };
+    const unresolved = [
+      'backend:',
+      '  kind: url',
+      '  baseline: { url: "${PERF_GATE_TEST_UNSET_BASELINE}" }',
+      '  candidate: { url: "http://127.0.0.1:8000", env: { TOKEN: "${PERF_GATE_TEST_UNSET_TOKEN}" } }',
+      'load:',
+      '  workload: { file: queries.jsonl }',
+      'targets: [latency_p95 worsens <= 5%]',
+      '',
+    ].join('\n');
+
+    it('are warnings that say each is resolved at run time, and exit 0', async () => {
+      const path = write(unresolved);
+      const { code, stdout, log } = await run(['validate', '--config', path]);
+      expect(code, log).toBe(0);
+      expect(stdout).toContain(`${path}: valid. 1 targets (latency_p95 worsens <= 5%)`);
+      expect(stdout).toContain('3 value(s) resolved at run time, not checked here');
+      expect(log).toContain(
+        "warning: config key 'backend.baseline.url': ${PERF_GATE_TEST_UNSET_BASELINE} is not set here; it is read from the environment at run time",
+      );
+      expect(log).toContain("config key 'backend.candidate.env.TOKEN': ${PERF_GATE_TEST_UNSET_TOKEN} is not set here");
+      expect(log).toContain(`config key 'load.workload.file': ${join(dir, 'queries.jsonl')} does not exist here`);
+      // The stand-ins are not values of the config: nothing reports them as such.
+      expect(`${stdout}${log}`).not.toContain('unset.invalid');
+    });
+
+    it('--strict refuses them as a run does: exit 2 naming the key and the variable', async () => {
+      const path = write(unresolved);
+      const { code, stdout, log } = await run(['validate', '--config', path, '--strict']);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(log).toContain(
+        "error: config key 'backend.baseline.url': refers to environment variable ${PERF_GATE_TEST_UNSET_BASELINE}, which is not set",
+      );
+    });
+
+    it('what can be checked still is: a bad key beside an unset variable is exit 2', async () => {
+      const path = write(
+        unresolved.replace('targets: [latency_p95 worsens <= 5%]', 'targets: [latency_p95 worsens <= 5 percent]'),
+      );
+      const { code, log } = await run(['validate', '--config', path]);
+      expect(code).toBe(2);
+      expect(log).toContain("'targets[0]'");
+    });
+
+    it('a workload file that is there is read and checked, even without --strict', async () => {
+      const path = write(unresolved);
+      writeFileSync(join(dir, 'queries.jsonl'), '{"method": "GET", "path": "/a", "headers": {"Connection": "close"}}\n');
+      const { code, log } = await run(['validate', '--config', path]);
+      expect(code).toBe(2);
+      expect(log).toContain('queries.jsonl:1.headers: got "Connection"');
+    });
+
+    it('every example config shipped in examples/ validates without its secrets or its repository', async () => {
+      const examples = resolve(import.meta.dirname, '../../examples');
+      const configs = readdirSync(examples, { recursive: true, encoding: 'utf8' })
+        .filter((f) => /(^|\/)(perf-gate\.yml|[\w-]+\.perf-gate\.yml)$/.test(f))
+        .map((f) => join(examples, f));
+      expect(configs.length).toBeGreaterThanOrEqual(4);
+      for (const config of configs) {
+        const { code, log } = await run(['validate', '--config', config]);
+        expect(code, `${config}\n${log}`).toBe(0);
+      }
+      dir = mkdtempSync(join(tmpdir(), 'perf-gate-validate-'));
+    });
   });
 
   it('a config file that does not exist: exit 2', async () => {

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { PerfGateConfig } from '../../config/config.js';
-import { type ConfigOverrides, loadConfig } from '../../config/load.js';
+import { type ConfigOverrides, loadConfig, type UnsetVariables } from '../../config/load.js';
 import { databaseSecrets } from '../../database/database-url.js';
 import { ExitCode, invalidValue } from '../../errors.js';
 import { readRunContext } from '../../github/event-context.js';
@@ -46,13 +46,19 @@ export function overridesFrom(args: ParsedArgs): ConfigOverrides {
   };
 }
 
-export function configFor(args: ParsedArgs, cli: CliContext, overrides = overridesFrom(args)): PerfGateConfig {
+export function configFor(
+  args: ParsedArgs,
+  cli: CliContext,
+  overrides = overridesFrom(args),
+  unset?: UnsetVariables,
+): PerfGateConfig {
   if (overrides.databaseUrl) for (const s of databaseSecrets(overrides.databaseUrl)) cli.log.addSecret(s);
   const config = loadConfig({
     path: stringFlag(args, 'config') || undefined,
     packageRoot: cli.packageRoot,
     env: cli.env,
     overrides,
+    ...(unset ? { unset } : {}),
   });
   for (const secret of config.secrets) cli.log.addSecret(secret);
   // A URL written in the file (or filled from ${VAR}) is as secret as one given as a flag.

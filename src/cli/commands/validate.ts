@@ -1,16 +1,37 @@
-/** `perf-gate validate`: check a config file (and its workload) without running anything. */
+/**
+ * `perf-gate validate`: check a config file (and its workload) without running anything. A config is
+ * often checked where its run's environment is not (an editor, a pre-commit hook, a fork's CI): unset
+ * `${NAME}` variables and a workload file that is not there yet are reported as resolved at run time
+ * (warnings, exit 0); `--strict` refuses them as a run would.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { UnsetVariables } from '../../config/load.js';
 import { ExitCode } from '../../errors.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
-import type { ParsedArgs } from '../args.js';
-import { type CliContext, configFor } from './shared.js';
+import { booleanFlag, type ParsedArgs } from '../args.js';
+import { type CliContext, configFor, overridesFrom } from './shared.js';
 
 export async function validateCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
-  const config = configFor(args, cli);
-  await loadWorkload(config);
+  const strict = booleanFlag(args, 'strict') === true;
+  const unset: UnsetVariables | undefined = strict ? undefined : { found: [] };
+  const config = configFor(args, cli, overridesFrom(args), unset);
+  const atRunTime = (unset?.found ?? []).map(
+    ({ name, key }) => `config key '${key}': \${${name}} is not set here; it is read from the environment at run time`,
+  );
+  const workloadFile = config.load.workload.file ? resolve(config.baseDir, config.load.workload.file) : undefined;
+  if (!strict && workloadFile && !existsSync(workloadFile))
+    atRunTime.push(`config key 'load.workload.file': ${workloadFile} does not exist here; it is read at run time`);
+  else await loadWorkload(config);
+  for (const line of atRunTime) cli.log.warning(line);
   cli.stdout(
     `${config.source}: valid. ${config.targets.length} targets (${config.targets.map((t) => t.expression).join('; ')}); ` +
       `${config.metrics.length} server metrics; baseline ${config.backend.baseline.kind}, candidate ${config.backend.candidate.kind}; ` +
-      `${config.load.pairs}-${config.load.maxPairs} round pairs of ${config.load.roundDurationMs / 1000} s.\n`,
+      `${config.load.pairs}-${config.load.maxPairs} round pairs of ${config.load.roundDurationMs / 1000} s.` +
+      (atRunTime.length > 0
+        ? ` ${atRunTime.length} value(s) resolved at run time, not checked here (see the warnings; --strict refuses them).`
+        : '') +
+      '\n',
   );
   return ExitCode.ok;
 }
