@@ -11,6 +11,7 @@
 
 import type { Histogram } from 'hdr-histogram-js';
 import * as hdr from 'hdr-histogram-js';
+import { type BucketGrid, bucketOf } from '../stats/pooled-quantile.js';
 
 export type { Histogram } from 'hdr-histogram-js';
 
@@ -76,4 +77,28 @@ export function encodeHistogram(histogram: Histogram): string {
 
 export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded);
+}
+
+/**
+ * A round's latencies (its encoded HDR histogram) as counts on a shared bucket grid in milliseconds, for
+ * estimators that pool the requests of many rounds (src/stats/pooled-quantile.ts). Each recorded value
+ * goes to the grid bucket of its HDR bucket's representative value (0.1 % precision).
+ */
+export function latencyCountsOnGrid(encoded: string, grid: BucketGrid): Float64Array {
+  // The JS histograms decodeHistogram returns iterate their non-empty buckets (not in the Histogram type).
+  const histogram = decodeHistogram(encoded) as unknown as {
+    recordedValuesIterator: {
+      reset(): void;
+      hasNext(): boolean;
+      next(): { valueIteratedTo: number; countAtValueIteratedTo: number };
+    };
+  };
+  const counts = new Float64Array(grid.upper.length);
+  const values = histogram.recordedValuesIterator;
+  values.reset();
+  while (values.hasNext()) {
+    const step = values.next();
+    counts[bucketOf(grid, step.valueIteratedTo / 1000)]! += step.countAtValueIteratedTo;
+  }
+  return counts;
 }
