@@ -223,7 +223,10 @@ describe('perf-gate validate', () => {
 
     it('a workload file that is there is read and checked, even without --strict', async () => {
       const path = write(unresolved);
-      writeFileSync(join(dir, 'queries.jsonl'), '{"method": "GET", "path": "/a", "headers": {"Connection": "close"}}\n');
+      writeFileSync(
+        join(dir, 'queries.jsonl'),
+        '{"method": "GET", "path": "/a", "headers": {"Connection": "close"}}\n',
+      );
       const { code, log } = await run(['validate', '--config', path]);
       expect(code).toBe(2);
       expect(log).toContain('queries.jsonl:1.headers: got "Connection"');
