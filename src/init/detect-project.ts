@@ -22,6 +22,8 @@ export interface DetectedProject {
   dockerfile: boolean;
   /** A folder of NNN_name.sql files, relative to the project root. */
   sqlMigrationsDir?: string;
+  /** The version (the digits, as written) of the newest NNN_name.sql file there: the likely migration under test. */
+  newestSqlMigration?: string;
   /** A migration command the project already uses (Alembic). */
   migrationCommand?: string[];
   /** The port the service listens on in production (fly.toml, Dockerfile EXPOSE, framework default). */
@@ -70,6 +72,14 @@ function findSqlMigrations(root: string): string | undefined {
     'migrations/sql',
   ];
   return candidates.find((dir) => list(root, dir).some((f) => SQL_MIGRATION.test(f)));
+}
+
+/** The digits of the highest-numbered NNN_name.sql file in `dir` (numeric order: 100 after 099). */
+function newestSqlMigration(root: string, dir: string): string | undefined {
+  const versions = list(root, dir)
+    .filter((f) => SQL_MIGRATION.test(f))
+    .map((f) => f.slice(0, f.indexOf('_')));
+  return versions.sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)).pop();
 }
 
 /** A dependency name as a whole word in requirements.txt / pyproject.toml / Pipfile text. */
@@ -173,10 +183,15 @@ export function detectProject(root: string): DetectedProject {
     port: 8080,
     portSource: 'default',
     flyToml: existsSync(join(root, 'fly.toml')),
-    sqlMigrationsDir: findSqlMigrations(root),
     workloadFile: findWorkloadFile(root),
     prometheusClient: false,
   };
+  const sqlDir = findSqlMigrations(root);
+  if (sqlDir) {
+    project.sqlMigrationsDir = sqlDir;
+    const newest = newestSqlMigration(root, sqlDir);
+    if (newest) project.newestSqlMigration = newest;
+  }
   if (python.trim() !== '') {
     project.language = 'python';
     project.port = 8000;

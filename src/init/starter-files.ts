@@ -19,7 +19,7 @@ function migrationsBlock(p: DetectedProject): string {
       '  baseline:',
       '    # The baseline runs on a copy of the database taken before the migration under test.',
       '    strategy: template-copy',
-      '    before: "022"                     # <- the first migration the baseline must NOT have',
+      `    before: "${p.newestSqlMigration ?? '002'}"${' '.repeat(Math.max(1, 24 - (p.newestSqlMigration ?? '002').length))}# <- the first migration the baseline must NOT have (here: the newest; change it to the one under test)`,
     ].join('\n');
   }
   if (p.migrationCommand) {

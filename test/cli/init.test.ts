@@ -47,7 +47,7 @@ describe('perf-gate init', () => {
     const config = loadConfig({ path: join(dir, 'perf-gate.yml'), packageRoot: root });
     expect(config.backend.candidate).toMatchObject({ kind: 'image', port: 8081 });
     expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'app:baseline' });
-    expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
+    expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '001' });
     expect(config.targets.map((t) => t.expression)).toEqual(['latency_p95 worsens <= 5%', 'error_rate <= 1%']);
     const workflow = parse(readFileSync(join(dir, '.github/workflows/perf-gate.yml'), 'utf8')) as {
       permissions: Record<string, string>;

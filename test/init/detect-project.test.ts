@@ -133,6 +133,21 @@ describe('detectProject and the command init writes', () => {
     expect(backendOf(validated(django).config, 'baseline', 'command').command).toContain('127.0.0.1:{port}');
   });
 
+  it("the baseline is cut before the project's newest SQL migration, in numeric order, not a fixed version", () => {
+    const dir = project({
+      'requirements.txt': 'fastapi\nuvicorn\n',
+      'db/migrations/001_init.sql': 'SELECT 1;\n',
+      'db/migrations/099_late.sql': 'SELECT 1;\n',
+      'db/migrations/100_latest.sql': 'SELECT 1;\n',
+      'db/migrations/README.md': 'not a migration\n',
+    });
+    const p = detectProject(dir);
+    expect(p).toMatchObject({ sqlMigrationsDir: 'db/migrations', newestSqlMigration: '100' });
+    const { text, config } = validated(dir);
+    expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '100' });
+    expect(text).toMatch(/before: "100" +# <- the first migration the baseline must NOT have/);
+  });
+
   it('a dependency named like another one is not it (flask-cors is not Flask)', () => {
     const dir = project({ 'requirements.txt': 'flask-cors\nrequests\n' });
     expect(detectProject(dir).framework).toBeUndefined();
