@@ -91,8 +91,9 @@ describe('example workflows', () => {
     expect('echo "$PR_TITLE"').not.toMatch(UNTRUSTED_IN_RUN);
   });
 
-  it('the folder holds the four scenarios', () => {
+  it('the folder holds the five scenarios', () => {
     expect(workflowFiles.sort()).toEqual([
+      'canary-verify.yml',
       'fork-comment.yml',
       'fork-measure.yml',
       'post-deploy-check.yml',
@@ -188,6 +189,30 @@ describe('example workflows', () => {
     const [gate] = ourSteps(workflow);
     expect(String(gate?.with?.['database-url'])).toMatch(/^postgres(ql)?:\/\/[^@]+@localhost:5432\//);
     expect(workflow.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', checks: 'write' });
+  });
+
+  it('canary on Fly: promote only when verify passed (inconclusive is not a pass), roll the canary back on any other outcome', () => {
+    const workflow = load('canary-verify.yml');
+    const steps = allSteps(workflow);
+    const verify = steps.find((s) => s.id === 'verify')!;
+    expect(verify.run).toMatch(/perf-gate@\S+ verify --config perf\/canary\.perf-gate\.yml/);
+    expect(verify.run).toContain('--fail-on-inconclusive');
+    expect(verify.run).toContain('--canary \'version="canary"\' --stable \'version="stable"\'');
+    expect(existsSync(`${DIR}canary.perf-gate.yml`)).toBe(true);
+    // The read token comes from secrets through env, under the name perf-gate reads and masks.
+    expect(verify.env?.PERF_GATE_PROMETHEUS_TOKEN).toBe('${{ secrets.FLY_PROMETHEUS_TOKEN }}');
+    // A failed verify must not fail the job before the rollback step runs.
+    expect((verify as Step & { 'continue-on-error'?: boolean })['continue-on-error']).toBe(true);
+    const verifyAt = steps.indexOf(verify);
+    const promote = steps.findIndex((s) => s.name?.startsWith('Promote'));
+    const rollback = steps.findIndex((s) => s.name?.startsWith('Roll the canary back'));
+    expect(promote).toBeGreaterThan(verifyAt);
+    expect(rollback).toBeGreaterThan(verifyAt);
+    expect(steps[promote]!.if).toBe("steps.verify.outcome == 'success'");
+    expect(steps[rollback]!.if).toBe("steps.verify.outcome != 'success'");
+    // The rollback restores the image the canary Machine ran before, and leaves the job red.
+    expect(steps[rollback]!.env?.STABLE_IMAGE).toBe('${{ steps.canary.outputs.stable-image }}');
+    expect(steps[rollback]!.run).toContain('exit 1');
   });
 
   it('release gate: runs on main and tags, and fly deploy depends on the gate verdict', () => {
