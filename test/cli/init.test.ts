@@ -49,6 +49,10 @@ describe('perf-gate init', () => {
     expect(config.backend.baseline).toMatchObject({ kind: 'image', image: 'app:baseline' });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '001' });
     expect(config.targets.map((t) => t.expression)).toEqual(['latency_p95 worsens <= 5%', 'error_rate <= 1%']);
+    // Time is the knob: the 3-minute budget plans rounds, pairs and looks.
+    expect(config.gate.budget?.budgetMs).toBe(180_000);
+    expect(config.load.maxPairs).toBeGreaterThanOrEqual(20);
+    expect(config.gate.budget!.worstCaseMs).toBeLessThanOrEqual(180_000);
     const workflow = parse(readFileSync(join(dir, '.github/workflows/perf-gate.yml'), 'utf8')) as {
       permissions: Record<string, string>;
       jobs: Record<string, { steps: { run?: string }[] }>;
