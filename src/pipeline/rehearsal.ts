@@ -58,8 +58,11 @@ export interface RehearsalRecord {
   during: RehearsalWindow;
   after: RehearsalWindow;
   slices: RehearsalSlice[];
-  /** The lock sampler's interval and sample count: waits shorter than the interval can be missed. */
-  sampling: { intervalMs: number; samples: number };
+  /**
+   * The lock sampler's interval and sample count (waits shorter than the interval can be missed), and
+   * when it started, ms since the traffic started: a wait's startMs counts from there.
+   */
+  sampling: { intervalMs: number; samples: number; startMs: number };
 }
 
 export interface RehearsalOptions {
@@ -134,6 +137,7 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
   let migrationEnd = Number.POSITIVE_INFINITY;
   let migrationSettled = false;
   let sampler: LockSampler | undefined;
+  let samplerStart = 0;
   try {
     const sizes = await userTableSizes(monitor);
     let sliceIndex = 0;
@@ -194,6 +198,7 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
           // The sampler starts once the migrating session holds the migration lock and before its first file.
           onSession: async (pid) => {
             sampler = new LockSampler({ monitor, migrationPid: pid, intervalMs });
+            samplerStart = since();
             await sampler.start();
           },
         });
@@ -230,7 +235,7 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
       during: phase('during'),
       after: phase('after'),
       slices: slices.map(({ histogram: _h, ...rest }) => rest),
-      sampling: { intervalMs, samples: sampler?.sampleCount ?? 0 },
+      sampling: { intervalMs, samples: sampler?.sampleCount ?? 0, startMs: samplerStart },
     };
   } finally {
     if (sampler) await sampler.stop().catch(() => undefined);

@@ -292,3 +292,88 @@ export function lineChart(spec: LineChartSpec): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+export interface TimelineSpec {
+  id: string;
+  title: string;
+  desc: string;
+  /** Latency series over time: x in seconds since the traffic started, y in ms. */
+  series: { name: string; points: { x: number; y: number }[] }[];
+  /** A shaded span of time (the migration), seconds. */
+  span: { from: number; to: number; label: string };
+  /** Bars in a lane under the plot (lock waits), seconds, each with its hover text. */
+  bars: { from: number; to: number; text: string }[];
+  barsLabel: string;
+  formatValue: (value: number) => string;
+}
+
+/**
+ * Latency over time with a span shaded (the migration) and a lane of bars beneath (the lock waits
+ * it caused), on one time axis: what a migration did to live traffic, in one picture.
+ */
+export function timelineChart(spec: TimelineSpec): string {
+  const items: LegendItem[] = spec.series.map((s, i) => ({ label: s.name, series: i }));
+  items.push({ label: spec.span.label, band: true });
+  if (spec.bars.length > 0) items.push({ label: spec.barsLabel, bar: 1 });
+  const plotBottom = MARGIN.top + 200;
+  const laneTop = plotBottom + 8;
+  const laneRows = Math.min(6, spec.bars.length);
+  const laneHeight = laneRows * 7;
+  const axisY = laneTop + laneHeight + 4;
+  const height = axisY + MARGIN.bottom + legendRows(items.map((i) => i.label)) * LEGEND_ROW;
+  const plotRight = WIDTH - MARGIN.right;
+  const ys = spec.series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
+  const ticks = niceTicks(0, Math.max(1, ...ys), 5);
+  const high = ticks[ticks.length - 1]!;
+  const scaleY = (v: number) => plotBottom - (v / (high || 1)) * (plotBottom - MARGIN.top);
+  const xs = [
+    ...spec.series.flatMap((s) => s.points.map((p) => p.x)),
+    spec.span.from,
+    spec.span.to,
+    ...spec.bars.flatMap((b) => [b.from, b.to]),
+  ].filter(Number.isFinite);
+  const xTicks = niceTicks(0, Math.max(1, ...xs), 8);
+  const maxX = xTicks[xTicks.length - 1]!;
+  const scaleX = (v: number) => MARGIN.left + (Math.max(0, v) / (maxX || 1)) * (plotRight - MARGIN.left);
+
+  const parts: string[] = [
+    open({ id: spec.id, title: spec.title, desc: spec.desc, height }),
+    yAxis(ticks, scaleY, spec.formatValue, plotRight),
+  ];
+  const spanX = scaleX(spec.span.from);
+  parts.push(
+    `<rect class="band" x="${num(spanX)}" y="${MARGIN.top}" width="${num(Math.max(1, scaleX(spec.span.to) - spanX))}" height="${num(axisY - MARGIN.top)}"><title>${escapeMarkup(`${spec.span.label}: ${num(spec.span.from)} s to ${num(spec.span.to)} s`)}</title></rect>`,
+  );
+  spec.series.forEach((s, i) => {
+    const points = [...s.points].filter((p) => Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
+    if (points.length > 1)
+      parts.push(
+        `<polyline class="line s${i}" points="${points.map((p) => `${num(scaleX(p.x))},${num(scaleY(p.y))}`).join(' ')}"/>`,
+      );
+    for (const p of points)
+      parts.push(
+        `<g>${marker(i, scaleX(p.x), scaleY(p.y), false)}<title>${escapeMarkup(`${s.name} at ${num(p.x)} s: ${spec.formatValue(p.y)}`)}</title></g>`,
+      );
+  });
+  spec.bars.forEach((bar, k) => {
+    const x = scaleX(bar.from);
+    const y = laneTop + (k % Math.max(1, laneRows)) * 7;
+    parts.push(
+      `<rect class="bar s1" x="${num(x)}" y="${num(y)}" width="${num(Math.max(2, scaleX(bar.to) - x))}" height="5"><title>${escapeMarkup(bar.text)}</title></rect>`,
+    );
+  });
+  parts.push(`<line class="axis" x1="${MARGIN.left}" x2="${plotRight}" y1="${axisY}" y2="${axisY}"/>`);
+  for (const t of xTicks)
+    parts.push(
+      `<text class="tick" x="${num(scaleX(t))}" y="${axisY + 16}" text-anchor="middle">${escapeMarkup(String(t))}</text>`,
+    );
+  parts.push(
+    `<text class="axis-label" x="${num((MARGIN.left + plotRight) / 2)}" y="${axisY + 32}" text-anchor="middle">seconds since the rehearsal traffic started</text>`,
+  );
+  parts.push(
+    `<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">latency</text>`,
+  );
+  parts.push(legend(items, axisY + MARGIN.bottom));
+  parts.push('</svg>');
+  return parts.join('');
+}

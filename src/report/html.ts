@@ -7,7 +7,7 @@
  */
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
-import { escapeMarkup, groupedBarChart, type LinePoint, lineChart } from './charts.js';
+import { escapeMarkup, groupedBarChart, type LinePoint, lineChart, timelineChart } from './charts.js';
 import {
   aaRewriteText,
   anyDetectable,
@@ -73,7 +73,9 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
     results.rounds.length ? section('rounds', `Rounds (${results.rounds.length})`, roundsTable(results, units)) : '',
     results.decision ? section('decision', 'How the decision was made', decisionList(results)) : '',
     section('migration', 'Migration', valueBlock(results.migration, 'No migration summary was recorded.')),
-    results.rehearsal ? section('rehearsal', 'Migration rehearsal', valueBlock(results.rehearsal, '')) : '',
+    results.rehearsal
+      ? section('rehearsal', 'Migration rehearsal', rehearsalTimeline(results) + valueBlock(results.rehearsal, ''))
+      : '',
     results.migrationLint
       ? section('migration-lint', 'Migration lint (squawk)', valueBlock(results.migrationLint, ''))
       : '',
@@ -107,6 +109,44 @@ function unitsOf(results: Results): Map<string, MetricUnit> {
   for (const t of results.targets) units.set(t.metric, t.unit);
   for (const m of results.metrics) units.set(m.name, m.unit);
   return units;
+}
+
+/**
+ * The rehearsal's traffic over time: p50 and p99 per slice, the migration shaded, each lock wait a bar
+ * beneath (waits count from the sampler's start). Empty for a results.json without a timeline.
+ */
+function rehearsalTimeline(results: Results): string {
+  const rehearsal = results.rehearsal!;
+  const timeline = rehearsal.timeline;
+  if (!timeline || timeline.slices.length === 0) return '';
+  const seconds = (ms: number) => ms / 1000;
+  const mid = (slice: (typeof timeline.slices)[number]) => seconds(slice.startMs + slice.durationMs / 2);
+  const formatMs = (value: number) => formatValue(value, 'ms');
+  const waits = rehearsal.waits.filter((w) => w.side === 'blocked-by-migration');
+  return figure({
+    caption: `Latency while the migration ran: ${waits.length} request session wait(s) on its locks, the longest ${formatMs(rehearsal.blockedMaxMs)}`,
+    svg: timelineChart({
+      id: 'rehearsal-timeline',
+      title: 'Request latency before, during and after the migration',
+      desc: `p50 and p99 latency of each ${formatMs(timeline.slices[0]!.durationMs)} slice of the workload; the migration ran from ${seconds(timeline.migrationStartMs).toFixed(1)} s for ${formatMs(rehearsal.durationMs)}; bars are lock waits of request sessions behind it.`,
+      series: [
+        { name: 'p50', points: timeline.slices.map((slice) => ({ x: mid(slice), y: slice.p50Ms })) },
+        { name: 'p99', points: timeline.slices.map((slice) => ({ x: mid(slice), y: slice.p99Ms })) },
+      ],
+      span: {
+        from: seconds(timeline.migrationStartMs),
+        to: seconds(timeline.migrationStartMs + rehearsal.durationMs),
+        label: `migration (${rehearsal.migrations.map((m) => m.name).join(', ') || 'nothing applied'})`,
+      },
+      bars: waits.map((w) => ({
+        from: seconds(timeline.samplerStartMs + w.startMs),
+        to: seconds(timeline.samplerStartMs + w.startMs + w.durationMs),
+        text: `${w.command || 'a request'} waited ${formatMs(w.durationMs)} for ${w.mode} on ${w.relation}${w.ongoing ? ' (still waiting when sampling stopped)' : ''}`,
+      })),
+      barsLabel: 'lock wait of a request session',
+      formatValue: formatMs,
+    }),
+  });
 }
 
 function section(id: string, heading: string, body: string): string {

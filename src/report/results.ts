@@ -164,6 +164,27 @@ export interface MigrationRehearsalResult {
   after: RehearsalWindowResult;
   rate: number;
   sampling: { intervalMs: number; samples: number };
+  /**
+   * The traffic over time, for the timeline in the HTML report: each slice's latency, the migration's
+   * start (ms since the traffic started) and the lock sampler's start, from which each wait's startMs
+   * counts. Absent in files written before it existed.
+   */
+  timeline?: RehearsalTimeline;
+}
+
+export interface RehearsalTimeline {
+  migrationStartMs: number;
+  samplerStartMs: number;
+  slices: {
+    phase: 'before' | 'during' | 'after';
+    startMs: number;
+    durationMs: number;
+    requests: number;
+    failed: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+  }[];
 }
 
 /** squawk's findings on the migrations the run applied, or why there are none. */

@@ -96,6 +96,16 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
     expect(record.tables.map((t) => t.relation)).toContain('events');
     expect(record.tables.find((t) => t.relation === 'events')!.rows).toBeGreaterThan(1_000_000);
     expect(record.before.requests).toBeGreaterThan(50);
+    // One time axis for the report's timeline: the sampler starts inside the migration, and every wait,
+    // placed at the sampler's start plus its own startMs, lies within the migration's span.
+    const { startMs, durationMs } = record.migration;
+    expect(record.sampling.startMs).toBeGreaterThanOrEqual(startMs);
+    expect(record.sampling.startMs).toBeLessThan(startMs + durationMs);
+    for (const wait of blockedWrites) {
+      expect(record.sampling.startMs + wait.startMs).toBeGreaterThanOrEqual(startMs);
+      expect(record.sampling.startMs + wait.startMs + wait.durationMs).toBeLessThanOrEqual(startMs + durationMs + 100);
+    }
+    expect(record.slices.some((slice) => slice.phase === 'during')).toBe(true);
   });
 
   it('the same index built CONCURRENTLY: no request waits on the migration', async () => {

@@ -174,3 +174,81 @@ describe('the migration checks in the terminal and the HTML report', () => {
     expect(html).toContain('&lt;script&gt;');
   });
 });
+
+describe('the rehearsal timeline in the HTML report', () => {
+  const slice = (phase: 'before' | 'during' | 'after', startMs: number, p99Ms: number) => ({
+    phase,
+    startMs,
+    durationMs: 500,
+    requests: 50,
+    failed: 0,
+    p50Ms: 3,
+    p99Ms,
+    maxMs: p99Ms * 1.1,
+  });
+  const timeline = {
+    migrationStartMs: 3000,
+    samplerStartMs: 3010,
+    slices: [
+      slice('before', 0, 50),
+      slice('before', 500, 55),
+      slice('during', 3000, 900),
+      slice('during', 3500, 3043),
+      slice('after', 6500, 20),
+    ],
+  };
+  const html = (r: MigrationRehearsalResult) => renderHtml({ ...passResults(), rehearsal: r });
+
+  it('draws p50 and p99 per slice on a time axis, the migration shaded from its start, and one bar per wait it caused', () => {
+    const page = html(rehearsal({ timeline }));
+    const svg = /<svg[^>]*aria-labelledby="rehearsal-timeline-title[\s\S]*?<\/svg>/.exec(page)?.[0] ?? '';
+    expect(svg).not.toBe('');
+    expect(svg.match(/<polyline class="line s\d"/g)).toHaveLength(2);
+    expect(svg).toContain('<title>migration (022_index.sql): 3 s to 6.24 s</title>');
+    // Waits count from the sampler's start (3.01 s), not from the traffic's.
+    const bars = svg.match(/<rect class="bar s1" [^>]*><title>[^<]*<\/title>/g) ?? [];
+    expect(bars).toHaveLength(2);
+    expect(bars[0]).toContain('INSERT waited 2.95 s for RowExclusiveLock on events');
+    expect(page).toContain('<figcaption>Latency while the migration ran: 2 request session wait(s) on its locks');
+  });
+
+  it('a results.json from before the timeline existed still renders, without the chart', () => {
+    const page = html(rehearsal());
+    expect(page).toContain('Migration rehearsal');
+    expect(page).not.toContain('rehearsal-timeline');
+  });
+
+  it('hostile names from a results.json stay text in the chart', () => {
+    const hostile = rehearsal({
+      timeline,
+      migrations: [{ name: '<img src=x onerror=alert(1)>.sql', durationMs: 10 }],
+      waits: [
+        {
+          side: 'blocked-by-migration',
+          relation: '</title><script>alert(1)</script>',
+          mode: 'RowExclusiveLock"',
+          command: 'INSERT',
+          startMs: 0,
+          durationMs: 5,
+          ongoing: true,
+        },
+      ],
+    });
+    const page = html(hostile);
+    expect(page).not.toContain('<script>alert(1)</script>');
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('the schema takes the timeline and refuses a slice in an unknown phase (exit 2 naming the path)', () => {
+    const ok = { ...passResults(), rehearsal: rehearsal({ timeline }) };
+    expect(
+      validateResults(parseResultsJson(JSON.stringify(ok)), 'results.json').rehearsal?.timeline?.slices,
+    ).toHaveLength(5);
+    const bad = JSON.parse(JSON.stringify(ok));
+    bad.rehearsal.timeline.slices[2].phase = 'sometime';
+    expect(() => validateResults(parseResultsJson(JSON.stringify(bad)), 'results.json')).toThrow(
+      /rehearsal\.timeline\.slices\[2\]\.phase/,
+    );
+  });
+});

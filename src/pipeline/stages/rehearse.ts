@@ -133,6 +133,21 @@ export async function rehearseStep(
     during: record.during,
     after: record.after,
     rate,
-    sampling: record.sampling,
+    sampling: { intervalMs: record.sampling.intervalMs, samples: record.sampling.samples },
+    timeline: {
+      migrationStartMs: Number.isFinite(record.migration.startMs) ? record.migration.startMs : 0,
+      samplerStartMs: record.sampling.startMs,
+      // Bounded for results.json: 2,000 slices of 500 ms are over 16 minutes of traffic.
+      slices: record.slices.slice(0, 2000).map((slice) => ({
+        phase: slice.phase,
+        startMs: slice.startMs,
+        durationMs: slice.durationMs,
+        requests: slice.requests,
+        failed: slice.failed,
+        p50Ms: slice.latencyMs.p50,
+        p99Ms: slice.latencyMs.p99,
+        maxMs: slice.latencyMs.max,
+      })),
+    },
   };
 }
