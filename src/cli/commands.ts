@@ -246,6 +246,21 @@ export const COMMANDS: CommandSpec[] = [
     ],
   },
   {
+    name: 'history export',
+    summary: 'the recorded runs for other tools: CSV (every run and metric) or Bencher Metric Format (one run)',
+    flags: [
+      {
+        name: 'format',
+        kind: 'string',
+        description: 'csv (default): a row per run and metric; bmf: one run as Bencher Metric Format JSON',
+      },
+      { ...historyMetric, description: 'only this metric (default: every metric)' },
+      { name: 'since', kind: 'string', description: 'csv: only runs on or after this date (2026-11-01)' },
+      { name: 'sha', kind: 'string', description: 'bmf: the run of this commit (default: the latest run)' },
+      ...historyStore,
+    ],
+  },
+  {
     name: 'verify',
     summary: "after a deploy, compare the canary with the stable variant on the fleet's Prometheus (query_range)",
     flags: [

@@ -10,6 +10,7 @@ import {
   historyAppendCommand,
   historyChangesCommand,
   historyDriftCommand,
+  historyExportCommand,
   historyListCommand,
 } from './commands/history.js';
 import { initCommand } from './commands/init.js';
@@ -39,6 +40,7 @@ export const COMMAND_HANDLERS: Readonly<Record<string, CommandHandler>> = {
   'history list': historyListCommand,
   'history changes': historyChangesCommand,
   'history drift': historyDriftCommand,
+  'history export': historyExportCommand,
 };
 
 export async function runCommand(name: string, args: ParsedArgs, cli: CliContext): Promise<number> {

@@ -217,6 +217,55 @@ describe('perf-gate history', () => {
     expect(text.stdout).toContain('largest contributors:');
   });
 
+  it('export: CSV of every run and metric, and one run as Bencher Metric Format (the latest, or by --sha)', async () => {
+    const csv = await run(['history', 'export', '--metric', METRIC, '--repo-dir', clone]);
+    expect(csv.code, csv.log).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\r\n');
+    expect(lines[0]!.startsWith('time,repository,branch,sha,')).toBe(true);
+    // 12 runs on main and one on the other runner, one metric each.
+    expect(lines).toHaveLength(1 + 13);
+    expect(lines.at(-1)).toContain(commits[11]);
+    const since = await run([
+      'history',
+      'export',
+      '--since',
+      '2026-11-20T10:20:00Z',
+      '--metric',
+      METRIC,
+      '--repo-dir',
+      clone,
+    ]);
+    expect(since.stdout.trimEnd().split('\r\n')).toHaveLength(1 + 2);
+
+    const latest = await run(['history', 'export', '--format', 'bmf', '--repo-dir', clone]);
+    expect(latest.code, latest.log).toBe(0);
+    const bmf = JSON.parse(latest.stdout) as Record<string, Record<string, { value: number; lower_value?: number }>>;
+    expect(bmf[METRIC]!['change-percent']!.value).toBeCloseTo(1, 6);
+    expect(bmf[METRIC]!['change-percent']!.lower_value).toBeCloseTo(-1, 6);
+    const step = await run([
+      'history',
+      'export',
+      '--format',
+      'bmf',
+      '--sha',
+      commits[STEP]!.slice(0, 10),
+      '--repo-dir',
+      clone,
+    ]);
+    expect((JSON.parse(step.stdout) as typeof bmf)[METRIC]!['change-percent']!.value).toBeCloseTo(10, 6);
+
+    for (const [argv, message] of [
+      [['--format', 'xml'], "--format: got \"xml\"; expected 'csv' or 'bmf'"],
+      [['--format', 'bmf', '--sha', 'not-hex'], '--sha: got "not-hex"'],
+      [['--format', 'bmf', '--sha', 'ffffffff'], 'the commit of a recorded run'],
+      [['--format', 'bmf', '--since', '2026-11-01'], 'which exports one run'],
+    ] as const) {
+      const bad = await run(['history', 'export', ...argv, '--repo-dir', clone]);
+      expect(bad.code, bad.log).toBe(2);
+      expect(bad.log).toContain(message);
+    }
+  });
+
   it('rejects bad input with exit 2, naming the flag, the value and what is allowed', async () => {
     const cases: [string[], string[]][] = [
       [['history', 'changes', '--repo-dir', clone], ['--metric: got nothing']],

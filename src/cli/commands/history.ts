@@ -17,6 +17,7 @@ import {
   type RunnerKind,
 } from '../../history/analysis.js';
 import { checkoutContext } from '../../history/checkout-context.js';
+import { historyCsv, runAsBmf } from '../../history/export.js';
 import { BRANCH_NAME, DEFAULT_DATA_BRANCH, GitBranchStore } from '../../history/git-branch-store.js';
 import { GitCli } from '../../history/git-cli.js';
 import { type HistoryInterval, type HistoryRecord, recordFromResults } from '../../history/record.js';
@@ -266,4 +267,40 @@ function driftText(report: DriftReport, since: string | undefined): string {
     'largest contributors:',
     ...table([['commit', 'date (UTC)', 'change', 'share'], ...rows]).map((l) => `  ${l}`),
   ].join('\n');
+}
+
+// ---- export ----
+
+export async function historyExportCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
+  const format = stringFlag(args, 'format') ?? 'csv';
+  if (format !== 'csv' && format !== 'bmf') throw invalidValue('--format', format, "'csv' or 'bmf'");
+  const metric = stringFlag(args, 'metric');
+  const since = stringFlag(args, 'since');
+  const sha = stringFlag(args, 'sha');
+  if (format === 'bmf' && since !== undefined)
+    throw invalidValue('--since', since, 'nothing with --format bmf, which exports one run (choose it with --sha)');
+  if (format === 'csv' && sha !== undefined)
+    throw invalidValue('--sha', sha, 'nothing with --format csv, which exports every run (narrow it with --since)');
+  if (sha !== undefined && !/^[0-9a-f]{4,40}$/i.test(sha))
+    throw invalidValue('--sha', sha, 'a commit SHA or its prefix (4 to 40 hex digits)');
+  const sinceAt = since === undefined ? undefined : sinceDate(since, 'a date (2026-11-01) or an ISO time in UTC');
+  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  if (metric !== undefined) {
+    checkMetricRecorded(records, metric);
+    records = records.map((r) => ({ ...r, metrics: r.metrics.filter((m) => m.name === metric) }));
+  }
+  if (format === 'csv') {
+    cli.stdout(historyCsv(records));
+    return ExitCode.ok;
+  }
+  const matching = sha === undefined ? records : records.filter((r) => r.sha.startsWith(sha.toLowerCase()));
+  const run = matching.at(-1);
+  if (!run)
+    throw invalidValue(
+      '--sha',
+      sha ?? '(latest)',
+      records.length === 0 ? 'a history with a recorded run' : 'the commit of a recorded run',
+    );
+  printJson(cli, runAsBmf(run));
+  return ExitCode.ok;
 }
