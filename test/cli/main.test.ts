@@ -246,6 +246,30 @@ describe('perf-gate validate', () => {
     });
   });
 
+  it('warns about a target the settings can never decide, and still exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perf-gate-undecidable-'));
+    try {
+      const path = join(dir, 'perf-gate.yml');
+      writeFileSync(
+        path,
+        [
+          'backend: { kind: url, url: "http://127.0.0.1:8000" }',
+          'load: { rate: 10, roundDuration: 6s, pairs: 6, workload: { requests: [{ path: / }] } }',
+          'targets: [error_rate <= 1%]',
+          '',
+        ].join('\n'),
+      );
+      const { code, stdout, log } = await run(['validate', '--config', path]);
+      expect(code, log).toBe(0);
+      expect(stdout).toContain('1 target(s) can never be decided with these settings');
+      expect(log).toContain(
+        "warning: target 'error_rate <= 1%' can never be decided with these settings: even with no failed request, the 360 candidate requests",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a config file that does not exist: exit 2', async () => {
     const { code, log } = await run(['validate', '--config', fixture('missing.yaml')]);
     expect(code).toBe(2);

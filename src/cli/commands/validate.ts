@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { UnsetVariables } from '../../config/load.js';
 import { ExitCode } from '../../errors.js';
+import { undecidableTargets } from '../../gate/decidability.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
 import { booleanFlag, type ParsedArgs } from '../args.js';
 import { type CliContext, configFor, overridesFrom } from './shared.js';
@@ -24,12 +25,18 @@ export async function validateCommand(args: ParsedArgs, cli: CliContext): Promis
     atRunTime.push(`config key 'load.workload.file': ${workloadFile} does not exist here; it is read at run time`);
   else await loadWorkload(config);
   for (const line of atRunTime) cli.log.warning(line);
+  const undecidable = undecidableTargets(config.targets, config.load, config.gate.confidence);
+  for (const { expression, reason } of undecidable)
+    cli.log.warning(`target '${expression}' can never be decided with these settings: ${reason}`);
   cli.stdout(
     `${config.source}: valid. ${config.targets.length} targets (${config.targets.map((t) => t.expression).join('; ')}); ` +
       `${config.metrics.length} server metrics; baseline ${config.backend.baseline.kind}, candidate ${config.backend.candidate.kind}; ` +
       `${config.load.pairs}-${config.load.maxPairs} round pairs of ${config.load.roundDurationMs / 1000} s.` +
       (atRunTime.length > 0
         ? ` ${atRunTime.length} value(s) resolved at run time, not checked here (see the warnings; --strict refuses them).`
+        : '') +
+      (undecidable.length > 0
+        ? ` ${undecidable.length} target(s) can never be decided with these settings (see the warnings).`
         : '') +
       '\n',
   );
