@@ -239,7 +239,8 @@ export const COMMANDS: CommandSpec[] = [
       {
         name: 'since',
         kind: 'string',
-        description: 'a date (2026-11-01) or the SHA of a recorded commit (default: all)',
+        description:
+          'a date (2026-11-01), the SHA of a recorded commit, or last-release (the newest v* tag before HEAD); default: all',
       },
       historyJson,
       ...historyStore,

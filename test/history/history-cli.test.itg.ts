@@ -217,6 +217,39 @@ describe('perf-gate history', () => {
     expect(text.stdout).toContain('largest contributors:');
   });
 
+  it('drift --since last-release: from the newest v* tag before HEAD, as a release gate on the new tag asks', async () => {
+    const none = await run(['history', 'drift', '--metric', METRIC, '--since', 'last-release', '--repo-dir', clone]);
+    expect(none.code).toBe(2);
+    expect(none.log).toContain('--since: got "last-release"; expected a checkout with a v* tag before HEAD');
+    git(clone, 'tag', 'v1.0.0', commits[STEP]!);
+    git(clone, 'tag', 'v1.1.0', commits[9]!);
+    // HEAD is commits[11]; a release gate tagging HEAD would see v1.1.0 as the release before it.
+    git(clone, 'tag', 'v1.2.0', commits[11]!);
+    try {
+      const drift = await run([
+        'history',
+        'drift',
+        '--metric',
+        METRIC,
+        '--since',
+        'last-release',
+        '--json',
+        '--repo-dir',
+        clone,
+      ]);
+      expect(drift.code, drift.log).toBe(0);
+      const report = JSON.parse(drift.stdout);
+      expect(report.release).toBe('v1.1.0');
+      expect(report.since).toBe(commits[9]);
+      expect(report.changes).toBe(2);
+      expect(report.change).toBeCloseTo(1.01 ** 2 - 1, 10);
+      const text = await run(['history', 'drift', '--metric', METRIC, '--since', 'last-release', '--repo-dir', clone]);
+      expect(text.stdout).toContain(`${METRIC} since v1.1.0 (${commits[9]!.slice(0, 7)}): +2.0 % over 2 changes`);
+    } finally {
+      git(clone, 'tag', '-d', 'v1.0.0', 'v1.1.0', 'v1.2.0');
+    }
+  });
+
   it('export: CSV of every run and metric, and one run as Bencher Metric Format (the latest, or by --sha)', async () => {
     const csv = await run(['history', 'export', '--metric', METRIC, '--repo-dir', clone]);
     expect(csv.code, csv.log).toBe(0);

@@ -230,11 +230,15 @@ const round = (value: number) => Number(value.toPrecision(4)).toString();
 
 export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const metric = requiredMetric(args);
-  const since = stringFlag(args, 'since');
-  const allowed = 'a date (2026-11-01) or the SHA of a recorded commit (7 to 40 hex digits)';
+  const { store, git } = storeFrom(args, cli);
+  const given = stringFlag(args, 'since');
+  const release = given === 'last-release' ? await lastRelease(git) : undefined;
+  const since = release?.sha ?? given;
+  const allowed =
+    'a date (2026-11-01), the SHA of a recorded commit (7 to 40 hex digits) or last-release (the newest v* tag before HEAD)';
   const sinceAt = since !== undefined && DATE.test(since) ? sinceDate(since, allowed) : undefined;
   if (since !== undefined && !sinceAt && !/^[0-9a-f]{7,40}$/.test(since)) throw invalidValue('--since', since, allowed);
-  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  let records = await store.read({ since: sinceAt });
   checkMetricRecorded(records, metric);
   if (since !== undefined && !sinceAt) {
     // Since a commit: the changes gated after it. Its own record measured it against its parent, so it is not one of them.
@@ -244,9 +248,30 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
     records = records.slice(at + 1);
   }
   const report = metricDrift(records, metric);
-  if (booleanFlag(args, 'json')) printJson(cli, { ...report, since: since ?? null });
-  else cli.stdout(`${inertLogText(driftText(report, since))}\n`);
+  const label = release ? `${release.tag} (${shortSha(release.sha)})` : since;
+  if (booleanFlag(args, 'json'))
+    printJson(cli, { ...report, since: since ?? null, ...(release ? { release: release.tag } : {}) });
+  else cli.stdout(`${inertLogText(driftText(report, label))}\n`);
   return ExitCode.ok;
+}
+
+/**
+ * The last release before the checkout's HEAD: the newest `v*` tag reachable from HEAD's parent, so a
+ * release gate running on the new tag itself measures the drift since the one before it.
+ */
+async function lastRelease(git: GitCli): Promise<{ tag: string; sha: string }> {
+  const described = await git.exec(['describe', '--tags', '--abbrev=0', '--match', 'v*', 'HEAD^'], {
+    allowFailure: true,
+  });
+  const tag = described.stdout.trim();
+  if (described.exitCode !== 0 || tag === '')
+    throw invalidValue(
+      '--since',
+      'last-release',
+      "a checkout with a v* tag before HEAD (none found; a shallow clone needs 'git fetch --tags --unshallow')",
+    );
+  const sha = (await git.output(['rev-list', '-n', '1', `refs/tags/${tag}`])).trim();
+  return { tag, sha };
 }
 
 function driftText(report: DriftReport, since: string | undefined): string {
