@@ -7,11 +7,16 @@
  *     block length from the AR(1) plug-in, Student t on n/b - 1 degrees of freedom;
  *   - cbb-percentile: the percentile interval of the same resamples;
  *   - iid-t: mean ± t(n-1) s/√n, blind to the dependence.
+ * Beside them, Kayenta's kind of rule (a Mann–Whitney U test per metric, canary buckets against stable
+ * buckets, as its judge classifies metrics): the share of A/A runs, two independent AR(1) series with
+ * the same mean, in which it calls the variants different at the same level. Those series come from a
+ * generator of their own, so the columns above are unchanged by it.
  * Run: npx tsx bench/verify-coverage.ts [--runs=2000] [--resamples=1000] [--level=0.95] [--seed=1] [--json=path]
  * Prints a markdown table; --json (default bench/results/verify/coverage-<level>.json) keeps the raw figures.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { mannWhitneyU } from '../src/stats/mann-whitney.js';
 import { createRandom } from '../src/stats/prng.js';
 import {
   blockBootstrapMean,
@@ -55,17 +60,24 @@ interface Cell {
   coverage: { cbbT: number; cbbPercentile: number; iidT: number };
   meanWidth: { cbbT: number; cbbPercentile: number; iidT: number };
   meanBlockLength: number;
+  /** A/A runs in which a two-sided Mann–Whitney test at 1 - level called canary and stable different. */
+  mannWhitneyFalseAlarm: number;
 }
 
 const started = Date.now();
 const cells: Cell[] = [];
 const random = createRandom(seed);
+const pairsRandom = createRandom(seed + 7919);
 for (const phi of PHIS) {
   for (const n of SIZES) {
     const hits = { cbbT: 0, cbbPercentile: 0, iidT: 0 };
     const widths = { cbbT: 0, cbbPercentile: 0, iidT: 0 };
     let blocks = 0;
+    let mannWhitneyAlarms = 0;
     for (let r = 0; r < runs; r++) {
+      const canary = ar1(n, phi, pairsRandom);
+      const stable = ar1(n, phi, pairsRandom);
+      if (mannWhitneyU(canary, stable).pValue < 1 - level) mannWhitneyAlarms += 1;
       const series = ar1(n, phi, random);
       const bootSeed = random.integer(2 ** 31);
       const analysis = blockBootstrapMean(series, { seed: bootSeed, resamples });
@@ -89,6 +101,7 @@ for (const phi of PHIS) {
       coverage: { cbbT: share(hits.cbbT), cbbPercentile: share(hits.cbbPercentile), iidT: share(hits.iidT) },
       meanWidth: { cbbT: share(widths.cbbT), cbbPercentile: share(widths.cbbPercentile), iidT: share(widths.iidT) },
       meanBlockLength: share(blocks),
+      mannWhitneyFalseAlarm: share(mannWhitneyAlarms),
     });
   }
 }
@@ -98,11 +111,11 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const lines = [
   `Coverage of nominal ${pct(level)} intervals for the mean of AR(1) series, ${runs} series per cell, ${resamples} resamples, seed ${seed}`,
   '',
-  '| phi | buckets | verify (CBB, t) | CBB percentile | iid t | mean block | width verify / iid |',
-  '|---|---|---|---|---|---|---|',
+  '| phi | buckets | verify (CBB, t) | CBB percentile | iid t | mean block | width verify / iid | Mann–Whitney A/A false alarm |',
+  '|---|---|---|---|---|---|---|---|',
   ...cells.map(
     (c) =>
-      `| ${c.phi} | ${c.n} | ${pct(c.coverage.cbbT)} | ${pct(c.coverage.cbbPercentile)} | ${pct(c.coverage.iidT)} | ${c.meanBlockLength.toFixed(1)} | ${(c.meanWidth.cbbT / c.meanWidth.iidT).toFixed(2)} |`,
+      `| ${c.phi} | ${c.n} | ${pct(c.coverage.cbbT)} | ${pct(c.coverage.cbbPercentile)} | ${pct(c.coverage.iidT)} | ${c.meanBlockLength.toFixed(1)} | ${(c.meanWidth.cbbT / c.meanWidth.iidT).toFixed(2)} | ${pct(c.mannWhitneyFalseAlarm)} |`,
   ),
   '',
   `Monte Carlo standard error of a coverage near ${pct(level)}: ${pct(Math.sqrt((level * (1 - level)) / runs))}. ${seconds.toFixed(0)} s.`,
