@@ -221,6 +221,16 @@ describe('perf-gate validate', () => {
       expect(log).toContain("'targets[0]'");
     });
 
+    it('a stand-in a later check refuses is named as one, not blamed on the file', async () => {
+      const path = write(unresolved.replace('workload: { file: queries.jsonl }', 'rate: ${PERF_GATE_TEST_UNSET_RATE}'));
+      const { code, log } = await run(['validate', '--config', path]);
+      expect(code).toBe(2);
+      expect(log).toContain("config key 'load.rate'");
+      expect(log).toContain(
+        'not set here, so validate put a stand-in in place of ${PERF_GATE_TEST_UNSET_BASELINE}, ${PERF_GATE_TEST_UNSET_TOKEN}, ${PERF_GATE_TEST_UNSET_RATE}',
+      );
+    });
+
     it('a workload file that is there is read and checked, even without --strict', async () => {
       const path = write(unresolved);
       writeFileSync(

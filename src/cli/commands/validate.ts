@@ -6,8 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { PerfGateConfig } from '../../config/config.js';
 import type { UnsetVariables } from '../../config/load.js';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, InputError } from '../../errors.js';
 import { undecidableTargets } from '../../gate/decidability.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
 import { booleanFlag, type ParsedArgs } from '../args.js';
@@ -16,7 +17,17 @@ import { type CliContext, configFor, overridesFrom } from './shared.js';
 export async function validateCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const strict = booleanFlag(args, 'strict') === true;
   const unset: UnsetVariables | undefined = strict ? undefined : { found: [] };
-  const config = configFor(args, cli, overridesFrom(args), unset);
+  let config: PerfGateConfig;
+  try {
+    config = configFor(args, cli, overridesFrom(args), unset);
+  } catch (error) {
+    // A stand-in may be what a later check refused ("got \"unset\""): say which variables were stood in for.
+    if (!(error instanceof InputError) || !unset || unset.found.length === 0) throw error;
+    const names = [...new Set(unset.found.map((u) => `\${${u.name}}`))].join(', ');
+    throw new InputError(
+      `${error.message} (not set here, so validate put a stand-in in place of ${names}; set them as the run will, or use --strict)`,
+    );
+  }
   const atRunTime = (unset?.found ?? []).map(
     ({ name, key }) => `config key '${key}': \${${name}} is not set here; it is read from the environment at run time`,
   );
