@@ -7,10 +7,11 @@
  * runs, whether each interval holds 0.
  *
  * Run: npx tsx bench/tail-estimator-real.ts [--runs bench/results/goal] [--level 0.98] [--q 0.95]
- *   --runs: a folder searched for `*.rounds.json` files named `<backend>-run-NN-<kind>.rounds.json`
+ *   --runs: a folder searched (with its subfolders) for `*.rounds.json` files, as goal-runs keeps them:
+ *   `<backend>/rounds/run-NN-<kind>.rounds.json`; an A/A run's name ends in `-aa`
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { latencyCountsOnGrid } from '../src/load/latency-histogram.js';
 import type { RoundRecord } from '../src/model/round-record.js';
 import { studentTQuantile } from '../src/stats/distributions.js';
@@ -64,7 +65,7 @@ for (const file of files(folder)) {
   const t = studentTQuantile(1 - (1 - level) / 2, pairs.length - 1);
   const bootT: [number, number] = [boot.estimate - t * boot.standardError, boot.estimate + t * boot.standardError];
   const jack = pooledQuantileRatio(grid, binned, q, level, { method: 'jackknife-t' });
-  const name = file.split('/').pop()!.replace('.rounds.json', '');
+  const name = relative(folder, file).replace('.rounds.json', '').replace('/rounds/', '/');
   const hlHalf = (hl.interval[1] - hl.interval[0]) / 2;
   ratios.pct!.push((boot.interval[1] - boot.interval[0]) / 2 / hlHalf);
   ratios['boot-t']!.push((bootT[1] - bootT[0]) / 2 / hlHalf);
