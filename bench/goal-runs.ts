@@ -21,12 +21,12 @@
  * a campaign sharing the machine pauses instead of measuring someone else's work.
  *
  * Every run is stored as one JSON file as soon as it ends (commit, CPUs, Node version, load average
- * before and after), a restart skips the stored ones, and summary.json and the printed tables are
+ * before and after), its rounds with their latency histograms beside it (`<backend>/rounds/`), a restart skips the stored ones, and summary.json and the printed tables are
  * computed from all stored files, so a stopped campaign keeps what it measured.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { PerfGateConfig } from '../src/config/config.js';
 import { parseDuration } from '../src/config/durations.js';
 import { loadConfig, metricCatalog } from '../src/config/load.js';
@@ -416,6 +416,12 @@ if (!evaluateOnly) {
         const stored = await runOne(backend, size, extraWorkMs, run);
         const { commit, ...machine } = measuredBy;
         writeFileSync(file, `${JSON.stringify({ ...stored, commit, machine } satisfies GoalRun)}\n`);
+        // The rounds with their latency histograms, for estimators that need every request (tail-estimator-real.ts).
+        const roundsFile = join(tmpdir(), 'perf-gate-goal', `${backend}-${run}-${size}`, 'rounds.json');
+        if (existsSync(roundsFile)) {
+          mkdirSync(join(outDir, backend, 'rounds'), { recursive: true });
+          copyFileSync(roundsFile, join(outDir, backend, 'rounds', basename(file).replace('.json', '.rounds.json')));
+        }
         const targets = stored.targets.map((t) => `${t.expression}: ${t.status} ${signed(t.estimate)}`).join('; ');
         out(
           `${backend} ${kindLabel(size)} #${run}: ${stored.verdict} (${targets}) ${stored.pairsUsed} pairs, ${(stored.wallMs / 1000).toFixed(0)} s, load ${stored.loadAverage?.after[0]}; ${((performance.now() - started) / 60_000).toFixed(1)} min elapsed${stored.error ? `; error: ${stored.error}` : ''}`,
