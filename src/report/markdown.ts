@@ -21,7 +21,15 @@ import { formatChange, formatInterval, formatShare, formatValue } from './format
 import { headline } from './headline.js';
 import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
-import { countText, fencedBlock, markdownText, ordinalText, plainText, stageText } from './untrusted-text.js';
+import {
+  countText,
+  fencedBlock,
+  markdownText,
+  mermaidNumber,
+  ordinalText,
+  plainText,
+  stageText,
+} from './untrusted-text.js';
 
 // The headline is also results.json's own line; it lives in headline.ts so building results.json needs no renderer.
 export { headline } from './headline.js';
@@ -104,10 +112,6 @@ function targetsTable(results: Results): string {
     ...results.targets.map((t) => targetRow(t, results.metrics)),
   ];
   return lines.join('\n');
-}
-
-function mermaidNumber(value: number | null): string {
-  return value === null || !Number.isFinite(value) ? '0' : Number(value.toPrecision(4)).toString();
 }
 
 function latencyChart(results: Results): string | undefined {

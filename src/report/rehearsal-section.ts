@@ -3,8 +3,13 @@
  * from results.json goes through the untrusted-text helpers (a results.json can come from a fork).
  */
 import { formatShare, formatValue } from './format.js';
-import type { MigrationLintResult, MigrationRehearsalResult, RehearsalWindowResult } from './results.js';
-import { countText, markdownText } from './untrusted-text.js';
+import type {
+  MigrationLintResult,
+  MigrationRehearsalResult,
+  RehearsalTimeline,
+  RehearsalWindowResult,
+} from './results.js';
+import { countText, markdownText, mermaidNumber } from './untrusted-text.js';
 
 const ms = (value: number) => formatValue(value, 'ms');
 
@@ -80,11 +85,42 @@ export function rehearsalSection(r: MigrationRehearsalResult): string {
         .join(', ')}.`,
     );
   }
+  const chart = r.timeline ? timelineChart(r.timeline) : undefined;
+  if (chart) lines.push('', chart);
   lines.push(
     '',
     `<sub>Lock waits sampled from pg_locks every ${ms(r.sampling.intervalMs)} (${countText(r.sampling.samples)} samples); a wait shorter than that can be missed.</sub>`,
   );
   return lines.join('\n');
+}
+
+/** At most this many points in the comment's chart: longer rehearsals are grouped, each group by its worst slice. */
+const MAX_CHART_POINTS = 60;
+
+/**
+ * p99 per slice over time, the slices while the migration ran as bars beneath: the comment's view of the
+ * HTML report's timeline. Numbers only reach the chart (mermaidNumber); the labels are fixed.
+ */
+function timelineChart(timeline: RehearsalTimeline): string | undefined {
+  const slices = timeline.slices.filter((s) => Number.isFinite(s.startMs) && Number.isFinite(s.p99Ms));
+  if (slices.length < 2) return undefined;
+  const size = Math.ceil(slices.length / MAX_CHART_POINTS);
+  const groups: (typeof slices)[] = [];
+  for (let i = 0; i < slices.length; i += size) groups.push(slices.slice(i, i + size));
+  const at = groups.map((g) => mermaidNumber(g[0]!.startMs / 1000));
+  const p99 = groups.map((g) => mermaidNumber(Math.max(...g.map((s) => s.p99Ms))));
+  const highest = Math.max(...groups.map((g) => Math.max(...g.map((s) => s.p99Ms))));
+  const during = groups.map((g) => (g.some((s) => s.phase === 'during') ? mermaidNumber(highest) : '0'));
+  return [
+    '```mermaid',
+    'xychart-beta',
+    '  title "p99 latency per slice (ms); bars: while the migration ran"',
+    `  x-axis "seconds since the traffic started" [${at.map((x) => `"${x}"`).join(', ')}]`,
+    '  y-axis "ms"',
+    `  bar [${during.join(', ')}]`,
+    `  line [${p99.join(', ')}]`,
+    '```',
+  ].join('\n');
 }
 
 export function lintSummary(lint: MigrationLintResult): string {

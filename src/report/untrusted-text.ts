@@ -106,6 +106,11 @@ export function countText(value: unknown): string {
     : '—';
 }
 
+/** A number for a Mermaid chart: four significant digits, and 0 for anything not finite (no word can reach the chart). */
+export function mermaidNumber(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '0' : Number(value.toPrecision(4)).toString();
+}
+
 /** A position from the file counted from 0, shown counted from 1 (round 0 is "1"). */
 export function ordinalText(value: unknown): string {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value < MAX_COUNT

@@ -212,6 +212,26 @@ describe('the rehearsal timeline in the HTML report', () => {
     expect(page).toContain('<figcaption>Latency while the migration ran: 2 request session wait(s) on its locks');
   });
 
+  it('the comment draws p99 per slice with the migration as bars, numbers only, grouped past 60 points', () => {
+    const markdown = renderMarkdown({ ...passResults(), rehearsal: rehearsal({ timeline }) });
+    const chart = /```mermaid\nxychart-beta\n {2}title "p99 latency per slice[\s\S]*?```/.exec(markdown)?.[0] ?? '';
+    expect(chart).toContain('x-axis "seconds since the traffic started" ["0", "0.5", "3", "3.5", "6.5"]');
+    expect(chart).toContain('bar [0, 0, 3043, 3043, 0]');
+    expect(chart).toContain('line [50, 55, 900, 3043, 20]');
+    const long = {
+      ...timeline,
+      slices: Array.from({ length: 150 }, (_, i) =>
+        slice(i >= 60 && i < 90 ? 'during' : 'before', i * 500, i === 75 ? 4000 : 40),
+      ),
+    };
+    const grouped = renderMarkdown({ ...passResults(), rehearsal: rehearsal({ timeline: long }) });
+    const groupedChart = /title "p99 latency per slice[\s\S]*?```/.exec(grouped)![0];
+    const line = /\n {2}line \[([^\]]*)\]/.exec(groupedChart)![1]!.split(', ');
+    expect(line).toHaveLength(50);
+    // Grouping keeps each group's worst slice, so the spike is not averaged away.
+    expect(line).toContain('4000');
+  });
+
   it('a results.json from before the timeline existed still renders, without the chart', () => {
     const page = html(rehearsal());
     expect(page).toContain('Migration rehearsal');
