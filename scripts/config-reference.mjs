@@ -29,11 +29,12 @@ const NAMED = {
   urlPath: 'URL path',
 };
 
-/** A table cell: pipes escaped, line breaks folded. */
+/** A table cell: pipes escaped, '<' written as an entity (GitHub drops `<metric>` as an unknown tag), line breaks folded. */
 function cell(text) {
   return String(text)
     .replace(/\s*\n\s*/g, ' ')
     .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
     .trim();
 }
 
@@ -117,7 +118,7 @@ function rows(schema, node, prefix, out) {
       `\`${path}\``,
       type,
       defaultValue === undefined || defaultValue === null ? '' : `\`${JSON.stringify(defaultValue)}\``,
-      cell(raw.description ?? child.description ?? ''),
+      raw.description ?? child.description ?? '',
     ]);
     const objectForm = [child, ...(child.oneOf ?? []), ...(child.anyOf ?? [])]
       .map((n) => flatten(schema, n))

@@ -226,6 +226,16 @@ function interpolateEnv(
   if (typeof value === 'string') {
     const found: { name: string; value: string }[] = [];
     const whole = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
+    // A URL with any unset part ("http://localhost:${PORT}") stands in whole: a part alone would break it.
+    if (context.unset && URL_KEY.test(path)) {
+      const unsetNames = [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)]
+        .map((m) => m[1]!)
+        .filter((name) => context.env[name] === undefined);
+      if (unsetNames.length > 0) {
+        for (const name of unsetNames) context.unset.found.push({ name, key: path });
+        return standIn(path, true);
+      }
+    }
     const text = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = context.env[name];
       if (v !== undefined) {
@@ -255,8 +265,10 @@ function interpolateEnv(
 }
 
 /** What an unset variable stands for while a config is only checked: a URL under a URL key, else a word. */
+const URL_KEY = /(^|\.)url$/i;
+
 function standIn(path: string, whole: boolean): string {
-  if (whole && /(^|\.)url$/i.test(path))
+  if (whole && URL_KEY.test(path))
     return path.startsWith('database.') ? 'postgres://unset.invalid/unset' : 'http://unset.invalid';
   return 'unset';
 }

@@ -1,11 +1,10 @@
 /**
  * Targets a configuration can never decide, found before anything runs. The check is the best case:
- * Holm's first step (alpha / targets, the most lenient level any target gets), every planned pair
- * measured, and for an error-rate bound not a single failed request. A target that cannot be decided
+ * the whole alpha (the most lenient level Holm can reach, once every other target is decided first),
+ * every planned pair measured, and for an error-rate bound not a single failed request. A target that cannot be decided
  * even then will be inconclusive in every run, so `validate` and the bench stage say so, with what
  * would decide it. A target that passes this check may still end inconclusive: noise decides that.
  */
-import type { LoadConfig } from '../config/config.js';
 import { minSamplesForDistributionFree } from './evaluate-targets.js';
 import type { Target } from './target.js';
 
@@ -23,15 +22,26 @@ export function requestsToBoundErrorRate(bound: number, level: number): number {
   return Math.floor(Math.log(tail) / Math.log(1 - bound)) + 1;
 }
 
+/** The server metrics an absolute target is judged on by their pooled counts: the counter ratios. */
+export function countMetricsOf(config: { metrics: readonly { name: string; kind: string }[] }): Set<string> {
+  return new Set(config.metrics.filter((m) => m.kind === 'counter_ratio').map((m) => m.name));
+}
+
+/**
+ * `countMetrics`: metrics an absolute target is judged on by their pooled counts (server counter ratios),
+ * whose trial counts are not known before the run, so only the error rate's are checked.
+ */
 export function undecidableTargets(
   targets: readonly Target[],
-  load: Pick<LoadConfig, 'mode' | 'rate' | 'roundDurationMs' | 'maxPairs'>,
+  load: { mode: 'open' | 'closed'; rate: number; roundDurationMs: number; maxPairs: number },
   confidence: number,
+  countMetrics: ReadonlySet<string> = new Set(),
 ): UndecidableTarget[] {
   if (targets.length === 0) return [];
-  const level = 1 - (1 - confidence) / targets.length;
+  const level = confidence;
   const found: UndecidableTarget[] = [];
   for (const target of targets) {
+    if (target.kind === 'absolute' && countMetrics.has(target.metric)) continue;
     const errorBound =
       target.kind === 'absolute' &&
       target.metric === 'error_rate' &&
@@ -58,7 +68,7 @@ export function undecidableTargets(
     if (load.maxPairs < needed)
       found.push({
         expression: target.expression,
-        reason: `its interval at ${formatPercent(level)} (the Holm level of the first of ${targets.length} target(s)) needs at least ${needed} pairs; load.maxPairs is ${load.maxPairs}`,
+        reason: `its interval needs at least ${needed} pairs even at ${formatPercent(level)}, the most lenient level the gate uses; load.maxPairs is ${load.maxPairs}`,
       });
   }
   return found;

@@ -5,8 +5,8 @@
  * `bencher run --adapter json --file FILE --hash SHA`).
  *
  * Branch names, run URLs and metric names can come from a fork's pull request: a CSV cell that starts
- * with = + - @ or a control character is prefixed with ' so a spreadsheet shows it instead of running it
- * (OWASP, "CSV Injection").
+ * with = + - @, a tab or a line break is prefixed with ' so a spreadsheet shows it instead of running it
+ * (OWASP, "CSV Injection"), and a cell with a separator of any locale (, or ;) is quoted.
  */
 import type { HistoryRecord } from './record.js';
 
@@ -34,11 +34,15 @@ export const CSV_COLUMNS = [
   'pairs',
 ] as const;
 
-/** A text cell: neutralised when a spreadsheet would read it as a formula, then quoted per RFC 4180. */
+/**
+ * A text cell: neutralised when a spreadsheet would read it as a formula, then quoted per RFC 4180. A
+ * semicolon is quoted too: spreadsheets in locales that split on it would otherwise start a new cell
+ * there, and that cell could begin with '='.
+ */
 function textCell(value: string | null | undefined): string {
   if (value === null || value === undefined) return '';
-  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
+  const inert = /^[=+\-@\t\r\n]/.test(value) ? `'${value}` : value;
+  return /[",;\t\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
 
 function numberCell(value: number | null | undefined): string {

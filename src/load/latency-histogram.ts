@@ -82,7 +82,8 @@ export function decodeHistogram(encoded: string): Histogram {
 /**
  * A round's latencies (its encoded HDR histogram) as counts on a shared bucket grid in milliseconds, for
  * estimators that pool the requests of many rounds (src/stats/pooled-quantile.ts). Each recorded value
- * goes to the grid bucket of its HDR bucket's representative value (0.1 % precision).
+ * goes to the grid bucket of its HDR bucket's top (at most 0.1 % above the latency recorded; the same for
+ * both variants, so it cancels in their ratio).
  */
 export function latencyCountsOnGrid(encoded: string, grid: BucketGrid): Float64Array {
   // The JS histograms decodeHistogram returns iterate their non-empty buckets (not in the Histogram type).

@@ -219,6 +219,17 @@ describe('perf-gate validate', () => {
       const { code, log } = await run(['validate', '--config', path]);
       expect(code).toBe(2);
       expect(log).toContain("'targets[0]'");
+      // The error is the file's own, not a stand-in's: nothing blames the unset variables.
+      expect(log).not.toContain('stand-in');
+    });
+
+    it('a URL with an unset part stands in whole, so it is still a URL: exit 0 with the warning', async () => {
+      const path = write(
+        unresolved.replace('"${PERF_GATE_TEST_UNSET_BASELINE}"', '"http://127.0.0.1:${PERF_GATE_TEST_UNSET_PORT}/api"'),
+      );
+      const { code, log } = await run(['validate', '--config', path]);
+      expect(code, log).toBe(0);
+      expect(log).toContain("config key 'backend.baseline.url': ${PERF_GATE_TEST_UNSET_PORT} is not set here");
     });
 
     it('a stand-in a later check refuses is named as one, not blamed on the file', async () => {

@@ -56,6 +56,15 @@ describe('config-reference', () => {
     expect(row('load.rate')).toContain('number (0.1..1000000) | `50`');
   });
 
+  it('keeps every row at four cells on GitHub: pipes escaped once, and <metric> written so it is not taken for a tag', () => {
+    const targets = table.split('\n').find((line) => line.startsWith('| `targets` |'))!;
+    expect(targets).toContain('"&lt;metric> improves >= N%"');
+    expect(targets).not.toContain('\\\\|');
+    // Unescaped pipes are the cell separators: five per row (four cells).
+    for (const line of table.split('\n').filter((l) => l.startsWith('| `')))
+      expect(line.split(/(?<!\\)\|/).length - 1, line.slice(0, 60)).toBe(5);
+  });
+
   it('README.md holds the reference as generated from the schema', () => {
     const check = run('--check');
     expect(check.stderr).toBe('');

@@ -209,7 +209,10 @@ describe('example workflows', () => {
     expect(promote).toBeGreaterThan(verifyAt);
     expect(rollback).toBeGreaterThan(verifyAt);
     expect(steps[promote]!.if).toBe("steps.verify.outcome == 'success'");
-    expect(steps[rollback]!.if).toBe("steps.verify.outcome != 'success'");
+    // Also when the job fails, times out or is cancelled after the canary changed.
+    expect(steps[rollback]!.if).toBe(
+      "always() && steps.canary.outputs.machine != '' && steps.verify.outcome != 'success'",
+    );
     // The rollback restores the image the canary Machine ran before, and leaves the job red.
     expect(steps[rollback]!.env?.STABLE_IMAGE).toBe('${{ steps.canary.outputs.stable-image }}');
     expect(steps[rollback]!.run).toContain('exit 1');

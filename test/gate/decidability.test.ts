@@ -37,7 +37,7 @@ describe('undecidableTargets', () => {
     expect(undecidableTargets(targets('error_rate <= 1%'), open(10, 10_000, 5), 0.98)).toEqual([]);
   });
 
-  it('a paired target needs the pairs of a distribution-free interval at the Holm level of the first of all targets', () => {
+  it('a paired target needs the pairs of a distribution-free interval even at the whole alpha, the most lenient Holm level', () => {
     const five = targets(
       'latency_p95 worsens <= 5%',
       'latency_p50 worsens <= 5%',
@@ -45,11 +45,27 @@ describe('undecidableTargets', () => {
       'throughput >= 10 req/s',
       'latency_mean worsens <= 5%',
     );
-    const needed = minSamplesForDistributionFree(1 - 0.02 / 5);
+    const needed = minSamplesForDistributionFree(0.98);
     const found = undecidableTargets(five, open(50, 2000, needed - 1), 0.98);
     expect(found.map((f) => f.expression)).toEqual(five.map((t) => t.expression));
-    expect(found[0]!.reason).toContain(`needs at least ${needed} pairs; load.maxPairs is ${needed - 1}`);
+    expect(found[0]!.reason).toContain(`needs at least ${needed} pairs even at 98 %`);
+    expect(found[0]!.reason).toContain(`load.maxPairs is ${needed - 1}`);
     expect(undecidableTargets(five, open(50, 2000, needed), 0.98)).toEqual([]);
+  });
+
+  it("init's own targets with 7 pairs: no false warning (error_rate decided first leaves latency the whole alpha)", () => {
+    expect(
+      undecidableTargets(targets('latency_p95 worsens <= 5%', 'error_rate <= 1%'), open(50, 5000, 7), 0.98),
+    ).toEqual([]);
+  });
+
+  it('an absolute counter-ratio target is judged on counts the run alone knows: not checked', () => {
+    const early = parseTarget('early_exit_rate >= 30%', [
+      ...CLIENT_METRICS,
+      { name: 'early_exit_rate', unit: 'ratio', direction: 'higher-is-better', source: 'server', description: '' },
+    ]);
+    expect(undecidableTargets([early], open(50, 2000, 2), 0.98, new Set(['early_exit_rate']))).toEqual([]);
+    expect(undecidableTargets([early], open(50, 2000, 2), 0.98)).toHaveLength(1);
   });
 
   it('closed loop does not know its request count ahead: no rate warning is guessed', () => {

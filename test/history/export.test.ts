@@ -49,6 +49,9 @@ describe('history export as CSV', () => {
     expect(row[2]).toBe(`'=HYPERLINK("http://evil.example","x"),"more"`);
     for (const lead of ['+1', '-1', '@SUM(A1)', '\tx'])
       expect(fields(historyCsv([record(lead)]).split('\r\n')[1]!)[2]).toBe(`'${lead}`);
+    // A semicolon (the separator of many locales) is quoted, so no second cell can start with '='.
+    const semicolon = historyCsv([record('x;=HYPERLINK(CHAR(104))')]).split('\r\n')[1]!;
+    expect(semicolon).toContain(',"x;=HYPERLINK(CHAR(104))",');
   });
 });
 

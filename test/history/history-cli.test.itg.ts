@@ -245,6 +245,26 @@ describe('perf-gate history', () => {
       expect(report.change).toBeCloseTo(1.01 ** 2 - 1, 10);
       const text = await run(['history', 'drift', '--metric', METRIC, '--since', 'last-release', '--repo-dir', clone]);
       expect(text.stdout).toContain(`${METRIC} since v1.1.0 (${commits[9]!.slice(0, 7)}): +2.0 % over 2 changes`);
+      // A release whose commit no gate recorded is named as such, by its tag.
+      git(clone, 'commit', '--quiet', '--allow-empty', '-m', 'unrecorded release');
+      git(clone, 'tag', 'v1.3.0');
+      git(clone, 'commit', '--quiet', '--allow-empty', '-m', 'after the unrecorded release');
+      const unrecorded = await run([
+        'history',
+        'drift',
+        '--metric',
+        METRIC,
+        '--since',
+        'last-release',
+        '--repo-dir',
+        clone,
+      ]);
+      expect(unrecorded.code).toBe(2);
+      expect(unrecorded.log).toContain(
+        '--since: got "last-release"; expected a release whose commit has a recorded run; v1.3.0',
+      );
+      git(clone, 'tag', '-d', 'v1.3.0');
+      git(clone, 'reset', '--quiet', '--hard', commits[11]!);
     } finally {
       git(clone, 'tag', '-d', 'v1.0.0', 'v1.1.0', 'v1.2.0');
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { boundedSlices } from '../../src/pipeline/stages/rehearse.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { MigrationLintResult, MigrationRehearsalResult, Results } from '../../src/report/results.js';
@@ -270,5 +271,33 @@ describe('the rehearsal timeline in the HTML report', () => {
     expect(() => validateResults(parseResultsJson(JSON.stringify(bad)), 'results.json')).toThrow(
       /rehearsal\.timeline\.slices\[2\]\.phase/,
     );
+  });
+});
+
+describe('the timeline kept in results.json', () => {
+  const slice = (i: number, phase: 'before' | 'during' | 'after', p99: number) => ({
+    phase,
+    startMs: i * 500,
+    durationMs: 500,
+    requests: 10,
+    failed: i === 2500 ? 1 : 0,
+    latencyMs: { p50: 3, p99, max: p99 + 1 },
+  });
+
+  it('a long rehearsal is merged, not cut: the whole span stays, counts add up and the worst slice of each group is kept', () => {
+    const slices = Array.from({ length: 5000 }, (_, i) =>
+      slice(i, i < 1000 ? 'before' : i < 4000 ? 'during' : 'after', i === 4999 ? 900 : 20),
+    );
+    const kept = boundedSlices(slices, 2000);
+    expect(kept).toHaveLength(1667);
+    expect(kept[0]!.startMs).toBe(0);
+    const last = kept.at(-1)!;
+    expect(last.startMs + last.durationMs).toBe(5000 * 500);
+    expect(last.phase).toBe('after');
+    expect(last.p99Ms).toBe(900);
+    expect(kept.reduce((sum, s) => sum + s.requests, 0)).toBe(50_000);
+    expect(kept.reduce((sum, s) => sum + s.failed, 0)).toBe(1);
+    expect(kept.filter((s) => s.phase === 'during').length).toBeGreaterThanOrEqual(1000);
+    expect(boundedSlices(slices.slice(0, 10), 2000)).toHaveLength(10);
   });
 });

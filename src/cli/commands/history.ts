@@ -244,7 +244,13 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
     // Since a commit: the changes gated after it. Its own record measured it against its parent, so it is not one of them.
     const at = records.findLastIndex((r) => r.sha.startsWith(since));
     if (at === -1)
-      throw invalidValue('--since', since, `${allowed}; no recorded run measured a commit starting ${since}`);
+      throw release
+        ? invalidValue(
+            '--since',
+            given,
+            `a release whose commit has a recorded run; ${release.tag} (${shortSha(release.sha)}) has none (record the release gate's run with 'history append', or give a date)`,
+          )
+        : invalidValue('--since', since, `${allowed}; no recorded run measured a commit starting ${since}`);
     records = records.slice(at + 1);
   }
   const report = metricDrift(records, metric);
@@ -319,6 +325,13 @@ export async function historyExportCommand(args: ParsedArgs, cli: CliContext): P
     return ExitCode.ok;
   }
   const matching = sha === undefined ? records : records.filter((r) => r.sha.startsWith(sha.toLowerCase()));
+  const commits = new Set(matching.map((r) => r.sha));
+  if (sha !== undefined && commits.size > 1)
+    throw invalidValue(
+      '--sha',
+      sha,
+      `a prefix of one commit; it matches ${commits.size} recorded commits (give more digits)`,
+    );
   const run = matching.at(-1);
   if (!run)
     throw invalidValue(

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { PerfGateConfig } from '../../config/config.js';
 import type { UnsetVariables } from '../../config/load.js';
 import { ExitCode, InputError } from '../../errors.js';
-import { undecidableTargets } from '../../gate/decidability.js';
+import { countMetricsOf, undecidableTargets } from '../../gate/decidability.js';
 import { loadWorkload } from '../../pipeline/stages/bench.js';
 import { booleanFlag, type ParsedArgs } from '../args.js';
 import { type CliContext, configFor, overridesFrom } from './shared.js';
@@ -22,7 +22,8 @@ export async function validateCommand(args: ParsedArgs, cli: CliContext): Promis
     config = configFor(args, cli, overridesFrom(args), unset);
   } catch (error) {
     // A stand-in may be what a later check refused ("got \"unset\""): say which variables were stood in for.
-    if (!(error instanceof InputError) || !unset || unset.found.length === 0) throw error;
+    const refusedStandIn = error instanceof InputError && /"unset"|unset\.invalid/.test(error.message);
+    if (!refusedStandIn || !unset || unset.found.length === 0) throw error;
     const names = [...new Set(unset.found.map((u) => `\${${u.name}}`))].join(', ');
     throw new InputError(
       `${error.message} (not set here, so validate put a stand-in in place of ${names}; set them as the run will, or use --strict)`,
@@ -36,7 +37,7 @@ export async function validateCommand(args: ParsedArgs, cli: CliContext): Promis
     atRunTime.push(`config key 'load.workload.file': ${workloadFile} does not exist here; it is read at run time`);
   else await loadWorkload(config);
   for (const line of atRunTime) cli.log.warning(line);
-  const undecidable = undecidableTargets(config.targets, config.load, config.gate.confidence);
+  const undecidable = undecidableTargets(config.targets, config.load, config.gate.confidence, countMetricsOf(config));
   for (const { expression, reason } of undecidable)
     cli.log.warning(`target '${expression}' can never be decided with these settings: ${reason}`);
   cli.stdout(

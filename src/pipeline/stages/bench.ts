@@ -9,7 +9,7 @@ import type { RunningBackend, Variant } from '../../backend/backend-spec.js';
 import type { PerfGateConfig } from '../../config/config.js';
 import { metricCatalog } from '../../config/load.js';
 import { errorMessage, InfrastructureError } from '../../errors.js';
-import { undecidableTargets } from '../../gate/decidability.js';
+import { countMetricsOf, undecidableTargets } from '../../gate/decidability.js';
 import { evaluateTargets } from '../../gate/evaluate-targets.js';
 import { type BudgetPlan, blockPairsFor, durationText } from '../../load/budget-plan.js';
 import type { LoadSettings } from '../../load/load-settings.js';
@@ -110,7 +110,12 @@ export async function benchStage(
     );
     for (const warning of budget.warnings) log.warning(warning);
   }
-  for (const { expression, reason } of undecidableTargets(config.targets, config.load, config.gate.confidence))
+  for (const { expression, reason } of undecidableTargets(
+    config.targets,
+    config.load,
+    config.gate.confidence,
+    countMetricsOf(config),
+  ))
     log.warning(
       `target '${expression}' can never be decided with these settings, so it will be inconclusive: ${reason}`,
     );

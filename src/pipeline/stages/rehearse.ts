@@ -10,9 +10,11 @@ import type { SqlMigrationConfig } from '../../config/config.js';
 import { findSquawk, lintMigrations, SQUAWK_MISSING } from '../../database/migration-lint.js';
 import { errorMessage, InputError } from '../../errors.js';
 import type { Workload } from '../../load/workload.js';
-import type { MigrationLintResult, MigrationRehearsalResult } from '../../report/results.js';
+import type { MigrationLintResult, MigrationRehearsalResult, RehearsalTimeline } from '../../report/results.js';
 import type { StageContext } from '../context.js';
-import { rehearseMigrations } from '../rehearsal.js';
+import { type RehearsalSlice, rehearseMigrations } from '../rehearsal.js';
+
+type TimelineSlice = RehearsalTimeline['slices'][number];
 
 /** squawk over `files` (names in the migrations folder); the result is data for the report, never a failure of the gate. */
 export async function lintMigrationFiles(
@@ -137,17 +139,36 @@ export async function rehearseStep(
     timeline: {
       migrationStartMs: Number.isFinite(record.migration.startMs) ? record.migration.startMs : 0,
       samplerStartMs: record.sampling.startMs,
-      // Bounded for results.json: 2,000 slices of 500 ms are over 16 minutes of traffic.
-      slices: record.slices.slice(0, 2000).map((slice) => ({
-        phase: slice.phase,
-        startMs: slice.startMs,
-        durationMs: slice.durationMs,
-        requests: slice.requests,
-        failed: slice.failed,
-        p50Ms: slice.latencyMs.p50,
-        p99Ms: slice.latencyMs.p99,
-        maxMs: slice.latencyMs.max,
-      })),
+      slices: boundedSlices(record.slices, MAX_TIMELINE_SLICES),
     },
   };
+}
+
+/** results.json keeps at most this many slices: 2,000 of 500 ms are over 16 minutes of traffic. */
+const MAX_TIMELINE_SLICES = 2000;
+
+/**
+ * The slices as results.json keeps them. A longer rehearsal has neighbouring slices merged, so the whole
+ * span (the end of the migration and the traffic after it included) stays on the timeline: counts add
+ * up, latencies keep each group's worst slice, and a group that touches the migration is 'during'.
+ */
+export function boundedSlices(slices: readonly RehearsalSlice[], max: number): TimelineSlice[] {
+  const size = Math.max(1, Math.ceil(slices.length / max));
+  const out: TimelineSlice[] = [];
+  for (let i = 0; i < slices.length; i += size) {
+    const group = slices.slice(i, i + size);
+    const first = group[0]!;
+    const last = group[group.length - 1]!;
+    out.push({
+      phase: group.some((g) => g.phase === 'during') ? 'during' : first.phase,
+      startMs: first.startMs,
+      durationMs: last.startMs + last.durationMs - first.startMs,
+      requests: group.reduce((sum, g) => sum + g.requests, 0),
+      failed: group.reduce((sum, g) => sum + g.failed, 0),
+      p50Ms: Math.max(...group.map((g) => g.latencyMs.p50)),
+      p99Ms: Math.max(...group.map((g) => g.latencyMs.p99)),
+      maxMs: Math.max(...group.map((g) => g.latencyMs.max)),
+    });
+  }
+  return out;
 }
