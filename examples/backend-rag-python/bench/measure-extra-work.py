@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Measures what SLOWDOWN really adds to the Python backend's search pipeline, without perf-gate and
-without HTTP: it calls the pipeline function directly on a seeded database, each query under
-SLOWDOWN = 0, 0.05 and 0.10 back to back in random order, times every call with its own clock, and writes the figures (with
-the commit, the CPUs and the Python version) to bench/results/python-backend/. A calibration of the
-gate on this backend ("+5 % must fail") is only as good as this number.
+"""Measures what SLOWDOWN (or, with --extra-work-ms, EXTRA_WORK_MS) really adds to the Python
+backend's search pipeline, without perf-gate and without HTTP: it calls the pipeline function directly
+on a seeded database, each query under every setting (SLOWDOWN = 0, 0.05 and 0.10 by default) back to
+back in random order, times every call with its own clock, and writes the figures (with the commit,
+the CPUs and the Python version) to bench/results/python-backend/. A calibration of the gate on this
+backend ("+5 % must fail") is only as good as this number.
 
     ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres \\
       /usr/bin/python3 examples/backend-rag-python/bench/measure-extra-work.py [--rounds 10] [--out FILE]
+      [--extra-work-ms 0.354,0.708]
 
 ADMIN_URL must be a role that may create databases: the script creates (or reuses, with --reuse)
 `rag_bench_python`, applies the shared migrations 001, 002 and 022, and measures the candidate
@@ -117,15 +119,17 @@ def steps_seconds(metrics) -> float:
     return sum(total_seconds(metrics, step) for step in STEPS)
 
 
-async def measure(url: str, rounds: int, seed_value: int) -> dict:
+async def measure(url: str, rounds: int, seed_value: int, knob: str) -> dict:
     with open(os.path.join(NODE_EXAMPLE, "queries.jsonl"), encoding="utf-8") as file:
         queries = [json.loads(line)["body"]["query"] for line in file if line.strip()]
     pool = await asyncpg.create_pool(dsn=url, min_size=1, max_size=20)
     try:
         pipelines = {}
         for slowdown in SETTINGS:
+            # SETTINGS holds SLOWDOWN values, or EXTRA_WORK_MS values with --extra-work-ms.
             config = Config(port=0, host="127.0.0.1", database_url=url, pool_size=20, early_exit_score=0.9,
-                            rerank_work=2, slowdown=slowdown)
+                            rerank_work=2, slowdown=slowdown if knob == "SLOWDOWN" else 0.0,
+                            extra_work_ms=slowdown if knob == "EXTRA_WORK_MS" else 0.0)
             metrics = create_metrics()
             pipelines[slowdown] = (create_search_pipeline(pool, metrics, config), metrics)
         # Warm-up: every statement prepared on the connections, the data in shared buffers.
@@ -207,7 +211,19 @@ def main() -> int:
     parser.add_argument("--database-url", help="an already seeded database (001, 002, 022 applied)")
     parser.add_argument("--reuse", action="store_true", help=f"keep an existing {DATABASE} database")
     parser.add_argument("--out", help="result file (default bench/results/python-backend/extra-work-<time>.json)")
+    parser.add_argument("--extra-work-ms", help="measure EXTRA_WORK_MS at these values (and 0) instead of SLOWDOWN, e.g. 0.354,0.708")
     args = parser.parse_args()
+    knob = "SLOWDOWN"
+    if args.extra_work_ms:
+        try:
+            values = tuple(float(v) for v in args.extra_work_ms.split(","))
+        except ValueError:
+            parser.error(f"--extra-work-ms: got {args.extra_work_ms!r}; expected numbers of milliseconds, e.g. 0.354,0.708")
+        if any(v <= 0 for v in values):
+            parser.error(f"--extra-work-ms: got {args.extra_work_ms!r}; expected values above 0")
+        global SETTINGS
+        SETTINGS = (0.0, *values)
+        knob = "EXTRA_WORK_MS"
     if args.rounds < 1:
         parser.error(f"--rounds: got {args.rounds}; expected an integer from 1 up")
 
@@ -221,7 +237,7 @@ def main() -> int:
 
     started = datetime.datetime.now(datetime.timezone.utc)
     machine = provenance()
-    measured = asyncio.run(measure(url, args.rounds, args.seed))
+    measured = asyncio.run(measure(url, args.rounds, args.seed, knob))
     summary = summarize(measured["blocks"], args.rounds)
     result = {
         "script": "examples/backend-rag-python/bench/measure-extra-work.py",
@@ -229,7 +245,7 @@ def main() -> int:
         "finishedAt": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine,
         "settings": {"rounds": args.rounds, "seed": args.seed, "poolSize": 20, "earlyExitScore": 0.9,
-                     "rerankWork": 2, "slowdowns": list(SETTINGS), "queriesPerBlock": measured["queries"]},
+                     "rerankWork": 2, "knob": knob, "slowdowns": list(SETTINGS), "queriesPerBlock": measured["queries"]},
         "summary": summary,
         "blocks": measured["blocks"],
     }
@@ -242,9 +258,9 @@ def main() -> int:
 
     print(f"{machine['cpus']} CPUs ({machine['cpuModel']}), Python {machine['python']}, commit {machine['commit']}")
     print(f"{args.rounds} rounds x {measured['queries']} searches per setting, called in-process one at a time, settings interleaved\n")
-    print(f"{'SLOWDOWN':>8} {'wall ms':>8} {'change':>8} {'paired median [min, max]':>28} {'CPU ms':>7} {'change':>8} {'histogram ms':>12} {'steps ms':>8} {'change':>8} {'injected':>9}")
+    print(f"{knob:>13} {'wall ms':>8} {'change':>8} {'paired median [min, max]':>28} {'CPU ms':>7} {'change':>8} {'histogram ms':>12} {'steps ms':>8} {'change':>8} {'injected':>9}")
     for row in summary:
-        print(f"{row['slowdown']:>8.2f} {row['meanWallMs']:>8.3f} {row['meanWallChange'] * 100:>7.2f}% "
+        print(f"{row['slowdown']:>13.3f} {row['meanWallMs']:>8.3f} {row['meanWallChange'] * 100:>7.2f}% "
               f"{(row['wallRatioMedian'] - 1) * 100:>9.2f}% [{(row['wallRatioMin'] - 1) * 100:>6.2f}%, {(row['wallRatioMax'] - 1) * 100:>6.2f}%] "
               f"{row['cpuMsPerRequest']:>7.3f} {row['cpuChange'] * 100:>7.2f}% {row['histogramMeanMs']:>12.3f} "
               f"{row['stepsMeanMs']:>8.3f} {row['stepsChange'] * 100:>7.2f}% {row['injectedShare'] * 100:>8.2f}%")
