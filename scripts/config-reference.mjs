@@ -11,11 +11,9 @@
  * Region: <!-- config-reference:start --> ... <!-- config-reference:end -->. --readme and --schema point
  * at other files (the tests use copies).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const START = '<!-- config-reference:start -->';
-const END = '<!-- config-reference:end -->';
+import { argValue, replaceRegion, writeOrCheck } from './readme-region.mjs';
 
 /** What a shared definition is called in the table. */
 const NAMED = {
@@ -141,18 +139,6 @@ export function renderReference(schemaJson) {
   ].join('\n');
 }
 
-export function replaceRegion(readme, reference) {
-  const from = readme.indexOf(START);
-  const to = readme.indexOf(END);
-  if (from === -1 || to === -1 || to < from) throw new Error(`README has no '${START}' ... '${END}' region`);
-  return `${readme.slice(0, from + START.length)}\n\n${reference}\n\n${readme.slice(to)}`;
-}
-
-function argValue(args, flag, fallback) {
-  const i = args.indexOf(flag);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
-}
-
 export function main(args, root = fileURLToPath(new URL('../', import.meta.url))) {
   const readmePath = argValue(args, '--readme', `${root}README.md`);
   const schemaPath = argValue(args, '--schema', `${root}schema/perf-gate.schema.json`);
@@ -161,27 +147,14 @@ export function main(args, root = fileURLToPath(new URL('../', import.meta.url))
     process.stdout.write(`${reference}\n`);
     return 0;
   }
-  const readme = readFileSync(readmePath, 'utf8');
-  let updated;
-  try {
-    updated = replaceRegion(readme, reference);
-  } catch (error) {
-    process.stderr.write(`config-reference: ${readmePath}: ${error.message}\n`);
-    return 1;
-  }
-  if (args.includes('--write')) {
-    if (updated !== readme) writeFileSync(readmePath, updated);
-    process.stdout.write(`config-reference: ${updated === readme ? 'already up to date' : 'updated'} ${readmePath}\n`);
-    return 0;
-  }
-  if (updated !== readme) {
-    process.stderr.write(
-      `config-reference: the reference in ${readmePath} differs from ${schemaPath}; run: node scripts/config-reference.mjs --write\n`,
-    );
-    return 1;
-  }
-  process.stdout.write('config-reference: README matches the schema\n');
-  return 0;
+  return writeOrCheck({
+    args,
+    tool: 'config-reference',
+    readmePath,
+    update: (readme) => replaceRegion(readme, 'config-reference', reference, '\n\n'),
+    differs: `the reference in ${readmePath} differs from ${schemaPath}`,
+    matches: 'README matches the schema',
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

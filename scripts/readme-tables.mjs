@@ -9,9 +9,10 @@
  * Regions: <!-- inputs:start --> ... <!-- inputs:end --> and <!-- outputs:start --> ... <!-- outputs:end -->.
  * --readme and --action point at other files (the tests use copies).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import { argValue, replaceRegion, writeOrCheck } from './readme-region.mjs';
 
 /** A table cell: pipes escaped (they would end the cell), line breaks folded (they would end the row). */
 function cell(text) {
@@ -47,26 +48,9 @@ export function renderTables(actionYaml) {
   return { inputs: inputTable, outputs: outputTable };
 }
 
-/**
- * README text with each marked region replaced by its table. Throws when a pair of markers is missing
- * or out of order, naming it, so --check cannot pass on a README that was never wired up.
- */
+/** README text with each of the two marked regions replaced by its table (see readme-region.mjs). */
 export function replaceRegions(readme, tables) {
-  let out = readme;
-  for (const name of ['inputs', 'outputs']) {
-    const start = `<!-- ${name}:start -->`;
-    const end = `<!-- ${name}:end -->`;
-    const from = out.indexOf(start);
-    const to = out.indexOf(end);
-    if (from === -1 || to === -1 || to < from) throw new Error(`README has no '${start}' ... '${end}' region`);
-    out = `${out.slice(0, from + start.length)}\n${tables[name]}\n${out.slice(to)}`;
-  }
-  return out;
-}
-
-function argValue(args, flag, fallback) {
-  const i = args.indexOf(flag);
-  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+  return ['inputs', 'outputs'].reduce((out, name) => replaceRegion(out, name, tables[name]), readme);
 }
 
 export function main(args, root = fileURLToPath(new URL('../', import.meta.url))) {
@@ -77,27 +61,14 @@ export function main(args, root = fileURLToPath(new URL('../', import.meta.url))
     process.stdout.write(`${tables.inputs}\n\n${tables.outputs}\n`);
     return 0;
   }
-  const readme = readFileSync(readmePath, 'utf8');
-  let updated;
-  try {
-    updated = replaceRegions(readme, tables);
-  } catch (error) {
-    process.stderr.write(`readme-tables: ${readmePath}: ${error.message}\n`);
-    return 1;
-  }
-  if (args.includes('--write')) {
-    if (updated !== readme) writeFileSync(readmePath, updated);
-    process.stdout.write(`readme-tables: ${updated === readme ? 'already up to date' : 'updated'} ${readmePath}\n`);
-    return 0;
-  }
-  if (updated !== readme) {
-    process.stderr.write(
-      `readme-tables: the tables in ${readmePath} differ from ${actionPath}; run: node scripts/readme-tables.mjs --write\n`,
-    );
-    return 1;
-  }
-  process.stdout.write('readme-tables: README tables match action.yml\n');
-  return 0;
+  return writeOrCheck({
+    args,
+    tool: 'readme-tables',
+    readmePath,
+    update: (readme) => replaceRegions(readme, tables),
+    differs: `the tables in ${readmePath} differ from ${actionPath}`,
+    matches: 'README tables match action.yml',
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

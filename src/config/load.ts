@@ -225,27 +225,20 @@ function interpolateEnv(
 ): unknown {
   if (typeof value === 'string') {
     const found: { name: string; value: string }[] = [];
-    const whole = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(value);
+    const names = [...value.matchAll(ENV_REFERENCE)].map((m) => m[1]!);
+    const unsetNames = names.filter((name) => context.env[name] === undefined);
+    if (unsetNames.length > 0 && !context.unset)
+      throw new InputError(
+        `config key '${path}': refers to environment variable \${${unsetNames[0]}}, which is not set`,
+      );
+    for (const name of unsetNames) context.unset!.found.push({ name, key: path });
     // A URL with any unset part ("http://localhost:${PORT}") stands in whole: a part alone would break it.
-    if (context.unset && URL_KEY.test(path)) {
-      const unsetNames = [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)]
-        .map((m) => m[1]!)
-        .filter((name) => context.env[name] === undefined);
-      if (unsetNames.length > 0) {
-        for (const name of unsetNames) context.unset.found.push({ name, key: path });
-        return standIn(path, true);
-      }
-    }
-    const text = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    if (unsetNames.length > 0 && URL_KEY.test(path)) return urlStandIn(path);
+    const text = value.replace(ENV_REFERENCE, (_, name: string) => {
       const v = context.env[name];
-      if (v !== undefined) {
-        found.push({ name, value: v });
-        return v;
-      }
-      if (!context.unset)
-        throw new InputError(`config key '${path}': refers to environment variable \${${name}}, which is not set`);
-      context.unset.found.push({ name, key: path });
-      return standIn(path, whole);
+      if (v === undefined) return 'unset';
+      found.push({ name, value: v });
+      return v;
     });
     const key =
       path
@@ -264,13 +257,12 @@ function interpolateEnv(
   return value;
 }
 
-/** What an unset variable stands for while a config is only checked: a URL under a URL key, else a word. */
+/** What an unset variable in a URL key stands for while a config is only checked (elsewhere: the word "unset"). */
 const URL_KEY = /(^|\.)url$/i;
+const ENV_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-function standIn(path: string, whole: boolean): string {
-  if (whole && URL_KEY.test(path))
-    return path.startsWith('database.') ? 'postgres://unset.invalid/unset' : 'http://unset.invalid';
-  return 'unset';
+function urlStandIn(path: string): string {
+  return path.startsWith('database.') ? 'postgres://unset.invalid/unset' : 'http://unset.invalid';
 }
 
 /** `dir` (SQL files) or `command` (the team's own script); a mapping with neither means no migrations. */

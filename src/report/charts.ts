@@ -281,16 +281,19 @@ export function lineChart(spec: LineChartSpec): string {
     }
   });
   parts.push(`<line class="axis" x1="${MARGIN.left}" x2="${plotRight}" y1="${plotBottom}" y2="${plotBottom}"/>`);
-  parts.push(
-    `<text class="axis-label" x="${num((MARGIN.left + plotRight) / 2)}" y="${plotBottom + 34}" text-anchor="middle">${escapeMarkup(spec.xLabel)}</text>`,
-  );
-  parts.push(
-    `<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeMarkup(spec.yLabel)}</text>`,
-  );
+  parts.push(axisLabels(spec.xLabel, plotBottom + 34, spec.yLabel, plotBottom, plotRight));
 
   parts.push(legend(items, plotBottom + MARGIN.bottom + 10));
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** The x-axis label centred under the plot at `xLabelY`, the y-axis label turned along the plot's height. */
+function axisLabels(xLabel: string, xLabelY: number, yLabel: string, plotBottom: number, plotRight: number): string {
+  return (
+    `<text class="axis-label" x="${num((MARGIN.left + plotRight) / 2)}" y="${xLabelY}" text-anchor="middle">${escapeMarkup(xLabel)}</text>` +
+    `<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">${escapeMarkup(yLabel)}</text>`
+  );
 }
 
 export interface TimelineSpec {
@@ -367,12 +370,7 @@ export function timelineChart(spec: TimelineSpec): string {
     parts.push(
       `<text class="tick" x="${num(scaleX(t))}" y="${axisY + 16}" text-anchor="middle">${escapeMarkup(String(t))}</text>`,
     );
-  parts.push(
-    `<text class="axis-label" x="${num((MARGIN.left + plotRight) / 2)}" y="${axisY + 32}" text-anchor="middle">seconds since the rehearsal traffic started</text>`,
-  );
-  parts.push(
-    `<text class="axis-label" transform="translate(14 ${num((MARGIN.top + plotBottom) / 2)}) rotate(-90)" text-anchor="middle">latency</text>`,
-  );
+  parts.push(axisLabels('seconds since the rehearsal traffic started', axisY + 32, 'latency', plotBottom, plotRight));
   parts.push(legend(items, axisY + MARGIN.bottom));
   parts.push('</svg>');
   return parts.join('');

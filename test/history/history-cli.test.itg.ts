@@ -218,7 +218,9 @@ describe('perf-gate history', () => {
   });
 
   it('drift --since last-release: from the newest v* tag before HEAD, as a release gate on the new tag asks', async () => {
-    const none = await run(['history', 'drift', '--metric', METRIC, '--since', 'last-release', '--repo-dir', clone]);
+    const sinceRelease = (...more: string[]) =>
+      run(['history', 'drift', '--metric', METRIC, '--since', 'last-release', ...more, '--repo-dir', clone]);
+    const none = await sinceRelease();
     expect(none.code).toBe(2);
     expect(none.log).toContain('--since: got "last-release"; expected a checkout with a v* tag before HEAD');
     git(clone, 'tag', 'v1.0.0', commits[STEP]!);
@@ -226,39 +228,20 @@ describe('perf-gate history', () => {
     // HEAD is commits[11]; a release gate tagging HEAD would see v1.1.0 as the release before it.
     git(clone, 'tag', 'v1.2.0', commits[11]!);
     try {
-      const drift = await run([
-        'history',
-        'drift',
-        '--metric',
-        METRIC,
-        '--since',
-        'last-release',
-        '--json',
-        '--repo-dir',
-        clone,
-      ]);
+      const drift = await sinceRelease('--json');
       expect(drift.code, drift.log).toBe(0);
       const report = JSON.parse(drift.stdout);
       expect(report.release).toBe('v1.1.0');
       expect(report.since).toBe(commits[9]);
       expect(report.changes).toBe(2);
       expect(report.change).toBeCloseTo(1.01 ** 2 - 1, 10);
-      const text = await run(['history', 'drift', '--metric', METRIC, '--since', 'last-release', '--repo-dir', clone]);
+      const text = await sinceRelease();
       expect(text.stdout).toContain(`${METRIC} since v1.1.0 (${commits[9]!.slice(0, 7)}): +2.0 % over 2 changes`);
       // A release whose commit no gate recorded is named as such, by its tag.
       git(clone, 'commit', '--quiet', '--allow-empty', '-m', 'unrecorded release');
       git(clone, 'tag', 'v1.3.0');
       git(clone, 'commit', '--quiet', '--allow-empty', '-m', 'after the unrecorded release');
-      const unrecorded = await run([
-        'history',
-        'drift',
-        '--metric',
-        METRIC,
-        '--since',
-        'last-release',
-        '--repo-dir',
-        clone,
-      ]);
+      const unrecorded = await sinceRelease();
       expect(unrecorded.code).toBe(2);
       expect(unrecorded.log).toContain(
         '--since: got "last-release"; expected a release whose commit has a recorded run; v1.3.0',
