@@ -42,6 +42,11 @@ const aa: FlagSpec = {
   kind: 'boolean',
   description: "A/A check: measure the candidate against itself and report the runner's noise floor",
 };
+const budget: FlagSpec = {
+  name: 'budget',
+  kind: 'string',
+  description: "measuring time, e.g. 1m or 90s: replaces the config's gate.budget and plans rounds and pairs from it",
+};
 const dryRun: FlagSpec = { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' };
 const historyStore: FlagSpec[] = [
   {
@@ -71,7 +76,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'run',
     summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up',
-    flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, dryRun],
+    flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, budget, dryRun],
   },
   {
     name: 'demo',
@@ -82,6 +87,7 @@ export const COMMANDS: CommandSpec[] = [
       failOnInconclusive,
       json,
       aa,
+      budget,
       dryRun,
       { name: 'pglite', kind: 'boolean', description: 'use PGlite even when PostgreSQL server binaries exist' },
     ],
@@ -96,6 +102,7 @@ export const COMMANDS: CommandSpec[] = [
       reportDir,
       { name: 'dir', kind: 'string', description: 'folder of NNN_name.sql files' },
       { name: 'to', kind: 'string', description: 'apply up to and including this version, e.g. 022' },
+      budget,
       dryRun,
       { name: 'command', kind: 'list', description: 'run this migration script instead (repeat for each argument)' },
       {
@@ -192,7 +199,7 @@ export const COMMANDS: CommandSpec[] = [
         name: 'probe',
         kind: 'string',
         description:
-          "a running service's metrics URL (http://127.0.0.1:8000/metrics): propose server metrics and targets from what it exposes",
+          "'start' (boot the service with the written config, send it part of the workload) or a running service's metrics URL (http://127.0.0.1:8000/metrics): propose server metrics and targets from what it exposes",
       },
     ],
   },

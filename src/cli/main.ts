@@ -36,6 +36,8 @@ export interface CliIo {
   log?: Logger;
   /** The environment flags, the run context and the runner come from; the process's own by default. */
   env?: NodeJS.ProcessEnv;
+  /** Where a perf-gate.yml is looked for when no --config is given; the process's own by default. */
+  cwd?: string;
 }
 
 /** `perf-gate --quiet run` means `perf-gate run --quiet`: global switches may come before the command. */
@@ -81,6 +83,13 @@ export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => proce
         `command '${spec.name}': unexpected argument '${args.positionals[0]}'; flags are written --name value`,
       );
     log ??= createLogger({ quiet: booleanFlag(args, 'quiet'), verbose: booleanFlag(args, 'verbose') }, env);
+    const found = spec.flags.some((f) => f.name === 'config')
+      ? discoverConfig(args, io.cwd ?? process.cwd())
+      : undefined;
+    if (found) {
+      args.flags.config = found;
+      log.info(`config: ${found} (found in the current folder; --config names another)`);
+    }
     return await runCommand(spec.name, args, {
       log,
       packageRoot: root,
@@ -98,4 +107,20 @@ export async function main(rawArgv: string[], io: CliIo = { stdout: (t) => proce
       log.info("run 'perf-gate --help' for usage");
     return code;
   }
+}
+
+/** Config files a command reads from the current folder when neither --config nor PERF_GATE_CONFIG names one. */
+export const CONFIG_FILE_NAMES = ['perf-gate.yml', 'perf-gate.yaml'];
+
+/**
+ * The current folder's perf-gate.yml, for a command that takes --config and was given none: what
+ * `init` writes is what `validate` and `run` then read. Not for migrate's direct mode (--dir, --command),
+ * which reads a config only when it is named.
+ */
+function discoverConfig(args: ParsedArgs, cwd: string): string | undefined {
+  if (args.flags.config !== undefined) return undefined;
+  if (args.command === 'migrate' && (args.flags.dir !== undefined || args.flags.command !== undefined))
+    return undefined;
+  const name = CONFIG_FILE_NAMES.find((file) => existsSync(join(cwd, file)));
+  return name && resolve(cwd) !== process.cwd() ? join(cwd, name) : name;
 }

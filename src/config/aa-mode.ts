@@ -42,5 +42,7 @@ export function toAaConfig(config: PerfGateConfig): PerfGateConfig {
     database: { ...config.database, baseline: { strategy: 'shared' } },
     backend: { baseline: copy(), candidate: copy() },
     targets: aaTargets(config.targets),
+    // No baseline copy means no rehearsal: its targets have nothing to say about the noise.
+    rehearsalTargets: undefined,
   };
 }

@@ -9,9 +9,10 @@ import type { ServerMetricDefinition } from '../metrics/server-metric-definition
 
 /**
  * How the database gets its schema: perf-gate applies a folder of SQL files, or runs the team's own
- * migration script. The config file says which by giving `dir` or `command` (one of them, never both).
+ * migration script, or runs Alembic. The config file says which by giving `dir` or `command` (both only
+ * with the command's `version`), or `alembic`.
  */
-export type MigrationConfig = SqlMigrationConfig | CommandMigrationConfig;
+export type MigrationConfig = SqlMigrationConfig | CommandMigrationConfig | AlembicMigrationConfig;
 
 export interface SqlMigrationConfig {
   kind: 'sql';
@@ -59,6 +60,20 @@ export interface CommandMigrationConfig {
   version?: string;
   /** NNN_name.sql files applied before the command: those with a version below `version`. */
   dir?: string;
+}
+
+/**
+ * Alembic, run by perf-gate: `upgrade <revision>` for the candidate and, with a template-copy baseline,
+ * `upgrade <before>-1` first, the copy taken between the two (Alembic's relative revision: the one before).
+ */
+export interface AlembicMigrationConfig {
+  kind: 'alembic';
+  /** The candidate's revision: "head", a revision id, or anything `alembic upgrade` takes. */
+  revision: string;
+  /** How Alembic is started, before `-c FILE upgrade REV`: ["alembic"] or ["python3", "-m", "alembic"]. */
+  command: string[];
+  /** Alembic's ini file, relative to the config's folder (which is also where Alembic runs). */
+  iniFile: string;
 }
 
 export type BaselineDatabaseStrategy =
@@ -220,7 +235,13 @@ export interface PerfGateConfig {
   backend: BackendVariantsConfig;
   load: LoadConfig;
   metrics: ServerMetricConfig[];
+  /** Targets on the benchmark's metrics: judged on the paired rounds. */
   targets: Target[];
+  /**
+   * Targets on the migration rehearsal's figures (src/model/rehearsal-metrics.ts), in the order written:
+   * judged on the one rehearsal, outside the paired analysis. Absent or empty: none.
+   */
+  rehearsalTargets?: Target[];
   gate: GateConfig;
   report: ReportConfig;
   /**

@@ -13,6 +13,7 @@ import { type BudgetPlan, planBudget } from '../load/budget-plan.js';
 import { checkCpuList } from '../load/pin-cpus.js';
 import { parseWorkload, WORKLOAD_ORDERS } from '../load/workload.js';
 import { SERVER_METRIC_KINDS, UNITS_BY_KIND } from '../metrics/server-metric-definition.js';
+import { REHEARSAL_METRICS, rehearsalMetric } from '../model/rehearsal-metrics.js';
 import { CLIENT_METRICS, type MetricInfo, type MetricUnit } from '../model/round-record.js';
 import type {
   BackendVariantsConfig,
@@ -40,6 +41,8 @@ export interface ConfigOverrides {
   databaseUrl?: string;
   failOnInconclusive?: boolean;
   reportDir?: string;
+  /** `--budget`: the measuring time, in place of the file's `gate.budget` (or set where it has none). */
+  budget?: string;
 }
 
 export const EMBEDDED_DEFAULT = 'embedded default';
@@ -138,7 +141,10 @@ export function parseConfig(
   const load = readLoad(loadReader);
   const metrics = readServerMetrics(root.list('metrics') ?? []);
   const allMetrics = [...CLIENT_METRICS, ...metrics.map(toMetricInfo)];
-  const targets = readTargets(root.list('targets'), allMetrics);
+  const written = readTargets(root.list('targets'), [...allMetrics, ...REHEARSAL_METRICS]);
+  const targets = written.filter((t) => !rehearsalMetric(t.metric));
+  const rehearsalTargets = written.filter((t) => rehearsalMetric(t.metric));
+  checkRehearsalTargets(rehearsalTargets, targets.length, database);
 
   const gateReader = root.child('gate') ?? new ConfigReader('gate', {});
   const gate: GateConfig = {
@@ -150,7 +156,11 @@ export function parseConfig(
   };
   // Overrides (flags, action inputs) win over the file, which is still read so its keys count as known.
   gate.failOnInconclusive = context.overrides.failOnInconclusive ?? gate.failOnInconclusive;
-  const budget = readBudget(gateReader, load, loadReader, { ...gate, targets: targets.length });
+  const budget = readBudget(gateReader, load, loadReader, {
+    ...gate,
+    targets: targets.length,
+    override: context.overrides.budget,
+  });
   gateReader.rejectUnknownKeys();
   if (budget) {
     // The budget plans what the load keys leave open; the keys the file sets keep their values.
@@ -180,6 +190,7 @@ export function parseConfig(
     load,
     metrics,
     targets,
+    ...(rehearsalTargets.length ? { rehearsalTargets } : {}),
     gate,
     report,
   };
@@ -194,12 +205,17 @@ function readBudget(
   gate: ConfigReader,
   load: LoadConfig,
   loadReader: ConfigReader | undefined,
-  judged: { confidence: number; minPairs: number; targets: number },
+  judged: { confidence: number; minPairs: number; targets: number; override: string | undefined },
 ): BudgetPlan | undefined {
-  const budgetMs = gate.duration('budget');
+  const { override, ...rest } = judged;
+  const fileMs = gate.duration('budget');
+  const budgetMs = override === undefined ? fileMs : parseDuration('flag --budget', override);
   if (budgetMs === undefined) return undefined;
-  if (!(budgetMs > 0))
-    throw invalidValue(`config key '${gate.key('budget')}'`, gate.raw('budget'), 'a duration above 0, such as "3m"');
+  if (!(budgetMs > 0)) {
+    const [input, given] =
+      override === undefined ? [`config key '${gate.key('budget')}'`, gate.raw('budget')] : ['flag --budget', override];
+    throw invalidValue(input, given, 'a duration above 0, such as "3m"');
+  }
   const set = (key: string) => loadReader?.has(key) ?? false;
   return planBudget({
     budgetMs,
@@ -209,7 +225,8 @@ function readBudget(
       maxPairs: set('maxPairs') ? load.maxPairs : undefined,
       roundDurationMs: set('roundDuration') ? load.roundDurationMs : undefined,
     },
-    ...judged,
+    from: override === undefined ? 'gate.budget' : '--budget',
+    ...rest,
   });
 }
 
@@ -265,9 +282,40 @@ function urlStandIn(path: string): string {
   return path.startsWith('database.') ? 'postgres://unset.invalid/unset' : 'http://unset.invalid';
 }
 
-/** `dir` (SQL files) or `command` (the team's own script); a mapping with neither means no migrations. */
+/** `alembic: { revision, command, config }`: Alembic run by perf-gate, alone under `migrations`. */
+function readAlembic(m: ConfigReader): MigrationConfig {
+  const other = ['dir', 'to', 'command', 'version', 'lockTimeout', 'statementTimeout', 'lint', 'rehearse'].find((key) =>
+    m.has(key),
+  );
+  if (other)
+    throw new InputError(
+      `config key '${m.key(other)}': cannot be combined with '${m.key('alembic')}'; Alembic applies every migration itself (remove one of them)`,
+    );
+  const a = m.child('alembic') ?? new ConfigReader(m.key('alembic'), {});
+  const revision = a.string('revision', 'head');
+  if (!/^[A-Za-z0-9_@.+-]+$/.test(revision))
+    throw invalidValue(
+      `config key '${a.key('revision')}'`,
+      revision,
+      'an Alembic revision: "head", a revision id, or a relative one such as "ae10+1"',
+    );
+  const command = a.stringList('command') ?? ['alembic'];
+  if (command.length === 0)
+    throw invalidValue(
+      `config key '${a.key('command')}'`,
+      command,
+      'how Alembic is started, e.g. [alembic] or [python3, -m, alembic]',
+    );
+  const iniFile = a.string('config', 'alembic.ini');
+  a.rejectUnknownKeys();
+  m.rejectUnknownKeys();
+  return { kind: 'alembic', revision, command, iniFile };
+}
+
+/** `dir` (SQL files), `command` (the team's own script) or `alembic`; a mapping with none means no migrations. */
 function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefined {
   if (!m) return undefined;
+  if (m.raw('alembic') !== undefined) return readAlembic(m);
   const dir = m.string('dir');
   const to = m.string('to');
   const command = m.stringList('command');
@@ -369,7 +417,17 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
   let baseline: BaselineDatabaseStrategy = { strategy: 'shared' };
   if (b) {
     const strategy = b.oneOf('strategy', ['template-copy', 'separate-url', 'shared'] as const, 'shared');
-    if (strategy === 'template-copy') {
+    if (strategy === 'template-copy' && migrations?.kind === 'alembic') {
+      // The revision under test; the baseline is upgraded to the one before it.
+      const before = b.string('before', migrations.revision);
+      if (!/^[A-Za-z0-9_@.+-]+$/.test(before))
+        throw invalidValue(
+          `config key '${b.key('before')}'`,
+          before,
+          'the Alembic revision under test ("head", a revision id): the baseline is upgraded to the one before it',
+        );
+      baseline = { strategy, before };
+    } else if (strategy === 'template-copy') {
       const before =
         b.string('before') ?? (migrations?.kind === 'command' ? migrations.version : undefined) ?? m?.string('to');
       if (!before || !/^\d+$/.test(before))
@@ -380,7 +438,7 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
         );
       if (migrations?.kind !== 'sql' && !(migrations?.kind === 'command' && migrations.version))
         throw new InputError(
-          `config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir', or a migration 'command' with the 'version' it applies, to know what the baseline's copy must not have`,
+          `config key '${b.key('strategy')}': 'template-copy' needs SQL migrations in 'database.migrations.dir', 'database.migrations.alembic', or a migration 'command' with the 'version' it applies, to know what the baseline's copy must not have`,
         );
       if (migrations?.kind === 'command' && Number(before) > Number(migrations.version))
         throw invalidValue(
@@ -786,7 +844,44 @@ export function metricCatalog(config: Pick<PerfGateConfig, 'metrics'>): MetricIn
   return [...CLIENT_METRICS, ...config.metrics.map(toMetricInfo)];
 }
 
-function readTargets(items: { path: string; value: unknown }[] | undefined, metrics: MetricInfo[]): Target[] {
+/**
+ * Targets on the rehearsal's figures need a rehearsal (SQL migrations, a template-copy baseline, rehearse
+ * on) and at least one target on the benchmark beside them; only migration_p99 compares with a reference
+ * (the traffic before the migration), so only it takes "worsens".
+ */
+function checkRehearsalTargets(rehearsalTargets: Target[], benchTargets: number, database: DatabaseConfig): void {
+  if (rehearsalTargets.length === 0) return;
+  const first = rehearsalTargets[0]!;
+  for (const t of rehearsalTargets) {
+    const info = rehearsalMetric(t.metric)!;
+    if (t.kind === 'improvement' || (t.kind === 'regression' && !info.relative))
+      throw new InputError(
+        `config key 'targets': "${t.expression}" compares ${t.metric} with a baseline, but it is one measurement of the migration rehearsal; write a threshold, e.g. "${t.metric} ${info.unit === 'ratio' ? '<= 0%' : '< 1s'}"${info.relative ? ', or "migration_p99 worsens <= N%" (while the migration ran, against just before it)' : ''}`,
+      );
+  }
+  if (benchTargets === 0)
+    throw new InputError(
+      `config key 'targets': only migration rehearsal targets ("${first.expression}"); add at least one target on the benchmark, e.g. "error_rate <= 1%"`,
+    );
+  const m = database.migrations;
+  const why =
+    m?.kind !== 'sql'
+      ? "there are no SQL migrations ('database.migrations.dir')"
+      : database.baseline.strategy !== 'template-copy'
+        ? `database.baseline.strategy is '${database.baseline.strategy}', not 'template-copy'`
+        : !m.rehearse.enabled
+          ? "'database.migrations.rehearse' is false"
+          : undefined;
+  if (why)
+    throw new InputError(
+      `config key 'targets': "${first.expression}" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline and rehearse on; here ${why}`,
+    );
+}
+
+function readTargets(
+  items: { path: string; value: unknown }[] | undefined,
+  metrics: readonly Pick<MetricInfo, 'name' | 'unit' | 'direction'>[],
+): Target[] {
   if (!items || items.length === 0)
     throw new InputError('config: \'targets\' is empty; give at least one target, e.g. "latency_p95 worsens <= 5%"');
   return items.map(({ path, value }) => {

@@ -26,9 +26,16 @@ const UNIT_CONVERSIONS: Record<MetricUnit, Record<string, number>> = {
   count: { '': 1 },
 };
 
-export function parseTarget(expression: string, metrics: readonly MetricInfo[], input = 'targets'): Target {
+/** The parts of a metric a target reads: its name, its unit and which way is good. */
+type TargetMetric = Pick<MetricInfo, 'name' | 'unit' | 'direction'>;
+
+export function parseTarget<M extends TargetMetric>(
+  expression: string,
+  metrics: readonly M[],
+  input = 'targets',
+): Target {
   const text = expression.trim().replace(/\s+/g, ' ');
-  const known = (name: string): MetricInfo => {
+  const known = (name: string): TargetMetric => {
     const info = metrics.find((m) => m.name === name);
     if (!info) {
       throw new InputError(

@@ -37,7 +37,9 @@ function namedPaths(config: PerfGateConfig): { key: string; path: string }[] {
   const out: { key: string; path: string }[] = [];
   if (config.load.workload.file) out.push({ key: 'load.workload.file', path: config.load.workload.file });
   const migrations = config.database.migrations;
-  if (migrations?.dir) out.push({ key: 'database.migrations.dir', path: migrations.dir });
+  if (migrations && migrations.kind !== 'alembic' && migrations.dir)
+    out.push({ key: 'database.migrations.dir', path: migrations.dir });
+  if (migrations?.kind === 'alembic') out.push({ key: 'database.migrations.alembic.config', path: migrations.iniFile });
   for (const variant of ['baseline', 'candidate'] as const) {
     const b = config.backend[variant];
     const key = `backend.${variant}`;

@@ -57,7 +57,24 @@ export type TargetReason =
    * Failed without an interval: a valid candidate round answered no request successfully. `metricKind`
    * says why that fails this target: an error rate of 1, a latency no request met, or work not done.
    */
-  | { kind: 'candidate-failed'; metricKind: 'error-rate' | 'latency' | 'other'; failures: CandidateFailures };
+  | { kind: 'candidate-failed'; metricKind: 'error-rate' | 'latency' | 'other'; failures: CandidateFailures }
+  /**
+   * A target on the migration rehearsal (src/model/rehearsal-metrics.ts): one measured value against the
+   * threshold, no interval. `relative`: the value while the migration ran over `reference`, the value just
+   * before it, minus 1. No `status` when the rehearsal did not run (`notRun` says why); `migrationError`
+   * when the migrations failed under traffic, which fails the target whatever the figures.
+   */
+  | {
+      kind: 'rehearsal';
+      status?: 'pass' | 'fail';
+      relative: boolean;
+      unit: MetricUnit;
+      threshold: number;
+      measured?: number;
+      reference?: number;
+      notRun?: string;
+      migrationError?: string;
+    };
 
 /**
  * How the chance of a wrong pass or fail is bounded over all targets at this look. `procedure` is

@@ -24,8 +24,8 @@ export interface DetectedProject {
   sqlMigrationsDir?: string;
   /** The version (the digits, as written) of the newest NNN_name.sql file there: the likely migration under test. */
   newestSqlMigration?: string;
-  /** A migration command the project already uses (Alembic). */
-  migrationCommand?: string[];
+  /** Alembic (an alembic.ini at the root), started with the service's own interpreter. */
+  alembic?: { command: string[] };
   /** The port the service listens on in production (fly.toml, Dockerfile EXPOSE, framework default). */
   port: number;
   /** Where `port` came from, for the summary line. */
@@ -150,6 +150,22 @@ function findWorkloadFile(root: string): string | undefined {
   return undefined;
 }
 
+/** A Node entry file at the usual places: a service is a Node one with or without its own package.json. */
+function nodeMain(root: string): string | undefined {
+  return ['server.js', 'server.mjs', 'index.js', 'index.mjs', 'app.js', 'src/server.js', 'src/index.js'].find((f) =>
+    existsSync(join(root, f)),
+  );
+}
+
+/** The entry file and the source files beside it and in lib/ and src/ (at most 50): where an import would be. */
+function nodeSources(root: string, start: DetectedProject['nodeStart']): string[] {
+  const files = start && 'main' in start ? [start.main] : [];
+  for (const dir of ['.', 'lib', 'src'])
+    for (const name of list(root, dir).sort())
+      if (/\.(?:m|c)?[jt]s$/.test(name)) files.push(dir === '.' ? name : `${dir}/${name}`);
+  return [...new Set(files)].slice(0, 50);
+}
+
 interface FlyFacts {
   port?: number;
   healthPath?: string;
@@ -214,8 +230,8 @@ export function detectProject(root: string): DetectedProject {
     project.prometheusClient =
       hasPythonDependency(python, 'prometheus[-_]client') ||
       hasPythonDependency(python, 'prometheus-fastapi-instrumentator');
-    if (existsSync(join(root, 'alembic.ini'))) project.migrationCommand = ['alembic', 'upgrade', 'head'];
-  } else if (pkgText) {
+    if (existsSync(join(root, 'alembic.ini'))) project.alembic = { command: ['python3', '-m', 'alembic'] };
+  } else if (pkgText || nodeMain(root)) {
     project.language = 'node';
     project.port = 3000;
     let pkg: {
@@ -236,11 +252,13 @@ export function detectProject(root: string): DetectedProject {
     if (pkg.scripts?.start) project.nodeStart = { script: 'start' };
     else if (typeof pkg.main === 'string' && pkg.main !== '') project.nodeStart = { main: pkg.main };
     else {
-      const main = ['server.js', 'server.mjs', 'index.js', 'index.mjs', 'app.js', 'src/server.js', 'src/index.js'].find(
-        (f) => existsSync(join(root, f)),
-      );
+      const main = nodeMain(root);
       if (main) project.nodeStart = { main };
     }
+    // A service without a package.json of its own (it resolves packages from a parent's) still imports prom-client.
+    project.prometheusClient ||= nodeSources(root, project.nodeStart).some((file) =>
+      /(?:from\s+|require\(\s*|import\(\s*)['"]prom-client['"]/.test(read(root, file)),
+    );
   } else if (existsSync(join(root, 'go.mod'))) {
     project.language = 'go';
   }
@@ -276,8 +294,8 @@ export function describeDetected(p: DetectedProject): string {
     p.flyToml ? `fly.toml (port ${p.port}${p.healthPath ? `, health check ${p.healthPath}` : ''})` : undefined,
     p.sqlMigrationsDir
       ? `SQL migrations in ${p.sqlMigrationsDir}`
-      : p.migrationCommand
-        ? `migrations by ${p.migrationCommand.join(' ')}`
+      : p.alembic
+        ? 'Alembic migrations'
         : 'no migrations found',
     p.workloadFile ? `workload ${p.workloadFile}` : undefined,
     p.prometheusClient ? 'Prometheus client' : undefined,

@@ -22,12 +22,16 @@ function migrationsBlock(p: DetectedProject): string {
       `    before: "${p.newestSqlMigration ?? '002'}"${' '.repeat(Math.max(1, 24 - (p.newestSqlMigration ?? '002').length))}# <- the first migration the baseline must NOT have (here: the newest; change it to the one under test)`,
     ].join('\n');
   }
-  if (p.migrationCommand) {
+  if (p.alembic) {
     return [
       '  migrations:',
-      `    command: ${JSON.stringify(p.migrationCommand)}   # run with DATABASE_URL in its environment`,
+      '    alembic:                          # `alembic upgrade`, run with DATABASE_URL in its environment',
+      "      revision: head                  # the candidate's revision",
+      `      command: ${yamlList(p.alembic.command)}   # the service's interpreter, so Alembic finds its packages`,
       '  baseline:',
-      '    strategy: shared                  # both variants on the migrated database',
+      '    # The baseline runs on a copy of the database upgraded to the revision before the one under test.',
+      '    strategy: template-copy',
+      '    before: head                      # <- the revision under test (here: the newest)',
     ].join('\n');
   }
   return [
@@ -149,7 +153,7 @@ export function starterConfig(p: DetectedProject, probe?: ProbeFindings): string
     : '# <- a path that answers 200 once the service is ready';
   const metrics = probe
     ? [
-        `  metricsPath: ${scalar(probe.metricsPath)}               # Prometheus text, scraped before and after each round`,
+        `  metricsPath: ${/^\/[\w./-]*$/.test(probe.metricsPath) ? probe.metricsPath.padEnd(23) : JSON.stringify(probe.metricsPath)} # Prometheus text, scraped before and after each round`,
       ]
     : p.prometheusClient
       ? ['  metricsPath: /metrics               # Prometheus text, scraped before and after each round']

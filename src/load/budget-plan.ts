@@ -48,6 +48,8 @@ export function blockPairsFor(firstLookPairs: number): number {
 
 export interface BudgetPlanInput {
   budgetMs: number;
+  /** Where the budget came from, for messages: 'gate.budget' (the default) or '--budget'. */
+  from?: 'gate.budget' | '--budget';
   /** Warm-up per variant, ms (explicit or the default: it is spent either way). */
   warmupMs: number;
   /** The load keys the config sets itself; each wins over the budget for what it sets. */
@@ -126,7 +128,7 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
       explicit.roundDurationMs !== undefined ? `load.roundDuration ${durationText(explicit.roundDurationMs)}` : '',
     ].filter(Boolean);
     warnings.push(
-      `gate.budget ${durationText(budgetMs)} is shorter than what the load keys set (${set.join(', ')}) need: up to ` +
+      `${input.from ?? 'gate.budget'} ${durationText(budgetMs)} is shorter than what the load keys set (${set.join(', ')}) need: up to ` +
         `${durationText(worstCaseMs)} of measuring (2 × ${durationText(warmupMs)} warm-up + ${maxPairs} pairs of ` +
         `${durationText(roundDurationMs)} rounds); the keys win, so the run may take that long`,
     );
@@ -178,7 +180,7 @@ function tooSmall(
   });
   const level = `${percent(1 - alpha)}${targets > 1 ? ` (Holm's first step over ${targets} targets: ${percent(1 - alpha / targets)})` : ''}`;
   return new InputError(
-    `config key 'gate.budget': got ${durationText(input.budgetMs)}, room for ${pairsThatFit} pairs of ` +
+    `${input.from === '--budget' ? 'flag --budget' : "config key 'gate.budget'"}: got ${durationText(input.budgetMs)}, room for ${pairsThatFit} pairs of ` +
       `${durationText(roundDurationMs)} rounds after 2 × ${durationText(input.warmupMs)} warm-up ` +
       `(${overheadMs} ms between rounds); deciding a target at ${level} needs at least ${minimumPairs} pairs, ` +
       `so expected a budget of at least ${durationText(Math.ceil(neededMs / 1000) * 1000)}`,

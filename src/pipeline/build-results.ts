@@ -29,6 +29,16 @@ export interface BuildResultsInput {
   mode?: Results['mode'];
   plan?: Results['plan'];
   budget?: Results['budget'];
+  /** Targets judged outside the paired analysis (the migration rehearsal's), after the others. */
+  judgedApart?: TargetResult[];
+}
+
+/** The paired analysis's verdict with the targets judged apart: a miss fails, a target without data leaves a pass inconclusive. */
+function withTargetsJudgedApart(verdict: Verdict, apart: readonly TargetResult[]): Verdict {
+  if (verdict === 'error' || apart.length === 0) return verdict;
+  if (apart.some((t) => t.status === 'fail')) return 'fail';
+  if (verdict === 'pass' && apart.some((t) => t.status !== 'pass')) return 'inconclusive';
+  return verdict;
 }
 
 function countPairs(rounds: RoundRecord[], validOnly: boolean): number {
@@ -70,6 +80,10 @@ export function buildResults(input: BuildResultsInput): Results {
   if (input.error) verdict = 'error';
   else if (!evaluation) verdict = 'inconclusive';
   else verdict = evaluation.verdict;
+  if (evaluation && input.judgedApart?.length) {
+    targets.push(...input.judgedApart);
+    verdict = withTargetsJudgedApart(verdict, input.judgedApart);
+  }
 
   const intervalMethods = evaluation ? [...new Set(evaluation.targets.map((t) => t.method))] : [];
   const metrics = summaries.filter((m) => m.baseline !== null || m.candidate !== null);

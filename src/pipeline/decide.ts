@@ -15,6 +15,7 @@ import { bucketBoundNote } from '../report/bucket-bound-text.js';
 import { maskResults } from '../report/mask-results.js';
 import type { Results } from '../report/results.js';
 import { buildResults } from './build-results.js';
+import { judgeRehearsalTargets } from './rehearsal-targets.js';
 import type { RunState } from './run-state.js';
 import { sequentialPlan } from './stages/bench.js';
 import { type StoredBaseline, withStoredBaseline } from './stored-baseline.js';
@@ -93,6 +94,9 @@ export function decide(input: DecideInput): Results {
     },
     error: state.failure,
     mode: state.aa ? 'aa' : undefined,
+    judgedApart: config.rehearsalTargets?.length
+      ? judgeRehearsalTargets(config.rehearsalTargets, state.rehearsal, state.rehearsalSkipped ?? 'no record of it')
+      : undefined,
     budget:
       config.gate.budget && state.bench?.usedMs !== undefined
         ? {

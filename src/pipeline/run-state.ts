@@ -97,6 +97,8 @@ export interface RunState {
   aa?: boolean;
   /** The migration rehearsal at the end of bench (src/pipeline/stages/rehearse.ts). */
   rehearsal?: MigrationRehearsalResult;
+  /** Why bench made no rehearsal, for the targets on it. */
+  rehearsalSkipped?: string;
 }
 
 export function newRunId(now = new Date()): string {
@@ -222,6 +224,7 @@ function checkRunState(value: unknown, path: string): RunState {
     check(bench, 'bench.usedMs', isNumber, 'a number of milliseconds', true);
   }
   check(state, 'rehearsal', isObject, 'an object', true);
+  check(state, 'rehearsalSkipped', isString, 'a reason', true);
   check(state, 'failure', isObject, 'an object', true);
   if (failure) {
     check(failure, 'failure.stage', isString, 'a stage name');

@@ -93,6 +93,17 @@ export function targetNote(expression: string, reason: TargetReason): string {
     }
     case 'candidate-failed':
       return `${expression}: fail; ${candidateFailuresText(reason.failures)}: ${CANDIDATE_FAILED_BECAUSE[reason.metricKind]}.`;
+    case 'rehearsal': {
+      if (reason.notRun !== undefined)
+        return `${expression}: no data; the migration rehearsal did not run (${reason.notRun}).`;
+      if (reason.migrationError !== undefined)
+        return `${expression}: fail; the migrations under test failed while the baseline served traffic: ${reason.migrationError.split('\n')[0]}.`;
+      const f = (x: number) => figureText(x, reason.relative, reason.unit);
+      const what = reason.relative
+        ? `${figureText(reason.measured!, false, reason.unit)} while the migration ran against ${figureText(reason.reference!, false, reason.unit)} just before, change ${f(reason.measured! / reason.reference! - 1)}`
+        : f(reason.measured!);
+      return `${expression}: ${what} in one rehearsal, against the threshold ${f(reason.threshold)} (one measurement, no interval): ${reason.status}.`;
+    }
   }
 }
 

@@ -11,28 +11,15 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeQuery, questionHash } from '../../examples/backend-rag/lib/query-text.mjs';
 import { freePort, probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
+import { DEBIAN_PYTHON, probePython } from '../helpers/python.js';
 import { applyMigrations, exampleDir as nodeExampleDir, scrape, search, withClient } from '../helpers/rag-server.js';
-import { requireService, type ServiceProbe } from '../helpers/services.js';
+import { requireService } from '../helpers/services.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const exampleDir = join(root, 'examples/backend-rag-python');
 const serverPath = join(exampleDir, 'server.py');
-const python = '/usr/bin/python3';
+const python = DEBIAN_PYTHON;
 const bundle = join(root, 'dist/index.js');
-const MODULES = ['fastapi', 'uvicorn', 'asyncpg', 'prometheus_client'];
-
-/** The Debian Python and the four packages the service imports (.ci/run installs them). */
-function probePython(): ServiceProbe {
-  if (!existsSync(python)) return { available: false, reason: `${python} not found (apt-get install python3)` };
-  const result = spawnSync(python, ['-c', `import ${MODULES.join(', ')}`], { encoding: 'utf8' });
-  return result.status === 0
-    ? { available: true, reason: '' }
-    : {
-        available: false,
-        reason: `${python} cannot import ${MODULES.join(', ')} (${result.stderr.trim().split('\n').at(-1)}); apt-get install python3-fastapi python3-uvicorn python3-asyncpg python3-prometheus-client`,
-      };
-}
-
 const pythonAvailable = requireService('Python with FastAPI, uvicorn, asyncpg and prometheus_client', probePython());
 const postgresAvailable = pythonAvailable && requireService('postgres', probePostgres());
 

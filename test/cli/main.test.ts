@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -127,6 +127,36 @@ describe('perf-gate validate', () => {
     const { code, stdout } = await run(['validate']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^embedded default: valid\. 5 targets \(pipeline_time improves >= 20%;/);
+  });
+
+  it("without --config, reads the current folder's perf-gate.yml (what init writes), and says so", async () => {
+    delete process.env.PERF_GATE_CONFIG;
+    const dir = mkdtempSync(join(tmpdir(), 'perf-gate-cwd-'));
+    try {
+      writeFileSync(join(dir, 'perf-gate.yml'), readFileSync(fixture('good.yaml'), 'utf8'));
+      const out: string[] = [];
+      const log = new MemoryLogger();
+      const code = await main(['validate'], { stdout: (t) => out.push(t), log, cwd: dir, env: {} });
+      expect(code).toBe(0);
+      const found = join(dir, 'perf-gate.yml');
+      expect(out.join('')).toMatch(new RegExp(`^${found}: valid\\. 2 targets \\(latency_p95 worsens <= 5%;`));
+      expect(log.lines).toContain(`config: ${found} (found in the current folder; --config names another)`);
+      // A named config wins, and an empty folder still means the embedded default.
+      const named = await main(['validate', '--config', fixture('bad-duration.yaml')], {
+        stdout: () => undefined,
+        log: new MemoryLogger(),
+        cwd: dir,
+        env: {},
+      });
+      expect(named).toBe(2);
+      const empty = mkdtempSync(join(tmpdir(), 'perf-gate-cwd-'));
+      const fallback: string[] = [];
+      await main(['validate'], { stdout: (t) => fallback.push(t), log: new MemoryLogger(), cwd: empty, env: {} });
+      expect(fallback.join('')).toMatch(/^embedded default: valid/);
+      rmSync(empty, { recursive: true, force: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a bad config file: exit 2, the message names the key and nothing goes to stdout', async () => {

@@ -26,6 +26,8 @@ describe('the embedded default', () => {
       'pool_wait_p95 < 10ms',
       'error_rate <= 1%',
     ]);
+    // And one on the rehearsal of 022, judged apart from them.
+    expect(config.rehearsalTargets?.map((t) => t.expression)).toEqual(['migration_blocked_max < 1s']);
     expect(config.targets[0]).toMatchObject({ kind: 'improvement', metric: 'pipeline_time', minImprovement: 0.2 });
     expect(config.targets[1]).toMatchObject({ kind: 'improvement', metric: 'db_query_time', minImprovement: 0.3 });
     expect(config.targets[2]).toMatchObject({ kind: 'absolute', metric: 'early_exit_rate', comparator: '>=' });
@@ -206,6 +208,49 @@ describe('each backend and each migration setting is read by its kind', () => {
     expect(command.database.migrations).toEqual({ kind: 'command', command: ['alembic', 'upgrade', 'head'] });
     expect(parse(withSections({ database: { migrations: {} } })).database.migrations).toBeUndefined();
     expect(parse(withSections({ database: { migrations: null } })).database.migrations).toBeUndefined();
+  });
+
+  it('Alembic: its defaults, the baseline cut at the revision under test, and the keys it cannot share', () => {
+    const defaults = parse(
+      withSections({ database: { migrations: { alembic: null }, baseline: { strategy: 'template-copy' } } }),
+    );
+    expect(defaults.database.migrations).toEqual({
+      kind: 'alembic',
+      revision: 'head',
+      command: ['alembic'],
+      iniFile: 'alembic.ini',
+    });
+    expect(defaults.database.baseline).toEqual({ strategy: 'template-copy', before: 'head' });
+    const set = parse(
+      withSections({
+        database: {
+          migrations: {
+            alembic: { revision: 'ae1027a6acf', command: ['python3', '-m', 'alembic'], config: 'db/alembic.ini' },
+          },
+          baseline: { strategy: 'template-copy', before: 'ae10+1' },
+        },
+      }),
+    );
+    expect(set.database.migrations).toEqual({
+      kind: 'alembic',
+      revision: 'ae1027a6acf',
+      command: ['python3', '-m', 'alembic'],
+      iniFile: 'db/alembic.ini',
+    });
+    expect(set.database.baseline).toEqual({ strategy: 'template-copy', before: 'ae10+1' });
+    expect(inputErrorOf(() => parse(withSections({ database: { migrations: { alembic: {}, dir: 'm' } } })))).toBe(
+      "config key 'database.migrations.dir': cannot be combined with 'database.migrations.alembic'; Alembic applies every migration itself (remove one of them)",
+    );
+    expect(
+      inputErrorOf(() =>
+        parse(withSections({ database: { migrations: { alembic: { revision: 'head; rm -rf /' } } } })),
+      ),
+    ).toBe(
+      `config key 'database.migrations.alembic.revision': got "head; rm -rf /"; expected an Alembic revision: "head", a revision id, or a relative one such as "ae10+1"`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ database: { migrations: { alembic: { revison: 'x' } } } })))).toBe(
+      "config: unknown key 'revison' in 'database.migrations.alembic'; allowed: 'command', 'config', 'revision'",
+    );
   });
 });
 
@@ -775,6 +820,23 @@ describe('gate.budget', () => {
     const message = inputErrorOf(() => parse(withSections({ load: { workload }, targets, gate: { budget: '30s' } })));
     expect(message).toMatch(/^config key 'gate\.budget': got 30s, room for 4 pairs of 2s rounds/);
     expect(message).toContain('needs at least 8 pairs');
+  });
+
+  it("--budget replaces the file's budget, or sets one where the file has none; its errors name the flag", () => {
+    const withBudget = withSections({ load: { warmup: '5s', workload }, targets, gate: { budget: '3m' } });
+    const longer = parse(withBudget, { overrides: { budget: '6m' } });
+    expect(longer.gate.budget).toMatchObject({ budgetMs: 360_000, maxPairs: 34, roundDurationMs: 5000 });
+    const none = parse(withSections({ load: { warmup: '5s', workload }, targets }), { overrides: { budget: '3m' } });
+    expect(none.gate.budget).toMatchObject({ budgetMs: 180_000, maxPairs: 30 });
+    expect(inputErrorOf(() => parse(withBudget, { overrides: { budget: '30s' } }))).toMatch(
+      /^flag --budget: got 30s, room for 4 pairs/,
+    );
+    expect(inputErrorOf(() => parse(withBudget, { overrides: { budget: 'soon' } }))).toBe(
+      `flag --budget: got "soon"; expected a duration such as "500ms", "5s", "2m", or a number of seconds`,
+    );
+    expect(inputErrorOf(() => parse(withBudget, { overrides: { budget: '0' } }))).toBe(
+      `flag --budget: got "0"; expected a duration above 0, such as "3m"`,
+    );
   });
 
   it('a budget that is not a duration above 0 is refused', () => {

@@ -69,11 +69,16 @@ describe('perf-gate CLI end to end', () => {
       'early_exit_rate >= 30%',
       'pool_wait_p95 < 10ms',
       'error_rate <= 1%',
+      'migration_blocked_max < 1s',
     ]);
     expect(results.targets.every((t) => t.status === 'pass')).toBe(true);
     expect(readFileSync(join(reportDir, 'report.md'), 'utf8').split('\n')[0]).toBe(
-      '### ✅ perf-gate: all 5 targets met',
+      '### ✅ perf-gate: all 6 targets met',
     );
+    // The rehearsal target is judged on the rehearsal's own figure, which results.json also keeps.
+    const blocked = results.targets.at(-1) as unknown as { estimate: number; ci: null; reason: { kind: string } };
+    expect(blocked).toMatchObject({ ci: null, reason: { kind: 'rehearsal' } });
+    expect(blocked.estimate).toBe(results.rehearsal!.blockedMaxMs);
     expect(stdout).toContain('pipeline_time improves >= 20%');
     // Migration 022 was linted and rehearsed under the baseline's traffic: its plain CREATE INDEX
     // statements are squawk findings on their lines; the search workload only reads, so nothing waits.

@@ -169,12 +169,18 @@ describe('detectProject and the command init writes', () => {
       portSource: 'fly.toml',
       healthPath: '/healthz',
       workloadFile: 'bench/queries.jsonl',
-      migrationCommand: ['alembic', 'upgrade', 'head'],
+      alembic: { command: ['python3', '-m', 'alembic'] },
     });
     const { config } = validated(dir);
     expect(config.backend.candidate.healthPath).toBe('/healthz');
     expect(config.load.workload.file).toBe('bench/queries.jsonl');
-    expect(config.database.migrations).toEqual({ kind: 'command', command: ['alembic', 'upgrade', 'head'] });
+    expect(config.database.migrations).toEqual({
+      kind: 'alembic',
+      revision: 'head',
+      command: ['python3', '-m', 'alembic'],
+      iniFile: 'alembic.ini',
+    });
+    expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: 'head' });
   });
 
   it('Node: the start script when there is one, else package.json main, else a server file; PORT by convention', () => {
@@ -195,6 +201,22 @@ describe('detectProject and the command init writes', () => {
     const file = project({ 'package.json': '{}', 'server.mjs': '' });
     expect(startCommand(detectProject(file)).command).toEqual(['node', 'server.mjs']);
     expect(backendOf(validated(file).config, 'candidate', 'command').portEnv).toBe('PORT');
+  });
+
+  it('Node without a package.json of its own: the server file starts it, and a prom-client import beside it counts', () => {
+    const dir = project({
+      'server.mjs': "import { createApp } from './lib/http-app.mjs';\n",
+      'lib/metrics.mjs': "import client from 'prom-client';\n",
+      'lib/notes.mjs': '// prom-client is mentioned, not imported\n',
+    });
+    expect(detectProject(dir)).toMatchObject({
+      language: 'node',
+      nodeStart: { main: 'server.mjs' },
+      prometheusClient: true,
+    });
+    expect(startCommand(detectProject(dir)).command).toEqual(['node', 'server.mjs']);
+    const plain = project({ 'index.js': "const http = require('node:http');\n" });
+    expect(detectProject(plain)).toMatchObject({ language: 'node', prometheusClient: false });
   });
 
   it('a Dockerfile EXPOSE gives the container port when fly.toml does not', () => {

@@ -1,12 +1,15 @@
 /** `perf-gate init`: a commented perf-gate.yml and a pull-request workflow for the project in a folder. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { PerfGateConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/load.js';
 import { ExitCode, errorMessage, InputError } from '../../errors.js';
 import { describeDetected, detectProject } from '../../init/detect-project.js';
 import { proposeMetrics } from '../../init/propose-metrics.js';
-import { type ProbeFindings, starterFiles } from '../../init/starter-files.js';
+import { type ProbeFindings, type StarterFile, starterFiles } from '../../init/starter-files.js';
 import { parseExposition } from '../../metrics/parse-exposition.js';
 import { redactUrl, scrapeMetrics } from '../../metrics/scrape-metrics.js';
+import { probeByBooting } from '../../pipeline/probe-boot.js';
 import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
 import type { CliContext } from './shared.js';
 
@@ -19,13 +22,21 @@ export async function initCommand(args: ParsedArgs, cli: CliContext): Promise<nu
     throw new InputError(
       `init: ${existing.map((f) => f.path).join(' and ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; pass --force to overwrite`,
     );
-  const probeUrl = stringFlag(args, 'probe');
-  const probe = probeUrl === undefined ? undefined : await probeService(probeUrl);
-  const files = starterFiles(detected, probe);
-  for (const file of files) {
-    mkdirSync(dirname(join(root, file.path)), { recursive: true });
-    writeFileSync(join(root, file.path), file.content);
-  }
+  const probeArg = stringFlag(args, 'probe');
+  const write = (files: StarterFile[]) => {
+    for (const file of files) {
+      mkdirSync(dirname(join(root, file.path)), { recursive: true });
+      writeFileSync(join(root, file.path), file.content);
+    }
+    return files;
+  };
+  let probe: ProbeFindings | undefined;
+  if (probeArg === 'start') {
+    // The service is started from the config init writes: first without server metrics, then with them.
+    write(starterFiles(detected));
+    probe = await probeByStarting(join(root, 'perf-gate.yml'), cli);
+  } else if (probeArg !== undefined) probe = await probeService(probeArg);
+  const files = write(starterFiles(detected, probe));
   const proposed = probe
     ? `proposed ${probe.proposals.length} server metric(s) from ${probe.url}: ${probe.proposals.map((p) => p.definition.name).join(', ') || 'none'}\n`
     : '';
@@ -33,6 +44,34 @@ export async function initCommand(args: ParsedArgs, cli: CliContext): Promise<nu
     `detected: ${describeDetected(detected)}\n${proposed}wrote ${files.map((f) => f.path).join(' and ')}; edit the lines marked <-, then run 'npx perf-gate validate'\n`,
   );
   return ExitCode.ok;
+}
+
+/** Starts the service as the written config says, sends it some of the workload, and scrapes its metrics once. */
+async function probeByStarting(configPath: string, cli: CliContext): Promise<ProbeFindings> {
+  let config: PerfGateConfig;
+  try {
+    config = loadConfig({ path: configPath, packageRoot: cli.packageRoot, env: cli.env });
+  } catch (error) {
+    throw new InputError(
+      `init --probe start: the written ${configPath} cannot start the service yet (${errorMessage(error)}); edit it, then run 'perf-gate init --probe start --force' again`,
+    );
+  }
+  for (const secret of config.secrets) cli.log.addSecret(secret);
+  const booted = await probeByBooting({ config, configPath, log: cli.log, packageRoot: cli.packageRoot, env: cli.env });
+  cli.log.info(`init --probe start: ${booted.ok} of ${booted.sent} workload requests answered 2xx before the scrape`);
+  let exposition: ReturnType<typeof parseExposition>;
+  try {
+    exposition = parseExposition(booted.text);
+  } catch (error) {
+    throw new InputError(
+      `init --probe start: the service's ${booted.metricsPath} did not answer Prometheus text (${errorMessage(error)}); set backend.metricsPath to its metrics page`,
+    );
+  }
+  return {
+    url: `${booted.metricsPath} of the service init started`,
+    metricsPath: booted.metricsPath,
+    proposals: proposeMetrics(exposition),
+  };
 }
 
 /** Scrapes a running service's metrics page once and proposes metrics from what it exposes. */

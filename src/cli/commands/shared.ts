@@ -43,6 +43,7 @@ export function overridesFrom(args: ParsedArgs): ConfigOverrides {
     databaseUrl: stringFlag(args, 'database-url'),
     failOnInconclusive: booleanFlag(args, 'fail-on-inconclusive'),
     reportDir: stringFlag(args, 'report-dir'),
+    budget: stringFlag(args, 'budget'),
   };
 }
 

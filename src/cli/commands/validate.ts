@@ -42,6 +42,9 @@ export async function validateCommand(args: ParsedArgs, cli: CliContext): Promis
     cli.log.warning(`target '${expression}' can never be decided with these settings: ${reason}`);
   cli.stdout(
     `${config.source}: valid. ${config.targets.length} targets (${config.targets.map((t) => t.expression).join('; ')}); ` +
+      (config.rehearsalTargets?.length
+        ? `${config.rehearsalTargets.length} on the migration rehearsal (${config.rehearsalTargets.map((t) => t.expression).join('; ')}); `
+        : '') +
       `${config.metrics.length} server metrics; baseline ${config.backend.baseline.kind}, candidate ${config.backend.candidate.kind}; ` +
       `${config.load.pairs}-${config.load.maxPairs} round pairs of ${config.load.roundDurationMs / 1000} s.` +
       (atRunTime.length > 0

@@ -24,7 +24,7 @@ import type { RoundRecord } from '../../model/round-record.js';
 import { decideContinuation, planLooks, type SequentialPlan } from '../../stats/sequential.js';
 import type { StageContext } from '../context.js';
 import { loadStoredBaseline, type StoredBaseline, withStoredBaseline } from '../stored-baseline.js';
-import { rehearseStep } from './rehearse.js';
+import { rehearsalSkipReason, rehearseStep } from './rehearse.js';
 
 /** The load engine's settings for one block of rounds, from the config. */
 export function loadSettingsFor(
@@ -200,10 +200,12 @@ export async function benchStage(
   );
   try {
     state.rehearsal = await rehearseStep(ctx, workload);
+    if (!state.rehearsal) state.rehearsalSkipped = rehearsalSkipReason(ctx) ?? 'not run';
   } catch (error) {
     if (ctx.signal.aborted) throw error;
     // The comparison is measured and stands; a rehearsal the machine could not carry out is a warning.
     log.warning(`migration rehearsal could not run: ${errorMessage(error)}`);
+    state.rehearsalSkipped = `it could not run: ${errorMessage(error)}`;
   }
   state.bench = { complete: true, stoppingReason, look, usedMs };
   ctx.saveState();

@@ -9,7 +9,12 @@
  */
 
 import { resolve } from 'node:path';
-import type { CommandMigrationConfig, PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
+import type {
+  AlembicMigrationConfig,
+  CommandMigrationConfig,
+  PerfGateConfig,
+  SqlMigrationConfig,
+} from '../../config/config.js';
 import { cloneDatabase } from '../../database/clone.js';
 import {
   assertNotProduction,
@@ -51,7 +56,15 @@ export function migrateStageTitle(config: PerfGateConfig): string {
   const db = config.database;
   const parts = [db.url ? 'the given database' : 'throwaway server'];
   const migrations = db.migrations?.kind;
-  parts.push(migrations === 'command' ? 'migration command' : migrations === 'sql' ? 'migrations' : 'no migrations');
+  parts.push(
+    migrations === 'command'
+      ? 'migration command'
+      : migrations === 'alembic'
+        ? 'Alembic'
+        : migrations === 'sql'
+          ? 'migrations'
+          : 'no migrations',
+  );
   if (db.baseline.strategy === 'template-copy') parts.push('baseline copy');
   if (db.baseline.strategy === 'separate-url') parts.push('separate baseline database');
   return `migrate: ${parts.join(', ')}`;
@@ -95,6 +108,16 @@ async function sqlFilesBeforeCommand(
       `migrations: ${later.map((f) => f.name).join(', ')} in ${migrations.dir} are at or after the command's version ${migrations.version}; not applied`,
     );
   return files.filter((f) => Number(f.version) < version);
+}
+
+/** The argv of `alembic upgrade REV` as the config says Alembic is started. */
+export function alembicUpgrade(migrations: AlembicMigrationConfig, revision: string): string[] {
+  return [...migrations.command, '-c', migrations.iniFile, 'upgrade', revision];
+}
+
+/** Alembic's relative revision for "the one before": `head-1`, `ae10-1`. */
+export function revisionBefore(revision: string): string {
+  return `${revision}-1`;
 }
 
 function baselineCopyName(database: string, runId: string): string {
@@ -142,6 +165,14 @@ export async function migrateStageDryRun(options: { config: PerfGateConfig; log:
     would(
       `run the migration command ${describeMigrationCommand(migrations.command, db.url ? [db.url] : [])}${migrations.version ? ` (version ${migrations.version})` : ''} in ${config.baseDir} with DATABASE_URL set to ${target}; not run`,
     );
+  } else if (migrations?.kind === 'alembic') {
+    const env = `in ${config.baseDir} with DATABASE_URL set to ${target}; not run`;
+    if (db.baseline.strategy === 'template-copy') {
+      const first = revisionBefore(db.baseline.before);
+      would(`run ${describeMigrationCommand(alembicUpgrade(migrations, first), [])} ${env}`);
+      would(`copy the database for the baseline at ${first}; no copy made`);
+    }
+    would(`run ${describeMigrationCommand(alembicUpgrade(migrations, migrations.revision), [])} ${env}`);
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     const files = await loadMigrationDirectory(dir);
@@ -282,6 +313,19 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
     }
     const result = await runMigrationCommand({ command: migrations.command, databaseUrl, log, cwd: config.baseDir });
     migration.command = { command: migrations.command, exitCode: result.exitCode };
+  } else if (migrations?.kind === 'alembic') {
+    const upgrade = async (revision: string, label: string) => {
+      const command = alembicUpgrade(migrations, revision);
+      const result = await log.group(`alembic upgrade ${revision} (${label})`, () =>
+        runMigrationCommand({ command, databaseUrl, log, cwd: config.baseDir }),
+      );
+      migration.command = { command, exitCode: result.exitCode };
+    };
+    if (db.baseline.strategy === 'template-copy') {
+      await upgrade(revisionBefore(db.baseline.before), 'baseline schema');
+      await copyForBaseline(db.baseline.before);
+    }
+    await upgrade(migrations.revision, 'candidate schema');
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     if (db.baseline.strategy === 'template-copy') {

@@ -1,0 +1,103 @@
+/**
+ * Targets on the migration rehearsal (`migration_blocked_max < 1s`, `migration_p99 worsens <= 100%`),
+ * judged on the one rehearsal the run made: the measured value against the threshold, no interval (there
+ * is one migration, not a sample of them). They stay out of the paired analysis, its Holm family and the
+ * bench's early stop; the verdict counts them like any target (a miss fails, a rehearsal that did not run
+ * leaves them without data, so the run is inconclusive).
+ */
+import type { Comparator, Target, TargetStatus } from '../gate/target.js';
+import type { TargetReason } from '../gate/target-reason.js';
+import { rehearsalMetric } from '../model/rehearsal-metrics.js';
+import { targetNote } from '../report/reason-text.js';
+import type { MigrationRehearsalResult, TargetResult } from '../report/results.js';
+
+type RehearsalReason = Extract<TargetReason, { kind: 'rehearsal' }>;
+
+function compare(value: number, comparator: Comparator, threshold: number): boolean {
+  switch (comparator) {
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+  }
+}
+
+/** The figure a metric names, and for migration_p99 the one before the migration; undefined when not measured. */
+function measuredValue(metric: string, r: MigrationRehearsalResult): { value: number; reference: number } | undefined {
+  switch (metric) {
+    case 'migration_blocked_max':
+      return { value: r.blockedMaxMs, reference: Number.NaN };
+    case 'migration_duration':
+      return { value: r.durationMs, reference: Number.NaN };
+    case 'migration_error_rate':
+      return r.during.requests > 0 ? { value: r.during.errorRate, reference: Number.NaN } : undefined;
+    case 'migration_p99':
+      return r.during.requests > 0 ? { value: r.during.latencyMs.p99, reference: r.before.latencyMs.p99 } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function judgeOne(target: Target, rehearsal: MigrationRehearsalResult | undefined, notRun: string): TargetResult {
+  const info = rehearsalMetric(target.metric);
+  if (!info) throw new Error(`${target.metric} is not a rehearsal metric`);
+  const relative = target.kind === 'regression';
+  const threshold =
+    target.kind === 'absolute' ? target.threshold : target.kind === 'regression' ? target.maxRegression : Number.NaN;
+  const base = { relative, unit: info.unit, threshold };
+  let reason: RehearsalReason;
+  let status: TargetStatus;
+  let estimate: number | null = null;
+  const measured = rehearsal ? measuredValue(target.metric, rehearsal) : undefined;
+  if (!rehearsal) {
+    reason = { kind: 'rehearsal', ...base, notRun };
+    status = 'no-data';
+  } else if (rehearsal.error !== undefined) {
+    reason = { kind: 'rehearsal', ...base, status: 'fail', migrationError: rehearsal.error };
+    status = 'fail';
+  } else if (!measured || (relative && !(measured.reference > 0))) {
+    reason = {
+      kind: 'rehearsal',
+      ...base,
+      notRun: relative
+        ? 'no request answered in the traffic before the migration'
+        : 'no request was sent while the migration ran',
+    };
+    status = 'no-data';
+  } else if (relative) {
+    estimate = measured.value / measured.reference - 1;
+    status = estimate <= threshold ? 'pass' : 'fail';
+    reason = { kind: 'rehearsal', ...base, status, measured: measured.value, reference: measured.reference };
+  } else {
+    estimate = measured.value;
+    status = compare(measured.value, (target as Extract<Target, { kind: 'absolute' }>).comparator, threshold)
+      ? 'pass'
+      : 'fail';
+    reason = { kind: 'rehearsal', ...base, status, measured: measured.value };
+  }
+  return {
+    expression: target.expression,
+    metric: target.metric,
+    kind: target.kind,
+    status,
+    estimate,
+    ci: null,
+    unit: info.unit,
+    threshold,
+    note: targetNote(target.expression, reason),
+    reason,
+  };
+}
+
+/** Each rehearsal target's result, in the order written; `notRun` says why when there was no rehearsal. */
+export function judgeRehearsalTargets(
+  targets: readonly Target[],
+  rehearsal: MigrationRehearsalResult | undefined,
+  notRun: string,
+): TargetResult[] {
+  return targets.map((t) => judgeOne(t, rehearsal, notRun));
+}
