@@ -10,7 +10,8 @@ export interface CommandSpec {
 const config: FlagSpec = {
   name: 'config',
   kind: 'string',
-  description: 'config file (YAML or JSON); default: the embedded default',
+  description:
+    'config file (YAML or JSON); default: ./perf-gate.yml (or .yaml) when there is one, else the embedded default',
 };
 const databaseUrl: FlagSpec = {
   name: 'database-url',

@@ -115,10 +115,12 @@ export const CONFIG_FILE_NAMES = ['perf-gate.yml', 'perf-gate.yaml'];
 /**
  * The current folder's perf-gate.yml, for a command that takes --config and was given none: what
  * `init` writes is what `validate` and `run` then read. Not for migrate's direct mode (--dir, --command),
- * which reads a config only when it is named.
+ * which reads a config only when it is named, nor for the stages after the first, which read the state's.
  */
 function discoverConfig(args: ParsedArgs, cwd: string): string | undefined {
   if (args.flags.config !== undefined) return undefined;
+  // The later stages read the config the first stage recorded in the state file.
+  if (args.command === 'boot' || args.command === 'bench' || args.command === 'compare') return undefined;
   if (args.command === 'migrate' && (args.flags.dir !== undefined || args.flags.command !== undefined))
     return undefined;
   const name = CONFIG_FILE_NAMES.find((file) => existsSync(join(cwd, file)));

@@ -144,7 +144,7 @@ export function parseConfig(
   const written = readTargets(root.list('targets'), [...allMetrics, ...REHEARSAL_METRICS]);
   const targets = written.filter((t) => !rehearsalMetric(t.metric));
   const rehearsalTargets = written.filter((t) => rehearsalMetric(t.metric));
-  checkRehearsalTargets(rehearsalTargets, targets.length, database);
+  checkRehearsalTargets(rehearsalTargets, targets.length, database, backend);
 
   const gateReader = root.child('gate') ?? new ConfigReader('gate', {});
   const gate: GateConfig = {
@@ -293,7 +293,8 @@ function readAlembic(m: ConfigReader): MigrationConfig {
     );
   const a = m.child('alembic') ?? new ConfigReader(m.key('alembic'), {});
   const revision = a.string('revision', 'head');
-  if (!/^[A-Za-z0-9_@.+-]+$/.test(revision))
+  // Never a leading "-": Alembic would read it as an option.
+  if (!/^[A-Za-z0-9_@.+][A-Za-z0-9_@.+-]*$/.test(revision))
     throw invalidValue(
       `config key '${a.key('revision')}'`,
       revision,
@@ -419,12 +420,14 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
     const strategy = b.oneOf('strategy', ['template-copy', 'separate-url', 'shared'] as const, 'shared');
     if (strategy === 'template-copy' && migrations?.kind === 'alembic') {
       // The revision under test; the baseline is upgraded to the one before it.
-      const before = b.string('before', migrations.revision);
-      if (!/^[A-Za-z0-9_@.+-]+$/.test(before))
+      const written = b.string('before');
+      const before = written ?? migrations.revision;
+      // Not a relative one: Alembic reads "ae10+1-1" as "ae10+1", which would give the baseline the change itself.
+      if (!/^[A-Za-z0-9_@.]+$/.test(before))
         throw invalidValue(
-          `config key '${b.key('before')}'`,
+          `config key '${b.key('before')}'${written === undefined ? " (unset: the candidate's revision)" : ''}`,
           before,
-          'the Alembic revision under test ("head", a revision id): the baseline is upgraded to the one before it',
+          'the Alembic revision under test, "head" or a revision id, not a relative one (the baseline is upgraded to the one before it)',
         );
       baseline = { strategy, before };
     } else if (strategy === 'template-copy') {
@@ -749,6 +752,11 @@ function labelMatchers(r: ConfigReader, key: string): Record<string, string> | u
   return labels;
 }
 
+/** Where a required key is described, for an error about its absence: README.md's generated reference. */
+function seeReference(key: string): string {
+  return `README.md, "Every config key": ${key}`;
+}
+
 function readServerMetrics(items: { path: string; value: unknown }[]): ServerMetricConfig[] {
   const seen = new Set<string>(CLIENT_METRICS.map((m) => m.name));
   return items.map(({ path, value }) => {
@@ -757,14 +765,22 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
     const r = new ConfigReader(path, value as Record<string, unknown>);
     const name = r.string('name');
     if (!name || !NAME.test(name))
-      throw invalidValue(`config key '${r.key('name')}'`, name, 'a lowercase name of letters, digits and _');
+      throw invalidValue(
+        `config key '${r.key('name')}'`,
+        name,
+        `a lowercase name of letters, digits and _${name ? '' : ` (${seeReference('metrics[].name')})`}`,
+      );
     if (seen.has(name))
       throw invalidValue(`config key '${r.key('name')}'`, name, 'a name not already used by another metric');
     seen.add(name);
     const kind = r.oneOf('kind', SERVER_METRIC_KINDS, 'histogram_mean');
     const metric = r.string('metric');
     if (!metric || !METRIC_NAME.test(metric))
-      throw invalidValue(`config key '${r.key('metric')}'`, metric, 'a Prometheus metric family name');
+      throw invalidValue(
+        `config key '${r.key('metric')}'`,
+        metric,
+        `a Prometheus metric family name${metric ? '' : ` (${seeReference('metrics[].metric')})`}`,
+      );
     const units = UNITS_BY_KIND[kind];
     const rawUnit = r.raw('unit') ?? units[0];
     if (!(units as readonly unknown[]).includes(rawUnit))
@@ -794,7 +810,7 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
         throw invalidValue(
           `config key '${r.key('quantile')}'`,
           undefined,
-          "a number between 0 and 1 (kind 'histogram_quantile')",
+          `a number between 0 and 1 (kind 'histogram_quantile'; ${seeReference('metrics[].quantile')})`,
         );
     } else {
       const quantile = r.raw('quantile');
@@ -818,7 +834,7 @@ function readServerMetrics(items: { path: string; value: unknown }[]): ServerMet
         throw invalidValue(
           `config key '${r.key('denominator')}'`,
           undefined,
-          "a mapping with 'metric' (kind 'counter_ratio')",
+          `a mapping with 'metric' (kind 'counter_ratio'; ${seeReference('metrics[].denominator')})`,
         );
       if (!METRIC_NAME.test(dm))
         throw invalidValue(`config key '${d.key('metric')}'`, dm, 'a Prometheus metric family name');
@@ -849,7 +865,12 @@ export function metricCatalog(config: Pick<PerfGateConfig, 'metrics'>): MetricIn
  * on) and at least one target on the benchmark beside them; only migration_p99 compares with a reference
  * (the traffic before the migration), so only it takes "worsens".
  */
-function checkRehearsalTargets(rehearsalTargets: Target[], benchTargets: number, database: DatabaseConfig): void {
+function checkRehearsalTargets(
+  rehearsalTargets: Target[],
+  benchTargets: number,
+  database: DatabaseConfig,
+  backend: BackendVariantsConfig,
+): void {
   if (rehearsalTargets.length === 0) return;
   const first = rehearsalTargets[0]!;
   for (const t of rehearsalTargets) {
@@ -871,10 +892,12 @@ function checkRehearsalTargets(rehearsalTargets: Target[], benchTargets: number,
         ? `database.baseline.strategy is '${database.baseline.strategy}', not 'template-copy'`
         : !m.rehearse.enabled
           ? "'database.migrations.rehearse' is false"
-          : undefined;
+          : backend.baseline.kind === 'results'
+            ? 'the baseline is a stored results file, with no backend to serve traffic during the migration'
+            : undefined;
   if (why)
     throw new InputError(
-      `config key 'targets': "${first.expression}" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline and rehearse on; here ${why}`,
+      `config key 'targets': "${first.expression}" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline, rehearse on and a baseline backend; here ${why}`,
     );
 }
 

@@ -61,7 +61,7 @@ export type TargetReason =
   /**
    * A target on the migration rehearsal (src/model/rehearsal-metrics.ts): one measured value against the
    * threshold, no interval. `relative`: the value while the migration ran over `reference`, the value just
-   * before it, minus 1. No `status` when the rehearsal did not run (`notRun` says why); `migrationError`
+   * before it, minus 1. No `status` when there is no figure to judge (`notRun` says why); `migrationError`
    * when the migrations failed under traffic, which fails the target whatever the figures.
    */
   | {

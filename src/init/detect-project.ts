@@ -231,7 +231,8 @@ export function detectProject(root: string): DetectedProject {
       hasPythonDependency(python, 'prometheus[-_]client') ||
       hasPythonDependency(python, 'prometheus-fastapi-instrumentator');
     if (existsSync(join(root, 'alembic.ini'))) project.alembic = { command: ['python3', '-m', 'alembic'] };
-  } else if (pkgText || nodeMain(root)) {
+  } else if (pkgText || (!existsSync(join(root, 'go.mod')) && nodeMain(root))) {
+    // A stray index.js beside a go.mod does not make a Go service a Node one; a package.json does.
     project.language = 'node';
     project.port = 3000;
     let pkg: {

@@ -80,7 +80,19 @@ export async function probeByBooting(options: {
   } finally {
     if (!guard.interrupted) {
       guard.uninstall();
-      await cleanupAndCheck(ctx);
+      try {
+        await cleanupAndCheck(ctx);
+      } catch (cleanupError) {
+        // After a failure its own message is what the user needs first; the cleanup's goes to the log.
+        if (failed) log.error(`init --probe start: ${errorMessage(cleanupError)}`);
+        else {
+          failed = true;
+          // biome-ignore lint/correctness/noUnsafeFinally: a cleanup that left something running must fail init
+          throw new InfrastructureError(
+            `init --probe start: ${errorMessage(cleanupError)}; its logs are in ${workDir}`,
+          );
+        }
+      }
       // Kept when something failed: the backend and database logs are what the user reads next.
       if (!failed) rmSync(workDir, { recursive: true, force: true });
     }

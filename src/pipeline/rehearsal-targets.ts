@@ -42,6 +42,11 @@ function measuredValue(metric: string, r: MigrationRehearsalResult): { value: nu
   }
 }
 
+/** Free text from an error, kept within what results.json allows for it. */
+function capped(text: string): string {
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+}
+
 function judgeOne(target: Target, rehearsal: MigrationRehearsalResult | undefined, notRun: string): TargetResult {
   const info = rehearsalMetric(target.metric);
   if (!info) throw new Error(`${target.metric} is not a rehearsal metric`);
@@ -54,18 +59,18 @@ function judgeOne(target: Target, rehearsal: MigrationRehearsalResult | undefine
   let estimate: number | null = null;
   const measured = rehearsal ? measuredValue(target.metric, rehearsal) : undefined;
   if (!rehearsal) {
-    reason = { kind: 'rehearsal', ...base, notRun };
+    reason = { kind: 'rehearsal', ...base, notRun: capped(`the migration rehearsal did not run (${notRun})`) };
     status = 'no-data';
   } else if (rehearsal.error !== undefined) {
-    reason = { kind: 'rehearsal', ...base, status: 'fail', migrationError: rehearsal.error };
+    reason = { kind: 'rehearsal', ...base, status: 'fail', migrationError: capped(rehearsal.error) };
     status = 'fail';
   } else if (!measured || (relative && !(measured.reference > 0))) {
     reason = {
       kind: 'rehearsal',
       ...base,
-      notRun: relative
-        ? 'no request answered in the traffic before the migration'
-        : 'no request was sent while the migration ran',
+      notRun: measured
+        ? 'the rehearsal ran, but no request answered in the traffic just before the migration'
+        : 'the rehearsal ran, but no request was sent while the migration ran',
     };
     status = 'no-data';
   } else if (relative) {

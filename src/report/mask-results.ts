@@ -10,8 +10,15 @@ import type { TargetReason } from '../gate/target-reason.js';
 import type { SecretMasker } from '../log.js';
 import type { Results } from './results.js';
 
-/** A reason's free text is the round reasons and scrape problems of what it left out; the rest is numbers and codes. */
+/** A reason's free text is the round reasons and scrape problems of what it left out, or a rehearsal's reasons; the rest is numbers and codes. */
 function maskReason(reason: TargetReason, text: (value: string) => string): TargetReason {
+  // A rehearsal target's reason quotes why the rehearsal did not run, or how its migration failed: PostgreSQL's words.
+  if (reason.kind === 'rehearsal')
+    return {
+      ...reason,
+      ...(reason.notRun === undefined ? {} : { notRun: text(reason.notRun) }),
+      ...(reason.migrationError === undefined ? {} : { migrationError: text(reason.migrationError) }),
+    };
   if (reason.kind !== 'no-data') return reason;
   return {
     ...reason,

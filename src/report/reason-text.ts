@@ -94,8 +94,7 @@ export function targetNote(expression: string, reason: TargetReason): string {
     case 'candidate-failed':
       return `${expression}: fail; ${candidateFailuresText(reason.failures)}: ${CANDIDATE_FAILED_BECAUSE[reason.metricKind]}.`;
     case 'rehearsal': {
-      if (reason.notRun !== undefined)
-        return `${expression}: no data; the migration rehearsal did not run (${reason.notRun}).`;
+      if (reason.notRun !== undefined) return `${expression}: no data; ${reason.notRun}.`;
       if (reason.migrationError !== undefined)
         return `${expression}: fail; the migrations under test failed while the baseline served traffic: ${reason.migrationError.split('\n')[0]}.`;
       const f = (x: number) => figureText(x, reason.relative, reason.unit);

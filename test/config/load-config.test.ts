@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -227,7 +227,7 @@ describe('each backend and each migration setting is read by its kind', () => {
           migrations: {
             alembic: { revision: 'ae1027a6acf', command: ['python3', '-m', 'alembic'], config: 'db/alembic.ini' },
           },
-          baseline: { strategy: 'template-copy', before: 'ae10+1' },
+          baseline: { strategy: 'template-copy', before: 'ae1027a6acf' },
         },
       }),
     );
@@ -237,7 +237,22 @@ describe('each backend and each migration setting is read by its kind', () => {
       command: ['python3', '-m', 'alembic'],
       iniFile: 'db/alembic.ini',
     });
-    expect(set.database.baseline).toEqual({ strategy: 'template-copy', before: 'ae10+1' });
+    expect(set.database.baseline).toEqual({ strategy: 'template-copy', before: 'ae1027a6acf' });
+    // A relative cut is refused: Alembic would read "ae10+1-1" as "ae10+1", the change itself.
+    expect(
+      inputErrorOf(() =>
+        parse(
+          withSections({
+            database: { migrations: { alembic: { revision: '+1' } }, baseline: { strategy: 'template-copy' } },
+          }),
+        ),
+      ),
+    ).toBe(
+      `config key 'database.baseline.before' (unset: the candidate's revision): got "+1"; expected the Alembic revision under test, "head" or a revision id, not a relative one (the baseline is upgraded to the one before it)`,
+    );
+    expect(
+      inputErrorOf(() => parse(withSections({ database: { migrations: { alembic: { revision: '--sql' } } } }))),
+    ).toContain('config key \'database.migrations.alembic.revision\': got "--sql"');
     expect(inputErrorOf(() => parse(withSections({ database: { migrations: { alembic: {}, dir: 'm' } } })))).toBe(
       "config key 'database.migrations.dir': cannot be combined with 'database.migrations.alembic'; Alembic applies every migration itself (remove one of them)",
     );
@@ -555,11 +570,22 @@ describe('every config error names the key, what was given and what is allowed',
     expect(
       inputErrorOf(() => parse(withSections({ metrics: [{ name: 'wait', kind: 'histogram_quantile', metric: 'x' }] }))),
     ).toBe(
-      "config key 'metrics[0].quantile': got nothing; expected a number between 0 and 1 (kind 'histogram_quantile')",
+      `config key 'metrics[0].quantile': got nothing; expected a number between 0 and 1 (kind 'histogram_quantile'; README.md, "Every config key": metrics[].quantile)`,
     );
+    // A missing key points to where the README describes it.
     expect(
       inputErrorOf(() => parse(withSections({ metrics: [{ name: 'hits', kind: 'counter_ratio', metric: 'x' }] }))),
-    ).toContain("'metrics[0].denominator'");
+    ).toBe(
+      `config key 'metrics[0].denominator': got nothing; expected a mapping with 'metric' (kind 'counter_ratio'; README.md, "Every config key": metrics[].denominator)`,
+    );
+    expect(inputErrorOf(() => parse(withSections({ metrics: [{ name: 'hits' }] })))).toBe(
+      `config key 'metrics[0].metric': got nothing; expected a Prometheus metric family name (README.md, "Every config key": metrics[].metric)`,
+    );
+    // The README holds each key these messages name.
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    for (const key of ['quantile', 'denominator', 'metric', 'name'])
+      expect(readme).toContain(`| \`metrics[].${key}\` |`);
+    expect(readme).toContain('Every config key');
   });
 
   it('a server metric whose unit, quantile or labels do not fit its kind', () => {

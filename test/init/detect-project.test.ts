@@ -217,6 +217,8 @@ describe('detectProject and the command init writes', () => {
     expect(startCommand(detectProject(dir)).command).toEqual(['node', 'server.mjs']);
     const plain = project({ 'index.js': "const http = require('node:http');\n" });
     expect(detectProject(plain)).toMatchObject({ language: 'node', prometheusClient: false });
+    // A Go service with a stray script at its root stays a Go service.
+    expect(detectProject(project({ 'go.mod': 'module example.com/svc\n', 'app.js': '' })).language).toBe('go');
   });
 
   it('a Dockerfile EXPOSE gives the container port when fly.toml does not', () => {

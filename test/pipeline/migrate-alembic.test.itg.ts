@@ -113,15 +113,51 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 
-  it('a revision Alembic does not know fails the stage with its message, and no baseline copy is left', async () => {
+  it('a candidate revision Alembic does not know fails after the baseline copy; cleanup drops the copy', async () => {
     const db = await freshDatabase(cluster, 'alembic_bad');
-    const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } }, { revision: 'ffff' });
-    const before = await sql(db.url, 'SELECT datname FROM pg_database');
+    const ws = workspace(
+      { url: db.url, baseline: { strategy: 'template-copy', before: '0002' } },
+      { revision: 'ffff' },
+    );
+    const databases = async () =>
+      (await sql(db.url, 'SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
+    const before = await databases();
     const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
-    expect(code).toBe(3);
+    expect(code, log).toBe(3);
+    expect(log).toContain('alembic upgrade ffff (candidate schema)');
     expect(log).toMatch(/ffff/);
+    // The copy was taken before the failing upgrade, and the state names it for cleanup.
+    const state = JSON.parse(readFileSync(ws.state, 'utf8')) as MigrateState;
+    expect(state.database.createdDatabases).toHaveLength(1);
+    expect(await databases()).toContain(state.database.createdDatabases[0]);
     expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
-    expect(await sql(db.url, 'SELECT datname FROM pg_database')).toEqual(before);
+    expect(await databases()).toEqual(before);
+  });
+
+  it('a database already at the revision under test cannot give the baseline an earlier schema: exit 2, not an A/A gate', async () => {
+    const db = await freshDatabase(cluster, 'alembic_head');
+    const first = workspace({ url: db.url });
+    expect(
+      (await cli(['migrate', '--config', first.config, '--state', first.state, '--report-dir', first.report])).code,
+    ).toBe(0);
+    const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
+    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    expect(code, log).toBe(2);
+    expect(log).toContain(
+      "config key 'database.baseline.before': the baseline's copy is at Alembic revision 0003, the candidate's too",
+    );
+    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+  });
+
+  it('an env.py that migrates some other database: exit 2 naming DATABASE_URL', async () => {
+    const db = await freshDatabase(cluster, 'alembic_env');
+    const ws = workspace({ url: db.url });
+    // Connects nowhere and applies nothing, as an env.py reading only alembic.ini's sqlalchemy.url would here.
+    writeFileSync(join(ws.folder, 'migrations/env.py'), 'from alembic import context\n');
+    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    expect(code, log).toBe(2);
+    expect(log).toContain("has no alembic_version table; Alembic's env.py must connect with DATABASE_URL");
+    expect(log).not.toContain(new URL(db.url).password || 'no password in this URL');
   });
 
   it('the dry run says both upgrades and the copy, and runs nothing', async () => {

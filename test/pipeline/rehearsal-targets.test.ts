@@ -88,11 +88,22 @@ describe('rehearsal targets in the config', () => {
     const refused = (database: Record<string, unknown>, target = 'migration_blocked_max < 1s') =>
       inputErrorOf(() => parse(withSections({ database, targets: ['error_rate <= 1%', target] })));
     expect(refused({})).toBe(
-      `config key 'targets': "migration_blocked_max < 1s" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline and rehearse on; here there are no SQL migrations ('database.migrations.dir')`,
+      `config key 'targets': "migration_blocked_max < 1s" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline, rehearse on and a baseline backend; here there are no SQL migrations ('database.migrations.dir')`,
     );
     expect(refused({ migrations: { dir: 'migrations' } })).toMatch(
       /here database\.baseline\.strategy is 'shared', not 'template-copy'$/,
     );
+    expect(
+      inputErrorOf(() =>
+        parse(
+          withSections({
+            database: SQL_DATABASE,
+            backend: { kind: 'url', url: 'http://127.0.0.1:18080', baseline: { kind: 'results', results: 'r.json' } },
+            targets: ['error_rate <= 1%', 'migration_blocked_max < 1s'],
+          }),
+        ),
+      ),
+    ).toMatch(/here the baseline is a stored results file, with no backend to serve traffic during the migration$/);
     expect(refused({ ...SQL_DATABASE, migrations: { dir: 'migrations', rehearse: false } })).toMatch(
       /here 'database\.migrations\.rehearse' is false$/,
     );

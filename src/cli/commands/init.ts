@@ -58,7 +58,10 @@ async function probeByStarting(configPath: string, cli: CliContext): Promise<Pro
   }
   for (const secret of config.secrets) cli.log.addSecret(secret);
   const booted = await probeByBooting({ config, configPath, log: cli.log, packageRoot: cli.packageRoot, env: cli.env });
-  cli.log.info(`init --probe start: ${booted.ok} of ${booted.sent} workload requests answered 2xx before the scrape`);
+  const answered = `init --probe start: ${booted.ok} of ${booted.sent} workload requests answered 2xx before the scrape`;
+  if (booted.ok < booted.sent)
+    cli.log.warning(`${answered}; metrics of the endpoints that failed may be missing from the proposals`);
+  else cli.log.info(answered);
   let exposition: ReturnType<typeof parseExposition>;
   try {
     exposition = parseExposition(booted.text);

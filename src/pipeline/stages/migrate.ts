@@ -15,6 +15,7 @@ import type {
   PerfGateConfig,
   SqlMigrationConfig,
 } from '../../config/config.js';
+import { alembicRevisionOf, sqlalchemyUrl } from '../../database/alembic-version.js';
 import { cloneDatabase } from '../../database/clone.js';
 import {
   assertNotProduction,
@@ -314,18 +315,30 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
     const result = await runMigrationCommand({ command: migrations.command, databaseUrl, log, cwd: config.baseDir });
     migration.command = { command: migrations.command, exitCode: result.exitCode };
   } else if (migrations?.kind === 'alembic') {
-    const upgrade = async (revision: string, label: string) => {
+    const upgrade = async (revision: string, label: string): Promise<string> => {
       const command = alembicUpgrade(migrations, revision);
       const result = await log.group(`alembic upgrade ${revision} (${label})`, () =>
-        runMigrationCommand({ command, databaseUrl, log, cwd: config.baseDir }),
+        runMigrationCommand({ command, databaseUrl: sqlalchemyUrl(databaseUrl), log, cwd: config.baseDir }),
       );
       migration.command = { command, exitCode: result.exitCode };
+      const reached = await alembicRevisionOf(databaseUrl);
+      if (reached === null)
+        throw new InputError(
+          `alembic upgrade ${revision}: exited 0, but the database perf-gate gave it (${maskDatabaseUrl(databaseUrl)}) has no alembic_version table; Alembic's env.py must connect with DATABASE_URL, which perf-gate sets, not alembic.ini's sqlalchemy.url`,
+        );
+      log.info(`Alembic revision after the upgrade: ${reached}`);
+      return reached;
     };
+    let baselineRevision: string | undefined;
     if (db.baseline.strategy === 'template-copy') {
-      await upgrade(revisionBefore(db.baseline.before), 'baseline schema');
+      baselineRevision = await upgrade(revisionBefore(db.baseline.before), 'baseline schema');
       await copyForBaseline(db.baseline.before);
     }
-    await upgrade(migrations.revision, 'candidate schema');
+    const candidateRevision = await upgrade(migrations.revision, 'candidate schema');
+    if (baselineRevision !== undefined && baselineRevision === candidateRevision)
+      throw new InputError(
+        `config key 'database.baseline.before': the baseline's copy is at Alembic revision ${baselineRevision}, the candidate's too, so the gate would compare a schema with itself; name the revision under test (upgrade never goes down: a database already at or past it cannot give the baseline an earlier schema)`,
+      );
   } else if (migrations?.kind === 'sql') {
     const dir = resolve(config.baseDir, migrations.dir);
     if (db.baseline.strategy === 'template-copy') {
