@@ -122,8 +122,9 @@ describe('action.yml as written', () => {
     };
     for (const step of action.runs.steps) {
       expect(step.run, `step ${step.id}`).not.toContain('${{');
-      // Every stage finds the run through the same state file.
-      expect(step.env?.PERF_GATE_STATE, `step ${step.id}`).toBe('${{ runner.temp }}/perf-gate/state.json');
+      // Every stage finds the run through the same state file; the history step reads the results compare wrote.
+      if (step.id === 'history') expect(step.env?.PERF_GATE_RESULTS).toBe('${{ steps.compare.outputs.results-path }}');
+      else expect(step.env?.PERF_GATE_STATE, `step ${step.id}`).toBe('${{ runner.temp }}/perf-gate/state.json');
     }
   });
 });
@@ -143,7 +144,8 @@ describe('the action through the runner harness', () => {
       const databaseUrl = cluster.urlFor('gate_preview').replace('postgres@', `postgres:${password}@`);
       const run = await gate({
         event: loadEventFixture('pull_request'),
-        inputs: { config: PASS_CONFIG, 'database-url': databaseUrl },
+        // A pull request is never recorded in the history, even when the input asks for it.
+        inputs: { config: PASS_CONFIG, 'database-url': databaseUrl, history: 'git-branch' },
         secrets: [databaseUrl],
       });
 
@@ -153,6 +155,7 @@ describe('the action through the runner harness', () => {
         'boot:success',
         'bench:success',
         'compare:success',
+        'history:skipped',
         'cleanup:success',
       ]);
       expect(run.outputs.verdict).toBe('pass');
@@ -206,6 +209,7 @@ describe('the action through the runner harness', () => {
       'boot:success',
       'bench:success',
       'compare:failure',
+      'history:skipped',
       'cleanup:success',
     ]);
     expect(run.step('compare').exitCode).toBe(1);
@@ -292,7 +296,14 @@ describe('the action through the runner harness', () => {
     expect(
       run.steps.map((s) => `${s.id}:${s.outcome}`),
       transcript(run),
-    ).toEqual(['migrate:success', 'boot:success', 'bench:success', 'compare:failure', 'cleanup:success']);
+    ).toEqual([
+      'migrate:success',
+      'boot:success',
+      'bench:success',
+      'compare:failure',
+      'history:skipped',
+      'cleanup:success',
+    ]);
     expect(run.step('compare').exitCode).toBe(3);
     expect(run.outputs.verdict).toBe('pass');
     expect(existsSync(run.outputs['results-path']!)).toBe(true);
@@ -309,12 +320,54 @@ describe('the action through the runner harness', () => {
     expect(run.leaks).toEqual([]);
   }, 300_000);
 
-  it('a release-gate push: no comment, a Check on the pushed commit, outputs set', async (ctx) => {
+  it('a release-gate push: no comment, a Check on the pushed commit, outputs set, the run recorded on the data branch', async (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const requestsBefore = api.requests.length;
     const event = loadEventFixture('push-release');
-    const run = await gate({ event, inputs: { config: PASS_CONFIG, 'check-name': 'perf-gate release' } });
+    // The job's checkout: a clone of the repository, whose origin takes the history push.
+    const repos = mkdtempSync(join(tmpdir(), 'perf-gate-action-history-'));
+    const origin = join(repos, 'origin.git');
+    const workspace = join(repos, 'job');
+    const git = (cwd: string, ...args: string[]) => {
+      const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout;
+    };
+    git(repos, 'init', '--quiet', '--bare', '--initial-branch=main', origin);
+    git(repos, 'clone', '--quiet', `file://${origin}`, workspace);
+    git(
+      workspace,
+      '-c',
+      'user.name=ci',
+      '-c',
+      'user.email=ci@example.com',
+      'commit',
+      '--quiet',
+      '--allow-empty',
+      '-m',
+      'release',
+    );
+    git(workspace, 'push', '--quiet', 'origin', 'HEAD:main');
+    const run = await gate({
+      event,
+      workspace,
+      inputs: { config: PASS_CONFIG, 'check-name': 'perf-gate release', history: 'git-branch' },
+    });
     expect(run.outcome, transcript(run)).toBe('success');
+    expect(run.step('history').ran).toBe(true);
+    // One record, of this commit, with the verdict, on the data branch of the origin; the job's checkout untouched.
+    const files = git(origin, 'ls-tree', '-r', '--name-only', 'perf-gate-data').trim().split('\n');
+    expect(files).toHaveLength(1);
+    const records = git(origin, 'show', `perf-gate-data:${files[0]}`)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { sha: string; verdict: string; metrics: { name: string }[] });
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ sha: (event.payload as { after: string }).after, verdict: 'pass' });
+    expect(records[0]!.metrics.map((m) => m.name)).toContain('pipeline_time');
+    // The job's branch and files are as the checkout left them (the report folder is the job's own output).
+    expect(git(workspace, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(git(workspace, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
     expect(run.outputs.verdict).toBe('pass');
     expect(run.outputs['comment-url']).toBe('');
     expect(existsSync(run.outputs['report-path']!)).toBe(true);
@@ -325,6 +378,7 @@ describe('the action through the runner harness', () => {
       head_sha: (event.payload as { after: string }).after,
       conclusion: 'success',
     });
+    rmSync(repos, { recursive: true, force: true });
   }, 300_000);
 
   it('a failing migration: exit 3 surfaced, nothing booted or benchmarked, the report says so, cleanup ran', async (ctx) => {
@@ -339,6 +393,7 @@ describe('the action through the runner harness', () => {
       'boot:skipped',
       'bench:skipped',
       'compare:failure',
+      'history:skipped',
       'cleanup:success',
     ]);
     expect(run.step('migrate').exitCode).toBe(3);
