@@ -24,8 +24,11 @@ export interface DetectedProject {
   sqlMigrationsDir?: string;
   /** The version (the digits, as written) of the newest NNN_name.sql file there: the likely migration under test. */
   newestSqlMigration?: string;
-  /** Alembic (an alembic.ini at the root), started with the service's own interpreter. */
-  alembic?: { command: string[] };
+  /**
+   * Alembic (an alembic.ini at the root), started with the service's own interpreter: how many revision
+   * files its versions folder holds, and whether its env.py reads DATABASE_URL (perf-gate's database).
+   */
+  alembic?: { command: string[]; revisions: number; envReadsDatabaseUrl: boolean; scriptLocation: string };
   /** The port the service listens on in production (fly.toml, Dockerfile EXPOSE, framework default). */
   port: number;
   /** Where `port` came from, for the summary line. */
@@ -150,6 +153,22 @@ function findWorkloadFile(root: string): string | undefined {
   return undefined;
 }
 
+/** alembic.ini's script_location (default "alembic"), its revision files, and whether env.py reads DATABASE_URL. */
+function readAlembic(root: string): NonNullable<DetectedProject['alembic']> {
+  const location = /^\s*script_location\s*=\s*(\S+)/m.exec(read(root, 'alembic.ini'))?.[1] ?? 'alembic';
+  // "%(here)s/migrations" is the ini file's own folder, which is the root here.
+  const scriptLocation = location.replace(/^%\(here\)s\/?/, '') || '.';
+  const revisions = list(root, join(scriptLocation, 'versions')).filter(
+    (f) => f.endsWith('.py') && f !== '__init__.py',
+  ).length;
+  return {
+    command: ['python3', '-m', 'alembic'],
+    revisions,
+    envReadsDatabaseUrl: read(root, join(scriptLocation, 'env.py')).includes('DATABASE_URL'),
+    scriptLocation,
+  };
+}
+
 /** A Node entry file at the usual places: a service is a Node one with or without its own package.json. */
 function nodeMain(root: string): string | undefined {
   return ['server.js', 'server.mjs', 'index.js', 'index.mjs', 'app.js', 'src/server.js', 'src/index.js'].find((f) =>
@@ -230,7 +249,7 @@ export function detectProject(root: string): DetectedProject {
     project.prometheusClient =
       hasPythonDependency(python, 'prometheus[-_]client') ||
       hasPythonDependency(python, 'prometheus-fastapi-instrumentator');
-    if (existsSync(join(root, 'alembic.ini'))) project.alembic = { command: ['python3', '-m', 'alembic'] };
+    if (existsSync(join(root, 'alembic.ini'))) project.alembic = readAlembic(root);
   } else if (pkgText || (!existsSync(join(root, 'go.mod')) && nodeMain(root))) {
     // A stray index.js beside a go.mod does not make a Go service a Node one; a package.json does.
     project.language = 'node';

@@ -23,15 +23,33 @@ function migrationsBlock(p: DetectedProject): string {
     ].join('\n');
   }
   if (p.alembic) {
+    const a = p.alembic;
+    const env = a.envReadsDatabaseUrl
+      ? []
+      : [
+          `    # <- ${a.scriptLocation}/env.py does not read DATABASE_URL: make it connect with it (perf-gate's database),`,
+          "    #    not alembic.ini's sqlalchemy.url, or the run stops with exit 2.",
+        ];
+    // One revision has no "head-1" for the baseline: both variants then share the migrated database.
+    const baseline =
+      a.revisions > 1
+        ? [
+            '  baseline:',
+            '    # The baseline runs on a copy of the database upgraded to the revision before the one under test.',
+            '    strategy: template-copy',
+            '    before: head                      # <- the revision under test (here: the newest)',
+          ]
+        : [
+            '  baseline:',
+            `    strategy: shared                  # ${a.revisions} revision(s) in ${a.scriptLocation}/versions: none before the newest to copy the baseline at`,
+          ];
     return [
       '  migrations:',
       '    alembic:                          # `alembic upgrade`, run with DATABASE_URL in its environment',
       "      revision: head                  # the candidate's revision",
-      `      command: ${yamlList(p.alembic.command)}   # the service's interpreter, so Alembic finds its packages`,
-      '  baseline:',
-      '    # The baseline runs on a copy of the database upgraded to the revision before the one under test.',
-      '    strategy: template-copy',
-      '    before: head                      # <- the revision under test (here: the newest)',
+      `      command: ${yamlList(a.command)}   # the service's interpreter, so Alembic finds its packages`,
+      ...env,
+      ...baseline,
     ].join('\n');
   }
   return [

@@ -161,7 +161,10 @@ describe('detectProject and the command init writes', () => {
         'app = "rag"\n[http_service]\n  internal_port = 8081\n  [[http_service.checks]]\n    interval = "10s"\n    method = "GET"\n    path = "/healthz"\n',
       'bench/queries.jsonl': '{"method":"POST","path":"/api/search","body":{"query":"a"}}\n',
       'bench/notes.jsonl': '{"not":"a request"}\n',
-      'alembic.ini': '[alembic]\n',
+      'alembic.ini': '[alembic]\nscript_location = %(here)s/migrations\n',
+      'migrations/env.py': 'import os\nurl = os.environ["DATABASE_URL"]\n',
+      'migrations/versions/0001_a.py': '',
+      'migrations/versions/0002_b.py': '',
     });
     const p = detectProject(dir);
     expect(p).toMatchObject({
@@ -169,8 +172,14 @@ describe('detectProject and the command init writes', () => {
       portSource: 'fly.toml',
       healthPath: '/healthz',
       workloadFile: 'bench/queries.jsonl',
-      alembic: { command: ['python3', '-m', 'alembic'] },
+      alembic: {
+        command: ['python3', '-m', 'alembic'],
+        revisions: 2,
+        envReadsDatabaseUrl: true,
+        scriptLocation: 'migrations',
+      },
     });
+    expect(validated(dir).text).not.toContain('does not read DATABASE_URL');
     const { config } = validated(dir);
     expect(config.backend.candidate.healthPath).toBe('/healthz');
     expect(config.load.workload.file).toBe('bench/queries.jsonl');
@@ -181,6 +190,17 @@ describe('detectProject and the command init writes', () => {
       iniFile: 'alembic.ini',
     });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: 'head' });
+    // One revision, and an env.py that connects on its own: a shared baseline, and the line to fix marked.
+    const single = project({
+      'requirements.txt': 'fastapi\nalembic\n',
+      'alembic.ini': '[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql://localhost/app\n',
+      'alembic/env.py': 'from alembic import context\nconfig = context.config\n',
+      'alembic/versions/0001_init.py': '',
+    });
+    const written = validated(single);
+    expect(written.config.database.baseline).toEqual({ strategy: 'shared' });
+    expect(written.text).toContain('# <- alembic/env.py does not read DATABASE_URL');
+    expect(written.text).toContain('1 revision(s) in alembic/versions: none before the newest');
   });
 
   it('Node: the start script when there is one, else package.json main, else a server file; PORT by convention', () => {

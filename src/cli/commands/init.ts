@@ -22,6 +22,10 @@ export async function initCommand(args: ParsedArgs, cli: CliContext): Promise<nu
     throw new InputError(
       `init: ${existing.map((f) => f.path).join(' and ')} already exist${existing.length === 1 ? 's' : ''} in ${root}; pass --force to overwrite`,
     );
+  if (detected.alembic && !detected.alembic.envReadsDatabaseUrl)
+    cli.log.warning(
+      `init: ${detected.alembic.scriptLocation}/env.py does not read DATABASE_URL; perf-gate gives Alembic its database there, so make env.py connect with it (the config marks the line)`,
+    );
   const probeArg = stringFlag(args, 'probe');
   const write = (files: StarterFile[]) => {
     for (const file of files) {
