@@ -5,26 +5,14 @@
  * bench's early stop; the verdict counts them like any target (a miss fails, a rehearsal that did not run
  * leaves them without data, so the run is inconclusive).
  */
-import type { Comparator, Target, TargetStatus } from '../gate/target.js';
+import { decisionRule, judgeInterval } from '../gate/decision-rule.js';
+import type { Target, TargetStatus } from '../gate/target.js';
 import type { TargetReason } from '../gate/target-reason.js';
 import { rehearsalMetric } from '../model/rehearsal-metrics.js';
 import { targetNote } from '../report/reason-text.js';
 import type { MigrationRehearsalResult, TargetResult } from '../report/results.js';
 
 type RehearsalReason = Extract<TargetReason, { kind: 'rehearsal' }>;
-
-function compare(value: number, comparator: Comparator, threshold: number): boolean {
-  switch (comparator) {
-    case '<':
-      return value < threshold;
-    case '<=':
-      return value <= threshold;
-    case '>':
-      return value > threshold;
-    case '>=':
-      return value >= threshold;
-  }
-}
 
 /** The figure a metric names, and for migration_p99 the one before the migration; undefined when not measured. */
 function measuredValue(metric: string, r: MigrationRehearsalResult): { value: number; reference: number } | undefined {
@@ -73,16 +61,20 @@ function judgeOne(target: Target, rehearsal: MigrationRehearsalResult | undefine
         : 'the rehearsal ran, but no request was sent while the migration ran',
     };
     status = 'no-data';
-  } else if (relative) {
-    estimate = measured.value / measured.reference - 1;
-    status = estimate <= threshold ? 'pass' : 'fail';
-    reason = { kind: 'rehearsal', ...base, status, measured: measured.value, reference: measured.reference };
   } else {
-    estimate = measured.value;
-    status = compare(measured.value, (target as Extract<Target, { kind: 'absolute' }>).comparator, threshold)
-      ? 'pass'
-      : 'fail';
-    reason = { kind: 'rehearsal', ...base, status, measured: measured.value };
+    // The gate's own decision rule, on an interval of one point: one measurement passes or fails, never straddles.
+    estimate = relative ? measured.value / measured.reference - 1 : measured.value;
+    const onScale = relative ? Math.log(measured.value / measured.reference) : measured.value;
+    const judged = judgeInterval([onScale, onScale], decisionRule(target, info.direction));
+    if (judged === 'inconclusive') throw new Error(`${target.expression}: a single value was judged inconclusive`);
+    status = judged;
+    reason = {
+      kind: 'rehearsal',
+      ...base,
+      status: judged,
+      measured: measured.value,
+      ...(relative ? { reference: measured.reference } : {}),
+    };
   }
   return {
     expression: target.expression,

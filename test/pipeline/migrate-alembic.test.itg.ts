@@ -9,8 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { MemoryLogger } from '../../src/log.js';
+import { runCli } from '../helpers/cli-run.js';
 import { freshDatabase, sql } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { DEBIAN_PYTHON } from '../helpers/python.js';
@@ -32,12 +31,6 @@ function probeAlembic(): ServiceProbe {
 const available = requireService('PostgreSQL', probePostgres()) && requireService('Alembic', probeAlembic());
 const work = mkdtempSync(join(tmpdir(), 'perf-gate-alembic-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(argv: string[]) {
-  const log = new MemoryLogger();
-  const code = await main(argv, { stdout: () => undefined, log });
-  return { code, log: log.lines.join('\n') };
-}
 
 /** The example's Alembic project in a folder of its own, with a config around it. */
 function workspace(database: Record<string, unknown>, alembic: Record<string, unknown> = {}) {
@@ -87,14 +80,22 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
   it('template-copy: the baseline is copied at the revision before head, the candidate upgraded to head', async () => {
     const db = await freshDatabase(cluster, 'alembic');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(0);
     expect(log).toContain('alembic upgrade head-1 (baseline schema)');
     expect(log).toContain('alembic upgrade head (candidate schema)');
     const state = JSON.parse(readFileSync(ws.state, 'utf8')) as MigrateState;
     expect(await revisionAndIndex(state.database.baselineUrl)).toEqual({ revision: '0002', index: 0, rows: 200_000 });
     expect(await revisionAndIndex(state.database.candidateUrl)).toEqual({ revision: '0003', index: 1, rows: 200_000 });
-    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+    expect((await runCli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 
   it('an explicit revision and baseline cut: the candidate at 0002, the baseline at 0001', async () => {
@@ -103,14 +104,22 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
       { url: db.url, baseline: { strategy: 'template-copy', before: '0002' } },
       { revision: '0002' },
     );
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(0);
     const state = JSON.parse(readFileSync(ws.state, 'utf8')) as MigrateState;
     const [baseline] = await sql(state.database.baselineUrl, 'SELECT version_num FROM alembic_version');
     expect(baseline?.version_num).toBe('0001');
     const [candidate] = await sql(state.database.candidateUrl, 'SELECT version_num FROM alembic_version');
     expect(candidate?.version_num).toBe('0002');
-    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+    expect((await runCli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 
   it('a candidate revision Alembic does not know fails after the baseline copy; cleanup drops the copy', async () => {
@@ -122,7 +131,15 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     const databases = async () =>
       (await sql(db.url, 'SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
     const before = await databases();
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(3);
     expect(log).toContain('alembic upgrade ffff (candidate schema)');
     expect(log).toMatch(/ffff/);
@@ -130,7 +147,7 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     const state = JSON.parse(readFileSync(ws.state, 'utf8')) as MigrateState;
     expect(state.database.createdDatabases).toHaveLength(1);
     expect(await databases()).toContain(state.database.createdDatabases[0]);
-    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+    expect((await runCli(['cleanup', '--state', ws.state])).code).toBe(0);
     expect(await databases()).toEqual(before);
   });
 
@@ -138,15 +155,23 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     const db = await freshDatabase(cluster, 'alembic_head');
     const first = workspace({ url: db.url });
     expect(
-      (await cli(['migrate', '--config', first.config, '--state', first.state, '--report-dir', first.report])).code,
+      (await runCli(['migrate', '--config', first.config, '--state', first.state, '--report-dir', first.report])).code,
     ).toBe(0);
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(2);
     expect(log).toContain(
       "config key 'database.baseline.before': the baseline's copy is at Alembic revision 0003, the candidate's too",
     );
-    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+    expect((await runCli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 
   it('an env.py that migrates some other database: exit 2 naming DATABASE_URL', async () => {
@@ -154,7 +179,15 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     const ws = workspace({ url: db.url });
     // Connects nowhere and applies nothing, as an env.py reading only alembic.ini's sqlalchemy.url would here.
     writeFileSync(join(ws.folder, 'migrations/env.py'), 'from alembic import context\n');
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(2);
     expect(log).toContain("has no alembic_version table; Alembic's env.py must connect with DATABASE_URL");
     expect(log).not.toContain(new URL(db.url).password || 'no password in this URL');
@@ -163,7 +196,7 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
   it('the dry run says both upgrades and the copy, and runs nothing', async () => {
     const db = await freshDatabase(cluster, 'alembic_dry');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--dry-run']);
+    const { code, log } = await runCli(['migrate', '--config', ws.config, '--dry-run']);
     expect(code, log).toBe(0);
     expect(log).toContain(`-m alembic -c alembic.ini upgrade head-1 in ${ws.folder}`);
     expect(log).toContain('copy the database for the baseline at head-1; no copy made');

@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { MemoryLogger } from '../../src/log.js';
+import { runCli } from '../helpers/cli-run.js';
 import { freshDatabase, sql, tableExists } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
@@ -18,12 +17,6 @@ const reference = join(root, 'test/fixtures/migrations/reference');
 const available = requireService('PostgreSQL', probePostgres());
 const work = mkdtempSync(join(tmpdir(), 'perf-gate-command-version-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(argv: string[]) {
-  const log = new MemoryLogger();
-  const code = await main(argv, { stdout: () => undefined, log });
-  return { code, log: log.lines.join('\n') };
-}
 
 /** A migration script like the seed's migration_022.py: connects with DATABASE_URL and changes the schema. */
 function migrationScript(folder: string): string[] {
@@ -67,7 +60,15 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
   it('applies the SQL files before 022 to both, copies for the baseline, then runs the command for the candidate only', async () => {
     const db = await freshDatabase(cluster, 'cmdver');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(0);
     // 022_phase1_pipeline.sql is the command's version: the command is that migration, so the file is not applied.
     expect(log).toContain('022_phase1_pipeline.sql in');
@@ -86,13 +87,13 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
     expect(await tableExists(baselineUrl, 'phase1_marker'), 'the baseline was copied before the command').toBe(false);
     const applied = await sql(candidateUrl, 'SELECT version FROM perf_gate_migrations ORDER BY version');
     expect(applied.map((r) => Number((r as { version: string }).version))).toEqual([20, 21]);
-    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+    expect((await runCli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 
   it('the dry run says the SQL files, the copy and the command, and does none of them', async () => {
     const db = await freshDatabase(cluster, 'cmdver');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await cli([
+    const { code, log } = await runCli([
       'migrate',
       '--config',
       ws.config,
@@ -115,7 +116,15 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
   it('a baseline cut before an earlier SQL file: the candidate gets the rest of the SQL files, then the command', async () => {
     const db = await freshDatabase(cluster, 'cmdver');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy', before: '021' } });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(0);
     const { candidateUrl, baselineUrl } = (
       JSON.parse(readFileSync(ws.state, 'utf8')) as { database: { candidateUrl: string; baselineUrl: string } }
@@ -124,6 +133,6 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
     expect(await tableExists(baselineUrl, 'chunks')).toBe(false);
     expect(await tableExists(candidateUrl, 'chunks')).toBe(true);
     expect(await tableExists(candidateUrl, 'phase1_marker')).toBe(true);
-    expect((await cli(['cleanup', '--state', ws.state])).code).toBe(0);
+    expect((await runCli(['cleanup', '--state', ws.state])).code).toBe(0);
   });
 });

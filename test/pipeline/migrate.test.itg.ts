@@ -7,11 +7,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
 import { closeQuietly, connectClient } from '../../src/database/connection.js';
 import { parseDatabaseUrl } from '../../src/database/database-url.js';
-import { MemoryLogger } from '../../src/log.js';
+import { runCli } from '../helpers/cli-run.js';
 import { freshDatabase, sql, tableExists } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
@@ -36,13 +35,6 @@ afterEach(() => {
     else process.env[key] = savedEnv[key];
   }
 });
-
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const log = new MemoryLogger();
-  const code = await main(argv, { stdout: (t) => out.push(t), log });
-  return { code, stdout: out.join(''), log: log.lines.join('\n') };
-}
 
 let counter = 0;
 /** A folder with perf-gate.yml (JSON is YAML) whose database section is `database`; a state path and a report folder that do not exist yet. */
@@ -115,7 +107,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
         PERF_GATE_STATE: ws.state,
         PERF_GATE_REPORT_DIR: ws.report,
       });
-    const { code, log } = await cli(flags ? ['migrate', '--config', ws.config, '--dry-run', ...where] : ['migrate']);
+    const { code, log } = await runCli(flags ? ['migrate', '--config', ws.config, '--dry-run', ...where] : ['migrate']);
     show(
       'migrate in stage mode, dry run',
       log
@@ -134,7 +126,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
   it('run --dry-run plans the database stage and stops before the backends boot', async () => {
     const db = await freshDatabase(cluster, 'dry');
     const ws = workspace({ url: db.url, migrations: { dir: reference } });
-    const { code, log } = await cli([
+    const { code, log } = await runCli([
       'run',
       '--config',
       ws.config,
@@ -154,7 +146,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
   it('stage mode with a migration command and no URL: no throwaway server starts and the command does not run', async () => {
     const { command, marker } = markerCommand();
     const ws = workspace({ migrations: { command } });
-    const { code, log } = await cli([
+    const { code, log } = await runCli([
       'migrate',
       '--config',
       ws.config,
@@ -175,7 +167,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
   it('migrate --dir --dry-run lists the files and creates nothing', async () => {
     const db = await freshDatabase(cluster, 'dry');
     const ws = workspace({});
-    const { code, stdout } = await cli(['migrate', '--dir', reference, '--database-url', db.url, '--dry-run']);
+    const { code, stdout } = await runCli(['migrate', '--dir', reference, '--database-url', db.url, '--dry-run']);
     expect(code).toBe(0);
     expect(stdout).toContain('-- 020_documents.sql');
     await untouched(db, ws);
@@ -188,7 +180,15 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
       migrations: { dir: reference },
       baseline: { strategy: 'separate-url', url: 'postgres://u:hunter22@db-prod.invalid/app' },
     });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(await tableExists(db.url, 'documents'), 'the candidate database was migrated first').toBe(false);
     expect(code, log).toBe(2);
     expect(log).toContain('database.baseline.url: refusing');
@@ -211,7 +211,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
 describe('migrate --command --dry-run (no database needed)', () => {
   it('says what would run, with the password masked, and does not run it', async () => {
     const { command, marker } = markerCommand();
-    const { code, stdout, log } = await cli([
+    const { code, stdout, log } = await runCli([
       'migrate',
       '--database-url',
       'postgres://app:hunter22@127.0.0.1:1/preview',
@@ -249,7 +249,7 @@ describe('one production guard at every entry point', () => {
         ['run', ['run', '--config', ws.config, '--database-url', url, '--state', ws.state, '--report-dir', ws.report]],
       ];
       for (const [entry, argv] of entries) {
-        const { code, log } = await cli(argv);
+        const { code, log } = await runCli(argv);
         expect({ entry, code }).toEqual({ entry, code: 2 });
         expect(log, entry).toContain('matches the production pattern');
         expect(log, entry).not.toContain('hunter22');
@@ -262,7 +262,15 @@ describe('one production guard at every entry point', () => {
 describe('the migrate stage header says what the stage does', () => {
   it('a given URL without migrations is not "throwaway server, migrations, baseline copy"', async () => {
     const ws = workspace({ url: 'postgres://app@127.0.0.1:1/preview' });
-    const { code, log } = await cli(['migrate', '--config', ws.config, '--state', ws.state, '--report-dir', ws.report]);
+    const { code, log } = await runCli([
+      'migrate',
+      '--config',
+      ws.config,
+      '--state',
+      ws.state,
+      '--report-dir',
+      ws.report,
+    ]);
     expect(code, log).toBe(0);
     const header = log.split('\n').find((l) => l.startsWith('group: migrate'));
     show('stage header, URL given, no migrations', header ?? '(none)');
