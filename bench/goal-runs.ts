@@ -14,7 +14,10 @@
  * measured on the pooled rounds of all runs of a kind, not taken from the knob.
  *
  * Run: npx tsx bench/goal-runs.ts [--runs 20] [--backends node,python] [--sizes 0.05,0.10] [--budget 3m]
- *        [--stop-at ISO-time] [--out bench/results/goal] [--evaluate-only] [--max-load 1.5] [--wait-load 1.0]
+ *        [--design shuffled-pairs|duet] [--stop-at ISO-time] [--out bench/results/goal] [--evaluate-only] [--max-load 1.5] [--wait-load 1.0]
+ *
+ * --design duet loads both variants at once (load.design: duet), with the budget planned for it (a pair in
+ * one round's time, so twice the pairs); its runs go to bench/results/goal-duet unless --out says otherwise.
  *
  * --max-load leaves out of the tables any run whose one-minute load average was at or above it before or
  * after; --wait-load holds each run until the one-minute load average is below it (checked every 15 s), so
@@ -63,6 +66,7 @@ const args = parseArgs(process.argv.slice(2), [
   'evaluate-only',
   'max-load',
   'wait-load',
+  'design',
 ]);
 const runs = Number(args.get('runs') ?? 20);
 if (!Number.isInteger(runs) || runs < 1)
@@ -77,13 +81,16 @@ const sizes = (args.get('sizes') ?? '0.05,0.10').split(',').map((s) => {
   return value;
 });
 const budgetMs = parseDuration('--budget', args.get('budget') ?? '3m');
+const DESIGNS = ['shuffled-pairs', 'duet'] as const;
+const design = (args.get('design') ?? 'shuffled-pairs') as (typeof DESIGNS)[number];
+if (!DESIGNS.includes(design)) throw new Error(`--design: got ${args.get('design')}; expected ${DESIGNS.join(', ')}`);
 const stopAt = args.has('stop-at') ? Date.parse(args.get('stop-at')!) : Number.POSITIVE_INFINITY;
 if (Number.isNaN(stopAt)) throw new Error(`--stop-at: got ${args.get('stop-at')}; expected an ISO date-time`);
 const maxLoad = args.has('max-load') ? Number(args.get('max-load')) : Number.POSITIVE_INFINITY;
 if (Number.isNaN(maxLoad)) throw new Error(`--max-load: got ${args.get('max-load')}; expected a number`);
 const waitLoad = args.has('wait-load') ? Number(args.get('wait-load')) : Number.POSITIVE_INFINITY;
 if (!(waitLoad > 0)) throw new Error(`--wait-load: got ${args.get('wait-load')}; expected a number above 0`);
-const outDir = resolve(args.get('out') ?? resultsDir('goal'));
+const outDir = resolve(args.get('out') ?? resultsDir(design === 'duet' ? 'goal-duet' : 'goal'));
 const evaluateOnly = args.get('evaluate-only') === 'true';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -94,7 +101,7 @@ const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(
 type GoalRun = StoredRun & {
   backend: BackendName;
   extraWorkMs: number;
-  plan?: { roundDurationMs: number; pairs: number; maxPairs: number };
+  plan?: { design?: string; roundDurationMs: number; pairs: number; maxPairs: number };
   machine?: Omit<Provenance, 'commit'>;
 };
 
@@ -167,9 +174,11 @@ function goalConfig(
   const catalog = metricCatalog(config);
   config.targets = TARGETS.map((t, i) => parseTarget(t, catalog, `goal target ${i}`));
   // The budget plans rounds, pairs and looks as it would for a config that sets none of them.
+  config.load.design = design;
   const plan = planBudget({
     budgetMs,
     warmupMs: config.load.warmupMs,
+    roundsPerPair: design === 'duet' ? 1 : 2,
     explicit: {},
     confidence: config.gate.confidence,
     minPairs: config.gate.minPairs,
@@ -224,6 +233,7 @@ async function runOne(backend: BackendName, size: number, extraWorkMs: number, r
         values: r.values,
       })),
       plan: {
+        design: config.load.design,
         roundDurationMs: config.load.roundDurationMs,
         pairs: config.load.pairs,
         maxPairs: config.load.maxPairs,
@@ -325,7 +335,7 @@ function summarize(backend: BackendName, print: boolean): unknown {
   const loads = stored.filter((r) => r.loadAverage).map((r) => r.loadAverage!);
   const summary = {
     backend,
-    settings: { budgetMs, sizes, targets: TARGETS, maxLoad: Number.isFinite(maxLoad) ? maxLoad : null },
+    settings: { budgetMs, design, sizes, targets: TARGETS, maxLoad: Number.isFinite(maxLoad) ? maxLoad : null },
     stored: all.length,
     quiet: stored.length,
     commits,

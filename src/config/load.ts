@@ -226,6 +226,7 @@ function readBudget(
       roundDurationMs: set('roundDuration') ? load.roundDurationMs : undefined,
     },
     from: override === undefined ? 'gate.budget' : '--budget',
+    roundsPerPair: load.design === 'duet' ? 1 : 2,
     ...rest,
   });
 }

@@ -5,9 +5,10 @@
  *
  * What the budget counts, the worst case of a plan (every look run):
  *
- *   2 × warmup + maxPairs × 2 × (roundDuration + roundOverhead)
+ *   2 × warmup + maxPairs × roundsPerPair × (roundDuration + roundOverhead)
  *
- * Warm-up runs once per variant; a pair is one baseline and one candidate round; the overhead per round
+ * Warm-up runs once per variant, one after the other; a pair is one baseline and one candidate round, run
+ * one after the other (roundsPerPair 2) or, in a duet, at once (roundsPerPair 1); the overhead per round
  * is the time between rounds (the /metrics scrapes before and after, writing rounds.json, closing the
  * round's senders), estimated here and measured by the bench stage as it runs. Database set-up, boot,
  * the migration rehearsal and the report are not measuring time and are not counted.
@@ -26,7 +27,8 @@ export const ROUND_OVERHEAD_MS = 100;
 
 /**
  * The design a budget is spent on when the user sets no load keys: up to 30 pairs, as in the
- * calibrated 3-minute design (docs/statistics.md: 30 pairs of 3 s rounds, looks from 10 pairs on).
+ * calibrated 3-minute design (docs/statistics.md: 30 pairs of 3 s rounds, looks from 10 pairs on); a
+ * duet, whose pair takes one round's time, gets rounds of the same length and up to twice the pairs.
  */
 export const DESIGN_MAX_PAIRS = 30;
 
@@ -52,6 +54,8 @@ export interface BudgetPlanInput {
   from?: 'gate.budget' | '--budget';
   /** Warm-up per variant, ms (explicit or the default: it is spent either way). */
   warmupMs: number;
+  /** Rounds a pair takes end to end: 2 for the sequential designs, 1 for a duet (both variants at once). */
+  roundsPerPair?: 1 | 2;
   /** The load keys the config sets itself; each wins over the budget for what it sets. */
   explicit: { pairs?: number; maxPairs?: number; roundDurationMs?: number };
   /** gate.confidence: family-wise over targets and looks. */
@@ -71,6 +75,7 @@ export interface BudgetPlan {
   maxPairs: number;
   warmupMs: number;
   roundOverheadMs: number;
+  roundsPerPair: 1 | 2;
   /** The plan's longest measuring time (formula in the file comment). */
   worstCaseMs: number;
   /** Fewest pairs at which one look of the whole alpha can decide a target with the distribution-free interval. */
@@ -87,12 +92,16 @@ export function worstCaseMeasuringMs(plan: {
   maxPairs: number;
   roundDurationMs: number;
   roundOverheadMs: number;
+  roundsPerPair: 1 | 2;
 }): number {
-  return 2 * plan.warmupMs + plan.maxPairs * 2 * (plan.roundDurationMs + plan.roundOverheadMs);
+  return 2 * plan.warmupMs + plan.maxPairs * plan.roundsPerPair * (plan.roundDurationMs + plan.roundOverheadMs);
 }
 
 export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const overheadMs = input.roundOverheadMs ?? ROUND_OVERHEAD_MS;
+  const roundsPerPair = input.roundsPerPair ?? 2;
+  // A duet runs a pair in the time of one round: the same round length, twice the pairs.
+  const designMaxPairs = (DESIGN_MAX_PAIRS * 2) / roundsPerPair;
   const { explicit, warmupMs, budgetMs } = input;
   const measuringMs = budgetMs - 2 * warmupMs;
   const alpha = 1 - input.confidence;
@@ -103,13 +112,13 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const roundDurationMs =
     explicit.roundDurationMs ??
     clamp(
-      Math.floor((measuringMs / (2 * (explicit.maxPairs ?? DESIGN_MAX_PAIRS)) - overheadMs) / 100) * 100,
+      Math.floor((measuringMs / (roundsPerPair * (explicit.maxPairs ?? designMaxPairs)) - overheadMs) / 100) * 100,
       MIN_PLANNED_ROUND_MS,
       MAX_PLANNED_ROUND_MS,
     );
   const pairsThatFit = Math.min(
     MAX_PAIRS_LIMIT,
-    Math.max(0, Math.floor(measuringMs / (2 * (roundDurationMs + overheadMs)))),
+    Math.max(0, Math.floor(measuringMs / (roundsPerPair * (roundDurationMs + overheadMs)))),
   );
   if (explicit.maxPairs === undefined && Math.max(pairsThatFit, explicit.pairs ?? 0) < minimumPairs) {
     throw tooSmall(input, { roundDurationMs, overheadMs, pairsThatFit, minimumPairs, targets, alpha });
@@ -117,7 +126,7 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const maxPairs = explicit.maxPairs ?? Math.max(pairsThatFit, explicit.pairs ?? 0);
   const pairs = explicit.pairs ?? firstLook({ alpha, targets, maxPairs, minPairs: input.minPairs });
 
-  const plan = { warmupMs, maxPairs, roundDurationMs, roundOverheadMs: overheadMs };
+  const plan = { warmupMs, maxPairs, roundDurationMs, roundOverheadMs: overheadMs, roundsPerPair };
   const worstCaseMs = worstCaseMeasuringMs(plan);
   const overrun = worstCaseMs > budgetMs;
   const warnings: string[] = [];
@@ -177,6 +186,7 @@ function tooSmall(
     maxPairs: minimumPairs,
     roundDurationMs,
     roundOverheadMs: overheadMs,
+    roundsPerPair: input.roundsPerPair ?? 2,
   });
   const level = `${percent(1 - alpha)}${targets > 1 ? ` (Holm's first step over ${targets} targets: ${percent(1 - alpha / targets)})` : ''}`;
   return new InputError(

@@ -34,6 +34,23 @@ describe('planBudget: a budget alone', () => {
     expect(plan).toMatchObject({ roundDurationMs: 2_700, maxPairs: 30, worstCaseMs: 178_000, minimumPairs: 9 });
   });
 
+  it('gives a duet, whose pair takes one round, rounds of the same length and twice the pairs in the same budget', () => {
+    const sequential = planBudget({ budgetMs: THREE_MINUTES, warmupMs: 5_000, explicit: {}, targets: 3, ...judged });
+    const duet = planBudget({
+      budgetMs: THREE_MINUTES,
+      warmupMs: 5_000,
+      explicit: {},
+      targets: 3,
+      roundsPerPair: 1,
+      ...judged,
+    });
+    expect(duet.roundDurationMs).toBe(sequential.roundDurationMs);
+    expect(duet.maxPairs).toBe(2 * sequential.maxPairs);
+    expect(duet.worstCaseMs).toBe(10_000 + duet.maxPairs * (duet.roundDurationMs + ROUND_OVERHEAD_MS));
+    expect(duet.worstCaseMs).toBeLessThanOrEqual(THREE_MINUTES);
+    expect(duet.pairs).toBeLessThan(duet.maxPairs);
+  });
+
   it('puts the first look where its share of alpha could decide a target, and the last look can still decide', () => {
     for (const targets of [1, 3, 5]) {
       const plan = planBudget({ budgetMs: THREE_MINUTES, warmupMs: 5_000, explicit: {}, targets, ...judged });
@@ -170,9 +187,25 @@ describe('planBudget: a budget too small to decide', () => {
 
 describe('worstCaseMeasuringMs and durationText', () => {
   it('counts both warm-ups, two rounds a pair and the overhead of each round', () => {
-    expect(worstCaseMeasuringMs({ warmupMs: 3_000, maxPairs: 16, roundDurationMs: 4_000, roundOverheadMs: 100 })).toBe(
-      6_000 + 16 * 2 * 4_100,
-    );
+    expect(
+      worstCaseMeasuringMs({
+        warmupMs: 3_000,
+        maxPairs: 16,
+        roundDurationMs: 4_000,
+        roundOverheadMs: 100,
+        roundsPerPair: 2,
+      }),
+    ).toBe(6_000 + 16 * 2 * 4_100);
+    // A duet's pair is its two rounds at once.
+    expect(
+      worstCaseMeasuringMs({
+        warmupMs: 3_000,
+        maxPairs: 16,
+        roundDurationMs: 4_000,
+        roundOverheadMs: 100,
+        roundsPerPair: 1,
+      }),
+    ).toBe(6_000 + 16 * 4_100);
   });
 
   it('writes durations as the budget is written', () => {
