@@ -49,6 +49,12 @@ const budget: FlagSpec = {
   description: "measuring time, e.g. 1m or 90s: replaces the config's gate.budget and plans rounds and pairs from it",
 };
 const dryRun: FlagSpec = { name: 'dry-run', kind: 'boolean', description: 'print what would run, touch nothing' };
+/** Where a command that publishes (compare, comment, verify) puts its sticky PR comment and Check run. */
+const commentAndCheck: FlagSpec[] = [
+  { name: 'comment-mode', kind: 'string', description: 'update (default), recreate or off' },
+  { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
+  { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
+];
 const historyStore: FlagSpec[] = [
   {
     name: 'store',
@@ -152,9 +158,7 @@ export const COMMANDS: CommandSpec[] = [
         kind: 'string',
         description: 'token for the PR comment and the Check (default: none, no GitHub writes)',
       },
-      { name: 'comment-mode', kind: 'string', description: 'update (default), recreate or off' },
-      { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
-      { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
+      ...commentAndCheck,
     ],
   },
   {
@@ -168,9 +172,7 @@ export const COMMANDS: CommandSpec[] = [
     flags: [
       { name: 'results', kind: 'string', description: 'results.json written by a measuring run' },
       { name: 'github-token', kind: 'string', description: 'token that may write PR comments and Checks' },
-      { name: 'comment-mode', kind: 'string', description: 'update (default), recreate or off' },
-      { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
-      { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
+      ...commentAndCheck,
     ],
   },
   {
@@ -316,9 +318,16 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'timeout', kind: 'string', description: 'per query (default 30s)' },
       { name: 'resamples', kind: 'string', description: 'block-bootstrap resamples (default 4000)' },
       { name: 'seed', kind: 'string', description: 'seed of the block bootstrap (default 1)' },
-      { ...reportDir, description: 'folder for verify.json (default perf-gate-report)' },
+      { ...reportDir, description: 'folder for verify.json and verify.md (default perf-gate-report)' },
       failOnInconclusive,
       { ...json, description: 'print verify.json to stdout instead of the table' },
+      {
+        name: 'github-token',
+        kind: 'string',
+        description:
+          'inside GitHub Actions: token for the Check run (and the PR comment when the run has a pull request); default none',
+      },
+      ...commentAndCheck,
     ],
   },
 ];

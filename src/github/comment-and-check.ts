@@ -8,15 +8,17 @@
  */
 import { errorMessage, InfrastructureError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { headline } from '../report/markdown.js';
-import type { Results, Verdict } from '../report/results.js';
+import type { Verdict } from '../report/results.js';
 import { type CheckAnnotation, MAX_ANNOTATIONS_PER_REQUEST } from './annotations.js';
 import { createGitHubClient, type GitHubClient, isRateLimited } from './client.js';
 import { isForkRepository, type RunContext, runIsFromFork } from './event-context.js';
 import { type CommentMode, commentMarker, upsertStickyComment } from './sticky-comment.js';
 
 export interface CommentAndCheckOptions {
-  results: Results;
+  /** The Check's conclusion comes from it. */
+  verdict: Verdict;
+  /** The Check's title: the gate's or verify's headline, perf-gate's own words. */
+  title: string;
   markdown: string;
   context: RunContext | undefined;
   token?: string;
@@ -224,7 +226,7 @@ export function publishedMarkdown(markdown: string, fromFork: boolean): string {
 }
 
 export async function publishCommentAndCheck(options: CommentAndCheckOptions): Promise<PublishOutcome> {
-  const { results, context, log } = options;
+  const { verdict, context, log } = options;
   const outcome: PublishOutcome = { warnings: [] };
   const fromFork = resultsFromFork(context, options.resultsFromArtifact === true);
   const markdown = publishedMarkdown(options.markdown, fromFork);
@@ -312,7 +314,7 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
   if (options.checkName && context.sha) {
     try {
       const name = fromFork ? forkCheckName(options.checkName) : options.checkName;
-      const title = fromFork ? `Unverified, reported by the fork's own job: ${headline(results)}` : headline(results);
+      const title = fromFork ? `Unverified, reported by the fork's own job: ${options.title}` : options.title;
       const annotations = (options.annotations ?? []).slice(0, MAX_ANNOTATIONS_PER_REQUEST);
       const summary =
         markdown.length > CHECK_SUMMARY_LIMIT
@@ -324,12 +326,12 @@ export async function publishCommentAndCheck(options: CommentAndCheckOptions): P
         name,
         head_sha: context.sha,
         status: 'completed',
-        conclusion: CHECK_CONCLUSION[results.verdict],
+        conclusion: CHECK_CONCLUSION[verdict],
         output: { title, summary, ...(annotations.length ? { annotations } : {}) },
       });
       outcome.checkUrl = data.html_url ?? undefined;
       log.info(
-        `Check run '${name}': ${CHECK_CONCLUSION[results.verdict]}${fromFork ? " (a fork's results: informational, not the required check)" : ''}`,
+        `Check run '${name}': ${CHECK_CONCLUSION[verdict]}${fromFork ? " (a fork's results: informational, not the required check)" : ''}`,
       );
     } catch (error) {
       throwIfBadCredentials(error);

@@ -12,8 +12,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { renderMarkdown } from '../report/markdown.js';
-import type { Results } from '../report/results.js';
+import { headline, renderMarkdown } from '../report/markdown.js';
+import type { Results, Verdict } from '../report/results.js';
 import {
   type CheckAnnotation,
   MAX_ANNOTATIONS_PER_REQUEST,
@@ -159,7 +159,8 @@ export async function publish(results: Results, sinks: PublishSinks, source: Res
   // The job summary needs no token; a fork's results say whose they are there too.
   await sinks.jobSummary?.appendJobSummary(publishedMarkdown(markdown, resultsFromFork(context, fromArtifact)));
   const outcome = await publishCommentAndCheck({
-    results,
+    verdict: results.verdict,
+    title: headline(results),
     markdown,
     context,
     token: github.token,
@@ -175,4 +176,41 @@ export async function publish(results: Results, sinks: PublishSinks, source: Res
   });
   outputs?.setOutput('comment-url', outcome.commentUrl ?? '');
   return { ...outcome, markdown, annotations };
+}
+
+/** What `perf-gate verify` publishes: its own Markdown and headline, the files it wrote. */
+export interface VerifyPublication {
+  verdict: Verdict;
+  /** The Check's title (verifyHeadline). */
+  title: string;
+  markdown: string;
+  files: { resultsPath: string; reportPath: string };
+}
+
+/**
+ * verify's results, the same way the gate's leave a run: the outputs, the job summary, then the Check
+ * run on the deployed commit and, when the run belongs to a pull request, the sticky comment.
+ */
+export async function publishVerify(publication: VerifyPublication, sinks: PublishSinks): Promise<PublishOutcome> {
+  const { log, github, outputs } = sinks;
+  const { context } = github;
+  outputs?.setOutput('verdict', publication.verdict);
+  outputs?.setOutput('results-path', publication.files.resultsPath);
+  outputs?.setOutput('report-path', publication.files.reportPath);
+  await sinks.jobSummary?.appendJobSummary(publishedMarkdown(publication.markdown, resultsFromFork(context, false)));
+  const outcome = await publishCommentAndCheck({
+    verdict: publication.verdict,
+    title: publication.title,
+    markdown: publication.markdown,
+    context,
+    token: github.token,
+    commentMode: github.commentMode,
+    commentKey: github.commentKey,
+    checkName: github.checkName || undefined,
+    log,
+    client: github.client,
+    apiUrl: github.apiUrl,
+  });
+  outputs?.setOutput('comment-url', outcome.commentUrl ?? '');
+  return outcome;
 }

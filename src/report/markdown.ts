@@ -53,7 +53,7 @@ export interface MarkdownOptions {
 }
 
 /** The status cell; a status outside the enum (a results.json the schema was not run on) shows as unknown. */
-function statusIcon(status: unknown): string {
+export function statusIcon(status: unknown): string {
   return typeof status === 'string' && Object.hasOwn(STATUS_ICON, status)
     ? STATUS_ICON[status as TargetResult['status']]
     : '❔ unknown';

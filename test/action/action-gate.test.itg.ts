@@ -122,10 +122,22 @@ describe('action.yml as written', () => {
     };
     for (const step of action.runs.steps) {
       expect(step.run, `step ${step.id}`).not.toContain('${{');
-      // Every stage finds the run through the same state file; the history step reads the results compare wrote.
+      // Every stage finds the run through the same state file; the history step reads the results compare wrote;
+      // the mode check and verify (which measures nothing on the runner) have no run state.
       if (step.id === 'history') expect(step.env?.PERF_GATE_RESULTS).toBe('${{ steps.compare.outputs.results-path }}');
+      else if (step.id === 'mode' || step.id === 'verify') expect(step.env?.PERF_GATE_STATE).toBeUndefined();
       else expect(step.env?.PERF_GATE_STATE, `step ${step.id}`).toBe('${{ runner.temp }}/perf-gate/state.json');
     }
+    expect(action.runs.steps.map((s) => s.id)).toEqual([
+      'mode',
+      'migrate',
+      'boot',
+      'bench',
+      'compare',
+      'history',
+      'verify',
+      'cleanup',
+    ]);
   });
 });
 
@@ -151,11 +163,13 @@ describe('the action through the runner harness', () => {
 
       expect(run.outcome, transcript(run)).toBe('success');
       expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+        'mode:skipped',
         'migrate:success',
         'boot:success',
         'bench:success',
         'compare:success',
         'history:skipped',
+        'verify:skipped',
         'cleanup:success',
       ]);
       expect(run.outputs.verdict).toBe('pass');
@@ -205,11 +219,13 @@ describe('the action through the runner harness', () => {
 
     expect(run.outcome, transcript(run)).toBe('failure');
     expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'mode:skipped',
       'migrate:success',
       'boot:success',
       'bench:success',
       'compare:failure',
       'history:skipped',
+      'verify:skipped',
       'cleanup:success',
     ]);
     expect(run.step('compare').exitCode).toBe(1);
@@ -297,11 +313,13 @@ describe('the action through the runner harness', () => {
       run.steps.map((s) => `${s.id}:${s.outcome}`),
       transcript(run),
     ).toEqual([
+      'mode:skipped',
       'migrate:success',
       'boot:success',
       'bench:success',
       'compare:failure',
       'history:skipped',
+      'verify:skipped',
       'cleanup:success',
     ]);
     expect(run.step('compare').exitCode).toBe(3);
@@ -389,11 +407,13 @@ describe('the action through the runner harness', () => {
     });
     expect(run.outcome, transcript(run)).toBe('failure');
     expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'mode:skipped',
       'migrate:failure',
       'boot:skipped',
       'bench:skipped',
       'compare:failure',
       'history:skipped',
+      'verify:skipped',
       'cleanup:success',
     ]);
     expect(run.step('migrate').exitCode).toBe(3);

@@ -195,12 +195,17 @@ describe('example workflows', () => {
     const workflow = load('canary-verify.yml');
     const steps = allSteps(workflow);
     const verify = steps.find((s) => s.id === 'verify')!;
-    expect(verify.run).toMatch(/perf-gate@\S+ verify --config perf\/canary\.perf-gate\.yml/);
-    expect(verify.run).toContain('--fail-on-inconclusive');
-    expect(verify.run).toContain('--canary \'version="canary"\' --stable \'version="stable"\'');
+    expect(verify.uses).toMatch(OUR_ACTION);
+    expect(verify.with).toMatchObject({
+      mode: 'verify',
+      config: 'perf/canary.perf-gate.yml',
+      canary: 'version="canary"',
+      stable: 'version="stable"',
+      'fail-on-inconclusive': 'true',
+    });
     expect(existsSync(`${DIR}canary.perf-gate.yml`)).toBe(true);
-    // The read token comes from secrets through env, under the name perf-gate reads and masks.
-    expect(verify.env?.PERF_GATE_PROMETHEUS_TOKEN).toBe('${{ secrets.FLY_PROMETHEUS_TOKEN }}');
+    // The read token comes from secrets, into the input perf-gate masks.
+    expect(verify.with?.['prometheus-token']).toBe('${{ secrets.FLY_PROMETHEUS_TOKEN }}');
     // A failed verify must not fail the job before the rollback step runs.
     expect((verify as Step & { 'continue-on-error'?: boolean })['continue-on-error']).toBe(true);
     const verifyAt = steps.indexOf(verify);

@@ -6,7 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CommentAndCheckOptions, publishCommentAndCheck } from '../../src/github/comment-and-check.js';
 import type { RunContext } from '../../src/github/event-context.js';
-import type { Verdict } from '../../src/report/results.js';
+import { headline } from '../../src/report/headline.js';
+import type { Results, Verdict } from '../../src/report/results.js';
 import { HEAD_SHA, type Kit, OWNER, PR, REPO, resultsWith, startKit } from '../helpers/github-client.js';
 
 const prContext: RunContext = {
@@ -27,9 +28,13 @@ afterEach(async () => {
   await kit.api.close();
 });
 
-function publish(overrides: Partial<CommentAndCheckOptions> = {}) {
+function publish({
+  results = resultsWith('pass'),
+  ...overrides
+}: Partial<CommentAndCheckOptions> & { results?: Results } = {}) {
   return publishCommentAndCheck({
-    results: resultsWith('pass'),
+    verdict: results.verdict,
+    title: headline(results),
     markdown: '## perf-gate\n\nAll targets met.',
     context: prContext,
     token: kit.api.token,

@@ -5,14 +5,17 @@
  * must not fail; a canary that saw half the traffic is flagged; a matcher that selects nothing and a
  * store that is down end in exit 3, never a pass.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MemoryLogger } from '../../src/log.js';
 import { createRandom } from '../../src/stats/prng.js';
 import type { VerifyResults } from '../../src/verify/verify-results.js';
+import { type ActionRun, runAction } from '../harness/composite-runner.js';
+import { loadEventFixture } from '../harness/events.js';
+import { FakeGitHubApi } from '../helpers/fake-github-api.js';
 import {
   backfill,
   freePort,
@@ -237,4 +240,119 @@ describe('perf-gate verify against a real Prometheus', () => {
     expect(text).toContain(`127.0.0.1:${port}/api/v1/query_range`);
     expect(text).not.toContain('hunter2secret');
   });
+});
+
+describe('the action in mode verify, through the runner harness, against the same Prometheus', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  let dir = '';
+  let server: PrometheusServer | undefined;
+  let api: FakeGitHubApi;
+  const runs: ActionRun[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist/index.js')))
+      throw new Error('dist/index.js is missing: the action runs the bundle (npm run build)');
+    api = await FakeGitHubApi.start();
+    if (!requireService('prometheus', { available: !missing, reason: missing ?? '' })) return;
+    dir = mkdtempSync(join(tmpdir(), 'perf-gate-verify-action-'));
+    const series = syntheticSeries(Date.now() / 1000);
+    server = await startPrometheus(dir, backfill(dir, openMetricsText(series.samples)));
+    mkdirSync(join(dir, 'workspace'));
+    writeFileSync(join(dir, 'workspace', 'perf-gate.yml'), CONFIG);
+  });
+
+  afterAll(async () => {
+    for (const run of runs) run.dispose();
+    await api?.close();
+    await server?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function action(inputs: Record<string, string>): Promise<ActionRun> {
+    const run = await runAction({
+      actionDir: root,
+      apiUrl: api.baseUrl,
+      githubToken: api.token,
+      repository: 'octo-org/octo-service',
+      event: loadEventFixture('push-release'),
+      workspace: join(dir, 'workspace'),
+      secrets: [TOKEN],
+      stepTimeoutMs: 120_000,
+      inputs,
+    });
+    runs.push(run);
+    return run;
+  }
+
+  const transcript = (run: ActionRun) =>
+    run.steps.map((s) => `--- ${s.id} (${s.outcome})\n${s.stdout.slice(-2000)}\n${s.stderr.slice(-2000)}`).join('\n');
+
+  it('a canary 20 % slower after a release: verify fails the step, sets the outputs, writes the summary and a failed Check of its own name', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const before = api.requests.length;
+    const run = await action({
+      mode: 'verify',
+      'prometheus-url': server.url,
+      'prometheus-token': TOKEN,
+      canary: 'version="canary",scenario="slow"',
+      stable: 'version="stable",scenario="slow"',
+      window: '85m',
+    });
+    expect(run.outcome, transcript(run)).toBe('failure');
+    expect(run.steps.map((s) => `${s.id}:${s.outcome}`)).toEqual([
+      'mode:skipped',
+      'migrate:skipped',
+      'boot:skipped',
+      'bench:skipped',
+      'compare:skipped',
+      'history:skipped',
+      'verify:failure',
+      'cleanup:skipped',
+    ]);
+    expect(run.step('verify').exitCode).toBe(1);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(run.outputs['results-path']).toMatch(/verify\.json$/);
+    const markdown = readFileSync(run.outputs['report-path']!, 'utf8');
+    expect(markdown).toContain('❌ perf-gate verify: the canary missed 1 of 2 targets');
+    expect(markdown).toContain('`pipeline_time worsens <= 5%`');
+    expect(run.summary).toContain('❌ perf-gate verify');
+    // A push has no pull request: the Check only, on the pushed commit, not named as the gate's.
+    expect(api.requests.slice(before).map((r) => r.route)).toEqual(['createCheckRun']);
+    const event = loadEventFixture('push-release');
+    expect(api.checkRuns.at(-1)).toMatchObject({
+      name: 'perf-gate verify',
+      head_sha: (event.payload as { after: string }).after,
+      conclusion: 'failure',
+    });
+    for (const file of [run.outputs['results-path']!, run.outputs['report-path']!])
+      expect(readFileSync(file, 'utf8')).not.toContain(TOKEN);
+    // The harness fails the run on any masked value in later output; the token was one.
+    expect(run.leaks).toEqual([]);
+  }, 180_000);
+
+  it('an identical canary: the step passes and the Check is green', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const run = await action({
+      mode: 'verify',
+      'prometheus-url': server.url,
+      canary: 'version="canary",scenario="same"',
+      stable: 'version="stable",scenario="same"',
+      window: '85m',
+      'check-name': 'production',
+    });
+    expect(run.outcome, transcript(run)).toBe('success');
+    expect(run.outputs.verdict).not.toBe('fail');
+    expect(api.checkRuns.at(-1)).toMatchObject({ name: 'production' });
+    expect(api.checkRuns.at(-1)!.conclusion).not.toBe('failure');
+  }, 180_000);
+
+  it('a mode that is neither gate nor verify: exit 2 naming the input, nothing else runs, no hostile text in the log', async () => {
+    const run = await action({ mode: 'Verfy\n::set-output name=verdict::pass' });
+    expect(run.outcome).toBe('failure');
+    expect(run.step('mode').exitCode).toBe(2);
+    expect(run.steps.filter((s) => s.ran).map((s) => s.id)).toEqual(['mode']);
+    const errors = run.annotations.filter((a) => a.command === 'error').map((a) => a.message);
+    expect(errors).toEqual(["input 'mode': got 'Verfyset-outputnameverdictpass'; expected gate or verify"]);
+    expect(run.outputs.verdict).toBe('');
+  }, 60_000);
 });

@@ -3,21 +3,27 @@
  * Prometheus-compatible store (src/verify/). The token comes from --prometheus-token or, better, its
  * environment variable PERF_GATE_PROMETHEUS_TOKEN, and is registered as a secret before anything runs.
  */
-import { join } from 'node:path';
-import { writeJsonAtomic } from '../../atomic-file.js';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../../atomic-file.js';
 import { toMetricInfo } from '../../config/load.js';
 import { parseTarget } from '../../config/targets.js';
 import { ExitCode, InputError } from '../../errors.js';
 import type { Target } from '../../gate/target.js';
+import { readRunContext } from '../../github/event-context.js';
+import { publishVerify } from '../../github/publish.js';
 import { inertLogText } from '../../log-line.js';
 import type { ServerMetricDefinition } from '../../metrics/server-metric-definition.js';
 import { makeReportDir } from '../../pipeline/report-dir.js';
 import { analyzeCanary } from '../../verify/canary-analysis.js';
 import { prometheusClient } from '../../verify/prometheus-client.js';
+import { renderVerifyMarkdown, verifyHeadline } from '../../verify/verify-markdown.js';
 import { renderVerifyTerminal, verifyResults } from '../../verify/verify-results.js';
 import { readVerifySettings } from '../../verify/verify-settings.js';
 import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
-import { type CliContext, configFor } from './shared.js';
+import { type CliContext, checkNameFrom, commentMode, configFor } from './shared.js';
+
+/** The Check run's name when no --check-name is given: not the gate's (perf-gate). */
+export const VERIFY_CHECK_NAME = 'perf-gate verify';
 
 export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<number> {
   const { log } = cli;
@@ -94,14 +100,50 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
   });
   const path = join(config.report.dir, 'verify.json');
   writeJsonAtomic(path, results);
+  const units = new Map(config.metrics.map((m) => [m.name, m.unit]));
+  const context = readRunContext(cli.env);
+  const markdown = renderVerifyMarkdown(results, units, { runUrl: context?.runUrl });
+  const reportPath = join(config.report.dir, 'verify.md');
+  writeFileAtomic(reportPath, markdown);
   if (results.trafficMix?.flagged)
     log.warning(
       `traffic mix: canary/stable request rate ${results.trafficMix.ratio.toFixed(3)}, expected ${results.trafficMix.expectedRatio} ± ${(results.trafficMix.maxDifference * 100).toFixed(0)} %`,
     );
   if (booleanFlag(args, 'json')) cli.stdout(`${JSON.stringify(results, null, 2)}\n`);
   else {
-    const units = new Map(config.metrics.map((m) => [m.name, m.unit]));
     cli.stdout(`\n${inertLogText(renderVerifyTerminal(results, units))}\n\nresults: ${path}\n`);
+  }
+  if (cli.runner) {
+    const githubToken = stringFlag(args, 'github-token');
+    if (githubToken) log.addSecret(githubToken);
+    // The gate's Check is named perf-gate; verify's gets its own name, so a deploy's verdict never replaces the gate's on the commit.
+    const checkName =
+      args.flags['check-name'] === undefined && cli.env.PERF_GATE_CHECK_NAME === undefined
+        ? VERIFY_CHECK_NAME
+        : checkNameFrom(args, cli.env);
+    await publishVerify(
+      {
+        verdict: results.verdict,
+        title: verifyHeadline(results),
+        markdown,
+        files: { resultsPath: resolve(path), reportPath: resolve(reportPath) },
+      },
+      {
+        log,
+        github: {
+          context,
+          token: githubToken,
+          commentMode: commentMode(args),
+          commentKey: stringFlag(args, 'comment-key'),
+          checkName,
+          apiUrl: cli.env.GITHUB_API_URL,
+          workspace: cli.env.GITHUB_WORKSPACE,
+          cwd: process.cwd(),
+        },
+        jobSummary: cli.runner,
+        outputs: cli.runner,
+      },
+    );
   }
   switch (results.verdict) {
     case 'pass':

@@ -1,0 +1,99 @@
+/**
+ * verify.md: what `perf-gate verify` publishes as the job summary, the Check's summary and, when the
+ * run belongs to a pull request, the sticky comment. Its headline is the Check's title. Pure.
+ *
+ * Every value that came from outside perf-gate (target expressions and metric names from the config,
+ * matchers and the store's URL from flags, PromQL built from them) goes through the report's one
+ * escaping path (src/report/untrusted-text.ts), as the gate's comment does.
+ */
+import type { MetricUnit } from '../model/round-record.js';
+import { formatChange, formatInterval, formatValue } from '../report/format.js';
+import { statusIcon } from '../report/markdown.js';
+import { countText, fencedBlock, markdownText } from '../report/untrusted-text.js';
+import type { VerifyResults } from './verify-results.js';
+
+export interface VerifyMarkdownOptions {
+  /** Link to the workflow run, when known. */
+  runUrl?: string;
+  /** Upper bound on the body (GitHub's comment limit less room for the marker, by default). */
+  limit?: number;
+}
+
+const DEFAULT_LIMIT = 65_536 - 512;
+
+/** One line: the first line of verify.md and the Check's title. perf-gate's own words and counts only. */
+export function verifyHeadline(results: Pick<VerifyResults, 'verdict' | 'targets' | 'trafficMix'>): string {
+  const total = results.targets.length;
+  const targets = (n: number) => `${n} target${n === 1 ? '' : 's'}`;
+  const count = (status: string) => results.targets.filter((t) => t.status === status).length;
+  switch (results.verdict) {
+    case 'pass':
+      return `✅ perf-gate verify: the canary met all ${targets(total)} against the stable release`;
+    case 'fail':
+      return `❌ perf-gate verify: the canary missed ${count('fail')} of ${targets(total)} against the stable release`;
+    case 'inconclusive':
+      if (results.trafficMix?.flagged && count('inconclusive') + count('no-data') === 0)
+        return '⚠️ perf-gate verify inconclusive: the canary and the stable release did not see the same traffic';
+      return `⚠️ perf-gate verify inconclusive: ${count('inconclusive') + count('no-data')} of ${targets(total)} could not be decided from this window`;
+  }
+}
+
+export function renderVerifyMarkdown(
+  results: VerifyResults,
+  units: ReadonlyMap<string, MetricUnit>,
+  options: VerifyMarkdownOptions = {},
+): string {
+  const rows = results.targets.map((t) => {
+    const format = t.kind === 'absolute' ? (v: number) => formatValue(v, units.get(t.metric) ?? 'count') : formatChange;
+    const level = t.confidenceLevel === null ? '' : ` (${(t.confidenceLevel * 100).toFixed(1)} %)`;
+    return `| ${markdownText(t.expression, { cell: true })} | ${t.estimate === null ? '—' : format(t.estimate)} | ${formatInterval(t.interval, format)}${level} | ${countText(t.buckets)} | ${statusIcon(t.status)} |`;
+  });
+  const { window, variants, statistics } = results;
+  const notes = [
+    `Canary ${markdownText(variants.canary)} against stable ${markdownText(variants.stable)}, ${markdownText(window.start)} to ${markdownText(window.end)}, paired by ${countText(window.stepSeconds)} s bucket: both variants served the same minutes of the same traffic, so load and incidents hit both. Relative targets compare the canary with the stable per bucket; absolute ones judge the canary's own values.`,
+    `Intervals: circular block bootstrap of the bucket means (buckets are autocorrelated), Holm across targets at ${((1 - statistics.alpha) * 100).toFixed(0)} % family-wise.`,
+    trafficSentence(results),
+    ...results.targets
+      .filter((t) => t.reason)
+      .map((t) => `${markdownText(t.expression)}: ${markdownText(t.reason, { maxLength: 500 })}`),
+  ];
+  const head = [
+    `### ${verifyHeadline(results)}`,
+    [
+      '| Target | Canary vs stable | Interval (level) | Buckets | Status |',
+      '| --- | ---: | ---: | ---: | --- |',
+      ...rows,
+    ].join('\n'),
+    `<sub>${notes.join('<br>')}</sub>`,
+  ];
+  const footer = `<sub>perf-gate ${markdownText(results.perfGateVersion)} verify · store ${markdownText(results.store)}${options.runUrl ? ` · [workflow run](${options.runUrl})` : ''}</sub>`;
+  const queries = details(
+    'Queries and buckets',
+    results.metrics
+      .map(
+        (m) =>
+          // Not at the start of a line: a code span of three backticks there would open a fence.
+          `Metric ${markdownText(m.metric)}: ${countText(m.paired)} paired buckets; left out ${countText(m.onlyCanary)} canary-only, ${countText(m.onlyStable)} stable-only, ${countText(m.notPositive)} with a zero\n\n${fencedBlock('promql', `# canary\n${m.queries.canary}\n# stable\n${m.queries.stable}`)}`,
+      )
+      .join('\n\n'),
+  );
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  const whole = `${[...head, queries, footer].join('\n\n')}\n`;
+  if (whole.length <= limit) return whole;
+  return `${[...head, "<sub>Queries left out to fit GitHub's size limit; verify.json in the report folder holds them.</sub>", footer].join('\n\n')}\n`;
+}
+
+function trafficSentence(results: VerifyResults): string {
+  const mix = results.trafficMix;
+  if (!mix)
+    return 'Traffic mix: not checked (the config has no counter_rate or histogram metric to count requests by).';
+  const rate = (v: number) => formatValue(v, 'req/s');
+  const shown = `Traffic (${markdownText(mix.metric)}): canary ${rate(mix.canaryRate)}, stable ${rate(mix.stableRate)}, ratio ${mix.ratio.toFixed(3)}, expected ${mix.expectedRatio} ± ${(mix.maxDifference * 100).toFixed(0)} %`;
+  return mix.flagged
+    ? `${shown}: **flagged**. The variants did not see the same traffic, so a pass is reported as inconclusive.`
+    : `${shown}.`;
+}
+
+function details(summary: string, body: string): string {
+  return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}

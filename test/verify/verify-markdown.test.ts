@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { renderVerifyMarkdown, verifyHeadline } from '../../src/verify/verify-markdown.js';
+import type { VerifyResults } from '../../src/verify/verify-results.js';
+
+/** The lines of a Markdown text not inside a fenced code block (a fence closes with a run at least as long). */
+function linesOutsideFences(text: string): string[] {
+  const out: string[] = [];
+  let open: number | null = null;
+  for (const line of text.split('\n')) {
+    const fence = /^(`{3,})/.exec(line)?.[1]?.length;
+    if (open === null && fence) open = fence;
+    else if (open !== null && fence && fence >= open && line.trim() === '`'.repeat(fence)) open = null;
+    else if (open === null) out.push(line);
+  }
+  return out;
+}
+
+function results(overrides: Partial<VerifyResults> = {}): VerifyResults {
+  return {
+    mode: 'verify',
+    comparison: 'canary-vs-stable',
+    perfGateVersion: '1.2.3',
+    store: 'https://prometheus.example/api/v1/query_range',
+    window: { start: '2026-12-03T10:00:00Z', end: '2026-12-03T11:00:00Z', stepSeconds: 60, rateInterval: '60s' },
+    variants: { canary: 'version="canary"', stable: 'version="stable"' },
+    metrics: [
+      {
+        metric: 'pipeline_time',
+        queries: { canary: 'sum(rate(a{version="canary"}[60s]))', stable: 'sum(rate(a{version="stable"}[60s]))' },
+        paired: 58,
+        onlyCanary: 1,
+        onlyStable: 0,
+        notPositive: 0,
+      },
+    ],
+    targets: [
+      {
+        expression: 'pipeline_time worsens <= 5%',
+        metric: 'pipeline_time',
+        kind: 'regression',
+        status: 'fail',
+        estimate: 0.18,
+        interval: [0.1, 0.27],
+        confidenceLevel: 0.98,
+        pValue: 0.001,
+        buckets: 58,
+        blockLength: 3,
+        lag1Autocorrelation: 0.4,
+      },
+      {
+        expression: 'error_ratio <= 1%',
+        metric: 'error_ratio',
+        kind: 'absolute',
+        status: 'pass',
+        estimate: 0.005,
+        interval: [0.004, 0.006],
+        confidenceLevel: 0.99,
+        pValue: 0.001,
+        buckets: 58,
+        blockLength: 1,
+        lag1Autocorrelation: 0,
+      },
+    ],
+    trafficMix: {
+      metric: 'request_rate',
+      queries: { canary: 'x', stable: 'y' },
+      buckets: 58,
+      canaryRate: 8.1,
+      stableRate: 8,
+      ratio: 1.0125,
+      expectedRatio: 1,
+      maxDifference: 0.2,
+      flagged: false,
+    },
+    statistics: { method: 'm', alpha: 0.02, resamples: 4000, seed: 1, minBuckets: 10 },
+    verdict: 'fail',
+    ...overrides,
+  };
+}
+
+const units = new Map([
+  ['pipeline_time', 'ms' as const],
+  ['error_ratio', 'ratio' as const],
+]);
+
+describe('verify.md', () => {
+  it('leads with the verdict, then one row per target with the change or the canary value, its interval, level and buckets', () => {
+    const text = renderVerifyMarkdown(results(), units, { runUrl: 'https://github.com/o/r/actions/runs/1' });
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('### ❌ perf-gate verify: the canary missed 1 of 2 targets against the stable release');
+    expect(text).toContain(
+      '| `pipeline_time worsens <= 5%` | +18.0 % | [+10.0 %, +27.0 %] (98.0 %) | 58 | ❌ missed |',
+    );
+    expect(text).toMatch(/\| `error_ratio <= 1%` \| 0\.5\d* % \| .* \(99\.0 %\) \| 58 \| ✅ met \|/);
+    expect(text).toContain('ratio 1.012, expected 1 ± 20 %.');
+    expect(text).toContain('[workflow run](https://github.com/o/r/actions/runs/1)');
+    expect(text).toContain('```promql');
+  });
+
+  it('says when the traffic mix kept a pass from being one, and when a window could not decide', () => {
+    const flagged = results({
+      verdict: 'inconclusive',
+      targets: results().targets.map((t) => ({ ...t, status: 'pass' as const })),
+      trafficMix: { ...results().trafficMix!, canaryRate: 4, ratio: 0.5, flagged: true },
+    });
+    expect(verifyHeadline(flagged)).toBe(
+      '⚠️ perf-gate verify inconclusive: the canary and the stable release did not see the same traffic',
+    );
+    expect(renderVerifyMarkdown(flagged, units)).toContain('**flagged**');
+    const undecided = results({
+      verdict: 'inconclusive',
+      targets: results().targets.map((t, i) => ({ ...t, status: i === 0 ? ('no-data' as const) : ('pass' as const) })),
+    });
+    expect(verifyHeadline(undecided)).toBe(
+      '⚠️ perf-gate verify inconclusive: 1 of 2 targets could not be decided from this window',
+    );
+  });
+
+  it('keeps hostile matcher values, metric names and queries inert: no table break, no link, no closed fence', () => {
+    const hostile = 'x"} | [pwn](https://evil.example) @everyone\n### owned ```';
+    const text = renderVerifyMarkdown(
+      results({
+        variants: { canary: `version="${hostile}"`, stable: 'version="stable"' },
+        targets: [{ ...results().targets[0]!, expression: `pipeline_time worsens <= 5% ${hostile}` }],
+        metrics: [{ ...results().metrics[0]!, metric: hostile, queries: { canary: `q ${hostile}`, stable: 'q' } }],
+      }),
+      units,
+    );
+    // Outside the fences perf-gate opened itself, no line starts with a backtick (a fence) or a heading,
+    // and the link sits only inside code spans.
+    const outside = linesOutsideFences(text);
+    expect(outside.filter((l) => /^\s*(`|#)/.test(l) && !l.startsWith('### ❌'))).toEqual([]);
+    for (const line of outside.filter((l) => l.includes('[pwn]'))) expect(line).toMatch(/`+[^`]*\[pwn\]/);
+    expect(text.split('\n').filter((l) => l.startsWith('### '))).toHaveLength(2);
+    const tableRow = text.split('\n').find((l) => l.startsWith('| `') && l.includes('pipeline_time worsens'))!;
+    // Five cells: the pipe inside the expression is escaped.
+    expect(tableRow.split(/(?<!\\)\|/).length - 2).toBe(5);
+    expect(text).toContain('````promql');
+  });
+
+  it('stays under the size limit by leaving out the queries first', () => {
+    const long = results({
+      metrics: Array.from({ length: 40 }, (_, i) => ({
+        ...results().metrics[0]!,
+        metric: `m${i}`,
+        queries: { canary: 'q'.repeat(2000), stable: 'q'.repeat(2000) },
+      })),
+    });
+    const text = renderVerifyMarkdown(long, units, { limit: 20_000 });
+    expect(text.length).toBeLessThanOrEqual(20_000);
+    expect(text).toContain('Queries left out');
+    expect(text).toContain('❌ missed');
+  });
+});
