@@ -286,9 +286,39 @@ export const COMMANDS: CommandSpec[] = [
         kind: 'string',
         description: 'bearer token for a hosted store; prefer its variable PERF_GATE_PROMETHEUS_TOKEN (never printed)',
       },
+      {
+        name: 'compare',
+        kind: 'string',
+        description:
+          'canary-vs-stable (default) or before-after (one version at a time; the default when --deploy-time is given)',
+      },
       { name: 'canary', kind: 'string', description: 'label matchers of the canary\'s series: version="canary"' },
       { name: 'stable', kind: 'string', description: 'label matchers of the stable series: version="stable"' },
-      { name: 'window', kind: 'string', description: 'how far back from --end to compare (default 1h)' },
+      {
+        name: 'selector',
+        kind: 'string',
+        description: 'before-after: label matchers of the service\'s series: app="my-rag-api"',
+      },
+      {
+        name: 'deploy-time',
+        kind: 'string',
+        description: 'before-after: when the deploy happened, RFC 3339 or unix seconds',
+      },
+      {
+        name: 'settle',
+        kind: 'string',
+        description: 'before-after: time after the deploy left out of the after window (default 5m)',
+      },
+      {
+        name: 'control',
+        kind: 'string',
+        description: 'before-after: the same windows this much earlier as a control (default 1d; 7d; none)',
+      },
+      {
+        name: 'window',
+        kind: 'string',
+        description: "how far back from --end to compare (default 1h); before-after: each window's length",
+      },
       {
         name: 'start',
         kind: 'string',

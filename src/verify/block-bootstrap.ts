@@ -169,3 +169,36 @@ export function percentileInterval(replicates: readonly number[], level: number)
   const at = (p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(p * sorted.length)))]!;
   return [at((1 - level) / 2), at(1 - (1 - level) / 2)];
 }
+
+/**
+ * The difference of two series' means (after − before), each with its own block-bootstrap standard
+ * error: the windows do not overlap, so the two errors add in variance, and the t quantile uses the
+ * Welch–Satterthwaite degrees of freedom of the two blocks counts. Block length and lag-1 autocorrelation
+ * shown are the larger of the two (the series that needed longer blocks).
+ */
+export function differenceOfMeans(after: SeriesMean, before: SeriesMean): SeriesMean {
+  const estimate = after.estimate - before.estimate;
+  const va = after.standardError ** 2;
+  const vb = before.standardError ** 2;
+  const standardError = Math.sqrt(va + vb);
+  const degreesOfFreedom =
+    va + vb === 0
+      ? Math.max(1, Math.min(after.degreesOfFreedom, before.degreesOfFreedom))
+      : Math.max(1, (va + vb) ** 2 / (va ** 2 / after.degreesOfFreedom + vb ** 2 / before.degreesOfFreedom));
+  return {
+    estimate,
+    n: after.n + before.n,
+    blockLength: Math.max(after.blockLength, before.blockLength),
+    lag1: Math.max(after.lag1, before.lag1),
+    standardError,
+    degreesOfFreedom,
+    interval: (level) => {
+      const half = studentTQuantile(1 - (1 - level) / 2, degreesOfFreedom) * standardError;
+      return [estimate - half, estimate + half];
+    },
+    pValue: (bound) => {
+      if (standardError === 0) return estimate === bound ? 1 : 0;
+      return Math.min(1, 2 * studentTSurvival(Math.abs(estimate - bound) / standardError, degreesOfFreedom));
+    },
+  };
+}

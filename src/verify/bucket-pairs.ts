@@ -31,17 +31,8 @@ export function pairBuckets(
   stable: readonly MatrixSeries[],
   what: string,
 ): BucketPairing {
-  const byTime = (series: readonly MatrixSeries[], variant: string): Map<number, number> => {
-    if (series.length > 1)
-      throw new InfrastructureError(
-        `${what}: the ${variant} query answered ${series.length} series, expected one (it sums over the variant's series)`,
-      );
-    const out = new Map<number, number>();
-    for (const [time, value] of series[0]?.values ?? []) if (Number.isFinite(value)) out.set(bucketKey(time), value);
-    return out;
-  };
-  const c = byTime(canary, 'canary');
-  const s = byTime(stable, 'stable');
+  const c = bucketValues(canary, `${what}: the canary query`);
+  const s = bucketValues(stable, `${what}: the stable query`);
   const pairs: BucketPair[] = [];
   let onlyCanary = 0;
   for (const [key, value] of c) {
@@ -52,6 +43,18 @@ export function pairBuckets(
   const onlyStable = [...s.keys()].filter((key) => !c.has(key)).length;
   pairs.sort((a, b) => a.time - b.time);
   return { pairs, onlyCanary, onlyStable };
+}
+
+/**
+ * One query's values by bucket (key: milliseconds, see bucketKey). The query sums over its series, so it
+ * answers with at most one series; more means it was not the query perf-gate built. NaN and ±Inf are no value.
+ */
+export function bucketValues(series: readonly MatrixSeries[], what: string): Map<number, number> {
+  if (series.length > 1)
+    throw new InfrastructureError(`${what} answered ${series.length} series, expected one (it sums over its series)`);
+  const out = new Map<number, number>();
+  for (const [time, value] of series[0]?.values ?? []) if (Number.isFinite(value)) out.set(bucketKey(time), value);
+  return out;
 }
 
 /** Milliseconds as an integer: Prometheus writes step times as floats (1733150400.5), equal in both answers. */

@@ -172,69 +172,97 @@ export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryA
   };
 
   // Judge every target on a metric the store has; the analysis first, Holm's levels after.
-  interface Prepared {
-    target: Target;
-    definition: ServerMetricDefinition;
-    values: number[];
-    analysis?: SeriesMean;
-    rawPValue?: number;
-  }
-  const prepared: Prepared[] = [];
+  const prepared: PreparedTarget[] = [];
   for (const target of input.targets) {
-    const definition = byName.get(target.metric);
-    if (!definition)
-      throw new InputError(
-        `target "${target.expression}": ${target.metric} is not one of the config's metrics (${[...byName.keys()].join(', ') || 'none'}); verify reads only those from Prometheus`,
-      );
+    const definition = definitionOf(target, byName);
     const { pairs } = await fetchMetric(definition);
     const values =
       target.kind === 'absolute'
         ? pairs.map((p) => p.canary)
         : pairs.filter((p) => p.canary > 0 && p.stable > 0).map((p) => Math.log(p.canary / p.stable));
-    prepared.push({ target, definition, values });
-  }
-  prepared.forEach((p, index) => {
-    if (p.values.length < input.minBuckets) return;
-    p.analysis = blockBootstrapMean(p.values, { seed: input.seed + index, resamples: input.resamples });
-    p.rawPValue = p.analysis.pValue(decisionRule(p.target, p.definition.direction).bound);
-  });
-  const family = prepared.filter((p) => p.analysis);
-  const steps = holm(
-    family.map((p) => p.rawPValue!),
-    input.alpha,
-  );
-  // As in src/gate/evaluate-targets.ts: targets after the first kept one are shown at that step's level.
-  const firstKeptRank = Math.min(...steps.filter((s) => !s.rejected).map((s) => s.rank), family.length + 1);
-  const levels = new Map<Prepared, { alpha: number; adjusted: number }>();
-  family.forEach((p, i) => {
-    const step = steps[i]!;
-    levels.set(p, {
-      alpha: input.alpha / (family.length - Math.min(step.rank, firstKeptRank) + 1),
-      adjusted: step.adjustedPValue,
+    const index = prepared.length;
+    prepared.push({
+      target,
+      definition,
+      buckets: values.length,
+      analysis:
+        values.length >= input.minBuckets
+          ? blockBootstrapMean(values, { seed: input.seed + index, resamples: input.resamples })
+          : undefined,
     });
-  });
-  const targets = prepared.map((p) => judgeTarget(p, levels.get(p), input.minBuckets));
+  }
+  const targets = judgeTargets(prepared, input.alpha, input.minBuckets);
 
   const trafficMix = input.traffic.metric ? await checkTraffic(input.traffic, fetchMetric) : null;
-  let verdict: CanaryAnalysis['verdict'] = targets.some((t) => t.status === 'fail')
-    ? 'fail'
-    : targets.length > 0 && targets.every((t) => t.status === 'pass')
-      ? 'pass'
-      : 'inconclusive';
-  // Variants that did not see the same traffic were not compared like for like: a pass is not trusted.
-  if (verdict === 'pass' && trafficMix?.flagged) verdict = 'inconclusive';
   return {
     comparison: 'canary-vs-stable',
     metrics: [...fetched.entries()].filter(([key]) => key.startsWith('value:')).map(([, v]) => v.buckets),
     targets,
     trafficMix,
     alpha: input.alpha,
-    verdict,
+    // Variants that did not see the same traffic were not compared like for like: a pass is not trusted.
+    verdict: verdictOf(targets, trafficMix?.flagged === true),
   };
 }
 
+/** A target ready to judge: its metric, the buckets it rests on and, when there are enough, the mean's analysis. */
+export interface PreparedTarget {
+  target: Target;
+  definition: ServerMetricDefinition;
+  buckets: number;
+  /** On the log scale for relative targets, on the metric's own for absolute ones; absent below minBuckets. */
+  analysis?: SeriesMean;
+}
+
+/** The config's definition of a target's metric; a target on any other metric is bad input. */
+export function definitionOf(
+  target: Target,
+  byName: ReadonlyMap<string, ServerMetricDefinition>,
+): ServerMetricDefinition {
+  const definition = byName.get(target.metric);
+  if (!definition)
+    throw new InputError(
+      `target "${target.expression}": ${target.metric} is not one of the config's metrics (${[...byName.keys()].join(', ') || 'none'}); verify reads only those from Prometheus`,
+    );
+  return definition;
+}
+
+/**
+ * The gate's three outcomes per target, under Holm's step-down across the targets that have an
+ * analysis (those below minBuckets are no-data and use up no alpha). Shared by both comparisons.
+ */
+export function judgeTargets(
+  prepared: readonly PreparedTarget[],
+  alpha: number,
+  minBuckets: number,
+): VerifyTargetResult[] {
+  const family = prepared.filter((p) => p.analysis);
+  const steps = holm(
+    family.map((p) => p.analysis!.pValue(decisionRule(p.target, p.definition.direction).bound)),
+    alpha,
+  );
+  // As in src/gate/evaluate-targets.ts: targets after the first kept one are shown at that step's level.
+  const firstKeptRank = Math.min(...steps.filter((s) => !s.rejected).map((s) => s.rank), family.length + 1);
+  const levels = new Map<PreparedTarget, { alpha: number; adjusted: number }>();
+  family.forEach((p, i) => {
+    const step = steps[i]!;
+    levels.set(p, {
+      alpha: alpha / (family.length - Math.min(step.rank, firstKeptRank) + 1),
+      adjusted: step.adjustedPValue,
+    });
+  });
+  return prepared.map((p) => judgeTarget(p, levels.get(p), minBuckets));
+}
+
+/** fail when any target failed, pass when every one passed and nothing made the comparison unfair, else inconclusive. */
+export function verdictOf(targets: readonly VerifyTargetResult[], unfair: boolean): CanaryAnalysis['verdict'] {
+  if (targets.some((t) => t.status === 'fail')) return 'fail';
+  if (targets.length > 0 && targets.every((t) => t.status === 'pass')) return unfair ? 'inconclusive' : 'pass';
+  return 'inconclusive';
+}
+
 function judgeTarget(
-  p: { target: Target; definition: ServerMetricDefinition; values: number[]; analysis?: SeriesMean },
+  p: PreparedTarget,
   level: { alpha: number; adjusted: number } | undefined,
   minBuckets: number,
 ): VerifyTargetResult {
@@ -242,7 +270,7 @@ function judgeTarget(
     expression: p.target.expression,
     metric: p.target.metric,
     kind: p.target.kind,
-    buckets: p.values.length,
+    buckets: p.buckets,
   };
   if (!p.analysis || !level)
     return {
@@ -254,7 +282,7 @@ function judgeTarget(
       pValue: null,
       blockLength: null,
       lag1Autocorrelation: null,
-      reason: `${p.values.length} usable bucket(s), at least ${minBuckets} needed`,
+      reason: `${p.buckets} usable bucket(s), at least ${minBuckets} needed`,
     };
   const confidenceLevel = 1 - level.alpha;
   const onScale = p.analysis.interval(confidenceLevel);

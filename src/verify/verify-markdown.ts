@@ -10,7 +10,7 @@ import type { MetricUnit } from '../model/round-record.js';
 import { formatChange, formatInterval, formatValue } from '../report/format.js';
 import { statusIcon } from '../report/markdown.js';
 import { countText, fencedBlock, markdownText } from '../report/untrusted-text.js';
-import type { VerifyResults } from './verify-results.js';
+import { bucketLine, notInterleavedText, trafficLine, type VerifyResults } from './verify-results.js';
 
 export interface VerifyMarkdownOptions {
   /** Link to the workflow run, when known. */
@@ -22,18 +22,29 @@ export interface VerifyMarkdownOptions {
 const DEFAULT_LIMIT = 65_536 - 512;
 
 /** One line: the first line of verify.md and the Check's title. perf-gate's own words and counts only. */
-export function verifyHeadline(results: Pick<VerifyResults, 'verdict' | 'targets' | 'trafficMix'>): string {
+export function verifyHeadline(
+  results: Pick<VerifyResults, 'verdict' | 'targets' | 'trafficMix' | 'trafficShift' | 'comparison'>,
+): string {
   const total = results.targets.length;
   const targets = (n: number) => `${n} target${n === 1 ? '' : 's'}`;
   const count = (status: string) => results.targets.filter((t) => t.status === status).length;
+  const beforeAfter = results.comparison === 'before-after';
   switch (results.verdict) {
     case 'pass':
-      return `✅ perf-gate verify: the canary met all ${targets(total)} against the stable release`;
+      return beforeAfter
+        ? `✅ perf-gate verify: after the deploy, all ${targets(total)} met against before it`
+        : `✅ perf-gate verify: the canary met all ${targets(total)} against the stable release`;
     case 'fail':
-      return `❌ perf-gate verify: the canary missed ${count('fail')} of ${targets(total)} against the stable release`;
+      return beforeAfter
+        ? `❌ perf-gate verify: after the deploy, ${count('fail')} of ${targets(total)} missed against before it`
+        : `❌ perf-gate verify: the canary missed ${count('fail')} of ${targets(total)} against the stable release`;
     case 'inconclusive':
-      if (results.trafficMix?.flagged && count('inconclusive') + count('no-data') === 0)
-        return '⚠️ perf-gate verify inconclusive: the canary and the stable release did not see the same traffic';
+      if (count('inconclusive') + count('no-data') === 0) {
+        if (results.trafficMix?.flagged)
+          return '⚠️ perf-gate verify inconclusive: the canary and the stable release did not see the same traffic';
+        if (results.trafficShift?.flagged)
+          return '⚠️ perf-gate verify inconclusive: the request rate changed across the deploy more than the control explains';
+      }
       return `⚠️ perf-gate verify inconclusive: ${count('inconclusive') + count('no-data')} of ${targets(total)} could not be decided from this window`;
   }
 }
@@ -48,11 +59,20 @@ export function renderVerifyMarkdown(
     const level = t.confidenceLevel === null ? '' : ` (${(t.confidenceLevel * 100).toFixed(1)} %)`;
     return `| ${markdownText(t.expression, { cell: true })} | ${t.estimate === null ? '—' : format(t.estimate)} | ${formatInterval(t.interval, format)}${level} | ${countText(t.buckets)} | ${statusIcon(t.status)} |`;
   });
-  const { window, variants, statistics } = results;
+  const { window, variants, beforeAfter, statistics } = results;
+  const method = `Intervals: circular block bootstrap of the bucket means (buckets are autocorrelated), Holm across targets at ${((1 - statistics.alpha) * 100).toFixed(0)} % family-wise.`;
+  const comparisonNotes = beforeAfter
+    ? [
+        `Service ${markdownText(beforeAfter.selector)}, deployed ${markdownText(beforeAfter.deployTime)}: ${markdownText(beforeAfter.before.start)} to ${markdownText(beforeAfter.before.end)} before, ${markdownText(beforeAfter.after.start)} to ${markdownText(beforeAfter.after.end)} after, in ${countText(window.stepSeconds)} s buckets. Relative targets compare the after window with the before one${beforeAfter.controlShiftSeconds ? ', each bucket against the same bucket one control period earlier' : ''}; absolute ones judge the after window's own values.`,
+        `**${notInterleavedText(results)}**`,
+      ]
+    : [
+        `Canary ${markdownText(variants?.canary)} against stable ${markdownText(variants?.stable)}, ${markdownText(window.start)} to ${markdownText(window.end)}, paired by ${countText(window.stepSeconds)} s bucket: both variants served the same minutes of the same traffic, so load and incidents hit both. Relative targets compare the canary with the stable per bucket; absolute ones judge the canary's own values.`,
+      ];
   const notes = [
-    `Canary ${markdownText(variants.canary)} against stable ${markdownText(variants.stable)}, ${markdownText(window.start)} to ${markdownText(window.end)}, paired by ${countText(window.stepSeconds)} s bucket: both variants served the same minutes of the same traffic, so load and incidents hit both. Relative targets compare the canary with the stable per bucket; absolute ones judge the canary's own values.`,
-    `Intervals: circular block bootstrap of the bucket means (buckets are autocorrelated), Holm across targets at ${((1 - statistics.alpha) * 100).toFixed(0)} % family-wise.`,
-    trafficSentence(results),
+    ...comparisonNotes,
+    method,
+    sentence(trafficLine(results, (metric) => markdownText(metric))),
     ...results.targets
       .filter((t) => t.reason)
       .map((t) => `${markdownText(t.expression)}: ${markdownText(t.reason, { maxLength: 500 })}`),
@@ -60,7 +80,7 @@ export function renderVerifyMarkdown(
   const head = [
     `### ${verifyHeadline(results)}`,
     [
-      '| Target | Canary vs stable | Interval (level) | Buckets | Status |',
+      `| Target | ${beforeAfter ? 'After vs before' : 'Canary vs stable'} | Interval (level) | Buckets | Status |`,
       '| --- | ---: | ---: | ---: | --- |',
       ...rows,
     ].join('\n'),
@@ -70,11 +90,11 @@ export function renderVerifyMarkdown(
   const queries = details(
     'Queries and buckets',
     results.metrics
-      .map(
-        (m) =>
-          // Not at the start of a line: a code span of three backticks there would open a fence.
-          `Metric ${markdownText(m.metric)}: ${countText(m.paired)} paired buckets; left out ${countText(m.onlyCanary)} canary-only, ${countText(m.onlyStable)} stable-only, ${countText(m.notPositive)} with a zero\n\n${fencedBlock('promql', `# canary\n${m.queries.canary}\n# stable\n${m.queries.stable}`)}`,
-      )
+      .map((m) => {
+        const promql = 'query' in m ? m.query : `# canary\n${m.queries.canary}\n# stable\n${m.queries.stable}`;
+        // Not at the start of a line: a code span of three backticks there would open a fence.
+        return `${sentence(bucketLine(m, `Metric ${markdownText(m.metric)}`))}\n\n${fencedBlock('promql', promql)}`;
+      })
       .join('\n\n'),
   );
   const limit = options.limit ?? DEFAULT_LIMIT;
@@ -83,15 +103,10 @@ export function renderVerifyMarkdown(
   return `${[...head, "<sub>Queries left out to fit GitHub's size limit; verify.json in the report folder holds them.</sub>", footer].join('\n\n')}\n`;
 }
 
-function trafficSentence(results: VerifyResults): string {
-  const mix = results.trafficMix;
-  if (!mix)
-    return 'Traffic mix: not checked (the config has no counter_rate or histogram metric to count requests by).';
-  const rate = (v: number) => formatValue(v, 'req/s');
-  const shown = `Traffic (${markdownText(mix.metric)}): canary ${rate(mix.canaryRate)}, stable ${rate(mix.stableRate)}, ratio ${mix.ratio.toFixed(3)}, expected ${mix.expectedRatio} ± ${(mix.maxDifference * 100).toFixed(0)} %`;
-  return mix.flagged
-    ? `${shown}: **flagged**. The variants did not see the same traffic, so a pass is reported as inconclusive.`
-    : `${shown}.`;
+/** A line of the terminal's words as a sentence: capitalised, with a full stop. */
+function sentence(line: string): string {
+  const text = line.replace(/^traffic/, 'Traffic');
+  return /[.)]$/.test(text) ? text : `${text}.`;
 }
 
 function details(summary: string, body: string): string {

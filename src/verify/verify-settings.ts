@@ -3,12 +3,18 @@
  * flag values and the current time in, typed settings out.
  */
 import { InputError, invalidValue } from '../errors.js';
+import { type BeforeAfterWindows, beforeAfterWindows } from './before-after.js';
 import { type LabelMatcher, matcherText, parseLabelMatchers } from './label-matcher.js';
 
 export interface VerifyFlags {
   prometheusUrl?: string;
+  compare?: string;
   canary?: string;
   stable?: string;
+  selector?: string;
+  deployTime?: string;
+  settle?: string;
+  control?: string;
   start?: string;
   end?: string;
   window?: string;
@@ -22,13 +28,14 @@ export interface VerifyFlags {
   seed?: string;
 }
 
+/** Which comparison, and what it needs: two variants side by side, or one service's windows around a deploy. */
+export type ComparisonSettings =
+  | { kind: 'canary-vs-stable'; canary: LabelMatcher[]; stable: LabelMatcher[]; start: number; end: number }
+  | { kind: 'before-after'; selector: LabelMatcher[]; deployTime: number; windows: BeforeAfterWindows };
+
 export interface VerifySettings {
   prometheusUrl: string;
-  canary: LabelMatcher[];
-  stable: LabelMatcher[];
-  /** Unix seconds, whole. */
-  start: number;
-  end: number;
+  comparison: ComparisonSettings;
   stepSeconds: number;
   rateInterval: string;
   timeoutMs: number;
@@ -39,6 +46,8 @@ export interface VerifySettings {
   seed: number;
 }
 
+export const COMPARISONS = ['canary-vs-stable', 'before-after'] as const;
+
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 /** Prometheus's own duration syntax for the range of rate(): 30s, 1m, 5m, 1h (a single unit). */
 const PROMQL_DURATION = /^(\d+)(s|m|h|d)$/;
@@ -48,22 +57,13 @@ const MAX_BUCKETS = 11_000;
 export function readVerifySettings(flags: VerifyFlags, nowMs: number): VerifySettings {
   if (!flags.prometheusUrl)
     throw invalidValue('--prometheus-url', flags.prometheusUrl, 'the base URL of a Prometheus-compatible store');
-  const canary = parseLabelMatchers(required(flags.canary, '--canary'), '--canary');
-  const stable = parseLabelMatchers(required(flags.stable, '--stable'), '--stable');
-  if (canary.map(matcherText).join(',') === stable.map(matcherText).join(','))
-    throw new InputError('--canary and --stable: the same matchers select the same series; give each variant its own');
+  const compare = flags.compare ?? (flags.deployTime !== undefined ? 'before-after' : 'canary-vs-stable');
+  if (!(COMPARISONS as readonly string[]).includes(compare))
+    throw invalidValue('--compare', compare, COMPARISONS.join(' or '));
   const stepSeconds = seconds('--step', flags.step ?? '1m');
-  const end = flags.end === undefined ? Math.floor(nowMs / 1000) : instant('--end', flags.end);
-  let start: number;
-  if (flags.start !== undefined) {
-    if (flags.window !== undefined) throw new InputError('--start and --window: give one of them, not both');
-    start = instant('--start', flags.start);
-  } else start = end - seconds('--window', flags.window ?? '1h');
-  if (!(start < end)) throw new InputError(`--start (${iso(start)}) must be before --end (${iso(end)})`);
-  if ((end - start) / stepSeconds > MAX_BUCKETS)
-    throw new InputError(
-      `--step ${flags.step ?? '1m'} over ${(end - start) / 3600} h asks for more than ${MAX_BUCKETS} buckets, Prometheus's limit per query; use a longer step or a shorter window`,
-    );
+  const now = Math.floor(nowMs / 1000);
+  const comparison =
+    compare === 'before-after' ? beforeAfter(flags, now, stepSeconds) : canaryVsStable(flags, now, stepSeconds);
   const rateInterval = flags.rateInterval ?? `${stepSeconds}s`;
   if (!PROMQL_DURATION.test(rateInterval) || seconds('--rate-interval', rateInterval) < stepSeconds)
     throw invalidValue(
@@ -73,10 +73,7 @@ export function readVerifySettings(flags: VerifyFlags, nowMs: number): VerifySet
     );
   return {
     prometheusUrl: flags.prometheusUrl,
-    canary,
-    stable,
-    start,
-    end,
+    comparison,
     stepSeconds,
     rateInterval,
     timeoutMs: seconds('--timeout', flags.timeout ?? '30s') * 1000,
@@ -86,6 +83,86 @@ export function readVerifySettings(flags: VerifyFlags, nowMs: number): VerifySet
     resamples: integer('--resamples', flags.resamples ?? '4000', 200),
     seed: integer('--seed', flags.seed ?? '1', 0),
   };
+}
+
+function canaryVsStable(flags: VerifyFlags, now: number, stepSeconds: number): ComparisonSettings {
+  for (const [flag, value] of [
+    ['--selector', flags.selector],
+    ['--deploy-time', flags.deployTime],
+    ['--settle', flags.settle],
+    ['--control', flags.control],
+  ] as const)
+    if (value !== undefined)
+      throw new InputError(`${flag}: applies to --compare before-after; canary-vs-stable takes --canary and --stable`);
+  const canary = parseLabelMatchers(required(flags.canary, '--canary'), '--canary');
+  const stable = parseLabelMatchers(required(flags.stable, '--stable'), '--stable');
+  if (canary.map(matcherText).join(',') === stable.map(matcherText).join(','))
+    throw new InputError('--canary and --stable: the same matchers select the same series; give each variant its own');
+  const end = flags.end === undefined ? now : instant('--end', flags.end);
+  let start: number;
+  if (flags.start !== undefined) {
+    if (flags.window !== undefined) throw new InputError('--start and --window: give one of them, not both');
+    start = instant('--start', flags.start);
+  } else start = end - seconds('--window', flags.window ?? '1h');
+  if (!(start < end)) throw new InputError(`--start (${iso(start)}) must be before --end (${iso(end)})`);
+  checkBuckets(end - start, stepSeconds, flags.step);
+  return { kind: 'canary-vs-stable', canary, stable, start, end };
+}
+
+/**
+ * Before vs after: --selector picks the service, --deploy-time splits the time, --window is each side's
+ * length, --settle skips the rollout itself, --control (1d by default, or none) is the shift of the
+ * control windows. The after window must be over, and the control windows must lie before the before one.
+ */
+function beforeAfter(flags: VerifyFlags, now: number, stepSeconds: number): ComparisonSettings {
+  for (const [flag, value] of [
+    ['--canary', flags.canary],
+    ['--stable', flags.stable],
+    ['--start', flags.start],
+    ['--end', flags.end],
+    ['--traffic-ratio', flags.trafficRatio],
+  ] as const)
+    if (value !== undefined)
+      throw new InputError(
+        `${flag}: applies to --compare canary-vs-stable; before-after takes --selector, --deploy-time, --window, --settle and --control`,
+      );
+  const selector = parseLabelMatchers(
+    flags.selector === undefined || flags.selector.trim() === ''
+      ? invalid('--selector', flags.selector, 'label matchers of the service\'s series, e.g. app="my-rag-api"')
+      : flags.selector,
+    '--selector',
+  );
+  if (flags.deployTime === undefined)
+    invalid('--deploy-time', undefined, "the deploy's time: RFC 3339 (2026-12-02T15:00:00Z) or unix seconds");
+  const deployTime = instant('--deploy-time', flags.deployTime!);
+  const windowSeconds = seconds('--window', flags.window ?? '1h');
+  const settleSeconds = flags.settle === '0' ? 0 : seconds('--settle', flags.settle ?? '5m');
+  const control = flags.control ?? '1d';
+  const controlShift = control === 'none' ? null : seconds('--control', control);
+  checkBuckets(windowSeconds, stepSeconds, flags.step);
+  const windows = beforeAfterWindows({ deployTime, windowSeconds, settleSeconds, controlShift });
+  if (windows.after[1] > now)
+    throw new InputError(
+      `--deploy-time ${iso(deployTime)} with --settle ${flags.settle ?? '5m'} and --window ${flags.window ?? '1h'}: the after window ends at ${iso(windows.after[1])}, ${Math.ceil((windows.after[1] - now) / 60)} min from now; run verify after that, or give a shorter --window`,
+    );
+  if (controlShift !== null && controlShift < windows.after[1] - windows.before[0])
+    throw invalidValue(
+      '--control',
+      control,
+      `none, or a shift at least as long as both windows and the settling time (${(windows.after[1] - windows.before[0]) / 60} min), such as 1d or 7d`,
+    );
+  return { kind: 'before-after', selector, deployTime, windows };
+}
+
+function checkBuckets(spanSeconds: number, stepSeconds: number, step: string | undefined): void {
+  if (spanSeconds / stepSeconds > MAX_BUCKETS)
+    throw new InputError(
+      `--step ${step ?? '1m'} over ${spanSeconds / 3600} h asks for more than ${MAX_BUCKETS} buckets, Prometheus's limit per query; use a longer step or a shorter window`,
+    );
+}
+
+function invalid(flag: string, value: string | undefined, expected: string): never {
+  throw invalidValue(flag, value, expected);
 }
 
 function required(value: string | undefined, flag: string): string {

@@ -92,7 +92,9 @@ describe('verify.md', () => {
       '| `pipeline_time worsens <= 5%` | +18.0 % | [+10.0 %, +27.0 %] (98.0 %) | 58 | ❌ missed |',
     );
     expect(text).toMatch(/\| `error_ratio <= 1%` \| 0\.5\d* % \| .* \(99\.0 %\) \| 58 \| ✅ met \|/);
-    expect(text).toContain('ratio 1.012, expected 1 ± 20 %.');
+    expect(text).toContain(
+      'Traffic (`request_rate`): canary 8.10 req/s, stable 8.00 req/s, ratio 1.012 (expected 1, allowed ±20 %)',
+    );
     expect(text).toContain('[workflow run](https://github.com/o/r/actions/runs/1)');
     expect(text).toContain('```promql');
   });
@@ -106,7 +108,7 @@ describe('verify.md', () => {
     expect(verifyHeadline(flagged)).toBe(
       '⚠️ perf-gate verify inconclusive: the canary and the stable release did not see the same traffic',
     );
-    expect(renderVerifyMarkdown(flagged, units)).toContain('**flagged**');
+    expect(renderVerifyMarkdown(flagged, units)).toContain('FLAGGED, the variants did not see the same traffic');
     const undecided = results({
       verdict: 'inconclusive',
       targets: results().targets.map((t, i) => ({ ...t, status: i === 0 ? ('no-data' as const) : ('pass' as const) })),

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MemoryLogger } from '../../src/log.js';
 import { createRandom } from '../../src/stats/prng.js';
+import type { MetricBuckets } from '../../src/verify/canary-analysis.js';
 import type { VerifyResults } from '../../src/verify/verify-results.js';
 import { type ActionRun, runAction } from '../harness/composite-runner.js';
 import { loadEventFixture } from '../harness/events.js';
@@ -81,6 +82,46 @@ function syntheticSeries(now: number): { samples: OpenMetricsSample[]; start: nu
   return { samples, start, end };
 }
 
+const DAY = 86_400;
+
+/**
+ * Before vs after: one service per scenario (no version label), one-minute samples from a day and two
+ * hours before the deploy to 10 minutes ago, with a daily cycle in latency and traffic. The deploy is
+ * 75 minutes before the end; in 'ba-slow' it makes every request 20 % slower.
+ */
+function beforeAfterSeries(now: number): { samples: OpenMetricsSample[]; deploy: number } {
+  const step = 60;
+  const end = Math.floor(now / step) * step - 600;
+  const deploy = end - 75 * 60;
+  const start = deploy - DAY - 2 * 3600;
+  const random = createRandom(29);
+  const samples: OpenMetricsSample[] = [];
+  for (const [scenario, effect] of [
+    ['ba-slow', 1.2],
+    ['ba-same', 1],
+  ] as const) {
+    const labels = { scenario };
+    let count = 0;
+    let sum = 0;
+    let noise = 0;
+    for (let t = start; t <= end; t += step) {
+      const daily = Math.sin((2 * Math.PI * (t % DAY)) / DAY - Math.PI / 2);
+      const rate = 20 + 12 * daily;
+      noise = 0.7 * noise + 0.03 * random.normal();
+      const latency = 0.08 * (1 + 0.4 * daily) * Math.exp(noise) * (t > deploy ? effect : 1);
+      count += rate * step;
+      sum += rate * step * latency;
+      const sample = (family: string, type: OpenMetricsSample['type'], name: string, value: number) =>
+        samples.push({ family, type, name, labels, time: t, value: Number(value.toFixed(6)) });
+      sample('app_request_duration_seconds', 'summary', 'app_request_duration_seconds_sum', sum);
+      sample('app_request_duration_seconds', 'summary', 'app_request_duration_seconds_count', count);
+      sample('app_requests', 'counter', 'app_requests_total', count);
+      sample('app_errors', 'counter', 'app_errors_total', count * 0.004);
+    }
+  }
+  return { samples, deploy };
+}
+
 const CONFIG = `
 backend:
   kind: url
@@ -118,14 +159,17 @@ describe('perf-gate verify against a real Prometheus', () => {
   let dir = '';
   let server: PrometheusServer | undefined;
   let window = { start: 0, end: 0 };
+  let deploy = 0;
 
   beforeAll(async () => {
     if (!requireService('prometheus', { available: !missing, reason: missing ?? '' })) return;
     dir = mkdtempSync(join(tmpdir(), 'perf-gate-verify-'));
     const series = syntheticSeries(Date.now() / 1000);
-    const dataDir = backfill(dir, openMetricsText(series.samples));
+    const around = beforeAfterSeries(Date.now() / 1000);
+    const dataDir = backfill(dir, openMetricsText([...series.samples, ...around.samples]));
     server = await startPrometheus(dir, dataDir);
     window = { start: series.start + 120, end: series.end };
+    deploy = around.deploy;
     writeFileSync(join(dir, 'perf-gate.yml'), CONFIG);
   });
 
@@ -184,9 +228,10 @@ describe('perf-gate verify against a real Prometheus', () => {
     expect(results!.verdict).toBe('fail');
     expect(results!.mode).toBe('verify');
     // 88 minutes of 1-minute buckets, every one of them served by both variants.
-    expect(results!.metrics.find((m) => m.metric === 'pipeline_time')!.paired).toBeGreaterThanOrEqual(85);
-    expect(results!.metrics[0]!.queries.canary).toContain('version="canary"');
-    expect(results!.metrics[0]!.queries.canary).toContain('scenario="slow"');
+    const metrics = results!.metrics as MetricBuckets[];
+    expect(metrics.find((m) => m.metric === 'pipeline_time')!.paired).toBeGreaterThanOrEqual(85);
+    expect(metrics[0]!.queries.canary).toContain('version="canary"');
+    expect(metrics[0]!.queries.canary).toContain('scenario="slow"');
     expect(out).toContain('FAIL');
     // The client-side target is named as not verified, not silently dropped.
     expect(log.lines.join('\n')).toContain('latency_p95 worsens <= 5%');
@@ -240,11 +285,93 @@ describe('perf-gate verify against a real Prometheus', () => {
     expect(text).toContain(`127.0.0.1:${port}/api/v1/query_range`);
     expect(text).not.toContain('hunter2secret');
   });
+
+  async function beforeAfter(scenario: string, extra: string[] = []) {
+    const log = new MemoryLogger();
+    const out: string[] = [];
+    const reportDir = join(dir, `report-${scenario}-ba-${extra.length}`);
+    const code = await main(
+      [
+        'verify',
+        '--config',
+        join(dir, 'perf-gate.yml'),
+        '--prometheus-url',
+        server!.url,
+        '--selector',
+        `scenario="${scenario}"`,
+        '--deploy-time',
+        String(deploy),
+        '--window',
+        '1h',
+        '--report-dir',
+        reportDir,
+        ...extra,
+      ],
+      { stdout: (t) => out.push(t), log, env: { GITHUB_WORKSPACE: dir } },
+    );
+    const results = JSON.parse(readFileSync(join(reportDir, 'verify.json'), 'utf8')) as VerifyResults;
+    return { code, out: out.join(''), log, results, markdown: readFileSync(join(reportDir, 'verify.md'), 'utf8') };
+  }
+
+  it('before vs after a deploy that made requests 20 % slower: fails, the estimate near +20 % against the day-earlier control', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { code, out, log, results, markdown } = await beforeAfter('ba-slow');
+    expect(code, log.lines.join('\n')).toBe(1);
+    expect(results.comparison).toBe('before-after');
+    expect(results.beforeAfter).toMatchObject({ selector: 'scenario="ba-slow"', controlShiftSeconds: 86_400 });
+    const time = results.targets.find((t) => t.metric === 'pipeline_time')!;
+    expect(time.status).toBe('fail');
+    expect(time.estimate!).toBeGreaterThan(0.15);
+    expect(time.estimate!).toBeLessThan(0.25);
+    // A one-hour window of one-minute buckets, each with its bucket a day earlier.
+    expect(time.buckets).toBeGreaterThanOrEqual(55);
+    expect(results.trafficShift!.flagged).toBe(false);
+    expect(out).toContain('Not interleaved');
+    expect(markdown).toContain('❌ perf-gate verify: after the deploy, 1 of 2 targets missed against before it');
+    expect(markdown).toContain('**Not interleaved:');
+  });
+
+  it('before vs after a deploy that changed nothing: not a fail, with and without the control', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const same = await beforeAfter('ba-same');
+    expect(same.code, same.log.lines.join('\n')).toBe(0);
+    expect(same.results.targets.find((t) => t.metric === 'pipeline_time')!.status).not.toBe('fail');
+    expect(Math.abs(same.results.targets.find((t) => t.metric === 'pipeline_time')!.estimate!)).toBeLessThan(0.05);
+    const alone = await beforeAfter('ba-same', ['--control', 'none']);
+    expect(alone.results.beforeAfter!.controlShiftSeconds).toBeNull();
+    expect(alone.out).toContain('No control period was used');
+  });
+
+  it('before vs after with a control older than the store holds: exit 3 naming the control', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const log = new MemoryLogger();
+    const code = await main(
+      [
+        'verify',
+        '--config',
+        join(dir, 'perf-gate.yml'),
+        '--prometheus-url',
+        server!.url,
+        '--selector',
+        'scenario="ba-same"',
+        '--deploy-time',
+        String(deploy),
+        '--control',
+        '7d',
+        '--report-dir',
+        join(dir, 'report-ba-7d'),
+      ],
+      { stdout: () => {}, log, env: { GITHUB_WORKSPACE: dir } },
+    );
+    expect(code).toBe(3);
+    expect(log.lines.join('\n')).toMatch(/168 h before either window, the control/);
+  });
 });
 
 describe('the action in mode verify, through the runner harness, against the same Prometheus', () => {
   const root = resolve(import.meta.dirname, '../..');
   let dir = '';
+  let deploy = 0;
   let server: PrometheusServer | undefined;
   let api: FakeGitHubApi;
   const runs: ActionRun[] = [];
@@ -256,7 +383,9 @@ describe('the action in mode verify, through the runner harness, against the sam
     if (!requireService('prometheus', { available: !missing, reason: missing ?? '' })) return;
     dir = mkdtempSync(join(tmpdir(), 'perf-gate-verify-action-'));
     const series = syntheticSeries(Date.now() / 1000);
-    server = await startPrometheus(dir, backfill(dir, openMetricsText(series.samples)));
+    const around = beforeAfterSeries(Date.now() / 1000);
+    server = await startPrometheus(dir, backfill(dir, openMetricsText([...series.samples, ...around.samples])));
+    deploy = around.deploy;
     mkdirSync(join(dir, 'workspace'));
     writeFileSync(join(dir, 'workspace', 'perf-gate.yml'), CONFIG);
   });
@@ -344,6 +473,23 @@ describe('the action in mode verify, through the runner harness, against the sam
     expect(run.outputs.verdict).not.toBe('fail');
     expect(api.checkRuns.at(-1)).toMatchObject({ name: 'production' });
     expect(api.checkRuns.at(-1)!.conclusion).not.toBe('failure');
+  }, 180_000);
+
+  it('before vs after through the deploy-time and selector inputs: the slower release fails the step, the summary says it was not interleaved', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const run = await action({
+      mode: 'verify',
+      'prometheus-url': server.url,
+      selector: 'scenario="ba-slow"',
+      'deploy-time': new Date(deploy * 1000).toISOString(),
+      window: '1h',
+    });
+    expect(run.outcome, transcript(run)).toBe('failure');
+    expect(run.step('verify').exitCode).toBe(1);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(run.summary).toContain('❌ perf-gate verify: after the deploy, 1 of 2 targets missed against before it');
+    expect(run.summary).toContain('Not interleaved');
+    expect(api.checkRuns.at(-1)).toMatchObject({ name: 'perf-gate verify', conclusion: 'failure' });
   }, 180_000);
 
   it('a mode that is neither gate nor verify: exit 2 naming the input, nothing else runs, no hostile text in the log', async () => {

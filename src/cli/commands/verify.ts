@@ -14,7 +14,8 @@ import { publishVerify } from '../../github/publish.js';
 import { inertLogText } from '../../log-line.js';
 import type { ServerMetricDefinition } from '../../metrics/server-metric-definition.js';
 import { makeReportDir } from '../../pipeline/report-dir.js';
-import { analyzeCanary } from '../../verify/canary-analysis.js';
+import { analyzeBeforeAfter, type BeforeAfterAnalysis } from '../../verify/before-after.js';
+import { analyzeCanary, type CanaryAnalysis, isoTime } from '../../verify/canary-analysis.js';
 import { prometheusClient } from '../../verify/prometheus-client.js';
 import { renderVerifyMarkdown, verifyHeadline } from '../../verify/verify-markdown.js';
 import { renderVerifyTerminal, verifyResults } from '../../verify/verify-results.js';
@@ -43,8 +44,13 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
   const settings = readVerifySettings(
     {
       prometheusUrl: url,
+      compare: stringFlag(args, 'compare'),
       canary: stringFlag(args, 'canary'),
       stable: stringFlag(args, 'stable'),
+      selector: stringFlag(args, 'selector'),
+      deployTime: stringFlag(args, 'deploy-time'),
+      settle: stringFlag(args, 'settle'),
+      control: stringFlag(args, 'control'),
       start: stringFlag(args, 'start'),
       end: stringFlag(args, 'end'),
       window: stringFlag(args, 'window'),
@@ -62,36 +68,47 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
   const targets = verifyTargets(args.flags.target as string[] | undefined, config.metrics, config.targets, cli);
   const client = prometheusClient({ baseUrl: settings.prometheusUrl, token, timeoutMs: settings.timeoutMs });
   makeReportDir(config.report.dir);
-  log.info(
-    `verify: ${targets.length} target(s) on ${client.shownUrl}, canary ${stringFlag(args, 'canary')} vs stable ${stringFlag(args, 'stable')}`,
-  );
-  const analysis = await analyzeCanary({
+  const { comparison } = settings;
+  const common = {
     metrics: config.metrics,
     targets,
-    canary: settings.canary,
-    stable: settings.stable,
-    start: settings.start,
-    end: settings.end,
     stepSeconds: settings.stepSeconds,
     rateInterval: settings.rateInterval,
     alpha: 1 - config.gate.confidence,
     minBuckets: settings.minBuckets,
     seed: settings.seed,
     resamples: settings.resamples,
-    traffic: {
-      metric: trafficMetric(stringFlag(args, 'traffic-metric'), config.metrics),
-      expectedRatio: settings.trafficRatio,
-      maxDifference: settings.maxTrafficDifference,
-    },
     queryRange: client.queryRange,
-  });
+  };
+  const traffic = trafficMetric(stringFlag(args, 'traffic-metric'), config.metrics);
+  let analysis: CanaryAnalysis | BeforeAfterAnalysis;
+  if (comparison.kind === 'canary-vs-stable') {
+    log.info(
+      `verify: ${targets.length} target(s) on ${client.shownUrl}, canary ${stringFlag(args, 'canary')} vs stable ${stringFlag(args, 'stable')}`,
+    );
+    analysis = await analyzeCanary({
+      ...common,
+      canary: comparison.canary,
+      stable: comparison.stable,
+      start: comparison.start,
+      end: comparison.end,
+      traffic: { metric: traffic, expectedRatio: settings.trafficRatio, maxDifference: settings.maxTrafficDifference },
+    });
+  } else {
+    log.info(
+      `verify: ${targets.length} target(s) on ${client.shownUrl}, ${stringFlag(args, 'selector')} after vs before the deploy at ${isoTime(comparison.deployTime)}; not interleaved`,
+    );
+    analysis = await analyzeBeforeAfter({
+      ...common,
+      selector: comparison.selector,
+      windows: comparison.windows,
+      traffic: { metric: traffic, maxDifference: settings.maxTrafficDifference },
+    });
+  }
   const results = verifyResults(analysis, {
     version: cli.version,
     store: client.shownUrl,
-    canary: settings.canary,
-    stable: settings.stable,
-    start: settings.start,
-    end: settings.end,
+    comparison,
     stepSeconds: settings.stepSeconds,
     rateInterval: settings.rateInterval,
     resamples: settings.resamples,
@@ -108,6 +125,10 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
   if (results.trafficMix?.flagged)
     log.warning(
       `traffic mix: canary/stable request rate ${results.trafficMix.ratio.toFixed(3)}, expected ${results.trafficMix.expectedRatio} ± ${(results.trafficMix.maxDifference * 100).toFixed(0)} %`,
+    );
+  if (results.trafficShift?.flagged)
+    log.warning(
+      `traffic shift: the request rate after the deploy is ${results.trafficShift.ratio.toFixed(3)} × the rate before${results.trafficShift.controlRatio === null ? '' : ' (against the control windows)'}, beyond 1 ± ${(results.trafficShift.maxDifference * 100).toFixed(0)} %`,
     );
   if (booleanFlag(args, 'json')) cli.stdout(`${JSON.stringify(results, null, 2)}\n`);
   else {
