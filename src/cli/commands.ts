@@ -55,17 +55,18 @@ const commentAndCheck: FlagSpec[] = [
   { name: 'comment-key', kind: 'string', description: 'extra key for the sticky comment marker' },
   { name: 'check-name', kind: 'string', description: 'name of the Check run; empty skips it' },
 ];
+const historyDataBranch: FlagSpec = {
+  name: 'data-branch',
+  kind: 'string',
+  description: 'the data branch of the git-branch store (default perf-gate-data)',
+};
 const historyStore: FlagSpec[] = [
   {
     name: 'store',
     kind: 'string',
-    description: 'where the history is kept: git-branch (default, the only store so far)',
+    description: "where the history is kept: git-branch (default, the checkout's data branch) or a folder",
   },
-  {
-    name: 'data-branch',
-    kind: 'string',
-    description: 'the data branch of the git-branch store (default perf-gate-data)',
-  },
+  historyDataBranch,
   {
     name: 'repo-dir',
     kind: 'string',
@@ -83,12 +84,36 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'run',
     summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up',
-    flags: [config, databaseUrl, reportDir, state, failOnInconclusive, json, aa, budget, dryRun],
+    flags: [
+      {
+        name: 'history',
+        kind: 'string',
+        description:
+          'git-branch or a folder: place the run among the recorded runs of its branch (a trend in the report) and record it',
+      },
+      historyDataBranch,
+      config,
+      databaseUrl,
+      reportDir,
+      state,
+      failOnInconclusive,
+      json,
+      aa,
+      budget,
+      dryRun,
+    ],
   },
   {
     name: 'demo',
     summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database',
     flags: [
+      {
+        name: 'history',
+        kind: 'string',
+        description:
+          'git-branch or a folder: place the run among the recorded runs of its branch (a trend in the report) and record it',
+      },
+      historyDataBranch,
       reportDir,
       state,
       failOnInconclusive,
@@ -148,6 +173,13 @@ export const COMMANDS: CommandSpec[] = [
     name: 'compare',
     summary: 'compare the rounds, judge the targets, write the reports, post the PR comment and Check',
     flags: [
+      {
+        name: 'history',
+        kind: 'string',
+        description:
+          'git-branch or a folder: place the run among the recorded runs of its base branch (a trend in the report); records nothing',
+      },
+      historyDataBranch,
       config,
       state,
       reportDir,

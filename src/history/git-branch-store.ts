@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { InfrastructureError, InputError, invalidValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { GitCli, GitResult } from './git-cli.js';
+import { checkedQuery, type HistoryStore, parseMonthFile, type ReadQuery, selectRecords } from './month-files.js';
 import { type HistoryRecord, historyRecordProblem, MONTH_FILE, monthFileOf } from './record.js';
 
 export const DEFAULT_DATA_BRANCH = 'perf-gate-data';
@@ -54,15 +55,6 @@ export interface GitBranchStoreOptions {
   /** Injected for tests: the wait between attempts and its randomness. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-}
-
-export interface ReadQuery {
-  /** Records at or after this time (an ISO date or time; a date alone is midnight UTC). */
-  since?: string | Date;
-  /** Only records of this code branch ("main"). */
-  branch?: string;
-  /** At most this many records: the most recent ones. */
-  limit?: number;
 }
 
 export interface AppendOutcome {
@@ -115,7 +107,7 @@ export function backoffDelay(
 /** A name git accepts for a branch, and one that cannot be read as an option. */
 export const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)(?!.*\/$)[A-Za-z0-9._/-]+$/;
 
-export class GitBranchStore {
+export class GitBranchStore implements HistoryStore {
   readonly remote: string;
   readonly branch: string;
   private readonly git: GitCli;
@@ -148,6 +140,10 @@ export class GitBranchStore {
 
   private get ref(): string {
     return `refs/heads/${this.branch}`;
+  }
+
+  get description(): string {
+    return `branch ${this.branch} on ${this.git.mask(this.remote)}`;
   }
 
   /** Appends one record to its month file on the data branch; creates the branch on the first append. */
@@ -192,51 +188,16 @@ export class GitBranchStore {
 
   /** Records from the data branch, oldest first; a line that is not a sound record is skipped with a warning. */
   async read(query: ReadQuery = {}): Promise<HistoryRecord[]> {
-    const since = query.since === undefined ? undefined : new Date(query.since);
-    if (since && Number.isNaN(since.getTime()))
-      throw invalidValue('history since', query.since, 'an ISO date or time (2026-11-01)');
-    if (query.limit !== undefined && !(Number.isInteger(query.limit) && query.limit > 0))
-      throw invalidValue('history limit', query.limit, 'a whole number ≥ 1');
+    const { sinceMonth } = checkedQuery(query);
     const tip = await this.fetchTip();
     if (!tip) return [];
-    const sinceMonth = since?.toISOString().slice(0, 7);
     const files = (await this.monthFiles(tip)).filter((file) => !sinceMonth || file.month >= sinceMonth);
     const records: HistoryRecord[] = [];
-    for (const { path } of files) {
-      for (const record of this.parseFile(path, (await this.fileAt(tip, path)).toString('utf8'))) {
-        if (query.branch !== undefined && record.branch !== query.branch) continue;
-        if (since && Date.parse(record.time) < since.getTime()) continue;
-        records.push(record);
-      }
-    }
-    // Lines are in push order; sort by the run's time (stable) so a slow job's record lands where it ran.
-    records.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
-    return query.limit === undefined ? records : records.slice(-query.limit);
-  }
-
-  private parseFile(path: string, text: string): HistoryRecord[] {
-    const records: HistoryRecord[] = [];
-    for (const [index, line] of text.split('\n').entries()) {
-      if (line.trim() === '') continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (error) {
-        this.log.warning(
-          `history: ${this.branch}:${path} line ${index + 1} is not JSON (${(error as Error).message}); skipped`,
-        );
-        continue;
-      }
-      const problem = historyRecordProblem(value);
-      if (problem) {
-        this.log.warning(
-          `history: ${this.branch}:${path} line ${index + 1} is not a history record (${problem.message}); skipped`,
-        );
-        continue;
-      }
-      records.push(value as HistoryRecord);
-    }
-    return records;
+    for (const { path } of files)
+      records.push(
+        ...parseMonthFile((await this.fileAt(tip, path)).toString('utf8'), `${this.branch}:${path}`, this.log),
+      );
+    return selectRecords(records, query);
   }
 
   /** The data branch's tip on the remote, its objects fetched; null when the branch does not exist yet. */

@@ -5,6 +5,7 @@
  * Every string that comes from results.json (target expressions, environment values, error
  * messages, round reasons) may be written by a pull request's author, so all of it is escaped.
  */
+
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import { escapeMarkup, groupedBarChart, type LinePoint, lineChart, timelineChart } from './charts.js';
@@ -22,6 +23,7 @@ import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { formatDetectable, pairRatios } from './markdown.js';
 import type { MetricSummary, Results, TargetResult, Verdict } from './results.js';
+import { trendSentence } from './trend-text.js';
 import { countText, ordinalText } from './untrusted-text.js';
 
 export interface HtmlReportOptions {
@@ -69,6 +71,7 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
     verdictBanner(results),
     results.targets.length ? section('targets', 'Targets', targetsTable(results)) : '',
     chartsSection(results, units),
+    trendSection(results),
     results.metrics.length ? section('metrics', 'All metrics', metricsTable(results.metrics)) : '',
     results.rounds.length ? section('rounds', `Rounds (${results.rounds.length})`, roundsTable(results, units)) : '',
     results.decision ? section('decision', 'How the decision was made', decisionList(results)) : '',
@@ -249,6 +252,34 @@ function chartsSection(results: Results, units: Map<string, MetricUnit>): string
 }
 
 /** The chart's title is also shown as a caption: SVG <title> is only a tooltip in browsers. */
+/** Each target metric's recorded runs on the base branch with this run as the last point (results.trends). */
+function trendSection(results: Results): string {
+  const trends = results.trends ?? [];
+  if (trends.length === 0) return '';
+  const figures = trends.map((trend, i) => {
+    const format = (v: number) => formatValue(v, trend.unit);
+    const recorded: LinePoint[] = trend.points.map((p, k) => ({ x: k + 1, y: p.value }));
+    const series = [{ name: `recorded on ${trend.branch}`, points: recorded }];
+    if (trend.current !== null)
+      series.push({ name: 'this run', points: [{ x: recorded.length + 1, y: trend.current }] });
+    const title = `${trend.metric}: recorded runs on ${trend.branch}, then this run`;
+    return figure({
+      caption: title,
+      svg: lineChart({
+        id: `chart-trend-${i}`,
+        title,
+        desc: trendSentence(trend).replace(/`/g, ''),
+        xLabel: 'Recorded run (oldest first)',
+        yLabel: trend.metric,
+        series,
+        formatValue: format,
+        tickFormat: (v) => axisTick(v, trend.unit),
+      }),
+    });
+  });
+  return section('trend', 'Trend', `<div class="charts">${figures.join('\n')}</div>`);
+}
+
 function figure(chart: { caption: string; svg: string }): string {
   return `<figure><figcaption>${e(chart.caption)}</figcaption>${chart.svg}</figure>`;
 }

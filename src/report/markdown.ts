@@ -4,6 +4,7 @@
  * collapsed details. GitHub rejects comment bodies over 65,536 characters, so details are dropped
  * from the least to the most useful until the body fits, and the report says what was cut.
  */
+
 import { CLIENT_METRICS, type MetricUnit, type RoundRecord } from '../model/round-record.js';
 import { bucketBoundCell, valueBoundText } from './bucket-bound-text.js';
 import { budgetSentence } from './budget-line.js';
@@ -21,6 +22,7 @@ import { formatChange, formatInterval, formatShare, formatValue } from './format
 import { headline } from './headline.js';
 import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
+import { trendMarkdown } from './trend-text.js';
 import {
   countText,
   fencedBlock,
@@ -261,6 +263,8 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
   // Optional sections in order of usefulness; the last ones are dropped first when over the limit.
   const optional: { name: string; text: string }[] = [];
   if (charts.length) optional.push({ name: 'charts', text: charts.join('\n\n') });
+  const trend = trendMarkdown(results);
+  if (trend) optional.push({ name: 'trend', text: trend });
   if (results.rehearsal)
     optional.push({
       name: 'migration rehearsal',

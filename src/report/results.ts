@@ -203,6 +203,27 @@ export interface MigrationLintResult {
   note?: string;
 }
 
+/** One recorded run's value of a metric, in a trend. */
+export interface TrendPoint {
+  sha: string;
+  time: string;
+  value: number;
+}
+
+/** Where a run lands among the runs recorded on its base branch (src/history/trend.ts). */
+export interface MetricTrend {
+  metric: string;
+  unit: MetricUnit;
+  /** The branch whose recorded runs these are. */
+  branch: string;
+  /** Oldest first; a commit recorded more than once counts once, at its latest run. */
+  points: TrendPoint[];
+  /** This run's value of the metric (the candidate's median); null when it has none. */
+  current: number | null;
+  /** Recorded runs on the branch left out: measured on another kind of runner, or without a value. */
+  leftOut: { otherRunner: number; noValue: number };
+}
+
 export interface Results {
   schemaVersion: number;
   tool: { name: 'perf-gate'; version: string };
@@ -235,4 +256,6 @@ export interface Results {
   /** The migrations under test applied while the baseline served traffic. */
   rehearsal?: MigrationRehearsalResult;
   migrationLint?: MigrationLintResult;
+  /** Where this run lands among the runs recorded on its base branch; absent without a history. */
+  trends?: MetricTrend[];
 }

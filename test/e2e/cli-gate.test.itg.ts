@@ -3,11 +3,12 @@
  * a real PostgreSQL server, the reference backend as processes or Docker containers, real load.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MigrationLintResult, MigrationRehearsalResult } from '../../src/report/results.js';
+import { configHash, recordFromResults } from '../../src/history/record.js';
+import type { MigrationLintResult, MigrationRehearsalResult, Results } from '../../src/report/results.js';
 import { probeDocker } from '../helpers/docker.js';
 import { probePostgres } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
@@ -37,6 +38,10 @@ function readResults(dir: string) {
   };
 }
 
+function demoFixture(): Results {
+  return JSON.parse(readFileSync(join(root, 'test/fixtures/results/demo.results.json'), 'utf8')) as Results;
+}
+
 function managedContainers(): string {
   return spawnSync('docker', ['ps', '-a', '--filter', 'label=perf-gate.managed', '--format', '{{.Names}}'], {
     encoding: 'utf8',
@@ -59,8 +64,29 @@ describe('perf-gate CLI end to end', () => {
   it('demo: the embedded default passes on the reference backend and leaves nothing running', (ctx) => {
     if (!requireService('PostgreSQL server binaries', probePostgres())) return ctx.skip();
     const reportDir = join(work, 'demo-report');
-    const { code, stdout, stderr } = gate(['demo', '--report-dir', reportDir]);
+    // A history folder holding one earlier run on this kind of runner: the demo places itself among it and adds itself.
+    const historyDir = join(work, 'history');
+    const month = new Date().toISOString().slice(0, 7);
+    const earlier = recordFromResults(demoFixture(), {
+      repository: 'local',
+      branch: 'local',
+      sha: 'abcdef1234',
+      configHash: configHash('earlier'),
+    });
+    earlier.time = new Date(Date.now() - 3_600_000).toISOString();
+    earlier.runner = { ...earlier.runner, cpuModel: cpus()[0]!.model.trim(), cpuCount: cpus().length };
+    mkdirSync(join(historyDir, 'records'), { recursive: true });
+    writeFileSync(join(historyDir, 'records', `${month}.jsonl`), `${JSON.stringify(earlier)}\n`);
+    const { code, stdout, stderr } = gate(['demo', '--report-dir', reportDir, '--history', historyDir]);
     expect(code, stderr.slice(-3000)).toBe(0);
+    const comment = readFileSync(join(reportDir, 'report.md'), 'utf8');
+    expect(comment).toContain('Trend on `local`: where this run lands');
+    expect(comment).toContain('x-axis ["abcdef1", "this run"]');
+    const recorded = readFileSync(join(historyDir, 'records', `${month}.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
+    expect(recorded).toHaveLength(2);
+    expect(JSON.parse(recorded[1]!)).toMatchObject({ branch: 'local', verdict: 'pass', mode: 'gate' });
     const results = readResults(reportDir);
     expect(results.verdict).toBe('pass');
     expect(results.targets.map((t) => t.expression)).toEqual([

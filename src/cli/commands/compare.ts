@@ -1,6 +1,9 @@
 /** `perf-gate compare`: judge the run the state file holds, write the reports and, inside Actions, publish them. */
+
+import { InfrastructureError } from '../../errors.js';
 import { runCompareProcess } from '../../pipeline/run-gate.js';
 import { type ParsedArgs, stringFlag } from '../args.js';
+import { historyForRun } from './history.js';
 import {
   type CliContext,
   checkNameFrom,
@@ -18,7 +21,22 @@ export async function compareCommand(args: ParsedArgs, cli: CliContext): Promise
     commentKey: stringFlag(args, 'comment-key'),
     checkName: checkNameFrom(args, cli.env),
   };
-  const outcome = await runCompareProcess(ctx, compareOptions(cli, settings, state.configPath));
+  // compare reads the history for the trend; recording is the history step's (pushes and releases only).
+  const historySpec = stringFlag(args, 'history');
+  let history: Awaited<ReturnType<typeof historyForRun>> | undefined;
+  try {
+    history = historySpec
+      ? await historyForRun(historySpec, cli, ctx.config.source, stringFlag(args, 'data-branch'))
+      : undefined;
+  } catch (error) {
+    // The trend is extra: a history that cannot be read must not cost the gate its verdict.
+    if (!(error instanceof InfrastructureError)) throw error;
+    cli.log.warning(`history: not read, so no trend in the report: ${error.message}`);
+  }
+  const outcome = await runCompareProcess(ctx, {
+    ...compareOptions(cli, settings, state.configPath),
+    trends: history?.trends,
+  });
   printResults(outcome.results, args, cli, outcome);
   return outcome.exitCode;
 }

@@ -17,25 +17,26 @@ import {
   type RunnerKind,
 } from '../../history/analysis.js';
 import { checkoutContext } from '../../history/checkout-context.js';
+import { DirectoryStore } from '../../history/directory-store.js';
 import { historyCsv, runAsBmf } from '../../history/export.js';
 import { BRANCH_NAME, DEFAULT_DATA_BRANCH, GitBranchStore } from '../../history/git-branch-store.js';
 import { GitCli } from '../../history/git-cli.js';
-import { type HistoryInterval, type HistoryRecord, recordFromResults } from '../../history/record.js';
+import type { HistoryStore } from '../../history/month-files.js';
+import {
+  configHash,
+  type HistoryInterval,
+  type HistoryRecord,
+  type RecordContext,
+  recordFromResults,
+} from '../../history/record.js';
+import { metricTrends } from '../../history/trend.js';
 import { inertLogText } from '../../log-line.js';
+import type { MetricTrend, Results } from '../../report/results.js';
 import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
 import type { CliContext } from './shared.js';
 
 /** The store the flags name, in the checkout they name, and that checkout's git. */
-function storeFrom(args: ParsedArgs, cli: CliContext): { store: GitBranchStore; git: GitCli } {
-  const store = stringFlag(args, 'store') ?? 'git-branch';
-  if (store !== 'git-branch') throw invalidValue('--store', store, "'git-branch' (the only store so far)");
-  const branch = stringFlag(args, 'data-branch') ?? DEFAULT_DATA_BRANCH;
-  if (!BRANCH_NAME.test(branch))
-    throw invalidValue(
-      '--data-branch',
-      branch,
-      'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")',
-    );
+function storeFrom(args: ParsedArgs, cli: CliContext): { store: HistoryStore; git: GitCli } {
   const repoDir = resolve(stringFlag(args, 'repo-dir') ?? process.cwd());
   let isFolder = false;
   try {
@@ -45,7 +46,81 @@ function storeFrom(args: ParsedArgs, cli: CliContext): { store: GitBranchStore; 
   }
   if (!isFolder) throw invalidValue('--repo-dir', repoDir, "a folder holding the repository's checkout");
   const git = new GitCli({ cwd: repoDir });
-  return { store: new GitBranchStore({ git, log: cli.log, branch }), git };
+  const store = historyStoreFor(stringFlag(args, 'store') ?? 'git-branch', '--store', {
+    git,
+    cli,
+    dataBranch: stringFlag(args, 'data-branch'),
+  });
+  return { store, git };
+}
+
+/**
+ * The store a value names: `git-branch`, the data branch of the checkout `git` works in, or any other
+ * value as a folder (created on the first append).
+ */
+export function historyStoreFor(
+  spec: string,
+  input: string,
+  options: { git: GitCli; cli: CliContext; dataBranch: string | undefined },
+): HistoryStore {
+  // A folder is written as a path (./perf-history, /var/lib/perf), so a mistyped store name is an error, not a new folder.
+  if (spec !== 'git-branch' && !/^(\.{1,2}\/|\/)|\//.test(spec))
+    throw invalidValue(
+      input,
+      spec,
+      "'git-branch' (the repository's data branch) or a folder written as a path, such as ./perf-history",
+    );
+  if (spec !== 'git-branch') return new DirectoryStore({ folder: spec, log: options.cli.log, input });
+  const branch = options.dataBranch ?? DEFAULT_DATA_BRANCH;
+  if (!BRANCH_NAME.test(branch))
+    throw invalidValue(
+      '--data-branch',
+      branch,
+      'a branch name (letters, digits, ".", "_", "-", "/"; not starting with "-")',
+    );
+  return new GitBranchStore({ git: options.git, log: options.cli.log, branch });
+}
+
+/**
+ * `run`, `demo` and `compare --history STORE`: the records this run is placed among (the comment's
+ * trend) and, for run and demo, the record of this run appended after it. The base branch of a pull
+ * request's run is GITHUB_BASE_REF; any other run is placed among the runs of its own branch.
+ */
+export async function historyForRun(
+  spec: string,
+  cli: CliContext,
+  configName: string,
+  dataBranch?: string,
+): Promise<{ store: HistoryStore; context: RecordContext; trends: (results: Results) => MetricTrend[] }> {
+  const git = new GitCli({ cwd: process.cwd() });
+  const store = historyStoreFor(spec, '--history', { git, cli, dataBranch });
+  let context: RecordContext;
+  const inCheckout = (await git.exec(['rev-parse', '--is-inside-work-tree'], { allowFailure: true })).exitCode === 0;
+  if (inCheckout)
+    context = await checkoutContext({
+      git,
+      run: readRunContext(cli.env),
+      refName: cli.env.GITHUB_REF_NAME,
+      configName,
+      log: cli.log,
+    });
+  else {
+    if (spec === 'git-branch')
+      throw invalidValue('--history', spec, 'a folder for the history: the current folder is not a git checkout');
+    cli.log.info("history: the current folder is not a git checkout; the run is recorded on branch 'local'");
+    context = { repository: 'local', branch: 'local', sha: localSha(configName), configHash: configHash(configName) };
+  }
+  const records = await store.read();
+  const branch = cli.env.GITHUB_BASE_REF || context.branch;
+  cli.log.info(
+    `history: ${records.length} recorded run(s) in ${store.description}; this run is placed among those of ${branch}`,
+  );
+  return { store, context, trends: (results) => metricTrends(records, results, { branch }) };
+}
+
+/** Outside a checkout there is no commit: a stable stand-in from the config's name, marked by the branch 'local'. */
+function localSha(configName: string): string {
+  return configHash(`local:${configName}`).slice(0, 12);
 }
 
 function requiredMetric(args: ParsedArgs): string {
@@ -132,7 +207,7 @@ export async function historyAppendCommand(args: ParsedArgs, cli: CliContext): P
   const record = recordFromResults(results, context);
   const outcome = await store.append(record);
   cli.stdout(
-    `recorded run ${record.runId} (${record.verdict}) of ${record.repository}@${shortSha(record.sha)} on ${record.branch} in ${outcome.file} (data commit ${outcome.commit.slice(0, 12)})\n`,
+    `recorded run ${record.runId} (${record.verdict}) of ${record.repository}@${shortSha(record.sha)} on ${record.branch} in ${outcome.file} of ${store.description}${'commit' in outcome ? ` (data commit ${String(outcome.commit).slice(0, 12)})` : ''}\n`,
   );
   return ExitCode.ok;
 }

@@ -2,8 +2,10 @@
 import { toAaConfig } from '../../config/aa-mode.js';
 import { EMBEDDED_DEFAULT } from '../../config/load.js';
 import { ExitCode, InputError } from '../../errors.js';
+import { recordFromResults } from '../../history/record.js';
 import { runWholeGate } from '../../pipeline/run-gate.js';
 import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
+import { historyForRun } from './history.js';
 import { type CliContext, compareOptions, configFor, dryRunDatabaseStage, printResults, statePath } from './shared.js';
 
 async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext): Promise<number> {
@@ -22,6 +24,10 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
     return ExitCode.ok;
   }
   const configPath = stringFlag(args, 'config') ?? null;
+  const historySpec = stringFlag(args, 'history');
+  const history = historySpec
+    ? await historyForRun(historySpec, cli, config.source, stringFlag(args, 'data-branch'))
+    : undefined;
   const outcome = await runWholeGate({
     config,
     log,
@@ -32,9 +38,15 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
     aa,
     env: cli.env,
     // No token: inside Actions the whole gate writes the job summary and the outputs, no comment or Check.
-    report: compareOptions(cli, { commentMode: 'update' }, configPath),
+    report: { ...compareOptions(cli, { commentMode: 'update' }, configPath), trends: history?.trends },
   });
   printResults(outcome.results, args, cli, outcome);
+  // A run that measured is remembered, whatever its verdict; one that could not finish has nothing to keep.
+  if (history && outcome.results.verdict !== 'error') {
+    const record = recordFromResults(outcome.results, history.context);
+    const { file } = await history.store.append(record);
+    cli.stdout(`history: recorded in ${file} of ${history.store.description}\n`);
+  }
   return outcome.exitCode;
 }
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { RunContext } from '../../github/event-context.js';
 import type { RoundRecord } from '../../model/round-record.js';
-import type { Results } from '../../report/results.js';
+import type { MetricTrend, Results } from '../../report/results.js';
 import type { StageContext } from '../context.js';
 import { decide } from '../decide.js';
 import type { StoredBaseline } from '../stored-baseline.js';
@@ -20,6 +20,8 @@ export interface CompareOptions {
   context?: RunContext;
   /** Publishes the written results; absent, the stage writes the files only (an interrupted run must not wait on the network). */
   publish?: (results: Results, files: ReportFiles) => Promise<unknown>;
+  /** Where the run lands among the recorded runs of its base branch (--history); absent, no trend. */
+  trends?: (results: Results) => MetricTrend[];
 }
 
 export interface CompareOutcome extends ReportFiles {
@@ -53,6 +55,8 @@ export async function compareStage(ctx: StageContext, options: CompareOptions): 
     finishedAt: new Date().toISOString(),
     pullRequest: options.context?.pullRequest,
   });
+  const trends = options.trends?.(results) ?? [];
+  if (trends.length > 0) results.trends = trends;
   const files = writeReports(results, ctx.reportDir, { runUrl: options.context?.runUrl });
   log.info(`wrote ${files.resultsPath}, ${files.reportPath} and ${files.htmlPath}`);
   await options.publish?.(results, files);
