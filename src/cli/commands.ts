@@ -376,6 +376,18 @@ export const COMMANDS: CommandSpec[] = [
         kind: 'string',
         description: 'flag the traffic mix when the ratio departs from it by more (default 20%)',
       },
+      {
+        name: 'route-label',
+        kind: 'string',
+        description:
+          "split the traffic metric by this label (route, handler) and flag when the two sides' route mixes differ",
+      },
+      {
+        name: 'max-route-difference',
+        kind: 'string',
+        description:
+          'flag the route mix when more than this share of requests would have to change route (default 10%)',
+      },
       { name: 'min-buckets', kind: 'string', description: 'fewest paired buckets a target is judged on (default 10)' },
       { name: 'timeout', kind: 'string', description: 'per query (default 30s)' },
       { name: 'resamples', kind: 'string', description: 'block-bootstrap resamples (default 4000)' },

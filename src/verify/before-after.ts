@@ -24,10 +24,12 @@ import type { ServerMetricDefinition } from '../metrics/server-metric-definition
 import { blockBootstrapMean, differenceOfMeans, type SeriesMean } from './block-bootstrap.js';
 import { bucketValues } from './bucket-pairs.js';
 import {
+  checkRoutes,
   definitionOf,
   isoTime,
   judgeTargets,
   type PreparedTarget,
+  type RouteCheckSettings,
   trafficQuery,
   type VerifyTargetResult,
   variantQuery,
@@ -35,6 +37,7 @@ import {
 } from './canary-analysis.js';
 import type { LabelMatcher } from './label-matcher.js';
 import type { QueryRange } from './prometheus-client.js';
+import type { RouteMix } from './route-mix.js';
 
 /** Unix seconds, [start, end]. */
 export type Window = [number, number];
@@ -77,6 +80,8 @@ export interface BeforeAfterInput {
   seed: number;
   resamples: number;
   traffic: { metric: ServerMetricDefinition | undefined; maxDifference: number };
+  /** Compare the route mix of the after window with the before window's (route-mix.ts); absent, not checked. */
+  routes?: RouteCheckSettings;
   queryRange: QueryRange;
 }
 
@@ -111,6 +116,7 @@ export interface BeforeAfterAnalysis {
   metrics: WindowBuckets[];
   targets: VerifyTargetResult[];
   trafficShift: TrafficShift | null;
+  routeMix: RouteMix | null;
   alpha: number;
   verdict: 'pass' | 'fail' | 'inconclusive';
 }
@@ -161,14 +167,25 @@ export async function analyzeBeforeAfter(input: BeforeAfterInput): Promise<Befor
     : null;
   const metrics: WindowBuckets[] = [];
   for (const [key, promise] of fetched) if (key.startsWith('value:')) metrics.push(bucketsOf(await promise, windows));
+  const routeMix =
+    input.routes && input.traffic.metric
+      ? await checkRoutes(input.routes, input.traffic.metric, input.queryRange, {
+          first: input.selector,
+          second: input.selector,
+          window: { start: windows.after[0], end: windows.after[1], stepSeconds: input.stepSeconds },
+          secondWindow: { start: windows.before[0], end: windows.before[1], stepSeconds: input.stepSeconds },
+          rateInterval: input.rateInterval,
+        })
+      : null;
   return {
     comparison: 'before-after',
     metrics,
     targets,
     trafficShift,
+    routeMix,
     alpha: input.alpha,
-    // A request rate that moved more than the control period explains is not a like-for-like comparison.
-    verdict: verdictOf(targets, trafficShift?.flagged === true),
+    // A request rate or a route mix that moved is not a like-for-like comparison: a pass is not trusted.
+    verdict: verdictOf(targets, trafficShift?.flagged === true || routeMix?.flagged === true),
   };
 }
 

@@ -15,6 +15,7 @@ import { blockBootstrapMean, type SeriesMean } from './block-bootstrap.js';
 import { type BucketPair, pairBuckets } from './bucket-pairs.js';
 import { type LabelMatcher, matcherText } from './label-matcher.js';
 import type { QueryRange } from './prometheus-client.js';
+import { compareRouteMix, type RouteMix, routeQuery, routeRates } from './route-mix.js';
 
 export interface CanaryAnalysisInput {
   metrics: readonly ServerMetricDefinition[];
@@ -34,7 +35,15 @@ export interface CanaryAnalysisInput {
   seed: number;
   resamples: number;
   traffic: TrafficCheckSettings;
+  /** Split the traffic metric by this label and compare the route mixes (route-mix.ts); absent, not checked. */
+  routes?: RouteCheckSettings;
   queryRange: QueryRange;
+}
+
+export interface RouteCheckSettings {
+  label: string;
+  /** The largest total variation distance between the two mixes not flagged: 0.1 = 10 %. */
+  maxDistance: number;
 }
 
 export interface TrafficCheckSettings {
@@ -99,6 +108,7 @@ export interface CanaryAnalysis {
   metrics: MetricBuckets[];
   targets: VerifyTargetResult[];
   trafficMix: TrafficMix | null;
+  routeMix: RouteMix | null;
   alpha: number;
   verdict: 'pass' | 'fail' | 'inconclusive';
 }
@@ -194,14 +204,24 @@ export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryA
   const targets = judgeTargets(prepared, input.alpha, input.minBuckets);
 
   const trafficMix = input.traffic.metric ? await checkTraffic(input.traffic, fetchMetric) : null;
+  const routeMix =
+    input.routes && input.traffic.metric
+      ? await checkRoutes(input.routes, input.traffic.metric, input.queryRange, {
+          first: input.canary,
+          second: input.stable,
+          window: { start: input.start, end: input.end, stepSeconds: input.stepSeconds },
+          rateInterval: input.rateInterval,
+        })
+      : null;
   return {
     comparison: 'canary-vs-stable',
     metrics: [...fetched.entries()].filter(([key]) => key.startsWith('value:')).map(([, v]) => v.buckets),
     targets,
     trafficMix,
+    routeMix,
     alpha: input.alpha,
     // Variants that did not see the same traffic were not compared like for like: a pass is not trusted.
-    verdict: verdictOf(targets, trafficMix?.flagged === true),
+    verdict: verdictOf(targets, trafficMix?.flagged === true || routeMix?.flagged === true),
   };
 }
 
@@ -325,6 +345,38 @@ async function checkTraffic(
     maxDifference: settings.maxDifference,
     flagged: !(Math.abs(ratio / settings.expectedRatio - 1) <= settings.maxDifference),
   };
+}
+
+/**
+ * The route mixes of the two sides (the canary and the stable release, or the after and the before
+ * window), from the traffic metric split by the route label. Null when either side saw no requests.
+ */
+export async function checkRoutes(
+  settings: RouteCheckSettings,
+  metric: ServerMetricDefinition,
+  queryRange: QueryRange,
+  sides: {
+    first: readonly LabelMatcher[];
+    second: readonly LabelMatcher[];
+    window: { start: number; end: number; stepSeconds: number };
+    /** The second side's window when it differs (before vs after). */
+    secondWindow?: { start: number; end: number; stepSeconds: number };
+    rateInterval: string;
+  },
+): Promise<RouteMix | null> {
+  const queries = {
+    first: routeQuery(metric, sides.first, sides.rateInterval, settings.label),
+    second: routeQuery(metric, sides.second, sides.rateInterval, settings.label),
+  };
+  const [first, second] = await Promise.all([
+    queryRange({ ...sides.window, query: queries.first }),
+    queryRange({ ...(sides.secondWindow ?? sides.window), query: queries.second }),
+  ]);
+  return compareRouteMix(routeRates(first, settings.label), routeRates(second, settings.label), {
+    label: settings.label,
+    queries,
+    maxDistance: settings.maxDistance,
+  });
 }
 
 export function isoTime(seconds: number): string {

@@ -10,7 +10,7 @@ import type { MetricUnit } from '../model/round-record.js';
 import { formatChange, formatInterval, formatValue } from '../report/format.js';
 import { statusIcon } from '../report/markdown.js';
 import { countText, fencedBlock, markdownText } from '../report/untrusted-text.js';
-import { bucketLine, notInterleavedText, trafficLine, type VerifyResults } from './verify-results.js';
+import { bucketLine, notInterleavedText, routeLine, trafficLine, type VerifyResults } from './verify-results.js';
 
 export interface VerifyMarkdownOptions {
   /** Link to the workflow run, when known. */
@@ -23,7 +23,7 @@ const DEFAULT_LIMIT = 65_536 - 512;
 
 /** One line: the first line of verify.md and the Check's title. perf-gate's own words and counts only. */
 export function verifyHeadline(
-  results: Pick<VerifyResults, 'verdict' | 'targets' | 'trafficMix' | 'trafficShift' | 'comparison'>,
+  results: Pick<VerifyResults, 'verdict' | 'targets' | 'trafficMix' | 'trafficShift' | 'routeMix' | 'comparison'>,
 ): string {
   const total = results.targets.length;
   const targets = (n: number) => `${n} target${n === 1 ? '' : 's'}`;
@@ -44,6 +44,10 @@ export function verifyHeadline(
           return '⚠️ perf-gate verify inconclusive: the canary and the stable release did not see the same traffic';
         if (results.trafficShift?.flagged)
           return '⚠️ perf-gate verify inconclusive: the request rate changed across the deploy more than the control explains';
+        if (results.routeMix?.flagged)
+          return beforeAfter
+            ? '⚠️ perf-gate verify inconclusive: the requests after the deploy were not the same kinds as before it'
+            : '⚠️ perf-gate verify inconclusive: the canary and the stable release were not asked the same kinds of requests';
       }
       return `⚠️ perf-gate verify inconclusive: ${count('inconclusive') + count('no-data')} of ${targets(total)} could not be decided from this window`;
   }
@@ -73,6 +77,7 @@ export function renderVerifyMarkdown(
     ...comparisonNotes,
     method,
     sentence(trafficLine(results, (metric) => markdownText(metric))),
+    ...(results.routeMix ? [sentence(routeLine(results, (text) => markdownText(text, { maxLength: 80 }))!)] : []),
     ...results.targets
       .filter((t) => t.reason)
       .map((t) => `${markdownText(t.expression)}: ${markdownText(t.reason, { maxLength: 500 })}`),
@@ -105,7 +110,7 @@ export function renderVerifyMarkdown(
 
 /** A line of the terminal's words as a sentence: capitalised, with a full stop. */
 function sentence(line: string): string {
-  const text = line.replace(/^traffic/, 'Traffic');
+  const text = line.replace(/^traffic/, 'Traffic').replace(/^route mix/, 'Route mix');
   return /[.)]$/.test(text) ? text : `${text}.`;
 }
 

@@ -13,6 +13,7 @@ import {
   type VerifyTargetResult,
 } from './canary-analysis.js';
 import { matcherText } from './label-matcher.js';
+import type { RouteMix } from './route-mix.js';
 import type { ComparisonSettings } from './verify-settings.js';
 
 export interface VerifyResults {
@@ -41,6 +42,8 @@ export interface VerifyResults {
   trafficMix?: TrafficMix | null;
   /** before-after: the request rate after against before (against the control's change). */
   trafficShift?: TrafficShift | null;
+  /** With --route-label: the two sides' route mixes compared (first: the canary or the after window). */
+  routeMix?: RouteMix | null;
   statistics: { method: string; alpha: number; resamples: number; seed: number; minBuckets: number };
   verdict: CanaryAnalysis['verdict'];
 }
@@ -94,6 +97,7 @@ export function verifyResults(analysis: CanaryAnalysis | BeforeAfterAnalysis, me
     ...(analysis.comparison === 'canary-vs-stable'
       ? { trafficMix: analysis.trafficMix }
       : { trafficShift: analysis.trafficShift }),
+    ...(analysis.routeMix ? { routeMix: analysis.routeMix } : {}),
     statistics: {
       method: METHOD[analysis.comparison],
       alpha: analysis.alpha,
@@ -122,6 +126,18 @@ export function bucketLine(m: MetricBuckets | WindowBuckets, name: string): stri
   if ('query' in m)
     return `${name}: ${m.before} buckets before, ${m.after} after${m.withoutControl ? `; left out ${m.withoutControl.before} before and ${m.withoutControl.after} after without a control bucket` : ''}${m.notPositive ? `, ${m.notPositive} with a zero (no log)` : ''}`;
   return `${name}: ${m.paired} paired buckets; left out ${m.onlyCanary} canary-only, ${m.onlyStable} stable-only${m.notPositive ? `, ${m.notPositive} with a zero (no log ratio)` : ''}`;
+}
+
+/** The route-mix line, for the terminal and verify.md: `name` shows a route or label as the caller shows it. */
+export function routeLine(results: VerifyResults, name: (text: string) => string): string | undefined {
+  const mix = results.routeMix;
+  if (!mix) return undefined;
+  const [first, second] = results.comparison === 'before-after' ? ['after', 'before'] : ['canary', 'stable'];
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  const largest = mix.largest
+    .map((r) => `${name(r.route || '(none)')} ${pct(r.share)} ${first}, ${pct(r.otherShare)} ${second}`)
+    .join('; ');
+  return `route mix (${name(mix.label)}, ${mix.routes} routes): ${pct(mix.distance)} of requests would have to change route to match (allowed ${pct(mix.maxDistance)}); largest differences: ${largest}${mix.flagged ? `. FLAGGED: the ${first} and the ${second} were not asked the same kinds of requests; a pass is reported as inconclusive` : ''}`;
 }
 
 /** The traffic line, for the terminal and verify.md: `name` is the metric name as the caller shows it. */
@@ -185,6 +201,7 @@ export function renderVerifyTerminal(results: VerifyResults, units: ReadonlyMap<
     ...results.metrics.map((m) => bucketLine(m, m.metric)),
     ...results.targets.filter((t) => t.reason).map((t) => `${t.expression}: ${t.reason}`),
     trafficLine(results, (m) => m),
+    ...(routeLine(results, (text) => text) ? [routeLine(results, (text) => text)!] : []),
   ];
   out.push('', `verdict: ${results.verdict}`);
   return out.join('\n');

@@ -5,6 +5,7 @@
 import { InputError, invalidValue } from '../errors.js';
 import { type BeforeAfterWindows, beforeAfterWindows } from './before-after.js';
 import { type LabelMatcher, matcherText, parseLabelMatchers } from './label-matcher.js';
+import { checkedRouteLabel } from './route-mix.js';
 
 export interface VerifyFlags {
   prometheusUrl?: string;
@@ -24,6 +25,8 @@ export interface VerifyFlags {
   minBuckets?: string;
   trafficRatio?: string;
   maxTrafficDifference?: string;
+  routeLabel?: string;
+  maxRouteDifference?: string;
   resamples?: string;
   seed?: string;
 }
@@ -42,6 +45,8 @@ export interface VerifySettings {
   minBuckets: number;
   trafficRatio: number;
   maxTrafficDifference: number;
+  /** --route-label: compare the route mixes of the two sides; undefined, not checked. */
+  routes: { label: string; maxDistance: number } | undefined;
   resamples: number;
   seed: number;
 }
@@ -80,6 +85,7 @@ export function readVerifySettings(flags: VerifyFlags, nowMs: number): VerifySet
     minBuckets: integer('--min-buckets', flags.minBuckets ?? '10', 4),
     trafficRatio: positive('--traffic-ratio', flags.trafficRatio ?? '1'),
     maxTrafficDifference: share('--max-traffic-difference', flags.maxTrafficDifference ?? '20%'),
+    routes: routeSettings(flags),
     resamples: integer('--resamples', flags.resamples ?? '4000', 200),
     seed: integer('--seed', flags.seed ?? '1', 0),
   };
@@ -152,6 +158,18 @@ function beforeAfter(flags: VerifyFlags, now: number, stepSeconds: number): Comp
       `none, or a shift at least as long as both windows and the settling time (${(windows.after[1] - windows.before[0]) / 60} min), such as 1d or 7d`,
     );
   return { kind: 'before-after', selector, deployTime, windows };
+}
+
+function routeSettings(flags: VerifyFlags): VerifySettings['routes'] {
+  if (flags.routeLabel === undefined) {
+    if (flags.maxRouteDifference !== undefined)
+      throw new InputError('--max-route-difference: applies with --route-label, which names the label to split by');
+    return undefined;
+  }
+  return {
+    label: checkedRouteLabel(flags.routeLabel),
+    maxDistance: share('--max-route-difference', flags.maxRouteDifference ?? '10%'),
+  };
 }
 
 function checkBuckets(spanSeconds: number, stepSeconds: number, step: string | undefined): void {

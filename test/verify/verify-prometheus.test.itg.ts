@@ -41,7 +41,13 @@ const SCENARIOS: Scenario[] = [
   { name: 'slow', canarySlowdown: 1.2, canaryTraffic: 1 },
   { name: 'same', canarySlowdown: 1, canaryTraffic: 1 },
   { name: 'mix', canarySlowdown: 1, canaryTraffic: 0.5 },
+  { name: 'routes', canarySlowdown: 1, canaryTraffic: 1 },
 ];
+
+/** Share of requests on /search (the rest are /health): the 'routes' canary is asked mostly health checks. */
+function searchShare(scenario: string, canary: boolean): number {
+  return scenario === 'routes' && canary ? 0.4 : 0.8;
+}
 
 /** 90 minutes of 15-second samples per variant and scenario, ending 10 minutes ago. */
 function syntheticSeries(now: number): { samples: OpenMetricsSample[]; start: number; end: number } {
@@ -74,7 +80,18 @@ function syntheticSeries(now: number): { samples: OpenMetricsSample[]; start: nu
           samples.push({ family, type, name, labels, time: t, value: Number(value.toFixed(6)) });
         sample('app_request_duration_seconds', 'summary', 'app_request_duration_seconds_sum', sum);
         sample('app_request_duration_seconds', 'summary', 'app_request_duration_seconds_count', count);
-        sample('app_requests', 'counter', 'app_requests_total', count);
+        for (const [route, share] of [
+          ['/search', searchShare(scenario.name, canary)],
+          ['/health', 1 - searchShare(scenario.name, canary)],
+        ] as const)
+          samples.push({
+            family: 'app_requests',
+            type: 'counter',
+            name: 'app_requests_total',
+            labels: { ...labels, route },
+            time: t,
+            value: Number((count * share).toFixed(6)),
+          });
         sample('app_errors', 'counter', 'app_errors_total', errors);
       }
     }
@@ -259,6 +276,24 @@ describe('perf-gate verify against a real Prometheus', () => {
     // Told that half the traffic is intended, the same data is not flagged.
     const intended = await verify('mix', ['--traffic-ratio', '0.5']);
     expect(intended.results!.trafficMix!.flagged).toBe(false);
+  });
+
+  it('flags a canary asked other kinds of requests (--route-label), and does not report a pass', async (ctx) => {
+    if (!server) return ctx.skip(missing);
+    const { results, log, out } = await verify('routes', ['--route-label', 'route']);
+    const mix = results!.routeMix!;
+    expect(mix.flagged).toBe(true);
+    // 80 % /search on stable, 40 % on the canary: 40 % of requests would have to change route.
+    expect(mix.distance).toBeCloseTo(0.4, 2);
+    expect(mix.routes).toBe(2);
+    expect(mix.queries.first).toMatch(/^sum by \(route\) \(rate\(app_requests_total\{.*version="canary"/);
+    expect(results!.verdict).not.toBe('pass');
+    expect(log.lines.join('\n')).toContain('route mix');
+    expect(out).toContain('FLAGGED: the canary and the stable were not asked the same kinds of requests');
+    // The same route mix on both sides is not flagged.
+    const same = await verify('same', ['--route-label', 'route']);
+    expect(same.results!.routeMix!.flagged).toBe(false);
+    expect(same.results!.routeMix!.distance).toBeLessThan(0.01);
   });
 
   it('never prints or writes the bearer token', async (ctx) => {

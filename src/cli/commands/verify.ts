@@ -60,6 +60,8 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
       minBuckets: stringFlag(args, 'min-buckets'),
       trafficRatio: stringFlag(args, 'traffic-ratio'),
       maxTrafficDifference: stringFlag(args, 'max-traffic-difference'),
+      routeLabel: stringFlag(args, 'route-label'),
+      maxRouteDifference: stringFlag(args, 'max-route-difference'),
       resamples: stringFlag(args, 'resamples'),
       seed: stringFlag(args, 'seed'),
     },
@@ -78,6 +80,7 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
     minBuckets: settings.minBuckets,
     seed: settings.seed,
     resamples: settings.resamples,
+    routes: settings.routes,
     queryRange: client.queryRange,
   };
   const traffic = trafficMetric(stringFlag(args, 'traffic-metric'), config.metrics);
@@ -125,6 +128,10 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
   if (results.trafficMix?.flagged)
     log.warning(
       `traffic mix: canary/stable request rate ${results.trafficMix.ratio.toFixed(3)}, expected ${results.trafficMix.expectedRatio} ± ${(results.trafficMix.maxDifference * 100).toFixed(0)} %`,
+    );
+  if (results.routeMix?.flagged)
+    log.warning(
+      `route mix: ${(results.routeMix.distance * 100).toFixed(1)} % of requests would have to change ${results.routeMix.label} for the two sides to match, beyond ${(results.routeMix.maxDistance * 100).toFixed(0)} %`,
     );
   if (results.trafficShift?.flagged)
     log.warning(
