@@ -64,7 +64,8 @@ const historyStore: FlagSpec[] = [
   {
     name: 'store',
     kind: 'string',
-    description: "where the history is kept: git-branch (default, the checkout's data branch) or a folder",
+    description:
+      "where the history is kept: git-branch (default, the checkout's data branch), a folder or a postgres:// URL",
   },
   historyDataBranch,
   {

@@ -22,6 +22,7 @@ import { historyCsv, runAsBmf } from '../../history/export.js';
 import { BRANCH_NAME, DEFAULT_DATA_BRANCH, GitBranchStore } from '../../history/git-branch-store.js';
 import { GitCli } from '../../history/git-cli.js';
 import type { HistoryStore } from '../../history/month-files.js';
+import { PostgresStore } from '../../history/postgres-store.js';
 import {
   configHash,
   type HistoryInterval,
@@ -63,12 +64,13 @@ export function historyStoreFor(
   input: string,
   options: { git: GitCli; cli: CliContext; dataBranch: string | undefined },
 ): HistoryStore {
+  if (/^postgres(ql)?:\/\//.test(spec)) return new PostgresStore({ url: spec, log: options.cli.log, input });
   // A folder is written as a path (./perf-history, /var/lib/perf), so a mistyped store name is an error, not a new folder.
   if (spec !== 'git-branch' && !/^(\.{1,2}\/|\/)|\//.test(spec))
     throw invalidValue(
       input,
       spec,
-      "'git-branch' (the repository's data branch) or a folder written as a path, such as ./perf-history",
+      "'git-branch' (the repository's data branch), a folder written as a path (./perf-history) or a postgres:// URL",
     );
   if (spec !== 'git-branch') return new DirectoryStore({ folder: spec, log: options.cli.log, input });
   const branch = options.dataBranch ?? DEFAULT_DATA_BRANCH;
@@ -106,7 +108,7 @@ export async function historyForRun(
     });
   else {
     if (spec === 'git-branch')
-      throw invalidValue('--history', spec, 'a folder for the history: the current folder is not a git checkout');
+      throw invalidValue('--history', spec, 'a folder or a postgres:// URL: the current folder is not a git checkout');
     cli.log.info("history: the current folder is not a git checkout; the run is recorded on branch 'local'");
     context = { repository: 'local', branch: 'local', sha: localSha(configName), configHash: configHash(configName) };
   }
