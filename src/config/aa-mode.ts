@@ -44,5 +44,6 @@ export function toAaConfig(config: PerfGateConfig): PerfGateConfig {
     targets: aaTargets(config.targets),
     // No baseline copy means no rehearsal: its targets have nothing to say about the noise.
     rehearsalTargets: undefined,
+    driftTargets: undefined,
   };
 }

@@ -2,10 +2,12 @@
  * The typed configuration perf-gate runs on, after validation. One definition used by the CLI,
  * the action and every stage; built only by `loadConfig` (src/config/load.ts).
  */
+
 import type { DockerNetwork } from '../backend/backend-spec.js';
 import type { Target } from '../gate/target.js';
 import type { BudgetPlan } from '../load/budget-plan.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
+import type { DriftTarget } from './drift-targets.js';
 
 /**
  * How the database gets its schema: perf-gate applies a folder of SQL files, or runs the team's own
@@ -242,6 +244,11 @@ export interface PerfGateConfig {
    * judged on the one rehearsal, outside the paired analysis. Absent or empty: none.
    */
   rehearsalTargets?: Target[];
+  /**
+   * Targets on the base branch's drift over the recorded history (`pipeline_time drift since
+   * last-release worsens <= 5%`), judged apart from this run's pairs. Absent or empty: none.
+   */
+  driftTargets?: DriftTarget[];
   gate: GateConfig;
   report: ReportConfig;
   /**

@@ -2,6 +2,7 @@
  * Loads and validates the config: one place, one pass, every message naming the key, the value
  * given and what is allowed. Nothing downstream re-validates.
  */
+
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -32,6 +33,7 @@ import type {
 } from './config.js';
 import { configSecrets, type Expansion } from './config-secrets.js';
 import { DEFAULT_CONFIG_YAML } from './default-config.js';
+import { isDriftTarget, parseDriftTarget } from './drift-targets.js';
 import { parseDuration } from './durations.js';
 import { ConfigReader } from './reader.js';
 import { parseTarget } from './targets.js';
@@ -141,7 +143,17 @@ export function parseConfig(
   const load = readLoad(loadReader);
   const metrics = readServerMetrics(root.list('metrics') ?? []);
   const allMetrics = [...CLIENT_METRICS, ...metrics.map(toMetricInfo)];
-  const written = readTargets(root.list('targets'), [...allMetrics, ...REHEARSAL_METRICS]);
+  const targetItems = root.list('targets');
+  const driftLine = (item: { value: unknown }) => typeof item.value === 'string' && isDriftTarget(item.value);
+  const driftTargets = (targetItems ?? [])
+    .filter(driftLine)
+    .map((item) => parseDriftTarget(item.value as string, allMetrics, `config key '${item.path}'`));
+  const benchItems = targetItems?.filter((item) => !driftLine(item));
+  if (driftTargets.length > 0 && !benchItems?.length)
+    throw new InputError(
+      `config key 'targets': only drift targets ("${driftTargets[0]!.expression}"); add at least one target on this run's benchmark, e.g. "error_rate <= 1%"`,
+    );
+  const written = readTargets(benchItems, [...allMetrics, ...REHEARSAL_METRICS]);
   const targets = written.filter((t) => !rehearsalMetric(t.metric));
   const rehearsalTargets = written.filter((t) => rehearsalMetric(t.metric));
   checkRehearsalTargets(rehearsalTargets, targets.length, database, backend);
@@ -191,6 +203,7 @@ export function parseConfig(
     metrics,
     targets,
     ...(rehearsalTargets.length ? { rehearsalTargets } : {}),
+    ...(driftTargets.length ? { driftTargets } : {}),
     gate,
     report,
   };

@@ -74,6 +74,27 @@ export type TargetReason =
       reference?: number;
       notRun?: string;
       migrationError?: string;
+    }
+  /**
+   * A drift target (src/history/drift-target.ts): the cumulative change of the metric over the `changes`
+   * recorded on the base branch since `since`, each a gate's paired estimate of one commit against its
+   * parent, with the interval at `level` that accumulates their uncertainty. No `status`, and `notRun`,
+   * when there is no history or no recorded change to judge.
+   */
+  | {
+      kind: 'drift';
+      status?: Exclude<TargetStatus, 'no-data'>;
+      relative: true;
+      unit: MetricUnit;
+      threshold: number;
+      since: string;
+      changes: number;
+      estimate?: number;
+      interval?: [number, number];
+      level?: number;
+      /** The recorded changes with the largest share of the drift, largest first. */
+      contributors?: { sha: string; change: number }[];
+      notRun?: string;
     };
 
 /**

@@ -3,6 +3,7 @@
  * rounds, the config and what the run state recorded. Pure: no file, no clock, no environment (the
  * compare stage reads the rounds and passes the time in), so one run's inputs always give one answer.
  */
+
 import { replacedTargets } from '../config/aa-mode.js';
 import type { PerfGateConfig } from '../config/config.js';
 import { metricCatalog } from '../config/load.js';
@@ -13,7 +14,7 @@ import { SecretMasker } from '../log.js';
 import type { RoundRecord } from '../model/round-record.js';
 import { bucketBoundNote } from '../report/bucket-bound-text.js';
 import { maskResults } from '../report/mask-results.js';
-import type { Results } from '../report/results.js';
+import type { Results, TargetResult } from '../report/results.js';
 import { buildResults } from './build-results.js';
 import { judgeRehearsalTargets } from './rehearsal-targets.js';
 import type { RunState } from './run-state.js';
@@ -32,6 +33,8 @@ export interface DecideInput {
   finishedAt: string;
   /** The pull request the run is about, recorded so `comment` can find it again. */
   pullRequest?: { number: number; headSha: string };
+  /** The drift targets, judged on the history by the caller (src/history/drift-target.ts). */
+  drift?: TargetResult[];
 }
 
 /**
@@ -94,9 +97,12 @@ export function decide(input: DecideInput): Results {
     },
     error: state.failure,
     mode: state.aa ? 'aa' : undefined,
-    judgedApart: config.rehearsalTargets?.length
-      ? judgeRehearsalTargets(config.rehearsalTargets, state.rehearsal, state.rehearsalSkipped ?? 'no record of it')
-      : undefined,
+    judgedApart: [
+      ...(config.rehearsalTargets?.length
+        ? judgeRehearsalTargets(config.rehearsalTargets, state.rehearsal, state.rehearsalSkipped ?? 'no record of it')
+        : []),
+      ...(input.drift ?? []),
+    ],
     budget:
       config.gate.budget && state.bench?.usedMs !== undefined
         ? {

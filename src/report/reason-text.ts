@@ -103,6 +103,12 @@ export function targetNote(expression: string, reason: TargetReason): string {
         : f(reason.measured!);
       return `${expression}: ${what} in one rehearsal, against the threshold ${f(reason.threshold)} (one measurement, no interval): ${reason.status}.`;
     }
+    case 'drift': {
+      if (reason.notRun !== undefined) return `${expression}: no data; ${reason.notRun}.`;
+      const f = (x: number) => figureText(x, true, reason.unit);
+      const top = (reason.contributors ?? []).map((c) => `${c.sha.slice(0, 7)} ${f(c.change)}`).join(', ');
+      return `${expression}: ${f(reason.estimate!)} over ${reason.changes} recorded change${reason.changes === 1 ? '' : 's'} since ${reason.since}, ${levelText(reason.level!)} interval [${f(reason.interval![0])}, ${f(reason.interval![1])}] against the threshold ${f(reason.threshold)}: ${reason.status}${top ? `. Largest contributors: ${top}` : ''}.`;
+    }
   }
 }
 

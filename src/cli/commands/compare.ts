@@ -26,7 +26,7 @@ export async function compareCommand(args: ParsedArgs, cli: CliContext): Promise
   let history: Awaited<ReturnType<typeof historyForRun>> | undefined;
   try {
     history = historySpec
-      ? await historyForRun(historySpec, cli, ctx.config.source, stringFlag(args, 'data-branch'))
+      ? await historyForRun(historySpec, cli, ctx.config, stringFlag(args, 'data-branch'))
       : undefined;
   } catch (error) {
     // The trend is extra: a history that cannot be read must not cost the gate its verdict.
@@ -36,6 +36,7 @@ export async function compareCommand(args: ParsedArgs, cli: CliContext): Promise
   const outcome = await runCompareProcess(ctx, {
     ...compareOptions(cli, settings, state.configPath),
     trends: history?.trends,
+    judgeDrift: history?.judgeDrift,
   });
   printResults(outcome.results, args, cli, outcome);
   return outcome.exitCode;

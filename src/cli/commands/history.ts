@@ -5,7 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ExitCode, invalidValue } from '../../errors.js';
+import type { PerfGateConfig } from '../../config/config.js';
+import { ExitCode, errorMessage, invalidValue } from '../../errors.js';
 import { readRunContext } from '../../github/event-context.js';
 import { readResultsFile } from '../../github/publish-from-results.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../../history/analysis.js';
 import { checkoutContext } from '../../history/checkout-context.js';
 import { DirectoryStore } from '../../history/directory-store.js';
+import { judgeDriftTarget } from '../../history/drift-target.js';
 import { historyCsv, runAsBmf } from '../../history/export.js';
 import { BRANCH_NAME, DEFAULT_DATA_BRANCH, GitBranchStore } from '../../history/git-branch-store.js';
 import { GitCli } from '../../history/git-cli.js';
@@ -32,6 +34,7 @@ import {
 } from '../../history/record.js';
 import { metricTrends } from '../../history/trend.js';
 import { inertLogText } from '../../log-line.js';
+import type { CompareOptions } from '../../pipeline/stages/compare.js';
 import type { MetricTrend, Results } from '../../report/results.js';
 import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
 import type { CliContext } from './shared.js';
@@ -91,9 +94,15 @@ export function historyStoreFor(
 export async function historyForRun(
   spec: string,
   cli: CliContext,
-  configName: string,
+  config: Pick<PerfGateConfig, 'source' | 'driftTargets' | 'gate'>,
   dataBranch?: string,
-): Promise<{ store: HistoryStore; context: RecordContext; trends: (results: Results) => MetricTrend[] }> {
+): Promise<{
+  store: HistoryStore;
+  context: RecordContext;
+  trends: (results: Results) => MetricTrend[];
+  judgeDrift: NonNullable<CompareOptions['judgeDrift']>;
+}> {
+  const configName = config.source;
   const git = new GitCli({ cwd: process.cwd() });
   const store = historyStoreFor(spec, '--history', { git, cli, dataBranch });
   let context: RecordContext;
@@ -117,7 +126,18 @@ export async function historyForRun(
   cli.log.info(
     `history: ${records.length} recorded run(s) in ${store.description}; this run is placed among those of ${branch}`,
   );
-  return { store, context, trends: (results) => metricTrends(records, results, { branch }) };
+  let release: { tag: string; sha: string } | { error: string } | undefined;
+  if (config.driftTargets?.some((t) => t.since === 'last-release'))
+    release = inCheckout
+      ? await lastRelease(git).catch((error: unknown) => ({ error: errorMessage(error) }))
+      : { error: 'the current folder is not a git checkout, so there are no release tags' };
+  return {
+    store,
+    context,
+    trends: (results) => metricTrends(records, results, { branch }),
+    judgeDrift: (target, metric) =>
+      judgeDriftTarget(target, { records, branch, release, level: config.gate.confidence, ...metric }),
+  };
 }
 
 /** Outside a checkout there is no commit: a stable stand-in from the config's name, marked by the branch 'local'. */

@@ -26,7 +26,7 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
   const configPath = stringFlag(args, 'config') ?? null;
   const historySpec = stringFlag(args, 'history');
   const history = historySpec
-    ? await historyForRun(historySpec, cli, config.source, stringFlag(args, 'data-branch'))
+    ? await historyForRun(historySpec, cli, config, stringFlag(args, 'data-branch'))
     : undefined;
   const outcome = await runWholeGate({
     config,
@@ -38,7 +38,11 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
     aa,
     env: cli.env,
     // No token: inside Actions the whole gate writes the job summary and the outputs, no comment or Check.
-    report: { ...compareOptions(cli, { commentMode: 'update' }, configPath), trends: history?.trends },
+    report: {
+      ...compareOptions(cli, { commentMode: 'update' }, configPath),
+      trends: history?.trends,
+      judgeDrift: history?.judgeDrift,
+    },
   });
   printResults(outcome.results, args, cli, outcome);
   // A run that measured is remembered, whatever its verdict; one that could not finish has nothing to keep.

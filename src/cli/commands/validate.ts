@@ -45,6 +45,9 @@ export async function validateCommand(args: ParsedArgs, cli: CliContext): Promis
       (config.rehearsalTargets?.length
         ? `${config.rehearsalTargets.length} on the migration rehearsal (${config.rehearsalTargets.map((t) => t.expression).join('; ')}); `
         : '') +
+      (config.driftTargets?.length
+        ? `${config.driftTargets.length} on the drift over the recorded history (${config.driftTargets.map((t) => t.expression).join('; ')}; judged only with --history); `
+        : '') +
       `${config.metrics.length} server metrics; baseline ${config.backend.baseline.kind}, candidate ${config.backend.candidate.kind}; ` +
       `${config.load.pairs}-${config.load.maxPairs} round pairs of ${config.load.roundDurationMs / 1000} s.` +
       (atRunTime.length > 0

@@ -5,9 +5,12 @@
  * stage too, so the pull request learns what broke, with whatever rounds were measured.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { DriftTarget } from '../../config/drift-targets.js';
+import { metricCatalog } from '../../config/load.js';
 import type { RunContext } from '../../github/event-context.js';
-import type { RoundRecord } from '../../model/round-record.js';
-import type { MetricTrend, Results } from '../../report/results.js';
+import { judgeDriftTarget } from '../../history/drift-target.js';
+import type { MetricDirection, MetricUnit, RoundRecord } from '../../model/round-record.js';
+import type { MetricTrend, Results, TargetResult } from '../../report/results.js';
 import type { StageContext } from '../context.js';
 import { decide } from '../decide.js';
 import type { StoredBaseline } from '../stored-baseline.js';
@@ -22,6 +25,8 @@ export interface CompareOptions {
   publish?: (results: Results, files: ReportFiles) => Promise<unknown>;
   /** Where the run lands among the recorded runs of its base branch (--history); absent, no trend. */
   trends?: (results: Results) => MetricTrend[];
+  /** Judges a drift target on the history (--history); absent, drift targets have no data. */
+  judgeDrift?: (target: DriftTarget, metric: { unit: MetricUnit; direction: MetricDirection }) => TargetResult;
 }
 
 export interface CompareOutcome extends ReportFiles {
@@ -43,6 +48,23 @@ export function readRounds(reportDir: string): RoundRecord[] {
   return JSON.parse(readFileSync(path, 'utf8')) as RoundRecord[];
 }
 
+/** The config's drift targets judged on the history, or as having no data when the run was given none. */
+function driftResults(config: StageContext['config'], options: CompareOptions): TargetResult[] {
+  const catalog = metricCatalog(config);
+  return (config.driftTargets ?? []).map((target) => {
+    const info = catalog.find((m) => m.name === target.metric)!;
+    const metric = { unit: info.unit, direction: info.direction };
+    return options.judgeDrift
+      ? options.judgeDrift(target, metric)
+      : judgeDriftTarget(target, {
+          records: undefined,
+          branch: '',
+          level: config.gate.confidence,
+          ...metric,
+        });
+  });
+}
+
 export async function compareStage(ctx: StageContext, options: CompareOptions): Promise<CompareOutcome> {
   const { config, state, log } = ctx;
   const stored = state.failure?.stage === 'migrate' ? undefined : storedBaselineOrNothing(ctx);
@@ -54,6 +76,7 @@ export async function compareStage(ctx: StageContext, options: CompareOptions): 
     stored,
     finishedAt: new Date().toISOString(),
     pullRequest: options.context?.pullRequest,
+    drift: driftResults(config, options),
   });
   const trends = options.trends?.(results) ?? [];
   if (trends.length > 0) results.trends = trends;
