@@ -62,6 +62,11 @@ export interface CommandMigrationConfig {
   version?: string;
   /** NNN_name.sql files applied before the command: those with a version below `version`. */
   dir?: string;
+  /**
+   * Run the command again on the baseline's database copy while the baseline serves the workload (needs a
+   * template-copy baseline taken at `version`); its sessions are told apart by application_name.
+   */
+  rehearse: MigrationRehearsalConfig;
 }
 
 /**
@@ -76,6 +81,8 @@ export interface AlembicMigrationConfig {
   command: string[];
   /** Alembic's ini file, relative to the config's folder (which is also where Alembic runs). */
   iniFile: string;
+  /** `alembic upgrade <revision>` on the baseline's database copy while the baseline serves the workload. */
+  rehearse: MigrationRehearsalConfig;
 }
 
 export type BaselineDatabaseStrategy =

@@ -298,7 +298,7 @@ function urlStandIn(path: string): string {
 
 /** `alembic: { revision, command, config }`: Alembic run by perf-gate, alone under `migrations`. */
 function readAlembic(m: ConfigReader): MigrationConfig {
-  const other = ['dir', 'to', 'command', 'version', 'lockTimeout', 'statementTimeout', 'lint', 'rehearse'].find((key) =>
+  const other = ['dir', 'to', 'command', 'version', 'lockTimeout', 'statementTimeout', 'lint'].find((key) =>
     m.has(key),
   );
   if (other)
@@ -323,8 +323,9 @@ function readAlembic(m: ConfigReader): MigrationConfig {
     );
   const iniFile = a.string('config', 'alembic.ini');
   a.rejectUnknownKeys();
+  const rehearse = readRehearsal(m);
   m.rejectUnknownKeys();
-  return { kind: 'alembic', revision, command, iniFile };
+  return { kind: 'alembic', revision, command, iniFile, rehearse };
 }
 
 /** `dir` (SQL files), `command` (the team's own script) or `alembic`; a mapping with none means no migrations. */
@@ -358,7 +359,7 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
   const rehearse = readRehearsal(m);
   m.rejectUnknownKeys();
   if (command) {
-    for (const key of ['lockTimeout', 'statementTimeout', 'lint', 'rehearse']) {
+    for (const key of ['lockTimeout', 'statementTimeout', 'lint']) {
       if (m.has(key))
         throw new InputError(
           `config key '${m.key(key)}': applies to SQL migrations ('dir'); a migration command sets its own session settings`,
@@ -368,7 +369,7 @@ function readMigrations(m: ConfigReader | undefined): MigrationConfig | undefine
       throw new InputError(
         `config key '${m.key('to')}': applies to SQL migrations alone; with a 'command', the SQL files before its 'version' are applied`,
       );
-    return { kind: 'command', command, ...(version ? { version } : {}), ...(dir ? { dir } : {}) };
+    return { kind: 'command', command, ...(version ? { version } : {}), ...(dir ? { dir } : {}), rehearse };
   }
   if (dir) return { kind: 'sql', dir, to, lockTimeoutMs, statementTimeoutMs, lint, rehearse };
   return undefined;
@@ -899,19 +900,21 @@ function checkRehearsalTargets(
       `config key 'targets': only migration rehearsal targets ("${first.expression}"); add at least one target on the benchmark, e.g. "error_rate <= 1%"`,
     );
   const m = database.migrations;
-  const why =
-    m?.kind !== 'sql'
-      ? "there are no SQL migrations ('database.migrations.dir')"
-      : database.baseline.strategy !== 'template-copy'
-        ? `database.baseline.strategy is '${database.baseline.strategy}', not 'template-copy'`
-        : !m.rehearse.enabled
-          ? "'database.migrations.rehearse' is false"
+  const baseline = database.baseline;
+  const why = !m
+    ? "there are no migrations ('database.migrations')"
+    : baseline.strategy !== 'template-copy'
+      ? `database.baseline.strategy is '${baseline.strategy}', not 'template-copy'`
+      : !m.rehearse.enabled
+        ? "'database.migrations.rehearse' is false"
+        : m.kind === 'command' && m.version !== baseline.before
+          ? `the migration command is rehearsed on a copy taken right before it, but 'database.migrations.version' (${m.version ?? 'not given'}) is not 'database.baseline.before' (${baseline.before})`
           : backend.baseline.kind === 'results'
             ? 'the baseline is a stored results file, with no backend to serve traffic during the migration'
             : undefined;
   if (why)
     throw new InputError(
-      `config key 'targets': "${first.expression}" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline, rehearse on and a baseline backend; here ${why}`,
+      `config key 'targets': "${first.expression}" needs the migration rehearsal, which runs with migrations, a template-copy baseline, rehearse on and a baseline backend; here ${why}`,
     );
 }
 

@@ -22,3 +22,8 @@ export async function alembicRevisionOf(url: string): Promise<string | null> {
 export function sqlalchemyUrl(url: string): string {
   return url.replace(/^postgres:\/\//, 'postgresql://');
 }
+
+/** The argv of `alembic upgrade REV` as the config says Alembic is started (its command and ini file). */
+export function alembicUpgrade(alembic: { command: readonly string[]; iniFile: string }, revision: string): string[] {
+  return [...alembic.command, '-c', alembic.iniFile, 'upgrade', revision];
+}

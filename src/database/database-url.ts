@@ -330,3 +330,14 @@ function compilePattern(pattern: RegExp | string | undefined): RegExp {
     );
   }
 }
+
+/**
+ * The URL with `application_name` set in its query: every PostgreSQL client perf-gate has met reads it
+ * there (libpq and psycopg as a connection parameter, asyncpg as a server setting, node-postgres), so
+ * the server can tell a migration command's sessions from everyone else's.
+ */
+export function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', name);
+  return parsed.toString();
+}

@@ -44,36 +44,54 @@ export interface LockSample {
   isMigration: boolean;
 }
 
+/**
+ * The migration's sessions: the migrating session's pid ($1, -1 when unknown), or every session in this
+ * database that named itself $2 (application_name) when the migration is a command perf-gate does not
+ * drive itself (a script, Alembic) and that may open several connections.
+ */
+const MIGRATION_SESSIONS = `
+SELECT coalesce(array_agg(pid), '{}'::int[]) AS pids
+  FROM pg_stat_activity
+ WHERE datname = current_database() AND pid <> pg_backend_pid()
+   AND (pid = $1::int OR ($2::text IS NOT NULL AND application_name = $2::text))`;
+
 /** One query per sample: the waiting lock requests in this database and who blocks them. */
 const WAITS_SQL = `
+WITH m AS (${MIGRATION_SESSIONS})
 SELECT a.pid,
        coalesce(l.relation::regclass::text, l.locktype) AS relation,
        l.mode,
        upper(substring(ltrim(a.query) FROM '^[A-Za-z]+')) AS command,
        ${'{WAITSTART}'} AS wait_start_ms,
-       $1::int = ANY (pg_blocking_pids(a.pid)) AS blocked_by_migration,
-       a.pid = $1::int AS is_migration
-  FROM pg_locks l
+       pg_blocking_pids(a.pid) && m.pids AS blocked_by_migration,
+       a.pid = ANY (m.pids) AS is_migration,
+       cardinality(m.pids) AS migration_sessions
+  FROM m, pg_locks l
   JOIN pg_stat_activity a ON a.pid = l.pid
  WHERE NOT l.granted
    AND a.datname = current_database()
    AND a.pid <> pg_backend_pid()
-   AND (a.pid = $1::int OR $1::int = ANY (pg_blocking_pids(a.pid)))`;
+   AND (a.pid = ANY (m.pids) OR pg_blocking_pids(a.pid) && m.pids)`;
 
-/** The user tables the migrating session holds a lock on: the tables it touches. */
+/** The user tables the migration's sessions hold a lock on (the tables it touches), and how many sessions it has now. */
 const TOUCHED_SQL = `
-SELECT DISTINCT l.relation::regclass::text AS relation
-  FROM pg_locks l
-  JOIN pg_class c ON c.oid = l.relation
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE l.pid = $1::int AND l.granted AND c.relkind IN ('r', 'p', 'm')
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+WITH m AS (${MIGRATION_SESSIONS})
+SELECT DISTINCT l.relation::regclass::text AS relation, cardinality(m.pids) AS migration_sessions
+  FROM m LEFT JOIN pg_locks l ON l.pid = ANY (m.pids) AND l.granted
+  LEFT JOIN pg_class c ON c.oid = l.relation
+  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE l.pid IS NULL OR (c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema'))`;
 
 export interface LockSamplerOptions {
   /** A session of its own: sampling on the migrating session would wait behind the migration. */
   monitor: pg.Client;
-  /** The migrating session's backend pid (`SELECT pg_backend_pid()` on it). */
-  migrationPid: number;
+  /** The migrating session's backend pid (`SELECT pg_backend_pid()` on it), when perf-gate drives it. */
+  migrationPid?: number;
+  /**
+   * Otherwise the application_name the migration command's sessions carry (perf-gate sets it through
+   * the URL and PGAPPNAME); every session of the database with that name counts as the migration's.
+   */
+  applicationName?: string;
   /** At most 50 ms: shorter waits than the interval can be missed, longer ones are not. */
   intervalMs?: number;
   /** The clock; tests pass their own. */
@@ -97,6 +115,7 @@ export class LockSampler {
   private failure: unknown;
   private stopped = false;
   private readonly touched = new Set<string>();
+  private sawMigration = 0;
 
   constructor(private readonly options: LockSamplerOptions) {
     this.now = options.now ?? (() => performance.now());
@@ -105,6 +124,11 @@ export class LockSampler {
 
   get sampleCount(): number {
     return this.samples;
+  }
+
+  /** Samples in which at least one of the migration's sessions was connected. */
+  get samplesWithMigration(): number {
+    return this.sawMigration;
   }
 
   /** Starts sampling every interval until `stop()`. */
@@ -139,10 +163,14 @@ export class LockSampler {
       wait_start_ms: number | null;
       blocked_by_migration: boolean;
       is_migration: boolean;
-    }>(this.sql ?? WAITS_SQL.replace('{WAITSTART}', 'NULL::float8'), [this.options.migrationPid]);
+    }>(this.sql ?? WAITS_SQL.replace('{WAITSTART}', 'NULL::float8'), this.sessionParameters());
     this.samples += 1;
-    const held = await this.options.monitor.query<{ relation: string }>(TOUCHED_SQL, [this.options.migrationPid]);
-    for (const { relation } of held.rows) this.touched.add(relation);
+    const held = await this.options.monitor.query<{ relation: string | null; migration_sessions: number }>(
+      TOUCHED_SQL,
+      this.sessionParameters(),
+    );
+    if ((held.rows[0]?.migration_sessions ?? 0) > 0) this.sawMigration += 1;
+    for (const { relation } of held.rows) if (relation) this.touched.add(relation);
     this.record(
       result.rows.map((r) => ({
         pid: r.pid,
@@ -155,6 +183,10 @@ export class LockSampler {
       })),
       wallNow,
     );
+  }
+
+  private sessionParameters(): [number, string | null] {
+    return [this.options.migrationPid ?? -1, this.options.applicationName ?? null];
   }
 
   /** Folds one sample into the waits: pure bookkeeping, no I/O. */

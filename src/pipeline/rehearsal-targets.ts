@@ -18,7 +18,8 @@ type RehearsalReason = Extract<TargetReason, { kind: 'rehearsal' }>;
 function measuredValue(metric: string, r: MigrationRehearsalResult): { value: number; reference: number } | undefined {
   switch (metric) {
     case 'migration_blocked_max':
-      return { value: r.blockedMaxMs, reference: Number.NaN };
+      // Waits on a command whose sessions could not be recognised were not watched: 0 would be a guess.
+      return r.unattributed === undefined ? { value: r.blockedMaxMs, reference: Number.NaN } : undefined;
     case 'migration_duration':
       return { value: r.durationMs, reference: Number.NaN };
     case 'migration_error_rate':
@@ -58,7 +59,9 @@ function judgeOne(target: Target, rehearsal: MigrationRehearsalResult | undefine
       ...base,
       notRun: measured
         ? 'the rehearsal ran, but no request answered in the traffic just before the migration'
-        : 'the rehearsal ran, but no request was sent while the migration ran',
+        : target.metric === 'migration_blocked_max' && rehearsal.unattributed !== undefined
+          ? capped(`the rehearsal ran, but ${rehearsal.unattributed}`)
+          : 'the rehearsal ran, but no request was sent while the migration ran',
     };
     status = 'no-data';
   } else {

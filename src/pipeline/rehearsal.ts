@@ -48,7 +48,14 @@ export interface TouchedTable {
 
 export interface RehearsalRecord {
   /** When the migration started and how long it ran, ms since the traffic started. */
-  migration: { startMs: number; durationMs: number; applied: { name: string; durationMs: number }[]; error?: string };
+  migration: {
+    startMs: number;
+    durationMs: number;
+    applied: { name: string; durationMs: number }[];
+    error?: string;
+    /** A command whose sessions never carried the application_name: its lock waits could not be watched. */
+    unattributed?: string;
+  };
   waits: LockWait[];
   blockedMaxMs: number;
   blockedSessions: number;
@@ -65,9 +72,25 @@ export interface RehearsalRecord {
   sampling: { intervalMs: number; samples: number; startMs: number };
 }
 
+/**
+ * What is rehearsed: SQL files perf-gate applies itself (its session's pid is the migration), or a
+ * command (a team's script, Alembic) whose sessions are known by the application_name it is given.
+ */
+export type RehearsedMigrations =
+  | { kind: 'sql'; dir: string; to?: string }
+  | {
+      kind: 'command';
+      /** How the run is named in the report ("alembic upgrade head", "python migrations/022.py"). */
+      name: string;
+      /** The application_name the command's sessions carry (the runner passes it on); the sampler finds them by it. */
+      applicationName: string;
+      /** Runs the command against the rehearsal's database; throws when it fails. */
+      run: () => Promise<void>;
+    };
+
 export interface RehearsalOptions {
   databaseUrl: string;
-  migrations: { dir: string; to?: string };
+  migrations: RehearsedMigrations;
   baseUrl: string;
   workload: Workload;
   rate: number;
@@ -186,13 +209,28 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
     });
     while (since() < beforeMs) await slice();
 
+    const { migrations } = options;
     const migration = (async () => {
+      if (migrations.kind === 'command') {
+        // The command's sessions appear when it connects: the sampler watches for them from the start.
+        sampler = new LockSampler({ monitor, applicationName: migrations.applicationName, intervalMs });
+        samplerStart = since();
+        await sampler.start();
+        migrationStart = since();
+        try {
+          await migrations.run();
+          return { applied: [{ name: migrations.name, durationMs: since() - migrationStart }] };
+        } finally {
+          migrationEnd = since();
+          migrationSettled = true;
+        }
+      }
       migrationStart = since();
       try {
         return await runMigrations({
           databaseUrl: options.databaseUrl,
-          dir: options.migrations.dir,
-          to: options.migrations.to,
+          dir: migrations.dir,
+          to: migrations.to,
           log,
           sessionTimeouts: options.sessionTimeouts,
           // The sampler starts once the migrating session holds the migration lock and before its first file.
@@ -214,6 +252,10 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
     while (!migrationSettled) await slice();
     const { summary, error } = await migrationResult;
     const waits = sampler ? await sampler.stop() : [];
+    const unattributed =
+      migrations.kind === 'command' && sampler && sampler.samplesWithMigration === 0
+        ? `no database session named '${migrations.applicationName}' was seen while the command ran, so its lock waits were not watched (it must connect with the DATABASE_URL perf-gate gives it, which carries application_name, or let libpq read PGAPPNAME)`
+        : undefined;
     const afterStart = since();
     while (since() - afterStart < afterMs) await slice();
 
@@ -227,6 +269,7 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
         durationMs: migrationEnd - migrationStart,
         applied: summary?.applied.map((a) => ({ name: a.name, durationMs: a.durationMs })) ?? [],
         ...(error ? { error } : {}),
+        ...(unattributed ? { unattributed } : {}),
       },
       waits,
       ...summaryOfWaits,

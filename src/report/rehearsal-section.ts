@@ -32,6 +32,8 @@ function rowsText(rows: number): string {
 /** The summary line: the one figure that matters, the longest a request waited on the migration. */
 export function rehearsalSummary(r: MigrationRehearsalResult): string {
   if (r.error) return '⚠️ Migration rehearsal: the migration failed under traffic';
+  if (r.unattributed !== undefined)
+    return `⚠️ Migration rehearsal: lock waits not watched (the command's sessions could not be recognised; ${ms(r.durationMs)})`;
   if (r.blockedSessions === 0) return `Migration rehearsal: no request waited on the migration (${ms(r.durationMs)})`;
   return `⚠️ Migration rehearsal: requests waited up to ${ms(r.blockedMaxMs)} on the migration's locks`;
 }
@@ -47,6 +49,8 @@ export function rehearsalSection(r: MigrationRehearsalResult): string {
     `Applied ${names} to the baseline's database copy in ${ms(r.durationMs)} while the baseline served ${formatValue(r.rate, 'req/s')} of the workload (old code on the changing schema, as during a deploy).`,
   );
   if (r.error) lines.push('', `The migration failed: ${markdownText(r.error.split('\n')[0], { maxLength: 500 })}`);
+  if (r.unattributed !== undefined)
+    lines.push('', `Lock waits were not watched: ${markdownText(r.unattributed, { maxLength: 500 })}`);
   lines.push(
     '',
     '| | before | during | after |',

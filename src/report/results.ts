@@ -145,6 +145,8 @@ export interface MigrationRehearsalResult {
   migrations: { name: string; durationMs: number }[];
   /** The migration failed (a lock_timeout under traffic, say); the message. */
   error?: string;
+  /** A migration command whose sessions could not be told apart: its lock waits were not watched, and why. */
+  unattributed?: string;
   durationMs: number;
   blockedMaxMs: number;
   blockedSessions: number;

@@ -205,7 +205,12 @@ describe('each backend and each migration setting is read by its kind', () => {
     const sql = parse(withSections({ database: { migrations: { dir: 'migrations', to: 22 } } }));
     expect(sql.database.migrations).toMatchObject({ kind: 'sql', dir: 'migrations', to: '22' });
     const command = parse(withSections({ database: { migrations: { command: ['alembic', 'upgrade', 'head'] } } }));
-    expect(command.database.migrations).toEqual({ kind: 'command', command: ['alembic', 'upgrade', 'head'] });
+    expect(command.database.migrations).toEqual({
+      kind: 'command',
+      command: ['alembic', 'upgrade', 'head'],
+      // Rehearsed like SQL files, when the baseline is a copy taken right before the command.
+      rehearse: { enabled: true, beforeMs: 3000, afterMs: 2000, lockTimeoutMs: 10_000 },
+    });
     expect(parse(withSections({ database: { migrations: {} } })).database.migrations).toBeUndefined();
     expect(parse(withSections({ database: { migrations: null } })).database.migrations).toBeUndefined();
   });
@@ -219,6 +224,7 @@ describe('each backend and each migration setting is read by its kind', () => {
       revision: 'head',
       command: ['alembic'],
       iniFile: 'alembic.ini',
+      rehearse: { enabled: true, beforeMs: 3000, afterMs: 2000, lockTimeoutMs: 10_000 },
     });
     expect(defaults.database.baseline).toEqual({ strategy: 'template-copy', before: 'head' });
     const set = parse(
@@ -236,6 +242,7 @@ describe('each backend and each migration setting is read by its kind', () => {
       revision: 'ae1027a6acf',
       command: ['python3', '-m', 'alembic'],
       iniFile: 'db/alembic.ini',
+      rehearse: { enabled: true, beforeMs: 3000, afterMs: 2000, lockTimeoutMs: 10_000 },
     });
     expect(set.database.baseline).toEqual({ strategy: 'template-copy', before: 'ae1027a6acf' });
     // A relative cut is refused: Alembic would read "ae10+1-1" as "ae10+1", the change itself.
@@ -549,6 +556,7 @@ describe('every config error names the key, what was given and what is allowed',
       command: ['python3', 'migrations/migration_022.py'],
       version: '022',
       dir: 'migrations',
+      rehearse: { enabled: true, beforeMs: 3000, afterMs: 2000, lockTimeoutMs: 10_000 },
     });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: '022' });
   });

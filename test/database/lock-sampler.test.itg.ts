@@ -70,6 +70,37 @@ describe.skipIf(!available)('LockSampler on a real PostgreSQL', () => {
     expect(sampler.sampleCount).toBeGreaterThan(5);
   });
 
+  it('a migration command known only by its application_name: its sessions are found as they come and go, and a name no session has finds nothing', async () => {
+    const db = await freshDatabase(cluster, 'lockapp');
+    await sql(db.url, 'CREATE TABLE events (id serial PRIMARY KEY, payload text)');
+    const sampler = new LockSampler({
+      monitor: await session(db.url),
+      applicationName: 'perf-gate-rehearsal-test',
+      intervalMs: 20,
+    });
+    const nobody = new LockSampler({ monitor: await session(db.url), applicationName: 'no-such-app', intervalMs: 20 });
+    await sampler.start();
+    await nobody.start();
+    await sleep(100);
+    // The command connects after the sampler started, the way a script or Alembic does.
+    const migration = await session(`${db.url}?application_name=perf-gate-rehearsal-test`);
+    await migration.query('BEGIN');
+    await migration.query('CREATE INDEX events_payload_idx ON events (payload)');
+    const writer = await session(db.url);
+    const insert = writer.query("INSERT INTO events (payload) VALUES ('blocked')");
+    await sleep(300);
+    await migration.query('COMMIT');
+    await insert;
+    const waits = await sampler.stop();
+    expect(waits.map((w) => [w.side, w.relation, w.mode, w.command])).toEqual([
+      ['blocked-by-migration', 'events', 'RowExclusiveLock', 'INSERT'],
+    ]);
+    expect(sampler.samplesWithMigration).toBeGreaterThan(3);
+    expect(sampler.touchedRelations()).toContain('events');
+    expect(await nobody.stop()).toEqual([]);
+    expect(nobody.samplesWithMigration).toBe(0);
+  });
+
   it('a column with a volatile default (a table rewrite under ACCESS EXCLUSIVE) blocks reads too', async () => {
     const { db, migration, sampler } = await setUp('lockrewrite');
     const reader = await session(db.url);

@@ -104,6 +104,12 @@ describe('init → validate → run without an edit', () => {
       const judged = results.targets.map((t) => t.metric);
       expect(judged).toEqual(expect.arrayContaining(['latency_p95', 'error_rate', 'catalog_request_duration_mean']));
       for (const target of results.targets) expect(target.status, JSON.stringify(target)).not.toBe('no-data');
+      // The Alembic upgrade was rehearsed on the baseline's copy under traffic, its sessions recognised.
+      expect(results.rehearsal?.migrations.map((m) => m.name)).toEqual([
+        'python3 -m alembic -c alembic.ini upgrade head',
+      ]);
+      expect(results.rehearsal?.error).toBeUndefined();
+      expect(results.rehearsal?.unattributed).toBeUndefined();
     },
     600_000,
   );

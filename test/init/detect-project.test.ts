@@ -183,11 +183,12 @@ describe('detectProject and the command init writes', () => {
     const { config } = validated(dir);
     expect(config.backend.candidate.healthPath).toBe('/healthz');
     expect(config.load.workload.file).toBe('bench/queries.jsonl');
-    expect(config.database.migrations).toEqual({
+    expect(config.database.migrations).toMatchObject({
       kind: 'alembic',
       revision: 'head',
       command: ['python3', '-m', 'alembic'],
       iniFile: 'alembic.ini',
+      rehearse: { enabled: true },
     });
     expect(config.database.baseline).toEqual({ strategy: 'template-copy', before: 'head' });
     // One revision, and an env.py that connects on its own: a shared baseline, and the line to fix marked.

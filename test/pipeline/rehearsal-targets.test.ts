@@ -88,8 +88,26 @@ describe('rehearsal targets in the config', () => {
     const refused = (database: Record<string, unknown>, target = 'migration_blocked_max < 1s') =>
       inputErrorOf(() => parse(withSections({ database, targets: ['error_rate <= 1%', target] })));
     expect(refused({})).toBe(
-      `config key 'targets': "migration_blocked_max < 1s" needs the migration rehearsal, which runs with SQL migrations, a template-copy baseline, rehearse on and a baseline backend; here there are no SQL migrations ('database.migrations.dir')`,
+      `config key 'targets': "migration_blocked_max < 1s" needs the migration rehearsal, which runs with migrations, a template-copy baseline, rehearse on and a baseline backend; here there are no migrations ('database.migrations')`,
     );
+    // A migration command is rehearsed alone, on a copy taken right before it.
+    expect(
+      refused({
+        migrations: { dir: 'migrations', command: ['python3', 'migrate_022.py'], version: '022' },
+        baseline: { strategy: 'template-copy', before: '021' },
+      }),
+    ).toMatch(/'database\.migrations\.version' \(022\) is not 'database\.baseline\.before' \(021\)$/);
+    expect(
+      parse(
+        withSections({
+          database: {
+            migrations: { dir: 'migrations', command: ['python3', 'migrate_022.py'], version: '022' },
+            baseline: { strategy: 'template-copy' },
+          },
+          targets: ['error_rate <= 1%', 'migration_blocked_max < 1s'],
+        }),
+      ).rehearsalTargets,
+    ).toHaveLength(1);
     expect(refused({ migrations: { dir: 'migrations' } })).toMatch(
       /here database\.baseline\.strategy is 'shared', not 'template-copy'$/,
     );
@@ -169,6 +187,17 @@ describe('judging them on the rehearsal', () => {
     const quiet = { ...REHEARSAL, during: window(0, 0, 0) };
     const [p99] = judgeRehearsalTargets(targetsOf('migration_p99 worsens <= 50%').rehearsalTargets!, quiet, '');
     expect(p99!.status).toBe('no-data');
+    // A command whose sessions could not be recognised: no lock wait was watched, so none is claimed;
+    // the figures that do not need its sessions (duration, latency) are still judged.
+    const blind = { ...REHEARSAL, blockedMaxMs: 0, unattributed: "no database session named 'x' was seen" };
+    const [blocked, duration] = judgeRehearsalTargets(
+      targetsOf('migration_blocked_max < 1s', 'migration_duration < 60s').rehearsalTargets!,
+      blind,
+      '',
+    );
+    expect(blocked).toMatchObject({ status: 'no-data' });
+    expect(blocked!.note).toContain("no database session named 'x' was seen");
+    expect(duration!.status).not.toBe('no-data');
   });
 
   it('count in the verdict and the headline: a missed one fails a run whose benchmark targets passed', () => {

@@ -1,6 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withApplicationName } from '../../src/database/database-url.js';
+import { runMigrationCommand } from '../../src/database/migration-command.js';
 import { parseWorkload } from '../../src/load/workload.js';
 import { MemoryLogger } from '../../src/log.js';
 import { type RehearsalRecord, rehearseMigrations } from '../../src/pipeline/rehearsal.js';
@@ -9,6 +15,7 @@ import { probePostgres, startTestCluster, type TestCluster } from '../helpers/po
 import { requireService } from '../helpers/services.js';
 
 const available = requireService('PostgreSQL', probePostgres());
+const require = createRequire(import.meta.url);
 const serverScript = fileURLToPath(new URL('../fixtures/rehearsal/event-server.mjs', import.meta.url));
 
 /** Half writes, half reads: write locks only show under writes. */
@@ -80,7 +87,12 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
   it('CREATE INDEX on a table taking writes: the writes wait behind it (RowExclusiveLock), and the slices during it show the wait as latency', async () => {
     const { db, baseUrl } = await backendOn('rehidx', 1_500_000);
     const dir = migrationsDir({ '022_index.sql': 'CREATE INDEX events_payload_idx ON events (payload);\n' });
-    const record = await rehearseMigrations({ ...common, databaseUrl: db.url, baseUrl, migrations: { dir } });
+    const record = await rehearseMigrations({
+      ...common,
+      databaseUrl: db.url,
+      baseUrl,
+      migrations: { kind: 'sql', dir },
+    });
     show('CREATE INDEX (plain)', record);
     expect(record.migration.error).toBeUndefined();
     expect(record.migration.applied.map((a) => a.name)).toEqual(['022_index.sql']);
@@ -114,7 +126,12 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
       '022_index.sql':
         '-- perf-gate: no-transaction\nCREATE INDEX CONCURRENTLY events_payload_idx ON events (payload);\n',
     });
-    const record = await rehearseMigrations({ ...common, databaseUrl: db.url, baseUrl, migrations: { dir } });
+    const record = await rehearseMigrations({
+      ...common,
+      databaseUrl: db.url,
+      baseUrl,
+      migrations: { kind: 'sql', dir },
+    });
     show('CREATE INDEX CONCURRENTLY', record);
     expect(record.migration.error).toBeUndefined();
     expect(record.migration.durationMs).toBeGreaterThan(300);
@@ -126,11 +143,80 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
   it('a column with a volatile default rewrites the table: reads wait too (AccessShareLock)', async () => {
     const { db, baseUrl } = await backendOn('rehrewrite', 600_000);
     const dir = migrationsDir({ '022_score.sql': 'ALTER TABLE events ADD COLUMN score float DEFAULT random();\n' });
-    const record = await rehearseMigrations({ ...common, databaseUrl: db.url, baseUrl, migrations: { dir } });
+    const record = await rehearseMigrations({
+      ...common,
+      databaseUrl: db.url,
+      baseUrl,
+      migrations: { kind: 'sql', dir },
+    });
     show('ADD COLUMN ... DEFAULT random()', record);
     expect(record.migration.error).toBeUndefined();
     const reads = record.waits.filter((w) => w.side === 'blocked-by-migration' && w.command === 'SELECT');
     expect(reads.length).toBeGreaterThan(0);
     expect(reads.every((w) => w.mode === 'AccessShareLock' && w.relation === 'events')).toBe(true);
+  });
+
+  /**
+   * A migration command, as a team's script is: node with the pg driver, connecting with DATABASE_URL.
+   * `ownName` makes it connect under an application_name of its own, as a script that sets one would.
+   */
+  function commandMigration(databaseUrl: string, statement: string, ownName?: string) {
+    const script = join(mkdtempSync(join(tmpdir(), 'perf-gate-rehearsal-cmd-')), 'migrate.cjs');
+    writeFileSync(
+      script,
+      [
+        `const pg = require(${JSON.stringify(require.resolve('pg'))});`,
+        'const url = new URL(process.env.DATABASE_URL);',
+        ownName ? `url.searchParams.set('application_name', ${JSON.stringify(ownName)});` : '',
+        'const client = new pg.Client({ connectionString: url.toString() });',
+        `client.connect().then(() => client.query(${JSON.stringify(statement)})).then(() => client.end(), (e) => { console.error(e.message); process.exit(1); });`,
+      ].join('\n'),
+    );
+    const applicationName = 'perf-gate-rehearsal-test';
+    return {
+      kind: 'command' as const,
+      name: `node ${script}`,
+      applicationName,
+      run: async () => {
+        await runMigrationCommand({
+          command: [process.execPath, script],
+          databaseUrl: withApplicationName(databaseUrl, applicationName),
+          log: new MemoryLogger(),
+          env: { PGAPPNAME: applicationName },
+        });
+      },
+    };
+  }
+
+  it('a migration command (a script with its own driver) building a plain index: its sessions are found by application_name and the blocked writes are counted', async () => {
+    const { db, baseUrl } = await backendOn('rehcmd', 1_500_000);
+    const record = await rehearseMigrations({
+      ...common,
+      databaseUrl: db.url,
+      baseUrl,
+      migrations: commandMigration(db.url, 'CREATE INDEX events_payload_idx ON events (payload)'),
+    });
+    show('command: CREATE INDEX (plain)', record);
+    expect(record.migration.error).toBeUndefined();
+    expect(record.migration.unattributed).toBeUndefined();
+    expect(record.migration.applied).toHaveLength(1);
+    expect(record.migration.applied[0]!.name).toMatch(/^node .*migrate\.cjs$/);
+    const writes = record.waits.filter((w) => w.side === 'blocked-by-migration' && w.command === 'INSERT');
+    expect(writes.length).toBeGreaterThan(0);
+    expect(record.blockedMaxMs).toBeGreaterThan(50);
+    expect(record.tables.map((t) => t.relation)).toContain('events');
+  });
+
+  it('a migration command that names its own sessions: its waits cannot be watched, and the record says so instead of reporting none', async () => {
+    const { db, baseUrl } = await backendOn('rehcmdname', 300_000);
+    const record = await rehearseMigrations({
+      ...common,
+      databaseUrl: db.url,
+      baseUrl,
+      migrations: commandMigration(db.url, 'CREATE INDEX events_payload_idx ON events (payload)', 'my-own-migrator'),
+    });
+    expect(record.migration.error).toBeUndefined();
+    expect(record.migration.unattributed).toMatch(/no database session named 'perf-gate-rehearsal-test' was seen/);
+    expect(record.waits).toEqual([]);
   });
 });

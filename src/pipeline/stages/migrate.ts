@@ -9,13 +9,8 @@
  */
 
 import { resolve } from 'node:path';
-import type {
-  AlembicMigrationConfig,
-  CommandMigrationConfig,
-  PerfGateConfig,
-  SqlMigrationConfig,
-} from '../../config/config.js';
-import { alembicRevisionOf, sqlalchemyUrl } from '../../database/alembic-version.js';
+import type { CommandMigrationConfig, PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
+import { alembicRevisionOf, alembicUpgrade, sqlalchemyUrl } from '../../database/alembic-version.js';
 import { cloneDatabase } from '../../database/clone.js';
 import {
   assertNotProduction,
@@ -109,11 +104,6 @@ async function sqlFilesBeforeCommand(
       `migrations: ${later.map((f) => f.name).join(', ')} in ${migrations.dir} are at or after the command's version ${migrations.version}; not applied`,
     );
   return files.filter((f) => Number(f.version) < version);
-}
-
-/** The argv of `alembic upgrade REV` as the config says Alembic is started. */
-export function alembicUpgrade(migrations: AlembicMigrationConfig, revision: string): string[] {
-  return [...migrations.command, '-c', migrations.iniFile, 'upgrade', revision];
 }
 
 /** Alembic's relative revision for "the one before": `head-1`, `ae10-1`. */

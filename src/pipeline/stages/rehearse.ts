@@ -6,13 +6,16 @@
  * costs the comparison nothing.
  */
 import { join, resolve } from 'node:path';
-import type { SqlMigrationConfig } from '../../config/config.js';
+import type { AlembicMigrationConfig, CommandMigrationConfig, SqlMigrationConfig } from '../../config/config.js';
+import { alembicUpgrade, sqlalchemyUrl } from '../../database/alembic-version.js';
+import { withApplicationName } from '../../database/database-url.js';
+import { describeMigrationCommand, runMigrationCommand } from '../../database/migration-command.js';
 import { findSquawk, lintMigrations, SQUAWK_MISSING } from '../../database/migration-lint.js';
 import { errorMessage, InputError } from '../../errors.js';
 import type { Workload } from '../../load/workload.js';
 import type { MigrationLintResult, MigrationRehearsalResult, RehearsalTimeline } from '../../report/results.js';
 import type { StageContext } from '../context.js';
-import { type RehearsalSlice, rehearseMigrations } from '../rehearsal.js';
+import { type RehearsalSlice, type RehearsedMigrations, rehearseMigrations } from '../rehearsal.js';
 
 type TimelineSlice = RehearsalTimeline['slices'][number];
 
@@ -67,10 +70,13 @@ export async function lintMigrationFiles(
 /** Why no rehearsal runs for this config and state, or undefined when one can. */
 export function rehearsalSkipReason(ctx: StageContext): string | undefined {
   const migrations = ctx.config.database.migrations;
-  if (migrations?.kind !== 'sql') return 'no SQL migrations';
+  if (!migrations) return 'no migrations';
   if (!migrations.rehearse.enabled) return 'turned off (database.migrations.rehearse: false)';
-  if (ctx.config.database.baseline.strategy !== 'template-copy')
+  const baseline = ctx.config.database.baseline;
+  if (baseline.strategy !== 'template-copy')
     return "the baseline has no database copy before the migration (needs baseline.strategy 'template-copy')";
+  if (migrations.kind === 'command' && (migrations.version === undefined || baseline.before !== migrations.version))
+    return `the command is rehearsed alone, on a baseline copy taken right before it: needs 'database.migrations.version' and 'database.baseline.before' to be the same version (got ${migrations.version ?? 'no version'} and ${baseline.before})`;
   if (ctx.config.backend.baseline.kind === 'results')
     return 'the baseline is a stored results file (no backend to serve traffic)';
   if (ctx.state.database?.throwaway?.kind === 'pglite')
@@ -80,6 +86,39 @@ export function rehearsalSkipReason(ctx: StageContext): string | undefined {
   return undefined;
 }
 
+/**
+ * A migration command as the rehearsal runs it: against the baseline's copy, its sessions named by
+ * application_name (in the URL, which libpq, psycopg, asyncpg and node-postgres read, and in PGAPPNAME) so
+ * the lock sampler can tell them from the backend's, and with the rehearsal's lock_timeout in PGOPTIONS
+ * for drivers that read it.
+ */
+function rehearsedCommand(
+  ctx: StageContext,
+  migrations: CommandMigrationConfig | AlembicMigrationConfig,
+  databaseUrl: string,
+): RehearsedMigrations {
+  const applicationName = `perf-gate-rehearsal-${ctx.state.runId.replace(/[^A-Za-z0-9]/g, '').slice(-12)}`;
+  const command = migrations.kind === 'alembic' ? alembicUpgrade(migrations, migrations.revision) : migrations.command;
+  const named = withApplicationName(databaseUrl, applicationName);
+  return {
+    kind: 'command',
+    name: describeMigrationCommand(command, [databaseUrl]),
+    applicationName,
+    run: async () => {
+      await runMigrationCommand({
+        command,
+        databaseUrl: migrations.kind === 'alembic' ? sqlalchemyUrl(named) : named,
+        log: ctx.log,
+        cwd: ctx.config.baseDir,
+        env: {
+          PGAPPNAME: applicationName,
+          PGOPTIONS: `-c lock_timeout=${Math.round(migrations.rehearse.lockTimeoutMs)}`,
+        },
+      });
+    },
+  };
+}
+
 /** The rehearsal, when the config and the run allow one; its figures go into the run state for compare. */
 export async function rehearseStep(
   ctx: StageContext,
@@ -87,19 +126,23 @@ export async function rehearseStep(
 ): Promise<MigrationRehearsalResult | undefined> {
   const skip = rehearsalSkipReason(ctx);
   const migrations = ctx.config.database.migrations;
-  if (skip || migrations?.kind !== 'sql') {
+  if (skip || !migrations) {
     ctx.log.info(`migration rehearsal: not run (${skip})`);
     return undefined;
   }
   const { rehearse } = migrations;
   const rate = rehearse.rate ?? ctx.config.load.rate;
   const baseUrl = ctx.state.backend!.running.baseline!.baseUrl;
+  const databaseUrl = ctx.state.database!.baselineUrl!;
   ctx.log.info(
     `migration rehearsal: applying the migrations under test to the baseline's database while the baseline serves ${rate} req/s`,
   );
   const record = await rehearseMigrations({
-    databaseUrl: ctx.state.database!.baselineUrl,
-    migrations: { dir: resolve(ctx.config.baseDir, migrations.dir), to: migrations.to },
+    databaseUrl,
+    migrations:
+      migrations.kind === 'sql'
+        ? { kind: 'sql', dir: resolve(ctx.config.baseDir, migrations.dir), to: migrations.to }
+        : rehearsedCommand(ctx, migrations, databaseUrl),
     baseUrl,
     workload,
     rate,
@@ -110,11 +153,14 @@ export async function rehearseStep(
     sessionTimeouts: {
       lockTimeoutMs: Math.round(rehearse.lockTimeoutMs),
       statementTimeoutMs:
-        migrations.statementTimeoutMs === undefined ? undefined : Math.round(migrations.statementTimeoutMs),
+        migrations.kind === 'sql' && migrations.statementTimeoutMs !== undefined
+          ? Math.round(migrations.statementTimeoutMs)
+          : undefined,
     },
     log: ctx.log,
     signal: ctx.signal,
   });
+  if (record.migration.unattributed) ctx.log.warning(`migration rehearsal: ${record.migration.unattributed}`);
   const ms = (x: number) => `${Math.round(x)} ms`;
   ctx.log.info(
     `migration rehearsal: ${record.migration.applied.map((a) => a.name).join(', ') || 'nothing applied'} in ${ms(record.migration.durationMs)}; ` +
@@ -124,6 +170,7 @@ export async function rehearseStep(
   return {
     migrations: record.migration.applied,
     ...(record.migration.error ? { error: record.migration.error } : {}),
+    ...(record.migration.unattributed ? { unattributed: record.migration.unattributed } : {}),
     durationMs: record.migration.durationMs,
     blockedMaxMs: record.blockedMaxMs,
     blockedSessions: record.blockedSessions,
