@@ -222,8 +222,23 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'dashboard',
-    summary: "print a Grafana dashboard (JSON) for the config's server metrics",
-    flags: [config, { name: 'title', kind: 'string', description: 'dashboard title (default: the report title)' }],
+    summary: "print a Grafana dashboard (JSON) for the config's server metrics, or over the PostgreSQL history store",
+    flags: [
+      config,
+      { name: 'title', kind: 'string', description: 'dashboard title (default: the report title)' },
+      {
+        name: 'canary',
+        kind: 'string',
+        description:
+          'with --stable: canary-vs-stable panels per metric (each variant, and their ratio), as verify compares them',
+      },
+      { name: 'stable', kind: 'string', description: 'label matchers of the stable series, with --canary' },
+      {
+        name: 'history',
+        kind: 'boolean',
+        description: "instead: a dashboard over the PostgreSQL history store (Grafana's PostgreSQL data source)",
+      },
+    ],
   },
   {
     name: 'init',

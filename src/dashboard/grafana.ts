@@ -26,6 +26,11 @@ export interface DashboardOptions {
   uid?: string;
   /** Range of rate(); default Grafana's `$__rate_interval` (docs: grafana.com/docs/grafana/latest/datasources/prometheus/template-variables/). */
   rateInterval?: string;
+  /**
+   * Canary-vs-stable panels, as `perf-gate verify` compares them: each variant's label matchers as PromQL
+   * (`version="canary"`), validated by the caller (src/verify/label-matcher.ts). Absent: none.
+   */
+  variants?: { canary: readonly string[]; stable: readonly string[] };
 }
 
 /** The label pipeline-step histograms are split by (rag_pipeline_duration_seconds{step="rerank"}). */
@@ -103,6 +108,37 @@ export function grafanaDashboard(input: DashboardInput, options: DashboardOption
         thresholds: [],
       }),
     );
+  }
+
+  // Canary vs stable: each metric per variant, and their ratio, the figure verify judges per bucket.
+  if (options.variants) {
+    const { canary, stable } = options.variants;
+    for (const metric of input.metrics) {
+      const canaryQuery = metricQuery(metric, interval, undefined, canary);
+      const stableQuery = metricQuery(metric, interval, undefined, stable);
+      place(
+        timeseriesPanel({
+          title: `${metric.name}: canary vs stable`,
+          description: `${metric.name} for each variant (canary: ${canary.join(', ')}; stable: ${stable.join(', ')}).`,
+          unit: GRAFANA_UNIT[metric.unit],
+          queries: [
+            { expr: canaryQuery, legendFormat: 'canary' },
+            { expr: stableQuery, legendFormat: 'stable' },
+          ],
+          thresholds: [],
+        }),
+      );
+      place(
+        timeseriesPanel({
+          title: `${metric.name}: canary / stable`,
+          description: `The ratio perf-gate verify judges per bucket for ${metric.name}: above 1, the canary is higher.`,
+          unit: 'none',
+          queries: [{ expr: `(${canaryQuery}) / (${stableQuery})`, legendFormat: 'canary / stable' }],
+          thresholds: [],
+          minimum: null,
+        }),
+      );
+    }
   }
 
   return {
@@ -245,6 +281,8 @@ function timeseriesPanel(spec: {
   unit: string;
   queries: PanelQuery[];
   thresholds: { comparator: Comparator; value: number }[];
+  /** The y axis's floor; default 0, null for a ratio around 1. */
+  minimum?: number | null;
 }): Omit<Panel, 'id' | 'gridPos'> {
   // A "< 10ms" target: green below the line, red from it up; a ">= 30%" target the other way round.
   const steps: { color: string; value: number | null }[] = [];
@@ -265,7 +303,7 @@ function timeseriesPanel(spec: {
     fieldConfig: {
       defaults: {
         unit: spec.unit,
-        min: 0,
+        ...(spec.minimum === null ? {} : { min: spec.minimum ?? 0 }),
         color: { mode: 'palette-classic' },
         custom: {
           drawStyle: 'line',

@@ -57,6 +57,28 @@ describe('grafanaDashboard on the embedded default', () => {
     ]);
   });
 
+  it('with variants: each metric per variant and their ratio, the matchers on every selector', () => {
+    const withVariants = grafanaDashboard(config, {
+      variants: { canary: ['version="canary"'], stable: ['version="stable"'] },
+    }).panels as PanelJson[];
+    const titles = withVariants.map((p) => p.title);
+    expect(titles.slice(0, panels.length)).toEqual(panels.map((p) => p.title));
+    expect(titles.slice(panels.length, panels.length + 2)).toEqual([
+      'pipeline_time: canary vs stable',
+      'pipeline_time: canary / stable',
+    ]);
+    const pair = withVariants.find((p) => p.title === 'pipeline_time: canary vs stable')!;
+    expect(pair.targets.map((t) => t.legendFormat)).toEqual(['canary', 'stable']);
+    expect(pair.targets[0]!.expr).toBe(
+      metricQuery(config.metrics[0]!, '$__rate_interval', undefined, ['version="canary"']),
+    );
+    const ratio = withVariants.find((p) => p.title === 'pipeline_time: canary / stable')!;
+    expect(ratio.targets[0]!.expr).toBe(`(${pair.targets[0]!.expr}) / (${pair.targets[1]!.expr})`);
+    // Both sums of a ratio metric carry the matchers.
+    const exits = withVariants.find((p) => p.title === 'early_exit_rate: canary vs stable')!.targets[0]!.expr;
+    expect(exits.match(/version="canary"/g)).toHaveLength(2);
+  });
+
   it('writes the PromQL that matches how perf-gate computes each metric', () => {
     expect(exprOf('pipeline_time')).toBe(
       '1000 * (sum (rate(rag_pipeline_duration_seconds_sum{step="total"}[$__rate_interval])) / sum (rate(rag_pipeline_duration_seconds_count{step="total"}[$__rate_interval])))',
@@ -156,11 +178,18 @@ describe('PromQL checked by promtool', () => {
   const FIVE_MINUTES = '5m';
 
   const queries = grafanaDashboard(config, { rateInterval: FIVE_MINUTES }).panels as PanelJson[];
+  // Every panel's every query for the promtool check, the canary-vs-stable ones included.
+  const checked = (
+    grafanaDashboard(config, {
+      rateInterval: FIVE_MINUTES,
+      variants: { canary: ['version="canary"'], stable: ['version="stable"'] },
+    }).panels as PanelJson[]
+  ).flatMap((p) => p.targets);
   const rules = {
     groups: [
       {
         name: 'perf-gate-dashboard',
-        rules: queries.map((p, i) => ({ record: `perf_gate:panel_${i + 1}`, expr: p.targets[0]!.expr })),
+        rules: checked.map((q, i) => ({ record: `perf_gate:panel_${i + 1}`, expr: q.expr })),
       },
     ],
   };
@@ -175,7 +204,7 @@ describe('PromQL checked by promtool', () => {
       return ctx.skip(promtoolMissing);
     writeFileSync(join(dir, 'rules.yml'), stringify(rules));
     const result = promtoolRun(['check', 'rules', 'rules.yml']);
-    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
+    expect(result.output).toContain(`SUCCESS: ${checked.length} rules found`);
     expect(result.status).toBe(0);
   });
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HISTORY_PANEL_SQL, historyDashboard } from '../../src/dashboard/history-dashboard.js';
 import { HISTORY_SCHEMA, PostgresStore } from '../../src/history/postgres-store.js';
 import { configHash, type HistoryRecord, recordFromResults } from '../../src/history/record.js';
 import { MemoryLogger } from '../../src/log.js';
@@ -85,5 +86,40 @@ describe('PostgresStore', () => {
     const failed = await runCli(['history', 'list', '--store', wrong]);
     expect(failed.code).toBe(3);
     expect(`${failed.stdout}${failed.log}`).not.toContain('s3cret-pw-42');
+  });
+});
+
+describe('the history dashboard over the PostgreSQL store', () => {
+  /** Grafana's macros as Grafana expands them: the time filter, and sqlstring-quoted variables. */
+  function expand(sql: string, variables: Record<string, string>): string {
+    return sql
+      .replace(/\$__timeFilter\(([^)]+)\)/g, "$1 BETWEEN '2026-01-01T00:00:00Z' AND '2027-01-01T00:00:00Z'")
+      .replace(/\$\{(\w+):sqlstring\}/g, (_, name: string) => `'${variables[name]!.replace(/'/g, "''")}'`);
+  }
+
+  it('its panels run against the schema perf-gate creates, and answer what was recorded', async (ctx) => {
+    if (!cluster) return ctx.skip();
+    const { url } = await freshDatabase(cluster, 'hist');
+    const store = new PostgresStore({ url, log: new MemoryLogger(), input: '--history' });
+    for (const [i, sha] of ['1111111', '2222222', '3333333'].entries()) await store.append(record(sha, i));
+    await store.append(record('4444444', 4, 'feature'));
+    const variables = { repository: 'acme/search', branch: 'main', metric: 'pipeline_time' };
+    const values = await sql<{ time: Date; value: number }>(url, expand(HISTORY_PANEL_SQL.value, variables));
+    expect(values).toHaveLength(3);
+    expect(values[0]!.value).toBeCloseTo(demo.metrics.find((m) => m.name === 'pipeline_time')!.candidate!, 9);
+    const changes = await sql<{ change: number; lower: number; upper: number }>(
+      url,
+      expand(HISTORY_PANEL_SQL.change, variables),
+    );
+    expect(changes[0]!.lower).toBeLessThanOrEqual(changes[0]!.change);
+    expect(changes[0]!.change).toBeLessThanOrEqual(changes[0]!.upper);
+    const runs = await sql<{ commit: string }>(url, expand(HISTORY_PANEL_SQL.runs, variables));
+    expect(runs.map((r) => r.commit)).toEqual(['3333333', '2222222', '1111111']);
+    // A quote in a variable stays inside its string literal.
+    expect(await sql(url, expand(HISTORY_PANEL_SQL.value, { ...variables, branch: "main' OR '1'='1" }))).toEqual([]);
+    const dashboard = historyDashboard();
+    const panelSql = (dashboard.panels as { targets: { rawSql: string }[] }[]).map((p) => p.targets[0]!.rawSql);
+    expect(panelSql).toEqual([HISTORY_PANEL_SQL.value, HISTORY_PANEL_SQL.change, HISTORY_PANEL_SQL.runs]);
+    expect(JSON.stringify(dashboard)).not.toMatch(/'\$\{?\w+\}?'/);
   });
 });
