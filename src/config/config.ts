@@ -99,6 +99,11 @@ export interface DatabaseConfig {
   /** Absent: no migrations (the config has no `migrations`, or it gives neither `dir` nor `command`). */
   migrations?: MigrationConfig;
   baseline: BaselineDatabaseStrategy;
+  /**
+   * The PostgreSQL major version production runs (`database.postgres: "16"`): the throwaway server must be
+   * that version, and a given database must run it. Absent: whatever the runner has.
+   */
+  postgresMajor?: number;
   /** Refuse databases whose host or name matches this pattern, unless `allowProduction`. */
   productionPattern: string;
   allowProduction: boolean;

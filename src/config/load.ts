@@ -477,10 +477,23 @@ function readDatabase(reader: ConfigReader | undefined, overrides: ConfigOverrid
     }
     b.rejectUnknownKeys();
   }
+  const pinned = r.raw('postgres');
+  let postgresMajor: number | undefined;
+  if (pinned !== undefined && pinned !== null) {
+    const text = String(pinned).trim();
+    if (!/^\d{1,2}$/.test(text) || Number(text) < 10)
+      throw invalidValue(
+        `config key '${r.key('postgres')}'`,
+        pinned,
+        'the PostgreSQL major version production runs, such as "16" (10 or later)',
+      );
+    postgresMajor = Number(text);
+  }
   const config: DatabaseConfig = {
     url: url || undefined,
     migrations,
     baseline,
+    ...(postgresMajor !== undefined ? { postgresMajor } : {}),
     productionPattern: r.string('productionPattern', DEFAULT_PRODUCTION_PATTERN.source),
     allowProduction: r.boolean('allowProduction', false),
   };

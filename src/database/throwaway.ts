@@ -25,7 +25,7 @@ import pg from 'pg';
 import { findFreePort } from '../backend/port-check.js';
 import { InfrastructureError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { findPostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
+import { findPostgresBinaries, type PostgresBinaries, searchPostgresBinaries } from './postgres-binaries.js';
 
 export interface ThrowawayPostgres {
   /** Superuser URL to the `postgres` database (contains the password: register it as a secret). */
@@ -53,6 +53,8 @@ export interface ThrowawayOptions {
   prefer?: 'cluster' | 'pglite';
   /** Parent folder for the temporary data folder (e.g. a tmpfs); default the OS temp folder. */
   dataDir?: string;
+  /** The major version production runs (database.postgres): only binaries of it, never PGlite. */
+  major?: number;
   /** max_connections of the cluster; at least 100. Default 200. */
   maxConnections?: number;
   /**
@@ -63,6 +65,18 @@ export interface ThrowawayOptions {
 }
 
 export async function startThrowawayPostgres(options: ThrowawayOptions): Promise<ThrowawayPostgres> {
+  if (options.major !== undefined) {
+    const { binaries, found } = searchPostgresBinaries(process.env, { major: options.major });
+    if (!binaries) {
+      const seen = found.map((f) => `${f.major ?? 'unknown version'} in ${f.dir}`).join(', ') || 'none';
+      throw new InfrastructureError(
+        `database.postgres "${options.major}": no PostgreSQL ${options.major} server binaries on this machine (found: ${seen}); ` +
+          `install them (Debian/Ubuntu: apt-get install postgresql-${options.major}), point PG_BIN at them, or give database.url of a PostgreSQL ${options.major} server. ` +
+          'PGlite is not used in their place: it is not the version production runs.',
+      );
+    }
+    return startCluster(binaries, options);
+  }
   if (options.prefer === 'pglite') return startPglite(options);
   const binaries = findPostgresBinaries();
   if (!binaries) {

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import type { CommandMigrationConfig, PerfGateConfig, SqlMigrationConfig } from '../../config/config.js';
 import { alembicRevisionOf, alembicUpgrade, sqlalchemyUrl } from '../../database/alembic-version.js';
 import { cloneDatabase } from '../../database/clone.js';
+import { closeQuietly, connectClient, serverVersionNumber } from '../../database/connection.js';
 import {
   assertNotProduction,
   databaseSecrets,
@@ -201,6 +202,20 @@ export async function migrateStageDryRun(options: { config: PerfGateConfig; log:
   log.info('dry run: nothing was changed');
 }
 
+/** A given database must run the major version the config pins (`database.postgres`): measuring another would mislead. */
+async function checkPinnedMajor(url: string, major: number): Promise<void> {
+  const client = await connectClient(url, { purpose: 'checking its PostgreSQL version' });
+  try {
+    const version = await serverVersionNumber(client);
+    if (Math.floor(version / 10000) !== major)
+      throw new InputError(
+        `config key 'database.postgres': "${major}", but the database at ${maskDatabaseUrl(url)} runs PostgreSQL ${Math.floor(version / 10000)} (server_version_num ${version}); give a PostgreSQL ${major} database, or change database.postgres to the version production runs`,
+      );
+  } finally {
+    await closeQuietly(client);
+  }
+}
+
 export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
   const { config, log } = ctx;
   const db = config.database;
@@ -239,6 +254,7 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
     const server = await startThrowawayPostgres({
       log,
       prefer: ctx.preferPglite ? 'pglite' : 'cluster',
+      major: db.postgresMajor,
       onServerStarted,
     });
     ctx.teardown.databaseServer = () => server.stop();
@@ -250,6 +266,7 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
       `throwaway PostgreSQL (${server.kind === 'cluster' ? 'server' : 'PGlite'} ${server.serverVersion}) at ${maskDatabaseUrl(url)}`,
     );
   }
+  if (db.url && db.postgresMajor !== undefined) await checkPinnedMajor(url, db.postgresMajor);
   database.candidateUrl = url;
   database.baselineUrl = url;
   database.strategy = db.baseline.strategy;
