@@ -91,11 +91,12 @@ describe('example workflows', () => {
     expect('echo "$PR_TITLE"').not.toMatch(UNTRUSTED_IN_RUN);
   });
 
-  it('the folder holds the five scenarios', () => {
+  it('the folder holds the seven scenarios', () => {
     expect(workflowFiles.sort()).toEqual([
       'canary-verify.yml',
       'fork-comment.yml',
       'fork-measure.yml',
+      'neon-preview.yml',
       'post-deploy-check.yml',
       'pr-gate.yml',
       'release-gate.yml',
@@ -221,6 +222,24 @@ describe('example workflows', () => {
     // The rollback restores the image the canary Machine ran before, and leaves the job red.
     expect(steps[rollback]!.env?.STABLE_IMAGE).toBe('${{ steps.canary.outputs.stable-image }}');
     expect(steps[rollback]!.run).toContain('exit 1');
+  });
+
+  it('Neon preview: the gate measures on a branch of production created for the PR, deleted whatever the outcome', () => {
+    const workflow = load('neon-preview.yml');
+    const steps = allSteps(workflow);
+    const create = steps.findIndex((s) => s.uses?.startsWith('neondatabase/create-branch-action@'));
+    const [gate] = ourSteps(workflow);
+    const gateAt = steps.indexOf(gate!);
+    const remove = steps.findIndex((s) => s.uses?.startsWith('neondatabase/delete-branch-action@'));
+    expect(create).toBeGreaterThanOrEqual(0);
+    expect(gateAt).toBeGreaterThan(create);
+    expect(remove).toBeGreaterThan(gateAt);
+    const branchStep = steps[create]!.id!;
+    expect(gate!.with?.['database-url']).toBe(`\${{ steps.${branchStep}.outputs.db_url }}`);
+    expect(steps[remove]!.if).toMatch(/^always\(\)/);
+    expect(steps[create]!.with?.api_key).toBe('${{ secrets.NEON_API_KEY }}');
+    // The config pins the PostgreSQL version production runs.
+    expect(readFileSync(`${DIR}neon-preview.perf-gate.yml`, 'utf8')).toMatch(/^\s+postgres: "\d+"/m);
   });
 
   it('release gate: runs on main and tags, and fly deploy depends on the gate verdict', () => {
