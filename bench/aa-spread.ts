@@ -35,7 +35,9 @@ for (const dir of dirs) {
     if (!existsSync(runsDir)) continue;
     const means: number[] = [];
     const errors: number[] = [];
-    for (const file of readdirSync(runsDir).filter((f) => f.endsWith('-aa.json')).sort()) {
+    for (const file of readdirSync(runsDir)
+      .filter((f) => f.endsWith('-aa.json'))
+      .sort()) {
       const run = JSON.parse(readFileSync(join(runsDir, file), 'utf8')) as { verdict: string; rounds: RoundRecord[] };
       if (run.verdict === 'error') continue;
       const ratios = pairedLogRatios(pairRounds(run.rounds, metric, true));

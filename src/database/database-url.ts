@@ -337,7 +337,17 @@ function compilePattern(pattern: RegExp | string | undefined): RegExp {
  * the server can tell a migration command's sessions from everyone else's.
  */
 export function withApplicationName(url: string, name: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('application_name', name);
-  return parsed.toString();
+  // Appended to the text as it is: re-serialising the query would turn %20 into +, which libpq reads as a plus.
+  const hash = url.indexOf('#');
+  const [body, fragment] = hash === -1 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  const query = body.indexOf('?');
+  const base = query === -1 ? body : body.slice(0, query);
+  const kept =
+    query === -1
+      ? []
+      : body
+          .slice(query + 1)
+          .split('&')
+          .filter((p) => p && !/^application_name=/i.test(p));
+  return `${base}?${[...kept, `application_name=${encodeURIComponent(name)}`].join('&')}${fragment}`;
 }

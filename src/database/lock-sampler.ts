@@ -73,14 +73,20 @@ SELECT a.pid,
    AND a.pid <> pg_backend_pid()
    AND (a.pid = ANY (m.pids) OR pg_blocking_pids(a.pid) && m.pids)`;
 
-/** The user tables the migration's sessions hold a lock on (the tables it touches), and how many sessions it has now. */
+/**
+ * How many sessions the migration has now (counted apart, so a session waiting for a lock or holding
+ * none on a user table still counts), and the user tables its sessions hold a lock on: the tables it touches.
+ */
 const TOUCHED_SQL = `
 WITH m AS (${MIGRATION_SESSIONS})
-SELECT DISTINCT l.relation::regclass::text AS relation, cardinality(m.pids) AS migration_sessions
-  FROM m LEFT JOIN pg_locks l ON l.pid = ANY (m.pids) AND l.granted
-  LEFT JOIN pg_class c ON c.oid = l.relation
-  LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE l.pid IS NULL OR (c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema'))`;
+SELECT cardinality(m.pids) AS migration_sessions,
+       ARRAY(SELECT DISTINCT l.relation::regclass::text
+               FROM pg_locks l
+               JOIN pg_class c ON c.oid = l.relation
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE l.pid = ANY (m.pids) AND l.granted AND c.relkind IN ('r', 'p', 'm')
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema')) AS relations
+  FROM m`;
 
 export interface LockSamplerOptions {
   /** A session of its own: sampling on the migrating session would wait behind the migration. */
@@ -165,12 +171,13 @@ export class LockSampler {
       is_migration: boolean;
     }>(this.sql ?? WAITS_SQL.replace('{WAITSTART}', 'NULL::float8'), this.sessionParameters());
     this.samples += 1;
-    const held = await this.options.monitor.query<{ relation: string | null; migration_sessions: number }>(
+    const held = await this.options.monitor.query<{ migration_sessions: number; relations: string[] }>(
       TOUCHED_SQL,
       this.sessionParameters(),
     );
-    if ((held.rows[0]?.migration_sessions ?? 0) > 0) this.sawMigration += 1;
-    for (const { relation } of held.rows) if (relation) this.touched.add(relation);
+    const row = held.rows[0];
+    if ((row?.migration_sessions ?? 0) > 0) this.sawMigration += 1;
+    for (const relation of row?.relations ?? []) this.touched.add(relation);
     this.record(
       result.rows.map((r) => ({
         pid: r.pid,

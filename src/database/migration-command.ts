@@ -20,6 +20,8 @@ export interface MigrationCommandOptions {
   env?: Record<string, string>;
   /** Kill the command after this long (SIGTERM, then SIGKILL 10 s later). Default: no limit. */
   timeoutMs?: number;
+  /** Stops the command the same way when the run is interrupted. */
+  signal?: AbortSignal;
 }
 
 export interface MigrationCommandResult {
@@ -60,6 +62,12 @@ export async function runMigrationCommand(options: MigrationCommandOptions): Pro
   const err = pump(child.stderr!, (line) => log.info(line));
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
+  const stop = () => {
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
   if (options.timeoutMs) {
     timer = setTimeout(() => {
       timedOut = true;
@@ -74,6 +82,7 @@ export async function runMigrationCommand(options: MigrationCommandOptions): Pro
     },
   );
   clearTimeout(timer);
+  options.signal?.removeEventListener('abort', stop);
   await Promise.all([out, err]);
   const durationMs = performance.now() - started;
   if (exit.spawnError) {

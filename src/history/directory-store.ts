@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError, invalidValue } from '../errors.js';
+import { errorMessage, InfrastructureError, InputError, invalidValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import { checkedQuery, type HistoryStore, parseMonthFile, type ReadQuery, selectRecords } from './month-files.js';
 import { type HistoryRecord, historyRecordProblem, MONTH_FILE, monthFileOf } from './record.js';
@@ -35,8 +35,12 @@ export class DirectoryStore implements HistoryStore {
     const problem = historyRecordProblem(record);
     if (problem) throw new InputError(`history record: ${problem.message}`);
     const file = monthFileOf(record.time);
-    mkdirSync(join(this.folder, 'records'), { recursive: true });
-    appendFileSync(join(this.folder, file), `${JSON.stringify(record)}\n`, { flag: 'a' });
+    try {
+      mkdirSync(join(this.folder, 'records'), { recursive: true });
+      appendFileSync(join(this.folder, file), `${JSON.stringify(record)}\n`, { flag: 'a' });
+    } catch (error) {
+      throw new InfrastructureError(`history: could not append to ${join(this.folder, file)}: ${errorMessage(error)}`);
+    }
     this.log.info(`history: run ${record.runId} appended to ${join(this.folder, file)}`);
     return { file };
   }
@@ -46,10 +50,14 @@ export class DirectoryStore implements HistoryStore {
     const dir = join(this.folder, 'records');
     if (!existsSync(dir)) return [];
     const records: HistoryRecord[] = [];
-    for (const name of readdirSync(dir).sort()) {
-      const month = MONTH_FILE.exec(`records/${name}`)?.[1];
-      if (!month || (sinceMonth && month < sinceMonth)) continue;
-      records.push(...parseMonthFile(readFileSync(join(dir, name), 'utf8'), join(dir, name), this.log));
+    try {
+      for (const name of readdirSync(dir).sort()) {
+        const month = MONTH_FILE.exec(`records/${name}`)?.[1];
+        if (!month || (sinceMonth && month < sinceMonth)) continue;
+        records.push(...parseMonthFile(readFileSync(join(dir, name), 'utf8'), join(dir, name), this.log));
+      }
+    } catch (error) {
+      throw new InfrastructureError(`history: could not read ${dir}: ${errorMessage(error)}`);
     }
     return selectRecords(records, query);
   }

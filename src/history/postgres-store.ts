@@ -62,6 +62,8 @@ CREATE TABLE ${HISTORY_SCHEMA}.metrics (
   },
 ];
 
+const RUNS_TABLE = `${HISTORY_SCHEMA}.runs`;
+
 export class PostgresStore implements HistoryStore {
   private readonly url: string;
   private readonly log: Logger;
@@ -157,11 +159,13 @@ export class PostgresStore implements HistoryStore {
     }
   }
 
+  /** Reading never creates the schema (a read-only role may read): a store without it holds no runs. */
   async read(query: ReadQuery = {}): Promise<HistoryRecord[]> {
     const { since } = checkedQuery(query);
-    await this.migrate();
     const client = await this.connect('the history');
     try {
+      const exists = await client.query<{ table: string | null }>(`SELECT to_regclass('${RUNS_TABLE}')::text AS table`);
+      if (!exists.rows[0]?.table) return [];
       const rows = await client.query<{ record: unknown }>(
         `SELECT record FROM ${HISTORY_SCHEMA}.runs
           WHERE ($1::text IS NULL OR branch = $1) AND ($2::timestamptz IS NULL OR finished_at >= $2)

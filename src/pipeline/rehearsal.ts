@@ -212,12 +212,12 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
     const { migrations } = options;
     const migration = (async () => {
       if (migrations.kind === 'command') {
-        // The command's sessions appear when it connects: the sampler watches for them from the start.
-        sampler = new LockSampler({ monitor, applicationName: migrations.applicationName, intervalMs });
-        samplerStart = since();
-        await sampler.start();
-        migrationStart = since();
         try {
+          // The command's sessions appear when it connects: the sampler watches for them from the start.
+          sampler = new LockSampler({ monitor, applicationName: migrations.applicationName, intervalMs });
+          samplerStart = since();
+          await sampler.start();
+          migrationStart = since();
           await migrations.run();
           return { applied: [{ name: migrations.name, durationMs: since() - migrationStart }] };
         } finally {

@@ -30,6 +30,7 @@ import {
   judgeTargets,
   type PreparedTarget,
   type RouteCheckSettings,
+  routeMetric,
   trafficQuery,
   type VerifyTargetResult,
   variantQuery,
@@ -167,16 +168,15 @@ export async function analyzeBeforeAfter(input: BeforeAfterInput): Promise<Befor
     : null;
   const metrics: WindowBuckets[] = [];
   for (const [key, promise] of fetched) if (key.startsWith('value:')) metrics.push(bucketsOf(await promise, windows));
-  const routeMix =
-    input.routes && input.traffic.metric
-      ? await checkRoutes(input.routes, input.traffic.metric, input.queryRange, {
-          first: input.selector,
-          second: input.selector,
-          window: { start: windows.after[0], end: windows.after[1], stepSeconds: input.stepSeconds },
-          secondWindow: { start: windows.before[0], end: windows.before[1], stepSeconds: input.stepSeconds },
-          rateInterval: input.rateInterval,
-        })
-      : null;
+  const routeMix = input.routes
+    ? await checkRoutes(input.routes, routeMetric(input.traffic.metric), input.queryRange, {
+        first: input.selector,
+        second: input.selector,
+        window: { start: windows.after[0], end: windows.after[1], stepSeconds: input.stepSeconds },
+        secondWindow: { start: windows.before[0], end: windows.before[1], stepSeconds: input.stepSeconds },
+        rateInterval: input.rateInterval,
+      })
+    : null;
   return {
     comparison: 'before-after',
     metrics,
@@ -185,7 +185,10 @@ export async function analyzeBeforeAfter(input: BeforeAfterInput): Promise<Befor
     routeMix,
     alpha: input.alpha,
     // A request rate or a route mix that moved is not a like-for-like comparison: a pass is not trusted.
-    verdict: verdictOf(targets, trafficShift?.flagged === true || routeMix?.flagged === true),
+    verdict: verdictOf(
+      targets,
+      trafficShift?.flagged === true || routeMix?.flagged === true || (input.routes !== undefined && routeMix === null),
+    ),
   };
 }
 

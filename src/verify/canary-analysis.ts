@@ -15,7 +15,7 @@ import { blockBootstrapMean, type SeriesMean } from './block-bootstrap.js';
 import { type BucketPair, pairBuckets } from './bucket-pairs.js';
 import { type LabelMatcher, matcherText } from './label-matcher.js';
 import type { QueryRange } from './prometheus-client.js';
-import { compareRouteMix, type RouteMix, routeQuery, routeRates } from './route-mix.js';
+import { checkLabelPresent, compareRouteMix, type RouteMix, routeQuery, routeRates } from './route-mix.js';
 
 export interface CanaryAnalysisInput {
   metrics: readonly ServerMetricDefinition[];
@@ -204,15 +204,14 @@ export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryA
   const targets = judgeTargets(prepared, input.alpha, input.minBuckets);
 
   const trafficMix = input.traffic.metric ? await checkTraffic(input.traffic, fetchMetric) : null;
-  const routeMix =
-    input.routes && input.traffic.metric
-      ? await checkRoutes(input.routes, input.traffic.metric, input.queryRange, {
-          first: input.canary,
-          second: input.stable,
-          window: { start: input.start, end: input.end, stepSeconds: input.stepSeconds },
-          rateInterval: input.rateInterval,
-        })
-      : null;
+  const routeMix = input.routes
+    ? await checkRoutes(input.routes, routeMetric(input.traffic.metric), input.queryRange, {
+        first: input.canary,
+        second: input.stable,
+        window: { start: input.start, end: input.end, stepSeconds: input.stepSeconds },
+        rateInterval: input.rateInterval,
+      })
+    : null;
   return {
     comparison: 'canary-vs-stable',
     metrics: [...fetched.entries()].filter(([key]) => key.startsWith('value:')).map(([, v]) => v.buckets),
@@ -220,8 +219,12 @@ export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryA
     trafficMix,
     routeMix,
     alpha: input.alpha,
-    // Variants that did not see the same traffic were not compared like for like: a pass is not trusted.
-    verdict: verdictOf(targets, trafficMix?.flagged === true || routeMix?.flagged === true),
+    // Variants that did not see the same traffic were not compared like for like: a pass is not trusted;
+    // nor is one whose route mix was asked for and could not be compared.
+    verdict: verdictOf(
+      targets,
+      trafficMix?.flagged === true || routeMix?.flagged === true || (input.routes !== undefined && routeMix === null),
+    ),
   };
 }
 
@@ -372,11 +375,26 @@ export async function checkRoutes(
     queryRange({ ...sides.window, query: queries.first }),
     queryRange({ ...(sides.secondWindow ?? sides.window), query: queries.second }),
   ]);
-  return compareRouteMix(routeRates(first, settings.label), routeRates(second, settings.label), {
+  const bucketsIn = (w: { start: number; end: number; stepSeconds: number }) =>
+    Math.floor((w.end - w.start) / w.stepSeconds) + 1;
+  const firstRates = routeRates(first, settings.label, bucketsIn(sides.window));
+  const secondRates = routeRates(second, settings.label, bucketsIn(sides.secondWindow ?? sides.window));
+  checkLabelPresent(firstRates, settings.label, metric.name);
+  checkLabelPresent(secondRates, settings.label, metric.name);
+  return compareRouteMix(firstRates, secondRates, {
     label: settings.label,
     queries,
     maxDistance: settings.maxDistance,
   });
+}
+
+/** The metric the route mix splits: the traffic metric, which --route-label needs. */
+export function routeMetric(metric: ServerMetricDefinition | undefined): ServerMetricDefinition {
+  if (!metric)
+    throw new InputError(
+      '--route-label: needs a metric that counts requests (a counter_rate or a histogram in the config, or --traffic-metric) to split by route',
+    );
+  return metric;
 }
 
 export function isoTime(seconds: number): string {

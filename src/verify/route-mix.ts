@@ -72,16 +72,28 @@ export function routeQuery(
   return `sum by (${label}) (rate(${selector(series, metric.labels, matchers.map(matcherText))}[${rateInterval}]))`;
 }
 
-/** Each route's mean request rate over the buckets of an answer (a series per route). */
-export function routeRates(series: readonly MatrixSeries[], label: string): Map<string, number> {
+/**
+ * Each route's mean request rate over the window's `buckets` (a series per route). A route's series
+ * exists only from its first request (counters are created on first use), so its sum is divided by
+ * the window's buckets, not by its own: a route first hit late counts for the time it served.
+ */
+export function routeRates(series: readonly MatrixSeries[], label: string, buckets: number): Map<string, number> {
   const rates = new Map<string, number>();
   for (const s of series) {
     const values = s.values.map(([, v]) => v).filter((v) => Number.isFinite(v) && v >= 0);
     if (values.length === 0) continue;
     const route = s.metric[label] ?? '';
-    rates.set(route, (rates.get(route) ?? 0) + values.reduce((a, b) => a + b, 0) / values.length);
+    rates.set(route, (rates.get(route) ?? 0) + values.reduce((a, b) => a + b, 0) / Math.max(1, buckets));
   }
   return rates;
+}
+
+/** A label no series carries is a typo: every side would be one route, and the mixes would always match. */
+export function checkLabelPresent(rates: ReadonlyMap<string, number>, label: string, metric: string): void {
+  if (rates.size > 0 && [...rates.keys()].every((route) => route === ''))
+    throw new InputError(
+      `--route-label: got ${JSON.stringify(label)}, but no series of the traffic metric '${metric}' carries that label; give the label your request counter is split by (route, handler, endpoint)`,
+    );
 }
 
 /** The two mixes compared; `null` when either side saw no requests at all (nothing to compare). */

@@ -67,8 +67,6 @@ export function readVerifySettings(flags: VerifyFlags, nowMs: number): VerifySet
     throw invalidValue('--compare', compare, COMPARISONS.join(' or '));
   const stepSeconds = seconds('--step', flags.step ?? '1m');
   const now = Math.floor(nowMs / 1000);
-  const comparison =
-    compare === 'before-after' ? beforeAfter(flags, now, stepSeconds) : canaryVsStable(flags, now, stepSeconds);
   const rateInterval = flags.rateInterval ?? `${stepSeconds}s`;
   if (!PROMQL_DURATION.test(rateInterval) || seconds('--rate-interval', rateInterval) < stepSeconds)
     throw invalidValue(
@@ -76,6 +74,10 @@ export function readVerifySettings(flags: VerifyFlags, nowMs: number): VerifySet
       rateInterval,
       `a PromQL duration (30s, 2m) at least as long as the step (${stepSeconds}s)`,
     );
+  const comparison =
+    compare === 'before-after'
+      ? beforeAfter(flags, now, stepSeconds, seconds('--rate-interval', rateInterval))
+      : canaryVsStable(flags, now, stepSeconds);
   return {
     prometheusUrl: flags.prometheusUrl,
     comparison,
@@ -120,7 +122,7 @@ function canaryVsStable(flags: VerifyFlags, now: number, stepSeconds: number): C
  * length, --settle skips the rollout itself, --control (1d by default, or none) is the shift of the
  * control windows. The after window must be over, and the control windows must lie before the before one.
  */
-function beforeAfter(flags: VerifyFlags, now: number, stepSeconds: number): ComparisonSettings {
+function beforeAfter(flags: VerifyFlags, now: number, stepSeconds: number, rateSeconds: number): ComparisonSettings {
   for (const [flag, value] of [
     ['--canary', flags.canary],
     ['--stable', flags.stable],
@@ -143,6 +145,14 @@ function beforeAfter(flags: VerifyFlags, now: number, stepSeconds: number): Comp
   const deployTime = instant('--deploy-time', flags.deployTime!);
   const windowSeconds = seconds('--window', flags.window ?? '1h');
   const settleSeconds = flags.settle === '0' ? 0 : seconds('--settle', flags.settle ?? '5m');
+  // Each bucket's rate() looks back one rate interval: an after window starting sooner would hold
+  // samples from before the deploy, and pull the estimate toward no change.
+  if (settleSeconds < rateSeconds)
+    throw invalidValue(
+      '--settle',
+      flags.settle ?? '5m',
+      `at least the rate interval (${rateSeconds}s), so that no after-bucket's rate() reaches back before the deploy`,
+    );
   const control = flags.control ?? '1d';
   const controlShift = control === 'none' ? null : seconds('--control', control);
   checkBuckets(windowSeconds, stepSeconds, flags.step);

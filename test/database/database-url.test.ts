@@ -6,6 +6,7 @@ import {
   databaseSecrets,
   maskDatabaseUrl,
   parseDatabaseUrl,
+  withApplicationName,
   withDatabase,
 } from '../../src/database/database-url.js';
 import { InputError } from '../../src/errors.js';
@@ -175,5 +176,19 @@ describe('masking reads the password where node-postgres does', () => {
     expect(databaseSecrets(encodedKey)).toContain('hunter22');
     expect(maskDatabaseUrl('postgres://u@db/x?sslpassword=keypass9')).not.toContain('keypass9');
     expect(databaseSecrets('postgres://u@db/x?sslpassword=keypass9')).toContain('keypass9');
+  });
+});
+
+describe('withApplicationName', () => {
+  it('adds application_name to the query as written, replacing one already there, keeping every other byte', () => {
+    expect(withApplicationName('postgres://u:p@h:5432/db', 'perf-gate-x')).toBe(
+      'postgres://u:p@h:5432/db?application_name=perf-gate-x',
+    );
+    expect(
+      withApplicationName('postgres://u@h/db?options=-c%20search_path%3Dapp&application_name=old&sslmode=require', 'n'),
+    ).toBe('postgres://u@h/db?options=-c%20search_path%3Dapp&sslmode=require&application_name=n');
+    expect(withApplicationName('postgresql:///db?host=/tmp/pg', 'a b')).toBe(
+      'postgresql:///db?host=/tmp/pg&application_name=a%20b',
+    );
   });
 });

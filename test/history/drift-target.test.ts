@@ -1,10 +1,15 @@
 /** Drift targets: written in the config, judged on the history's chain of paired changes (src/history/drift-target.ts). */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { baseBranchOf, driftJudge } from '../../src/cli/commands/history.js';
+import type { CliContext } from '../../src/cli/commands/shared.js';
 import { parseDriftTarget } from '../../src/config/drift-targets.js';
 import { InputError } from '../../src/errors.js';
 import { judgeDriftTarget } from '../../src/history/drift-target.js';
 import { configHash, type HistoryRecord, recordFromResults } from '../../src/history/record.js';
+import { MemoryLogger } from '../../src/log.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { Results } from '../../src/report/results.js';
 import { validateResults } from '../../src/report/results-schema.js';
@@ -138,5 +143,35 @@ describe('judgeDriftTarget', () => {
       kind: 'drift',
       changes: 3,
     });
+  });
+});
+
+describe('where a run is placed, and when drift is judged', () => {
+  it("a tag or release run is placed among the default branch's runs (from the event), a pull request among its base's", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'perf-gate-event-'));
+    const event = join(dir, 'event.json');
+    writeFileSync(event, JSON.stringify({ repository: { default_branch: 'main' } }));
+    expect(baseBranchOf({ GITHUB_REF_TYPE: 'tag', GITHUB_EVENT_PATH: event }, 'v1.2.0')).toBe('main');
+    expect(baseBranchOf({ GITHUB_REF: 'refs/tags/v1.2.0', GITHUB_EVENT_PATH: event }, 'v1.2.0')).toBe('main');
+    expect(baseBranchOf({ GITHUB_BASE_REF: 'develop' }, 'feature')).toBe('develop');
+    expect(baseBranchOf({}, 'feature')).toBe('feature');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("on a pull request, drift targets are left out of the run (main's creep is not the pull request's doing)", () => {
+    const log = new MemoryLogger();
+    const config = { driftTargets: [target('pipeline_time drift since last-release worsens <= 5%')] };
+    const judged = judge('pipeline_time drift since 2026-11-01 worsens <= 5%', []);
+    const history = { judgeDrift: () => judged };
+    const onPullRequest = driftJudge(
+      history,
+      { log, env: { GITHUB_BASE_REF: 'main' } } as unknown as CliContext,
+      config,
+    )!;
+    expect(onPullRequest(config.driftTargets[0]!, metric)).toBeUndefined();
+    expect(log.lines.join('\n')).toContain('drift targets are judged on pushes and releases, not pull requests');
+    // On a push, the history judges them.
+    const onPush = driftJudge(history, { log, env: {} } as unknown as CliContext, config)!;
+    expect(onPush(config.driftTargets[0]!, metric)).toBe(judged);
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerMetricDefinition } from '../../src/metrics/server-metric-definition.js';
 import { parseLabelMatchers } from '../../src/verify/label-matcher.js';
-import { checkedRouteLabel, compareRouteMix, routeQuery, routeRates } from '../../src/verify/route-mix.js';
+import {
+  checkedRouteLabel,
+  checkLabelPresent,
+  compareRouteMix,
+  routeQuery,
+  routeRates,
+} from '../../src/verify/route-mix.js';
 import { readVerifySettings } from '../../src/verify/verify-settings.js';
 
 const requests: ServerMetricDefinition = {
@@ -31,7 +37,7 @@ describe('route mix', () => {
     );
   });
 
-  it('averages each route over its buckets, ignoring NaN, and sums series of one route', () => {
+  it("averages each route over the window's buckets (a route first hit late counts for the time it served), ignoring NaN", () => {
     const rates = routeRates(
       [
         {
@@ -52,12 +58,18 @@ describe('route mix', () => {
         { metric: {}, values: [[1, 1]] },
       ],
       'route',
+      4,
     );
+    // Four buckets in the window: /search 18 / 4, /health 4 / 4, the unlabelled series 1 / 4.
     expect([...rates.entries()]).toEqual([
-      ['/search', 9],
-      ['/health', 2],
-      ['', 1],
+      ['/search', 4.5],
+      ['/health', 1],
+      ['', 0.25],
     ]);
+    // A label no series carries is refused, not read as one route on both sides.
+    expect(() => checkLabelPresent(new Map([['', 5]]), 'routee', 'request_rate')).toThrow(
+      /^--route-label: got "routee", but no series of the traffic metric 'request_rate' carries that label/,
+    );
   });
 
   it('measures the distance between two mixes as the share of requests that would have to change route', () => {

@@ -75,11 +75,17 @@ describe('readVerifySettings: before vs after a deploy', () => {
     });
   });
 
-  it('takes --window, --settle 0 and --control none or 7d', () => {
-    const s = readVerifySettings({ ...ba, window: '30m', settle: '0', control: 'none' }, NOW);
+  it('takes --window, --settle (at least the rate interval) and --control none or 7d', () => {
+    const s = readVerifySettings({ ...ba, window: '30m', settle: '1m', control: 'none' }, NOW);
     expect(s.comparison).toMatchObject({
-      windows: { before: [deploy - 1800, deploy], after: [deploy, deploy + 1800], controlShift: null },
+      windows: { before: [deploy - 1800, deploy], after: [deploy + 60, deploy + 1860], controlShift: null },
     });
+    expect(() => readVerifySettings({ ...ba, settle: '0' }, NOW)).toThrow(
+      /^--settle: got "0"; expected at least the rate interval \(60s\)/,
+    );
+    expect(() => readVerifySettings({ ...ba, rateInterval: '10m' }, NOW)).toThrow(
+      /^--settle: got "5m"; expected at least the rate interval \(600s\)/,
+    );
     expect(readVerifySettings({ ...ba, control: '7d' }, NOW).comparison).toMatchObject({
       windows: { controlShift: 7 * 86_400 },
     });

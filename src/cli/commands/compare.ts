@@ -3,7 +3,7 @@
 import { InfrastructureError } from '../../errors.js';
 import { runCompareProcess } from '../../pipeline/run-gate.js';
 import { type ParsedArgs, stringFlag } from '../args.js';
-import { historyForRun } from './history.js';
+import { driftJudge, historyForRun } from './history.js';
 import {
   type CliContext,
   checkNameFrom,
@@ -36,7 +36,7 @@ export async function compareCommand(args: ParsedArgs, cli: CliContext): Promise
   const outcome = await runCompareProcess(ctx, {
     ...compareOptions(cli, settings, state.configPath),
     trends: history?.trends,
-    judgeDrift: history?.judgeDrift,
+    judgeDrift: driftJudge(history, cli, ctx.config),
   });
   printResults(outcome.results, args, cli, outcome);
   return outcome.exitCode;

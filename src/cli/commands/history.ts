@@ -3,7 +3,7 @@
  * repository's data branch (src/history/git-branch-store.ts), and ask it where a metric stepped and how
  * far it has crept (src/history/analysis.ts; docs/history.md).
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PerfGateConfig } from '../../config/config.js';
 import { ExitCode, errorMessage, invalidValue } from '../../errors.js';
@@ -121,15 +121,16 @@ export async function historyForRun(
     cli.log.info("history: the current folder is not a git checkout; the run is recorded on branch 'local'");
     context = { repository: 'local', branch: 'local', sha: localSha(configName), configHash: configHash(configName) };
   }
-  const records = await store.read();
-  const branch = cli.env.GITHUB_BASE_REF || context.branch;
+  // Only this repository's runs: a PostgreSQL store may hold a fleet's.
+  const records = (await store.read()).filter((r) => r.repository === context.repository);
+  const branch = baseBranchOf(cli.env, context.branch);
   cli.log.info(
     `history: ${records.length} recorded run(s) in ${store.description}; this run is placed among those of ${branch}`,
   );
   let release: { tag: string; sha: string } | { error: string } | undefined;
   if (config.driftTargets?.some((t) => t.since === 'last-release'))
     release = inCheckout
-      ? await lastRelease(git).catch((error: unknown) => ({ error: errorMessage(error) }))
+      ? await lastRelease(git, 'drift target since').catch((error: unknown) => ({ error: errorMessage(error) }))
       : { error: 'the current folder is not a git checkout, so there are no release tags' };
   return {
     store,
@@ -138,6 +139,48 @@ export async function historyForRun(
     judgeDrift: (target, metric) =>
       judgeDriftTarget(target, { records, branch, release, level: config.gate.confidence, ...metric }),
   };
+}
+
+/**
+ * The branch whose recorded runs a run is placed among: a pull request's base branch; for a tag or a
+ * release, the repository's default branch (from the event), where the released commits were recorded;
+ * otherwise the run's own branch.
+ */
+export function baseBranchOf(env: NodeJS.ProcessEnv, ownBranch: string): string {
+  if (env.GITHUB_BASE_REF) return env.GITHUB_BASE_REF;
+  const onTag = env.GITHUB_REF_TYPE === 'tag' || (env.GITHUB_REF ?? '').startsWith('refs/tags/');
+  if (onTag && env.GITHUB_EVENT_PATH) {
+    try {
+      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
+        repository?: { default_branch?: unknown };
+      };
+      const branch = event.repository?.default_branch;
+      if (typeof branch === 'string' && BRANCH_NAME.test(branch)) return branch;
+    } catch {
+      // No readable event: the run's own branch.
+    }
+  }
+  return ownBranch;
+}
+
+/**
+ * How compare judges drift targets: on a pull request not at all (main's creep is not the pull
+ * request's doing, and failing it would block every pull request until a release), elsewhere on the
+ * history when there is one, else as having no data.
+ */
+export function driftJudge(
+  history: { judgeDrift: NonNullable<CompareOptions['judgeDrift']> } | undefined,
+  cli: CliContext,
+  config: Pick<PerfGateConfig, 'driftTargets'>,
+): CompareOptions['judgeDrift'] {
+  const pullRequest = Boolean(cli.env.GITHUB_BASE_REF) || readRunContext(cli.env)?.pullRequest !== undefined;
+  if (pullRequest && config.driftTargets?.length) {
+    cli.log.info(
+      `drift targets are judged on pushes and releases, not pull requests: ${config.driftTargets.map((t) => t.expression).join('; ')} left out of this run`,
+    );
+    return () => undefined;
+  }
+  return history?.judgeDrift;
 }
 
 /** Outside a checkout there is no commit: a stable stand-in from the config's name, marked by the branch 'local'. */
@@ -362,14 +405,14 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
  * The last release before the checkout's HEAD: the newest `v*` tag reachable from HEAD's parent, so a
  * release gate running on the new tag itself measures the drift since the one before it.
  */
-async function lastRelease(git: GitCli): Promise<{ tag: string; sha: string }> {
+async function lastRelease(git: GitCli, input = '--since'): Promise<{ tag: string; sha: string }> {
   const described = await git.exec(['describe', '--tags', '--abbrev=0', '--match', 'v*', 'HEAD^'], {
     allowFailure: true,
   });
   const tag = described.stdout.trim();
   if (described.exitCode !== 0 || tag === '')
     throw invalidValue(
-      '--since',
+      input,
       'last-release',
       "a checkout with a v* tag before HEAD (none found; a shallow clone needs 'git fetch --tags --unshallow')",
     );

@@ -1,11 +1,11 @@
 /** `perf-gate run` and `perf-gate demo`: the whole gate in this process. */
 import { toAaConfig } from '../../config/aa-mode.js';
 import { EMBEDDED_DEFAULT } from '../../config/load.js';
-import { ExitCode, InputError } from '../../errors.js';
+import { ExitCode, InfrastructureError, InputError } from '../../errors.js';
 import { recordFromResults } from '../../history/record.js';
 import { runWholeGate } from '../../pipeline/run-gate.js';
 import { booleanFlag, type ParsedArgs, stringFlag } from '../args.js';
-import { historyForRun } from './history.js';
+import { driftJudge, historyForRun } from './history.js';
 import { type CliContext, compareOptions, configFor, dryRunDatabaseStage, printResults, statePath } from './shared.js';
 
 async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext): Promise<number> {
@@ -25,9 +25,14 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
   }
   const configPath = stringFlag(args, 'config') ?? null;
   const historySpec = stringFlag(args, 'history');
-  const history = historySpec
-    ? await historyForRun(historySpec, cli, config, stringFlag(args, 'data-branch'))
-    : undefined;
+  let history: Awaited<ReturnType<typeof historyForRun>> | undefined;
+  try {
+    history = historySpec ? await historyForRun(historySpec, cli, config, stringFlag(args, 'data-branch')) : undefined;
+  } catch (error) {
+    // A store that cannot be read costs the trend and the record, not the measurement.
+    if (!(error instanceof InfrastructureError)) throw error;
+    log.warning(`history: not read, so no trend and no record of this run: ${error.message}`);
+  }
   const outcome = await runWholeGate({
     config,
     log,
@@ -41,15 +46,23 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
     report: {
       ...compareOptions(cli, { commentMode: 'update' }, configPath),
       trends: history?.trends,
-      judgeDrift: history?.judgeDrift,
+      judgeDrift: driftJudge(history, cli, config),
     },
   });
   printResults(outcome.results, args, cli, outcome);
   // A run that measured is remembered, whatever its verdict; one that could not finish has nothing to keep.
   if (history && outcome.results.verdict !== 'error') {
     const record = recordFromResults(outcome.results, history.context);
-    const { file } = await history.store.append(record);
-    cli.stdout(`history: recorded in ${file} of ${history.store.description}\n`);
+    try {
+      const { file } = await history.store.append(record);
+      cli.stdout(`history: recorded in ${file} of ${history.store.description}\n`);
+    } catch (error) {
+      // The verdict stands; results.json is on disk and can be recorded later.
+      if (!(error instanceof InfrastructureError)) throw error;
+      log.warning(
+        `history: this run was not recorded (${error.message}); record it later with: perf-gate history append --results ${outcome.resultsPath} --store ${historySpec}`,
+      );
+    }
   }
   return outcome.exitCode;
 }

@@ -162,7 +162,8 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
           context,
           token: githubToken,
           commentMode: commentMode(args),
-          commentKey: stringFlag(args, 'comment-key'),
+          // Its own sticky comment: a gate in the same job keeps its comment.
+          commentKey: stringFlag(args, 'comment-key') ?? 'verify',
           checkName,
           apiUrl: cli.env.GITHUB_API_URL,
           workspace: cli.env.GITHUB_WORKSPACE,

@@ -25,8 +25,14 @@ export interface CompareOptions {
   publish?: (results: Results, files: ReportFiles) => Promise<unknown>;
   /** Where the run lands among the recorded runs of its base branch (--history); absent, no trend. */
   trends?: (results: Results) => MetricTrend[];
-  /** Judges a drift target on the history (--history); absent, drift targets have no data. */
-  judgeDrift?: (target: DriftTarget, metric: { unit: MetricUnit; direction: MetricDirection }) => TargetResult;
+  /**
+   * Judges a drift target on the history (--history), or leaves it out of this run (undefined: a pull
+   * request); absent, drift targets have no data.
+   */
+  judgeDrift?: (
+    target: DriftTarget,
+    metric: { unit: MetricUnit; direction: MetricDirection },
+  ) => TargetResult | undefined;
 }
 
 export interface CompareOutcome extends ReportFiles {
@@ -51,17 +57,16 @@ export function readRounds(reportDir: string): RoundRecord[] {
 /** The config's drift targets judged on the history, or as having no data when the run was given none. */
 function driftResults(config: StageContext['config'], options: CompareOptions): TargetResult[] {
   const catalog = metricCatalog(config);
-  return (config.driftTargets ?? []).map((target) => {
+  return (config.driftTargets ?? []).flatMap((target) => {
     const info = catalog.find((m) => m.name === target.metric)!;
     const metric = { unit: info.unit, direction: info.direction };
-    return options.judgeDrift
-      ? options.judgeDrift(target, metric)
-      : judgeDriftTarget(target, {
-          records: undefined,
-          branch: '',
-          level: config.gate.confidence,
-          ...metric,
-        });
+    if (options.judgeDrift) return options.judgeDrift(target, metric) ?? [];
+    return judgeDriftTarget(target, {
+      records: undefined,
+      branch: '',
+      level: config.gate.confidence,
+      ...metric,
+    });
   });
 }
 

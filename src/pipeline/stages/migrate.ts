@@ -266,7 +266,10 @@ export async function migrateStage(ctx: StageContext): Promise<DatabaseState> {
       `throwaway PostgreSQL (${server.kind === 'cluster' ? 'server' : 'PGlite'} ${server.serverVersion}) at ${maskDatabaseUrl(url)}`,
     );
   }
-  if (db.url && db.postgresMajor !== undefined) await checkPinnedMajor(url, db.postgresMajor);
+  if (db.postgresMajor !== undefined) {
+    if (db.url) await checkPinnedMajor(url, db.postgresMajor);
+    if (db.baseline.strategy === 'separate-url') await checkPinnedMajor(db.baseline.url, db.postgresMajor);
+  }
   database.candidateUrl = url;
   database.baselineUrl = url;
   database.strategy = db.baseline.strategy;

@@ -110,6 +110,7 @@ function rehearsedCommand(
         databaseUrl: migrations.kind === 'alembic' ? sqlalchemyUrl(named) : named,
         log: ctx.log,
         cwd: ctx.config.baseDir,
+        signal: ctx.signal,
         env: {
           PGAPPNAME: applicationName,
           PGOPTIONS: `-c lock_timeout=${Math.round(migrations.rehearse.lockTimeoutMs)}`,
