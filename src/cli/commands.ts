@@ -73,6 +73,12 @@ const historyStore: FlagSpec[] = [
     kind: 'string',
     description: "the repository's checkout, whose origin holds the data branch (default: the current folder)",
   },
+  {
+    name: 'repository',
+    kind: 'string',
+    description:
+      "owner/name: only this repository's runs (default: the checkout's, for a PostgreSQL store shared by several)",
+  },
 ];
 const historyMetric: FlagSpec = {
   name: 'metric',

@@ -17,7 +17,7 @@ export function repositoryFromRemoteUrl(url: string): string | null {
   return match ? `${match[1]}/${match[2]}` : null;
 }
 
-async function repositoryFromCheckout(git: GitCli): Promise<string> {
+export async function repositoryFromCheckout(git: GitCli): Promise<string> {
   const remote = await git.exec(['remote', 'get-url', 'origin'], { allowFailure: true });
   const fromUrl = remote.exitCode === 0 ? repositoryFromRemoteUrl(remote.stdout) : null;
   if (fromUrl) return fromUrl;

@@ -79,9 +79,21 @@ describe('PostgresStore', () => {
     if (!cluster) return ctx.skip();
     const { url } = await freshDatabase(cluster, 'hist');
     await new PostgresStore({ url, log: new MemoryLogger(), input: '--history' }).append(record('abcdef1', 1));
-    const listed = await runCli(['history', 'list', '--store', url, '--metric', 'pipeline_time']);
+    const listed = await runCli([
+      'history',
+      'list',
+      '--store',
+      url,
+      '--metric',
+      'pipeline_time',
+      '--repository',
+      'acme/search',
+    ]);
     expect(listed.code, listed.log).toBe(0);
     expect(listed.stdout).toContain('abcdef1');
+    // A store shared by several repositories: another repository's runs are not this one's.
+    const other = await runCli(['history', 'list', '--store', url, '--repository', 'acme/billing']);
+    expect(other.stdout).toContain('no recorded runs');
     const wrong = url.replace('postgres@', 'postgres:s3cret-pw-42@').replace(/\/[^/]+$/, '/no_such_db');
     const failed = await runCli(['history', 'list', '--store', wrong]);
     expect(failed.code).toBe(3);

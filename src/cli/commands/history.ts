@@ -17,7 +17,7 @@ import {
   metricPoints,
   type RunnerKind,
 } from '../../history/analysis.js';
-import { checkoutContext } from '../../history/checkout-context.js';
+import { checkoutContext, repositoryFromCheckout } from '../../history/checkout-context.js';
 import { DirectoryStore } from '../../history/directory-store.js';
 import { judgeDriftTarget } from '../../history/drift-target.js';
 import { historyCsv, runAsBmf } from '../../history/export.js';
@@ -56,6 +56,29 @@ function storeFrom(args: ParsedArgs, cli: CliContext): { store: HistoryStore; gi
     dataBranch: stringFlag(args, 'data-branch'),
   });
   return { store, git };
+}
+
+/**
+ * The records a history command reads. A PostgreSQL store may hold a fleet's runs: only this
+ * repository's count (--repository, else the checkout's origin), so one team's drift is not another's.
+ */
+async function readRecords(
+  args: ParsedArgs,
+  cli: CliContext,
+  { store, git }: { store: HistoryStore; git: GitCli },
+  query: { since?: Date },
+): Promise<HistoryRecord[]> {
+  const records = await store.read(query);
+  const given = stringFlag(args, 'repository');
+  if (given === undefined && !(store instanceof PostgresStore)) return records;
+  const repository = given ?? (await repositoryFromCheckout(git).catch(() => undefined));
+  if (repository === undefined) {
+    cli.log.warning(
+      `history: ${store.description} may hold other repositories' runs, and this folder names none; give --repository owner/name`,
+    );
+    return records;
+  }
+  return records.filter((r) => r.repository === repository);
 }
 
 /**
@@ -287,7 +310,7 @@ export async function historyListCommand(args: ParsedArgs, cli: CliContext): Pro
     stringFlag(args, 'limit') === undefined
       ? undefined
       : numberFlag(args, 'limit', 0, (n) => Number.isInteger(n) && n > 0, 'a whole number ≥ 1');
-  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  let records = await readRecords(args, cli, storeFrom(args, cli), { since: sinceAt });
   if (metric !== undefined)
     records = records
       .filter((r) => r.metrics.some((m) => m.name === metric))
@@ -335,7 +358,7 @@ export async function historyChangesCommand(args: ParsedArgs, cli: CliContext): 
     'a p-value between 0 and 1, e.g. 0.05',
   );
   const minSegmentSize = numberFlag(args, 'min-segment', 5, (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2');
-  const records = await storeFrom(args, cli).store.read();
+  const records = await readRecords(args, cli, storeFrom(args, cli), {});
   checkMetricRecorded(records, metric);
   const report = metricChanges(records, metric, { significance, minSegmentSize });
   if (booleanFlag(args, 'json')) printJson(cli, report);
@@ -378,7 +401,7 @@ export async function historyDriftCommand(args: ParsedArgs, cli: CliContext): Pr
     'a date (2026-11-01), the SHA of a recorded commit (7 to 40 hex digits) or last-release (the newest v* tag before HEAD)';
   const sinceAt = since !== undefined && DATE.test(since) ? sinceDate(since, allowed) : undefined;
   if (since !== undefined && !sinceAt && !/^[0-9a-f]{7,40}$/.test(since)) throw invalidValue('--since', since, allowed);
-  let records = await store.read({ since: sinceAt });
+  let records = await readRecords(args, cli, { store, git }, { since: sinceAt });
   checkMetricRecorded(records, metric);
   if (since !== undefined && !sinceAt) {
     // Since a commit: the changes gated after it. Its own record measured it against its parent, so it is not one of them.
@@ -455,7 +478,7 @@ export async function historyExportCommand(args: ParsedArgs, cli: CliContext): P
   if (sha !== undefined && !/^[0-9a-f]{4,40}$/i.test(sha))
     throw invalidValue('--sha', sha, 'a commit SHA or its prefix (4 to 40 hex digits)');
   const sinceAt = since === undefined ? undefined : sinceDate(since, 'a date (2026-11-01) or an ISO time in UTC');
-  let records = await storeFrom(args, cli).store.read({ since: sinceAt });
+  let records = await readRecords(args, cli, storeFrom(args, cli), { since: sinceAt });
   if (metric !== undefined) {
     checkMetricRecorded(records, metric);
     records = records.map((r) => ({ ...r, metrics: r.metrics.filter((m) => m.name === metric) }));
