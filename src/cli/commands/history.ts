@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PerfGateConfig } from '../../config/config.js';
-import { ExitCode, errorMessage, invalidValue } from '../../errors.js';
+import { ExitCode, errorMessage, InfrastructureError, invalidValue } from '../../errors.js';
 import { readRunContext } from '../../github/event-context.js';
 import { readResultsFile } from '../../github/publish-from-results.js';
 import {
@@ -139,8 +139,11 @@ export async function historyForRun(
       log: cli.log,
     });
   else {
+    // The job's environment, not the value, is what is missing: the store stays unread, with a warning.
     if (spec === 'git-branch')
-      throw invalidValue('--history', spec, 'a folder or a postgres:// URL: the current folder is not a git checkout');
+      throw new InfrastructureError(
+        '--history git-branch: the current folder is not a git checkout, so there is no data branch to read (check out the repository first, or give a folder or a postgres:// URL)',
+      );
     cli.log.info("history: the current folder is not a git checkout; the run is recorded on branch 'local'");
     context = { repository: 'local', branch: 'local', sha: localSha(configName), configHash: configHash(configName) };
   }
