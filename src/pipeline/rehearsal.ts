@@ -12,7 +12,7 @@
 import type pg from 'pg';
 import { closeQuietly, connectClient } from '../database/connection.js';
 import { LockSampler, type LockWait, summarizeLockWaits } from '../database/lock-sampler.js';
-import { type MigrationSessionTimeouts, runMigrations } from '../database/migrate.js';
+import { DEFAULT_TRACKING_TABLE, type MigrationSessionTimeouts, runMigrations } from '../database/migrate.js';
 import { errorMessage } from '../errors.js';
 import { createLatencyHistogram, type Histogram, summarizeLatency } from '../load/latency-histogram.js';
 import { createLoadPool, runRound } from '../load/run-round.js';
@@ -106,6 +106,18 @@ export interface RehearsalOptions {
   samplingIntervalMs?: number;
   log: Logger;
   signal?: AbortSignal;
+}
+
+/** perf-gate's tracking table and Alembic's version table, as the sampler names them (with or without schema). */
+const BOOKKEEPING = new Set([
+  DEFAULT_TRACKING_TABLE,
+  DEFAULT_TRACKING_TABLE.replace(/^public\./, ''),
+  'alembic_version',
+  'public.alembic_version',
+]);
+
+function bookkeeping(relation: string): boolean {
+  return BOOKKEEPING.has(relation);
 }
 
 /** Sizes of the user tables, read before the migration so a rewrite does not change the figure. */
@@ -260,7 +272,9 @@ export async function rehearseMigrations(options: RehearsalOptions): Promise<Reh
     while (since() - afterStart < afterMs) await slice();
 
     const touched = new Set(waits.map((w) => w.relation));
-    for (const relation of sampler?.touchedRelations() ?? []) touched.add(relation);
+    // The migration tools' own bookkeeping (perf-gate's tracking table, Alembic's version table) is
+    // written at the end of every migration: not a table the change touches.
+    for (const relation of sampler?.touchedRelations() ?? []) if (!bookkeeping(relation)) touched.add(relation);
     const summaryOfWaits = summarizeLockWaits(waits);
     const phase = (p: RehearsalPhase) => windowOf(slices.filter((s) => s.phase === p));
     return {

@@ -205,6 +205,8 @@ describe.skipIf(!available)('migration rehearsal under load, real PostgreSQL and
     expect(writes.length).toBeGreaterThan(0);
     expect(record.blockedMaxMs).toBeGreaterThan(50);
     expect(record.tables.map((t) => t.relation)).toContain('events');
+    // The command's own bookkeeping is not a table the change touches.
+    expect(record.tables.map((t) => t.relation)).not.toContain('perf_gate_migrations');
   });
 
   it('a migration command that names its own sessions: its waits cannot be watched, and the record says so instead of reporting none', async () => {
