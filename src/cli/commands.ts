@@ -60,6 +60,13 @@ const historyDataBranch: FlagSpec = {
   kind: 'string',
   description: 'the data branch of the git-branch store (default perf-gate-data)',
 };
+/** run and demo: the history a run is placed among and recorded in. */
+const historyForRun: FlagSpec = {
+  name: 'history',
+  kind: 'string',
+  description:
+    'git-branch, a folder (./perf-history) or a postgres:// URL: place the run among the recorded runs of its branch (a trend in the report) and record it',
+};
 const historyStore: FlagSpec[] = [
   {
     name: 'store',
@@ -92,12 +99,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'run',
     summary: 'run the whole gate: migrate, boot, bench, compare, report, clean up',
     flags: [
-      {
-        name: 'history',
-        kind: 'string',
-        description:
-          'git-branch or a folder: place the run among the recorded runs of its branch (a trend in the report) and record it',
-      },
+      historyForRun,
       historyDataBranch,
       config,
       databaseUrl,
@@ -114,12 +116,7 @@ export const COMMANDS: CommandSpec[] = [
     name: 'demo',
     summary: 'run the gate on the embedded default (the reference RAG backend) with a throwaway database',
     flags: [
-      {
-        name: 'history',
-        kind: 'string',
-        description:
-          'git-branch or a folder: place the run among the recorded runs of its branch (a trend in the report) and record it',
-      },
+      historyForRun,
       historyDataBranch,
       reportDir,
       state,
@@ -184,7 +181,7 @@ export const COMMANDS: CommandSpec[] = [
         name: 'history',
         kind: 'string',
         description:
-          'git-branch or a folder: place the run among the recorded runs of its base branch (a trend in the report); records nothing',
+          'git-branch, a folder (./perf-history) or a postgres:// URL: place the run among the recorded runs of its base branch (a trend in the report); records nothing',
       },
       historyDataBranch,
       config,

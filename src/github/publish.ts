@@ -142,7 +142,7 @@ function lintAnnotations(results: Results, configPath: string | null, github: Gi
 }
 
 export async function publish(results: Results, sinks: PublishSinks, source: ResultsSource): Promise<Publication> {
-  const { log, github, outputs } = sinks;
+  const { log, github } = sinks;
   const { context } = github;
   const fromArtifact = source.fromArtifact === true;
   const markdown = commentMarkdown(results, context?.runUrl);
@@ -150,18 +150,52 @@ export async function publish(results: Results, sinks: PublishSinks, source: Res
     ...configAnnotations(results, source.configPath, github, log),
     ...lintAnnotations(results, source.configPath, github),
   ].slice(0, MAX_ANNOTATIONS_PER_REQUEST);
-  // Set before publishing: a token GitHub refuses (401) throws there, and the verdict stands.
-  outputs?.setOutput('verdict', results.verdict);
-  if (source.files) {
-    outputs?.setOutput('results-path', source.files.resultsPath);
-    outputs?.setOutput('report-path', source.files.reportPath);
+  const outcome = await publishReport(
+    {
+      verdict: results.verdict,
+      title: headline(results),
+      markdown,
+      files: source.files,
+      annotations,
+      pullRequestNumber: results.pullRequest?.number,
+      fromArtifact,
+    },
+    sinks,
+  );
+  return { ...outcome, markdown, annotations };
+}
+
+/**
+ * The one sequence every report leaves a run by: the verdict and file outputs (set before publishing: a
+ * token GitHub refuses throws there, and the verdict stands), the job summary (no token needed; a fork's
+ * results say whose they are there too), the Check and the sticky comment, then the comment-url output.
+ */
+async function publishReport(
+  report: {
+    verdict: Verdict;
+    title: string;
+    markdown: string;
+    files?: { resultsPath: string; reportPath: string };
+    annotations?: CheckAnnotation[];
+    pullRequestNumber?: number;
+    fromArtifact: boolean;
+  },
+  sinks: PublishSinks,
+): Promise<PublishOutcome> {
+  const { log, github, outputs } = sinks;
+  const { context } = github;
+  outputs?.setOutput('verdict', report.verdict);
+  if (report.files) {
+    outputs?.setOutput('results-path', report.files.resultsPath);
+    outputs?.setOutput('report-path', report.files.reportPath);
   }
-  // The job summary needs no token; a fork's results say whose they are there too.
-  await sinks.jobSummary?.appendJobSummary(publishedMarkdown(markdown, resultsFromFork(context, fromArtifact)));
+  await sinks.jobSummary?.appendJobSummary(
+    publishedMarkdown(report.markdown, resultsFromFork(context, report.fromArtifact)),
+  );
   const outcome = await publishCommentAndCheck({
-    verdict: results.verdict,
-    title: headline(results),
-    markdown,
+    verdict: report.verdict,
+    title: report.title,
+    markdown: report.markdown,
     context,
     token: github.token,
     commentMode: github.commentMode,
@@ -170,12 +204,12 @@ export async function publish(results: Results, sinks: PublishSinks, source: Res
     log,
     client: github.client,
     apiUrl: github.apiUrl,
-    annotations,
-    pullRequestNumber: results.pullRequest?.number,
-    resultsFromArtifact: fromArtifact,
+    annotations: report.annotations,
+    pullRequestNumber: report.pullRequestNumber,
+    resultsFromArtifact: report.fromArtifact,
   });
   outputs?.setOutput('comment-url', outcome.commentUrl ?? '');
-  return { ...outcome, markdown, annotations };
+  return outcome;
 }
 
 /** What `perf-gate verify` publishes: its own Markdown and headline, the files it wrote. */
@@ -192,25 +226,5 @@ export interface VerifyPublication {
  * run on the deployed commit and, when the run belongs to a pull request, the sticky comment.
  */
 export async function publishVerify(publication: VerifyPublication, sinks: PublishSinks): Promise<PublishOutcome> {
-  const { log, github, outputs } = sinks;
-  const { context } = github;
-  outputs?.setOutput('verdict', publication.verdict);
-  outputs?.setOutput('results-path', publication.files.resultsPath);
-  outputs?.setOutput('report-path', publication.files.reportPath);
-  await sinks.jobSummary?.appendJobSummary(publishedMarkdown(publication.markdown, resultsFromFork(context, false)));
-  const outcome = await publishCommentAndCheck({
-    verdict: publication.verdict,
-    title: publication.title,
-    markdown: publication.markdown,
-    context,
-    token: github.token,
-    commentMode: github.commentMode,
-    commentKey: github.commentKey,
-    checkName: github.checkName || undefined,
-    log,
-    client: github.client,
-    apiUrl: github.apiUrl,
-  });
-  outputs?.setOutput('comment-url', outcome.commentUrl ?? '');
-  return outcome;
+  return publishReport({ ...publication, fromArtifact: false }, sinks);
 }

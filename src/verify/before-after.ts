@@ -19,17 +19,16 @@
  * Pure but for `queryRange`.
  */
 import { InfrastructureError } from '../errors.js';
-import type { Target } from '../gate/target.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 import { blockBootstrapMean, differenceOfMeans, type SeriesMean } from './block-bootstrap.js';
 import { bucketValues } from './bucket-pairs.js';
 import {
+  type AnalysisInput,
   checkRoutes,
   definitionOf,
   isoTime,
   judgeTargets,
   type PreparedTarget,
-  type RouteCheckSettings,
   routeMetric,
   trafficQuery,
   type VerifyTargetResult,
@@ -37,7 +36,6 @@ import {
   verdictOf,
 } from './canary-analysis.js';
 import type { LabelMatcher } from './label-matcher.js';
-import type { QueryRange } from './prometheus-client.js';
 import type { RouteMix } from './route-mix.js';
 
 /** Unix seconds, [start, end]. */
@@ -68,22 +66,11 @@ export function beforeAfterWindows(options: {
   };
 }
 
-export interface BeforeAfterInput {
-  metrics: readonly ServerMetricDefinition[];
-  targets: readonly Target[];
+export interface BeforeAfterInput extends AnalysisInput {
   /** The service's series (app="my-rag-api"); the same for both windows. */
   selector: readonly LabelMatcher[];
   windows: BeforeAfterWindows;
-  stepSeconds: number;
-  rateInterval: string;
-  alpha: number;
-  minBuckets: number;
-  seed: number;
-  resamples: number;
   traffic: { metric: ServerMetricDefinition | undefined; maxDifference: number };
-  /** Compare the route mix of the after window with the before window's (route-mix.ts); absent, not checked. */
-  routes?: RouteCheckSettings;
-  queryRange: QueryRange;
 }
 
 /** What one metric's queries gave: the buckets each window held and, with a control, how many found their twin. */

@@ -113,6 +113,20 @@ export function blockBootstrapMean(values: readonly number[], options: BlockBoot
     lag1,
     standardError,
     degreesOfFreedom,
+    ...tInference(estimate, standardError, degreesOfFreedom),
+  };
+}
+
+/**
+ * The interval and p-value of a mean with a standard error and Student t degrees of freedom: the p-value of
+ * "the mean equals `bound`" is at most 1 − level exactly when the interval at `level` excludes `bound`.
+ */
+function tInference(
+  estimate: number,
+  standardError: number,
+  degreesOfFreedom: number,
+): Pick<SeriesMean, 'interval' | 'pValue'> {
+  return {
     interval: (level) => {
       const half = studentTQuantile(1 - (1 - level) / 2, degreesOfFreedom) * standardError;
       return [estimate - half, estimate + half];
@@ -192,13 +206,6 @@ export function differenceOfMeans(after: SeriesMean, before: SeriesMean): Series
     lag1: Math.max(after.lag1, before.lag1),
     standardError,
     degreesOfFreedom,
-    interval: (level) => {
-      const half = studentTQuantile(1 - (1 - level) / 2, degreesOfFreedom) * standardError;
-      return [estimate - half, estimate + half];
-    },
-    pValue: (bound) => {
-      if (standardError === 0) return estimate === bound ? 1 : 0;
-      return Math.min(1, 2 * studentTSurvival(Math.abs(estimate - bound) / standardError, degreesOfFreedom));
-    },
+    ...tInference(estimate, standardError, degreesOfFreedom),
   };
 }

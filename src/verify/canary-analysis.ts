@@ -17,27 +17,31 @@ import { type LabelMatcher, matcherText } from './label-matcher.js';
 import type { QueryRange } from './prometheus-client.js';
 import { checkLabelPresent, compareRouteMix, type RouteMix, routeQuery, routeRates } from './route-mix.js';
 
-export interface CanaryAnalysisInput {
+/** What both comparisons (canary vs stable, before vs after) are given alike. */
+export interface AnalysisInput {
   metrics: readonly ServerMetricDefinition[];
   targets: readonly Target[];
-  canary: readonly LabelMatcher[];
-  stable: readonly LabelMatcher[];
-  /** Unix seconds. */
-  start: number;
-  end: number;
   stepSeconds: number;
   /** The range of rate(), e.g. "1m"; at least the step, so that every scrape falls in some bucket. */
   rateInterval: string;
   /** Two-sided family-wise alpha (1 - gate.confidence). */
   alpha: number;
-  /** Fewest paired buckets a target is judged on. */
+  /** Fewest buckets a target is judged on. */
   minBuckets: number;
   seed: number;
   resamples: number;
-  traffic: TrafficCheckSettings;
-  /** Split the traffic metric by this label and compare the route mixes (route-mix.ts); absent, not checked. */
+  /** Split the traffic metric by this label and compare the two sides' route mixes (route-mix.ts); absent, not checked. */
   routes?: RouteCheckSettings;
   queryRange: QueryRange;
+}
+
+export interface CanaryAnalysisInput extends AnalysisInput {
+  canary: readonly LabelMatcher[];
+  stable: readonly LabelMatcher[];
+  /** Unix seconds. */
+  start: number;
+  end: number;
+  traffic: TrafficCheckSettings;
 }
 
 export interface RouteCheckSettings {

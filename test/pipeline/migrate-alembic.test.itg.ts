@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli-run.js';
+import { runCli, runMigrate } from '../helpers/cli-run.js';
 import { freshDatabase, sql } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { DEBIAN_PYTHON } from '../helpers/python.js';
@@ -80,15 +80,7 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
   it('template-copy: the baseline is copied at the revision before head, the candidate upgraded to head', async () => {
     const db = await freshDatabase(cluster, 'alembic');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(0);
     expect(log).toContain('alembic upgrade head-1 (baseline schema)');
     expect(log).toContain('alembic upgrade head (candidate schema)');
@@ -104,15 +96,7 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
       { url: db.url, baseline: { strategy: 'template-copy', before: '0002' } },
       { revision: '0002' },
     );
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(0);
     const state = JSON.parse(readFileSync(ws.state, 'utf8')) as MigrateState;
     const [baseline] = await sql(state.database.baselineUrl, 'SELECT version_num FROM alembic_version');
@@ -131,15 +115,7 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     const databases = async () =>
       (await sql(db.url, 'SELECT datname FROM pg_database ORDER BY 1')).map((r) => r.datname);
     const before = await databases();
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(3);
     expect(log).toContain('alembic upgrade ffff (candidate schema)');
     expect(log).toMatch(/ffff/);
@@ -154,19 +130,9 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
   it('a database already at the revision under test cannot give the baseline an earlier schema: exit 2, not an A/A gate', async () => {
     const db = await freshDatabase(cluster, 'alembic_head');
     const first = workspace({ url: db.url });
-    expect(
-      (await runCli(['migrate', '--config', first.config, '--state', first.state, '--report-dir', first.report])).code,
-    ).toBe(0);
+    expect((await runMigrate(first)).code).toBe(0);
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(2);
     expect(log).toContain(
       "config key 'database.baseline.before': the baseline's copy is at Alembic revision 0003, the candidate's too",
@@ -179,15 +145,7 @@ describe.skipIf(!available)('Alembic migrations run by perf-gate', () => {
     const ws = workspace({ url: db.url });
     // Connects nowhere and applies nothing, as an env.py reading only alembic.ini's sqlalchemy.url would here.
     writeFileSync(join(ws.folder, 'migrations/env.py'), 'from alembic import context\n');
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(2);
     expect(log).toContain("has no alembic_version table; Alembic's env.py must connect with DATABASE_URL");
     expect(log).not.toContain(new URL(db.url).password || 'no password in this URL');

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli-run.js';
+import { runCli, runMigrate } from '../helpers/cli-run.js';
 import { freshDatabase, sql, tableExists } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
@@ -60,15 +60,7 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
   it('applies the SQL files before 022 to both, copies for the baseline, then runs the command for the candidate only', async () => {
     const db = await freshDatabase(cluster, 'cmdver');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy' } });
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(0);
     // 022_phase1_pipeline.sql is the command's version: the command is that migration, so the file is not applied.
     expect(log).toContain('022_phase1_pipeline.sql in');
@@ -116,15 +108,7 @@ describe.skipIf(!available)('SQL migrations, then a migration command at its dec
   it('a baseline cut before an earlier SQL file: the candidate gets the rest of the SQL files, then the command', async () => {
     const db = await freshDatabase(cluster, 'cmdver');
     const ws = workspace({ url: db.url, baseline: { strategy: 'template-copy', before: '021' } });
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(0);
     const { candidateUrl, baselineUrl } = (
       JSON.parse(readFileSync(ws.state, 'utf8')) as { database: { candidateUrl: string; baselineUrl: string } }

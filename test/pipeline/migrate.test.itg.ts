@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { closeQuietly, connectClient } from '../../src/database/connection.js';
 import { parseDatabaseUrl } from '../../src/database/database-url.js';
-import { runCli } from '../helpers/cli-run.js';
+import { runCli, runMigrate } from '../helpers/cli-run.js';
 import { freshDatabase, sql, tableExists } from '../helpers/databases.js';
 import { probePostgres, startTestCluster, type TestCluster } from '../helpers/postgres.js';
 import { requireService } from '../helpers/services.js';
@@ -180,15 +180,7 @@ describe.skipIf(!available)('a dry run touches nothing (real PostgreSQL)', () =>
       migrations: { dir: reference },
       baseline: { strategy: 'separate-url', url: 'postgres://u:hunter22@db-prod.invalid/app' },
     });
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(await tableExists(db.url, 'documents'), 'the candidate database was migrated first').toBe(false);
     expect(code, log).toBe(2);
     expect(log).toContain('database.baseline.url: refusing');
@@ -262,15 +254,7 @@ describe('one production guard at every entry point', () => {
 describe('the migrate stage header says what the stage does', () => {
   it('a given URL without migrations is not "throwaway server, migrations, baseline copy"', async () => {
     const ws = workspace({ url: 'postgres://app@127.0.0.1:1/preview' });
-    const { code, log } = await runCli([
-      'migrate',
-      '--config',
-      ws.config,
-      '--state',
-      ws.state,
-      '--report-dir',
-      ws.report,
-    ]);
+    const { code, log } = await runMigrate(ws);
     expect(code, log).toBe(0);
     const header = log.split('\n').find((l) => l.startsWith('group: migrate'));
     show('stage header, URL given, no migrations', header ?? '(none)');
