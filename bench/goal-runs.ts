@@ -14,7 +14,7 @@
  * measured on the pooled rounds of all runs of a kind, not taken from the knob.
  *
  * Run: npx tsx bench/goal-runs.ts [--runs 20] [--backends node,python] [--sizes 0.05,0.10] [--budget 3m]
- *        [--design shuffled-pairs|duet] [--stop-at ISO-time] [--out bench/results/goal] [--evaluate-only] [--max-load 1.5] [--wait-load 1.0]
+ *        [--design shuffled-pairs|duet] [--processes N] [--warmup 1s] [--stop-at ISO-time] [--out bench/results/goal] [--evaluate-only] [--max-load 1.5] [--wait-load 1.0]
  *
  * --design duet loads both variants at once (load.design: duet), with the budget planned for it (a pair in
  * one round's time, so twice the pairs); its runs go to bench/results/goal-duet unless --out says otherwise.
@@ -67,6 +67,8 @@ const args = parseArgs(process.argv.slice(2), [
   'max-load',
   'wait-load',
   'design',
+  'processes',
+  'warmup',
 ]);
 const runs = Number(args.get('runs') ?? 20);
 if (!Number.isInteger(runs) || runs < 1)
@@ -84,13 +86,20 @@ const budgetMs = parseDuration('--budget', args.get('budget') ?? '3m');
 const DESIGNS = ['shuffled-pairs', 'duet'] as const;
 const design = (args.get('design') ?? 'shuffled-pairs') as (typeof DESIGNS)[number];
 if (!DESIGNS.includes(design)) throw new Error(`--design: got ${args.get('design')}; expected ${DESIGNS.join(', ')}`);
+const processes = Number(args.get('processes') ?? 1);
+if (!(Number.isInteger(processes) && processes >= 1))
+  throw new Error(`--processes: got ${args.get('processes')}; expected a whole number >= 1`);
+const warmupMs = args.has('warmup') ? parseDuration('--warmup', args.get('warmup')!) : undefined;
 const stopAt = args.has('stop-at') ? Date.parse(args.get('stop-at')!) : Number.POSITIVE_INFINITY;
 if (Number.isNaN(stopAt)) throw new Error(`--stop-at: got ${args.get('stop-at')}; expected an ISO date-time`);
 const maxLoad = args.has('max-load') ? Number(args.get('max-load')) : Number.POSITIVE_INFINITY;
 if (Number.isNaN(maxLoad)) throw new Error(`--max-load: got ${args.get('max-load')}; expected a number`);
 const waitLoad = args.has('wait-load') ? Number(args.get('wait-load')) : Number.POSITIVE_INFINITY;
 if (!(waitLoad > 0)) throw new Error(`--wait-load: got ${args.get('wait-load')}; expected a number above 0`);
-const outDir = resolve(args.get('out') ?? resultsDir(design === 'duet' ? 'goal-duet' : 'goal'));
+const outDir = resolve(
+  args.get('out') ??
+    resultsDir(`${design === 'duet' ? 'goal-duet' : 'goal'}${processes > 1 ? `-processes${processes}` : ''}`),
+);
 const evaluateOnly = args.get('evaluate-only') === 'true';
 
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -101,7 +110,14 @@ const loadAverage = (): number[] => readFileSync('/proc/loadavg', 'utf8').split(
 type GoalRun = StoredRun & {
   backend: BackendName;
   extraWorkMs: number;
-  plan?: { design?: string; roundDurationMs: number; pairs: number; maxPairs: number };
+  plan?: {
+    design?: string;
+    processes?: number;
+    warmupMs?: number;
+    roundDurationMs: number;
+    pairs: number;
+    maxPairs: number;
+  };
   machine?: Omit<Provenance, 'commit'>;
 };
 
@@ -175,10 +191,13 @@ function goalConfig(
   config.targets = TARGETS.map((t, i) => parseTarget(t, catalog, `goal target ${i}`));
   // The budget plans rounds, pairs and looks as it would for a config that sets none of them.
   config.load.design = design;
+  config.load.processes = processes;
+  if (warmupMs !== undefined) config.load.warmupMs = warmupMs;
   const plan = planBudget({
     budgetMs,
     warmupMs: config.load.warmupMs,
     roundsPerPair: design === 'duet' ? 1 : 2,
+    processes,
     explicit: {},
     confidence: config.gate.confidence,
     minPairs: config.gate.minPairs,
@@ -228,12 +247,15 @@ async function runOne(backend: BackendName, size: number, extraWorkMs: number, r
         index: r.index,
         pair: r.pair,
         variant: r.variant,
+        ...(r.process !== undefined ? { process: r.process } : {}),
         valid: r.valid,
         invalidReasons: r.invalidReasons,
         values: r.values,
       })),
       plan: {
         design: config.load.design,
+        processes: config.load.processes,
+        warmupMs: config.load.warmupMs,
         roundDurationMs: config.load.roundDurationMs,
         pairs: config.load.pairs,
         maxPairs: config.load.maxPairs,
@@ -281,7 +303,10 @@ function formerStatuses(backend: BackendName, run: GoalRun): Map<string, string>
     gate = formerGate(backend);
     formerTargets.set(backend, gate);
   }
-  const rounds = run.rounds.filter((r) => r.pair < FORMER_PAIRS) as unknown as RoundRecord[];
+  // One start of the backends, as the former design had: process numbers are left out.
+  const rounds = run.rounds
+    .filter((r) => r.pair < FORMER_PAIRS)
+    .map(({ process: _process, ...r }) => r) as unknown as RoundRecord[];
   const evaluated = evaluateTargets(gate.targets, rounds, gate.catalog, { alpha: gate.alpha });
   return new Map(evaluated.targets.map((t) => [t.expression, t.status]));
 }
@@ -335,7 +360,14 @@ function summarize(backend: BackendName, print: boolean): unknown {
   const loads = stored.filter((r) => r.loadAverage).map((r) => r.loadAverage!);
   const summary = {
     backend,
-    settings: { budgetMs, design, sizes, targets: TARGETS, maxLoad: Number.isFinite(maxLoad) ? maxLoad : null },
+    settings: {
+      budgetMs,
+      design,
+      processes,
+      sizes,
+      targets: TARGETS,
+      maxLoad: Number.isFinite(maxLoad) ? maxLoad : null,
+    },
     stored: all.length,
     quiet: stored.length,
     commits,

@@ -21,7 +21,10 @@ import { welchTTest } from './welch.js';
 export { type WelchResult, welchTTest } from './welch.js';
 
 /** A round as stored for calibration: what the statistics read, without the histogram. */
-export type StoredRound = Pick<RoundRecord, 'index' | 'pair' | 'variant' | 'valid' | 'invalidReasons' | 'values'>;
+export type StoredRound = Pick<
+  RoundRecord,
+  'index' | 'pair' | 'variant' | 'process' | 'valid' | 'invalidReasons' | 'values'
+>;
 
 export interface StoredTarget {
   expression: string;

@@ -67,6 +67,11 @@ export interface BootOptions {
   ttlMs?: number;
   /** Folder for backend logs (backend-<variant>.log). */
   reportDir: string;
+  /**
+   * Which start of the backends this is, from 0 (`load.processes`): a restart's logs go to
+   * backend-<variant>-process<N>.log, so the first start's logs are kept.
+   */
+  process?: number;
   /** Where the state file goes (e.g. `<reportDir>/backend-state.json`). */
   statePath: string;
   log: Logger;
@@ -141,7 +146,7 @@ function startUrl(variant: Variant, spec: UrlBackendSpec): Started {
 
 async function startCommand(ctx: Context, variant: Variant, spec: CommandBackendSpec): Promise<Started> {
   await assertPortFree(variant, spec.port, 'command backend port');
-  const logPath = join(ctx.options.reportDir, `backend-${variant}.log`);
+  const logPath = backendLogPath(ctx.options, variant);
   const out = openSync(logPath, 'w', 0o600);
   let child: ChildProcess;
   try {
@@ -221,7 +226,7 @@ async function startContainer(ctx: Context, variant: Variant, spec: ImageBackend
       network === 'host' ? 'host-network container port' : 'published host port',
     );
   const name = containerName(ctx.identity.runId, variant);
-  const logPath = join(ctx.options.reportDir, `backend-${variant}.log`);
+  const logPath = backendLogPath(ctx.options, variant);
   const entry: ContainerEntry = { kind: 'container', variant, name, logPath };
   // Recorded before `docker run`: if we die during it, the name is enough to find the container.
   await ctx.writer.update((state) => {
@@ -325,6 +330,11 @@ async function bootVariant(ctx: Context, variant: Variant): Promise<{ backend: R
     throw failure;
   }
   return { backend: { ...started.backend, timeToHealthyMs: performance.now() - begin }, started };
+}
+
+function backendLogPath(options: Pick<BootOptions, 'reportDir' | 'process'>, variant: Variant): string {
+  const suffix = options.process ? `-process${options.process}` : '';
+  return join(options.reportDir, `backend-${variant}${suffix}.log`);
 }
 
 function isAbort(error: unknown): boolean {

@@ -212,6 +212,11 @@ export interface LoadConfig {
   /** Upper bound on pairs when inconclusive targets extend the run. */
   maxPairs: number;
   design: 'shuffled-pairs' | 'abba' | 'duet';
+  /**
+   * Fresh starts of both backends the pairs are spread over (1: one start for the whole run). Above 1, the
+   * backends are restarted between blocks of pairs and each start is the unit of the paired analysis.
+   */
+  processes: number;
   seed: number;
   timeoutMs: number;
   /** A round whose achieved rate misses the target by more than this share is invalid. */

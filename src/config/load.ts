@@ -181,6 +181,7 @@ export function parseConfig(
     load.pairs = budget.pairs;
     load.maxPairs = budget.maxPairs;
   }
+  checkProcesses(load, backend);
   if (gate.minPairs > load.maxPairs) {
     throw invalidValue("config key 'gate.minPairs'", gate.minPairs, `at most load.maxPairs (${load.maxPairs})`);
   }
@@ -208,6 +209,26 @@ export function parseConfig(
     report,
   };
   return { ...config, secrets: configSecrets(config, expanded) };
+}
+
+/** `load.processes` above 1 restarts the backends: only those perf-gate starts, each start with a pair at least. */
+function checkProcesses(load: LoadConfig, backend: BackendVariantsConfig): void {
+  if (load.processes === 1) return;
+  for (const variant of ['baseline', 'candidate'] as const) {
+    const kind = backend[variant].kind;
+    if (kind === 'url' || kind === 'results')
+      throw invalidValue(
+        "config key 'load.processes'",
+        load.processes,
+        `1 when backend.${variant} is a ${kind === 'url' ? 'running app (url)' : 'stored results file'}: perf-gate restarts only backends it starts (image, command)`,
+      );
+  }
+  if (load.processes > load.maxPairs)
+    throw invalidValue(
+      "config key 'load.processes'",
+      load.processes,
+      `at most load.maxPairs (${load.maxPairs}): every start of the backends measures at least one pair`,
+    );
 }
 
 /**
@@ -240,6 +261,7 @@ function readBudget(
     },
     from: override === undefined ? 'gate.budget' : '--budget',
     roundsPerPair: load.design === 'duet' ? 1 : 2,
+    processes: load.processes,
     ...rest,
   });
 }
@@ -711,6 +733,7 @@ function readLoad(reader: ConfigReader | undefined): LoadConfig {
     pairs,
     maxPairs: r.number('maxPairs', pairs, { min: pairs, max: 1000, integer: true }),
     design: r.oneOf('design', ['shuffled-pairs', 'abba', 'duet'] as const, 'shuffled-pairs'),
+    processes: r.number('processes', 1, { min: 1, max: 100, integer: true }),
     seed: r.number('seed', 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
     timeoutMs: r.duration('timeout', 10_000),
     rateTolerance: r.number('rateTolerance', 0.05, { min: 0, max: 1 }),

@@ -8,7 +8,7 @@ import type {
   RoundCount,
   RoundRecord,
 } from '../model/round-record.js';
-import { intervalReach, samplesToDecide } from '../stats/detectable.js';
+import { type IntervalReach, intervalReach, samplesToDecide } from '../stats/detectable.js';
 import { hodgesLehmann } from '../stats/hodges-lehmann.js';
 import { holm } from '../stats/holm.js';
 import {
@@ -20,6 +20,7 @@ import {
 import { studentTInterval } from '../stats/location-interval.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
 import { candidateValues, type Exclusion, pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
+import { analyzeProcessBlocks, type ProcessBlocks } from '../stats/process-blocks.js';
 import { analyzeRate, type RateAnalysis } from '../stats/rate-interval.js';
 import { alphaForLook, type SequentialPlan } from '../stats/sequential.js';
 import { signTest } from '../stats/sign-test.js';
@@ -119,6 +120,11 @@ export interface TargetEvaluation {
    * the threshold or the interval is unbounded, capped at 10,000. Useful for an inconclusive target.
    */
   samplesNeeded: number | null;
+  /**
+   * Relative targets measured over several starts of the backends (`load.processes`): how many starts the
+   * interval rests on (its units) and the pairs each measured.
+   */
+  processes?: { count: number; pairs: number[] };
   /** Why the status, with the numbers behind it (src/report/reason-text.ts words it). */
   reason: TargetReason;
 }
@@ -154,6 +160,8 @@ interface Prepared {
   baseline: number[];
   candidate: number[];
   excluded: Exclusion[];
+  /** Relative targets measured over several starts of the backends: each pair's process (see process-blocks.ts). */
+  processes?: number[];
   analysis?: LocationAnalysis;
   /** Absolute target on a rate with counts in every round used: judged on the pooled counts. */
   counts?: RoundCount[];
@@ -228,6 +236,7 @@ export function evaluateTargets(
       baseline: paired.baseline,
       candidate: paired.candidate,
       excluded: paired.excluded,
+      ...(paired.processes ? { processes: paired.processes } : {}),
     };
   });
 
@@ -249,6 +258,10 @@ export function evaluateTargets(
     if (p.counts) {
       p.rate = analyzeRate(p.counts);
       p.analysis = rateAsLocation(p.rate, method);
+    } else if (p.processes) {
+      // Pairs from several starts of the backends: the start is the unit. Fewer than two: nothing to judge yet.
+      p.analysis = analyzeProcessBlocks(p.values, p.processes);
+      if (!p.analysis) continue;
     } else p.analysis = analyzeLocation(p.values, method, seed);
     const pBelow = p.analysis.oneSidedPValue(p.rule.bound, 'less');
     const pAbove = p.analysis.oneSidedPValue(p.rule.bound, 'greater');
@@ -294,6 +307,23 @@ export function evaluateTargets(
       failedOutright ? { targets: failedOutright, failures: candidateFailures! } : undefined,
     ),
   };
+}
+
+/**
+ * The pairs needed to decide at the spread the interval implies. Over several starts of the backends the
+ * units are the starts: the starts needed, times the pairs each start measured on average.
+ */
+function pairsToDecide(
+  distance: number,
+  reach: IntervalReach,
+  alpha: number,
+  options: { power: number; method: IntervalMethod },
+  blocks: ProcessBlocks | undefined,
+): number | null {
+  const least = !blocks && options.method === 'hodges-lehmann' ? minSamplesForDistributionFree(1 - alpha) : 2;
+  const units = samplesToDecide(Math.abs(distance), reach.spreadPerSample, alpha, options.power, least);
+  if (units === null || !blocks) return units;
+  return Math.ceil(units * (blocks.pairs.reduce((a, b) => a + b, 0) / blocks.pairs.length));
 }
 
 /** The candidate's valid rounds' requests, when in at least one of them no request succeeded; else undefined. */
@@ -431,9 +461,11 @@ function evaluateOne(
   const n = p.values.length;
   const unbounded = !Number.isFinite(interval[0]) || !Number.isFinite(interval[1]);
   // Read off the interval actually used (method, Holm level, sequential look): src/stats/detectable.ts.
-  const reach = unbounded ? null : intervalReach(interval, p.analysis.estimate, confidenceLevel, n, options.power);
+  // Over several starts of the backends the units are the starts, not the pairs (src/stats/process-blocks.ts).
+  const blocks = 'blocks' in p.analysis ? (p.analysis as { blocks: ProcessBlocks }).blocks : undefined;
+  const units = blocks ? blocks.estimates.length : n;
+  const reach = unbounded ? null : intervalReach(interval, p.analysis.estimate, confidenceLevel, units, options.power);
   const minDetectableEffect = reach ? toEstimate(reach.distance) : null;
-  const leastSamples = options.method === 'hodges-lehmann' ? minSamplesForDistributionFree(confidenceLevel) : 2;
   const estimate = toEstimate(p.analysis.estimate);
   const ci: [number, number] = [toEstimate(interval[0]), toEstimate(interval[1])];
   const rate: RateCounts | undefined = p.rate && {
@@ -453,15 +485,8 @@ function evaluateOne(
     rawPValue: p.rawPValue!,
     crossCheck,
     minDetectableEffect,
-    samplesNeeded: reach
-      ? samplesToDecide(
-          Math.abs(p.analysis.estimate - rule.bound),
-          reach.spreadPerSample,
-          level.alpha,
-          options.power,
-          leastSamples,
-        )
-      : null,
+    samplesNeeded: reach ? pairsToDecide(p.analysis.estimate - rule.bound, reach, level.alpha, options, blocks) : null,
+    ...(blocks ? { processes: { count: blocks.estimates.length, pairs: blocks.pairs } } : {}),
     reason: unbounded
       ? {
           kind: 'too-few-samples',

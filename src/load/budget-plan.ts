@@ -5,10 +5,13 @@
  *
  * What the budget counts, the worst case of a plan (every look run):
  *
- *   2 × warmup + maxPairs × roundsPerPair × (roundDuration + roundOverhead)
+ *   processes × roundsPerPair × warmup + (processes − 1) × restart
+ *     + maxPairs × roundsPerPair × (roundDuration + roundOverhead)
  *
- * Warm-up runs once per variant, one after the other; a pair is one baseline and one candidate round, run
- * one after the other (roundsPerPair 2) or, in a duet, at once (roundsPerPair 1); the overhead per round
+ * A pair is one baseline and one candidate round, run one after the other (roundsPerPair 2) or, in a duet,
+ * at once (roundsPerPair 1); warm-up goes the same way, once per start of the backends (`load.processes`),
+ * and every start after the first costs a restart (stopping both backends, booting them, their health
+ * checks); the overhead per round
  * is the time between rounds (the /metrics scrapes before and after, writing rounds.json, closing the
  * round's senders), estimated here and measured by the bench stage as it runs. Database set-up, boot,
  * the migration rehearsal and the report are not measuring time and are not counted.
@@ -24,6 +27,16 @@ import { alphaForLook, planLooks } from '../stats/sequential.js';
  * added under 2 s, i.e. below 70 ms a round; 100 ms leaves room for a busier machine.
  */
 export const ROUND_OVERHEAD_MS = 100;
+
+/**
+ * Estimated time to stop and boot both backends again between blocks of pairs (`load.processes`), ms.
+ * Measured on the reference backends as local commands (2 cores, duet rounds of 2 s): from the start of a
+ * start's last round to the first round of the next, 3.9 s on the Python one (1 s warm-up) and 5.5 s on
+ * the Node one (3 s warm-up), i.e. 0.9 and 0.5 s besides the round and the warm-up; 1.5 s leaves room.
+ * A container starts slower: the bench stage measures its pace as it runs and skips a look that would
+ * end past the budget.
+ */
+export const RESTART_OVERHEAD_MS = 1_500;
 
 /**
  * The design a budget is spent on when the user sets no load keys: up to 30 pairs, as in the
@@ -56,6 +69,9 @@ export interface BudgetPlanInput {
   warmupMs: number;
   /** Rounds a pair takes end to end: 2 for the sequential designs, 1 for a duet (both variants at once). */
   roundsPerPair?: 1 | 2;
+  /** Starts of both backends the pairs are spread over (`load.processes`); default 1. */
+  processes?: number;
+  restartOverheadMs?: number;
   /** The load keys the config sets itself; each wins over the budget for what it sets. */
   explicit: { pairs?: number; maxPairs?: number; roundDurationMs?: number };
   /** gate.confidence: family-wise over targets and looks. */
@@ -76,6 +92,8 @@ export interface BudgetPlan {
   warmupMs: number;
   roundOverheadMs: number;
   roundsPerPair: 1 | 2;
+  processes: number;
+  restartOverheadMs: number;
   /** The plan's longest measuring time (formula in the file comment). */
   worstCaseMs: number;
   /** Fewest pairs at which one look of the whole alpha can decide a target with the distribution-free interval. */
@@ -93,17 +111,34 @@ export function worstCaseMeasuringMs(plan: {
   roundDurationMs: number;
   roundOverheadMs: number;
   roundsPerPair: 1 | 2;
+  processes?: number;
+  restartOverheadMs?: number;
 }): number {
-  return 2 * plan.warmupMs + plan.maxPairs * plan.roundsPerPair * (plan.roundDurationMs + plan.roundOverheadMs);
+  return startsMs(plan) + plan.maxPairs * plan.roundsPerPair * (plan.roundDurationMs + plan.roundOverheadMs);
+}
+
+/** Warm-up of every start of the backends and the restarts between them, ms. */
+function startsMs(plan: {
+  warmupMs: number;
+  roundsPerPair: 1 | 2;
+  processes?: number;
+  restartOverheadMs?: number;
+}): number {
+  const processes = plan.processes ?? 1;
+  return (
+    processes * plan.roundsPerPair * plan.warmupMs + (processes - 1) * (plan.restartOverheadMs ?? RESTART_OVERHEAD_MS)
+  );
 }
 
 export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const overheadMs = input.roundOverheadMs ?? ROUND_OVERHEAD_MS;
   const roundsPerPair = input.roundsPerPair ?? 2;
+  const processes = input.processes ?? 1;
+  const restartOverheadMs = input.restartOverheadMs ?? RESTART_OVERHEAD_MS;
   // A duet runs a pair in the time of one round: the same round length, twice the pairs.
   const designMaxPairs = (DESIGN_MAX_PAIRS * 2) / roundsPerPair;
   const { explicit, warmupMs, budgetMs } = input;
-  const measuringMs = budgetMs - 2 * warmupMs;
+  const measuringMs = budgetMs - startsMs({ warmupMs, roundsPerPair, processes, restartOverheadMs });
   const alpha = 1 - input.confidence;
   const targets = Math.max(1, input.targets);
   // Holm tests the most significant target at alpha / targets: below this many pairs not even it can be decided.
@@ -126,7 +161,15 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const maxPairs = explicit.maxPairs ?? Math.max(pairsThatFit, explicit.pairs ?? 0);
   const pairs = explicit.pairs ?? firstLook({ alpha, targets, maxPairs, minPairs: input.minPairs });
 
-  const plan = { warmupMs, maxPairs, roundDurationMs, roundOverheadMs: overheadMs, roundsPerPair };
+  const plan = {
+    warmupMs,
+    maxPairs,
+    roundDurationMs,
+    roundOverheadMs: overheadMs,
+    roundsPerPair,
+    processes,
+    restartOverheadMs,
+  };
   const worstCaseMs = worstCaseMeasuringMs(plan);
   const overrun = worstCaseMs > budgetMs;
   const warnings: string[] = [];
@@ -138,7 +181,7 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
     ].filter(Boolean);
     warnings.push(
       `${input.from ?? 'gate.budget'} ${durationText(budgetMs)} is shorter than what the load keys set (${set.join(', ')}) need: up to ` +
-        `${durationText(worstCaseMs)} of measuring (2 × ${durationText(warmupMs)} warm-up + ${maxPairs} pairs of ` +
+        `${durationText(worstCaseMs)} of measuring (${startsText(plan)} + ${maxPairs} pairs of ` +
         `${durationText(roundDurationMs)} rounds); the keys win, so the run may take that long`,
     );
   }
@@ -187,14 +230,30 @@ function tooSmall(
     roundDurationMs,
     roundOverheadMs: overheadMs,
     roundsPerPair: input.roundsPerPair ?? 2,
+    processes: input.processes,
+    restartOverheadMs: input.restartOverheadMs,
   });
   const level = `${percent(1 - alpha)}${targets > 1 ? ` (Holm's first step over ${targets} targets: ${percent(1 - alpha / targets)})` : ''}`;
   return new InputError(
     `${input.from === '--budget' ? 'flag --budget' : "config key 'gate.budget'"}: got ${durationText(input.budgetMs)}, room for ${pairsThatFit} pairs of ` +
-      `${durationText(roundDurationMs)} rounds after 2 × ${durationText(input.warmupMs)} warm-up ` +
+      `${durationText(roundDurationMs)} rounds after ${startsText({ ...input, roundsPerPair: input.roundsPerPair ?? 2 })} ` +
       `(${overheadMs} ms between rounds); deciding a target at ${level} needs at least ${minimumPairs} pairs, ` +
       `so expected a budget of at least ${durationText(Math.ceil(neededMs / 1000) * 1000)}`,
   );
+}
+
+/** "2 × 5s warm-up", "5s warm-up", "6 starts of 5s warm-up and 5 restarts of 3s": what startsMs counts. */
+function startsText(plan: {
+  warmupMs: number;
+  roundsPerPair: 1 | 2;
+  processes?: number;
+  restartOverheadMs?: number;
+}): string {
+  const warmup = `${plan.roundsPerPair === 2 ? '2 × ' : ''}${durationText(plan.warmupMs)} warm-up`;
+  const processes = plan.processes ?? 1;
+  if (processes === 1) return warmup;
+  const restart = durationText(plan.restartOverheadMs ?? RESTART_OVERHEAD_MS);
+  return `${processes} starts of ${warmup} and ${processes - 1} restarts of ${restart}`;
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -48,6 +48,8 @@ export interface RunBenchmarkOptions {
    * variant's rounds come from a stored results file, as in a post-deploy check.
    */
   only?: Variant;
+  /** Which start of the backends measures these rounds (`load.processes` above 1), recorded in each round. */
+  process?: number;
 }
 
 export interface BenchmarkResult {
@@ -133,22 +135,24 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
     );
   };
 
+  // A duet runs the two rounds of a pair at once, and warms both variants up at once too; every other
+  // design (and a run of one variant) one at a time.
+  const together = load.design === 'duet' && !options.only;
   if (load.warmupMs > 0) {
-    for (const variant of VARIANTS.filter((v) => !options.only || v === options.only)) {
+    const warming = VARIANTS.filter((v) => !options.only || v === options.only);
+    for (const group of together ? [warming] : warming.map((v) => [v])) {
       if (signal?.aborted) return { rounds, aborted: { reason: abortReason() } };
-      log.info(`warm-up ${variant}: ${(load.warmupMs / 1000).toFixed(1)} s, not counted`);
-      let outcome: RoundOutcome;
-      try {
-        outcome = await runRound(roundOptions(variant, load.warmupMs, load.seed));
-      } catch (error) {
-        return died(variant, 'during warm-up', error);
-      }
-      if (outcome.aborted) return { rounds, aborted: { reason: abortReason() } };
+      log.info(`warm-up ${group.join(' and ')}: ${(load.warmupMs / 1000).toFixed(1)} s, not counted`);
+      const settled = await Promise.allSettled(
+        group.map((variant) => runRound(roundOptions(variant, load.warmupMs, load.seed))),
+      );
+      const failed = settled.findIndex((s) => s.status === 'rejected');
+      if (failed >= 0) return died(group[failed]!, 'during warm-up', (settled[failed] as PromiseRejectedResult).reason);
+      if (settled.some((s) => (s as PromiseFulfilledResult<RoundOutcome>).value.aborted))
+        return { rounds, aborted: { reason: abortReason() } };
     }
   }
 
-  // A duet runs the two rounds of a pair at once; every other design (and a run of one variant) one at a time.
-  const together = load.design === 'duet' && !options.only;
   for (let k = 0; k < plan.length; ) {
     const group = together && plan[k + 1]?.pair === plan[k]!.pair ? plan.slice(k, k + 2) : plan.slice(k, k + 1);
     if (signal?.aborted) return { rounds, aborted: { reason: abortReason() } };
@@ -243,6 +247,7 @@ async function benchmarkWith(options: RunBenchmarkOptions, pools: Map<Variant, L
       index,
       pair,
       variant,
+      ...(options.process !== undefined ? { process: options.process } : {}),
       startedAt: outcome.startedAt,
       durationMs: outcome.durationMs,
       valid: invalidReasons.length === 0,

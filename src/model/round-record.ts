@@ -119,6 +119,11 @@ export interface RoundRecord {
   index: number;
   pair: number;
   variant: Variant;
+  /**
+   * With `load.processes` above 1: which start of the two backends measured the round, from 0 (both
+   * rounds of a pair share it). Absent when the run kept one pair of processes throughout.
+   */
+  process?: number;
   startedAt: string;
   durationMs: number;
   /**

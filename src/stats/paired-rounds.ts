@@ -5,6 +5,11 @@ export interface PairedValues {
   pairs: number[];
   baseline: number[];
   candidate: number[];
+  /**
+   * The process pair (`RoundRecord.process`) of each pair used, when the rounds record one: the pairs
+   * were measured by several starts of the backends, and the analysis takes the start as its unit.
+   */
+  processes?: number[];
   /** Pairs left out, each with its cause as data (the report words it). */
   excluded: Exclusion[];
 }
@@ -39,6 +44,7 @@ export function pairRounds(rounds: readonly RoundRecord[], metric: string, requi
     byPair.set(round.pair, slot);
   }
   const result: PairedValues = { pairs: [], baseline: [], candidate: [], excluded: [] };
+  const processOf: (number | undefined)[] = [];
   for (const pair of [...byPair.keys()].sort((a, b) => a - b)) {
     const { baseline, candidate } = byPair.get(pair)!;
     const cause = exclusionCause(baseline, candidate, metric, requirePositive);
@@ -47,9 +53,12 @@ export function pairRounds(rounds: readonly RoundRecord[], metric: string, requi
       continue;
     }
     result.pairs.push(pair);
+    processOf.push(baseline!.process ?? candidate!.process);
     result.baseline.push(baseline!.values[metric] as number);
     result.candidate.push(candidate!.values[metric] as number);
   }
+  // A round without a process number among numbered ones (a hand-edited file) counts as a start of its own.
+  if (processOf.some((p) => p !== undefined)) result.processes = processOf.map((p) => p ?? -1);
   return result;
 }
 

@@ -5,6 +5,7 @@ import {
   blockPairsFor,
   durationText,
   planBudget,
+  RESTART_OVERHEAD_MS,
   ROUND_OVERHEAD_MS,
   worstCaseMeasuringMs,
 } from '../../src/load/budget-plan.js';
@@ -44,9 +45,10 @@ describe('planBudget: a budget alone', () => {
       roundsPerPair: 1,
       ...judged,
     });
-    expect(duet.roundDurationMs).toBe(sequential.roundDurationMs);
+    // Its warm-up runs both variants at once too, which leaves a little more time for rounds.
+    expect(duet.roundDurationMs).toBeGreaterThanOrEqual(sequential.roundDurationMs);
     expect(duet.maxPairs).toBe(2 * sequential.maxPairs);
-    expect(duet.worstCaseMs).toBe(10_000 + duet.maxPairs * (duet.roundDurationMs + ROUND_OVERHEAD_MS));
+    expect(duet.worstCaseMs).toBe(5_000 + duet.maxPairs * (duet.roundDurationMs + ROUND_OVERHEAD_MS));
     expect(duet.worstCaseMs).toBeLessThanOrEqual(THREE_MINUTES);
     expect(duet.pairs).toBeLessThan(duet.maxPairs);
   });
@@ -205,7 +207,48 @@ describe('worstCaseMeasuringMs and durationText', () => {
         roundOverheadMs: 100,
         roundsPerPair: 1,
       }),
-    ).toBe(6_000 + 16 * 4_100);
+    ).toBe(3_000 + 16 * 4_100);
+    // Spread over four starts of the backends: each start warms up, and three restarts come between.
+    expect(
+      worstCaseMeasuringMs({
+        warmupMs: 3_000,
+        maxPairs: 16,
+        roundDurationMs: 4_000,
+        roundOverheadMs: 100,
+        roundsPerPair: 1,
+        processes: 4,
+        restartOverheadMs: 2_000,
+      }),
+    ).toBe(4 * 3_000 + 3 * 2_000 + 16 * 4_100);
+  });
+
+  it('plans a budget spread over several starts of the backends with their warm-ups and restarts taken out', () => {
+    const one = planBudget({
+      budgetMs: THREE_MINUTES,
+      warmupMs: 1_000,
+      explicit: {},
+      targets: 3,
+      roundsPerPair: 1,
+      ...judged,
+    });
+    const many = planBudget({
+      budgetMs: THREE_MINUTES,
+      warmupMs: 1_000,
+      explicit: {},
+      targets: 3,
+      roundsPerPair: 1,
+      processes: 20,
+      ...judged,
+    });
+    // Less time for rounds: shorter rounds first, then fewer pairs once rounds reach their 2 s floor.
+    expect(many.roundDurationMs * many.maxPairs).toBeLessThan(one.roundDurationMs * one.maxPairs);
+    expect(many.worstCaseMs).toBe(
+      20 * 1_000 + 19 * RESTART_OVERHEAD_MS + many.maxPairs * (many.roundDurationMs + ROUND_OVERHEAD_MS),
+    );
+    expect(many.worstCaseMs).toBeLessThanOrEqual(THREE_MINUTES);
+    const tight = () =>
+      planBudget({ budgetMs: 60_000, warmupMs: 5_000, explicit: {}, targets: 1, processes: 8, ...judged });
+    expect(tight).toThrow(/after 8 starts of 2 × 5s warm-up and 7 restarts of 1.5s/);
   });
 
   it('writes durations as the budget is written', () => {

@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../../atomic-file.js';
 import type { RunningBackend, Variant } from '../../backend/backend-spec.js';
+import { removeBackendsFromState } from '../../backend/remove-backends.js';
 import type { PerfGateConfig } from '../../config/config.js';
 import { metricCatalog } from '../../config/load.js';
 import { errorMessage, InfrastructureError } from '../../errors.js';
@@ -24,6 +25,7 @@ import type { RoundRecord } from '../../model/round-record.js';
 import { decideContinuation, planLooks, type SequentialPlan } from '../../stats/sequential.js';
 import type { StageContext } from '../context.js';
 import { loadStoredBaseline, type StoredBaseline, withStoredBaseline } from '../stored-baseline.js';
+import { bootStage } from './boot.js';
 import { rehearsalSkipReason, rehearseStep } from './rehearse.js';
 
 /** The load engine's settings for one block of rounds, from the config. */
@@ -99,9 +101,18 @@ export async function benchStage(
     throw new InfrastructureError("bench: no running backends in the state; run 'perf-gate boot' first");
   const workload = await loadWorkload(ctx.config);
   const catalog = metricCatalog(config);
-  const serverMetrics = serverMetricsFor(config, running as Record<Variant, RunningBackend>, log);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
+  const pairsPerStart = Math.ceil(plan.pairsAtLook.at(-1)! / config.load.processes);
+  // The backends measuring now: restarted between blocks of pairs when load.processes is above 1.
+  const starts = {
+    current: 0,
+    warm: false,
+    running: running as Record<Variant, RunningBackend>,
+    serverMetrics: serverMetricsFor(config, running as Record<Variant, RunningBackend>, log),
+    processOf: (pair: number) => Math.floor(pair / pairsPerStart),
+    endOf: (process: number) => (process + 1) * pairsPerStart,
+  };
   const budget = config.gate.budget;
   if (budget) {
     log.info(
@@ -149,28 +160,45 @@ export async function benchStage(
     }
     log.info(`look ${look} of at most ${plan.pairsAtLook.length}: ${pairsThisBlock} more round pairs`);
     try {
-      const result = await runBenchmark({
-        targets: { baseline: { baseUrl: running.baseline.baseUrl }, candidate: { baseUrl: running.candidate.baseUrl } },
-        workload,
-        load: loadSettingsFor(config, {
-          pairs: pairsThisBlock,
-          warmupMs: look === 1 ? config.load.warmupMs : 0,
-          seed: config.load.seed + look - 1,
-        }),
-        serverMetrics,
-        log,
-        signal: ctx.signal,
-        startPair: pairsDone,
-        only: stored ? 'candidate' : undefined,
-        onRound: (_round, all) => persist([...rounds, ...all]),
-      });
-      rounds.push(...result.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
-      persist(rounds);
-      if (result.aborted) {
-        // Stopped from outside (a signal): the rounds so far stay on disk, but the stage did not finish.
-        state.bench = { complete: false, stoppingReason: `aborted: ${result.aborted.reason}`, look };
-        ctx.saveState();
-        throw new InfrastructureError(`bench: stopped after ${rounds.length} rounds: ${result.aborted.reason}`);
+      // A look's pairs run in one piece, or, over several starts of the backends, split where a start ends.
+      for (let next = pairsDone; next < plan.pairsAtLook[look - 1]!; ) {
+        const process = starts.processOf(next);
+        if (process !== starts.current) {
+          starts.running = await restartBackends(ctx, process, starts.current);
+          starts.serverMetrics = serverMetricsFor(config, starts.running, log);
+          starts.current = process;
+          starts.warm = false;
+        }
+        const upto = Math.min(plan.pairsAtLook[look - 1]!, starts.endOf(process));
+        const result = await runBenchmark({
+          targets: {
+            baseline: { baseUrl: starts.running.baseline.baseUrl },
+            candidate: { baseUrl: starts.running.candidate.baseUrl },
+          },
+          workload,
+          load: loadSettingsFor(config, {
+            pairs: upto - next,
+            warmupMs: starts.warm ? 0 : config.load.warmupMs,
+            seed: config.load.seed + look - 1,
+          }),
+          serverMetrics: starts.serverMetrics,
+          log,
+          signal: ctx.signal,
+          startPair: next,
+          only: stored ? 'candidate' : undefined,
+          ...(config.load.processes > 1 ? { process } : {}),
+          onRound: (_round, all) => persist([...rounds, ...all]),
+        });
+        starts.warm = true;
+        rounds.push(...result.rounds.map((r, i) => ({ ...r, index: rounds.length + i })));
+        persist(rounds);
+        if (result.aborted) {
+          // Stopped from outside (a signal): the rounds so far stay on disk, but the stage did not finish.
+          state.bench = { complete: false, stoppingReason: `aborted: ${result.aborted.reason}`, look };
+          ctx.saveState();
+          throw new InfrastructureError(`bench: stopped after ${rounds.length} rounds: ${result.aborted.reason}`);
+        }
+        next = upto;
       }
     } catch (error) {
       if (error instanceof BenchmarkInfrastructureError) {
@@ -210,6 +238,24 @@ export async function benchStage(
   state.bench = { complete: true, stoppingReason, look, usedMs };
   ctx.saveState();
   return { rounds, stoppingReason, look };
+}
+
+/**
+ * Stops both backends and boots them again (`load.processes`), so the pairs that follow are measured by
+ * fresh processes: new memory layout, hash seeds, JIT decisions, pool connections. The earlier start's
+ * logs stay in the report folder.
+ */
+async function restartBackends(
+  ctx: StageContext,
+  process: number,
+  from: number,
+): Promise<Record<Variant, RunningBackend>> {
+  const { log, state } = ctx;
+  log.info(`start ${process + 1} of ${ctx.config.load.processes}: restarting both backends after start ${from + 1}`);
+  if (ctx.teardown.backends) await ctx.teardown.backends();
+  else if (state.backend?.statePath) await removeBackendsFromState(state.backend.statePath, log);
+  delete ctx.teardown.backends;
+  return (await bootStage(ctx, process)).backends;
 }
 
 /**

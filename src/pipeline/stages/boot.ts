@@ -76,7 +76,11 @@ function bootedBackends(backend: BackendVariantsConfig): Record<Variant, Backend
   return { baseline: baseline.kind === 'results' ? candidate : baseline, candidate };
 }
 
-export async function bootStage(ctx: StageContext): Promise<BackendSession> {
+/**
+ * Boots both backends. `process` numbers a restart between blocks of pairs (`load.processes`): the
+ * earlier start must be stopped first; its logs are kept and the new start gets fresh ports.
+ */
+export async function bootStage(ctx: StageContext, process = 0): Promise<BackendSession> {
   const { config, log, state } = ctx;
   const booted = bootedBackends(config.backend);
   const specs = {} as Record<Variant, BackendSpec>;
@@ -111,6 +115,7 @@ export async function bootStage(ctx: StageContext): Promise<BackendSession> {
     runId: state.runId,
     jobKey,
     reportDir: ctx.reportDir,
+    process,
     statePath,
     log,
     healthTimeoutMs,
