@@ -411,7 +411,7 @@ export const COMMANDS: CommandSpec[] = [
       { name: 'timeout', kind: 'string', description: 'per query (default 30s)' },
       { name: 'resamples', kind: 'string', description: 'block-bootstrap resamples (default 4000)' },
       { name: 'seed', kind: 'string', description: 'seed of the block bootstrap (default 1)' },
-      { ...reportDir, description: 'folder for verify.json and verify.md (default perf-gate-report)' },
+      { ...reportDir, description: 'folder for verify.json, verify.md and verify.html (default perf-gate-report)' },
       failOnInconclusive,
       { ...json, description: 'print verify.json to stdout instead of the table' },
       {

@@ -438,6 +438,7 @@ function evaluateOne(
         samples: p.values.length,
         needed: options.minPairs,
         excluded: countExclusions(p.excluded),
+        ...(p.processes && p.values.length >= options.minPairs ? { starts: new Set(p.processes).size } : {}),
       },
     };
   }

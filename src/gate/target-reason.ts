@@ -52,7 +52,15 @@ export type TargetReason =
   /** Enough samples for the gate, too few for a distribution-free interval at this level: it is unbounded. */
   | { kind: 'too-few-samples'; relative: boolean; samples: number; level: number; needed: number }
   /** Fewer valid pairs (or candidate rounds) than `gate.minPairs`; what was left out, by cause. */
-  | { kind: 'no-data'; relative: boolean; samples: number; needed: number; excluded: ExclusionCount[] }
+  | {
+      kind: 'no-data';
+      relative: boolean;
+      samples: number;
+      needed: number;
+      excluded: ExclusionCount[];
+      /** Pairs from several starts of the backends: the starts they came from (at least 2 needed). */
+      starts?: number;
+    }
   /**
    * Failed without an interval: a valid candidate round answered no request successfully. `metricKind`
    * says why that fails this target: an error rate of 1, a latency no request met, or work not done.

@@ -66,6 +66,7 @@ export function buildResults(input: BuildResultsInput): Results {
     unit: t.unit,
     threshold: t.threshold,
     minimumDetectableEffect: t.minDetectableEffect,
+    ...(t.processes ? { processes: t.processes } : {}),
     confidence: t.confidenceLevel ?? undefined,
     pValue: t.pValue ?? null,
     note: targetNote(t.expression, t.reason),
@@ -104,10 +105,10 @@ export function buildResults(input: BuildResultsInput): Results {
     decision: evaluation
       ? {
           confidence: input.confidence,
-          method: estimateMethodText(
-            intervalMethods,
-            evaluation.targets.some((t) => t.rate !== undefined),
-          ),
+          method: estimateMethodText(intervalMethods, {
+            ratesOnCounts: evaluation.targets.some((t) => t.rate !== undefined),
+            processes: Math.max(0, ...evaluation.targets.map((t) => t.processes?.count ?? 0)),
+          }),
           multipleComparisons: errorControlText(evaluation.errorControl),
           intervalMethods,
           errorControl: evaluation.errorControl,

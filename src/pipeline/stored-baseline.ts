@@ -37,5 +37,9 @@ export function loadStoredBaseline(path: string, baseDir: string): StoredBaselin
 /** This run's measured rounds followed by the stored baseline rounds, indexed after them. */
 export function withStoredBaseline(measured: RoundRecord[], stored: StoredBaseline | undefined): RoundRecord[] {
   if (!stored) return measured;
-  return [...measured, ...stored.rounds.map((r, i) => ({ ...r, index: measured.length + i }))];
+  // The stored run's starts of its backends (load.processes) have nothing to do with this run's: dropped.
+  return [
+    ...measured,
+    ...stored.rounds.map(({ process: _process, ...r }, i) => ({ ...r, index: measured.length + i })),
+  ];
 }

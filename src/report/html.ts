@@ -84,6 +84,15 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
       : '',
     section('environment', 'Environment', valueBlock(results.environment, 'No environment was recorded.')),
   ];
+  return htmlDocument(title, [
+    pageHeader(results, options),
+    ...sections.filter(Boolean),
+    `<footer><p>perf-gate ${e(String(results.tool?.version ?? ''))} · results schema ${countText(results.schemaVersion)} · run ${e(String(results.runId))}</p></footer>`,
+  ]);
+}
+
+/** A self-contained page: the report's style inline, and a policy that lets it load nothing. `title` is escaped here. */
+export function htmlDocument(title: string, body: readonly string[]): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -97,9 +106,7 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
     '</head>',
     '<body>',
     '<main>',
-    pageHeader(results, options),
-    ...sections.filter(Boolean),
-    `<footer><p>perf-gate ${e(String(results.tool?.version ?? ''))} · results schema ${countText(results.schemaVersion)} · run ${e(String(results.runId))}</p></footer>`,
+    ...body,
     '</main>',
     '</body>',
     '</html>',

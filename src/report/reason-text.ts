@@ -89,6 +89,8 @@ export function targetNote(expression: string, reason: TargetReason): string {
       return `${expression}: inconclusive; ${reason.samples} ${reason.relative ? 'pairs' : 'rounds'} are too few for a distribution-free ${levelText(reason.level)} interval (at least ${reason.needed} needed at this level).`;
     case 'no-data': {
       const what = reason.relative ? 'valid pairs' : 'valid candidate rounds';
+      if (reason.starts !== undefined)
+        return `${expression}: no data yet, ${reason.samples} ${what} from ${reason.starts} start${reason.starts === 1 ? '' : 's'} of the backends (the start is the unit: at least 2 needed)${reason.excluded.length ? `; excluded: ${exclusionsText(reason.excluded)}` : ''}.`;
       return `${expression}: no data, ${reason.samples} ${what} (at least ${reason.needed} needed)${reason.excluded.length ? `; excluded: ${exclusionsText(reason.excluded)}` : ''}.`;
     }
     case 'candidate-failed':

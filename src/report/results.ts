@@ -26,6 +26,11 @@ export interface TargetResult {
   threshold: number;
   /** The smallest relative change this run could have detected for the metric, when known. */
   minimumDetectableEffect?: number | null;
+  /**
+   * Relative targets measured over several starts of the backends (`load.processes` above 1): the starts the
+   * interval rests on (its units) and the pairs each measured. Absent with one start.
+   */
+  processes?: { count: number; pairs: number[] };
   /** The confidence level this target's interval was built at after the multiple-comparison adjustment. */
   confidence?: number;
   pValue?: number | null;

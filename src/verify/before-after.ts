@@ -21,7 +21,7 @@
 import { InfrastructureError } from '../errors.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 import { blockBootstrapMean, differenceOfMeans, type SeriesMean } from './block-bootstrap.js';
-import { bucketValues } from './bucket-pairs.js';
+import { bucketValues, thinned } from './bucket-pairs.js';
 import {
   type AnalysisInput,
   checkRoutes,
@@ -84,6 +84,13 @@ export interface WindowBuckets {
   withoutControl: { before: number; after: number } | null;
   /** Buckets left out of relative targets: a zero or negative value has no log. */
   notPositive: number;
+  /** Each window's bucket values for the report's chart (unix seconds, value), thinned as in bucket-pairs.ts. */
+  series?: { before: WindowPoint[]; after: WindowPoint[] };
+}
+
+export interface WindowPoint {
+  time: number;
+  value: number;
 }
 
 export interface TrafficShift {
@@ -253,7 +260,12 @@ function bucketsOf(series: FetchedMetric, windows: BeforeAfterWindows): WindowBu
         }
       : null,
     notPositive: [...series.before.values(), ...series.after.values()].filter((v) => !(v > 0)).length,
+    series: { before: windowPoints(series.before), after: windowPoints(series.after) },
   };
+}
+
+function windowPoints(values: Values): WindowPoint[] {
+  return thinned([...values.entries()].sort((x, y) => x[0] - y[0]).map(([ms, value]) => ({ time: ms / 1000, value })));
 }
 
 function trafficShiftOf(series: FetchedMetric, maxDifference: number): TrafficShift {

@@ -61,3 +61,15 @@ export function bucketValues(series: readonly MatrixSeries[], what: string): Map
 function bucketKey(seconds: number): number {
   return Math.round(seconds * 1000);
 }
+
+/** Points a report chart keeps per series: a day of one-minute buckets. */
+export const SERIES_LIMIT = 1440;
+
+/** Every item up to SERIES_LIMIT, else every k-th one with the last kept: enough to draw, small enough to store. */
+export function thinned<T>(items: readonly T[]): T[] {
+  if (items.length <= SERIES_LIMIT) return [...items];
+  const step = Math.ceil(items.length / SERIES_LIMIT);
+  const kept = items.filter((_, i) => i % step === 0);
+  if ((items.length - 1) % step !== 0) kept.push(items.at(-1)!);
+  return kept;
+}

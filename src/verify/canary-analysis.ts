@@ -12,7 +12,7 @@ import type { Target, TargetStatus } from '../gate/target.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 import { holm } from '../stats/holm.js';
 import { blockBootstrapMean, type SeriesMean } from './block-bootstrap.js';
-import { type BucketPair, pairBuckets } from './bucket-pairs.js';
+import { type BucketPair, pairBuckets, thinned } from './bucket-pairs.js';
 import { type LabelMatcher, matcherText } from './label-matcher.js';
 import type { QueryRange } from './prometheus-client.js';
 import { checkLabelPresent, compareRouteMix, type RouteMix, routeQuery, routeRates } from './route-mix.js';
@@ -74,6 +74,11 @@ export interface MetricBuckets {
   onlyStable: number;
   /** Paired buckets left out of a relative target: a zero or negative value has no log ratio. */
   notPositive: number;
+  /**
+   * The paired buckets' values, for the report's chart: unix seconds of each bucket's end, both variants'
+   * values, thinned to SERIES_LIMIT points (bucket-pairs.ts); the analysis always uses every bucket.
+   */
+  series?: BucketPair[];
 }
 
 export interface VerifyTargetResult {
@@ -178,6 +183,7 @@ export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryA
         onlyCanary: pairing.onlyCanary,
         onlyStable: pairing.onlyStable,
         notPositive: pairing.pairs.filter((p) => !(p.canary > 0 && p.stable > 0)).length,
+        series: thinned(pairing.pairs),
       },
       pairs: pairing.pairs,
     };

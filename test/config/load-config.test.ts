@@ -882,3 +882,52 @@ describe('gate.budget', () => {
     );
   });
 });
+
+describe('load.processes', () => {
+  const commandBackend = { kind: 'command', command: ['node', 'server.js'] };
+  const workload = { requests: [{ path: '/' }] };
+
+  it('defaults to one start and accepts several for backends perf-gate starts', () => {
+    expect(parse(withSections({})).load.processes).toBe(1);
+    const config = parse(
+      withSections({ backend: commandBackend, load: { workload, pairs: 20, maxPairs: 40, processes: 8 } }),
+    );
+    expect(config.load.processes).toBe(8);
+  });
+
+  it('refuses restarts of a backend it does not start, naming the key, the value and what is allowed', () => {
+    expect(inputErrorOf(() => parse(withSections({ load: { workload, processes: 4 } })))).toBe(
+      "config key 'load.processes': got 4; expected 1 when backend.baseline is a running app (url): perf-gate restarts only backends it starts (image, command)",
+    );
+  });
+
+  it('refuses more starts than pairs, and a value that is not a whole number from 1 to 100', () => {
+    expect(
+      inputErrorOf(() => parse(withSections({ backend: commandBackend, load: { workload, pairs: 4, processes: 5 } }))),
+    ).toBe(
+      "config key 'load.processes': got 5; expected at most load.maxPairs (4): every start of the backends measures at least one pair",
+    );
+    expect(
+      inputErrorOf(() => parse(withSections({ backend: commandBackend, load: { workload, processes: 0 } }))),
+    ).toMatch(/^config key 'load\.processes'/);
+    expect(
+      inputErrorOf(() => parse(withSections({ backend: commandBackend, load: { workload, processes: 2.5 } }))),
+    ).toMatch(/^config key 'load\.processes'/);
+  });
+
+  it('takes the starts out of a budget: more starts, less time for rounds', () => {
+    const budgeted = (processes: number) =>
+      parse(
+        withSections({
+          backend: commandBackend,
+          load: { workload, design: 'duet', warmup: '1s', processes },
+          gate: { budget: '3m' },
+        }),
+      );
+    const one = budgeted(1);
+    const many = budgeted(20);
+    expect(many.gate.budget).toMatchObject({ processes: 20 });
+    expect(many.gate.budget!.worstCaseMs).toBeLessThanOrEqual(180_000);
+    expect(many.load.roundDurationMs * many.load.maxPairs).toBeLessThan(one.load.roundDurationMs * one.load.maxPairs);
+  });
+});

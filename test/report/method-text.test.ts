@@ -12,7 +12,14 @@ describe('estimateMethodText', () => {
     expect(estimateMethodText([])).toMatch(/; no interval \(no target had data\)\./);
   });
   it('says when absolute targets on a rate were judged on their pooled counts', () => {
-    expect(estimateMethodText(['hodges-lehmann'], true)).toContain('judged on the pooled counts');
+    expect(estimateMethodText(['hodges-lehmann'], { ratesOnCounts: true })).toContain('judged on the pooled counts');
     expect(estimateMethodText(['hodges-lehmann'])).not.toContain('pooled counts');
+  });
+  it('says when the pairs came from several starts of the backends, and with how many degrees of freedom', () => {
+    expect(estimateMethodText(['t'], { processes: 20 })).toContain(
+      'The pairs came from 20 starts of the backends: relative targets take the start as the unit, a Student t interval on each start',
+    );
+    expect(estimateMethodText(['t'], { processes: 20 })).toContain('(19 degrees of freedom)');
+    expect(estimateMethodText(['hodges-lehmann'], { processes: 1 })).not.toContain('starts of the backends');
   });
 });

@@ -250,6 +250,12 @@ describe('perf-gate verify against a real Prometheus', () => {
     expect(metrics[0]!.queries.canary).toContain('version="canary"');
     expect(metrics[0]!.queries.canary).toContain('scenario="slow"');
     expect(out).toContain('FAIL');
+    // verify.html draws the buckets the analysis used: every paired bucket, both variants.
+    const pipeline = metrics.find((m) => m.metric === 'pipeline_time')!;
+    expect(pipeline.series).toHaveLength(pipeline.paired);
+    const html = readFileSync(join(dir, 'report-slow-0', 'verify.html'), 'utf8');
+    expect(html).toContain('<title>perf-gate verify: FAIL</title>');
+    expect(html.match(/<title>canary, minutes since the window began /g)!.length).toBeGreaterThanOrEqual(85);
     // The client-side target is named as not verified, not silently dropped.
     expect(log.lines.join('\n')).toContain('latency_p95 worsens <= 5%');
   });
@@ -364,6 +370,9 @@ describe('perf-gate verify against a real Prometheus', () => {
     expect(out).toContain('Not interleaved');
     expect(markdown).toContain('❌ perf-gate verify: after the deploy, 1 of 2 targets missed against before it');
     expect(markdown).toContain('**Not interleaved:');
+    const html = readFileSync(join(dir, 'report-ba-slow-ba-0', 'verify.html'), 'utf8');
+    expect(html).toContain('Minutes from the deploy');
+    expect(html.match(/<title>after the deploy, minutes from the deploy /g)!.length).toBeGreaterThanOrEqual(55);
   });
 
   it('before vs after a deploy that changed nothing: not a fail, with and without the control', async (ctx) => {

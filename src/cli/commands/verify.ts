@@ -17,6 +17,7 @@ import { makeReportDir } from '../../pipeline/report-dir.js';
 import { analyzeBeforeAfter, type BeforeAfterAnalysis } from '../../verify/before-after.js';
 import { analyzeCanary, type CanaryAnalysis, isoTime } from '../../verify/canary-analysis.js';
 import { prometheusClient } from '../../verify/prometheus-client.js';
+import { renderVerifyHtml } from '../../verify/verify-html.js';
 import { renderVerifyMarkdown, verifyHeadline } from '../../verify/verify-markdown.js';
 import { renderVerifyTerminal, verifyResults } from '../../verify/verify-results.js';
 import { readVerifySettings } from '../../verify/verify-settings.js';
@@ -125,6 +126,10 @@ export async function verifyCommand(args: ParsedArgs, cli: CliContext): Promise<
   const markdown = renderVerifyMarkdown(results, units, { runUrl: context?.runUrl });
   const reportPath = join(config.report.dir, 'verify.md');
   writeFileAtomic(reportPath, markdown);
+  writeFileAtomic(
+    join(config.report.dir, 'verify.html'),
+    renderVerifyHtml(results, units, { runUrl: context?.runUrl }),
+  );
   if (results.trafficMix?.flagged)
     log.warning(
       `traffic mix: canary/stable request rate ${results.trafficMix.ratio.toFixed(3)}, expected ${results.trafficMix.expectedRatio} ± ${(results.trafficMix.maxDifference * 100).toFixed(0)} %`,
