@@ -14,6 +14,7 @@ import { targetNote } from '../report/reason-text.js';
 import type { TargetResult } from '../report/results.js';
 import { metricDrift } from './analysis.js';
 import type { HistoryRecord } from './record.js';
+import { recordsSince } from './release-drift.js';
 
 type DriftReason = Extract<TargetReason, { kind: 'drift' }>;
 
@@ -65,13 +66,12 @@ export function judgeDriftTarget(target: DriftTarget, input: DriftInput): Target
     records = records.filter((r) => Date.parse(r.time) >= from);
   }
   if (sha !== undefined) {
-    // The changes gated after that commit; its own record measured it against its parent, so it is not one of them.
-    const at = records.findLastIndex((r) => r.sha.startsWith(sha!) || sha!.startsWith(r.sha));
-    if (at === -1)
+    const after = recordsSince(records, input.branch, sha);
+    if (!after)
       return noData(
         `no run of commit ${sha.slice(0, 12)} is recorded on ${input.branch}, so there is nothing to count the drift from`,
       );
-    records = records.slice(at + 1);
+    records = after;
   }
   const drift = metricDrift(records, target.metric, { level: input.level, top: 3 });
   if (drift.changes === 0)

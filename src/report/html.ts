@@ -22,6 +22,7 @@ import {
 import { formatChange, formatInterval, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { formatDetectable, pairRatios } from './markdown.js';
+import { releaseDriftCaption, releaseDriftRows } from './release-drift-text.js';
 import type { MetricSummary, Results, TargetResult, Verdict } from './results.js';
 import { trendSentence } from './trend-text.js';
 import { countText, ordinalText } from './untrusted-text.js';
@@ -70,6 +71,7 @@ export function renderHtml(results: Results, options: HtmlReportOptions = {}): s
   const sections = [
     verdictBanner(results),
     results.targets.length ? section('targets', 'Targets', targetsTable(results)) : '',
+    releaseDriftSection(results),
     chartsSection(results, units),
     trendSection(results),
     results.metrics.length ? section('metrics', 'All metrics', metricsTable(results.metrics)) : '',
@@ -259,6 +261,22 @@ function chartsSection(results: Results, units: Map<string, MetricUnit>): string
 }
 
 /** The chart's title is also shown as a caption: SVG <title> is only a tooltip in browsers. */
+/** A release gate's drift of the base branch since the previous release (results.releaseDrift). */
+function releaseDriftSection(results: Results): string {
+  const drift = results.releaseDrift;
+  if (!drift) return '';
+  const heading = `Drift since the previous release, ${drift.since}`;
+  if (drift.metrics.length === 0)
+    return section('release-drift', heading, `<p class="empty">${e(drift.note ?? '')}</p>`);
+  const rows = releaseDriftRows(drift).map(
+    (r) =>
+      `<tr><td>${e(r.metric)}</td><td>${e(r.change)}</td><td>${e(r.interval)}</td><td>${e(r.changes)}</td><td>${r.contributors.map((c) => `<code>${e(c.sha)}</code> ${e(c.text)}`).join(', ') || '—'}</td></tr>`,
+  );
+  const table = `<div class="scroll"><table><thead><tr><th>Metric</th><th>Cumulative change</th><th>Interval</th><th>Changes</th><th>Largest contributors</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  const caption = releaseDriftCaption(drift, e, (text) => `<code>${e(text)}</code>`);
+  return section('release-drift', heading, `${table}<p class="sub">${caption}</p>`);
+}
+
 /** Each target metric's recorded runs on the base branch with this run as the last point (results.trends). */
 function trendSection(results: Results): string {
   const trends = results.trends ?? [];

@@ -21,6 +21,7 @@ import {
 import { formatChange, formatInterval, formatShare, formatValue } from './format.js';
 import { headline } from './headline.js';
 import { lintSection, lintSummary, rehearsalSection, rehearsalSummary } from './rehearsal-section.js';
+import { releaseDriftMarkdown } from './release-drift-text.js';
 import type { MetricSummary, Results, TargetResult } from './results.js';
 import { trendMarkdown } from './trend-text.js';
 import {
@@ -262,6 +263,8 @@ export function renderMarkdown(results: Results, options: MarkdownOptions = {}):
 
   // Optional sections in order of usefulness; the last ones are dropped first when over the limit.
   const optional: { name: string; text: string }[] = [];
+  const drift = releaseDriftMarkdown(results);
+  if (drift) optional.push({ name: 'drift since the previous release', text: drift });
   if (charts.length) optional.push({ name: 'charts', text: charts.join('\n\n') });
   const trend = trendMarkdown(results);
   if (trend) optional.push({ name: 'trend', text: trend });

@@ -231,6 +231,32 @@ export interface MetricTrend {
   leftOut: { otherRunner: number; noValue: number };
 }
 
+/**
+ * A release gate's drift since the previous release (src/history/release-drift.ts): per relative target
+ * metric, the base branch's cumulative change over the changes gated since that release.
+ */
+export interface ReleaseDrift {
+  /** The previous release's tag and commit. */
+  since: string;
+  sha: string;
+  branch: string;
+  /** Two-sided level of the intervals. */
+  level: number;
+  metrics: {
+    metric: string;
+    unit: MetricUnit;
+    /** Changes in the chain. */
+    changes: number;
+    /** Cumulative relative change (+0.031 = 3.1 % higher) and its interval. */
+    change: number;
+    interval: [number, number];
+    /** The changes with the largest share of it, largest first; `share` null when the total is too small to share. */
+    contributors: { sha: string; change: number; share: number | null }[];
+  }[];
+  /** Why there are no metrics, when there are none. */
+  note?: string;
+}
+
 export interface Results {
   schemaVersion: number;
   tool: { name: 'perf-gate'; version: string };
@@ -265,4 +291,6 @@ export interface Results {
   migrationLint?: MigrationLintResult;
   /** Where this run lands among the runs recorded on its base branch; absent without a history. */
   trends?: MetricTrend[];
+  /** A release gate with a history: the drift of the base branch since the previous release. */
+  releaseDrift?: ReleaseDrift;
 }

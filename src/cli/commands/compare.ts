@@ -36,6 +36,7 @@ export async function compareCommand(args: ParsedArgs, cli: CliContext): Promise
   const outcome = await runCompareProcess(ctx, {
     ...compareOptions(cli, settings, state.configPath),
     trends: history?.trends,
+    releaseDrift: history?.releaseDrift,
     judgeDrift: driftJudge(history, cli, ctx.config),
   });
   printResults(outcome.results, args, cli, outcome);

@@ -32,6 +32,7 @@ import {
   type RecordContext,
   recordFromResults,
 } from '../../history/record.js';
+import { releaseDrift } from '../../history/release-drift.js';
 import { metricTrends } from '../../history/trend.js';
 import { inertLogText } from '../../log-line.js';
 import type { CompareOptions } from '../../pipeline/stages/compare.js';
@@ -124,6 +125,7 @@ export async function historyForRun(
   context: RecordContext;
   trends: (results: Results) => MetricTrend[];
   judgeDrift: NonNullable<CompareOptions['judgeDrift']>;
+  releaseDrift: NonNullable<CompareOptions['releaseDrift']>;
 }> {
   const configName = config.source;
   const git = new GitCli({ cwd: process.cwd() });
@@ -154,7 +156,9 @@ export async function historyForRun(
     `history: ${records.length} recorded run(s) in ${store.description}; this run is placed among those of ${branch}`,
   );
   let release: { tag: string; sha: string } | { error: string } | undefined;
-  if (config.driftTargets?.some((t) => t.since === 'last-release'))
+  // A release gate (a run on a tag) shows the drift since the previous release whether or not a target judges it.
+  const releaseGate = onTag(cli.env);
+  if (releaseGate || config.driftTargets?.some((t) => t.since === 'last-release'))
     release = inCheckout
       ? await lastRelease(git, 'drift target since').catch((error: unknown) => ({ error: errorMessage(error) }))
       : { error: 'the current folder is not a git checkout, so there are no release tags' };
@@ -164,7 +168,20 @@ export async function historyForRun(
     trends: (results) => metricTrends(records, results, { branch }),
     judgeDrift: (target, metric) =>
       judgeDriftTarget(target, { records, branch, release, level: config.gate.confidence, ...metric }),
+    releaseDrift: (results) => {
+      if (!releaseGate) return undefined;
+      if (!release || 'error' in release) {
+        cli.log.info(`history: no drift since the previous release: ${release?.error ?? 'no release was looked up'}`);
+        return undefined;
+      }
+      return releaseDrift(records, results, { branch, release, level: config.gate.confidence });
+    },
   };
+}
+
+/** A run on a tag: a release gate (a tag push, or a release event, whose ref is the tag). */
+function onTag(env: NodeJS.ProcessEnv): boolean {
+  return env.GITHUB_REF_TYPE === 'tag' || (env.GITHUB_REF ?? '').startsWith('refs/tags/');
 }
 
 /**
@@ -174,8 +191,7 @@ export async function historyForRun(
  */
 export function baseBranchOf(env: NodeJS.ProcessEnv, ownBranch: string): string {
   if (env.GITHUB_BASE_REF) return env.GITHUB_BASE_REF;
-  const onTag = env.GITHUB_REF_TYPE === 'tag' || (env.GITHUB_REF ?? '').startsWith('refs/tags/');
-  if (onTag && env.GITHUB_EVENT_PATH) {
+  if (onTag(env) && env.GITHUB_EVENT_PATH) {
     try {
       const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
         repository?: { default_branch?: unknown };

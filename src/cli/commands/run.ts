@@ -46,6 +46,7 @@ async function wholeGate(name: 'run' | 'demo', args: ParsedArgs, cli: CliContext
     report: {
       ...compareOptions(cli, { commentMode: 'update' }, configPath),
       trends: history?.trends,
+      releaseDrift: history?.releaseDrift,
       judgeDrift: driftJudge(history, cli, config),
     },
   });

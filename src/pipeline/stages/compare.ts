@@ -10,7 +10,7 @@ import { metricCatalog } from '../../config/load.js';
 import type { RunContext } from '../../github/event-context.js';
 import { judgeDriftTarget } from '../../history/drift-target.js';
 import type { MetricDirection, MetricUnit, RoundRecord } from '../../model/round-record.js';
-import type { MetricTrend, Results, TargetResult } from '../../report/results.js';
+import type { MetricTrend, ReleaseDrift, Results, TargetResult } from '../../report/results.js';
 import type { StageContext } from '../context.js';
 import { decide } from '../decide.js';
 import type { StoredBaseline } from '../stored-baseline.js';
@@ -25,6 +25,8 @@ export interface CompareOptions {
   publish?: (results: Results, files: ReportFiles) => Promise<unknown>;
   /** Where the run lands among the recorded runs of its base branch (--history); absent, no trend. */
   trends?: (results: Results) => MetricTrend[];
+  /** A release gate's drift since the previous release (--history on a tag); absent or undefined, none shown. */
+  releaseDrift?: (results: Results) => ReleaseDrift | undefined;
   /**
    * Judges a drift target on the history (--history), or leaves it out of this run (undefined: a pull
    * request); absent, drift targets have no data.
@@ -85,6 +87,8 @@ export async function compareStage(ctx: StageContext, options: CompareOptions): 
   });
   const trends = options.trends?.(results) ?? [];
   if (trends.length > 0) results.trends = trends;
+  const releaseDrift = options.releaseDrift?.(results);
+  if (releaseDrift) results.releaseDrift = releaseDrift;
   const files = writeReports(results, ctx.reportDir, { runUrl: options.context?.runUrl });
   log.info(`wrote ${files.resultsPath}, ${files.reportPath} and ${files.htmlPath}`);
   await options.publish?.(results, files);
