@@ -7,7 +7,8 @@
  * are the per-process offsets those runs implied (docs/statistics.md, "Duet rounds under the same budget").
  * Analyses, on the same runs:
  *   - pairs, HL: every pair one sample, the Hodges–Lehmann interval (perf-gate with one start);
- *   - starts, t: Student t on each start's Hodges–Lehmann estimate (perf-gate with load.processes = R).
+ *   - starts, t: Student t on each start's Hodges–Lehmann estimate (perf-gate with load.processes = R);
+ *   - starts, HL: the signed-rank (Hodges–Lehmann) interval on the same start estimates.
  * Levels as the three goal targets meet them under Holm: the catch (`worsens <= 0%`) at 98 % two-sided
  * (an alarm is a lower bound above 0: a one-sided 1 %), the 5 % guard at 99 % (Holm's second step).
  * Run: npx tsx bench/process-blocks-coverage.ts [--runs 10000] [--sigma 0.07] [--seed 1]
@@ -74,7 +75,11 @@ process.stdout.write(
 );
 for (const tau of TAUS) {
   for (const { starts, pairs } of DESIGNS) {
-    const byAnalysis = { pairs: [tally(), tally()], starts: [tally(), tally()] };
+    const byAnalysis = {
+      pairs: [tally(), tally()],
+      starts: [tally(), tally()],
+      startsHL: [tally(), tally()],
+    };
     for (const [k, effect] of [0, EFFECT].entries()) {
       for (let r = 0; r < runs; r++) {
         const blocks = simulate(starts, pairs, tau, effect);
@@ -88,14 +93,21 @@ for (const tau of TAUS) {
             studentTInterval(estimates, 0.99).interval,
             effect,
           );
+          judge(
+            byAnalysis.startsHL[k]!,
+            hodgesLehmann(estimates, 0.98).interval,
+            hodgesLehmann(estimates, 0.99).interval,
+            effect,
+          );
         }
       }
     }
-    for (const analysis of ['pairs', 'starts'] as const) {
-      if (analysis === 'starts' && starts < 2) continue;
+    for (const analysis of ['pairs', 'starts', 'startsHL'] as const) {
+      if (analysis !== 'pairs' && starts < 2) continue;
       const [aa, slow] = byAnalysis[analysis];
+      const name = { pairs: 'pairs, HL', starts: `starts, t (${starts - 1} df)`, startsHL: 'starts, HL' }[analysis];
       process.stdout.write(
-        `| ${pct(tau)} | ${starts} × ${pairs} | ${analysis === 'pairs' ? 'pairs, HL' : `starts, t (${starts - 1} df)`} | ` +
+        `| ${pct(tau)} | ${starts} × ${pairs} | ${name} | ` +
           `${pct(aa!.alarms / runs)} | ${pct(aa!.guards / runs)} | ${pct(aa!.covered / runs)} | ${pct(median(aa!.halfWidths))} | ${pct(slow!.alarms / runs)} |\n`,
       );
     }

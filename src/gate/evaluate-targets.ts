@@ -20,7 +20,7 @@ import {
 import { studentTInterval } from '../stats/location-interval.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
 import { candidateValues, type Exclusion, pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
-import { analyzeProcessBlocks, type ProcessBlocks } from '../stats/process-blocks.js';
+import { type AcrossStarts, analyzeProcessBlocks, type ProcessBlocks } from '../stats/process-blocks.js';
 import { analyzeRate, type RateAnalysis } from '../stats/rate-interval.js';
 import { alphaForLook, type SequentialPlan } from '../stats/sequential.js';
 import { signTest } from '../stats/sign-test.js';
@@ -47,6 +47,8 @@ export interface EvaluateOptions {
   power?: number;
   /** Bounded sequential testing: this evaluation is look `look` of `plan`, at the alpha spent there. */
   sequential?: { plan: SequentialPlan; look: number };
+  /** Pairs from several starts of the backends: how the starts' estimates are combined. Default 't'. */
+  acrossStarts?: AcrossStarts;
 }
 
 export interface CrossCheck {
@@ -260,7 +262,7 @@ export function evaluateTargets(
       p.analysis = rateAsLocation(p.rate, method);
     } else if (p.processes) {
       // Pairs from several starts of the backends: the start is the unit. Fewer than two: nothing to judge yet.
-      p.analysis = analyzeProcessBlocks(p.values, p.processes);
+      p.analysis = analyzeProcessBlocks(p.values, p.processes, options.acrossStarts);
       if (!p.analysis) continue;
     } else p.analysis = analyzeLocation(p.values, method, seed);
     const pBelow = p.analysis.oneSidedPValue(p.rule.bound, 'less');

@@ -10,7 +10,7 @@
  * benchmark over many worker processes for the same reason.
  */
 import { hodgesLehmann } from './hodges-lehmann.js';
-import type { LocationAnalysis } from './location-analysis.js';
+import { analyzeLocation, type LocationAnalysis } from './location-analysis.js';
 import { studentTInterval, studentTTest } from './location-interval.js';
 
 export interface ProcessBlocks {
@@ -40,17 +40,23 @@ export function processBlocks(values: readonly number[], blocks: readonly number
   };
 }
 
+/** How the starts' estimates are combined: Student t, or the signed-rank (Hodges–Lehmann) interval on them. */
+export type AcrossStarts = 't' | 'hodges-lehmann';
+
 /**
- * A location analysis with the process pair as the unit: Student t on the blocks' estimates. Undefined
- * with fewer than two blocks, since one block says nothing about how far another start would land.
+ * A location analysis with the process pair as the unit: Student t on the blocks' estimates (or, with
+ * `across` 'hodges-lehmann', the distribution-free interval on them, which one wild start moves less).
+ * Undefined with fewer than two blocks, since one block says nothing about how far another start would land.
  */
 export function analyzeProcessBlocks(
   values: readonly number[],
   blocks: readonly number[],
+  across: AcrossStarts = 't',
 ): (LocationAnalysis & { blocks: ProcessBlocks }) | undefined {
   const grouped = processBlocks(values, blocks);
   const { estimates } = grouped;
   if (estimates.length < 2) return undefined;
+  if (across === 'hodges-lehmann') return { ...analyzeLocation(estimates, 'hodges-lehmann'), blocks: grouped };
   return {
     method: 't',
     n: estimates.length,

@@ -60,10 +60,10 @@ function run(
   });
 }
 
-async function gateWithHistory(name: string, changes: number[]) {
-  const dir = join(work, name);
+/** A folder history holding `records`, and a config on the loopback server with these targets. */
+function prepare(dir: string, records: HistoryRecord[], targets: string[]): void {
   mkdirSync(join(dir, 'history', 'records'), { recursive: true });
-  const lines = changes.map((c, i) => JSON.stringify(merge(`${i + 1}`.repeat(7), c, i + 2)));
+  const lines = records.map((r) => JSON.stringify(r));
   writeFileSync(join(dir, 'history', 'records', '2026-11.jsonl'), `${lines.join('\n')}\n`);
   writeFileSync(
     join(dir, 'perf-gate.yml'),
@@ -73,10 +73,19 @@ async function gateWithHistory(name: string, changes: number[]) {
       `  baseline: { url: ${server!.url} }`,
       `  candidate: { url: ${server!.url} }`,
       ...SHORT_LOAD,
-      'targets: ["error_rate <= 1%", "latency_p95 drift since 2026-11-01 worsens <= 5%"]',
+      `targets: ${JSON.stringify(targets)}`,
       ...SHORT_GATE,
       '',
     ].join('\n'),
+  );
+}
+
+async function gateWithHistory(name: string, changes: number[]) {
+  const dir = join(work, name);
+  prepare(
+    dir,
+    changes.map((c, i) => merge(`${i + 1}`.repeat(7), c, i + 2)),
+    ['error_rate <= 1%', 'latency_p95 drift since 2026-11-01 worsens <= 5%'],
   );
   const { code, output } = await run(dir, ['run', '--config', 'perf-gate.yml', '--history', './history']);
   const results = JSON.parse(readFileSync(join(dir, 'perf-gate-report', 'results.json'), 'utf8')) as Results;
@@ -143,25 +152,12 @@ describe('a release gate with a history', () => {
       repository: 'acme/search',
       branch: 'main',
     });
-    mkdirSync(join(dir, 'history', 'records'), { recursive: true });
-    writeFileSync(
-      join(dir, 'history', 'records', '2026-11.jsonl'),
-      `${[onMain(released, 0.1, 2), onMain(second, 0.02, 3), onMain(third, 0.04, 4)].map((r) => JSON.stringify(r)).join('\n')}\n`,
+    prepare(
+      dir,
+      [onMain(released, 0.1, 2), onMain(second, 0.02, 3), onMain(third, 0.04, 4)],
+      ['error_rate <= 1%', 'latency_p95 worsens <= 50%'],
     );
     writeFileSync(join(dir, 'event.json'), JSON.stringify({ repository: { default_branch: 'main' } }));
-    writeFileSync(
-      join(dir, 'perf-gate.yml'),
-      [
-        'backend:',
-        '  kind: url',
-        `  baseline: { url: ${server!.url} }`,
-        `  candidate: { url: ${server!.url} }`,
-        ...SHORT_LOAD,
-        'targets: ["error_rate <= 1%", "latency_p95 worsens <= 50%"]',
-        ...SHORT_GATE,
-        '',
-      ].join('\n'),
-    );
     const { code, output } = await run(dir, ['run', '--config', 'perf-gate.yml', '--history', './history'], {
       GITHUB_REF: 'refs/tags/v1.1.0',
       GITHUB_REF_TYPE: 'tag',
