@@ -14,6 +14,11 @@ describe('budgetOverrun: whether the next look still fits the budget', () => {
     expect(budgetOverrun(budget, 10_000 + 28 * 8_000, 28, 2)).toBeCloseTo(70_000, 6);
   });
 
+  it('takes one warm-up out of a duet, whose variants warm up at once', () => {
+    // 5 s warm-up, then 20 duet pairs of 2.8 s: 61 s; 20 more end at 117 s.
+    expect(budgetOverrun({ ...budget, roundsPerPair: 1 }, 61_000, 20, 20)).toBeCloseTo(117_000 - 180_000, 6);
+  });
+
   it('has no pace to go by before the first pair', () => {
     expect(budgetOverrun(budget, 10_000, 0, 14)).toBe(0);
   });

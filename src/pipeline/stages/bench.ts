@@ -260,17 +260,19 @@ async function restartBackends(
 
 /**
  * How far past the budget the next block would end, ms (<= 0: it fits), at the pace of the pairs so far
- * (the time since the bench began less the planned warm-up, over the pairs done). The plan's worst case
+ * (the time since the bench began less the first warm-up, over the pairs done; restarts and later starts'
+ * warm-ups are part of the pace). The plan's worst case
  * fits the budget with the estimated round overhead; this catches a machine slower than that estimate.
  * Skipping a look never raises the error rate: each look spends only its own share of alpha.
  */
 export function budgetOverrun(
-  budget: Pick<BudgetPlan, 'budgetMs' | 'warmupMs'>,
+  budget: Pick<BudgetPlan, 'budgetMs' | 'warmupMs'> & { roundsPerPair?: BudgetPlan['roundsPerPair'] },
   elapsedMs: number,
   pairsDone: number,
   nextPairs: number,
 ): number {
   if (pairsDone <= 0) return 0;
-  const msPerPair = Math.max(0, elapsedMs - 2 * budget.warmupMs) / pairsDone;
+  // The first warm-up is outside the pace (a duet warms both variants at once); later starts' are in it.
+  const msPerPair = Math.max(0, elapsedMs - (budget.roundsPerPair ?? 2) * budget.warmupMs) / pairsDone;
   return elapsedMs + msPerPair * nextPairs - budget.budgetMs;
 }
