@@ -17,6 +17,7 @@
  */
 import type { RoundRecord, ValueBound } from '../model/round-record.js';
 import { analyzeLocation, type IntervalMethod } from '../stats/location-analysis.js';
+import { analyzeProcessBlocks } from '../stats/process-blocks.js';
 import { decisionRule, judgeInterval } from './decision-rule.js';
 import type { GateVerdict, TargetEvaluation } from './evaluate-targets.js';
 import type { Target } from './target.js';
@@ -28,6 +29,8 @@ export interface BoundedSamples {
   /** Samples (pairs, or candidate rounds) whose value is bucket-bound. */
   bound: number;
   samples: number;
+  /** Relative samples from several starts of the backends: each sample's start (src/stats/process-blocks.ts). */
+  processes?: number[];
 }
 
 function finiteValue(round: RoundRecord | undefined, metric: string): number | undefined {
@@ -71,6 +74,7 @@ export function boundedSamples(
   }
   // As pairRounds: the later round of a variant wins within a pair; both must be valid with a positive value.
   const byPair = new Map<number, { baseline?: RoundRecord; candidate?: RoundRecord }>();
+  const processOf: (number | undefined)[] = [];
   for (const round of rounds) byPair.set(round.pair, { ...byPair.get(round.pair), [round.variant]: round });
   for (const pair of [...byPair.keys()].sort((a, b) => a - b)) {
     const { baseline, candidate } = byPair.get(pair)!;
@@ -82,9 +86,11 @@ export function boundedSamples(
     // A metric a ratio is taken of is positive: a range reaching below 0 starts at 0.
     out.lower.push(Math.log(Math.max(0, rc.low) / rb.high));
     out.upper.push(Math.log(rc.high / Math.max(0, rb.low)));
+    processOf.push(baseline.process ?? candidate.process);
     out.samples += 1;
     if (rb.bound || rc.bound) out.bound += 1;
   }
+  if (processOf.some((p) => p !== undefined)) out.processes = processOf.map((p) => p ?? -1);
   return out.bound > 0 ? out : undefined;
 }
 
@@ -94,11 +100,19 @@ export function boundedSamples(
  * cannot take an infinite value (t, bootstrap), which no rule judges.
  */
 export function boundedInterval(
-  samples: Pick<BoundedSamples, 'lower' | 'upper'>,
+  samples: Pick<BoundedSamples, 'lower' | 'upper' | 'processes'>,
   method: IntervalMethod,
   level: number,
   seed = 1,
 ): [number, number] {
+  if (samples.processes) {
+    // The start as the unit, as the target was judged. Student t's ends are not monotone in every value
+    // (a value moved out can widen the spread), so over starts this is the interval on the extremes, an
+    // approximation of the bound, not a guarantee; fewer than two starts bound nothing.
+    const low = analyzeProcessBlocks(samples.lower, samples.processes)?.interval(level)[0] ?? Number.NaN;
+    const high = analyzeProcessBlocks(samples.upper, samples.processes)?.interval(level)[1] ?? Number.NaN;
+    return [low, high];
+  }
   const low = analyzeLocation(samples.lower, method, seed).interval(level)[0];
   const high = analyzeLocation(samples.upper, method, seed).interval(level)[1];
   return [low, high];

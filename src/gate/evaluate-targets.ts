@@ -447,13 +447,17 @@ function evaluateOne(
   const confidenceLevel = 1 - level.alpha;
   const interval = p.analysis.interval(confidenceLevel);
   const status = judgeInterval(interval, rule);
-  const other =
-    options.method === 't' ? hodgesLehmann(p.values, confidenceLevel) : studentTInterval(p.values, confidenceLevel);
+  // Over several starts of the backends the units are the starts, not the pairs (src/stats/process-blocks.ts):
+  // the method is t on the starts' estimates, and the cross-check is the signed-rank interval on the same units.
+  const blocks = 'blocks' in p.analysis ? (p.analysis as { blocks: ProcessBlocks }).blocks : undefined;
+  const method: IntervalMethod = blocks ? 't' : options.method;
+  const units = blocks ? blocks.estimates : p.values;
+  const other = method === 't' ? hodgesLehmann(units, confidenceLevel) : studentTInterval(units, confidenceLevel);
   const otherStatus = judgeInterval(other.interval, rule);
   const crossCheck: CrossCheck = {
-    signTestPValue: signTest(p.values.map((v) => v - rule.bound)).pValue,
+    signTestPValue: signTest(units.map((v) => v - rule.bound)).pValue,
     otherMethod: {
-      method: options.method === 't' ? 'hodges-lehmann' : 't',
+      method: method === 't' ? 'hodges-lehmann' : 't',
       estimate: toEstimate(other.estimate),
       ci: [toEstimate(other.interval[0]), toEstimate(other.interval[1])],
       status: otherStatus,
@@ -464,10 +468,9 @@ function evaluateOne(
   const n = p.values.length;
   const unbounded = !Number.isFinite(interval[0]) || !Number.isFinite(interval[1]);
   // Read off the interval actually used (method, Holm level, sequential look): src/stats/detectable.ts.
-  // Over several starts of the backends the units are the starts, not the pairs (src/stats/process-blocks.ts).
-  const blocks = 'blocks' in p.analysis ? (p.analysis as { blocks: ProcessBlocks }).blocks : undefined;
-  const units = blocks ? blocks.estimates.length : n;
-  const reach = unbounded ? null : intervalReach(interval, p.analysis.estimate, confidenceLevel, units, options.power);
+  const reach = unbounded
+    ? null
+    : intervalReach(interval, p.analysis.estimate, confidenceLevel, units.length, options.power);
   const minDetectableEffect = reach ? toEstimate(reach.distance) : null;
   const estimate = toEstimate(p.analysis.estimate);
   const ci: [number, number] = [toEstimate(interval[0]), toEstimate(interval[1])];
@@ -479,6 +482,7 @@ function evaluateOne(
   };
   return {
     ...base,
+    method,
     ...(rate ? { rate } : {}),
     status,
     estimate,
@@ -510,6 +514,7 @@ function evaluateOne(
           threshold: base.threshold,
           crossCheck: { method: crossCheck.otherMethod.method, status: otherStatus, agrees: crossCheck.agrees },
           ...(rate ? { counts: { events: rate.events, trials: rate.trials, dispersion: rate.dispersion } } : {}),
+          ...(blocks ? { starts: blocks.estimates.length } : {}),
         },
   };
 }

@@ -48,6 +48,8 @@ export type TargetReason =
        * dispersion φ between rounds the interval allowed for (1 = binomial).
        */
       counts?: { events: number; trials: number; dispersion: number };
+      /** Pairs from several starts of the backends: the starts, the interval's units. */
+      starts?: number;
     }
   /** Enough samples for the gate, too few for a distribution-free interval at this level: it is unbounded. */
   | { kind: 'too-few-samples'; relative: boolean; samples: number; level: number; needed: number }

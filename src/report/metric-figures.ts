@@ -19,6 +19,7 @@ import type { GateEvaluation, TargetEvaluation } from '../gate/evaluate-targets.
 import type { MetricInfo, RoundRecord } from '../model/round-record.js';
 import { analyzeLocation, type IntervalMethod } from '../stats/location-analysis.js';
 import { pairedLogRatios, pairRounds } from '../stats/paired-rounds.js';
+import { analyzeProcessBlocks } from '../stats/process-blocks.js';
 import type { MetricSummary, VariantFigures } from './results.js';
 
 /** The targets' interval method, used for every row; 'hodges-lehmann' is the gate's default. */
@@ -90,13 +91,20 @@ export function summarizeMetric(
     const paired = pairRounds(rounds, info.name, true);
     const logs = pairedLogRatios(paired);
     pairs = logs.length;
-    if (logs.length > 0) {
-      const analysis = analyzeLocation(logs, method);
+    // Pairs from several starts of the backends are judged with the start as the unit, as targets are.
+    const analysis =
+      logs.length === 0
+        ? undefined
+        : paired.processes
+          ? analyzeProcessBlocks(logs, paired.processes)
+          : analyzeLocation(logs, method);
+    if (paired.processes) method = 't';
+    if (analysis) {
       change = Math.expm1(analysis.estimate);
       // Pairs whose value a histogram bucket bounds widen the interval to what the bounds allow (src/gate/bucket-bound.ts).
       const bounded = boundedSamples(rounds, info.name, true);
       const interval =
-        logs.length >= 2
+        analysis.n >= 2
           ? finiteInterval(bounded ? boundedInterval(bounded, method, confidence) : analysis.interval(confidence))
           : null;
       ci = interval && [Math.expm1(interval[0]), Math.expm1(interval[1])];

@@ -79,10 +79,10 @@ export function targetNote(expression: string, reason: TargetReason): string {
           : reason.status === 'fail'
             ? 'wholly on the failing side of'
             : 'straddles';
-      const samples = `${reason.samples} ${reason.relative ? 'pairs' : 'rounds'}`;
+      const samples = `${reason.samples} ${reason.relative ? 'pairs' : 'rounds'}${reason.starts === undefined ? '' : ` from ${reason.starts} starts of the backends`}`;
       const caution = reason.crossCheck.agrees
         ? ''
-        : ` Cross-check: the ${reason.crossCheck.method} interval says ${reason.crossCheck.status}; a few rounds may dominate the result.`;
+        : ` Cross-check: the ${reason.crossCheck.method} interval says ${reason.crossCheck.status}; a few ${reason.starts === undefined ? 'rounds' : 'starts'} may dominate the result.`;
       return `${expression}: ${what}, ${levelText(reason.level)} interval [${f(reason.interval[0])}, ${f(reason.interval[1])}] ${where} the threshold ${f(reason.threshold)} (${samples}): ${reason.status}.${caution}`;
     }
     case 'too-few-samples':

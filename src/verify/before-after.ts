@@ -21,7 +21,7 @@
 import { InfrastructureError } from '../errors.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 import { blockBootstrapMean, differenceOfMeans, type SeriesMean } from './block-bootstrap.js';
-import { bucketValues, thinned } from './bucket-pairs.js';
+import { bucketValues, SERIES_LIMIT, thinned } from './bucket-pairs.js';
 import {
   type AnalysisInput,
   checkRoutes,
@@ -86,6 +86,8 @@ export interface WindowBuckets {
   notPositive: number;
   /** Each window's bucket values for the report's chart (unix seconds, value), thinned as in bucket-pairs.ts. */
   series?: { before: WindowPoint[]; after: WindowPoint[] };
+  /** Set when a window's series holds every k-th bucket only. */
+  seriesThinned?: true;
 }
 
 export interface WindowPoint {
@@ -261,6 +263,7 @@ function bucketsOf(series: FetchedMetric, windows: BeforeAfterWindows): WindowBu
       : null,
     notPositive: [...series.before.values(), ...series.after.values()].filter((v) => !(v > 0)).length,
     series: { before: windowPoints(series.before), after: windowPoints(series.after) },
+    ...(Math.max(series.before.size, series.after.size) > SERIES_LIMIT ? { seriesThinned: true as const } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ import type { Target, TargetStatus } from '../gate/target.js';
 import type { ServerMetricDefinition } from '../metrics/server-metric-definition.js';
 import { holm } from '../stats/holm.js';
 import { blockBootstrapMean, type SeriesMean } from './block-bootstrap.js';
-import { type BucketPair, pairBuckets, thinned } from './bucket-pairs.js';
+import { type BucketPair, pairBuckets, SERIES_LIMIT, thinned } from './bucket-pairs.js';
 import { type LabelMatcher, matcherText } from './label-matcher.js';
 import type { QueryRange } from './prometheus-client.js';
 import { checkLabelPresent, compareRouteMix, type RouteMix, routeQuery, routeRates } from './route-mix.js';
@@ -79,6 +79,8 @@ export interface MetricBuckets {
    * values, thinned to SERIES_LIMIT points (bucket-pairs.ts); the analysis always uses every bucket.
    */
   series?: BucketPair[];
+  /** Set when `series` holds every k-th bucket only. */
+  seriesThinned?: true;
 }
 
 export interface VerifyTargetResult {
@@ -184,6 +186,7 @@ export async function analyzeCanary(input: CanaryAnalysisInput): Promise<CanaryA
         onlyStable: pairing.onlyStable,
         notPositive: pairing.pairs.filter((p) => !(p.canary > 0 && p.stable > 0)).length,
         series: thinned(pairing.pairs),
+        ...(pairing.pairs.length > SERIES_LIMIT ? { seriesThinned: true as const } : {}),
       },
       pairs: pairing.pairs,
     };

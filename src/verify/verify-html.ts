@@ -126,5 +126,5 @@ function metricChart(results: VerifyResults, m: MetricBuckets | WindowBuckets, u
     yLabel: m.metric,
     series,
     formatValue: format,
-  })}<figcaption class="sub">${e(m.metric)}: each point is one bucket's value, as the analysis used it${series.some((s) => s.points.length >= 1440) ? ' (thinned to every k-th bucket for the chart)' : ''}.</figcaption></figure>`;
+  })}<figcaption class="sub">${e(m.metric)}: each point is one bucket's value, as the analysis used it${m.seriesThinned ? ' (every k-th bucket only: verify.json keeps a day of one-minute buckets per series)' : ''}.</figcaption></figure>`;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateTargets } from '../../src/gate/evaluate-targets.js';
 import type { Target } from '../../src/gate/target.js';
 import type { RoundRecord } from '../../src/model/round-record.js';
+import { summarizeMetric } from '../../src/report/metric-figures.js';
 import { targetNote } from '../../src/report/reason-text.js';
 import { hodgesLehmann } from '../../src/stats/hodges-lehmann.js';
 import { studentTInterval } from '../../src/stats/location-interval.js';
@@ -78,6 +79,27 @@ describe('evaluateTargets on pairs from several starts of the backends', () => {
     expect(blocked.minDetectableEffect!).toBeGreaterThan(blocked.ci![1] - blocked.estimate!);
     // The starts needed, in pairs: a whole number of starts of ten pairs.
     expect(blocked.samplesNeeded! % 10).toBe(0);
+
+    // Judged and cross-checked on the starts, and said so.
+    expect(blocked.method).toBe('t');
+    expect(blocked.crossCheck?.otherMethod.method).toBe('hodges-lehmann');
+    expect(blocked.reason).toMatchObject({ kind: 'decided', samples: 40, starts: 4 });
+    expect(targetNote(blocked.expression, blocked.reason)).toContain('(40 pairs from 4 starts of the backends)');
+
+    // A metric no target judges gets the same analysis in the "all metrics" table.
+    const summary = summarizeMetric(METRICS[0]!, rounds, 0.98, evaluateTargets([], rounds, METRICS));
+    const expected = analyzeProcessBlocks(
+      rounds
+        .filter((r) => r.variant === 'candidate')
+        .map((c) => {
+          const b = rounds.find((r) => r.variant === 'baseline' && r.pair === c.pair)!;
+          return Math.log((c.values.pipeline_time as number) / (b.values.pipeline_time as number));
+        }),
+      rounds.filter((r) => r.variant === 'candidate').map((r) => r.process!),
+    )!;
+    expect(summary.method).toBe('t');
+    expect(summary.ci![0]).toBeCloseTo(Math.expm1(expected.interval(0.98)[0]), 12);
+    expect(summary.ci![1]).toBeCloseTo(Math.expm1(expected.interval(0.98)[1]), 12);
 
     // The same rounds without their start numbers: one sample of 40 pairs, and a false alarm.
     const pooled = evaluateTargets([catchAny], withoutProcess(rounds), METRICS).targets[0]!;

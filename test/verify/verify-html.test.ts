@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SERIES_LIMIT, thinned } from '../../src/verify/bucket-pairs.js';
 import { renderVerifyHtml } from '../../src/verify/verify-html.js';
 import { verifyResultsFixture } from '../helpers/verify-results.js';
 
@@ -25,6 +26,18 @@ describe('verify.html', () => {
     expect(html).toContain('<title>stable, minutes since the window began 4: 13.0 ms</title>');
     expect(html).toContain('<a href="https://github.com/o/r/actions/runs/1">workflow run</a>');
     expect(html).toContain('pipeline_time worsens &lt;= 5%');
+    expect(html).not.toContain('every k-th bucket only');
+    results.metrics[0] = { ...results.metrics[0]!, seriesThinned: true } as (typeof results.metrics)[0];
+    expect(renderVerifyHtml(results, units)).toContain('every k-th bucket only');
+  });
+
+  it('keeps a day of one-minute buckets, then every k-th one with the last', () => {
+    expect(thinned([1, 2, 3])).toEqual([1, 2, 3]);
+    const long = Array.from({ length: 3000 }, (_, i) => i);
+    const kept = thinned(long);
+    expect(kept.length).toBeLessThanOrEqual(SERIES_LIMIT + 1);
+    expect(kept[1]! - kept[0]!).toBe(3);
+    expect(kept.at(-1)).toBe(2999);
   });
 
   it('puts the windows before and after a deploy on one axis around it, with the not-interleaved warning', () => {

@@ -103,7 +103,19 @@ export async function benchStage(
   const catalog = metricCatalog(config);
   if (config.load.cpuset) pinProcess(process.pid, config.load.cpuset, 'the load generator', log);
   const plan = sequentialPlan(ctx);
+  // load.processes is the most starts: each measures ceil(maxPairs / processes) pairs, the last what is left.
   const pairsPerStart = Math.ceil(plan.pairsAtLook.at(-1)! / config.load.processes);
+  const startCount = Math.ceil(plan.pairsAtLook.at(-1)! / pairsPerStart);
+  if (startCount > 1) {
+    const atFirstLook = Math.ceil(plan.pairsAtLook[0]! / pairsPerStart);
+    log.info(
+      `${startCount} starts of both backends, ${pairsPerStart} pairs each; relative targets take the start as the unit`,
+    );
+    if (atFirstLook < 2)
+      log.warning(
+        `the first look (${plan.pairsAtLook[0]} pairs) holds only ${atFirstLook} start: relative targets cannot be decided before the second start (raise load.processes or load.pairs)`,
+      );
+  }
   // The backends measuring now: restarted between blocks of pairs when load.processes is above 1.
   const starts = {
     current: 0,
@@ -164,7 +176,7 @@ export async function benchStage(
       for (let next = pairsDone; next < plan.pairsAtLook[look - 1]!; ) {
         const process = starts.processOf(next);
         if (process !== starts.current) {
-          starts.running = await restartBackends(ctx, process, starts.current);
+          starts.running = await restartBackends(ctx, { process, from: starts.current, of: startCount });
           starts.serverMetrics = serverMetricsFor(config, starts.running, log);
           starts.current = process;
           starts.warm = false;
@@ -247,11 +259,11 @@ export async function benchStage(
  */
 async function restartBackends(
   ctx: StageContext,
-  process: number,
-  from: number,
+  start: { process: number; from: number; of: number },
 ): Promise<Record<Variant, RunningBackend>> {
   const { log, state } = ctx;
-  log.info(`start ${process + 1} of ${ctx.config.load.processes}: restarting both backends after start ${from + 1}`);
+  const { process, from, of } = start;
+  log.info(`start ${process + 1} of ${of}: restarting both backends after start ${from + 1}`);
   if (ctx.teardown.backends) await ctx.teardown.backends();
   else if (state.backend?.statePath) await removeBackendsFromState(state.backend.statePath, log);
   delete ctx.teardown.backends;

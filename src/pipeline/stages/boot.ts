@@ -78,7 +78,7 @@ function bootedBackends(backend: BackendVariantsConfig): Record<Variant, Backend
 
 /**
  * Boots both backends. `process` numbers a restart between blocks of pairs (`load.processes`): the
- * earlier start must be stopped first; its logs are kept and the new start gets fresh ports.
+ * earlier start must be stopped first; its logs are kept, and ports chosen by perf-gate are chosen anew.
  */
 export async function bootStage(ctx: StageContext, process = 0): Promise<BackendSession> {
   const { config, log, state } = ctx;
@@ -99,7 +99,9 @@ export async function bootStage(ctx: StageContext, process = 0): Promise<Backend
   const statePath = join(ctx.reportDir, 'backend-state.json');
   // Recorded before anything starts: `cleanup` in another process finds every backend through this
   // file, which lists each one before it is started (see boot-backends.ts).
-  state.backend = { statePath, running: {} };
+  // A restart keeps the first start's environment until the new one is known, so a failed restart's report still has it.
+  const earlier = process > 0 ? state.backend?.environment : undefined;
+  state.backend = { statePath, running: {}, ...(earlier ? { environment: earlier } : {}) };
   ctx.saveState();
   const { GITHUB_REPOSITORY: repository, GITHUB_WORKFLOW: workflow, GITHUB_JOB: job } = ctx.env;
   const jobKey = repository ? [repository, workflow, job].join('/') : undefined;
