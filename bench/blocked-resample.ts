@@ -3,8 +3,11 @@
  * detection? Built from stored duet runs (bench/goal-runs.ts --design duet): each run had its own pair of
  * processes, so a "blocked run" of R blocks of m pairs can be put together from m consecutive pairs of
  * R different runs of one kind, each block with a process offset of its own, as restarts would give.
- * Judged two ways on the same pairs: the Hodges–Lehmann interval on all R·m pair log ratios (blocks
- * ignored, today's analysis) and a Student t interval on the R block estimates (the block as the unit).
+ * Judged three ways on the same pairs: the Hodges–Lehmann interval on all R·m pair log ratios (blocks
+ * ignored, one start's analysis), a Student t interval on the R block estimates (the block as the unit,
+ * as load.processes judges), and "floor": the mean with a known between-process spread added to its
+ * variance (tau 1.3 % Node, 1.8 % Python, from bench/aa-spread.ts; normal quantiles), the calibrated-floor
+ * alternative, which needs that spread measured on the runner beforehand.
  *
  * Run: npx tsx bench/blocked-resample.ts [--dir bench/results/goal-duet] [--draws 4000]
  */
