@@ -213,8 +213,9 @@ export interface LoadConfig {
   maxPairs: number;
   design: 'shuffled-pairs' | 'abba' | 'duet';
   /**
-   * Fresh starts of both backends the pairs are spread over (1: one start for the whole run). Above 1, the
-   * backends are restarted between blocks of pairs and each start is the unit of the paired analysis.
+   * Most fresh starts of both backends the pairs are spread over (1: one start for the whole run); each
+   * measures ceil(maxPairs / processes) pairs. Above 1, the backends are restarted between blocks of pairs
+   * and each start is the unit of the paired analysis.
    */
   processes: number;
   seed: number;

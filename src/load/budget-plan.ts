@@ -30,9 +30,10 @@ export const ROUND_OVERHEAD_MS = 100;
 
 /**
  * Estimated time to stop and boot both backends again between blocks of pairs (`load.processes`), ms.
- * Measured on the reference backends as local commands (2 cores, duet rounds of 2 s): from the start of a
- * start's last round to the first round of the next, 3.9 s on the Python one (1 s warm-up) and 5.5 s on
- * the Node one (3 s warm-up), i.e. 0.9 and 0.5 s besides the round and the warm-up; 1.5 s leaves room.
+ * Measured on the reference backends as local commands (2 cores, duet rounds of 2 s, 1 s warm-up), over
+ * the restarts of the goal campaign (bench/results/goal-duet-processes20: 121 on Node, 116 on Python):
+ * from the end of a start's last round to the first round of the next, median 1.7 s (Node) and 1.9 s
+ * (Python), at most 2.4 and 2.5 s, i.e. 0.7 and 0.9 s besides the warm-up; 1.5 s leaves room.
  * A container starts slower: the bench stage measures its pace as it runs and skips a look that would
  * end past the budget.
  */
