@@ -189,37 +189,14 @@ describe('planBudget: a budget too small to decide', () => {
 
 describe('worstCaseMeasuringMs and durationText', () => {
   it('counts both warm-ups, two rounds a pair and the overhead of each round', () => {
-    expect(
-      worstCaseMeasuringMs({
-        warmupMs: 3_000,
-        maxPairs: 16,
-        roundDurationMs: 4_000,
-        roundOverheadMs: 100,
-        roundsPerPair: 2,
-      }),
-    ).toBe(6_000 + 16 * 2 * 4_100);
-    // A duet's pair is its two rounds at once.
-    expect(
-      worstCaseMeasuringMs({
-        warmupMs: 3_000,
-        maxPairs: 16,
-        roundDurationMs: 4_000,
-        roundOverheadMs: 100,
-        roundsPerPair: 1,
-      }),
-    ).toBe(3_000 + 16 * 4_100);
+    const plan = { warmupMs: 3_000, maxPairs: 16, roundDurationMs: 4_000, roundOverheadMs: 100 };
+    expect(worstCaseMeasuringMs({ ...plan, roundsPerPair: 2 })).toBe(6_000 + 16 * 2 * 4_100);
+    // A duet's pair is its two rounds at once, and so is its warm-up.
+    expect(worstCaseMeasuringMs({ ...plan, roundsPerPair: 1 })).toBe(3_000 + 16 * 4_100);
     // Spread over four starts of the backends: each start warms up, and three restarts come between.
-    expect(
-      worstCaseMeasuringMs({
-        warmupMs: 3_000,
-        maxPairs: 16,
-        roundDurationMs: 4_000,
-        roundOverheadMs: 100,
-        roundsPerPair: 1,
-        processes: 4,
-        restartOverheadMs: 2_000,
-      }),
-    ).toBe(4 * 3_000 + 3 * 2_000 + 16 * 4_100);
+    expect(worstCaseMeasuringMs({ ...plan, roundsPerPair: 1, processes: 4, restartOverheadMs: 2_000 })).toBe(
+      4 * 3_000 + 3 * 2_000 + 16 * 4_100,
+    );
   });
 
   it('plans a budget spread over several starts of the backends with their warm-ups and restarts taken out', () => {
