@@ -165,6 +165,8 @@ interface Prepared {
   /** Relative targets measured over several starts of the backends: each pair's process (see process-blocks.ts). */
   processes?: number[];
   analysis?: LocationAnalysis;
+  /** With `processes`: the starts the analysis was built on. */
+  blocks?: ProcessBlocks;
   /** Absolute target on a rate with counts in every round used: judged on the pooled counts. */
   counts?: RoundCount[];
   rate?: RateAnalysis;
@@ -262,8 +264,10 @@ export function evaluateTargets(
       p.analysis = rateAsLocation(p.rate, method);
     } else if (p.processes) {
       // Pairs from several starts of the backends: the start is the unit. Fewer than two: nothing to judge yet.
-      p.analysis = analyzeProcessBlocks(p.values, p.processes, options.acrossStarts);
-      if (!p.analysis) continue;
+      const blocked = analyzeProcessBlocks(p.values, p.processes, options.acrossStarts);
+      if (!blocked) continue;
+      p.analysis = blocked;
+      p.blocks = blocked.blocks;
     } else p.analysis = analyzeLocation(p.values, method, seed);
     const pBelow = p.analysis.oneSidedPValue(p.rule.bound, 'less');
     const pAbove = p.analysis.oneSidedPValue(p.rule.bound, 'greater');
@@ -449,7 +453,7 @@ function evaluateOne(
   const status = judgeInterval(interval, rule);
   // Over several starts of the backends the units are the starts, not the pairs (src/stats/process-blocks.ts):
   // the method is t on the starts' estimates, and the cross-check is the signed-rank interval on the same units.
-  const blocks = 'blocks' in p.analysis ? (p.analysis as { blocks: ProcessBlocks }).blocks : undefined;
+  const { blocks } = p;
   const method: IntervalMethod = blocks ? 't' : options.method;
   const units = blocks ? blocks.estimates : p.values;
   const other = method === 't' ? hodgesLehmann(units, confidenceLevel) : studentTInterval(units, confidenceLevel);
